@@ -1,0 +1,48 @@
+"""The HKEX trading calendar (``exchange_calendars`` calendar ``XHKG``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from engine.errors import CalendarError, describe
+
+CALENDAR_NAME = "XHKG"
+
+
+@lru_cache(maxsize=1)
+def _calendar():
+    import exchange_calendars as xcals
+
+    return xcals.get_calendar(CALENDAR_NAME, start="2000-01-03")
+
+
+@lru_cache(maxsize=32)
+def hkex_sessions(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
+    """HKEX trading sessions from ``start`` to ``end`` inclusive, as a tz-naive ``DatetimeIndex``."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end < start:
+        raise CalendarError(describe("calendar end before start", date=end, value=str(start.date())))
+    cal = _calendar()
+    sessions = cal.sessions_in_range(max(start, cal.first_session), end)
+    idx = pd.DatetimeIndex(sessions).tz_localize(None) if sessions.tz is not None else pd.DatetimeIndex(sessions)
+    idx.name = "date"
+    return idx
+
+
+def check_sessions(dates: pd.DatetimeIndex, *, source: str) -> None:
+    """Raise :class:`CalendarError` naming the first date in ``dates`` that is not an HKEX session."""
+    if len(dates) == 0:
+        return
+    sessions = hkex_sessions(dates.min(), dates.max())
+    bad = dates.difference(sessions)
+    if len(bad):
+        raise CalendarError(
+            describe(
+                f"{len(bad)} date(s) are not HKEX trading sessions",
+                source=source,
+                date=bad[0],
+                fix="remove weekend/holiday rows or check the date column's format",
+            )
+        )

@@ -1,0 +1,267 @@
+"""`MarketData`: the aligned, validated market every later stage reads.
+
+Panels are time-major ``float64`` arrays ``[day, security]`` on HKEX sessions:
+
+* ``close_hkd``: raw, unadjusted close in HKD (NaN before listing and after delisting only);
+* ``shares``: issued shares of the listed class (NaN where ``close_hkd`` is NaN);
+* ``free_float``: free-float adjustment factor, in (0, 1];
+* ``traded_value_hkd``: traded value of the day in HKD (0 on suspended days);
+* ``suspended``: ``bool``; a suspended day carries the previous close and is flagged, never dropped.
+
+Tables beside the panels:
+
+* ``securities`` (the security master), one row per code, columns :data:`SECURITY_COLUMNS`;
+* ``intervals``: membership intervals, columns ``code, kind, start, end`` with ``kind`` in
+  :data:`INTERVAL_KINDS` (``hsci`` = Hang Seng Composite Index member, ``southbound`` = Southbound
+  Stock Connect eligible); ``start`` is the first session of membership, ``end`` the last one (NaT =
+  still a member);
+* ``actions``: corporate actions, columns :data:`ACTION_COLUMNS` (see :data:`ACTION_KINDS`);
+* ``relevance``: innovative-drug relevance scores, columns ``as_of, code, score`` (a score applies from
+  ``as_of`` until the next ``as_of`` of the same code);
+* ``fx``: HKD->CNY fixing (CNY per 1 HKD), a Series on the same sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.data.calendar import check_sessions, hkex_sessions
+from engine.errors import DataError, describe
+
+PANELS = {
+    "close": "close_hkd",
+    "shares": "shares",
+    "free_float": "free_float",
+    "traded_value": "traded_value_hkd",
+    "suspended": "suspended",
+}
+PRICE_COLUMNS = ["date", "code", "close_hkd", "shares", "free_float", "traded_value_hkd", "suspended"]
+SECURITY_COLUMNS = [
+    "code",  # str, HKEX code, 4 digits zero-padded ("0013")
+    "name",  # str
+    "industry",  # str, e.g. "Pharmaceuticals", "Biotechnology", "Healthcare Equipment", ...
+    "sub_industry",  # str
+    "is_cxo",  # bool, main business is CRO/CMO/CDMO
+    "is_18a",  # bool, listed under HKEX Chapter 18A ("-B" suffix)
+    "listing_date",  # Timestamp, first session
+    "delisting_date",  # Timestamp or NaT, last session
+    "board_lot",  # int, shares per board lot
+    "wht_class",  # str, withholding-tax class: "H", "red_chip", "p_chip", "foreign", "hk"
+]
+ACTION_KINDS = ("cash_dividend", "split", "bonus", "rights")
+ACTION_COLUMNS = ["ex_date", "code", "kind", "amount_hkd", "ratio", "price_hkd", "pay_date"]
+"""Corporate action fields.
+
+* ``cash_dividend``: ``amount_hkd`` per share, paid on ``pay_date`` (defaults to ``ex_date``).
+* ``split``: ``ratio`` = new shares per old share (2.0 for a 2-for-1 split, 0.1 for a 10-to-1
+  consolidation).
+* ``bonus``: ``ratio`` = bonus shares per share held (0.1 for 1 bonus share per 10).
+* ``rights``: ``ratio`` = new shares offered per share held, ``price_hkd`` = subscription price.
+"""
+INTERVAL_KINDS = ("hsci", "southbound")
+
+
+@dataclass(frozen=True, eq=False)
+class MarketData:
+    """Aligned market panels plus the master, actions, memberships, relevance scores and FX.
+
+    Build with :meth:`from_frames` (validates everything); the constructor itself trusts its input.
+    """
+
+    dates: pd.DatetimeIndex
+    codes_: tuple[str, ...]
+    close_hkd: np.ndarray
+    shares: np.ndarray
+    free_float: np.ndarray
+    traded_value_hkd: np.ndarray
+    suspended: np.ndarray
+    securities: pd.DataFrame
+    intervals: pd.DataFrame
+    actions: pd.DataFrame
+    relevance: pd.DataFrame
+    fx: pd.Series
+    synthetic: bool = False
+    source: str = "frames"
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def codes(self) -> list[str]:
+        """Security codes in column order."""
+        return list(self.codes_)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.close_hkd.shape
+
+    def col(self, code: str) -> int:
+        """Column index of ``code``; :class:`DataError` if unknown."""
+        lookup = self._cache.get("col")
+        if lookup is None:
+            lookup = self._cache["col"] = {c: i for i, c in enumerate(self.codes_)}
+        try:
+            return lookup[code]
+        except KeyError:
+            raise DataError(describe("unknown security code", code=code)) from None
+
+    def row(self, date) -> int:
+        """Row index of the session ``date``; :class:`DataError` if it is not a session here."""
+        ts = pd.Timestamp(date)
+        pos = self.dates.get_indexer([ts])[0]
+        if pos < 0:
+            raise DataError(describe("date is not a session of this market", date=ts))
+        return int(pos)
+
+    def panel(self, name: str) -> pd.DataFrame:
+        """A ``[day, code]`` DataFrame: ``close``, ``shares``, ``free_float``, ``traded_value`` or
+        ``suspended`` (the unit-suffixed names ``close_hkd``/``traded_value_hkd`` work too)."""
+        attr = PANELS.get(name, name if name in PANELS.values() else None)
+        if attr is None:
+            raise DataError(describe("unknown panel", field=name, fix=f"use one of {sorted(PANELS)}"))
+        return pd.DataFrame(getattr(self, attr), index=self.dates, columns=pd.Index(self.codes, name="code"))
+
+    def membership(self, kind: str) -> np.ndarray:
+        """Boolean ``[day, security]`` array: member of ``kind`` (``hsci`` or ``southbound``) that day."""
+        if kind not in INTERVAL_KINDS:
+            raise DataError(describe("unknown membership kind", field=kind, fix=f"use one of {INTERVAL_KINDS}"))
+        cached = self._cache.get(("membership", kind))
+        if cached is not None:
+            return cached
+        out = np.zeros(self.shape, dtype=bool)
+        iv = self.intervals[self.intervals["kind"] == kind]
+        for code, start, end in zip(iv["code"], iv["start"], iv["end"], strict=True):
+            j = self.col(code)
+            lo = self.dates.searchsorted(start, side="left")
+            hi = len(self.dates) if pd.isna(end) else self.dates.searchsorted(end, side="right")
+            out[lo:hi, j] = True
+        out.setflags(write=False)
+        self._cache[("membership", kind)] = out
+        return out
+
+    def listed(self) -> np.ndarray:
+        """Boolean ``[day, security]`` array: the security has a price that day."""
+        return ~np.isnan(self.close_hkd)
+
+    def relevance_at(self, date) -> pd.Series:
+        """Relevance score per code in force at ``date`` (latest ``as_of`` <= date); 0 where none."""
+        ts = pd.Timestamp(date)
+        rel = self.relevance[self.relevance["as_of"] <= ts]
+        latest = rel.sort_values("as_of").groupby("code")["score"].last()
+        return latest.reindex(self.codes, fill_value=0.0).rename("score")
+
+    def fingerprint(self) -> str:
+        """A short, stable hash of every panel and table (recorded in results for provenance)."""
+        cached = self._cache.get("fingerprint")
+        if cached:
+            return cached
+        h = hashlib.sha256()
+        h.update(",".join(self.codes_).encode())
+        h.update(self.dates.asi8.tobytes())
+        for arr in (self.close_hkd, self.shares, self.free_float, self.traded_value_hkd, self.suspended):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        for frame in (self.securities, self.intervals, self.actions, self.relevance, self.fx.to_frame()):
+            h.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+        self._cache["fingerprint"] = digest = h.hexdigest()[:16]
+        return digest
+
+    def __repr__(self) -> str:
+        tag = " SYNTHETIC" if self.synthetic else ""
+        return (
+            f"MarketData({len(self.dates)} sessions {self.dates[0].date()}..{self.dates[-1].date()}, "
+            f"{len(self.codes_)} securities, {len(self.actions)} actions{tag}, source={self.source!r})"
+        )
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_frames(
+        cls,
+        prices: pd.DataFrame,
+        securities: pd.DataFrame,
+        *,
+        actions: pd.DataFrame | None = None,
+        intervals: pd.DataFrame | None = None,
+        relevance: pd.DataFrame | None = None,
+        fx: pd.Series | pd.DataFrame | None = None,
+        synthetic: bool = False,
+        source: str = "frames",
+    ) -> MarketData:
+        """Validate tidy frames and align them into a :class:`MarketData`.
+
+        Parameters
+        ----------
+        prices
+            One row per (date, code) with :data:`PRICE_COLUMNS` (``suspended`` optional, default False).
+            Every session between a security's first and last row must be present.
+        securities
+            The security master with :data:`SECURITY_COLUMNS`.
+        actions, intervals, relevance
+            Optional tables (see the module docstring); empty when omitted.
+        fx
+            HKD->CNY fixings (CNY per HKD) indexed by date, or a frame with ``date, hkd_cny``; must
+            cover every session. Omitted: a constant 1.0 with ``source`` noting it.
+        synthetic
+            True for generated data; every report made from it says SYNTHETIC.
+        source
+            Where the frames came from (a folder path, "default_market"); used in error messages.
+        """
+        from engine.data import validate
+
+        return validate.build(
+            cls,
+            prices=prices,
+            securities=securities,
+            actions=actions,
+            intervals=intervals,
+            relevance=relevance,
+            fx=fx,
+            synthetic=synthetic,
+            source=source,
+        )
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The inverse of :meth:`from_frames`: tidy frames keyed ``prices, securities, actions,
+        intervals, relevance, fx`` (rows outside a security's listed life are omitted)."""
+        listed = self.listed()
+        t_idx, j_idx = np.nonzero(listed)
+        prices = pd.DataFrame(
+            {
+                "date": self.dates[t_idx],
+                "code": np.asarray(self.codes_, dtype=object)[j_idx],
+                "close_hkd": self.close_hkd[t_idx, j_idx],
+                "shares": self.shares[t_idx, j_idx],
+                "free_float": self.free_float[t_idx, j_idx],
+                "traded_value_hkd": self.traded_value_hkd[t_idx, j_idx],
+                "suspended": self.suspended[t_idx, j_idx],
+            }
+        )
+        fx = self.fx.rename("hkd_cny").rename_axis("date").reset_index()
+        return {
+            "prices": prices,
+            "securities": self.securities.copy(),
+            "actions": self.actions.copy(),
+            "intervals": self.intervals.copy(),
+            "relevance": self.relevance.copy(),
+            "fx": fx,
+        }
+
+
+def sessions_between(start, end) -> pd.DatetimeIndex:
+    """HKEX sessions between two dates (re-exported for convenience)."""
+    return hkex_sessions(pd.Timestamp(start), pd.Timestamp(end))
+
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_KINDS",
+    "INTERVAL_KINDS",
+    "MarketData",
+    "PANELS",
+    "PRICE_COLUMNS",
+    "SECURITY_COLUMNS",
+    "check_sessions",
+    "sessions_between",
+]

@@ -1,0 +1,121 @@
+"""`Review` and `ReviewSchedule`: what the rules stage hands to the index stage.
+
+A review fixes, for every security considered, whether it is selected and with which *index shares*
+
+.. math:: q_i = IS_i \\times FAF_i \\times CF_i
+
+(issued shares and free-float factor read on the review's ``cap_date``, cap factor :math:`CF_i \\in (0, 1]`).
+The new composition applies from the open of ``effective_date``; its weights were computed on the close of
+``cap_date`` (the session before ``effective_date`` under the default cap-factor lag of one session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+REVIEW_TABLE_COLUMNS = [
+    "code",  # str
+    "eligible",  # bool, passed every screen
+    "rank",  # float, 1 = best (NaN when not ranked)
+    "selected",  # bool, constituent from effective_date
+    "shares",  # float, issued shares on cap_date
+    "free_float",  # float, FAF on cap_date
+    "cap_factor",  # float in (0, 1], NaN when not selected
+    "weight",  # float, capped weight on cap_date close (0 when not selected); sums to 1
+    "reason",  # str, why in or out ("selected: rank 3", "out: CXO excluded", ...)
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Review:
+    """One index review: dates, the methodology used, and a table with one row per security considered."""
+
+    methodology: str  # name of the methodology version applied ("hsidi-2025-08")
+    kind: str  # "initial", "regular" or "extraordinary"
+    cutoff_date: pd.Timestamp  # data cut-off (eligibility, ranking)
+    announcement_date: pd.Timestamp
+    cap_date: pd.Timestamp  # close used for shares, FAF, weights and cap factors
+    effective_date: pd.Timestamp  # first session under the new composition
+    table: pd.DataFrame  # REVIEW_TABLE_COLUMNS
+
+    @property
+    def constituents(self) -> list[str]:
+        return list(self.table.loc[self.table["selected"], "code"])
+
+    @property
+    def index_shares(self) -> pd.Series:
+        """``q = shares * free_float * cap_factor`` for the selected codes."""
+        sel = self.table[self.table["selected"]]
+        return pd.Series(
+            (sel["shares"] * sel["free_float"] * sel["cap_factor"]).to_numpy(), index=sel["code"].to_numpy()
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewSchedule:
+    """All reviews of one run, in effective-date order, plus provenance."""
+
+    reviews: tuple[Review, ...]
+    history: str  # name of the methodology history or version ("hsidi", "hsidi-2023-05")
+    methodology_hash: str = ""
+    data_fingerprint: str = ""
+
+    @property
+    def effective_dates(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex([r.effective_date for r in self.reviews], name="effective_date")
+
+    def index_shares(self, codes: list[str]) -> np.ndarray:
+        """``[review, security]`` float64 array of index shares ``q`` (0 where not a constituent)."""
+        pos = {c: j for j, c in enumerate(codes)}
+        out = np.zeros((len(self.reviews), len(codes)))
+        for r, review in enumerate(self.reviews):
+            q = review.index_shares
+            for code, value in q.items():
+                out[r, pos[code]] = value
+        return out
+
+    def constituents_at(self, date) -> list[str]:
+        """Constituents in force on session ``date`` (after the latest review effective on or before it)."""
+        ts = pd.Timestamp(date)
+        current: list[str] = []
+        for review in self.reviews:
+            if review.effective_date <= ts:
+                current = review.constituents
+        return current
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (review, security): effective date, methodology, selection, weight, cap factor, reason."""
+        parts = []
+        for review in self.reviews:
+            t = review.table.copy()
+            t.insert(0, "effective_date", review.effective_date)
+            t.insert(1, "methodology", review.methodology)
+            t.insert(2, "review_kind", review.kind)
+            t.insert(3, "cutoff_date", review.cutoff_date)
+            t.insert(4, "announcement_date", review.announcement_date)
+            t.insert(5, "cap_date", review.cap_date)
+            parts.append(t)
+        if not parts:
+            return pd.DataFrame(columns=["effective_date", "methodology", *REVIEW_TABLE_COLUMNS])
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per review: dates, methodology, constituent count, largest weight."""
+        rows = []
+        for r in self.reviews:
+            sel = r.table[r.table["selected"]]
+            rows.append(
+                {
+                    "effective_date": r.effective_date,
+                    "methodology": r.methodology,
+                    "kind": r.kind,
+                    "cutoff_date": r.cutoff_date,
+                    "constituents": len(sel),
+                    "eligible": int(r.table["eligible"].sum()),
+                    "max_weight": float(sel["weight"].max()) if len(sel) else np.nan,
+                }
+            )
+        return pd.DataFrame(rows)
