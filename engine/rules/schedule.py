@@ -11,7 +11,7 @@ The new composition applies from the open of ``effective_date``; its weights wer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,9 @@ class ReviewSchedule:
     history: str  # name of the methodology history or version ("hsidi", "hsidi-2023-05")
     methodology_hash: str = ""
     data_fingerprint: str = ""
+    index_params: dict = field(default_factory=dict)
+    """Defaults for the index stage taken from the (first) methodology: ``base_date`` (Timestamp),
+    ``base_value`` (float), ``withholding`` (dict wht_class -> rate used by the net total return)."""
 
     @property
     def effective_dates(self) -> pd.DatetimeIndex:
