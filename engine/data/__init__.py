@@ -2,5 +2,6 @@
 
 from engine.data.calendar import hkex_sessions
 from engine.data.market import MarketData
+from engine.data.synthetic import default_market
 
-__all__ = ["MarketData", "hkex_sessions"]
+__all__ = ["MarketData", "default_market", "hkex_sessions"]

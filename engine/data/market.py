@@ -24,6 +24,7 @@ Tables beside the panels:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +94,12 @@ class MarketData:
     def codes(self) -> list[str]:
         """Security codes in column order."""
         return list(self.codes_)
+
+    @property
+    def is_adjusted(self) -> bool:
+        """True when the prices are vendor-adjusted (``source`` starts with ``"adjusted:"``): such a
+        market is fit for price-return studies only (no raw closes, no corporate actions)."""
+        return self.source.startswith("adjusted:")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -169,7 +176,7 @@ class MarketData:
         return digest
 
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
+        tag = (" SYNTHETIC" if self.synthetic else "") + (" ADJUSTED" if self.is_adjusted else "")
         return (
             f"MarketData({len(self.dates)} sessions {self.dates[0].date()}..{self.dates[-1].date()}, "
             f"{len(self.codes_)} securities, {len(self.actions)} actions{tag}, source={self.source!r})"
@@ -188,6 +195,7 @@ class MarketData:
         fx: pd.Series | pd.DataFrame | None = None,
         synthetic: bool = False,
         source: str = "frames",
+        sources: Mapping[str, str] | None = None,
     ) -> MarketData:
         """Validate tidy frames and align them into a :class:`MarketData`.
 
@@ -206,7 +214,12 @@ class MarketData:
         synthetic
             True for generated data; every report made from it says SYNTHETIC.
         source
-            Where the frames came from (a folder path, "default_market"); used in error messages.
+            Where the frames came from (a folder path, "default_market", ``"adjusted:..."`` for
+            vendor-adjusted prices); recorded as :attr:`source`.
+        sources
+            Optional labels for error messages, table name -> label (e.g. ``{"prices":
+            "data/prices.csv"}``); :func:`engine.data.io.read_folder` passes the file paths so
+            every error names the file (and, for CSV, the line).
         """
         from engine.data import validate
 
@@ -220,6 +233,7 @@ class MarketData:
             fx=fx,
             synthetic=synthetic,
             source=source,
+            sources=sources,
         )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from engine.errors import DataError, describe
 from engine.rules.schedule import ReviewSchedule
 
 VARIANTS = ("price", "gross", "net")
@@ -29,9 +31,18 @@ class IndexResult:
         ``[date]`` x ``price, gross, net``: :math:`D_t` with level :math:`I_t = \\sum_i q_{i,t} P_{i,t} / D_t`.
     events : DataFrame
         One row per event applied: ``date, kind, code, detail`` (reviews, splits, bonus and rights
-        issues, cash dividends, deletions).
+        issues, cash dividends, deletions; ``code`` is empty for reviews) and the divisors
+        ``divisor_before_{price,gross,net}`` and ``divisor_after_{price,gross,net}``.  Corporate
+        actions on securities outside the index are not events of the index and are not listed.
     schedule : ReviewSchedule
         The reviews the index was computed from.
+    base_date, base_value
+        The session at which every variant equals ``base_value``.
+    name, synthetic
+        Series name (the schedule's history); ``synthetic`` when the market data were generated.
+    meta : dict
+        Provenance: ``methodology_hash``, ``data_fingerprint``, ``engine_version``, ``withholding``
+        (class -> rate used), ``market_source``, ``skipped_reviews`` (effective dates after the data).
     """
 
     levels: pd.DataFrame
@@ -45,3 +56,110 @@ class IndexResult:
     name: str = "hsidi"
     synthetic: bool = False
     meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ views
+    def _check_variant(self, variant: str) -> str:
+        if variant not in VARIANTS:
+            raise DataError(
+                describe(
+                    "unknown index variant",
+                    field="variant",
+                    value=variant,
+                    fix=f"use one of {VARIANTS}",
+                )
+            )
+        return variant
+
+    def to_frame(self) -> pd.DataFrame:
+        """Levels and divisors in one frame: columns ``level_price, level_gross, level_net,
+        divisor_price, divisor_gross, divisor_net``, indexed by date."""
+        levels = self.levels.add_prefix("level_")
+        divisors = self.divisors.add_prefix("divisor_")
+        return pd.concat([levels, divisors], axis=1)
+
+    def returns(self, variant: str = "price") -> pd.Series:
+        """Daily simple returns :math:`r_t = I_t / I_{t-1} - 1` of one variant (from the first session
+        after the base date)."""
+        level = self.levels[self._check_variant(variant)]
+        return (level / level.shift(1) - 1.0).iloc[1:].rename(f"{variant}_return")
+
+    def level_at(self, date, variant: str | None = None):
+        """Level at the close of ``date`` (the last session on or before it when ``date`` is not a
+        session).  A Series of the three variants, or one float when ``variant`` is given."""
+        ts = pd.Timestamp(date)
+        idx = self.levels.index
+        pos = int(idx.searchsorted(ts, side="right")) - 1
+        if pos < 0:
+            raise DataError(
+                describe(
+                    "date before the index base date",
+                    date=ts,
+                    value=f"base date {self.base_date.date()}",
+                    fix="ask for a date on or after the base date",
+                )
+            )
+        row = self.levels.iloc[pos]
+        if variant is None:
+            return row.rename(idx[pos])
+        return float(row[self._check_variant(variant)])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per variant: start and end dates and levels, total return
+        :math:`I_{end}/I_{start} - 1`, annualised return :math:`(1 + TR)^{365.25/days} - 1` (calendar
+        days between start and end; NaN for a zero-length run), review and event counts."""
+        start, end = self.levels.index[0], self.levels.index[-1]
+        days = (end - start).days
+        n_reviews = int((self.events["kind"] == "review").sum()) if len(self.events) else 0
+        rows = []
+        for v in VARIANTS:
+            first, last = float(self.levels[v].iloc[0]), float(self.levels[v].iloc[-1])
+            total = last / first - 1.0
+            ann = (1.0 + total) ** (365.25 / days) - 1.0 if days > 0 else np.nan
+            rows.append(
+                {
+                    "variant": v,
+                    "start": start,
+                    "end": end,
+                    "start_level": first,
+                    "end_level": last,
+                    "total_return": total,
+                    "annualised_return": ann,
+                    "reviews": n_reviews,
+                    "events": len(self.events),
+                }
+            )
+        return pd.DataFrame(rows).set_index("variant")
+
+    def plot(self, ax=None):
+        """Draw the three levels, with light vertical lines on review effective dates; returns ``ax``.
+
+        The title carries ``SYNTHETIC`` when the market data were generated."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(9, 4.5))
+        for v in VARIANTS:
+            ax.plot(self.levels.index, self.levels[v].to_numpy(), label=v, linewidth=1.2)
+        if len(self.events):
+            for d in self.events.loc[self.events["kind"] == "review", "date"]:
+                ax.axvline(d, color="grey", alpha=0.25, linewidth=0.8)
+        title = (
+            f"{self.name}: price, gross and net total return (base {self.base_value:g} on "
+            f"{self.base_date.date()})"
+        )
+        if self.synthetic:
+            title += " - SYNTHETIC"
+        ax.set_title(title)
+        ax.set_ylabel("level")
+        ax.legend(loc="best")
+        return ax
+
+    def __repr__(self) -> str:
+        tag = " SYNTHETIC" if self.synthetic else ""
+        last = self.levels.iloc[-1]
+        return (
+            f"IndexResult({self.name}{tag}, {len(self.levels)} sessions "
+            f"{self.levels.index[0].date()}..{self.levels.index[-1].date()}, "
+            f"price={last['price']:.2f}, gross={last['gross']:.2f}, net={last['net']:.2f}, "
+            f"{len(self.events)} events)"
+        )

@@ -1,0 +1,53 @@
+"""Analytics stage: return conventions, tracking metrics, the attribution waterfall, methodology comparison.
+
+Quick use::
+
+    from engine import analytics
+    tr = analytics.tracking(nav_per_unit_cny, analytics.benchmark_series(idx, market.fx))
+    tr.summary()                       # TD, TE (STD and RMS, labelled), IR, beta, correlation ...
+    wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
+    cmp = analytics.compare_indexes(launch, revision)
+"""
+
+from engine.analytics import conventions
+from engine.analytics.attribution import Waterfall, attribute, waterfall
+from engine.analytics.compare import (
+    IndexComparison,
+    compare_indexes,
+    membership_changes,
+    wide_panel,
+)
+from engine.analytics.conventions import PERIODS_PER_YEAR, Conventions
+from engine.analytics.tracking import (
+    METRICS,
+    TrackingResult,
+    align,
+    benchmark_series,
+    convert_to_cny,
+    fund_tracking,
+    metrics_from_returns,
+    rolling_tracking_error,
+    tracking,
+)
+
+__all__ = [
+    "METRICS",
+    "PERIODS_PER_YEAR",
+    "Conventions",
+    "IndexComparison",
+    "TrackingResult",
+    "Waterfall",
+    "align",
+    "attribute",
+    "benchmark_series",
+    "compare_indexes",
+    "conventions",
+    "convert_to_cny",
+    "fund_tracking",
+    "membership_changes",
+    "metrics_from_returns",
+    "rolling_tracking_error",
+    "tracking",
+    "waterfall",
+    "wide_panel",
+]

@@ -1,0 +1,403 @@
+"""Methodology comparison: two index runs (e.g. launch rules vs the 2025-08 revision) side by side.
+
+For runs :math:`a` and :math:`b` with weights :math:`w^a_{i,t}, w^b_{i,t}` and daily returns
+:math:`r^a_t, r^b_t`:
+
+* **membership diff** per review: codes entering / leaving each run, and codes held by one run only;
+* **one-way turnover** at a review: :math:`\\tau = \\tfrac12 \\sum_i |w^{post}_i - w^{pre}_i|` with
+  :math:`w^{pre}` the end-of-day weights on the review's ``cap_date`` (old composition) and
+  :math:`w^{post}` the review's target weights on the same close (so the price moves cancel);
+  NaN for a review with no earlier composition (the initial one);
+* **weight difference** :math:`w^b_{i,t} - w^a_{i,t}` and **active share**
+  :math:`\\tfrac12 \\sum_i |w^b_{i,t} - w^a_{i,t}|`;
+* **return / volatility difference** and the **tracking error** of :math:`b` against :math:`a`
+  (active return :math:`r^b_t - r^a_t`; STD and RMS as in :mod:`engine.analytics.tracking`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.analytics.conventions import DEFAULT, Conventions
+from engine.analytics.tracking import METRICS, align, metrics_from_returns
+from engine.errors import DataError, describe
+
+
+def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame:
+    """Return a ``[date] x key`` float frame from a wide frame or a long ``(date, key)`` Series/frame.
+
+    Long input: a Series with a 2-level index, or a DataFrame with a 2-level index and one numeric
+    column, or a tidy DataFrame with ``date`` and ``key`` (e.g. ``code``, ``kind``) columns and one
+    more numeric column (values of repeated (date, key) pairs are summed).
+    """
+    if obj is None:
+        raise DataError(describe("panel is missing", source=source))
+    if isinstance(obj, pd.Series):
+        if obj.index.nlevels != 2:
+            raise DataError(
+                describe("a long panel Series needs a (date, code) index", source=source)
+            )
+        return obj.astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
+    if not isinstance(obj, pd.DataFrame):
+        raise DataError(
+            describe("panel must be a DataFrame or Series", source=source, value=type(obj).__name__)
+        )
+    if obj.index.nlevels == 2:
+        num = obj.select_dtypes("number")
+        if num.shape[1] != 1:
+            raise DataError(
+                describe(
+                    "a long panel frame needs exactly one numeric column",
+                    source=source,
+                    value=list(obj.columns),
+                )
+            )
+        return (
+            num.iloc[:, 0].astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
+        )
+    if {"date", key} <= set(obj.columns):
+        rest = [c for c in obj.select_dtypes("number").columns if c not in ("date", key)]
+        if len(rest) != 1:
+            raise DataError(
+                describe(
+                    f"a tidy panel needs date, {key} and one numeric value column",
+                    source=source,
+                    value=list(obj.columns),
+                )
+            )
+        return (
+            obj.pivot_table(index="date", columns=key, values=rest[0], aggfunc="sum")
+            .astype(float)
+            .sort_index()
+        )
+    return obj.astype(float)
+
+
+def _review_turnover(weights: pd.DataFrame, review) -> float:
+    """One-way turnover of a review on its cap_date close (NaN without an earlier composition)."""
+    cap = pd.Timestamp(review.cap_date)
+    if cap not in weights.index:
+        return float("nan")
+    pre = weights.loc[cap].fillna(0.0)
+    if not pre.sum() > 0:
+        return float("nan")
+    t = review.table
+    post = pd.Series(t["weight"].to_numpy(dtype=float), index=t["code"].to_numpy()).where(
+        t["selected"].to_numpy(), 0.0
+    )
+    codes = pre.index.union(post.index)
+    d = post.reindex(codes, fill_value=0.0) - pre.reindex(codes, fill_value=0.0)
+    return float(0.5 * np.abs(d.to_numpy()).sum())
+
+
+def membership_changes(index_result, label: str = "") -> pd.DataFrame:
+    """One row per review: ``effective_date, methodology, n_constituents, entered, left, turnover``
+    (``entered``/``left`` are sorted lists of codes relative to the previous review)."""
+    weights = wide_panel(index_result.weights, source=f"{label or 'index'}.weights")
+    prev: set[str] = set()
+    rows = []
+    for k, rv in enumerate(index_result.schedule.reviews):
+        now = set(rv.constituents)
+        rows.append(
+            {
+                "label": label,
+                "effective_date": pd.Timestamp(rv.effective_date),
+                "methodology": rv.methodology,
+                "n_constituents": len(now),
+                "entered": sorted(now - prev) if k else sorted(now),
+                "left": sorted(prev - now),
+                "turnover": _review_turnover(weights, rv) if k else float("nan"),
+            }
+        )
+        prev = now
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "label",
+            "effective_date",
+            "methodology",
+            "n_constituents",
+            "entered",
+            "left",
+            "turnover",
+        ],
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class IndexComparison:
+    """Result of :func:`compare_indexes` (``a`` = first label, ``b`` = second).
+
+    Attributes
+    ----------
+    levels : DataFrame
+        Aligned levels of the chosen variant, columns = labels.
+    returns : DataFrame
+        Daily returns of both and ``active`` = b - a.
+    membership : DataFrame
+        :func:`membership_changes` of both runs, stacked.
+    membership_diff : DataFrame
+        At every effective date of either run: constituent counts, codes only in a, only in b.
+    weights_a, weights_b : DataFrame
+        ``[date] x code`` end-of-day weights.
+    metrics : dict
+        Tracking metrics of b against a (see :data:`engine.analytics.tracking.METRICS`).
+    """
+
+    labels: tuple[str, str]
+    variant: str
+    levels: pd.DataFrame
+    returns: pd.DataFrame
+    membership: pd.DataFrame
+    membership_diff: pd.DataFrame
+    weights_a: pd.DataFrame
+    weights_b: pd.DataFrame
+    metrics: dict
+    conventions: Conventions = DEFAULT
+    synthetic: bool = False
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def active_share(self) -> pd.Series:
+        """:math:`\\tfrac12 \\sum_i |w^b_{i,t} - w^a_{i,t}|` on the dates both runs have weights."""
+        dates = self.weights_a.index.intersection(self.weights_b.index)
+        codes = self.weights_a.columns.union(self.weights_b.columns)
+        wa = self.weights_a.reindex(index=dates, columns=codes).fillna(0.0).to_numpy()
+        wb = self.weights_b.reindex(index=dates, columns=codes).fillna(0.0).to_numpy()
+        return pd.Series(0.5 * np.abs(wb - wa).sum(axis=1), index=dates, name="active_share")
+
+    def weight_diff(self, date=None) -> pd.DataFrame:
+        """Per code at ``date`` (default: the last common date): ``weight_<a>``, ``weight_<b>`` and
+        ``diff`` = b - a, sorted by ``|diff|`` descending; codes held by neither are omitted."""
+        dates = self.weights_a.index.intersection(self.weights_b.index)
+        if len(dates) == 0:
+            raise DataError(
+                describe(
+                    "the two runs have no weight date in common",
+                    fix="compare runs on the same market",
+                )
+            )
+        ts = dates[-1] if date is None else pd.Timestamp(date)
+        if ts not in dates:
+            raise DataError(
+                describe(
+                    "no weights of both runs on this date",
+                    date=ts,
+                    fix="pick a session both runs cover",
+                )
+            )
+        la, lb = self.labels
+        wa = self.weights_a.loc[ts].fillna(0.0)
+        wb = self.weights_b.loc[ts].fillna(0.0)
+        codes = wa.index.union(wb.index)
+        out = pd.DataFrame(
+            {
+                f"weight_{la}": wa.reindex(codes, fill_value=0.0),
+                f"weight_{lb}": wb.reindex(codes, fill_value=0.0),
+            }
+        )
+        out["diff"] = out[f"weight_{lb}"] - out[f"weight_{la}"]
+        out = out[(out[f"weight_{la}"] != 0) | (out[f"weight_{lb}"] != 0)]
+        out.index.name = "code"
+        return out.reindex(out["diff"].abs().sort_values(ascending=False, kind="stable").index)
+
+    def turnover(self) -> pd.DataFrame:
+        """One-way turnover at each review, one column per run (NaN where that run had no review)."""
+        m = self.membership
+        return m.pivot_table(
+            index="effective_date",
+            columns="label",
+            values="turnover",
+            aggfunc="first",
+            dropna=False,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Daily: ``level_<a>``, ``level_<b>``, ``return_<a>``, ``return_<b>``, ``active``, ``active_share``."""
+        la, lb = self.labels
+        out = self.levels.add_prefix("level_")
+        out = out.join(
+            self.returns.rename(columns={la: f"return_{la}", lb: f"return_{lb}"}), how="left"
+        )
+        out = out.join(self.active_share, how="left")
+        out.index.name = "date"
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """Metric table (b against a): returns, volatilities, their differences, TE (STD, RMS), mean turnover."""
+        la, lb = self.labels
+        m = self.metrics
+        rows = [
+            (
+                "return_" + la,
+                f"Return {la}",
+                m["benchmark_return"],
+                "fraction",
+                "L(end)/L(start) - 1",
+            ),
+            ("return_" + lb, f"Return {lb}", m["fund_return"], "fraction", "L(end)/L(start) - 1"),
+            (
+                "return_diff",
+                f"Return difference ({lb} - {la})",
+                m["td_period"],
+                "fraction",
+                "R_b - R_a",
+            ),
+            (
+                "return_ann_diff",
+                "Annualised return difference",
+                m["td_ann"],
+                "fraction / yr",
+                "(1+R_b)^(p/n) - (1+R_a)^(p/n)",
+            ),
+            (
+                "vol_" + la,
+                f"Volatility {la}",
+                m["benchmark_vol"],
+                "fraction / yr",
+                METRICS["benchmark_vol"][2],
+            ),
+            (
+                "vol_" + lb,
+                f"Volatility {lb}",
+                m["fund_vol"],
+                "fraction / yr",
+                METRICS["fund_vol"][2],
+            ),
+            (
+                "vol_diff",
+                "Volatility difference",
+                m["fund_vol"] - m["benchmark_vol"],
+                "fraction / yr",
+                "vol_b - vol_a",
+            ),
+            (
+                "te_std",
+                "Tracking error, STD",
+                m["te_std"],
+                "fraction / yr",
+                "sqrt(p) * std(r_b - r_a, ddof=1)",
+            ),
+            (
+                "te_rms",
+                "Tracking error, RMS",
+                m["te_rms"],
+                "fraction / yr",
+                "sqrt(p) * sqrt(mean((r_b - r_a)^2))",
+            ),
+            ("correlation", "Correlation", m["correlation"], "ratio", "corr(r_a, r_b)"),
+            ("beta", f"Beta of {lb} on {la}", m["beta"], "ratio", "cov(r_b, r_a) / var(r_a)"),
+        ]
+        tv = self.turnover()
+        for lab in self.labels:
+            if lab in tv.columns:
+                rows.append(
+                    (
+                        f"mean_turnover_{lab}",
+                        f"Mean one-way turnover per review, {lab}",
+                        float(tv[lab].mean()),
+                        "fraction",
+                        "mean over reviews of 0.5 * sum|w_post - w_pre|",
+                    )
+                )
+        return pd.DataFrame(rows, columns=["metric", "label", "value", "unit", "definition"])
+
+    def plot(self, ax=None):
+        """Levels (rebased to 1), active share and turnover per review; returns the Figure."""
+        from engine.report.figures import comparison_figure
+
+        return comparison_figure(self, ax=ax)
+
+    def __repr__(self) -> str:
+        return (
+            f"IndexComparison({self.labels[0]} vs {self.labels[1]}, {self.variant}, "
+            f"TE_std={self.metrics['te_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
+        )
+
+
+def compare_indexes(
+    a,
+    b,
+    labels: tuple[str, str] = ("launch", "revision"),
+    *,
+    variant: str = "price",
+    conventions: Conventions = DEFAULT,
+    strict: bool = True,
+) -> IndexComparison:
+    """Compare two ``IndexResult`` runs: membership, weights, turnover, return, risk and tracking error.
+
+    Parameters
+    ----------
+    a, b : IndexResult
+        The runs (``b`` is measured against ``a``).
+    labels : (str, str)
+        Names of ``a`` and ``b`` in tables and plots.
+    variant : {"price", "gross", "net"}
+        Level variant compared.
+    strict : bool
+        Passed to :func:`engine.analytics.tracking.align` (both runs normally share every date).
+    """
+    la, lb = (str(labels[0]), str(labels[1]))
+    if la == lb:
+        raise DataError(describe("the two labels must differ", value=labels))
+    for lab, res in ((la, a), (lb, b)):
+        if variant not in res.levels.columns:
+            raise DataError(
+                describe(
+                    "level variant missing from the run", source=lab, field="variant", value=variant
+                )
+            )
+    lv, _dropped = align(
+        a.levels[variant].astype(float),
+        b.levels[variant].astype(float),
+        strict=strict,
+        labels=(la, lb),
+    )
+    rets = lv.iloc[1:].to_numpy() / lv.iloc[:-1].to_numpy() - 1.0
+    returns = pd.DataFrame(rets, index=lv.index[1:], columns=[la, lb])
+    returns["active"] = returns[lb] - returns[la]
+    metrics = metrics_from_returns(returns[lb].to_numpy(), returns[la].to_numpy(), conventions)
+    metrics["fund_return"] = float(lv[lb].iloc[-1] / lv[lb].iloc[0] - 1.0)
+    metrics["benchmark_return"] = float(lv[la].iloc[-1] / lv[la].iloc[0] - 1.0)
+    metrics["td_period"] = metrics["fund_return"] - metrics["benchmark_return"]
+    mem = pd.concat([membership_changes(a, la), membership_changes(b, lb)], ignore_index=True)
+    dates = sorted(set(mem["effective_date"]))
+    diff_rows = []
+    for d in dates:
+        ca, cb = set(a.schedule.constituents_at(d)), set(b.schedule.constituents_at(d))
+        diff_rows.append(
+            {
+                "effective_date": d,
+                f"n_{la}": len(ca),
+                f"n_{lb}": len(cb),
+                "n_common": len(ca & cb),
+                f"only_{la}": sorted(ca - cb),
+                f"only_{lb}": sorted(cb - ca),
+            }
+        )
+    synthetic = bool(getattr(a, "synthetic", False) or getattr(b, "synthetic", False))
+    return IndexComparison(
+        labels=(la, lb),
+        variant=variant,
+        levels=lv,
+        returns=returns,
+        membership=mem,
+        membership_diff=pd.DataFrame(diff_rows),
+        weights_a=wide_panel(a.weights, source=f"{la}.weights"),
+        weights_b=wide_panel(b.weights, source=f"{lb}.weights"),
+        metrics=metrics,
+        conventions=conventions,
+        synthetic=synthetic,
+        meta={
+            "methodology_hash": (
+                getattr(a.schedule, "methodology_hash", ""),
+                getattr(b.schedule, "methodology_hash", ""),
+            ),
+        },
+    )
+
+
+__all__ = ["IndexComparison", "compare_indexes", "membership_changes", "wide_panel"]

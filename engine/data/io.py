@@ -1,0 +1,499 @@
+"""Read and write a :class:`~engine.data.market.MarketData` as a canonical folder (Parquet or CSV).
+
+A market folder holds one file per table plus ``meta.json`` (the layout is documented in
+``docs/data-format.md``)::
+
+    prices.<ext>      date, code, close_hkd, shares, free_float, traded_value_hkd, suspended
+    securities.<ext>  code, name, industry, sub_industry, is_cxo, is_18a, listing_date,
+                      delisting_date, board_lot, wht_class
+    actions.<ext>     ex_date, code, kind, amount_hkd, ratio, price_hkd, pay_date
+    intervals.<ext>   code, kind, start, end
+    relevance.<ext>   as_of, code, score
+    fx.<ext>          date, hkd_cny
+    meta.json         format_version, format, synthetic, source, fingerprint, engine_version, ...
+
+``<ext>`` is ``parquet`` or ``csv``; one folder uses one format.  ``prices`` and ``securities`` are
+required; ``actions``, ``intervals`` and ``relevance`` are empty when their file is absent; without
+``fx`` the fixing is a constant 1.0; without ``meta.json`` the market is taken as non-synthetic and
+nothing is verified.
+
+Writes are atomic per file and, for a new folder, as a whole: every file is first written into a
+temporary folder beside the target and then moved into place with :func:`os.replace`, ``meta.json``
+last.  An interrupted write therefore never leaves a half-written file, and because ``meta.json``
+records the fingerprint of the market written, :func:`read_folder` detects a folder whose files come
+from two different writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
+from engine.data.validate import _describe
+from engine.errors import DataError
+
+FORMAT_VERSION = 1
+"""Version of the folder layout written by :func:`write_folder` (``meta.json: format_version``)."""
+
+FORMATS = ("parquet", "csv")
+TABLES = ("prices", "securities", "actions", "intervals", "relevance", "fx")
+REQUIRED_TABLES = ("prices", "securities")
+META_FILE = "meta.json"
+
+COLUMNS: dict[str, list[str]] = {
+    "prices": PRICE_COLUMNS,
+    "securities": SECURITY_COLUMNS,
+    "actions": ACTION_COLUMNS,
+    "intervals": ["code", "kind", "start", "end"],
+    "relevance": ["as_of", "code", "score"],
+    "fx": ["date", "hkd_cny"],
+}
+"""Columns of each table, in file order."""
+
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "prices": ("suspended",),
+    "securities": ("sub_industry", "is_18a", "delisting_date"),
+    "actions": ("amount_hkd", "ratio", "price_hkd", "pay_date"),
+    "intervals": (),
+    "relevance": (),
+    "fx": (),
+}
+"""Columns a hand-made file may leave out (defaults: see :meth:`MarketData.from_frames`)."""
+
+_KIND: dict[str, dict[str, str]] = {
+    "prices": {
+        "date": "date",
+        "close_hkd": "float",
+        "shares": "float",
+        "free_float": "float",
+        "traded_value_hkd": "float",
+        "suspended": "bool",
+    },
+    "securities": {
+        "is_cxo": "bool",
+        "is_18a": "bool",
+        "listing_date": "date",
+        "delisting_date": "date",
+        "board_lot": "int",
+    },
+    "actions": {
+        "ex_date": "date",
+        "amount_hkd": "float",
+        "ratio": "float",
+        "price_hkd": "float",
+        "pay_date": "date",
+    },
+    "intervals": {"start": "date", "end": "date"},
+    "relevance": {"as_of": "date", "score": "float"},
+    "fx": {"date": "date", "hkd_cny": "float"},
+}
+# every column not listed is a string column
+
+
+# =========================================================================== write
+def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parquet") -> Path:
+    """Write ``market`` to the folder ``path`` in the canonical layout.
+
+    Parameters
+    ----------
+    market
+        The market to write.
+    path
+        Target folder.  Created if absent (as one atomic rename).  If it exists it must be empty or a
+        market folder (holding ``meta.json`` or a ``prices`` file); its table files and ``meta.json``
+        are replaced one by one with :func:`os.replace`, and table files of the other format are
+        removed so the folder holds a single format.
+    fmt
+        ``"parquet"`` (default) or ``"csv"``.  CSV writes dates as ``YYYY-MM-DD``, floats with the
+        shortest text that reads back to the same float64 (so :meth:`MarketData.fingerprint` survives
+        the round trip), booleans as ``true``/``false`` and missing values as empty fields; codes are
+        text (``0013`` keeps its leading zero).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    if fmt not in FORMATS:
+        raise DataError(_describe("unknown folder format", value=fmt, fix=f"use one of {FORMATS}"))
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise DataError(
+                _describe("target exists and is not a folder", source=str(path), fix="choose another path")
+            )
+        if any(path.iterdir()) and not _is_market_folder(path):
+            raise DataError(
+                _describe(
+                    "refusing to write into a non-empty folder that is not a market folder",
+                    source=str(path),
+                    fix="write to a new or empty folder",
+                )
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    frames = market.to_frames()
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "format": fmt,
+        "synthetic": bool(market.synthetic),
+        "adjusted": bool(market.is_adjusted),
+        "source": market.source,
+        "fingerprint": market.fingerprint(),
+        "engine_version": _engine_version(),
+        "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sessions": [str(market.dates[0].date()), str(market.dates[-1].date())],
+        "rows": {name: len(frames[name]) for name in TABLES},
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        for name in TABLES:
+            _write_table(frames[name], tmp / f"{name}.{fmt}", fmt)
+        _write_text(tmp / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        if not path.exists():
+            os.replace(tmp, path)  # a new folder appears complete or not at all
+        else:
+            for name in TABLES:
+                os.replace(tmp / f"{name}.{fmt}", path / f"{name}.{fmt}")
+            os.replace(tmp / META_FILE, path / META_FILE)
+            other = "csv" if fmt == "parquet" else "parquet"
+            for name in TABLES:
+                stale = path / f"{name}.{other}"
+                if stale.exists():
+                    stale.unlink()
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def _is_market_folder(path: Path) -> bool:
+    return (path / META_FILE).exists() or any((path / f"prices.{e}").exists() for e in FORMATS)
+
+
+def _engine_version() -> str:
+    try:
+        from engine import __version__
+
+        return str(__version__)
+    except ImportError:  # pragma: no cover - partial installs
+        return "unknown"
+
+
+def _write_text(target: Path, text: str) -> None:
+    with open(target, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_table(frame: pd.DataFrame, target: Path, fmt: str) -> None:
+    """Write one table file (inside the temporary folder)."""
+    if fmt == "parquet":
+        frame.reset_index(drop=True).to_parquet(target, index=False, engine="pyarrow")
+    else:
+        _write_text(target, _to_csv_text(frame, target.stem))
+
+
+def _to_csv_text(frame: pd.DataFrame, table: str) -> str:
+    kinds = _KIND.get(table, {})
+    out = {}
+    for col in frame.columns:
+        kind = kinds.get(col, "str")
+        values = frame[col]
+        if kind == "date":
+            ts = pd.to_datetime(values)
+            out[col] = np.where(ts.isna(), "", ts.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object))
+        elif kind == "float":
+            out[col] = [
+                "" if not np.isfinite(v) else repr(v)
+                for v in pd.to_numeric(values).to_numpy(float).tolist()
+            ]
+        elif kind == "int":
+            out[col] = [str(int(v)) for v in values.tolist()]
+        elif kind == "bool":
+            out[col] = ["true" if bool(v) else "false" for v in values.tolist()]
+        else:
+            out[col] = ["" if (v is None or _isnan(v)) else str(v) for v in values.tolist()]
+    text_frame = pd.DataFrame(out, columns=list(frame.columns), dtype=object)
+    return text_frame.to_csv(index=False, lineterminator="\n")
+
+
+def _isnan(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+# =========================================================================== read
+def read_meta(path: str | os.PathLike) -> dict | None:
+    """The parsed ``meta.json`` of a market folder, or None when the folder has none."""
+    target = Path(path) / META_FILE
+    if not target.exists():
+        return None
+    try:
+        meta = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(
+            _describe(f"unreadable meta.json ({exc})", source=str(target), fix="rewrite the folder")
+        ) from None
+    if not isinstance(meta, dict):
+        raise DataError(_describe("meta.json is not a JSON object", source=str(target)))
+    version = meta.get("format_version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise DataError(
+            _describe(
+                "unsupported folder format version",
+                source=str(target),
+                field="format_version",
+                value=version,
+                fix=f"this engine reads format_version 1..{FORMAT_VERSION}; upgrade the engine",
+            )
+        )
+    fmt = meta.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise DataError(
+            _describe(
+                "unknown folder format in meta.json",
+                source=str(target),
+                field="format",
+                value=fmt,
+                fix=f"use one of {FORMATS}",
+            )
+        )
+    return meta
+
+
+def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
+    """Read a market folder written by :func:`write_folder` (or made by hand in the same layout).
+
+    Parameters
+    ----------
+    path
+        The folder.  Its format (Parquet or CSV) is taken from ``meta.json`` or, without one, from
+        the extension of the ``prices`` file.
+    verify
+        When ``meta.json`` records a fingerprint, check that the market read has the same
+        :meth:`~MarketData.fingerprint` (it does after a complete :func:`write_folder`).  A mismatch
+        means the files were edited by hand or come from two different writes; pass
+        ``verify=False`` to accept edited files.
+
+    Returns
+    -------
+    MarketData
+        Validated through :meth:`MarketData.from_frames`, with every table labelled by its file path,
+        so any :class:`~engine.errors.DataError` names the file (and for CSV the row and line) and
+        the field.  ``source`` is the folder path (prefixed ``adjusted:`` when the market written was
+        vendor-adjusted); ``synthetic`` comes from ``meta.json``.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError(
+            _describe(
+                "market folder not found",
+                source=str(path),
+                fix="pass a folder written by engine.data.write_folder",
+            )
+        )
+    meta = read_meta(path) or {}
+    fmt = meta.get("format") or _detect_format(path)
+    files = {name: path / f"{name}.{fmt}" for name in TABLES}
+    other = "csv" if fmt == "parquet" else "parquet"
+    for name, file in files.items():
+        if file.exists():
+            continue
+        alt = path / f"{name}.{other}"
+        if alt.exists():
+            raise DataError(
+                _describe(
+                    f"found {alt.name} but this folder's format is {fmt}",
+                    source=str(alt),
+                    fix=f"one folder holds one format: convert it to {file.name}",
+                )
+            )
+        if name in REQUIRED_TABLES:
+            raise DataError(
+                _describe(
+                    "missing required file",
+                    source=str(file),
+                    fix=f"a market folder needs {', '.join(f'{t}.{fmt}' for t in REQUIRED_TABLES)}",
+                )
+            )
+    tables = {name: _read_table(file, name, fmt) for name, file in files.items() if file.exists()}
+    adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
+    source = f"adjusted:{path}" if adjusted else str(path)
+    market = MarketData.from_frames(
+        tables["prices"],
+        tables["securities"],
+        actions=tables.get("actions"),
+        intervals=tables.get("intervals"),
+        relevance=tables.get("relevance"),
+        fx=tables.get("fx"),
+        synthetic=bool(meta.get("synthetic", False)),
+        source=source,
+        sources={name: str(file) for name, file in files.items()},
+    )
+    expected = meta.get("fingerprint")
+    if verify and expected and market.fingerprint() != expected:
+        raise DataError(
+            _describe(
+                "the data read does not match the fingerprint in meta.json (files edited by hand, "
+                "or left over from an interrupted write)",
+                source=str(path / META_FILE),
+                field="fingerprint",
+                value=expected,
+                fix=f"rewrite the folder with write_folder, or read it with verify=False "
+                f"(the data read has fingerprint {market.fingerprint()})",
+            )
+        )
+    return market
+
+
+def _detect_format(path: Path) -> str:
+    found = [fmt for fmt in FORMATS if (path / f"prices.{fmt}").exists()]
+    if not found:
+        raise DataError(
+            _describe(
+                "missing required file",
+                source=str(path / "prices.parquet"),
+                fix="a market folder needs prices.parquet or prices.csv (and securities)",
+            )
+        )
+    if len(found) > 1:
+        raise DataError(
+            _describe(
+                "both prices.parquet and prices.csv found and no meta.json says which to read",
+                source=str(path),
+                fix="remove one of them or add meta.json with a 'format' field",
+            )
+        )
+    return found[0]
+
+
+def _check_columns(columns, name: str, file: Path) -> None:
+    expected = COLUMNS[name]
+    missing = [c for c in expected if c not in columns and c not in OPTIONAL_COLUMNS[name]]
+    unexpected = [c for c in columns if c not in expected]
+    dups = sorted({c for c in columns if list(columns).count(c) > 1})
+    if missing or unexpected or dups:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if unexpected:
+            parts.append(f"unexpected {unexpected}")
+        if dups:
+            parts.append(f"duplicated {dups}")
+        raise DataError(
+            _describe(
+                f"wrong columns: {'; '.join(parts)}",
+                source=str(file),
+                field=", ".join(map(str, missing + unexpected + dups)),
+                fix=f"the {name} table has columns {expected}",
+            )
+        )
+
+
+def _read_table(file: Path, name: str, fmt: str) -> pd.DataFrame:
+    if fmt == "parquet":
+        try:
+            frame = pd.read_parquet(file, engine="pyarrow")
+        except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+            raise DataError(
+                _describe(f"unreadable Parquet file ({type(exc).__name__}: {exc})", source=str(file))
+            ) from None
+        _check_columns(list(frame.columns), name, file)
+        return frame.reset_index(drop=True)
+    return _read_csv(file, name)
+
+
+def _read_csv(file: Path, name: str) -> pd.DataFrame:
+    """Read a CSV table as text, then parse the number columns, naming file, row, line and field.
+
+    Dates and booleans stay text here; :mod:`engine.data.validate` parses them with the same kind of
+    message.  Codes stay text, so ``0013`` keeps its leading zero.
+    """
+    try:
+        with open(file, encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except UnicodeDecodeError as exc:
+        raise DataError(_describe(f"malformed CSV ({exc})", source=str(file))) from None
+    if header is None:
+        raise DataError(
+            _describe("empty file (no header line)", source=str(file), fix=f"write the header {COLUMNS[name]}")
+        )
+    _check_columns(header, name, file)
+    try:
+        raw = pd.read_csv(
+            file,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding="utf-8",
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            _describe("empty file (no header line)", source=str(file), fix=f"write the header {COLUMNS[name]}")
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        raise DataError(_describe(f"malformed CSV ({msg})", source=str(file))) from None
+    frame = raw.astype(object)
+    codes = frame["code"] if "code" in frame.columns else None
+    for col in frame.columns:
+        kind = _KIND[name].get(col, "str")
+        if kind in ("float", "int"):
+            frame[col] = _parse_floats(frame[col], file, col, codes)
+    return frame
+
+
+def _parse_floats(col: pd.Series, file: Path, field: str, codes) -> np.ndarray:
+    text = col.to_numpy(dtype=object)
+    stripped = np.array([s.strip() for s in text], dtype=object)
+    blank = stripped == ""
+    filled = np.where(blank, "nan", stripped)
+    try:
+        # numpy's text -> float64 conversion is correctly rounded, so floats round-trip exactly
+        return np.array(filled.tolist(), dtype=np.float64)
+    except ValueError:
+        pass
+    for i, s in enumerate(filled.tolist()):
+        try:
+            float(s)
+        except ValueError:
+            raise DataError(
+                _describe(
+                    "not a number",
+                    source=str(file),
+                    row=i,
+                    code=None if codes is None else codes.iloc[i],
+                    field=field,
+                    value=text[i],
+                    line=i + 2,
+                    fix="write a plain decimal number (empty for missing)",
+                )
+            ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "FORMAT_VERSION",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_TABLES",
+    "TABLES",
+    "read_folder",
+    "read_meta",
+    "write_folder",
+]

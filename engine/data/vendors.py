@@ -1,0 +1,570 @@
+"""Loaders for vendor price files: yfinance CSV layouts.  **Adjusted prices, price-return only.**
+
+yfinance prices (``auto_adjust=True`` downloads and ``Ticker.history()``) are scaled back in time for
+splits *and* cash dividends.  They are not the raw exchange closes the index engine is built on, and
+they carry no issued shares or free float.  So this module keeps them apart:
+
+* :func:`read_yfinance_csv` returns a frame whose price columns are named ``*_adj`` and whose
+  ``attrs["adjusted"]`` is True;
+* :func:`market_from_adjusted_closes` builds a :class:`~engine.data.market.MarketData` whose
+  ``source`` starts with ``"adjusted:"`` (:attr:`MarketData.is_adjusted` is True), with constant
+  shares and free float and no corporate actions.  Use it for price-return studies only (returns,
+  correlations, equal- or fixed-weight baskets); market-cap weights and total-return levels built
+  on it are meaningless.
+
+Nothing is dropped silently.  Rows :func:`read_yfinance_csv` leaves out (dates that are not XHKG
+sessions, such as yfinance's Saturday rows and rows on typhoon closures; rows without a close;
+exact duplicate rows) are listed in ``attrs["report"]`` as :class:`DroppedRow` records with the file,
+line, date and reason.  Zero-volume rows on sessions (HK half days, vendor glitches) are kept: their
+close is fine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.data.calendar import hkex_sessions
+from engine.data.market import SECURITY_COLUMNS, MarketData
+from engine.data.validate import _describe
+from engine.errors import CalendarError, DataError
+
+ADJ_SHARES = 1e9
+"""Constant issued shares given to every security of an adjusted market (a placeholder)."""
+
+_PRICE_FIELDS = {
+    "open": "open_adj",
+    "high": "high_adj",
+    "low": "low_adj",
+    "close": "close_adj",
+    "adj close": "close_adj",
+    "volume": "volume",
+    "dividends": "dividend",
+    "stock splits": "split_ratio",
+}
+OUTPUT_COLUMNS = [
+    "date",
+    "code",
+    "open_adj",
+    "high_adj",
+    "low_adj",
+    "close_adj",
+    "volume",
+    "dividend",
+    "split_ratio",
+]
+"""Columns :func:`read_yfinance_csv` can return (``dividend``/``split_ratio`` only when the file has
+them; ``open_adj``/``high_adj``/``low_adj`` only when the file has them)."""
+
+
+@dataclass(frozen=True)
+class DroppedRow:
+    """One vendor row left out of a loader's result, and why."""
+
+    source: str
+    line: int
+    date: str
+    code: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line} {self.date} {self.code}: {self.reason}"
+
+
+def normalise_code(ticker: str) -> str:
+    """``"2269.HK"`` -> ``"2269"``, ``"13.HK"`` -> ``"0013"``; other tickers are upper-cased."""
+    s = str(ticker).strip().upper().removesuffix(".HK")
+    return s.zfill(4) if s.isdigit() else s
+
+
+# =========================================================================== read
+def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.DataFrame:
+    """Read one yfinance CSV file into a tidy frame of **adjusted** prices.
+
+    Two layouts are recognised:
+
+    * ``yf.download(...).to_csv()`` with a three-line header (``Price,Close,High,Low,Open,Volume`` /
+      ``Ticker,2269.HK,...`` / ``Date,,,,,``); several tickers in one file are allowed, ``code``
+      picks one;
+    * ``Ticker.history().to_csv()`` (or a single-ticker download) with one header line, e.g.
+      ``Date,Open,High,Low,Close,Volume,Dividends,Stock Splits``; dates may carry a UTC offset
+      (``2020-01-02 00:00:00+08:00``), the local calendar date is kept.  When an ``Adj Close``
+      column is present it is used as ``close_adj`` (and ``Close`` is ignored).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    code
+        HKEX code of the security (``"2269"``, ``"0013"``, ``"2269.HK"``).  Default: the ticker in
+        the header (three-line layout) or the file name (``2269.HK.csv``).  For a three-line file
+        the code must match a ticker in it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date`` (tz-naive session), ``code`` (str), ``open_adj``, ``high_adj``, ``low_adj``,
+        ``close_adj``, ``volume`` (shares, float) and, when the file has them, ``dividend`` (cash
+        per share on its ex-date, as the vendor gives it) and ``split_ratio`` (0 = no split), sorted
+        by date.  ``attrs``: ``adjusted`` (True), ``source`` (the path), ``code``, ``layout``
+        (``"multi-header"`` or ``"single-header"``) and ``report`` (list of :class:`DroppedRow`).
+
+    Raises
+    ------
+    DataError
+        Unrecognised layout, an unparseable date or number (naming file, line, field), a close
+        that is not positive, or two different rows for the same date.
+    """
+    path = Path(path)
+    src = str(path)
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        raise DataError(_describe("vendor file not found", source=src)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(_describe(f"unreadable vendor file ({exc})", source=src)) from None
+    if not lines:
+        raise DataError(_describe("empty vendor file", source=src))
+
+    head = [c.strip() for c in lines[0].split(",")]
+    if head[0].lower() == "price" and len(lines) >= 3 and lines[1].lower().startswith("ticker,"):
+        layout, first_data_line = "multi-header", 4
+        fields = [c.lower() for c in head[1:]]
+        tickers = [c.strip() for c in lines[1].split(",")[1:]]
+        if not lines[2].lower().startswith("date"):
+            raise DataError(
+                _describe("third header line should start with 'Date'", source=src, line=3, value=lines[2])
+            )
+        found = [normalise_code(t) for t in tickers]
+        want = normalise_code(code) if code is not None else None
+        if want is None:
+            if len(set(found)) != 1:
+                raise DataError(
+                    _describe(
+                        f"file holds several tickers {sorted(set(found))}",
+                        source=src,
+                        line=2,
+                        fix="pass code= to pick one",
+                    )
+                )
+            want = found[0]
+        elif want not in found:
+            raise DataError(
+                _describe(
+                    "code not among the file's tickers",
+                    source=src,
+                    line=2,
+                    code=want,
+                    value=sorted(set(found)),
+                    fix="pass the code of a ticker in the file",
+                )
+            )
+        keep = [k for k, c in enumerate(found) if c == want]  # positions among fields
+        columns = {fields[k]: k + 1 for k in keep}
+    elif head[0].lower() in ("date", "datetime"):
+        layout, first_data_line = "single-header", 2
+        columns = {c.lower(): k for k, c in enumerate(head) if k > 0}
+        want = normalise_code(code) if code is not None else normalise_code(_stem(path))
+    else:
+        raise DataError(
+            _describe(
+                "unrecognised yfinance CSV layout",
+                source=src,
+                line=1,
+                value=lines[0][:80],
+                fix="expected a 'Price,...'/'Ticker,...'/'Date,...' header or a 'Date,Open,...' header",
+            )
+        )
+    if "adj close" in columns:
+        columns.pop("close", None)
+    unknown = [c for c in columns if c not in _PRICE_FIELDS]
+    if unknown:
+        raise DataError(
+            _describe(
+                f"unknown column(s) {unknown}",
+                source=src,
+                line=1,
+                fix=f"a yfinance file has columns among {sorted(_PRICE_FIELDS)}",
+            )
+        )
+    if "close" not in columns and "adj close" not in columns:
+        raise DataError(_describe("no Close column", source=src, line=1, field="Close"))
+
+    width = len(head)
+    body = lines[first_data_line - 1 :]
+    cells = []
+    for n, text in enumerate(body):
+        parts = text.split(",")
+        if text.strip() == "":
+            parts = [""] * width
+        if len(parts) != width:
+            raise DataError(
+                _describe(
+                    f"expected {width} fields, found {len(parts)}",
+                    source=src,
+                    line=first_data_line + n,
+                    value=text[:80],
+                )
+            )
+        cells.append(parts)
+    raw = pd.DataFrame(cells, columns=range(width), dtype=object) if cells else None
+    report: list[DroppedRow] = []
+    if raw is None:
+        out = pd.DataFrame({c: pd.Series(dtype=float) for c in ["close_adj", "volume"]})
+        out.insert(0, "code", pd.Series(dtype=object))
+        out.insert(0, "date", pd.Series(dtype="datetime64[ns]"))
+        return _attach(out, src, want, layout, report)
+
+    line_no = np.arange(len(raw)) + first_data_line
+    date_text = raw[0].astype(str).str.strip()
+    dates = pd.to_datetime(date_text.str[:10], format="%Y-%m-%d", errors="coerce")
+    i = _first(dates.isna().to_numpy())
+    if i is not None:
+        raise DataError(
+            _describe(
+                "unparseable date",
+                source=src,
+                code=want,
+                field="Date",
+                value=date_text[i],
+                line=int(line_no[i]),
+                fix="dates must start with YYYY-MM-DD",
+            )
+        )
+    out = pd.DataFrame({"date": dates.astype("datetime64[ns]"), "code": want})
+    for name, k in columns.items():
+        target = _PRICE_FIELDS[name]
+        text = raw[k].astype(str).str.strip()
+        values = pd.to_numeric(text.where(text != "", "nan"), errors="coerce").to_numpy(float)
+        bad = np.isnan(values) & ~text.str.lower().isin(["", "nan"]).to_numpy()
+        i = _first(bad)
+        if i is not None:
+            raise DataError(
+                _describe(
+                    "not a number",
+                    source=src,
+                    date=dates[i],
+                    code=want,
+                    field=name.title(),
+                    value=text[i],
+                    line=int(line_no[i]),
+                )
+            )
+        out[target] = values
+    out["_line"] = line_no
+
+    # --- rows left out, each reported
+    keep = np.ones(len(out), dtype=bool)
+    if len(out):
+        sessions = hkex_sessions(out["date"].min(), out["date"].max())
+        off = ~out["date"].isin(sessions).to_numpy()
+    else:
+        off = np.zeros(0, dtype=bool)
+    no_close = np.isnan(out["close_adj"].to_numpy())
+    for k in np.flatnonzero(off | no_close):
+        reason = "not an XHKG session (weekend, holiday or closure)" if off[k] else "no close"
+        if off[k] and no_close[k]:
+            reason += "; no close"
+        report.append(_dropped(src, out, k, want, reason))
+        keep[k] = False
+    close = out["close_adj"].to_numpy()
+    i = _first(keep & ~(close > 0))
+    if i is not None:
+        raise DataError(
+            _describe(
+                "close must be positive",
+                source=src,
+                date=out["date"][i],
+                code=want,
+                field="Close",
+                value=close[i],
+                line=int(out["_line"][i]),
+            )
+        )
+    # duplicated dates: an exact repeat is dropped and reported, a conflicting one is an error
+    price_cols = [c for c in out.columns if c not in ("date", "code", "_line")]
+    seen: dict[pd.Timestamp, int] = {}
+    for k in np.flatnonzero(keep):
+        d = out["date"][k]
+        if d in seen:
+            first = seen[d]
+            a = out.loc[first, price_cols].to_numpy(float)
+            b = out.loc[k, price_cols].to_numpy(float)
+            if np.array_equal(a, b, equal_nan=True):
+                report.append(_dropped(src, out, k, want, f"repeats line {out['_line'][first]}"))
+                keep[k] = False
+            else:
+                raise DataError(
+                    _describe(
+                        f"two different rows for one date (lines {out['_line'][first]} and "
+                        f"{out['_line'][k]})",
+                        source=src,
+                        date=d,
+                        code=want,
+                        line=int(out["_line"][k]),
+                        fix="remove one of them",
+                    )
+                )
+        else:
+            seen[d] = k
+    out = out[keep].drop(columns="_line").sort_values("date", kind="stable").reset_index(drop=True)
+    ordered = [c for c in OUTPUT_COLUMNS if c in out.columns]
+    return _attach(out[ordered], src, want, layout, report)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".csv", ".CSV"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _first(mask) -> int | None:
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(idx[0]) if len(idx) else None
+
+
+def _dropped(src: str, out: pd.DataFrame, k: int, code: str, reason: str) -> DroppedRow:
+    return DroppedRow(
+        source=src,
+        line=int(out["_line"][k]),
+        date=f"{out['date'][k]:%Y-%m-%d}",
+        code=code,
+        reason=reason,
+    )
+
+
+def _attach(frame: pd.DataFrame, src: str, code: str, layout: str, report: list) -> pd.DataFrame:
+    frame.attrs.update(adjusted=True, source=src, code=code, layout=layout, report=report)
+    return frame
+
+
+# =========================================================================== build
+def market_from_adjusted_closes(
+    closes: pd.DataFrame,
+    securities: pd.DataFrame | None = None,
+    *,
+    volumes: pd.DataFrame | None = None,
+    fx: pd.Series | pd.DataFrame | None = None,
+    fill_gaps: bool = False,
+    source: str | None = None,
+) -> MarketData:
+    """Build a **price-return-only** :class:`MarketData` from vendor-adjusted closes.
+
+    Parameters
+    ----------
+    closes
+        Either wide (index = dates, columns = codes, values = adjusted closes, NaN where a security
+        is not listed) or tidy (columns ``date, code, close_adj`` and optionally ``volume``, e.g.
+        ``pd.concat`` of :func:`read_yfinance_csv` results).
+    securities
+        Optional security master (:data:`~engine.data.market.SECURITY_COLUMNS`); every code in
+        ``closes`` must be in it.  Default: a placeholder master (name = code, empty industry,
+        ``is_cxo=False``, listing date = first close, board lot 1, empty withholding class).
+    volumes
+        Optional wide frame of traded shares on the same dates and codes (ignored when the tidy
+        ``closes`` has a ``volume`` column, which is used instead).  Traded value is
+        ``close_adj * volume`` (a NaN volume counts as 0); without volumes it is 0.
+    fx
+        Optional HKD->CNY fixings (see :meth:`MarketData.from_frames`); default constant 1.0.
+    fill_gaps
+        A session inside a security's priced life with no close (e.g. vendor files miss the
+        2023-09-01 and 2023-09-08 typhoon/rainstorm closures, which the XHKG calendar lists as
+        sessions) is an error by default.  With ``fill_gaps=True`` the previous close is carried
+        and the day is flagged ``suspended`` (traded value 0), so the filled days stay visible in
+        :attr:`MarketData.suspended`.
+    source
+        Label after the ``"adjusted:"`` prefix; default: the ``attrs["source"]`` of ``closes`` or
+        ``"closes"``.
+
+    Returns
+    -------
+    MarketData
+        ``close_hkd`` = the adjusted closes, ``shares`` = :data:`ADJ_SHARES`, ``free_float`` = 1,
+        no corporate actions, ``source = "adjusted:<source>"`` (:attr:`MarketData.is_adjusted`).
+        The day-on-day ratio of closes is the vendor's total-return-style return; levels built from
+        cap weights on it are not meaningful.
+
+    Raises
+    ------
+    CalendarError
+        A date that is not an XHKG session (run the file through :func:`read_yfinance_csv`, which
+        drops and reports them).
+    DataError
+        A gap inside a priced life without ``fill_gaps``, a duplicated (date, code), a code missing
+        from ``securities``, or any check of :meth:`MarketData.from_frames`.
+    """
+    label = source or str(getattr(closes, "attrs", {}).get("source") or "closes")
+    close_w, vol_w = _wide(closes, volumes)
+    if close_w.shape[1] == 0 or close_w.notna().to_numpy().sum() == 0:
+        raise DataError(_describe("no closes given", source=label, fix="pass at least one close"))
+    close_w = close_w.sort_index()
+    idx = close_w.index
+    sessions = hkex_sessions(idx.min(), idx.max())
+    off = idx.difference(sessions)
+    if len(off):
+        raise CalendarError(
+            _describe(
+                f"{len(off)} date(s) are not XHKG sessions",
+                source=label,
+                date=off[0],
+                fix="load vendor files through read_yfinance_csv, which drops and reports them",
+            )
+        )
+    close_w = close_w.reindex(sessions)
+    vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
+
+    rows = []
+    for code in close_w.columns:
+        col = close_w[code].to_numpy(float)
+        have = np.flatnonzero(~np.isnan(col))
+        if len(have) == 0:
+            raise DataError(_describe("no close for this code", source=label, code=code))
+        lo, hi = have[0], have[-1]
+        life = col[lo : hi + 1]
+        gap = np.isnan(life)
+        if gap.any() and not fill_gaps:
+            g = int(np.flatnonzero(gap)[0])
+            raise DataError(
+                _describe(
+                    f"{int(gap.sum())} session(s) without a close inside the priced life",
+                    source=label,
+                    date=sessions[lo + g],
+                    code=code,
+                    field="close_adj",
+                    fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
+                )
+            )
+        filled = pd.Series(life).ffill().to_numpy()
+        if vol_w is not None:
+            vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
+        else:
+            vol = np.zeros(len(life))
+        traded = np.where(gap, 0.0, filled * vol)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": sessions[lo : hi + 1],
+                    "code": code,
+                    "close_hkd": filled,
+                    "shares": ADJ_SHARES,
+                    "free_float": 1.0,
+                    "traded_value_hkd": traded,
+                    "suspended": gap,
+                }
+            )
+        )
+    prices = pd.concat(rows, ignore_index=True)
+    if securities is None:
+        first = prices.groupby("code", sort=True)["date"].min()
+        securities = pd.DataFrame(
+            {
+                "code": first.index.astype(object),
+                "name": first.index.astype(object),
+                "industry": "",
+                "sub_industry": "",
+                "is_cxo": False,
+                "is_18a": False,
+                "listing_date": first.to_numpy(),
+                "delisting_date": pd.NaT,
+                "board_lot": 1,
+                "wht_class": "",
+            }
+        )[SECURITY_COLUMNS]
+    return MarketData.from_frames(
+        prices,
+        securities,
+        fx=fx,
+        synthetic=False,
+        source=f"adjusted:{label}",
+        sources={"prices": f"adjusted closes ({label})"},
+    )
+
+
+def _wide(closes: pd.DataFrame, volumes: pd.DataFrame | None):
+    """Wide ``[date, code]`` closes and volumes (or None) with string codes and naive dates."""
+    if not isinstance(closes, pd.DataFrame):
+        raise DataError(_describe(f"closes must be a DataFrame, got {type(closes).__name__}"))
+    if {"date", "code", "close_adj"}.issubset(closes.columns):
+        tidy = closes.copy()
+        tidy["code"] = tidy["code"].map(normalise_code)
+        tidy["date"] = pd.to_datetime(tidy["date"]).astype("datetime64[ns]")
+        dup = tidy.duplicated(["date", "code"])
+        if dup.any():
+            k = int(np.flatnonzero(dup.to_numpy())[0])
+            raise DataError(
+                _describe(
+                    "duplicated (date, code) close",
+                    row=k,
+                    date=tidy["date"].iloc[k],
+                    code=tidy["code"].iloc[k],
+                    fix="concatenate each security's file once",
+                )
+            )
+        close_w = tidy.pivot(index="date", columns="code", values="close_adj")
+        vol_w = (
+            tidy.pivot(index="date", columns="code", values="volume")
+            if "volume" in tidy.columns
+            else volumes
+        )
+    else:
+        close_w = closes.copy()
+        close_w.columns = [normalise_code(c) for c in close_w.columns]
+        if close_w.columns.duplicated().any():
+            raise DataError(
+                _describe(
+                    "duplicated code column",
+                    code=close_w.columns[close_w.columns.duplicated()][0],
+                )
+            )
+        vol_w = volumes
+        if vol_w is not None:
+            vol_w = vol_w.copy()
+            vol_w.columns = [normalise_code(c) for c in vol_w.columns]
+    close_w = _numeric_wide(close_w, "close_adj")
+    if vol_w is not None:
+        vol_w = _numeric_wide(vol_w, "volume")
+    if close_w.index.has_duplicates:
+        raise DataError(
+            _describe("duplicated date in closes", date=close_w.index[close_w.index.duplicated()][0])
+        )
+    return close_w, vol_w
+
+
+def _numeric_wide(frame: pd.DataFrame, field: str) -> pd.DataFrame:
+    """Float ``[date, code]`` frame with naive dates and string codes; a non-number is an error."""
+    out = frame.copy()
+    try:
+        out.index = pd.DatetimeIndex(pd.to_datetime(out.index)).astype("datetime64[ns]")
+    except (ValueError, TypeError) as exc:
+        raise DataError(_describe(f"unparseable date in the index ({exc})", field=field)) from None
+    out.columns = pd.Index([str(c) for c in out.columns], dtype=object)
+    num = out.apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = num.isna().to_numpy(dtype=bool) & out.notna().to_numpy(dtype=bool)
+    if bad.any():
+        t, j = np.argwhere(bad)[0]
+        raise DataError(
+            _describe(
+                "not a number",
+                date=out.index[t],
+                code=out.columns[j],
+                field=field,
+                value=out.iat[t, j],
+            )
+        )
+    return num
+
+
+__all__ = [
+    "ADJ_SHARES",
+    "DroppedRow",
+    "OUTPUT_COLUMNS",
+    "market_from_adjusted_closes",
+    "normalise_code",
+    "read_yfinance_csv",
+]

@@ -1,0 +1,336 @@
+"""`EtfConfig`: every setting of the ETF 520500 simulation, with its source or the word "assumption".
+
+Source tags refer to ``reference/methodology-research.md`` (section 7 and the source list).  Rates are
+fractions (``0.005`` = 0.50 %).  Trading-cost rates apply per side to the consideration (shares x
+price) of every trade; fees accrue on calendar days (``/365``) on the NAV.
+
+The seven *effects* of :data:`EFFECTS` are the switches of the attribution waterfall.  With an effect
+off, the simulator idealises that part of the fund:
+
+* ``fx`` off: the HKD->CNY fixing is held constant at its inception value (and no conversion spread);
+* ``withholding_tax`` off: dividends are received gross;
+* ``fees`` off: no management or custody fee;
+* ``cash_drag`` off: no cash buffer, dividends are credited on their ex-date, and every cash-generating
+  or cash-consuming event (dividends, rights take-up, deletions) is reinvested or financed at once at
+  the index's adjusted prior close;
+* ``trading_costs`` off: no stamp duty, levies, trading fee, brokerage or market impact;
+* ``lot_rounding`` off: fractional shares may be held;
+* ``flow_timing`` off: subscription cash is invested (and redemptions financed) at the close of the day
+  the units are issued or cancelled.
+
+With every effect off (``EtfConfig.default().with_effects(())``) the fund reproduces the gross total
+return index exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from engine.errors import FundConfigError, describe
+
+EFFECTS = (
+    "fx",
+    "withholding_tax",
+    "fees",
+    "cash_drag",
+    "trading_costs",
+    "lot_rounding",
+    "flow_timing",
+)
+"""The switchable effects of the attribution waterfall, in waterfall order."""
+
+WHT_CLASSES = ("H", "red_chip", "p_chip", "foreign", "hk")
+
+QDII_WITHHOLDING = {"H": 0.10, "red_chip": 0.10, "p_chip": 0.0, "foreign": 0.0, "hk": 0.0}
+"""Dividend withholding for a QDII fund (non-resident enterprise). H shares 10 % [S53] (weak source);
+red chips 10 % (assumption: treated like H shares as PRC-resident enterprises); P chips, foreign and
+HK-incorporated issuers 0 % because Hong Kong does not tax dividends [S52] (assumption for the classes)."""
+
+STOCK_CONNECT_WITHHOLDING = {"H": 0.20, "red_chip": 0.28, "p_chip": 0.20, "foreign": 0.20, "hk": 0.20}
+"""Dividend withholding through Southbound Stock Connect for a mainland securities investment fund
+(taxed like an individual) [S52]: 20 % on H shares and non-H shares, 28 % on red chips deemed
+PRC-resident (10 % + 20 %)."""
+
+REVIEW_TRADE_TIMINGS = ("cap_date_close",)
+FX_SOURCES = ("market", "constant")
+DIVIDEND_TIMINGS = ("pay_date",)
+
+COST_KINDS = (
+    "management_fee",
+    "custody_fee",
+    "stamp_duty",
+    "sfc_levy",
+    "afrc_levy",
+    "trading_fee",
+    "brokerage",
+    "market_impact",
+    "withholding_tax",
+    "fx",
+)
+"""Cost kinds recorded per day (in this order in the kernel's cost array)."""
+
+TRADING_COST_KINDS = COST_KINDS[2:8]
+
+
+def _ts(value) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise FundConfigError(
+            describe(f"unparseable date ({exc})", source="EtfConfig", field="inception_date", value=value)
+        ) from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise FundConfigError(describe("inception date is missing", source="EtfConfig", field="inception_date"))
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+@dataclass(frozen=True)
+class EtfConfig:
+    """Settings of the simulated ETF (frozen and hashable).
+
+    NAV and fees
+        ``NAV_cny = (sum_i h_i P_i + cash_hkd + receivable_hkd - accrued_fees_hkd - payable_hkd) * fx``.
+        Fees accrue each session on that session's NAV for the calendar days elapsed since the
+        previous session: ``fee_t = NAV_t * (management_fee + custody_fee) * days_t / 365``; the accrued
+        amount is paid from cash on the last session of every calendar month and on the last session
+        of the run (holdings are sold pro rata if cash is short).
+
+    Trading costs
+        Per side, on the consideration ``shares * price_hkd``: ``stamp_duty + sfc_levy + afrc_levy +
+        trading_fee + brokerage + market_impact``.
+    """
+
+    inception_date: pd.Timestamp = field(default=pd.Timestamp("2024-12-27"))
+    """First valuation day. Assumption: the first day of 520500 in public price data is 2024-12-27
+    and the fund existed by end-2024 [S16]; the true inception date is UNCONFIRMED."""
+    initial_nav_cny: float = 1.0
+    """NAV per unit at inception (assumption: SSE ETFs usually launch at 1.000)."""
+    initial_units: float = 122_000_000.0
+    """Units at inception: 122m units at end-2024 [S16] (assumption: no flows before)."""
+    management_fee: float = 0.005
+    """Per year. Assumption by analogy with peers (0.50 %) [S48][S49][S50]; UNCONFIRMED for 520500."""
+    custody_fee: float = 0.001
+    """Per year. Assumption by analogy with peers (0.10 %) [S48][S49][S50]."""
+    stamp_duty: float = 0.001
+    """Per side, 0.10 % since 17 Nov 2023 [S54][S55]."""
+    sfc_levy: float = 0.000027
+    """Per side, SFC transaction levy 0.0027 % [S57]."""
+    afrc_levy: float = 0.0000015
+    """Per side, AFRC transaction levy 0.00015 % [S57]."""
+    trading_fee: float = 0.0000565
+    """Per side, HKEX trading fee 0.00565 % [S57]."""
+    brokerage: float = 0.0003
+    """Per side, assumption (brokerage is negotiable [S57]): 3 bp."""
+    market_impact: float = 0.0005
+    """Per side, assumption: 5 bp of consideration."""
+    withholding: tuple[tuple[str, float], ...] = tuple(sorted(QDII_WITHHOLDING.items()))
+    """Dividend withholding rate by ``wht_class`` (pass a dict; stored as sorted pairs). Default: QDII,
+    see :data:`QDII_WITHHOLDING` (assumption / [S53][S52]); structure of 520500 is UNCONFIRMED."""
+    cash_buffer: float = 0.005
+    """Target cash weight kept uninvested at reviews and subscriptions (assumption: 0.5 %)."""
+    reinvest_threshold: float = 0.0025
+    """Idle cash above the buffer is invested at the index weights on any close where it exceeds this
+    share of the NAV (assumption: 0.25 %); creation cash is invested when due whatever its size."""
+    use_board_lots: bool = True
+    """Trade whole board lots only (``securities.board_lot``); HKEX practice, UNCONFIRMED [sec. 7]."""
+    creation_unit: float = 1_000_000.0
+    """Units per creation/redemption basket (assumption)."""
+    review_trade_timing: str = "cap_date_close"
+    """Review trades happen at the close of the session before the effective date (the cap date under
+    the default one-session lag): the index's own repricing point (assumption)."""
+    flow_lag_sessions: int = 1
+    """Sessions between issuing/cancelling units at a day's NAV and trading the cash (assumption: 1,
+    subscription cash received at day t's NAV is invested at the close of t+1)."""
+    fx_source: str = "market"
+    """``"market"``: the HKD->CNY fixing in ``market.fx``; ``"constant"``: the inception fixing."""
+    dividend_timing: str = "pay_date"
+    """Entitlement on holdings at the ex-date open (accrued as a receivable in the NAV); cash arrives on
+    the pay date (assumption)."""
+    fx_spread: float = 0.0
+    """Proportional cost of converting subscription/redemption cash between CNY and HKD
+    (assumption: 0, settlement at the fixing)."""
+    effects: tuple[str, ...] = EFFECTS
+    """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inception_date", _ts(self.inception_date))
+        wht = self.withholding
+        if isinstance(wht, Mapping):
+            wht = tuple(sorted((str(k), float(v)) for k, v in wht.items()))
+        else:
+            try:
+                wht = tuple(sorted((str(k), float(v)) for k, v in wht))
+            except (TypeError, ValueError):
+                raise FundConfigError(
+                    describe(
+                        "withholding must map wht_class -> rate",
+                        source="EtfConfig",
+                        field="withholding",
+                        value=self.withholding,
+                        fix="pass a dict such as {'H': 0.10, 'red_chip': 0.10, ...}",
+                    )
+                ) from None
+        object.__setattr__(self, "withholding", wht)
+        for cls_, rate in wht:
+            if not (0.0 <= rate <= 1.0):
+                raise FundConfigError(
+                    describe(
+                        "withholding rate must lie in [0, 1]",
+                        source="EtfConfig",
+                        field=f"withholding[{cls_!r}]",
+                        value=rate,
+                    )
+                )
+        for name in (
+            "management_fee",
+            "custody_fee",
+            "stamp_duty",
+            "sfc_levy",
+            "afrc_levy",
+            "trading_fee",
+            "brokerage",
+            "market_impact",
+            "fx_spread",
+            "reinvest_threshold",
+        ):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and value == value and 0.0 <= value < 1.0):
+                raise FundConfigError(
+                    describe(
+                        "fee or cost rate must be a number in [0, 1)",
+                        source="EtfConfig",
+                        field=name,
+                        value=value,
+                        fix="give the rate as a fraction per year (fees) or per side (costs), e.g. 0.001",
+                    )
+                )
+        if not (isinstance(self.cash_buffer, int | float) and 0.0 <= self.cash_buffer < 1.0):
+            raise FundConfigError(
+                describe(
+                    "cash buffer must lie in [0, 1)",
+                    source="EtfConfig",
+                    field="cash_buffer",
+                    value=self.cash_buffer,
+                )
+            )
+        for name in ("initial_nav_cny", "initial_units", "creation_unit"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and value == value and value > 0 and value < float("inf")):
+                raise FundConfigError(
+                    describe(
+                        f"{name} must be a positive number",
+                        source="EtfConfig",
+                        field=name,
+                        value=value,
+                    )
+                )
+        lag = self.flow_lag_sessions
+        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+            raise FundConfigError(
+                describe(
+                    "flow lag must be a non-negative whole number of sessions",
+                    source="EtfConfig",
+                    field="flow_lag_sessions",
+                    value=lag,
+                    fix="use 0 (trade at the issuing close) or 1 (the next close)",
+                )
+            )
+        for name, allowed in (
+            ("review_trade_timing", REVIEW_TRADE_TIMINGS),
+            ("fx_source", FX_SOURCES),
+            ("dividend_timing", DIVIDEND_TIMINGS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise FundConfigError(
+                    describe(
+                        f"unknown {name}",
+                        source="EtfConfig",
+                        field=name,
+                        value=getattr(self, name),
+                        fix=f"use one of {allowed}",
+                    )
+                )
+        object.__setattr__(self, "effects", _check_effects(self.effects))
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def default(cls) -> EtfConfig:
+        """The settings that describe ETF 520500 (QDII withholding, every effect on)."""
+        return cls()
+
+    @classmethod
+    def stock_connect(cls, **overrides) -> EtfConfig:
+        """The default with Stock Connect withholding rates (:data:`STOCK_CONNECT_WITHHOLDING`, [S52])."""
+        overrides.setdefault("withholding", dict(STOCK_CONNECT_WITHHOLDING))
+        return cls(**overrides)
+
+    def replace(self, **changes) -> EtfConfig:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_effects(self, on: Iterable[str]) -> EtfConfig:
+        """A copy where exactly the effects in ``on`` are switched on (see the module docstring)."""
+        if isinstance(on, str):
+            on = (on,)
+        return dataclasses.replace(self, effects=tuple(on))
+
+    # ------------------------------------------------------------------ derived values
+    def is_on(self, effect: str) -> bool:
+        """Whether ``effect`` (one of :data:`EFFECTS`) is on."""
+        _check_effects((effect,))
+        return effect in self.effects
+
+    @property
+    def withholding_rates(self) -> dict[str, float]:
+        """Withholding rate by ``wht_class`` as a dict (the configured rates, whatever the effects)."""
+        return dict(self.withholding)
+
+    @property
+    def trading_cost_rates(self) -> dict[str, float]:
+        """Per-side cost rates by kind (the configured rates, whatever the effects)."""
+        return {kind: float(getattr(self, kind)) for kind in TRADING_COST_KINDS}
+
+    @property
+    def cost_rate_per_side(self) -> float:
+        """Sum of the per-side trading-cost rates."""
+        return float(sum(self.trading_cost_rates.values()))
+
+
+def _check_effects(effects) -> tuple[str, ...]:
+    if isinstance(effects, str):
+        effects = (effects,)
+    try:
+        names = tuple(effects)
+    except TypeError:
+        raise FundConfigError(
+            describe("effects must be an iterable of names", source="EtfConfig", field="effects", value=effects)
+        ) from None
+    for name in names:
+        if name not in EFFECTS:
+            raise FundConfigError(
+                describe(
+                    "unknown effect",
+                    source="EtfConfig",
+                    field="effects",
+                    value=name,
+                    fix=f"use names from {EFFECTS}",
+                )
+            )
+    return tuple(e for e in EFFECTS if e in names)
+
+
+__all__ = [
+    "COST_KINDS",
+    "EFFECTS",
+    "EtfConfig",
+    "QDII_WITHHOLDING",
+    "STOCK_CONNECT_WITHHOLDING",
+    "TRADING_COST_KINDS",
+]

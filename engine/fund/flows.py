@@ -1,0 +1,164 @@
+"""Subscriptions and redemptions of ETF 520500: the default unit path and the validation of user flows.
+
+A flow series holds, per HKEX session, the units created (``+``) or cancelled (``-``) at that
+session's NAV per unit.  The fund starts with ``config.initial_units`` at inception; the units
+outstanding after session :math:`t` are :math:`U_t = U_0 + \\sum_{s \\le t} flow_s`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.data.calendar import hkex_sessions
+from engine.data.market import MarketData
+from engine.errors import FlowError, FundConfigError, describe
+from engine.fund.config import EtfConfig
+
+UNIT_ANCHORS = (
+    (pd.Timestamp("2025-08-06"), 555_000_000.0, "S3"),
+    (pd.Timestamp("2025-08-27"), 710_000_000.0, "S17"),
+    (pd.Timestamp("2025-10-30"), 974_000_000.0, "S16"),
+    (pd.Timestamp("2026-01-26"), 1_274_000_000.0, "S18"),
+)
+"""Public unit counts of 520500 (date, units outstanding, source tag in methodology-research.md).
+The starting point is ``config.initial_units`` at inception (122m units at end-2024 [S16])."""
+
+
+def fund_sessions(market: MarketData, config: EtfConfig) -> pd.DatetimeIndex:
+    """The fund's valuation days: the market sessions from the inception session to the end.
+
+    The inception session is the first market session on or after ``config.inception_date``.
+    """
+    start = market.dates.searchsorted(config.inception_date, side="left")
+    if start >= len(market.dates):
+        raise FundConfigError(
+            describe(
+                "inception date is after the last market session",
+                source="EtfConfig",
+                date=config.inception_date,
+                field="inception_date",
+                value=f"market ends {market.dates[-1].date()}",
+                fix="choose an inception date inside the market's sessions",
+            )
+        )
+    return market.dates[start:]
+
+
+def default_flows(market: MarketData, config: EtfConfig | None = None) -> pd.Series:
+    """Units created per session that reproduce the public unit counts of 520500.
+
+    Shape (assumption): the units outstanding :math:`U(x)` are a monotone piecewise-cubic Hermite
+    interpolant (PCHIP, no overshoot) through the points ``(0, initial_units)`` and
+    ``(x_k, units_k)`` of :data:`UNIT_ANCHORS` after inception, where :math:`x` counts HKEX sessions
+    since inception (anchors after the market's end still shape the curve up to the end).  After the
+    last anchor the units stay flat.  Each session's target
+    :math:`\\hat U_t = U_0 + cu \\cdot \\mathrm{round}((U(x_t) - U_0)/cu)` is whole creation units
+    (:math:`cu`), so :math:`\\hat U` is within half a creation unit of every anchor, and the flow of
+    session :math:`t` is :math:`\\hat U_t - \\hat U_{t-1}` (0 on the inception day).
+
+    Returns
+    -------
+    Series
+        Units created (+) / redeemed (-), indexed by the fund's sessions, named ``units``.
+    """
+    from scipy.interpolate import PchipInterpolator
+
+    config = config or EtfConfig.default()
+    dates = fund_sessions(market, config)
+    start = dates[0]
+    u0 = float(config.initial_units)
+    xs, ys = [0.0], [u0]
+    for when, units, _src in UNIT_ANCHORS:
+        if when <= start:
+            continue
+        x = float(len(hkex_sessions(start, when)) - 1)
+        if x > xs[-1]:
+            xs.append(x)
+            ys.append(units)
+    n = len(dates)
+    if len(xs) == 1:
+        return pd.Series(np.zeros(n), index=dates, name="units")
+    x = np.arange(n, dtype=float)
+    if len(xs) == 2:
+        curve = np.interp(x, xs, ys)
+    else:
+        curve = PchipInterpolator(np.array(xs), np.array(ys), extrapolate=False)(np.minimum(x, xs[-1]))
+    cu = float(config.creation_unit)
+    target = u0 + cu * np.round((curve - u0) / cu)
+    flows = np.diff(target, prepend=u0)
+    flows[0] = 0.0
+    return pd.Series(flows, index=dates, name="units")
+
+
+def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
+    """Validate user flows and align them on the fund's sessions (0 where no flow).
+
+    Raises :class:`FlowError` naming the date and units for: a date that is not a market session,
+    a date before inception, a duplicated date, a NaN or infinite value, or a redemption that would
+    leave zero or fewer units outstanding (cumulative, from ``config.initial_units``).
+    """
+    dates = fund_sessions(market, config)
+    if flows is None:
+        return np.zeros(len(dates))
+    if isinstance(flows, pd.DataFrame):
+        if "units" not in flows.columns:
+            raise FlowError(
+                describe("flow table needs a 'units' column", source="flows", fix="pass a Series of units by date")
+            )
+        flows = flows["units"]
+    if not isinstance(flows, pd.Series):
+        raise FlowError(describe("flows must be a pandas Series of units indexed by date", source="flows",
+                                 value=type(flows).__name__))
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(flows.index))
+    except (TypeError, ValueError) as exc:
+        raise FlowError(describe(f"flow dates cannot be parsed ({exc})", source="flows")) from None
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    values = pd.to_numeric(pd.Series(flows.to_numpy(), index=idx), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        i = int(bad[0])
+        raise FlowError(describe("flow is NaN or not a number", source="flows", date=idx[i], field="units",
+                                 value=flows.iloc[i], fix="give 0 for a day without flows"))
+    dup = idx.duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise FlowError(describe("duplicated flow date", source="flows", date=idx[i], field="units",
+                                 value=values[i], fix="sum the flows of a day into one row"))
+    pos = market.dates.get_indexer(idx)
+    off = np.flatnonzero(pos < 0)
+    if len(off):
+        i = int(off[0])
+        raise FlowError(describe("flow date is not a session of the market", source="flows", date=idx[i],
+                                 field="units", value=values[i],
+                                 fix="move the flow to an HKEX trading session inside the market data"))
+    early = np.flatnonzero(idx < dates[0])
+    if len(early):
+        i = int(early[0])
+        raise FlowError(describe("flow dated before the fund's inception", source="flows", date=idx[i],
+                                 field="units", value=values[i],
+                                 fix=f"inception session is {dates[0].date()}; fold earlier flows into "
+                                 "initial_units"))
+    out = np.zeros(len(dates))
+    out[dates.get_indexer(idx)] = values
+    outstanding = float(config.initial_units) + np.cumsum(out)
+    neg = np.flatnonzero(outstanding <= 0.0)
+    if len(neg):
+        i = int(neg[0])
+        raise FlowError(
+            describe(
+                "redemption exceeds the units outstanding",
+                source="flows",
+                date=dates[i],
+                field="units",
+                value=out[i],
+                units_before=float(outstanding[i] - out[i]),
+                fix="redeem at most the units outstanding (initial_units plus earlier flows) minus one",
+            )
+        )
+    return out
+
+
+__all__ = ["UNIT_ANCHORS", "check_flows", "default_flows", "fund_sessions"]

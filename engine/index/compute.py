@@ -1,0 +1,594 @@
+"""`compute`: the index levels (price, gross and net total return) of a review schedule on a market.
+
+The calculation is a Laspeyres index with a divisor, one divisor per variant and shared index shares:
+
+.. math:: I^v_t = \\frac{\\sum_i q_{i,t} P_{i,t}}{D^v_t}, \\qquad v \\in \\{price, gross, net\\},
+
+with :math:`P_{i,t}` the raw close in HKD (a suspended day carries the previous close) and
+:math:`q_{i,t}` the index shares set by the reviews (``shares x free_float x cap_factor`` on the cap
+date) and changed by splits, bonus and rights issues in between.  Reviews, capital changes and deletions
+are neutral for the level: each rescales the divisors so that the previous close, valued on the new
+basis, gives the same level.  Cash dividends leave the price index alone; the gross total return
+reinvests them on the ex-date and the net total return reinvests them after withholding tax.  The
+full recursion and the order of events within a session are in :mod:`engine.index._nb`.
+
+This module only moves data between pandas and NumPy, checks the inputs and names what is wrong.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from engine.data.market import MarketData
+from engine.errors import CalendarError, DataError, MethodologyError, describe
+from engine.index import _nb
+from engine.index.result import VARIANTS, IndexResult
+from engine.rules.schedule import ReviewSchedule
+
+EVENT_COLUMNS = [
+    "date",
+    "kind",
+    "code",
+    "detail",
+    *(f"divisor_before_{v}" for v in VARIANTS),
+    *(f"divisor_after_{v}" for v in VARIANTS),
+]
+_ACTION_CODES = {
+    "split": _nb.EV_SPLIT,
+    "bonus": _nb.EV_BONUS,
+    "rights": _nb.EV_RIGHTS,
+    "cash_dividend": _nb.EV_CASH_DIVIDEND,
+}
+DEFAULT_BASE_VALUE = 1000.0
+
+
+def compute(
+    market: MarketData,
+    schedule: ReviewSchedule,
+    *,
+    base_date=None,
+    base_value: float | None = None,
+    withholding: dict[str, float] | None = None,
+) -> IndexResult:
+    """Compute the price, gross and net total-return levels of ``schedule`` on ``market``.
+
+    Parameters
+    ----------
+    market
+        Validated market data: raw closes in HKD, corporate actions, security master (``wht_class``).
+    schedule
+        Reviews in effective-date order.  The first review's effective date must be the session right
+        after ``base_date`` (its cap date is the base date); its index shares price the base level.
+    base_date
+        Session at which every level equals ``base_value``.  Default ``schedule.index_params
+        ["base_date"]``, else the session before the first review's effective date.
+    base_value
+        Default ``schedule.index_params["base_value"]``, else 1000.
+    withholding
+        ``wht_class -> rate`` in [0, 1] for the net total return: a dividend :math:`d` of security
+        :math:`i` is reinvested as :math:`d (1 - \\tau_{class(i)})`.  Default
+        ``schedule.index_params["withholding"]``.  Every security that is ever a constituent needs a rate.
+
+    Returns
+    -------
+    IndexResult
+        Levels and divisors from ``base_date`` to the last session of ``market``; weights and index
+        shares ``[date, code]`` over every market code; the event log.
+
+    Notes
+    -----
+    Index shares :math:`q_{i,t}`; level :math:`I^v_t = \\sum_i q_{i,t} P_{i,t} / D^v_t`.  On session
+    :math:`t`, in order: (1) a review effective at :math:`t` sets :math:`q \\leftarrow q'` and
+    :math:`D^v = \\sum_i q'_i P_{i,t-1} / I^v_{t-1}`; (2) splits (:math:`q \\cdot r`), bonus issues
+    (:math:`q (1+r)`) and rights issues (:math:`q (1+r)`, prior price replaced by the theoretical ex-rights
+    price :math:`(P_{t-1} + rS)/(1+r)`, divisors scaled by the adjusted over the old prior
+    capitalisation); (3) cash dividends :math:`d` scale the gross divisor by :math:`(C - q d)/C` and the
+    net one by :math:`(C - q d (1-\\tau))/C`, with :math:`C` the adjusted prior capitalisation (the
+    dividend is per share held on the ex-date, after that day's capital changes); (4) a constituent
+    without a close at :math:`t` is deleted at its last close (divisors scaled by
+    :math:`(C - q P_{t-1})/C`).  Actions on non-constituents do not touch the index and are not logged.
+
+    Raises
+    ------
+    MethodologyError
+        Empty schedule, reviews out of order, a review without constituents, first effective date not
+        the session after the base date, non-positive base value.
+    CalendarError
+        Base date or an effective date that is not a session of ``market``.
+    DataError
+        Unknown code in a review, bad index shares, missing withholding class or rate out of range,
+        a constituent without a price where the index needs one, every constituent delisted.
+    """
+    if not isinstance(schedule, ReviewSchedule) or len(schedule.reviews) == 0:
+        raise MethodologyError(
+            describe(
+                "the review schedule has no reviews",
+                source="schedule",
+                fix="run the rules stage (or build at least one Review) before computing the index",
+            )
+        )
+    params = dict(schedule.index_params or {})
+    dates, codes = market.dates, market.codes
+    close = np.ascontiguousarray(market.close_hkd, dtype=np.float64)
+
+    reviews, review_rows, skipped = _place_reviews(schedule, dates)
+    base_date, base_row = _base_session(
+        params.get("base_date") if base_date is None else base_date, dates, reviews, review_rows
+    )
+    base_value = _base_value(
+        params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
+    )
+    review_q = _review_shares(reviews, codes)
+    _check_review_prices(review_q, review_rows, base_row, close, dates, codes)
+    if withholding is None:
+        withholding = params.get("withholding", {}) or {}
+    wht = _withholding_rates(market, codes, review_q.max(axis=0) > 0, withholding)
+    a_row, a_col, a_kind, a_ratio, a_price, a_amount = _action_records(market, base_row)
+
+    # ------------------------------------------------------------------ run
+    (levels, divisors, q_daily, weights, ev_row, ev_kind, ev_col, ev_ref, ev_div, status) = (
+        _nb.index_kernel(
+            close,
+            base_row,
+            base_value,
+            review_rows,
+            review_q,
+            a_row,
+            a_col,
+            a_kind,
+            a_ratio,
+            a_price,
+            a_amount,
+            wht,
+        )
+    )
+    _raise_status(status, dates, codes)
+
+    # ------------------------------------------------------------------ frames
+    idx = dates[base_row:]
+    cols = pd.Index(codes, name="code")
+    levels_df = pd.DataFrame(levels[base_row:], index=idx, columns=list(VARIANTS))
+    divisors_df = pd.DataFrame(divisors[base_row:], index=idx, columns=list(VARIANTS))
+    weights_df = pd.DataFrame(weights[base_row:], index=idx, columns=cols)
+    shares_df = pd.DataFrame(q_daily[base_row:], index=idx, columns=cols)
+    events = _events_frame(
+        ev_row,
+        ev_kind,
+        ev_col,
+        ev_ref,
+        ev_div,
+        dates,
+        codes,
+        reviews,
+        (a_ratio, a_price, a_amount),
+        wht,
+    )
+    meta = {
+        "methodology_hash": schedule.methodology_hash,
+        "data_fingerprint": market.fingerprint(),
+        "engine_version": _engine_version(),
+        "withholding": dict(withholding),
+        "market_source": market.source,
+        "skipped_reviews": skipped,
+    }
+    return IndexResult(
+        levels=levels_df,
+        weights=weights_df,
+        index_shares=shares_df,
+        divisors=divisors_df,
+        events=events,
+        schedule=schedule,
+        base_date=base_date,
+        base_value=base_value,
+        name=schedule.history or "hsidi",
+        synthetic=bool(market.synthetic),
+        meta=meta,
+    )
+
+
+# ---------------------------------------------------------------------- input checks
+def _place_reviews(schedule: ReviewSchedule, dates: pd.DatetimeIndex):
+    """Rows of the effective dates; reviews after the last session are skipped (with a warning)."""
+    reviews = list(schedule.reviews)
+    eff_rows: list[int | None] = []
+    for k, review in enumerate(reviews):
+        eff = _day(review.effective_date)
+        pos = int(dates.get_indexer([eff])[0])
+        if pos >= 0:
+            eff_rows.append(pos)
+            continue
+        if eff > dates[-1]:
+            eff_rows.append(None)
+            continue
+        if eff < dates[0]:
+            raise CalendarError(
+                describe(
+                    "review takes effect before the first market session",
+                    source="schedule",
+                    row=k,
+                    date=eff,
+                    field="effective_date",
+                    value=f"first session {dates[0].date()}",
+                    fix="load market data from (at least) the session before the first "
+                    "effective date",
+                )
+            )
+        raise CalendarError(
+            describe(
+                "review effective date is not a session of the market",
+                source="schedule",
+                row=k,
+                date=eff,
+                field="effective_date",
+                fix="place effective dates on HKEX sessions (engine.data.hkex_sessions)",
+            )
+        )
+    kept = [k for k, r in enumerate(eff_rows) if r is not None]
+    skipped = [k for k, r in enumerate(eff_rows) if r is None]
+    if not kept:
+        raise DataError(
+            describe(
+                "no review takes effect within the market's sessions",
+                source="schedule",
+                date=_day(reviews[0].effective_date),
+                value=f"last session {dates[-1].date()}",
+                fix="extend the market data or use a schedule that starts inside it",
+            )
+        )
+    if skipped and skipped[0] < kept[-1]:
+        raise MethodologyError(
+            describe(
+                "reviews are not in effective-date order",
+                source="schedule",
+                row=skipped[0],
+                date=_day(reviews[skipped[0]].effective_date),
+                fix="sort the reviews by effective date",
+            )
+        )
+    for a, b in zip(kept, kept[1:], strict=False):
+        if eff_rows[b] <= eff_rows[a]:
+            raise MethodologyError(
+                describe(
+                    "reviews are not in strictly increasing effective-date order",
+                    source="schedule",
+                    row=b,
+                    date=_day(reviews[b].effective_date),
+                    value=f"previous review effective {_day(reviews[a].effective_date).date()}",
+                    fix="sort the reviews and merge those effective on the same session",
+                )
+            )
+    if skipped:
+        warnings.warn(
+            f"{len(skipped)} review(s) take effect after the last market session "
+            f"{dates[-1].date()} and are not applied (first: "
+            f"{_day(reviews[skipped[0]].effective_date).date()})",
+            stacklevel=3,
+        )
+    review_rows = np.array([eff_rows[k] for k in kept], dtype=np.int64)
+    return (
+        [reviews[k] for k in kept],
+        review_rows,
+        [_day(reviews[k].effective_date) for k in skipped],
+    )
+
+
+def _base_session(base_date, dates, reviews, review_rows) -> tuple[pd.Timestamp, int]:
+    """The base date (default: the session before the first effective date) and its row; the first
+    review must take effect on the next session."""
+    first_eff = _day(reviews[0].effective_date)
+    if base_date is None:
+        if review_rows[0] == 0:
+            raise DataError(
+                describe(
+                    "the first review takes effect on the first market session, so there is no "
+                    "base session before it",
+                    source="market",
+                    date=first_eff,
+                    fix="start the market data at least one session before the first effective date",
+                )
+            )
+        base_date = dates[review_rows[0] - 1]
+    base_date = _day(base_date)
+    base_row = int(dates.get_indexer([base_date])[0])
+    if base_row < 0:
+        raise CalendarError(
+            describe(
+                "base date is not a session of the market",
+                source="index",
+                date=base_date,
+                field="base_date",
+                value=f"market sessions {dates[0].date()}..{dates[-1].date()}",
+                fix="choose an HKEX session covered by the price data",
+            )
+        )
+    if review_rows[0] != base_row + 1:
+        expected = (
+            dates[base_row + 1].date()
+            if base_row + 1 < len(dates)
+            else "none (base date is the last session)"
+        )
+        raise MethodologyError(
+            describe(
+                "the first review must take effect on the session right after the base date",
+                source="schedule",
+                date=first_eff,
+                field="effective_date",
+                value=f"base date {base_date.date()}, first effective date {first_eff.date()}, "
+                f"expected {expected}",
+                fix="set base_date to the first review's cap date or add an initial review",
+            )
+        )
+    return base_date, base_row
+
+
+def _base_value(value) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = np.nan
+    if not (np.isfinite(out) and out > 0):
+        raise MethodologyError(
+            describe(
+                "base value must be a positive number",
+                source="index",
+                field="base_value",
+                value=value,
+            )
+        )
+    return out
+
+
+def _review_shares(reviews, codes: list[str]) -> np.ndarray:
+    """``[review, security]`` index shares ``q = shares x free_float x cap_factor`` (0 = not selected)."""
+    col = {c: j for j, c in enumerate(codes)}
+    out = np.zeros((len(reviews), len(codes)))
+    for k, review in enumerate(reviews):
+        where = {"source": "schedule", "date": _day(review.effective_date)}
+        table = review.table
+        if not table["selected"].astype(bool).any():
+            raise MethodologyError(
+                describe(
+                    "review selects no constituent",
+                    field="selected",
+                    fix="check the rules stage output for this review",
+                    **where,
+                )
+            )
+        q_sel = review.index_shares
+        for code in q_sel.index:
+            if code not in col:
+                raise DataError(
+                    describe(
+                        "review constituent is not in the market data",
+                        code=code,
+                        field="code",
+                        fix="add the security to the market or drop it from the review",
+                        **where,
+                    )
+                )
+        if q_sel.index.duplicated().any():
+            raise DataError(
+                describe(
+                    "security selected twice in one review",
+                    code=q_sel.index[q_sel.index.duplicated()][0],
+                    field="code",
+                    **where,
+                )
+            )
+        values = pd.to_numeric(q_sel, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if len(bad):
+            i = int(bad[0])
+            raise DataError(
+                describe(
+                    "index shares (shares x free_float x cap_factor) must be positive",
+                    code=q_sel.index[i],
+                    field="shares/free_float/cap_factor",
+                    value=float(values[i]),
+                    **where,
+                )
+            )
+        out[k, [col[c] for c in q_sel.index]] = values
+    return out
+
+
+def _check_review_prices(review_q, review_rows, base_row, close, dates, codes) -> None:
+    """Every constituent of a review needs a close on the session whose prices set the divisor."""
+    price_rows = np.concatenate(([base_row], review_rows[1:] - 1))
+    for k, prow in enumerate(price_rows):
+        missing = np.flatnonzero((review_q[k] > 0) & np.isnan(close[prow]))
+        if len(missing):
+            raise DataError(
+                describe(
+                    "review constituent has no close on the session that sets the divisor",
+                    source="schedule",
+                    date=dates[prow],
+                    code=codes[missing[0]],
+                    field="close_hkd",
+                    value=f"review effective {dates[review_rows[k]].date()}",
+                    fix="select only securities priced on the cap date (the session before the "
+                    "effective date)",
+                )
+            )
+
+
+def _withholding_rates(
+    market: MarketData, codes, needed: np.ndarray, withholding: dict
+) -> np.ndarray:
+    """Rate per security from its ``wht_class``; required for every security ever in the index."""
+    classes = market.securities.set_index("code")["wht_class"].reindex(codes).fillna("").astype(str)
+    wht = np.zeros(len(codes))
+    for j in np.flatnonzero(needed):
+        cls_ = classes.iloc[j]
+        if cls_ not in withholding:
+            raise DataError(
+                describe(
+                    "no withholding-tax rate for the security's class",
+                    source="securities",
+                    code=codes[j],
+                    field="wht_class",
+                    value=cls_,
+                    fix=f"pass withholding={{{cls_!r}: rate, ...}} or set it in the methodology "
+                    f"(known classes: {sorted(withholding)})",
+                )
+            )
+        try:
+            rate = float(withholding[cls_])
+        except (TypeError, ValueError):
+            rate = np.nan
+        if not (0.0 <= rate <= 1.0):
+            raise DataError(
+                describe(
+                    "withholding-tax rate must lie in [0, 1]",
+                    source="withholding",
+                    code=codes[j],
+                    field=cls_,
+                    value=withholding[cls_],
+                )
+            )
+        wht[j] = rate
+    return wht
+
+
+def _action_records(market: MarketData, base_row: int):
+    """Parallel arrays of the actions after the base date, by row, capital changes before dividends."""
+    act = market.actions
+    dates = market.dates
+    for i, kind in enumerate(act["kind"]):
+        if kind not in _ACTION_CODES:
+            raise DataError(
+                describe(
+                    "corporate-action kind not handled by the index calculation",
+                    source="actions",
+                    row=i,
+                    date=act["ex_date"].iloc[i],
+                    code=act["code"].iloc[i],
+                    field="kind",
+                    value=kind,
+                    fix=f"express it as one of {sorted(_ACTION_CODES)}",
+                )
+            )
+    rows = dates.get_indexer(pd.DatetimeIndex(act["ex_date"])).astype(np.int64)
+    kinds = np.array([_ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
+    order = np.lexsort(
+        (np.arange(len(act)), (kinds == _nb.EV_CASH_DIVIDEND).astype(np.int64), rows)
+    )
+    order = order[rows[order] > base_row]
+    col = {c: j for j, c in enumerate(market.codes)}
+    sel = act.iloc[order]
+    return (
+        np.ascontiguousarray(rows[order]),
+        np.array([col[c] for c in sel["code"]], dtype=np.int64),
+        np.ascontiguousarray(kinds[order]),
+        *(
+            sel[c].to_numpy(dtype=float, na_value=np.nan)
+            for c in ("ratio", "price_hkd", "amount_hkd")
+        ),
+    )
+
+
+# ---------------------------------------------------------------------- output
+
+
+def _raise_status(status, dates, codes) -> None:
+    code, row, j = int(status[0]), int(status[1]), int(status[2])
+    if code == _nb.ST_OK:
+        return
+    if code == _nb.ST_BAD_DIVIDEND:
+        raise DataError(
+            describe(
+                "cash dividend not below the prior close restated for the same day's capital "
+                "changes (dividends are per share held on the ex-date)",
+                source="actions",
+                date=dates[row],
+                code=codes[j],
+                field="amount_hkd",
+                fix="check the dividend amount and whether it is quoted per pre- or post-split share",
+            )
+        )
+    if code == _nb.ST_NAN_PRICE:  # compute checks this before the kernel runs; kept as a safety net
+        raise DataError(
+            describe(
+                "a constituent has no close on the session whose prices set the divisor",
+                source="market",
+                date=dates[row],
+                field="close_hkd",
+            )
+        )
+    raise DataError(
+        describe(
+            "every constituent has left the index (delisted); nothing is left to price",
+            source="market",
+            date=dates[row],
+            field="close_hkd",
+            fix="add a review that brings in new constituents before this date",
+        )
+    )
+
+
+def _day(value) -> pd.Timestamp:
+    """A tz-naive midnight Timestamp (sessions are dates)."""
+    ts = pd.Timestamp(value)
+    if ts.tz is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _events_frame(
+    ev_row, ev_kind, ev_col, ev_ref, ev_div, dates, codes, reviews, act, wht
+) -> pd.DataFrame:
+    details = []
+    prev: set[str] = set()
+    for e in range(len(ev_row)):
+        kind = _nb.EVENT_NAMES[int(ev_kind[e])]
+        j = int(ev_col[e])
+        ref = int(ev_ref[e])
+        if kind == "review":
+            review = reviews[ref]
+            now = set(review.constituents)
+            detail = (
+                f"{review.methodology} {review.kind} review (cap date "
+                f"{pd.Timestamp(review.cap_date).date()}): {len(now)} constituents, "
+                f"{len(now - prev)} in, {len(prev - now)} out"
+            )
+            prev = now
+        elif kind == "deletion":
+            detail = f"no close from {dates[int(ev_row[e])].date()}: deleted at its last close"
+        else:
+            ratio, price, amount = (float(x[ref]) for x in act)
+            if kind == "split":
+                detail = f"split: {_fmt(ratio)} new shares per old share"
+            elif kind == "bonus":
+                detail = f"bonus issue: {_fmt(ratio)} bonus shares per share held"
+            elif kind == "rights":
+                detail = (
+                    f"rights issue: {_fmt(ratio)} new shares per share held at HKD {_fmt(price)}"
+                )
+            else:
+                detail = (
+                    f"cash dividend HKD {_fmt(amount)} per share "
+                    f"(withholding {_fmt(100 * wht[j])}%)"
+                )
+        details.append(detail)
+    data = {
+        "date": pd.DatetimeIndex(dates[np.asarray(ev_row, dtype=np.int64)]).as_unit("ns"),
+        "kind": [_nb.EVENT_NAMES[int(k)] for k in ev_kind],
+        "code": [codes[int(j)] if j >= 0 else "" for j in ev_col],
+        "detail": details,
+    }
+    for i, name in enumerate(EVENT_COLUMNS[4:]):
+        data[name] = np.asarray(ev_div[:, i], dtype=float)
+    return pd.DataFrame(data, columns=EVENT_COLUMNS)
+
+
+def _engine_version() -> str:
+    from engine import __version__
+
+    return __version__

@@ -1,0 +1,28 @@
+"""Report stage: matplotlib figures, a self-contained HTML report and a PDF.
+
+Quick use::
+
+    from engine import report
+    paths = report.tracking_report(fund_result, index_result, "out/tracking", market=market)
+    report.index_figure({"launch": launch, "revision": revision}, "out/index.png")
+"""
+
+from engine.report import figures
+from engine.report.html import write_atomic
+from engine.report.tracking import (
+    ReportContent,
+    build_content,
+    holding_weights,
+    index_figure,
+    tracking_report,
+)
+
+__all__ = [
+    "ReportContent",
+    "build_content",
+    "figures",
+    "holding_weights",
+    "index_figure",
+    "tracking_report",
+    "write_atomic",
+]

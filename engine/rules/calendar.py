@@ -1,0 +1,242 @@
+"""Review dates: cut-off, announcement, cap date and effective date of every review.
+
+Regular reviews follow HSI practice [S41][S42]: the new composition takes effect after the close of the
+first Friday of each review month, i.e. from the next session (normally the Monday).  If that Friday is
+a holiday, the last session on or before it is the last day of the old composition.
+
+* ``effective_date``: the first session after the last session on or before the first Friday;
+* ``cutoff_date``: the last HKEX session of the month ``cutoff_months_before`` months before the
+  effective month (data as of that close are used for screens and ranking);
+* ``announcement_date``: ``announcement_sessions_before`` sessions before ``effective_date``;
+* ``cap_date``: ``cap_factor_lag_sessions`` sessions before ``effective_date`` (close used for shares,
+  free float, weights and cap factors).
+
+The initial review (kind ``"initial"``) has ``cutoff = announcement = cap_date = base_date`` and takes
+effect on the session after the base date.  Out-of-cycle reviews (``[[schedule.extra]]``, kind
+``"extraordinary"``) carry their own effective, cut-off and announcement dates.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.data.calendar import hkex_sessions
+from engine.errors import CalendarError, describe
+from engine.rules.methodology import Methodology, MethodologyHistory
+
+REVIEW_DATE_COLUMNS = [
+    "kind",
+    "methodology",
+    "cutoff_date",
+    "announcement_date",
+    "cap_date",
+    "effective_date",
+]
+
+# sessions are generated this far around the requested range so that cut-offs (months before) and
+# effective dates (days after) can be placed
+_PAD_BEFORE = pd.DateOffset(months=14)
+_PAD_AFTER = pd.DateOffset(days=40)
+
+
+def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    return hkex_sessions(pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER)
+
+
+def _shift(sessions: pd.DatetimeIndex, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
+    """The session ``n`` sessions away from session ``date`` (negative = earlier)."""
+    pos = sessions.get_indexer([date])[0]
+    if pos < 0:
+        raise CalendarError(
+            describe(f"{what} is not an HKEX session", date=date, fix="use a trading day")
+        )
+    if not 0 <= pos + n < len(sessions):
+        raise CalendarError(
+            describe(f"{what} shifted by {n} sessions leaves the calendar", date=date)
+        )
+    return sessions[pos + n]
+
+
+def first_friday(year: int, month: int) -> pd.Timestamp:
+    """First Friday of a month."""
+    first = pd.Timestamp(year=year, month=month, day=1)
+    return first + pd.Timedelta(days=(4 - first.dayofweek) % 7)
+
+
+def regular_effective_date(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+    """First session after the last session on or before the first Friday of ``year-month``."""
+    friday = first_friday(year, month)
+    last_old = sessions.searchsorted(friday, side="right") - 1
+    if last_old < 0 or last_old + 1 >= len(sessions):
+        raise CalendarError(describe("review month outside the calendar", date=friday))
+    return sessions[last_old + 1]
+
+
+def cutoff_for(
+    sessions: pd.DatetimeIndex, effective: pd.Timestamp, months_before: int
+) -> pd.Timestamp:
+    """Last session of the month ``months_before`` months before the effective month."""
+    month_start = pd.Timestamp(year=effective.year, month=effective.month, day=1)
+    end = month_start - pd.DateOffset(months=months_before) + pd.offsets.MonthEnd(0)
+    pos = sessions.searchsorted(end, side="right") - 1
+    if pos < 0:
+        raise CalendarError(describe("cut-off month outside the calendar", date=end))
+    return sessions[pos]
+
+
+def _row(kind, m: Methodology, cutoff, announcement, cap_date, effective) -> dict:
+    return {
+        "kind": kind,
+        "methodology": m.name,
+        "cutoff_date": pd.Timestamp(cutoff),
+        "announcement_date": pd.Timestamp(announcement),
+        "cap_date": pd.Timestamp(cap_date),
+        "effective_date": pd.Timestamp(effective),
+    }
+
+
+def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp | None, end) -> list:
+    """Regular reviews of ``m`` with effective date in ``(start, stop)`` and ``<= end``."""
+    sch = m.schedule
+    if sch.frequency == "explicit":
+        effective = []
+        for d in sch.explicit_effective_dates:
+            if sessions.get_indexer([d])[0] < 0:
+                raise CalendarError(
+                    describe(
+                        "explicit effective date is not an HKEX session",
+                        source=m.source or m.name,
+                        field="schedule.explicit_effective_dates",
+                        date=d,
+                        fix="use the first session of the new composition",
+                    )
+                )
+            effective.append(d)
+    else:
+        effective = [
+            regular_effective_date(sessions, y, mo)
+            for y in range(start.year, end.year + 1)
+            for mo in sorted(sch.months)
+            if pd.Timestamp(year=y, month=mo, day=1) <= end
+        ]
+    rows = []
+    for eff in effective:
+        if not (start < eff <= end) or (stop is not None and eff >= stop):
+            continue
+        cutoff = cutoff_for(sessions, eff, sch.cutoff_months_before)
+        ann = _shift(sessions, eff, -sch.announcement_sessions_before, "effective date")
+        cap = _shift(sessions, eff, -m.weighting.cap_factor_lag_sessions, "effective date")
+        rows.append(_row("regular", m, cutoff, ann, cap, eff))
+    return rows
+
+
+def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> list:
+    rows = []
+    where = m.source or m.name
+    for x in m.schedule.extra:
+        if not (start < x.effective <= end):
+            continue
+        for name, d in (
+            ("effective", x.effective),
+            ("cutoff", x.cutoff),
+            ("announcement", x.announcement),
+        ):
+            if sessions.get_indexer([d])[0] < 0:
+                raise CalendarError(
+                    describe(
+                        f"extra review {name} date is not an HKEX session",
+                        source=where,
+                        field=f"schedule.extra.{name}",
+                        date=d,
+                        fix="use a trading day",
+                    )
+                )
+        cap = _shift(sessions, x.effective, -m.weighting.cap_factor_lag_sessions, "effective date")
+        rows.append(_row("extraordinary", m, x.cutoff, x.announcement, cap, x.effective))
+    return rows
+
+
+def review_dates(methodology: Methodology | MethodologyHistory, market_dates) -> pd.DataFrame:
+    """Every review of a methodology (or history) that falls inside the market's date range.
+
+    Parameters
+    ----------
+    methodology
+        A :class:`Methodology` (applied to the whole history from its base date) or a
+        :class:`MethodologyHistory` (each regular review uses the version in force on its effective
+        date; extra reviews come from the version that declares them). A version's rules therefore
+        apply from its first review on or after its ``effective_from``; a version without an extra
+        review on that date waits for its first regular one.
+    market_dates
+        The market's sessions (a ``DatetimeIndex`` or a ``MarketData``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`REVIEW_DATE_COLUMNS`, one row per review, in effective-date order.  Kept: the
+        initial review when the base date is a market session, then every review with
+        ``cutoff_date >= `` the first market session and ``effective_date <=`` the last one.  When an
+        extra review and a regular one share an effective date, the extra one replaces it.
+    """
+    dates = getattr(market_dates, "dates", market_dates)
+    dates = pd.DatetimeIndex(dates)
+    if len(dates) == 0:
+        return pd.DataFrame(columns=REVIEW_DATE_COLUMNS)
+    history = (
+        methodology
+        if isinstance(methodology, MethodologyHistory)
+        else MethodologyHistory(methodology.name, (methodology,))
+    )
+    first = history.first
+    base = first.index.base_date
+    lo, hi = dates[0], dates[-1]
+    sessions = _sessions(min(base, lo), max(base, hi))
+    if sessions.get_indexer([base])[0] < 0:
+        raise CalendarError(
+            describe(
+                "index base date is not an HKEX session",
+                source=first.source or first.name,
+                field="index.base_date",
+                date=base,
+                fix="use a trading day as the base date",
+            )
+        )
+    initial_eff = _shift(sessions, base, 1, "base date")
+    rows = [_row("initial", first, base, base, base, initial_eff)]
+    single = len(history.versions) == 1
+    for m in history.versions:
+        start = (
+            initial_eff
+            if (single or m is first)
+            else max(initial_eff, m.effective_from - pd.Timedelta(days=1))
+        )
+        stop = None if single else history.until(m)
+        rows += _regular(m, sessions, start, stop, hi)
+        rows += _extras(m, sessions, initial_eff, hi)
+    out = pd.DataFrame(rows, columns=REVIEW_DATE_COLUMNS)
+    # an extra review replaces a regular one on the same effective date
+    extra_days = set(out.loc[out["kind"] == "extraordinary", "effective_date"])
+    out = out[~((out["kind"] == "regular") & out["effective_date"].isin(extra_days))]
+    keep = (out["effective_date"] <= hi) & (out["cutoff_date"] >= lo)
+    out = out[keep].sort_values("effective_date", kind="stable").reset_index(drop=True)
+    dup = out["effective_date"].duplicated(keep=False)
+    if dup.any():
+        clash = out[dup]
+        raise CalendarError(
+            describe(
+                "two reviews take effect on the same date",
+                date=clash["effective_date"].iloc[0],
+                value=list(clash["methodology"]),
+                fix="remove one of the extra reviews",
+            )
+        )
+    return out
+
+
+__all__ = [
+    "REVIEW_DATE_COLUMNS",
+    "cutoff_for",
+    "first_friday",
+    "regular_effective_date",
+    "review_dates",
+]

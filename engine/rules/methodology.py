@@ -1,0 +1,750 @@
+"""`Methodology`: one version of the index rulebook, loaded from a TOML file into frozen dataclasses.
+
+A methodology file has the sections ``[meta]``, ``[universe]``, ``[liquidity]``, ``[selection]``,
+``[weighting]``, ``[schedule]`` (with optional ``[[schedule.extra]]`` out-of-cycle reviews) and
+``[index]`` (with ``[index.withholding]``).  Every key is required and every unknown key is an error,
+so a typo never passes silently.  :class:`MethodologyHistory` chains versions of one index by their
+``effective_from`` date.
+
+The content hash (:attr:`Methodology.hash`) is the first 12 hex digits of the SHA-256 of the canonical
+JSON form of every setting (sorted keys, ISO dates), so two files that differ only in comments or key
+order have the same hash, and any change of a value changes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.errors import MethodologyError, describe
+
+# ----------------------------------------------------------------------------------------- schema
+# Each dataclass field carries ``metadata={"kind": ..., "check": ..., "expect": ...}``: the kind of value
+# the TOML must hold, an optional range check on the converted value, and the text used in errors.
+
+_KINDS = {
+    "bool": "a boolean (true/false)",
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "date": "a date (YYYY-MM-DD)",
+    "str_list": "a list of strings",
+    "int_list": "a list of integers",
+    "date_list": "a list of dates (YYYY-MM-DD)",
+    "rates": "a table of name = rate pairs",
+    "extras": "an array of tables [[schedule.extra]] with keys effective, cutoff, announcement",
+}
+
+
+def _spec(kind: str, check: Callable[[Any], bool] | None = None, expect: str = "") -> dict:
+    return {"kind": kind, "check": check, "expect": expect}
+
+
+def _key(
+    kind: str, check: Callable[[Any], bool] | None = None, expect: str = "", default: Any = None
+):
+    meta = _spec(kind, check, expect)
+    if default is None:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Identity of the rulebook version."""
+
+    name: str = _key("str", lambda v: v != "", "a non-empty string equal to the file stem")
+    index: str = _key("str", lambda v: v != "", "a non-empty index family name such as 'hsidi'")
+    title: str = _key("str")
+    effective_from: pd.Timestamp = _key("date")
+
+
+@dataclass(frozen=True)
+class UniverseRules:
+    """Eligibility screens applied at the cut-off date (first failing screen is the reason)."""
+
+    require_hsci: bool = _key("bool")
+    require_southbound: bool = _key("bool")
+    exclude_cxo: bool = _key("bool")
+    industries: tuple[str, ...] = _key("str_list")  # empty = any industry
+    min_relevance: float = _key("float", lambda v: v >= 0, "a number >= 0 (score must exceed it)")
+    exclude_suspended_at_cutoff: bool = _key("bool")
+
+
+@dataclass(frozen=True)
+class LiquidityRules:
+    """Average daily traded value screen over ``window_sessions`` sessions ending at the cut-off."""
+
+    enabled: bool = _key("bool")
+    window_sessions: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+    min_avg_traded_value_hkd: float = _key("float", lambda v: v >= 0, "a number >= 0 (HKD)")
+
+
+@dataclass(frozen=True)
+class SelectionRules:
+    """Ranking and the buffer zone around ``max_constituents``."""
+
+    ranking: str = _key("str", lambda v: v in ("relevance", "ffmc"), "'relevance' or 'ffmc'")
+    max_constituents: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+    buffer_add_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+    buffer_remove_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+
+
+@dataclass(frozen=True)
+class WeightingRules:
+    """Free-float market-cap weights with a single-stock cap set through cap factors."""
+
+    method: str = _key("str", lambda v: v == "ffmc", "'ffmc' (free-float market cap)")
+    cap: float = _key("float", lambda v: 0 < v <= 1, "a number in (0, 1]")
+    cap_factor_lag_sessions: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+
+
+@dataclass(frozen=True)
+class ExtraReview:
+    """An out-of-cycle review with dates given explicitly."""
+
+    effective: pd.Timestamp
+    cutoff: pd.Timestamp
+    announcement: pd.Timestamp
+
+
+_FREQUENCIES = {"quarterly": 4, "semiannual": 2, "annual": 1, "explicit": None}
+
+
+@dataclass(frozen=True)
+class ScheduleRules:
+    """Regular review calendar (see :mod:`engine.rules.calendar`)."""
+
+    frequency: str = _key(
+        "str", lambda v: v in _FREQUENCIES, "'quarterly', 'semiannual', 'annual' or 'explicit'"
+    )
+    months: tuple[int, ...] = _key(
+        "int_list",
+        lambda v: all(1 <= m <= 12 for m in v) and len(set(v)) == len(v),
+        "distinct month numbers 1..12",
+    )
+    cutoff_months_before: int = _key("int", lambda v: 0 <= v <= 12, "an integer in 0..12")
+    announcement_sessions_before: int = _key("int", lambda v: v >= 0, "an integer >= 0")
+    explicit_effective_dates: tuple[pd.Timestamp, ...] = _key("date_list")
+    extra: tuple[ExtraReview, ...] = _key("extras", default=())
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Defaults the index stage takes from the methodology."""
+
+    base_date: pd.Timestamp = _key("date")
+    base_value: float = _key("float", lambda v: v > 0, "a number > 0")
+    withholding: tuple[tuple[str, float], ...] = _key(
+        "rates", lambda v: all(0 <= r < 1 for _, r in v), "rates in [0, 1)"
+    )
+
+    @property
+    def withholding_rates(self) -> dict[str, float]:
+        """Withholding-tax rate by security ``wht_class`` as a plain dict."""
+        return dict(self.withholding)
+
+
+_SECTIONS: dict[str, type] = {
+    "meta": Meta,
+    "universe": UniverseRules,
+    "liquidity": LiquidityRules,
+    "selection": SelectionRules,
+    "weighting": WeightingRules,
+    "schedule": ScheduleRules,
+    "index": IndexSettings,
+}
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """One rulebook version: a frozen, hashable tree of settings.
+
+    Attributes
+    ----------
+    meta, universe, liquidity, selection, weighting, schedule, index
+        One frozen dataclass per TOML section.
+    source
+        The file it was loaded from ("" when built in code); not part of equality or the hash.
+
+    Notes
+    -----
+    Variants are made with :meth:`replace`, e.g. ``m.replace(cap=0.15)`` or
+    ``m.replace(**{"selection.buffer_add_rank": 30})``; the result is validated again and gets a new
+    :attr:`hash`.
+    """
+
+    meta: Meta
+    universe: UniverseRules
+    liquidity: LiquidityRules
+    selection: SelectionRules
+    weighting: WeightingRules
+    schedule: ScheduleRules
+    index: IndexSettings
+    source: str = field(default="", compare=False)
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def effective_from(self) -> pd.Timestamp:
+        return self.meta.effective_from
+
+    def to_dict(self) -> dict:
+        """Plain nested dict of every setting (dates as ISO strings), the canonical form."""
+        return {name: _plain(getattr(self, name)) for name in _SECTIONS}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per setting: ``section``, ``key``, ``value`` (lists and tables as text)."""
+        rows = [
+            {"section": sec, "key": key, "value": _text(value)}
+            for sec, values in self.to_dict().items()
+            for key, value in values.items()
+        ]
+        return pd.DataFrame(rows, columns=["section", "key", "value"])
+
+    @property
+    def hash(self) -> str:
+        """Short SHA-256 (12 hex digits) of the canonical JSON of :meth:`to_dict`."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def __repr__(self) -> str:
+        return f"Methodology({self.name!r}, effective_from={self.effective_from.date()}, hash={self.hash})"
+
+    # ------------------------------------------------------------------ variants
+    def replace(self, **changes: Any) -> Methodology:
+        """A validated copy with some settings changed.
+
+        Keys are a section name (value: a section dataclass), ``"section.key"`` or
+        ``"section__key"``, or a bare key name when only one section has it (``cap``, ``months``,
+        ``name``, ...).  Values are converted like TOML values (lists become tuples, ISO strings become
+        dates).
+        """
+        where = self.source or f"<replace on {self.name}>"
+        sections = {name: getattr(self, name) for name in _SECTIONS}
+        per_section: dict[str, dict[str, Any]] = {}
+        for key, value in changes.items():
+            if key in _SECTIONS:
+                if not isinstance(value, _SECTIONS[key]):
+                    raise MethodologyError(
+                        describe(
+                            f"section {key!r} must be a {_SECTIONS[key].__name__}",
+                            source=where,
+                            field=key,
+                            value=type(value).__name__,
+                        )
+                    )
+                sections[key] = value
+                continue
+            sec, name = _resolve_key(key, where)
+            spec = _field_spec(_SECTIONS[sec], name)
+            per_section.setdefault(sec, {})[name] = _convert(value, spec, where, sec, name)
+        for sec, upd in per_section.items():
+            sections[sec] = dataclasses.replace(sections[sec], **upd)
+        out = Methodology(**sections, source="")
+        _check(out, where)
+        return out
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, pd.Timestamp):
+        return obj.strftime("%Y-%m-%d")
+    if isinstance(obj, tuple):
+        if obj and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in obj):
+            return {k: _plain(v) for k, v in obj}
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _field_spec(cls: type, name: str) -> dict:
+    return next(f.metadata for f in fields(cls) if f.name == name)
+
+
+def _resolve_key(key: str, where: str) -> tuple[str, str]:
+    for sep in (".", "__"):
+        if sep in key:
+            sec, _, name = key.partition(sep)
+            if sec in _SECTIONS and name in {f.name for f in fields(_SECTIONS[sec])}:
+                return sec, name
+            break
+    owners = [s for s, cls in _SECTIONS.items() if key in {f.name for f in fields(cls)}]
+    if len(owners) == 1:
+        return owners[0], key
+    known = sorted(f"{s}.{f.name}" for s, cls in _SECTIONS.items() for f in fields(cls))
+    what = "ambiguous setting (several sections have it)" if owners else "unknown setting"
+    raise MethodologyError(
+        describe(what, source=where, field=key, fix=f"use 'section.key', one of {known}")
+    )
+
+
+# ----------------------------------------------------------------------------------------- parsing
+def _bad(what: str, where: str, sec: str, key: str, value: Any, fix: str | None = None):
+    return MethodologyError(
+        describe(what, source=where, field=f"{sec}.{key}", value=value, section=sec, fix=fix)
+    )
+
+
+def _to_date(value: Any, where: str, sec: str, key: str) -> pd.Timestamp:
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    if isinstance(value, _dt.datetime):
+        raise _bad("expected a date without a time of day", where, sec, key, str(value))
+    if isinstance(value, (_dt.date, str)):
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            ts = None
+        if ts is not None and not pd.isna(ts) and ts == ts.normalize():
+            return ts
+    raise _bad(f"expected {_KINDS['date']}", where, sec, key, value)
+
+
+def _convert(value: Any, spec: dict, where: str, sec: str, key: str) -> Any:
+    """Convert one TOML value to its dataclass form, checking type then range."""
+    kind = spec["kind"]
+    expect = _KINDS[kind]
+    ok = True
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+            ok = value == value and abs(value) != float("inf")
+    elif kind == "str":
+        ok = isinstance(value, str)
+    elif kind == "date":
+        value = _to_date(value, where, sec, key)
+    elif kind in ("str_list", "int_list", "date_list"):
+        ok = isinstance(value, (list, tuple))
+        if ok and kind == "str_list":
+            ok = all(isinstance(v, str) for v in value)
+            value = tuple(value) if ok else value
+        elif ok and kind == "int_list":
+            ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            value = tuple(value) if ok else value
+        elif ok:
+            value = tuple(_to_date(v, where, sec, key) for v in value)
+    elif kind == "rates":
+        if isinstance(value, dict):
+            pairs = []
+            for k, v in value.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise _bad(f"expected a number for rate {k!r}", where, sec, f"{key}.{k}", v)
+                pairs.append((str(k), float(v)))
+            value = tuple(sorted(pairs))
+        elif isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+            value = tuple(sorted((str(k), float(v)) for k, v in value))
+        else:
+            ok = False
+    elif kind == "extras":
+        value = _convert_extras(value, where)
+    if not ok:
+        raise _bad(f"expected {expect}", where, sec, key, value)
+    check = spec.get("check")
+    if check is not None and not check(value):
+        raise _bad(f"expected {spec['expect']}", where, sec, key, _plain(value))
+    return value
+
+
+def _convert_extras(value: Any, where: str) -> tuple[ExtraReview, ...]:
+    if isinstance(value, tuple) and all(isinstance(v, ExtraReview) for v in value):
+        return value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, dict) for v in value):
+        raise _bad(f"expected {_KINDS['extras']}", where, "schedule", "extra", value)
+    out = []
+    wanted = {"effective", "cutoff", "announcement"}
+    for i, item in enumerate(value):
+        sec = f"schedule.extra[{i}]"
+        unknown = sorted(set(item) - wanted)
+        if unknown:
+            raise _bad(
+                "unknown key", where, sec, unknown[0], None, fix=f"keys are {sorted(wanted)}"
+            )
+        missing = sorted(wanted - set(item))
+        if missing:
+            raise _bad(
+                "missing key", where, sec, missing[0], None, fix=f"keys are {sorted(wanted)}"
+            )
+        dates = {k: _to_date(item[k], where, sec, k) for k in wanted}
+        if not dates["cutoff"] <= dates["announcement"] < dates["effective"]:
+            raise _bad(
+                "expected cutoff <= announcement < effective",
+                where,
+                sec,
+                "effective",
+                {k: v.strftime("%Y-%m-%d") for k, v in dates.items()},
+            )
+        out.append(ExtraReview(**dates))
+    return tuple(sorted(out, key=lambda e: e.effective))
+
+
+def _build_section(cls: type, table: Any, where: str, sec: str):
+    if not isinstance(table, dict):
+        raise MethodologyError(
+            describe("expected a table", source=where, field=sec, section=sec, fix=f"write [{sec}]")
+        )
+    names = [f.name for f in fields(cls)]
+    unknown = [k for k in table if k not in names]
+    if unknown:
+        raise _bad(
+            "unknown key", where, sec, unknown[0], table[unknown[0]], fix=f"known keys: {names}"
+        )
+    kwargs = {}
+    for f in fields(cls):
+        if f.name not in table:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise _bad(
+                "missing key",
+                where,
+                sec,
+                f.name,
+                None,
+                fix=f"add {f.name} = <{_KINDS[f.metadata['kind']]}> to [{sec}]",
+            )
+        kwargs[f.name] = _convert(table[f.name], f.metadata, where, sec, f.name)
+    return cls(**kwargs)
+
+
+def _check(m: Methodology, where: str) -> None:
+    """Cross-key consistency checks (single keys were checked while converting)."""
+    sel, sch = m.selection, m.schedule
+    if not sel.buffer_add_rank <= sel.max_constituents <= sel.buffer_remove_rank:
+        raise _bad(
+            "expected buffer_add_rank <= max_constituents <= buffer_remove_rank",
+            where,
+            "selection",
+            "buffer_add_rank",
+            (sel.buffer_add_rank, sel.max_constituents, sel.buffer_remove_rank),
+        )
+    if m.weighting.cap * sel.max_constituents < 1 - 1e-12:
+        raise _bad(
+            f"cap x max_constituents = {m.weighting.cap * sel.max_constituents:g} < 1 can never be met",
+            where,
+            "weighting",
+            "cap",
+            m.weighting.cap,
+            fix=f"use a cap >= 1/{sel.max_constituents}",
+        )
+    n = _FREQUENCIES[sch.frequency]
+    if n is not None and len(sch.months) != n:
+        raise _bad(
+            f"frequency {sch.frequency!r} needs {n} review month(s)",
+            where,
+            "schedule",
+            "months",
+            list(sch.months),
+        )
+    if sch.frequency == "explicit" and not sch.explicit_effective_dates:
+        raise _bad(
+            "frequency 'explicit' needs at least one date",
+            where,
+            "schedule",
+            "explicit_effective_dates",
+            [],
+        )
+
+
+def parse_methodology(
+    data: dict, *, source: str = "<dict>", stem: str | None = None
+) -> Methodology:
+    """Build a :class:`Methodology` from a parsed TOML mapping, checking every key.
+
+    Raises
+    ------
+    MethodologyError
+        Naming the source, the ``section.key`` and the expected type or range.
+    """
+    unknown = [k for k in data if k not in _SECTIONS]
+    if unknown:
+        raise MethodologyError(
+            describe(
+                "unknown section",
+                source=source,
+                field=unknown[0],
+                section=unknown[0],
+                fix=f"sections are {list(_SECTIONS)}",
+            )
+        )
+    missing = [k for k in _SECTIONS if k not in data]
+    if missing:
+        raise MethodologyError(
+            describe(
+                "missing section",
+                source=source,
+                field=missing[0],
+                section=missing[0],
+                fix=f"add [{missing[0]}]",
+            )
+        )
+    built = {sec: _build_section(cls, data[sec], source, sec) for sec, cls in _SECTIONS.items()}
+    m = Methodology(**built, source=source)
+    if stem is not None and m.meta.name != stem:
+        raise _bad(
+            "meta.name must equal the file stem",
+            source,
+            "meta",
+            "name",
+            m.meta.name,
+            fix=f"set name = {stem!r} or rename the file",
+        )
+    _check(m, source)
+    return m
+
+
+# ----------------------------------------------------------------------------------------- loading
+def methodology_dir() -> Path:
+    """The repository's ``methodology/`` folder (next to the ``engine`` package)."""
+    import engine
+
+    return Path(engine.__file__).resolve().parents[1] / "methodology"
+
+
+def _find(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    candidates = []
+    if p.suffix == ".toml" or p.parent != Path("."):
+        candidates.append(p)
+    else:
+        candidates += [methodology_dir() / f"{p.name}.toml", p.with_suffix(".toml")]
+    for c in candidates:
+        if c.is_file():
+            return c
+    known = sorted(x.stem for x in methodology_dir().glob("*.toml"))
+    raise MethodologyError(
+        describe(
+            "methodology not found",
+            source=str(name_or_path),
+            value=[str(c) for c in candidates],
+            fix=f"give a path to a .toml file or one of the names {known}",
+        )
+    )
+
+
+def load_methodology(name_or_path: str | Path | Methodology) -> Methodology:
+    """Load a methodology by name (``"hsidi-2025-08"``, looked up in ``methodology/``) or by path.
+
+    Parameters
+    ----------
+    name_or_path
+        A version name, a path to a ``.toml`` file, or an already loaded :class:`Methodology`
+        (returned as is).
+
+    Raises
+    ------
+    MethodologyError
+        File missing, not valid TOML (with line and column), or any key missing, unknown, of the wrong
+        type or out of range; the message names the file, the section and the key.
+    """
+    if isinstance(name_or_path, Methodology):
+        return name_or_path
+    path = _find(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise MethodologyError(
+            describe(f"not valid TOML: {exc}", source=str(path), fix="fix the file's syntax")
+        ) from None
+    return parse_methodology(data, source=str(path), stem=path.stem)
+
+
+@dataclass(frozen=True)
+class MethodologyHistory:
+    """Versions of one index's rulebook, chained by ``effective_from``.
+
+    The version in force on date :math:`t` is the one with the latest ``effective_from <= t``; the
+    first version's ``effective_from`` is the index base date, so it governs the whole back-history.
+    """
+
+    name: str
+    versions: tuple[Methodology, ...]
+
+    def __post_init__(self):
+        if not self.versions:
+            raise MethodologyError(
+                describe("a methodology history needs at least one version", source=self.name)
+            )
+        ordered = tuple(sorted(self.versions, key=lambda m: m.effective_from))
+        object.__setattr__(self, "versions", ordered)
+        names = [m.name for m in ordered]
+        if len(set(names)) != len(names):
+            raise MethodologyError(
+                describe(
+                    "two versions share a name",
+                    source=self.name,
+                    value=names,
+                    fix="give each version its own meta.name",
+                )
+            )
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if a.effective_from == b.effective_from:
+                raise MethodologyError(
+                    describe(
+                        "two versions take effect on the same date",
+                        source=self.name,
+                        date=a.effective_from,
+                        value=[a.name, b.name],
+                        fix="give each version its own meta.effective_from",
+                    )
+                )
+
+    @property
+    def first(self) -> Methodology:
+        return self.versions[0]
+
+    @property
+    def hash(self) -> str:
+        """Short SHA-256 of the versions' hashes in order."""
+        text = "|".join(f"{m.name}:{m.hash}" for m in self.versions)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def at(self, date) -> Methodology:
+        """The version in force on ``date``.
+
+        Raises
+        ------
+        MethodologyError
+            ``date`` is before the first version's ``effective_from``.
+        """
+        ts = pd.Timestamp(date)
+        current = None
+        for m in self.versions:
+            if m.effective_from <= ts:
+                current = m
+        if current is None:
+            raise MethodologyError(
+                describe(
+                    "date before the first methodology version",
+                    source=self.name,
+                    date=ts,
+                    fix=f"the history starts on {self.first.effective_from.date()} ({self.first.name})",
+                )
+            )
+        return current
+
+    def until(self, version: Methodology) -> pd.Timestamp | None:
+        """``effective_from`` of the version after ``version`` (None for the last one)."""
+        i = self.versions.index(version)
+        return self.versions[i + 1].effective_from if i + 1 < len(self.versions) else None
+
+    def replace(self, **changes: Any) -> MethodologyHistory:
+        """Apply :meth:`Methodology.replace` to every version (e.g. the same cap throughout)."""
+        return MethodologyHistory(self.name, tuple(m.replace(**changes) for m in self.versions))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Settings side by side: index ``(section, key)``, one column per version.
+
+        The ``changed`` column flags settings that differ between versions.
+        """
+        frames = [
+            m.to_frame().set_index(["section", "key"])["value"].rename(m.name)
+            for m in self.versions
+        ]
+        out = pd.concat(frames, axis=1)
+        out["changed"] = out.nunique(axis=1, dropna=False) > 1
+        return out
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{m.name} from {m.effective_from.date()}" for m in self.versions)
+        return f"MethodologyHistory({self.name!r}: {parts})"
+
+
+def load_history(index: str = "hsidi", versions: Iterable[str | Path | Methodology] | None = None):
+    """All ``methodology/<index>-*.toml`` files (or the given ``versions``) ordered by ``effective_from``.
+
+    Raises
+    ------
+    MethodologyError
+        No file found, a version of another index family, or two versions with the same date.
+    """
+    if versions is None:
+        paths = sorted(methodology_dir().glob(f"{index}-*.toml"))
+        if not paths:
+            raise MethodologyError(
+                describe(
+                    "no methodology files for this index",
+                    source=str(methodology_dir()),
+                    value=f"{index}-*.toml",
+                    fix="check the index name or add files to methodology/",
+                )
+            )
+        versions = paths
+    loaded = tuple(load_methodology(v) for v in versions)
+    for m in loaded:
+        if m.meta.index != index:
+            raise MethodologyError(
+                describe(
+                    "version belongs to another index",
+                    source=m.source or m.name,
+                    field="meta.index",
+                    value=m.meta.index,
+                    fix=f"expected {index!r}",
+                )
+            )
+    return MethodologyHistory(index, loaded)
+
+
+def resolve(spec) -> Methodology | MethodologyHistory:
+    """Turn a name, path, :class:`Methodology` or :class:`MethodologyHistory` into a loaded object.
+
+    A bare name with no ``<name>.toml`` file but with ``<name>-*.toml`` files is a history name.
+    """
+    if isinstance(spec, (Methodology, MethodologyHistory)):
+        return spec
+    if not isinstance(spec, (str, Path)):
+        raise MethodologyError(
+            describe(
+                "cannot use this as a methodology",
+                value=type(spec).__name__,
+                fix="pass a name ('hsidi', 'hsidi-2025-08'), a .toml path, a Methodology or a "
+                "MethodologyHistory",
+            )
+        )
+    p = Path(spec)
+    if p.suffix != ".toml" and p.parent == Path("."):
+        folder = methodology_dir()
+        if not (folder / f"{p.name}.toml").is_file() and any(folder.glob(f"{p.name}-*.toml")):
+            return load_history(p.name)
+    return load_methodology(spec)
+
+
+__all__ = [
+    "ExtraReview",
+    "IndexSettings",
+    "LiquidityRules",
+    "Meta",
+    "Methodology",
+    "MethodologyHistory",
+    "ScheduleRules",
+    "SelectionRules",
+    "UniverseRules",
+    "WeightingRules",
+    "load_history",
+    "load_methodology",
+    "methodology_dir",
+    "parse_methodology",
+    "resolve",
+]

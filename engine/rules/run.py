@@ -1,0 +1,184 @@
+"""Run every review of a methodology (or history) on a market: the rules stage's entry point."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from engine.data.market import MarketData
+from engine.errors import CalendarError, DataError, describe
+from engine.rules.calendar import review_dates
+from engine.rules.capping import cap_factors, cap_weights
+from engine.rules.methodology import Methodology, MethodologyHistory, resolve
+from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
+from engine.rules.screens import screen
+from engine.rules.selection import rank, select
+
+
+def run_review(
+    market: MarketData,
+    m: Methodology,
+    dates: dict,
+    current: np.ndarray | None = None,
+) -> Review:
+    """One review: screens at the cut-off, ranking, buffer selection, capped weights on the cap date.
+
+    Parameters
+    ----------
+    market
+        The market data.
+    m
+        The methodology version applied.
+    dates
+        ``kind, cutoff_date, announcement_date, cap_date, effective_date`` (a row of
+        :func:`~engine.rules.calendar.review_dates`).
+    current
+        Boolean mask (aligned with ``market.codes``) of the constituents before this review; None or
+        all False for the first review of a run.
+
+    Raises
+    ------
+    DataError
+        No security passes the screens (the message counts the reasons).
+    CappingError
+        ``cap x N < 1`` for the number ``N`` of selected securities.
+    """
+    codes = market.codes
+    n = len(codes)
+    current = np.zeros(n, dtype=bool) if current is None else current
+    cutoff, cap_date = pd.Timestamp(dates["cutoff_date"]), pd.Timestamp(dates["cap_date"])
+    effective = pd.Timestamp(dates["effective_date"])
+    scr = screen(market, m, cutoff, cap_date)
+    ranks = rank(scr.eligible, scr.relevance, scr.ffmc_cutoff_hkd, codes, m.selection.ranking)
+    selected, sel_reason = select(ranks, current, m.selection)
+    if not selected.any():
+        counts = Counter(scr.reason[~scr.eligible]).most_common(4)
+        raise DataError(
+            describe(
+                "no security passes the screens at this review",
+                source=m.name,
+                date=effective,
+                value=dict(counts),
+                fix="check memberships, relevance scores and prices around the cut-off date",
+            )
+        )
+    reason = np.where(scr.eligible, sel_reason, scr.reason)
+    tk = market.row(cap_date)
+    shares = market.shares[tk].copy()
+    free_float = market.free_float[tk].copy()
+    idx = np.flatnonzero(selected)
+    ffmc = market.close_hkd[tk, idx] * shares[idx] * free_float[idx]
+    capped = cap_weights(ffmc, m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name)
+    weight = np.zeros(n)
+    weight[idx] = capped
+    cf = np.full(n, np.nan)
+    cf[idx] = cap_factors(ffmc, capped)
+    table = pd.DataFrame(
+        {
+            "code": pd.Series(codes, dtype=object),
+            "eligible": scr.eligible,
+            "rank": ranks,
+            "selected": selected,
+            "shares": shares,
+            "free_float": free_float,
+            "cap_factor": cf,
+            "weight": weight,
+            "reason": pd.Series(reason, dtype=object),
+        },
+        columns=REVIEW_TABLE_COLUMNS,
+    )
+    return Review(
+        methodology=m.name,
+        kind=str(dates["kind"]),
+        cutoff_date=cutoff,
+        announcement_date=pd.Timestamp(dates["announcement_date"]),
+        cap_date=cap_date,
+        effective_date=effective,
+        table=table,
+    )
+
+
+def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False) -> ReviewSchedule:
+    """Run every review of a methodology or history on ``market``.
+
+    Parameters
+    ----------
+    market
+        The market data; it must cover the index base date (the initial review's cut-off).
+    methodology
+        A history name (``"hsidi"``), a version name (``"hsidi-2023-05"``), a path to a TOML file, a
+        :class:`Methodology` (applied from the base date on) or a :class:`MethodologyHistory`.
+    progress
+        Show a tqdm progress bar over the reviews.
+
+    Returns
+    -------
+    ReviewSchedule
+        Reviews in effective-date order; ``index_params`` (``base_date``, ``base_value``,
+        ``withholding``) from the first methodology version, ``methodology_hash`` of the version or
+        history, and ``data_fingerprint`` of the market.  Each review's buffer compares against the
+        previous review of this run.
+
+    Raises
+    ------
+    CalendarError
+        The market does not cover the base date.
+    MethodologyError, CappingError, DataError
+        See :func:`run_review` and :func:`~engine.rules.methodology.load_methodology`.
+    """
+    spec = resolve(methodology)
+    history = (
+        spec if isinstance(spec, MethodologyHistory) else MethodologyHistory(spec.name, (spec,))
+    )
+    first = history.first
+    base = first.index.base_date
+    if len(market.dates) == 0 or not market.dates[0] <= base <= market.dates[-1]:
+        raise CalendarError(
+            describe(
+                "market data do not cover the index base date",
+                source=market.source,
+                date=base,
+                value=f"{market.dates[0].date()}..{market.dates[-1].date()}"
+                if len(market.dates)
+                else "empty",
+                fix="load data from the base date on, or use methodology.replace(base_date=...)",
+            )
+        )
+    plan = review_dates(history, market.dates)
+    if plan.empty or plan["kind"].iloc[0] != "initial":
+        raise CalendarError(
+            describe(
+                "the initial review does not fit inside the market data",
+                source=market.source,
+                date=base,
+                fix="the data must run past the session after the base date",
+            )
+        )
+    by_name = {m.name: m for m in history.versions}
+    rows = plan.to_dict("records")
+    if progress:
+        from tqdm.auto import tqdm
+
+        rows = tqdm(rows, desc="reviews", unit="review")
+    reviews = []
+    current = None
+    for row in rows:
+        review = run_review(market, by_name[row["methodology"]], row, current)
+        current = review.table["selected"].to_numpy(dtype=bool)
+        reviews.append(review)
+    return ReviewSchedule(
+        reviews=tuple(reviews),
+        history=spec.name,
+        methodology_hash=spec.hash,
+        data_fingerprint=market.fingerprint(),
+        index_params={
+            "base_date": base,
+            "base_value": first.index.base_value,
+            "withholding": first.index.withholding_rates,
+        },
+    )
+
+
+__all__ = ["run_review", "run_reviews"]

@@ -1,0 +1,152 @@
+"""Eligibility screens applied at a review's cut-off date.
+
+Screens run in a fixed order and the first one a security fails becomes its ``reason``:
+
+1. ``out: not listed``: no close at the cut-off or at the cap date;
+2. ``out: suspended at cutoff`` (when ``universe.exclude_suspended_at_cutoff``);
+3. ``out: not an HSCI member`` (when ``universe.require_hsci``), membership on the cut-off session;
+4. ``out: not Southbound eligible`` (when ``universe.require_southbound``);
+5. ``out: CXO excluded`` (when ``universe.exclude_cxo``; ``securities.is_cxo``);
+6. ``out: industry <name> not eligible`` (when ``universe.industries`` is not empty);
+7. ``out: relevance score <s>`` when the score in force at the cut-off is ``<= universe.min_relevance``;
+8. ``out: liquidity HKD <x>m < <y>m`` (when ``liquidity.enabled``): the mean daily traded value
+
+   .. math:: \\overline{TV}_i = \\frac{1}{|W_i|} \\sum_{t \\in W_i} TV_{i,t}
+
+   over :math:`W_i`, the sessions among the ``window_sessions`` sessions ending at the cut-off
+   (inclusive) on which the security was listed; suspended days count with their traded value (0).
+   A window that starts before the market data does is shortened to the data available.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.data.market import MarketData
+from engine.rules.methodology import Methodology
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """Per-security outcome of the screens, aligned with ``market.codes``.
+
+    Attributes
+    ----------
+    eligible : ndarray of bool
+    reason : ndarray of object
+        ``""`` for eligible securities, otherwise the first failing screen's reason.
+    relevance : ndarray of float
+        Relevance score in force at the cut-off (0 where none).
+    ffmc_cutoff_hkd : ndarray of float
+        Free-float market cap at the cut-off close (NaN where not listed).
+    avg_traded_value_hkd : ndarray of float
+        Mean traded value over the liquidity window (NaN where never listed in it).
+    """
+
+    eligible: np.ndarray
+    reason: np.ndarray
+    relevance: np.ndarray
+    ffmc_cutoff_hkd: np.ndarray
+    avg_traded_value_hkd: np.ndarray
+
+
+def _fmt_m(value_hkd: float) -> str:
+    return f"{value_hkd / 1e6:.1f}m"
+
+
+def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: int) -> np.ndarray:
+    """Mean traded value (HKD) per security over the listed sessions of the window ending at ``cutoff_row``."""
+    lo = max(0, cutoff_row - window_sessions + 1)
+    tv = market.traded_value_hkd[lo : cutoff_row + 1]
+    listed = ~np.isnan(market.close_hkd[lo : cutoff_row + 1])
+    count = listed.sum(axis=0)
+    total = np.where(listed, np.nan_to_num(tv, nan=0.0), 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenResult:
+    """Apply the universe and liquidity screens of ``m`` at ``cutoff_date``.
+
+    Parameters
+    ----------
+    market
+        The market; ``cutoff_date`` and ``cap_date`` must be sessions of it.
+    m
+        The methodology version in force for this review.
+    cutoff_date, cap_date
+        The review's cut-off and cap dates.
+    """
+    tc, tk = market.row(cutoff_date), market.row(cap_date)
+    n = len(market.codes)
+    reason = np.full(n, "", dtype=object)
+    open_ = np.ones(n, dtype=bool)
+
+    def fail(mask: np.ndarray, text) -> None:
+        hit = open_ & mask
+        idx = np.flatnonzero(hit)
+        for j in idx:
+            reason[j] = text(j) if callable(text) else text
+        open_[idx] = False
+
+    close_c = market.close_hkd[tc]
+    fail(np.isnan(close_c) | np.isnan(market.close_hkd[tk]), "out: not listed")
+    u = m.universe
+    if u.exclude_suspended_at_cutoff:
+        fail(market.suspended[tc], "out: suspended at cutoff")
+    if u.require_hsci:
+        fail(~market.membership("hsci")[tc], "out: not an HSCI member")
+    if u.require_southbound:
+        fail(~market.membership("southbound")[tc], "out: not Southbound eligible")
+    sec = market.securities.set_index("code").reindex(market.codes)
+    if u.exclude_cxo:
+        fail(sec["is_cxo"].to_numpy(dtype=bool), "out: CXO excluded")
+    if u.industries:
+        industry = sec["industry"].astype(object).to_numpy()
+        allowed = set(u.industries)
+        fail(
+            np.array([x not in allowed for x in industry], dtype=bool),
+            lambda j: f"out: industry {industry[j] or '(blank)'} not eligible",
+        )
+    score = market.relevance_at(cutoff_date).to_numpy(dtype=float)
+    fail(score <= u.min_relevance, lambda j: f"out: relevance score {score[j]:g}")
+    liq = m.liquidity
+    avg_tv = average_traded_value(market, tc, liq.window_sessions)
+    if liq.enabled:
+        low = ~(avg_tv >= liq.min_avg_traded_value_hkd)
+        fail(
+            low,
+            lambda j: (
+                f"out: liquidity HKD {_fmt_m(np.nan_to_num(avg_tv[j]))} < "
+                f"{_fmt_m(liq.min_avg_traded_value_hkd)}"
+            ),
+        )
+    ffmc = close_c * market.shares[tc] * market.free_float[tc]
+    return ScreenResult(
+        eligible=open_.copy(),
+        reason=reason,
+        relevance=score,
+        ffmc_cutoff_hkd=ffmc,
+        avg_traded_value_hkd=avg_tv,
+    )
+
+
+def screen_frame(market: MarketData, m: Methodology, cutoff_date, cap_date) -> pd.DataFrame:
+    """:func:`screen` as a table indexed by code (for notebooks and debugging)."""
+    r = screen(market, m, cutoff_date, cap_date)
+    return pd.DataFrame(
+        {
+            "eligible": r.eligible,
+            "reason": r.reason,
+            "relevance": r.relevance,
+            "ffmc_cutoff_hkd": r.ffmc_cutoff_hkd,
+            "avg_traded_value_hkd": r.avg_traded_value_hkd,
+        },
+        index=pd.Index(market.codes, name="code"),
+    )
+
+
+__all__ = ["ScreenResult", "average_traded_value", "screen", "screen_frame"]

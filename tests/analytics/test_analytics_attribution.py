@@ -1,0 +1,195 @@
+"""Attribution waterfall: exact additivity, a hand-worked chain, the counterfactual chain of attribute()."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from analytics_fakes import (
+    DRAG,
+    FakeConfig,
+    fake_backtest,
+    make_fx,
+    make_index,
+    make_market,
+    random_closes,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from engine.analytics import attribute, waterfall
+from engine.analytics.conventions import PERIODS_PER_YEAR
+from engine.errors import DataError
+
+DATES = pd.bdate_range("2024-01-02", periods=4)
+
+
+def _lv(values):
+    return pd.Series(values, index=DATES, dtype=float)
+
+
+def test_hand_worked_three_steps():
+    # returns: 10%, 12%, 9% -> contributions +2%, -3%; total -1%
+    wf = waterfall(
+        [
+            ("benchmark", _lv([100, 101, 105, 110])),
+            ("with dividends", _lv([50, 51, 53, 56])),
+            ("fund", _lv([1.0, 1.02, 1.05, 1.09])),
+        ]
+    )
+    np.testing.assert_allclose(wf.period_returns.to_numpy(), [0.10, 0.12, 0.09], atol=1e-14)
+    np.testing.assert_allclose(wf.contributions.to_numpy(), [0.02, -0.03], atol=1e-14)
+    assert wf.total == pytest.approx(-0.01, abs=1e-14)
+    # annualised over n = 3 sessions: (1 + R)^(p/3) - 1
+    p = PERIODS_PER_YEAR
+    want = [(1.10) ** (p / 3) - 1, (1.12) ** (p / 3) - 1, (1.09) ** (p / 3) - 1]
+    np.testing.assert_allclose(wf.annualised_returns.to_numpy(), want, rtol=1e-12)
+    assert wf.contributions_annualised.sum() == pytest.approx(want[2] - want[0], rel=1e-12)
+    frame = wf.to_frame()
+    assert list(frame.index) == ["benchmark", "with dividends", "fund"]
+    assert math.isnan(frame["contribution"].iloc[0])
+    assert frame["cumulative"].iloc[-1] == pytest.approx(-0.01, abs=1e-14)
+    s = wf.summary()
+    assert s["contribution_bp"].iloc[:2].tolist() == pytest.approx([200.0, -300.0])
+    assert s.loc["total: fund - benchmark", "contribution_bp"] == pytest.approx(-100.0)
+    assert isinstance(wf.plot(), Figure) and isinstance(wf.plot(annualised=True), Figure)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(0.01, 1e4, allow_nan=False), min_size=5, max_size=5),
+        min_size=2,
+        max_size=9,
+    )
+)
+def test_contributions_add_up_exactly(chains):
+    wf = waterfall(
+        [
+            (f"s{k}", pd.Series(v, index=pd.bdate_range("2024-01-02", periods=5)))
+            for k, v in enumerate(chains)
+        ]
+    )
+    total = wf.period_returns.iloc[-1] - wf.period_returns.iloc[0]
+    assert math.fsum(wf.contributions) == pytest.approx(
+        total, rel=1e-14, abs=1e-14 * max(1.0, abs(wf.period_returns).max())
+    )
+    assert abs(wf.residual) <= 1e-12 * max(1.0, abs(wf.period_returns).max())
+    # telescoping: the running sum reaches every step's return from the first one
+    np.testing.assert_allclose(
+        wf.period_returns.iloc[0] + np.cumsum(wf.contributions.to_numpy()),
+        wf.period_returns.iloc[1:].to_numpy(),
+        rtol=1e-12,
+        atol=1e-12 * max(1.0, abs(wf.period_returns).max()),
+    )
+
+
+def test_waterfall_errors_name_the_step_and_date():
+    a = _lv([1, 2, 3, 4])
+    b = a.iloc[:3]
+    with pytest.raises(DataError) as exc:
+        waterfall([("a", a), ("b", b)])
+    assert "step 'b'" in str(exc.value) and str(DATES[3].date()) in str(exc.value)
+    with pytest.raises(DataError, match="at least two steps"):
+        waterfall([("a", a)])
+    with pytest.raises(DataError, match="unique"):
+        waterfall([("a", a), ("a", a)])
+    with pytest.raises(DataError, match="not positive"):
+        waterfall([("a", a), ("b", _lv([1, 0, 3, 4]))])
+
+
+def _setup(synthetic=False):
+    closes = random_closes(60, ["A", "B", "C"], seed=11)
+    idx = make_index(
+        closes,
+        [(1, {"A": 1.0, "B": 2.0, "C": 0.5}), (30, {"A": 1.0, "C": 3.0})],
+        synthetic=synthetic,
+    )
+    fx = make_fx(closes.index)
+    return idx, make_market(closes, fx, synthetic=synthetic), fx
+
+
+def test_attribute_chain_with_an_injected_backtest():
+    idx, market, fx = _setup(synthetic=True)
+    wf = attribute(idx, market, FakeConfig(), backtest=fake_backtest)
+    assert wf.labels == (
+        "benchmark (price index, CNY)",
+        "+ index dividends (gross TR, CNY)",
+        "ideal fund (fx on)",
+        "+ withholding_tax",
+        "+ fees",
+        "+ cash_drag",
+        "+ trading_costs",
+        "+ lot_rounding",
+        "+ flow_timing (actual fund)",
+    )
+    dates = idx.levels.index[5:]
+    n = len(dates) - 1
+    price = idx.levels["price"].reindex(dates) * fx.reindex(dates)
+    gross = idx.levels["gross"].reindex(dates) * fx.reindex(dates)
+    r_price = price.iloc[-1] / price.iloc[0] - 1
+    r_gross = gross.iloc[-1] / gross.iloc[0] - 1
+    c = wf.contributions
+    assert c.iloc[0] == pytest.approx(r_gross - r_price, rel=1e-12)
+    # the fake ideal fund reproduces the gross index in CNY: model residual 0
+    assert c.iloc[1] == pytest.approx(0.0, abs=1e-13)
+    # each effect's contribution = (1 + R_gross) * ((1-d_prev)^n - (1-d_prev-d)^n), by construction of the fake
+    cum = 0.0
+    for k, eff in enumerate(
+        ["withholding_tax", "fees", "cash_drag", "trading_costs", "lot_rounding", "flow_timing"]
+    ):
+        want = (1 + r_gross) * ((1 - cum - DRAG[eff]) ** n - (1 - cum) ** n)
+        assert c.iloc[2 + k] == pytest.approx(want, rel=1e-9), eff
+        cum += DRAG[eff]
+    actual = fake_backtest(idx, market, FakeConfig()).nav["nav_per_unit_cny"]
+    assert wf.total == pytest.approx((actual.iloc[-1] / actual.iloc[0] - 1) - r_price, rel=1e-12)
+    assert wf.synthetic and wf.meta["effects_on"][0] == "fx"
+
+
+def test_attribute_skips_effects_that_are_off_and_gross_benchmark():
+    idx, market, _ = _setup()
+    cfg = FakeConfig().with_effects(("fees", "trading_costs"))
+    wf = attribute(idx, market, cfg, benchmark="gross", backtest=fake_backtest)
+    assert wf.labels == (
+        "benchmark (gross index, CNY)",
+        "ideal fund (fx off)",
+        "+ fees",
+        "+ trading_costs (actual fund)",
+    )
+    only_fx = attribute(idx, market, FakeConfig().with_effects(("fx",)), backtest=fake_backtest)
+    assert only_fx.labels[-1] == "ideal fund (fx on) = actual fund"
+    with pytest.raises(DataError, match="benchmark"):
+        attribute(idx, market, cfg, benchmark="total", backtest=fake_backtest)
+
+
+def _real_engine():
+    """(default_market, build_index, fund module) or skip while another engineer's stage is missing."""
+    try:
+        import engine.fund as fund
+        from engine import build_index
+        from engine.data import default_market
+
+        fund.backtest, fund.EtfConfig, fund.EFFECTS  # noqa: B018
+    except (ImportError, AttributeError) as exc:
+        pytest.skip(f"the real pipeline is not complete yet: {exc}")
+    return default_market, build_index, fund
+
+
+@pytest.mark.slow
+def test_attribute_with_the_real_fund_engine():
+    default_market, build_index, fund = _real_engine()
+    market = default_market()
+    idx = build_index(market, "hsidi")
+    cfg = fund.EtfConfig.default()
+    wf = attribute(idx, market, cfg)
+    res = fund.backtest(idx, market, cfg)
+    nav = res.nav["nav_per_unit_cny"]
+    bench = idx.levels["price"].reindex(nav.index) * market.fx.reindex(nav.index)
+    want = (nav.iloc[-1] / nav.iloc[0] - 1) - (bench.iloc[-1] / bench.iloc[0] - 1)
+    assert wf.total == pytest.approx(want, rel=1e-9, abs=1e-12)
+    assert abs(wf.residual) < 1e-12
+    # the ideal fund with fx on reproduces the gross index in CNY (fund-engine contract)
+    assert abs(wf.contributions.iloc[1]) < 1e-8
