@@ -129,7 +129,9 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
     if path.exists():
         if not path.is_dir():
             raise DataError(
-                _describe("target exists and is not a folder", source=str(path), fix="choose another path")
+                _describe(
+                    "target exists and is not a folder", source=str(path), fix="choose another path"
+                )
             )
         if any(path.iterdir()) and not _is_market_folder(path):
             raise DataError(
@@ -212,7 +214,9 @@ def _to_csv_text(frame: pd.DataFrame, table: str) -> str:
         values = frame[col]
         if kind == "date":
             ts = pd.to_datetime(values)
-            out[col] = np.where(ts.isna(), "", ts.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object))
+            out[col] = np.where(
+                ts.isna(), "", ts.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object)
+            )
         elif kind == "float":
             out[col] = [
                 "" if not np.isfinite(v) else repr(v)
@@ -409,7 +413,9 @@ def _read_table(file: Path, name: str, fmt: str) -> pd.DataFrame:
             frame = pd.read_parquet(file, engine="pyarrow")
         except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
             raise DataError(
-                _describe(f"unreadable Parquet file ({type(exc).__name__}: {exc})", source=str(file))
+                _describe(
+                    f"unreadable Parquet file ({type(exc).__name__}: {exc})", source=str(file)
+                )
             ) from None
         _check_columns(list(frame.columns), name, file)
         return frame.reset_index(drop=True)
@@ -429,7 +435,11 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
         raise DataError(_describe(f"malformed CSV ({exc})", source=str(file))) from None
     if header is None:
         raise DataError(
-            _describe("empty file (no header line)", source=str(file), fix=f"write the header {COLUMNS[name]}")
+            _describe(
+                "empty file (no header line)",
+                source=str(file),
+                fix=f"write the header {COLUMNS[name]}",
+            )
         )
     _check_columns(header, name, file)
     try:
@@ -443,7 +453,11 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
         )
     except pd.errors.EmptyDataError:
         raise DataError(
-            _describe("empty file (no header line)", source=str(file), fix=f"write the header {COLUMNS[name]}")
+            _describe(
+                "empty file (no header line)",
+                source=str(file),
+                fix=f"write the header {COLUMNS[name]}",
+            )
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         msg = " ".join(str(exc).split())

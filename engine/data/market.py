@@ -40,7 +40,15 @@ PANELS = {
     "traded_value": "traded_value_hkd",
     "suspended": "suspended",
 }
-PRICE_COLUMNS = ["date", "code", "close_hkd", "shares", "free_float", "traded_value_hkd", "suspended"]
+PRICE_COLUMNS = [
+    "date",
+    "code",
+    "close_hkd",
+    "shares",
+    "free_float",
+    "traded_value_hkd",
+    "suspended",
+]
 SECURITY_COLUMNS = [
     "code",  # str, HKEX code, 4 digits zero-padded ("0013")
     "name",  # str
@@ -128,13 +136,19 @@ class MarketData:
         ``suspended`` (the unit-suffixed names ``close_hkd``/``traded_value_hkd`` work too)."""
         attr = PANELS.get(name, name if name in PANELS.values() else None)
         if attr is None:
-            raise DataError(describe("unknown panel", field=name, fix=f"use one of {sorted(PANELS)}"))
-        return pd.DataFrame(getattr(self, attr), index=self.dates, columns=pd.Index(self.codes, name="code"))
+            raise DataError(
+                describe("unknown panel", field=name, fix=f"use one of {sorted(PANELS)}")
+            )
+        return pd.DataFrame(
+            getattr(self, attr), index=self.dates, columns=pd.Index(self.codes, name="code")
+        )
 
     def membership(self, kind: str) -> np.ndarray:
         """Boolean ``[day, security]`` array: member of ``kind`` (``hsci`` or ``southbound``) that day."""
         if kind not in INTERVAL_KINDS:
-            raise DataError(describe("unknown membership kind", field=kind, fix=f"use one of {INTERVAL_KINDS}"))
+            raise DataError(
+                describe("unknown membership kind", field=kind, fix=f"use one of {INTERVAL_KINDS}")
+            )
         cached = self._cache.get(("membership", kind))
         if cached is not None:
             return cached
@@ -168,9 +182,21 @@ class MarketData:
         h = hashlib.sha256()
         h.update(",".join(self.codes_).encode())
         h.update(self.dates.asi8.tobytes())
-        for arr in (self.close_hkd, self.shares, self.free_float, self.traded_value_hkd, self.suspended):
+        for arr in (
+            self.close_hkd,
+            self.shares,
+            self.free_float,
+            self.traded_value_hkd,
+            self.suspended,
+        ):
             h.update(np.ascontiguousarray(arr).tobytes())
-        for frame in (self.securities, self.intervals, self.actions, self.relevance, self.fx.to_frame()):
+        for frame in (
+            self.securities,
+            self.intervals,
+            self.actions,
+            self.relevance,
+            self.fx.to_frame(),
+        ):
             h.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
         self._cache["fingerprint"] = digest = h.hexdigest()[:16]
         return digest

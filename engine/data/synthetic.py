@@ -34,14 +34,15 @@ adjusted for the action, times that day's move ``exp(L_t - L_{t-1})``. The ``sha
 on the same ex-date by ``ratio`` (split) or ``1 + ratio`` (bonus, rights), and at two share placings.
 On a suspended session the close repeats the previous one and traded value is 0.
 
-Calibration (loose, to public facts): the innovative-drug group falls about 74% from June 2021 to
+Calibration (loose, to public facts): the innovative-drug group falls about 73% from June 2021 to
 October 2022 (the HK biotech drawdown), and from 2025-01-02 to 2025-08-22 gains ``exp(0.75) - 1``
 (about +112%; the real index was +116% YTD to 2025-08-22) while the CXO group gains about +49%.
 Reference prices, issued shares (market caps HKD 2bn to 210bn at 2025-06-30), free-float factors
 and average daily traded values are set per name in :mod:`engine.data.universe`; traded value
 follows market cap and absolute moves and is rescaled so that its 126-session mean at 2025-06-30 is
-exactly the name's ``adt_m_hkd``. The HKD->CNY fixing follows the real path loosely (about 0.88 in
-2019, 0.82-0.83 in 2021-2022, 0.91-0.94 in 2023-2025) with small bridged noise.
+exactly the name's ``adt_m_hkd``. The HKD->CNY fixing (CNY per HKD) follows the real path loosely
+(0.876 at the start of 2019, lows near 0.82 in 2021-2022, 0.86-0.94 in 2023-2025, 0.89-0.95 in 2025)
+with small bridged noise; it is positive on every session.
 
 The 2025-06-30 cut-off (review effective 2025-08-11), by construction
 -------------------------------------------------------------------------
@@ -57,7 +58,7 @@ relevance > 0, 126-session ADT >= HKD 20m) exactly 31 names are eligible:
 * listed but not yet an HSCI member (late listings): 1276 Hengrui H (listed 2025-05-23; HSCI and
   Southbound from 2025-09-08), 9606 Duality Biotherapeutics (listed 2025-04-15; HSCI from 2025-12-08);
 * suspended on the cut-off: 1672 Ascletis (suspended 2025-06-16 to 2025-10-31);
-* not an HSCI member: 1244 3D Medicines (never), 2256 Abbisko (left 2023-09-08), 3347 Tigermed (left
+* not an HSCI member: 1244 3D Medicines (never), 2256 Abbisko (member 2022-03-07 to 2023-09-08), 3347 Tigermed (left
   effective 2025-03-10), 2315 Biocytogen (never);
 * not Southbound eligible: 6996 Antengene (lost it 2024-03-11), 1167 Jacobio (never);
 * CXO (is_cxo): 2269 WuXi Biologics, 2359 WuXi AppTec, 2268 WuXi XDC, 1548 GenScript, 3759
@@ -82,7 +83,9 @@ Corporate actions: cash dividends for 19 payers (one or two a year, amounts 0.5%
 close, paid 3-5 weeks after the ex-date), the WuXi Biologics 3-for-1 split (2020-11-16), a Kintor
 5-to-1 consolidation (split ratio 0.2, 2024-05-06), bonus issues (CSPC 0.6 on 2020-10-16, WuXi
 AppTec 0.4 and 0.2 in 2020 and 2021), a Luye Pharma 1-for-4 rights issue at 75% of the previous
-close (2022-08-15). Action amounts and dates are synthetic.
+close (2022-08-15). Amounts and most dates are synthetic; the WuXi Biologics split and the CSPC
+bonus issue mirror real events. Two share placings (1801 on 2021-01-22, 9926 on 2024-07-19) raise
+issued shares without a corporate action, and the free-float factor steps once for 3692 and 9926.
 """
 
 from __future__ import annotations

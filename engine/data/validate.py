@@ -85,7 +85,9 @@ class _Where:
         return out
 
 
-def _require(frame: pd.DataFrame, columns: list[str], where: _Where, table: str, optional=()) -> None:
+def _require(
+    frame: pd.DataFrame, columns: list[str], where: _Where, table: str, optional=()
+) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise DataError(
             _describe(
@@ -153,7 +155,11 @@ def _dates(
         if i is not None:
             code = None if codes is None else codes[i]
             raise DataError(
-                _describe("missing date", **where(table, i, code=code, field=field), fix="fill in the date")
+                _describe(
+                    "missing date",
+                    **where(table, i, code=code, field=field),
+                    fix="fill in the date",
+                )
             )
     return out
 
@@ -179,7 +185,9 @@ def _map_unique(series: pd.Series, fn) -> pd.Series:
     mapped = np.empty(len(uniq), dtype=object)
     for k, u in enumerate(uniq):
         mapped[k] = fn(u)
-    return pd.Series(mapped[idx] if len(idx) else np.empty(0, dtype=object), index=series.index, dtype=object)
+    return pd.Series(
+        mapped[idx] if len(idx) else np.empty(0, dtype=object), index=series.index, dtype=object
+    )
 
 
 def _isnan(v) -> bool:
@@ -245,7 +253,9 @@ def _codes(series: pd.Series, where: _Where, table: str) -> pd.Series:
     i = _first_bad(out == "")
     if i is not None:
         raise DataError(
-            _describe("missing security code", **where(table, i, field="code"), fix="fill in the code")
+            _describe(
+                "missing security code", **where(table, i, field="code"), fix="fill in the code"
+            )
         )
     return out
 
@@ -326,7 +336,9 @@ _PRICE_RULES = (
 def _check_prices(prices: pd.DataFrame, sec: pd.DataFrame, where: _Where):
     _require(prices, PRICE_COLUMNS, where, "prices", optional=("suspended",))
     if len(prices) == 0:
-        raise DataError(_describe("no price rows", **where("prices"), fix="provide at least one row"))
+        raise DataError(
+            _describe("no price rows", **where("prices"), fix="provide at least one row")
+        )
     px = prices.reset_index(drop=True).copy()
     px["code"] = _codes(px["code"], where, "prices")
     codes = px["code"]
@@ -507,7 +519,9 @@ def _check_actions(actions, known, dates, codes, close, where: _Where) -> pd.Dat
     for c in ("amount_hkd", "ratio", "price_hkd"):
         act[c] = _numbers(act[c]) if c in act.columns else np.nan
     act["code"] = _codes(act["code"], where, "actions")
-    act["ex_date"] = _dates(act["ex_date"], where, "actions", "ex_date", required=True, codes=act["code"])
+    act["ex_date"] = _dates(
+        act["ex_date"], where, "actions", "ex_date", required=True, codes=act["code"]
+    )
     if "pay_date" in act.columns:
         act["pay_date"] = _dates(
             act["pay_date"], where, "actions", "pay_date", required=False, codes=act["code"]
@@ -655,7 +669,9 @@ def _check_relevance(relevance, known, where: _Where) -> pd.DataFrame:
     _require(relevance, ["as_of", "code", "score"], where, "relevance")
     rel = relevance.reset_index(drop=True)[["as_of", "code", "score"]].copy()
     rel["code"] = _codes(rel["code"], where, "relevance")
-    rel["as_of"] = _dates(rel["as_of"], where, "relevance", "as_of", required=True, codes=rel["code"])
+    rel["as_of"] = _dates(
+        rel["as_of"], where, "relevance", "as_of", required=True, codes=rel["code"]
+    )
     raw_score = rel["score"]
     rel["score"] = _numbers(rel["score"])
     i = _first_bad(~rel["code"].isin(known))

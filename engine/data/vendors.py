@@ -138,7 +138,9 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
         tickers = [c.strip() for c in lines[1].split(",")[1:]]
         if not lines[2].lower().startswith("date"):
             raise DataError(
-                _describe("third header line should start with 'Date'", source=src, line=3, value=lines[2])
+                _describe(
+                    "third header line should start with 'Date'", source=src, line=3, value=lines[2]
+                )
             )
         found = [normalise_code(t) for t in tickers]
         want = normalise_code(code) if code is not None else None
@@ -531,7 +533,9 @@ def _wide(closes: pd.DataFrame, volumes: pd.DataFrame | None):
         vol_w = _numeric_wide(vol_w, "volume")
     if close_w.index.has_duplicates:
         raise DataError(
-            _describe("duplicated date in closes", date=close_w.index[close_w.index.duplicated()][0])
+            _describe(
+                "duplicated date in closes", date=close_w.index[close_w.index.duplicated()][0]
+            )
         )
     return close_w, vol_w
 

@@ -126,19 +126,19 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise FlowError(describe("duplicated flow date", source="flows", date=idx[i], field="units",
-                                 value=values[i], fix="sum the flows of a day into one row"))
+                                 value=float(values[i]), fix="sum the flows of a day into one row"))
     pos = market.dates.get_indexer(idx)
     off = np.flatnonzero(pos < 0)
     if len(off):
         i = int(off[0])
         raise FlowError(describe("flow date is not a session of the market", source="flows", date=idx[i],
-                                 field="units", value=values[i],
+                                 field="units", value=float(values[i]),
                                  fix="move the flow to an HKEX trading session inside the market data"))
     early = np.flatnonzero(idx < dates[0])
     if len(early):
         i = int(early[0])
         raise FlowError(describe("flow dated before the fund's inception", source="flows", date=idx[i],
-                                 field="units", value=values[i],
+                                 field="units", value=float(values[i]),
                                  fix=f"inception session is {dates[0].date()}; fold earlier flows into "
                                  "initial_units"))
     out = np.zeros(len(dates))
@@ -153,9 +153,9 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
                 source="flows",
                 date=dates[i],
                 field="units",
-                value=out[i],
+                value=float(out[i]),
                 units_before=float(outstanding[i] - out[i]),
-                fix="redeem at most the units outstanding (initial_units plus earlier flows) minus one",
+                fix="redeem fewer units than are outstanding (initial_units plus earlier flows)",
             )
         )
     return out

@@ -26,7 +26,9 @@ class IndexResult:
         ``[date, code]`` end-of-day constituent weights :math:`w_{i,t} = q_{i,t} P_{i,t} / \\sum_j q_{j,t} P_{j,t}`.
     index_shares : DataFrame
         ``[date, code]`` index shares :math:`q_{i,t}` in force during each session (after that day's
-        review and corporate actions).
+        review and corporate actions).  On ``base_date`` weights and shares are those of the first
+        review, the composition that prices the base level; every market code is a column (0 when
+        not in the index).
     divisors : DataFrame
         ``[date]`` x ``price, gross, net``: :math:`D_t` with level :math:`I_t = \\sum_i q_{i,t} P_{i,t} / D_t`.
     events : DataFrame

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dataio_helpers
 import pandas as pd
 import pytest
-from dataio_helpers import REAL_DATA, build, make_tiny_frames
+from dataio_helpers import build, make_tiny_frames
 
 from engine.data.market import MarketData
 
@@ -23,6 +24,7 @@ def tiny_market() -> MarketData:
 
 @pytest.fixture
 def real_data() -> Path:
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real data folder {REAL_DATA} absent")
-    return REAL_DATA
+    root = dataio_helpers.REAL_DATA
+    if not root.is_dir():
+        pytest.skip(f"real data folder {root} absent")
+    return root

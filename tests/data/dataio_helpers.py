@@ -38,7 +38,16 @@ def make_tiny_frames() -> dict[str, pd.DataFrame]:
         if d <= pd.Timestamp("2024-01-25"):
             rows.append(("6160", d, 100.0 + np.sin(t), 1.36e9, 0.75, 2.0e8, False))
     prices = pd.DataFrame(
-        rows, columns=["code", "date", "close_hkd", "shares", "free_float", "traded_value_hkd", "suspended"]
+        rows,
+        columns=[
+            "code",
+            "date",
+            "close_hkd",
+            "shares",
+            "free_float",
+            "traded_value_hkd",
+            "suspended",
+        ],
     )
     securities = pd.DataFrame(
         {
@@ -48,7 +57,9 @@ def make_tiny_frames() -> dict[str, pd.DataFrame]:
             "sub_industry": ["", "Biologics", "CDMO", "Oncology"],
             "is_cxo": [False, False, True, False],
             "is_18a": [False, True, False, True],
-            "listing_date": pd.to_datetime(["2006-05-19", "2018-10-31", "2024-01-10", "2018-08-08"]),
+            "listing_date": pd.to_datetime(
+                ["2006-05-19", "2018-10-31", "2024-01-10", "2018-08-08"]
+            ),
             "delisting_date": pd.to_datetime([None, None, None, "2024-01-25"]),
             "board_lot": [500, 500, 500, 100],
             "wht_class": ["foreign", "foreign", "red_chip", "foreign"],

@@ -109,18 +109,40 @@ def _random_market(seed: int, n_sec: int, n_days: int, with_tables: bool) -> Mar
             susp = bool(rng.random() < 0.1) and t > first
             if not susp:
                 close = close * float(np.exp(rng.normal(0, 0.03)))
-            rows.append((dates[t], code, close, float(rng.uniform(1e6, 1e10)),
-                         float(rng.uniform(0.05, 1.0)), 0.0 if susp else float(rng.uniform(0, 1e9)), susp))
-        sec.append({"code": code, "name": f"N{code}", "industry": "Biotechnology", "sub_industry": "",
-                    "is_cxo": bool(rng.random() < 0.3), "is_18a": bool(rng.random() < 0.5),
-                    "listing_date": dates[first] if first else pd.Timestamp("2015-01-05"),
-                    "delisting_date": pd.NaT, "board_lot": int(rng.choice([100, 500, 1000])),
-                    "wht_class": "H"})
+            rows.append(
+                (
+                    dates[t],
+                    code,
+                    close,
+                    float(rng.uniform(1e6, 1e10)),
+                    float(rng.uniform(0.05, 1.0)),
+                    0.0 if susp else float(rng.uniform(0, 1e9)),
+                    susp,
+                )
+            )
+        sec.append(
+            {
+                "code": code,
+                "name": f"N{code}",
+                "industry": "Biotechnology",
+                "sub_industry": "",
+                "is_cxo": bool(rng.random() < 0.3),
+                "is_18a": bool(rng.random() < 0.5),
+                "listing_date": dates[first] if first else pd.Timestamp("2015-01-05"),
+                "delisting_date": pd.NaT,
+                "board_lot": int(rng.choice([100, 500, 1000])),
+                "wht_class": "H",
+            }
+        )
     prices = pd.DataFrame(rows, columns=dio.COLUMNS["prices"])
     kw = {}
     if with_tables:
-        kw["relevance"] = pd.DataFrame({"as_of": dates[0], "code": codes, "score": rng.random(n_sec)})
-        kw["intervals"] = pd.DataFrame({"code": codes, "kind": "hsci", "start": dates[0], "end": pd.NaT})
+        kw["relevance"] = pd.DataFrame(
+            {"as_of": dates[0], "code": codes, "score": rng.random(n_sec)}
+        )
+        kw["intervals"] = pd.DataFrame(
+            {"code": codes, "kind": "hsci", "start": dates[0], "end": pd.NaT}
+        )
         kw["fx"] = pd.Series(rng.uniform(0.85, 0.95, n_days), index=dates)
     return MarketData.from_frames(prices, pd.DataFrame(sec), source=f"random-{seed}", **kw)
 
@@ -171,7 +193,9 @@ def test_unknown_format(tmp_path, tiny_market):
 
 
 @pytest.mark.parametrize("fmt", FMTS)
-def test_failure_mid_write_leaves_old_folder_intact(tmp_path, tiny_market, tiny_frames, monkeypatch, fmt):
+def test_failure_mid_write_leaves_old_folder_intact(
+    tmp_path, tiny_market, tiny_frames, monkeypatch, fmt
+):
     out = write_folder(tiny_market, tmp_path / "m", fmt=fmt)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real = dio._write_table
@@ -204,7 +228,9 @@ def test_failure_while_creating_a_new_folder_leaves_nothing(tmp_path, tiny_marke
     assert _listing(tmp_path) == []
 
 
-def test_interrupted_commit_is_detected_by_the_fingerprint(tmp_path, tiny_market, tiny_frames, monkeypatch):
+def test_interrupted_commit_is_detected_by_the_fingerprint(
+    tmp_path, tiny_market, tiny_frames, monkeypatch
+):
     out = write_folder(tiny_market, tmp_path / "m", fmt="parquet")
     real_replace = os.replace
     n = {"calls": 0}
@@ -222,7 +248,9 @@ def test_interrupted_commit_is_detected_by_the_fingerprint(tmp_path, tiny_market
         write_folder(changed, out)
     monkeypatch.undo()
     assert not any(p.name.endswith(".tmp") or ".tmp-" in p.name for p in tmp_path.iterdir())
-    with pytest.raises(DataError, match=r"does not match the fingerprint in meta\.json .*source=.*meta\.json"):
+    with pytest.raises(
+        DataError, match=r"does not match the fingerprint in meta\.json .*source=.*meta\.json"
+    ):
         read_folder(out)
     # the files are individually whole: reading without verification works
     assert read_folder(out, verify=False).fingerprint() != tiny_market.fingerprint()
@@ -306,7 +334,8 @@ def test_unparseable_date_names_file_row_line_field(csv_folder):
 def test_bad_boolean_in_csv(csv_folder):
     _edit_line(csv_folder / "securities.csv", 3, "false,true", "nope,true")
     with pytest.raises(
-        DataError, match=r"not a boolean \(source=.*securities\.csv, row=1, code=1801, field=is_cxo, value='nope', line=3\)"
+        DataError,
+        match=r"not a boolean \(source=.*securities\.csv, row=1, code=1801, field=is_cxo, value='nope', line=3\)",
     ):
         read_folder(csv_folder)
 
@@ -329,9 +358,18 @@ def test_off_calendar_date_in_file(csv_folder):
 @pytest.mark.parametrize(
     ("header", "match"),
     [
-        ("date,code,close,shares,free_float,traded_value_hkd,suspended", r"missing \['close_hkd'\]; unexpected \['close'\]"),
-        ("date,code,close_hkd,shares,free_float,traded_value_hkd,suspended,note", r"unexpected \['note'\]"),
-        ("date,code,close_hkd,shares,free_float,free_float,suspended", r"missing \['traded_value_hkd'\]; duplicated \['free_float'\]"),
+        (
+            "date,code,close,shares,free_float,traded_value_hkd,suspended",
+            r"missing \['close_hkd'\]; unexpected \['close'\]",
+        ),
+        (
+            "date,code,close_hkd,shares,free_float,traded_value_hkd,suspended,note",
+            r"unexpected \['note'\]",
+        ),
+        (
+            "date,code,close_hkd,shares,free_float,free_float,suspended",
+            r"missing \['traded_value_hkd'\]; duplicated \['free_float'\]",
+        ),
     ],
 )
 def test_wrong_columns(csv_folder, header, match):
@@ -370,7 +408,9 @@ def test_parquet_wrong_columns(tmp_path, tiny_market):
     out = write_folder(tiny_market, tmp_path / "m")
     fx = pd.read_parquet(out / "fx.parquet").rename(columns={"hkd_cny": "rate"})
     fx.to_parquet(out / "fx.parquet")
-    with pytest.raises(DataError, match=r"wrong columns: missing \['hkd_cny'\]; unexpected \['rate'\].*fx\.parquet"):
+    with pytest.raises(
+        DataError, match=r"wrong columns: missing \['hkd_cny'\]; unexpected \['rate'\].*fx\.parquet"
+    ):
         read_folder(out)
 
 

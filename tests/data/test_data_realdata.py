@@ -21,11 +21,12 @@ CODES = ["2269", "2359", "1801", "1177"]
 
 @pytest.fixture(scope="module")
 def frames():
-    from dataio_helpers import REAL_DATA
+    import dataio_helpers
 
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real data folder {REAL_DATA} absent")
-    raw = REAL_DATA / "hk_hsci_yfinance_luciusneo" / "raw"
+    root = dataio_helpers.REAL_DATA
+    if not root.is_dir():
+        pytest.skip(f"real data folder {root} absent")
+    raw = root / "hk_hsci_yfinance_luciusneo" / "raw"
     return {c: read_yfinance_csv(raw / f"{c}.HK.csv") for c in CODES}
 
 
@@ -40,7 +41,11 @@ def test_known_close_and_moves(frames):
 
 def test_first_dates_and_reports(frames):
     first = {c: f["date"].iloc[0].strftime("%Y-%m-%d") for c, f in frames.items()}
-    assert first["2269"] == "2017-06-13" and first["1801"] == "2018-10-31" and first["2359"] == "2018-12-13"
+    assert (
+        first["2269"] == "2017-06-13"
+        and first["1801"] == "2018-10-31"
+        and first["2359"] == "2018-12-13"
+    )
     for f in frames.values():
         assert f.attrs["adjusted"] is True and f.attrs["layout"] == "multi-header"
         assert f["date"].is_monotonic_increasing and not f["date"].duplicated().any()
@@ -72,7 +77,9 @@ def test_repeated_split_rows_are_kept_as_given(real_data):
 def test_adjusted_market_from_real_files(frames, tmp_path):
     tidy = pd.concat(frames.values(), ignore_index=True)
     # vendor gaps: 2012-03-19 for 1177, and the 2023-09-01/08 closures that XHKG lists as sessions
-    with pytest.raises(DataError, match=r"3 session\(s\) without a close .*date=2012-03-19, code=1177"):
+    with pytest.raises(
+        DataError, match=r"3 session\(s\) without a close .*date=2012-03-19, code=1177"
+    ):
         market_from_adjusted_closes(tidy)
     m = market_from_adjusted_closes(tidy, fill_gaps=True, source="luciusneo")
     assert m.is_adjusted and m.codes == sorted(CODES)

@@ -7,11 +7,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from dataio_helpers import build, make_tiny_frames
 
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError
-
-from dataio_helpers import build, make_tiny_frames
 
 
 def _idx(frame: pd.DataFrame, **eq) -> int:
@@ -137,17 +136,26 @@ def test_securities_unparseable_listing_date(tiny_frames):
     sec = tiny_frames["securities"]
     sec["listing_date"] = sec["listing_date"].dt.strftime("%Y-%m-%d").astype(object)
     sec.loc[1, "listing_date"] = "31/31/2018"
-    _raises(tiny_frames, r"unparseable date \(source=securities, row=1, code=1801, field=listing_date, value='31/31/2018'")
+    _raises(
+        tiny_frames,
+        r"unparseable date \(source=securities, row=1, code=1801, field=listing_date, value='31/31/2018'",
+    )
 
 
 def test_securities_delisting_before_listing(tiny_frames):
     tiny_frames["securities"].loc[3, "delisting_date"] = pd.Timestamp("2010-01-04")
-    _raises(tiny_frames, r"delisting date before listing date \(source=securities, row=3, date=2010-01-04, code=6160")
+    _raises(
+        tiny_frames,
+        r"delisting date before listing date \(source=securities, row=3, date=2010-01-04, code=6160",
+    )
 
 
 def test_securities_bad_boolean(tiny_frames):
     tiny_frames["securities"]["is_18a"] = ["no", "maybe", "no", "yes"]
-    _raises(tiny_frames, r"not a boolean \(source=securities, row=1, code=1801, field=is_18a, value='maybe'")
+    _raises(
+        tiny_frames,
+        r"not a boolean \(source=securities, row=1, code=1801, field=is_18a, value='maybe'",
+    )
 
 
 @pytest.mark.parametrize("lot", [0, -100, 1.5, "lots", np.nan])
@@ -155,7 +163,10 @@ def test_securities_bad_board_lot(tiny_frames, lot):
     sec = tiny_frames["securities"]
     sec["board_lot"] = sec["board_lot"].astype(object)
     sec.loc[2, "board_lot"] = lot
-    _raises(tiny_frames, r"board lot must be a positive whole number \(source=securities, row=2, code=2269, field=board_lot")
+    _raises(
+        tiny_frames,
+        r"board lot must be a positive whole number \(source=securities, row=2, code=2269, field=board_lot",
+    )
 
 
 # --------------------------------------------------------------------------- prices
@@ -168,7 +179,10 @@ def test_prices_suspended_column_optional(tiny_frames):
     px = tiny_frames["prices"]
     tiny_frames["prices"] = px[~px["suspended"]].drop(columns="suspended")
     # without the suspended rows 1801 now has a gap on the 11th
-    _raises(tiny_frames, r"missing price row inside the listed period \(source=prices, date=2024-01-11, code=1801")
+    _raises(
+        tiny_frames,
+        r"missing price row inside the listed period \(source=prices, date=2024-01-11, code=1801",
+    )
 
 
 def test_prices_empty(tiny_frames):
@@ -180,13 +194,18 @@ def test_prices_unknown_code(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-05", code="6160")
     px.loc[i, "code"] = "9999"
-    _raises(tiny_frames, rf"code missing from the security master \(source=prices, row={i}, date=2024-01-05, code=9999, field=code")
+    _raises(
+        tiny_frames,
+        rf"code missing from the security master \(source=prices, row={i}, date=2024-01-05, code=9999, field=code",
+    )
 
 
 def test_prices_missing_date(tiny_frames):
     px = tiny_frames["prices"]
     px.loc[7, "date"] = pd.NaT
-    _raises(tiny_frames, rf"missing date \(source=prices, row=7, code={px.loc[7, 'code']}, field=date")
+    _raises(
+        tiny_frames, rf"missing date \(source=prices, row=7, code={px.loc[7, 'code']}, field=date"
+    )
 
 
 def test_prices_duplicated_row(tiny_frames):
@@ -194,7 +213,10 @@ def test_prices_duplicated_row(tiny_frames):
     extra = px.iloc[[5]]
     tiny_frames["prices"] = pd.concat([px, extra], ignore_index=True)
     d = extra["date"].iloc[0].strftime("%Y-%m-%d")
-    _raises(tiny_frames, rf"duplicated \(date, code\) row \(source=prices, row={len(px)}, date={d}, code={extra['code'].iloc[0]}")
+    _raises(
+        tiny_frames,
+        rf"duplicated \(date, code\) row \(source=prices, row={len(px)}, date={d}, code={extra['code'].iloc[0]}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,7 +237,10 @@ def test_prices_bad_values(tiny_frames, field, value, rule):
     px[field] = px[field].astype(object)
     i = _idx(px, date="2024-01-18", code="0013")
     px.loc[i, field] = value
-    _raises(tiny_frames, rf"{rule} \(source=prices, row={i}, date=2024-01-18, code=0013, field={field}, value=")
+    _raises(
+        tiny_frames,
+        rf"{rule} \(source=prices, row={i}, date=2024-01-18, code=0013, field={field}, value=",
+    )
 
 
 def test_free_float_of_one_is_fine(tiny_frames):
@@ -227,7 +252,9 @@ def test_prices_off_calendar_date(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-05", code="0013")
     px.loc[i, "date"] = pd.Timestamp("2024-01-06")  # a Saturday
-    with pytest.raises(CalendarError, match=rf"not HKEX trading sessions \(source=prices row {i}, date=2024-01-06"):
+    with pytest.raises(
+        CalendarError, match=rf"not HKEX trading sessions \(source=prices row {i}, date=2024-01-06"
+    ):
         build(tiny_frames)
 
 
@@ -246,7 +273,10 @@ def test_prices_before_listing(tiny_frames):
     row = px[px["code"] == "2269"].iloc[[0]].copy()
     row["date"] = pd.Timestamp("2024-01-09")
     tiny_frames["prices"] = pd.concat([px, row], ignore_index=True)
-    _raises(tiny_frames, rf"before the security's listing date 2024-01-10 \(source=prices, row={len(px)}, date=2024-01-09, code=2269, field=date")
+    _raises(
+        tiny_frames,
+        rf"before the security's listing date 2024-01-10 \(source=prices, row={len(px)}, date=2024-01-09, code=2269, field=date",
+    )
 
 
 def test_prices_after_delisting(tiny_frames):
@@ -254,13 +284,19 @@ def test_prices_after_delisting(tiny_frames):
     row = px[px["code"] == "6160"].iloc[[-1]].copy()
     row["date"] = pd.Timestamp("2024-01-26")
     tiny_frames["prices"] = pd.concat([px, row], ignore_index=True)
-    _raises(tiny_frames, rf"after the security's delisting date 2024-01-25 \(source=prices, row={len(px)}, date=2024-01-26, code=6160")
+    _raises(
+        tiny_frames,
+        rf"after the security's delisting date 2024-01-25 \(source=prices, row={len(px)}, date=2024-01-26, code=6160",
+    )
 
 
 def test_prices_gap_inside_life(tiny_frames):
     px = tiny_frames["prices"]
     tiny_frames["prices"] = px.drop(index=_idx(px, date="2024-01-17", code="1801"))
-    _raises(tiny_frames, r"missing price row inside the listed period \(source=prices, date=2024-01-17, code=1801, field=date\)")
+    _raises(
+        tiny_frames,
+        r"missing price row inside the listed period \(source=prices, date=2024-01-17, code=1801, field=date\)",
+    )
 
 
 def test_prices_gap_at_window_start_for_an_already_listed_security(tiny_frames):
@@ -268,7 +304,10 @@ def test_prices_gap_at_window_start_for_an_already_listed_security(tiny_frames):
     px = tiny_frames["prices"]
     drop = [_idx(px, date=d, code="0013") for d in ("2024-01-02", "2024-01-03")]
     tiny_frames["prices"] = px.drop(index=drop)
-    _raises(tiny_frames, r"missing price row inside the listed period \(source=prices, date=2024-01-02, code=0013")
+    _raises(
+        tiny_frames,
+        r"missing price row inside the listed period \(source=prices, date=2024-01-02, code=0013",
+    )
 
 
 def test_prices_gap_before_delisting(tiny_frames):
@@ -276,7 +315,10 @@ def test_prices_gap_before_delisting(tiny_frames):
     px = tiny_frames["prices"]
     drop = [_idx(px, date=d, code="6160") for d in ("2024-01-24", "2024-01-25")]
     tiny_frames["prices"] = px.drop(index=drop)
-    _raises(tiny_frames, r"missing price row inside the listed period \(source=prices, date=2024-01-24, code=6160")
+    _raises(
+        tiny_frames,
+        r"missing price row inside the listed period \(source=prices, date=2024-01-24, code=6160",
+    )
 
 
 def test_prices_stop_early_without_delisting_date(tiny_frames):
@@ -284,7 +326,10 @@ def test_prices_stop_early_without_delisting_date(tiny_frames):
     px = tiny_frames["prices"]
     drop = [_idx(px, date=d, code="2269") for d in ("2024-01-30", "2024-01-31")]
     tiny_frames["prices"] = px.drop(index=drop)
-    _raises(tiny_frames, r"missing price row inside the listed period \(source=prices, date=2024-01-30, code=2269.*delisting_date")
+    _raises(
+        tiny_frames,
+        r"missing price row inside the listed period \(source=prices, date=2024-01-30, code=2269.*delisting_date",
+    )
     tiny_frames["securities"].loc[2, "delisting_date"] = pd.Timestamp("2024-01-29")
     assert build(tiny_frames).panel("close").loc["2024-01-30":, "2269"].isna().all()
 
@@ -293,7 +338,10 @@ def test_suspended_close_must_carry(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-12", code="1801")
     px.loc[i, "close_hkd"] = 41.51
-    _raises(tiny_frames, rf"suspended day's close differs from the previous close \(41\.51 vs 41\.5 on 2024-01-11\) \(source=prices, row={i}, date=2024-01-12, code=1801, field=close_hkd")
+    _raises(
+        tiny_frames,
+        rf"suspended day's close differs from the previous close \(41\.51 vs 41\.5 on 2024-01-11\) \(source=prices, row={i}, date=2024-01-12, code=1801, field=close_hkd",
+    )
 
 
 def test_suspended_first_row_has_nothing_to_carry(tiny_frames):
@@ -308,13 +356,23 @@ def test_suspended_with_trading(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-11", code="1801")
     px.loc[i, "traded_value_hkd"] = 1e6
-    _raises(tiny_frames, rf"suspended day with a non-zero traded value \(source=prices, row={i}, date=2024-01-11, code=1801, field=traded_value_hkd, value=1000000\.0")
+    _raises(
+        tiny_frames,
+        rf"suspended day with a non-zero traded value \(source=prices, row={i}, date=2024-01-11, code=1801, field=traded_value_hkd, value=1000000\.0",
+    )
 
 
 # --------------------------------------------------------------------------- actions
 def _add_action(frames, **row):
-    base = {"ex_date": pd.Timestamp("2024-01-17"), "code": "0013", "kind": "cash_dividend",
-            "amount_hkd": 0.1, "ratio": np.nan, "price_hkd": np.nan, "pay_date": pd.NaT}
+    base = {
+        "ex_date": pd.Timestamp("2024-01-17"),
+        "code": "0013",
+        "kind": "cash_dividend",
+        "amount_hkd": 0.1,
+        "ratio": np.nan,
+        "price_hkd": np.nan,
+        "pay_date": pd.NaT,
+    }
     base.update(row)
     frames["actions"] = pd.concat([frames["actions"], pd.DataFrame([base])], ignore_index=True)
     return len(frames["actions"]) - 1
@@ -322,12 +380,18 @@ def _add_action(frames, **row):
 
 def test_action_unknown_code(tiny_frames):
     i = _add_action(tiny_frames, code="9999")
-    _raises(tiny_frames, rf"corporate action for an unknown code \(source=actions, row={i}, date=2024-01-17, code=9999, field=code")
+    _raises(
+        tiny_frames,
+        rf"corporate action for an unknown code \(source=actions, row={i}, date=2024-01-17, code=9999, field=code",
+    )
 
 
 def test_action_unknown_kind(tiny_frames):
     i = _add_action(tiny_frames, kind="Spinoff")
-    _raises(tiny_frames, rf"unknown corporate-action kind \(source=actions, row={i}, date=2024-01-17, code=0013, field=kind, value='spinoff'")
+    _raises(
+        tiny_frames,
+        rf"unknown corporate-action kind \(source=actions, row={i}, date=2024-01-17, code=0013, field=kind, value='spinoff'",
+    )
 
 
 @pytest.mark.parametrize(
@@ -341,7 +405,10 @@ def test_action_unknown_kind(tiny_frames):
 )
 def test_action_missing_ratio_or_amount(tiny_frames, kind, missing, row):
     i = _add_action(tiny_frames, kind=kind, **row)
-    _raises(tiny_frames, rf"{kind} needs a positive {missing} \(source=actions, row={i}, date=2024-01-17, code=0013, field={missing}")
+    _raises(
+        tiny_frames,
+        rf"{kind} needs a positive {missing} \(source=actions, row={i}, date=2024-01-17, code=0013, field={missing}",
+    )
 
 
 def test_action_without_optional_columns(tiny_frames):
@@ -352,7 +419,10 @@ def test_action_without_optional_columns(tiny_frames):
 
 def test_action_pay_before_ex(tiny_frames):
     i = _add_action(tiny_frames, pay_date=pd.Timestamp("2024-01-16"))
-    _raises(tiny_frames, rf"pay date before ex-date \(source=actions, row={i}, date=2024-01-17, code=0013, field=pay_date")
+    _raises(
+        tiny_frames,
+        rf"pay date before ex-date \(source=actions, row={i}, date=2024-01-17, code=0013, field=pay_date",
+    )
 
 
 def test_action_missing_ex_date(tiny_frames):
@@ -362,17 +432,26 @@ def test_action_missing_ex_date(tiny_frames):
 
 def test_action_ex_date_not_a_session(tiny_frames):
     i = _add_action(tiny_frames, ex_date=pd.Timestamp("2024-01-13"))
-    _raises(tiny_frames, rf"ex-date is not a session of the price data \(source=actions, row={i}, date=2024-01-13")
+    _raises(
+        tiny_frames,
+        rf"ex-date is not a session of the price data \(source=actions, row={i}, date=2024-01-13",
+    )
 
 
 def test_action_ex_date_on_first_priced_day(tiny_frames):
     i = _add_action(tiny_frames, ex_date=pd.Timestamp("2024-01-10"), code="2269")
-    _raises(tiny_frames, rf"ex-date outside the security's priced life .* \(source=actions, row={i}, date=2024-01-10, code=2269")
+    _raises(
+        tiny_frames,
+        rf"ex-date outside the security's priced life .* \(source=actions, row={i}, date=2024-01-10, code=2269",
+    )
 
 
 def test_action_dividend_not_below_close(tiny_frames):
     i = _add_action(tiny_frames, amount_hkd=1000.0)
-    _raises(tiny_frames, rf"dividend not below the previous close \(source=actions, row={i}, date=2024-01-17, code=0013, field=amount_hkd, value=1000\.0")
+    _raises(
+        tiny_frames,
+        rf"dividend not below the previous close \(source=actions, row={i}, date=2024-01-17, code=0013, field=amount_hkd, value=1000\.0",
+    )
 
 
 # --------------------------------------------------------------------------- intervals
@@ -385,17 +464,26 @@ def _add_interval(frames, **row):
 
 def test_interval_unknown_code(tiny_frames):
     i = _add_interval(tiny_frames, code="0700")
-    _raises(tiny_frames, rf"membership interval for an unknown code \(source=intervals, row={i}, code=0700, field=code")
+    _raises(
+        tiny_frames,
+        rf"membership interval for an unknown code \(source=intervals, row={i}, code=0700, field=code",
+    )
 
 
 def test_interval_unknown_kind(tiny_frames):
     i = _add_interval(tiny_frames, kind="hsi")
-    _raises(tiny_frames, rf"unknown interval kind \(source=intervals, row={i}, code=2269, field=kind, value='hsi'")
+    _raises(
+        tiny_frames,
+        rf"unknown interval kind \(source=intervals, row={i}, code=2269, field=kind, value='hsi'",
+    )
 
 
 def test_interval_end_before_start(tiny_frames):
     i = _add_interval(tiny_frames, end=pd.Timestamp("2024-01-09"))
-    _raises(tiny_frames, rf"interval ends before it starts \(source=intervals, row={i}, date=2024-01-09, code=2269, field=end")
+    _raises(
+        tiny_frames,
+        rf"interval ends before it starts \(source=intervals, row={i}, date=2024-01-09, code=2269, field=end",
+    )
 
 
 def test_interval_missing_start(tiny_frames):
@@ -413,19 +501,28 @@ def _add_score(frames, **row):
 
 def test_relevance_unknown_code(tiny_frames):
     i = _add_score(tiny_frames, code="0700")
-    _raises(tiny_frames, rf"relevance score for an unknown code \(source=relevance, row={i}, date=2024-01-16, code=0700")
+    _raises(
+        tiny_frames,
+        rf"relevance score for an unknown code \(source=relevance, row={i}, date=2024-01-16, code=0700",
+    )
 
 
 @pytest.mark.parametrize("score", [-0.1, np.nan, "high"])
 def test_relevance_bad_score(tiny_frames, score):
     tiny_frames["relevance"]["score"] = tiny_frames["relevance"]["score"].astype(object)
     i = _add_score(tiny_frames, score=score)
-    _raises(tiny_frames, rf"relevance score must be a non-negative number \(source=relevance, row={i}, date=2024-01-16, code=2269, field=score")
+    _raises(
+        tiny_frames,
+        rf"relevance score must be a non-negative number \(source=relevance, row={i}, date=2024-01-16, code=2269, field=score",
+    )
 
 
 def test_relevance_duplicated(tiny_frames):
     i = _add_score(tiny_frames, code="1801")
-    _raises(tiny_frames, rf"duplicated \(as_of, code\) relevance row \(source=relevance, row={i}, date=2024-01-16, code=1801")
+    _raises(
+        tiny_frames,
+        rf"duplicated \(as_of, code\) relevance row \(source=relevance, row={i}, date=2024-01-16, code=1801",
+    )
 
 
 def test_relevance_missing_as_of(tiny_frames):
@@ -437,13 +534,19 @@ def test_relevance_missing_as_of(tiny_frames):
 def test_fx_gap(tiny_frames):
     fx = tiny_frames["fx"]
     tiny_frames["fx"] = fx[fx["date"] != pd.Timestamp("2024-01-19")]
-    _raises(tiny_frames, r"HKD->CNY fixing missing or non-positive on a session \(source=fx, date=2024-01-19, field=hkd_cny\)")
+    _raises(
+        tiny_frames,
+        r"HKD->CNY fixing missing or non-positive on a session \(source=fx, date=2024-01-19, field=hkd_cny\)",
+    )
 
 
 def test_fx_non_positive(tiny_frames):
     tiny_frames["fx"].loc[3, "hkd_cny"] = 0.0
     d = tiny_frames["fx"]["date"][3].strftime("%Y-%m-%d")
-    _raises(tiny_frames, rf"fixing missing or non-positive on a session \(source=fx, date={d}, field=hkd_cny, value=0\.0")
+    _raises(
+        tiny_frames,
+        rf"fixing missing or non-positive on a session \(source=fx, date={d}, field=hkd_cny, value=0\.0",
+    )
 
 
 def test_fx_duplicated_date(tiny_frames):

@@ -47,9 +47,21 @@ def test_multi_header_layout(tmp_path):
     df = read_yfinance_csv(_write(tmp_path, "2269.HK.csv", MULTI))
     assert df.attrs["adjusted"] is True
     assert df.attrs["layout"] == "multi-header" and df.attrs["code"] == "2269"
-    assert list(df.columns) == ["date", "code", "open_adj", "high_adj", "low_adj", "close_adj", "volume"]
+    assert list(df.columns) == [
+        "date",
+        "code",
+        "open_adj",
+        "high_adj",
+        "low_adj",
+        "close_adj",
+        "volume",
+    ]
     assert df["date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2023-08-29", "2023-08-30", "2023-08-31", "2023-09-04", "2023-09-06"
+        "2023-08-29",
+        "2023-08-30",
+        "2023-08-31",
+        "2023-09-04",
+        "2023-09-06",
     ]
     assert df["close_adj"].tolist() == [30.0, 30.5, 31.0, 31.5, 30.0]
     assert df["open_adj"].tolist() == [29.8, 30.1, 30.6, 31.5, 31.4]
@@ -61,7 +73,9 @@ def test_multi_header_layout(tmp_path):
         (9, "2023-09-05", "no close"),
     ]
     assert all(isinstance(r, DroppedRow) and r.code == "2269" for r in report)
-    assert str(report[0]).endswith(":7 2023-09-02 2269: not an XHKG session (weekend, holiday or closure)")
+    assert str(report[0]).endswith(
+        ":7 2023-09-02 2269: not an XHKG session (weekend, holiday or closure)"
+    )
 
 
 def test_single_header_layout_with_offsets_dividends_splits(tmp_path):
@@ -99,7 +113,9 @@ def test_several_tickers_in_one_file(tmp_path):
     p = _write(tmp_path, "multi.csv", text)
     df = read_yfinance_csv(p, code="2269")
     assert df["close_adj"].tolist() == [20.2, 20.0] and df["volume"].tolist() == [20.0, 21.0]
-    with pytest.raises(DataError, match=r"file holds several tickers \['1801', '2269'\].*line=2.*pass code="):
+    with pytest.raises(
+        DataError, match=r"file holds several tickers \['1801', '2269'\].*line=2.*pass code="
+    ):
         read_yfinance_csv(p)
     with pytest.raises(DataError, match=r"code not among the file's tickers .*code=6160"):
         read_yfinance_csv(p, code="6160")
@@ -115,7 +131,10 @@ def test_exact_duplicate_row_is_dropped_and_reported(tmp_path):
 
 def test_conflicting_duplicate_is_an_error(tmp_path):
     text = SINGLE + "2020-01-06 00:00:00+08:00,33.3,33.5,32.0,32.6,11991108,0.0,3.0\n"
-    with pytest.raises(DataError, match=r"two different rows for one date \(lines 4 and 5\).*date=2020-01-06.*line=5"):
+    with pytest.raises(
+        DataError,
+        match=r"two different rows for one date \(lines 4 and 5\).*date=2020-01-06.*line=5",
+    ):
         read_yfinance_csv(_write(tmp_path, "2269.HK.csv", text))
 
 
@@ -124,13 +143,28 @@ def test_conflicting_duplicate_is_an_error(tmp_path):
     [
         ("Open,Close\n1,2\n", r"unrecognised yfinance CSV layout .*line=1"),
         ("", "empty vendor file"),
-        (SINGLE.replace("2020-01-03 00", "03/01/2020 00"), r"unparseable date .*code=2269, field=Date, value='03/01/2020 00:00:00\+08:00', line=3"),
+        (
+            SINGLE.replace("2020-01-03 00", "03/01/2020 00"),
+            r"unparseable date .*code=2269, field=Date, value='03/01/2020 00:00:00\+08:00', line=3",
+        ),
         (SINGLE.replace("33.8,", "33,8,"), r"expected 8 fields, found 9 .*line=3"),
-        (SINGLE.replace(",33.8,", ",n/a,"), r"not a number .*date=2020-01-03, code=2269, field=Close, value='n/a', line=3"),
-        (SINGLE.replace(",33.8,", ",0.0,"), r"close must be positive .*date=2020-01-03, code=2269, field=Close, value=0\.0, line=3"),
-        (SINGLE.replace("Stock Splits", "Capital Gains"), r"unknown column\(s\) \['capital gains'\]"),
+        (
+            SINGLE.replace(",33.8,", ",n/a,"),
+            r"not a number .*date=2020-01-03, code=2269, field=Close, value='n/a', line=3",
+        ),
+        (
+            SINGLE.replace(",33.8,", ",0.0,"),
+            r"close must be positive .*date=2020-01-03, code=2269, field=Close, value=0\.0, line=3",
+        ),
+        (
+            SINGLE.replace("Stock Splits", "Capital Gains"),
+            r"unknown column\(s\) \['capital gains'\]",
+        ),
         ("Date,Open,Volume\n2024-01-02,1,2\n", r"no Close column"),
-        (MULTI.replace("Date,,,,,", "Datum,,,,,"), r"third header line should start with 'Date' .*line=3"),
+        (
+            MULTI.replace("Date,,,,,", "Datum,,,,,"),
+            r"third header line should start with 'Date' .*line=3",
+        ),
     ],
 )
 def test_reader_errors(tmp_path, text, match):
@@ -149,7 +183,8 @@ def test_header_only_file_gives_empty_frame(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("ticker", "code"), [("2269.HK", "2269"), ("13.HK", "0013"), ("0013.hk", "0013"), ("AAPL", "AAPL")]
+    ("ticker", "code"),
+    [("2269.HK", "2269"), ("13.HK", "0013"), ("0013.hk", "0013"), ("AAPL", "AAPL")],
 )
 def test_normalise_code(ticker, code):
     assert normalise_code(ticker) == code
@@ -162,7 +197,10 @@ def _wide():
         {"2269.HK": [20.0, 21.0, 19.95, 20.5, 21.0], "1801": [np.nan, np.nan, 40.0, 41.0, 40.5]},
         index=dates,
     )
-    volumes = pd.DataFrame({"2269": [100.0, 200.0, 0.0, np.nan, 50.0], "1801": [np.nan, np.nan, 10, 20, 30]}, index=dates)
+    volumes = pd.DataFrame(
+        {"2269": [100.0, 200.0, 0.0, np.nan, 50.0], "1801": [np.nan, np.nan, 10, 20, 30]},
+        index=dates,
+    )
     return closes, volumes
 
 
@@ -182,7 +220,9 @@ def test_market_from_wide_closes():
     assert sec.loc["1801", "board_lot"] == 1 and sec.loc["1801", "name"] == "1801"
     # the price-return series is exactly the vendor's
     ret = m.panel("close").pct_change()
-    np.testing.assert_allclose(ret["2269"].to_numpy()[1:], [0.05, 19.95 / 21 - 1, 20.5 / 19.95 - 1, 21 / 20.5 - 1])
+    np.testing.assert_allclose(
+        ret["2269"].to_numpy()[1:], [0.05, 19.95 / 21 - 1, 20.5 / 19.95 - 1, 21 / 20.5 - 1]
+    )
 
 
 def test_market_without_volumes_has_zero_traded_value():
@@ -193,7 +233,10 @@ def test_market_without_volumes_has_zero_traded_value():
 
 def test_market_from_tidy_reader_output(tmp_path):
     df = read_yfinance_csv(_write(tmp_path, "2269.HK.csv", MULTI))
-    with pytest.raises(DataError, match=r"2 session\(s\) without a close inside the priced life .*date=2023-09-01, code=2269.*fill_gaps=True"):
+    with pytest.raises(
+        DataError,
+        match=r"2 session\(s\) without a close inside the priced life .*date=2023-09-01, code=2269.*fill_gaps=True",
+    ):
         market_from_adjusted_closes(df)
     m = market_from_adjusted_closes(df, fill_gaps=True)
     assert m.source == f"adjusted:{tmp_path / '2269.HK.csv'}"
@@ -209,7 +252,10 @@ def test_market_from_tidy_reader_output(tmp_path):
 def test_market_off_calendar_date():
     closes, _ = _wide()
     closes.loc[pd.Timestamp("2024-01-06")] = [20.0, 40.0]  # a Saturday
-    with pytest.raises(CalendarError, match=r"1 date\(s\) are not XHKG sessions .*date=2024-01-06.*read_yfinance_csv"):
+    with pytest.raises(
+        CalendarError,
+        match=r"1 date\(s\) are not XHKG sessions .*date=2024-01-06.*read_yfinance_csv",
+    ):
         market_from_adjusted_closes(closes)
 
 
@@ -227,7 +273,9 @@ def test_market_with_a_master():
         }
     )
     # 1801 was listed in 2018, so its missing closes on 2024-01-02/03 are gaps, not pre-listing
-    with pytest.raises(DataError, match=r"missing price row inside the listed period .*date=2024-01-02, code=1801"):
+    with pytest.raises(
+        DataError, match=r"missing price row inside the listed period .*date=2024-01-02, code=1801"
+    ):
         market_from_adjusted_closes(closes, sec)
     closes["1801"] = closes["1801"].fillna(39.0)
     m = market_from_adjusted_closes(closes, sec)
