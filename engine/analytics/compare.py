@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.analytics.conventions import DEFAULT, Conventions
+from engine.analytics.conventions import DEFAULT, Conventions, simple_returns
 from engine.analytics.tracking import METRICS, align, metrics_from_returns
 from engine.errors import DataError, describe
 
@@ -356,8 +356,7 @@ def compare_indexes(
         strict=strict,
         labels=(la, lb),
     )
-    rets = lv.iloc[1:].to_numpy() / lv.iloc[:-1].to_numpy() - 1.0
-    returns = pd.DataFrame(rets, index=lv.index[1:], columns=[la, lb])
+    returns = pd.DataFrame({la: simple_returns(lv[la]), lb: simple_returns(lv[lb])})
     returns["active"] = returns[lb] - returns[la]
     metrics = metrics_from_returns(returns[lb].to_numpy(), returns[la].to_numpy(), conventions)
     metrics["fund_return"] = float(lv[lb].iloc[-1] / lv[lb].iloc[0] - 1.0)

@@ -32,6 +32,7 @@ from engine.analytics.conventions import (
     annualise_return,
     annualise_vol,
     check_levels,
+    compound,
     sample_std,
     simple_returns,
     total_return,
@@ -112,8 +113,8 @@ def metrics_from_returns(
     n = rf.size
     a = rf - rb
     out: dict[str, float] = {"n_returns": float(n), "years": n / p}
-    R_f = float(np.prod(1.0 + rf) - 1.0)
-    R_b = float(np.prod(1.0 + rb) - 1.0)
+    R_f = compound(rf)
+    R_b = compound(rb)
     out["fund_return"] = R_f
     out["benchmark_return"] = R_b
     out["td_period"] = R_f - R_b
@@ -432,6 +433,15 @@ def tracking(
     synthetic : bool
         Mark the result (and every figure/report from it) as SYNTHETIC.
     """
+    if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
+        raise DataError(
+            describe(
+                "rolling window must be an integer of at least 2 sessions",
+                field="window",
+                value=window,
+                fix=f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)",
+            )
+        )
     lv, dropped = align(fund, benchmark, strict=strict, labels=labels)
     lv.columns = ["fund", "benchmark"]
     rf = simple_returns(lv["fund"], name="fund")

@@ -125,7 +125,7 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
     """
     if fmt not in FORMATS:
         raise DataError(_describe("unknown folder format", value=fmt, fix=f"use one of {FORMATS}"))
-    path = Path(path)
+    path = Path(path).absolute()
     if path.exists():
         if not path.is_dir():
             raise DataError(
@@ -429,7 +429,7 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
     message.  Codes stay text, so ``0013`` keeps its leading zero.
     """
     try:
-        with open(file, encoding="utf-8", newline="") as fh:
+        with open(file, encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
     except UnicodeDecodeError as exc:
         raise DataError(_describe(f"malformed CSV ({exc})", source=str(file))) from None
@@ -449,7 +449,7 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
-            encoding="utf-8",
+            encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
         raise DataError(

@@ -445,6 +445,18 @@ def _align(px: pd.DataFrame, sec: pd.DataFrame, dates: pd.DatetimeIndex, where: 
         dls = sec["delisting_date"][jj]
         rows = np.flatnonzero(have[:, jj])
         if len(rows) == 0:
+            # no rows at all: fine only when the security is not listed on any session here
+            lo = dates.searchsorted(max(lst, first_day), side="left")
+            hi = dates.searchsorted(last_day if pd.isna(dls) else min(dls, last_day), side="right")
+            if lo < hi:
+                raise DataError(
+                    _describe(
+                        "security listed during the price data but without any price row",
+                        **where("prices", date=dates[lo], code=code, field="code"),
+                        fix="add its rows, drop it from the security master, or correct its "
+                        "listing_date/delisting_date",
+                    )
+                )
             continue
         # the listed period inside the window: from the later of listing and the window start to
         # the earlier of delisting (when set) and the window end

@@ -15,6 +15,7 @@ from analytics_fakes import (
     make_index,
     make_market,
     random_closes,
+    real_pipeline,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -165,27 +166,13 @@ def test_attribute_skips_effects_that_are_off_and_gross_benchmark():
         attribute(idx, market, cfg, benchmark="total", backtest=fake_backtest)
 
 
-def _real_engine():
-    """(default_market, build_index, fund module) or skip while another engineer's stage is missing."""
-    try:
-        import engine.fund as fund
-        from engine import build_index
-        from engine.data import default_market
-
-        fund.backtest, fund.EtfConfig, fund.EFFECTS  # noqa: B018
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"the real pipeline is not complete yet: {exc}")
-    return default_market, build_index, fund
-
-
 @pytest.mark.slow
 def test_attribute_with_the_real_fund_engine():
-    default_market, build_index, fund = _real_engine()
-    market = default_market()
-    idx = build_index(market, "hsidi")
-    cfg = fund.EtfConfig.default()
-    wf = attribute(idx, market, cfg)
-    res = fund.backtest(idx, market, cfg)
+    world = real_pipeline()
+    if isinstance(world, str):
+        pytest.skip(world)
+    market, idx, fund, res = world
+    wf = attribute(idx, market, res.config)
     nav = res.nav["nav_per_unit_cny"]
     bench = idx.levels["price"].reindex(nav.index) * market.fx.reindex(nav.index)
     want = (nav.iloc[-1] / nav.iloc[0] - 1) - (bench.iloc[-1] / bench.iloc[0] - 1)
@@ -193,3 +180,7 @@ def test_attribute_with_the_real_fund_engine():
     assert abs(wf.residual) < 1e-12
     # the ideal fund with fx on reproduces the gross index in CNY (fund-engine contract)
     assert abs(wf.contributions.iloc[1]) < 1e-8
+    assert wf.labels[-1] == "+ flow_timing (actual fund)" and len(wf.labels) == 9
+    # costs and fees can only lower the fund's return
+    c = wf.contributions
+    assert c["+ fees"] < 0 and c["+ trading_costs"] < 0 and c["+ withholding_tax"] <= 0

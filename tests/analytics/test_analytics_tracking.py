@@ -363,3 +363,10 @@ def test_custom_conventions_scale_as_documented():
     a = tracking(closes["A"], closes["B"], conventions=Conventions(periods_per_year=250))
     b = tracking(closes["A"], closes["B"], conventions=Conventions(periods_per_year=246))
     assert a["te_std"] / b["te_std"] == pytest.approx(math.sqrt(250 / 246))
+
+
+@pytest.mark.parametrize("window", [1, 0, 2.5, True])
+def test_tracking_rejects_bad_windows(window):
+    s = levels_from_returns([0.01, 0.02, 0.03])
+    with pytest.raises(DataError, match="window"):
+        tracking(s, s * 2, window=window)

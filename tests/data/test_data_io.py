@@ -457,3 +457,17 @@ def test_blank_line_in_csv_is_reported(csv_folder):
 
 def test_tiny_frames_builder_is_deterministic():
     assert build(make_tiny_frames()).fingerprint() == build(make_tiny_frames()).fingerprint()
+
+
+def test_csv_with_bom_and_windows_line_ends(csv_folder, tiny_market):
+    for p in csv_folder.glob("*.csv"):
+        text = p.read_text()
+        p.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    assert read_folder(csv_folder).fingerprint() == tiny_market.fingerprint()
+
+
+def test_relative_path(tmp_path, tiny_market, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = write_folder(tiny_market, "rel", fmt="csv")
+    assert out == tmp_path / "rel" and _listing(tmp_path) == ["rel"]
+    assert read_folder("rel").fingerprint() == tiny_market.fingerprint()

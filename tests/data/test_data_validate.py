@@ -334,6 +334,31 @@ def test_prices_stop_early_without_delisting_date(tiny_frames):
     assert build(tiny_frames).panel("close").loc["2024-01-30":, "2269"].isna().all()
 
 
+def test_listed_security_without_rows(tiny_frames):
+    sec = tiny_frames["securities"]
+    extra = sec.iloc[[0]].assign(code="0700", listing_date=pd.Timestamp("2004-06-16"))
+    tiny_frames["securities"] = pd.concat([sec, extra], ignore_index=True)
+    _raises(
+        tiny_frames,
+        r"listed during the price data but without any price row \(source=prices, date=2024-01-02, code=0700",
+    )
+
+
+@pytest.mark.parametrize(
+    ("listing", "delisting"),
+    [("2024-02-01", None), ("2010-01-04", "2023-12-29"), ("2024-01-06", "2024-01-07")],
+)
+def test_unlisted_security_without_rows_is_fine(tiny_frames, listing, delisting):
+    # listed after the window, delisted before it, or "listed" only over a weekend
+    sec = tiny_frames["securities"]
+    extra = sec.iloc[[0]].assign(
+        code="0700", listing_date=pd.Timestamp(listing), delisting_date=pd.Timestamp(delisting)
+    )
+    tiny_frames["securities"] = pd.concat([sec, extra], ignore_index=True)
+    m = build(tiny_frames)
+    assert "0700" in m.codes and not m.listed()[:, m.col("0700")].any()
+
+
 def test_suspended_close_must_carry(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-12", code="1801")

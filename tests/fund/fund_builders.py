@@ -3,6 +3,8 @@ hand-made ``Review`` objects (so the tests do not depend on the rules engine).""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -86,6 +88,7 @@ def schedule(reviews: list[Review]) -> ReviewSchedule:
     return ReviewSchedule(reviews=tuple(reviews), history="test", index_params={"base_value": 1000.0})
 
 
+@lru_cache(maxsize=16)
 def random_case(seed: int, n_days: int = 80, n_sec: int = 6, *, with_actions=True, with_delisting=True,
                 fx_vol=0.002):
     """A random market with reviews, corporate actions and (optionally) a delisting, plus its index.

@@ -187,8 +187,8 @@ def test_raise_cash_covers_need(h, need, lots):
         if lots == 0.0:
             assert cash == pytest.approx(need)  # fractional: exactly the need
             # the same fraction of every holding is sold
-            f = 1 - hk / (np.array(h, float))
-            f = f[np.isfinite(f)]
+            before = np.array(h, float)
+            f = 1 - hk[before > 0] / before[before > 0]
             assert np.allclose(f, f[0])
     else:
         assert hk.sum() == 0.0  # everything sold
