@@ -285,7 +285,16 @@ def attribute(
         or getattr(market, "synthetic", False)
         or getattr(actual_result, "synthetic", False)
     )
-    meta = {"benchmark": benchmark, "effects_on": list(enabled), "chain": [lab for lab, _ in steps]}
+    import engine
+    from engine.analytics.tracking import provenance
+
+    meta = {
+        "benchmark": benchmark,
+        "effects_on": list(enabled),
+        "chain": [lab for lab, _ in steps],
+        "engine_version": getattr(engine, "__version__", ""),
+        **provenance(index_result),
+    }
     return waterfall(steps, conventions=conventions, synthetic=synthetic, meta=meta)
 
 

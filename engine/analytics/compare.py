@@ -22,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from engine.analytics.conventions import DEFAULT, Conventions, simple_returns
-from engine.analytics.tracking import METRICS, align, metrics_from_returns
+from engine.analytics.tracking import (
+    METRICS,
+    _engine_version,
+    align,
+    metrics_from_returns,
+    provenance,
+)
 from engine.errors import DataError, describe
 
 
@@ -390,12 +396,7 @@ def compare_indexes(
         metrics=metrics,
         conventions=conventions,
         synthetic=synthetic,
-        meta={
-            "methodology_hash": (
-                getattr(a.schedule, "methodology_hash", ""),
-                getattr(b.schedule, "methodology_hash", ""),
-            ),
-        },
+        meta={la: provenance(a), lb: provenance(b), "engine_version": _engine_version()},
     )
 
 

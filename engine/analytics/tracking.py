@@ -262,6 +262,24 @@ def align(
     return frame, pd.DatetimeIndex(dropped, name="date")
 
 
+def _engine_version() -> str:
+    import engine
+
+    return getattr(engine, "__version__", "")
+
+
+def provenance(index_result) -> dict:
+    """Methodology name and hash, data fingerprint and index name of an ``IndexResult`` (empty strings
+    where the run did not record them)."""
+    sched = getattr(index_result, "schedule", None)
+    return {
+        "index": getattr(index_result, "name", ""),
+        "methodology": getattr(sched, "history", ""),
+        "methodology_hash": getattr(sched, "methodology_hash", ""),
+        "data_fingerprint": getattr(sched, "data_fingerprint", ""),
+    }
+
+
 def _span(s: pd.Series) -> str:
     if len(s) == 0:
         return "(empty)"
@@ -296,6 +314,8 @@ class TrackingResult:
     labels: tuple[str, str] = ("fund", "benchmark")
     excluded: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], name="date"))
     synthetic: bool = False
+    meta: dict = field(default_factory=dict)
+    """Provenance: engine version, methodology hash, data fingerprint, benchmark description."""
 
     @property
     def active(self) -> pd.Series:
@@ -415,6 +435,7 @@ def tracking(
     strict: bool = True,
     labels: tuple[str, str] = ("fund", "benchmark"),
     synthetic: bool = False,
+    meta: dict | None = None,
 ) -> TrackingResult:
     """Tracking metrics of ``fund`` levels (e.g. NAV per unit, CNY) against ``benchmark`` levels.
 
@@ -432,6 +453,8 @@ def tracking(
         Names used in error messages and plots.
     synthetic : bool
         Mark the result (and every figure/report from it) as SYNTHETIC.
+    meta : dict, optional
+        Provenance recorded in the result (engine version is always added).
     """
     if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
         raise DataError(
@@ -481,6 +504,7 @@ def tracking(
         labels=labels,
         excluded=dropped,
         synthetic=bool(synthetic),
+        meta={"engine_version": _engine_version(), **(meta or {})},
     )
 
 
@@ -639,6 +663,7 @@ def fund_tracking(
         conventions=conventions,
         labels=("fund NAV per unit (CNY)", f"{variant} index (CNY)"),
         synthetic=synthetic,
+        meta={**provenance(index_result), "benchmark": f"{variant} index * fx_t / fx_0 (CNY)"},
     )
 
 
@@ -651,6 +676,7 @@ __all__ = [
     "convert_to_cny",
     "fund_tracking",
     "metrics_from_returns",
+    "provenance",
     "rolling_tracking_error",
     "tracking",
 ]

@@ -35,8 +35,9 @@ on the same ex-date by ``ratio`` (split) or ``1 + ratio`` (bonus, rights), and a
 On a suspended session the close repeats the previous one and traded value is 0.
 
 Calibration (loose, to public facts): the innovative-drug group falls about 73% from June 2021 to
-October 2022 (the HK biotech drawdown), and from 2025-01-02 to 2025-08-22 gains ``exp(0.75) - 1``
-(about +112%; the real index was +116% YTD to 2025-08-22) while the CXO group gains about +49%.
+October 2022 (the HK biotech drawdown), declines in each calendar year 2021-2024, and from
+2025-01-02 to 2025-08-22 gains ``exp(0.80) - 1`` (about +123%; the real index was +116% YTD to
+2025-08-22) while the CXO group gains about +49%.
 Reference prices, issued shares (market caps HKD 2bn to 210bn at 2025-06-30), free-float factors
 and average daily traded values are set per name in :mod:`engine.data.universe`; traded value
 follows market cap and absolute moves and is rescaled so that its 126-session mean at 2025-06-30 is
@@ -110,26 +111,31 @@ GROUP_ANCHORS: dict[str, tuple[tuple[str, float], ...]] = {
     # log level of the group factor on these dates (snapped to the next session), about 0 at the
     # 2025-06-30 anchor where reference prices are pinned
     "drug": (
-        ("2019-01-02", -0.50),
-        ("2020-03-19", -0.60),
-        ("2021-06-30", 0.25),
-        ("2022-03-15", -0.45),
-        ("2022-10-31", -1.05),
-        ("2023-01-27", -0.60),
-        ("2023-12-29", -0.95),
-        ("2024-09-13", -1.05),
-        ("2024-10-07", -0.75),
+        ("2019-01-02", -0.35),
+        ("2020-03-19", -0.45),
+        ("2020-12-31", 0.10),
+        ("2021-06-30", 0.40),
+        ("2021-12-31", -0.10),
+        ("2022-03-15", -0.50),
+        ("2022-10-31", -0.90),
+        ("2022-12-30", -0.30),
+        ("2023-01-27", -0.20),
+        ("2023-12-29", -0.40),
+        ("2024-09-13", -0.85),
+        ("2024-10-07", -0.50),
         ("2025-01-02", -0.55),
-        ("2025-08-22", 0.20),
-        ("2025-12-31", 0.05),
+        ("2025-08-22", 0.25),
+        ("2025-12-31", 0.10),
     ),
     "cxo": (
         ("2019-01-02", -0.30),
         ("2020-03-19", -0.25),
+        ("2020-12-31", 0.90),
         ("2021-06-30", 1.20),
-        ("2022-03-15", 0.50),
+        ("2021-12-31", 0.85),
         ("2022-10-31", 0.20),
-        ("2023-12-29", -0.30),
+        ("2022-12-30", 0.35),
+        ("2023-12-29", -0.05),
         ("2024-02-28", -0.75),
         ("2024-10-07", -0.30),
         ("2025-01-02", -0.30),

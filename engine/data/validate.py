@@ -458,11 +458,13 @@ def _align(px: pd.DataFrame, sec: pd.DataFrame, dates: pd.DatetimeIndex, where: 
                     )
                 )
             continue
-        # the listed period inside the window: from the later of listing and the window start to
-        # the earlier of delisting (when set) and the window end
+        # the listed period inside the window: from the later of listing and the window start, to
+        # the delisting date when it falls inside the window, else to the last row (a security whose
+        # rows stop early without a delisting date is taken as unlisted after its last row)
         lo = min(rows[0], dates.searchsorted(max(lst, first_day), side="left"))
-        end = last_day if pd.isna(dls) else min(dls, last_day)
-        hi = max(rows[-1], dates.searchsorted(end, side="right") - 1)
+        hi = rows[-1]
+        if pd.notna(dls) and dls <= last_day:
+            hi = max(hi, dates.searchsorted(dls, side="right") - 1)
         gap = _first_bad(~have[lo : hi + 1, jj])
         if gap is not None:
             raise DataError(

@@ -24,6 +24,9 @@ Order of events in session :math:`t` (row 0 is the inception day)
 3. ``immediate`` (the cash-drag effect off): the net cash :math:`X` of steps 1-2 (dividends counted
    at once) is reinvested (or financed) at :math:`P^{adj}` by scaling every holding by
    :math:`(V + X)/V`, :math:`V = \\sum_i h_i P^{adj}_i`; this mirrors the index divisor exactly.
+   :math:`P^{adj}` follows the index's total-return convention: a dividend lowers the prior close by
+   :math:`d (1 - \\tau)`, so with withholding off the fund tracks the gross index and with it on
+   (same rates) the net index.
    Otherwise a negative cash balance (rights take-up) is covered by selling holdings pro rata at the
    close.
 4. Dividends whose pay date is :math:`t` move from ``recv`` to ``cash``.
@@ -507,7 +510,8 @@ def fund_kernel(
                         events, n_ev = _push_event(events, n_ev, t, j, EV_RIGHTS, before, h[j], -pay)
                 elif kind == ACT_CASH_DIVIDEND:
                     d = act_amount[a]
-                    padj[j] = padj[j] - d
+                    # the index's adjusted prior close: the net TR reinvests d (1 - tau) (tau = 0: gross)
+                    padj[j] = padj[j] - d * (1.0 - wht[j])
                     if before > 0.0:
                         gross = before * d
                         tax = gross * wht[j]

@@ -72,11 +72,11 @@ def _title_page(content) -> Figure:
     lines.append("")
     lines.append("Provenance")
     for key, val in content.provenance.itertuples(index=False):
-        lines += textwrap.wrap(f"  {key}: {val}", 110)
+        lines += textwrap.wrap(f"  {key}: {val}", 110, subsequent_indent="      ")
     lines.append("")
     lines.append("Settings")
     for row in content.settings.itertuples(index=False):
-        lines += textwrap.wrap(f"  {row[0]} = {row[1]}", 110)
+        lines += textwrap.wrap(f"  {row[0]} = {row[1]}", 110, subsequent_indent="      ")
     lines.append("")
     lines.append("Assumptions and conventions")
     for a in content.assumptions:

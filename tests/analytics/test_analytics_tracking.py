@@ -370,3 +370,21 @@ def test_tracking_rejects_bad_windows(window):
     s = levels_from_returns([0.01, 0.02, 0.03])
     with pytest.raises(DataError, match="window"):
         tracking(s, s * 2, window=window)
+
+
+def test_single_return_gives_nan_dispersion_not_an_error():
+    tr = tracking(levels_from_returns([0.02]), levels_from_returns([0.01]), window=2)
+    assert tr["td_period"] == pytest.approx(0.01)
+    assert (
+        math.isnan(tr["te_std"]) and math.isnan(tr["information_ratio"]) and math.isnan(tr["beta"])
+    )
+    assert tr["te_rms"] == pytest.approx(0.01 * math.sqrt(P))
+
+
+def test_fund_tracking_records_provenance():
+    closes = random_closes(20, ["A"])
+    idx = make_index(closes, [(1, {"A": 1.0})])
+    nav = pd.DataFrame({"nav_per_unit_cny": idx.levels["price"] / 1000.0, "fx": 0.9})
+    tr = fund_tracking(make_fund(nav, idx), idx)
+    assert tr.meta["methodology_hash"] == "abc123" and tr.meta["data_fingerprint"] == "fp0001"
+    assert tr.meta["engine_version"] and "price index" in tr.meta["benchmark"]

@@ -321,17 +321,20 @@ def test_prices_gap_before_delisting(tiny_frames):
     )
 
 
-def test_prices_stop_early_without_delisting_date(tiny_frames):
-    # 2269 has no delisting date, so its rows must run to the window end (2024-01-31)
+def test_prices_may_stop_early_without_delisting_date(tiny_frames):
+    # the last row marks the end of the listed period when the master has no delisting date
     px = tiny_frames["prices"]
     drop = [_idx(px, date=d, code="2269") for d in ("2024-01-30", "2024-01-31")]
     tiny_frames["prices"] = px.drop(index=drop)
+    close = build(tiny_frames).panel("close")["2269"]
+    assert close.loc["2024-01-30":].isna().all() and close.loc["2024-01-29"] > 0
+    # ... but a gap before that last row is still an error
+    px = tiny_frames["prices"]
+    tiny_frames["prices"] = px.drop(index=_idx(px, date="2024-01-26", code="2269"))
     _raises(
         tiny_frames,
-        r"missing price row inside the listed period \(source=prices, date=2024-01-30, code=2269.*delisting_date",
+        r"missing price row inside the listed period \(source=prices, date=2024-01-26, code=2269",
     )
-    tiny_frames["securities"].loc[2, "delisting_date"] = pd.Timestamp("2024-01-29")
-    assert build(tiny_frames).panel("close").loc["2024-01-30":, "2269"].isna().all()
 
 
 def test_listed_security_without_rows(tiny_frames):

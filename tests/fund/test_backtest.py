@@ -59,9 +59,15 @@ def test_ideal_holdings_are_index_shares_over_gross_divisor():
     q = idx.index_shares.reindex(index=dates, columns=market.codes).fillna(0.0)
     c = q.div(idx.divisors["gross"].reindex(dates), axis=0)
     h = res.holdings.reindex(columns=market.codes, fill_value=0.0)
-    ratio = (h.to_numpy().sum(axis=1) / c.to_numpy().sum(axis=1))
-    np.testing.assert_allclose(h.to_numpy(), c.to_numpy() * ratio[:, None], rtol=1e-9, atol=1e-6)
-    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)
+    # on a review's repricing close the fund already holds the new basket, the index from the next
+    # session: compare every other close
+    cap_rows = [dates.get_loc(r.effective_date) - 1 for r in idx.schedule.reviews if r.effective_date in dates]
+    keep = np.setdiff1d(np.arange(len(dates)), cap_rows)
+    assert len(keep) >= len(dates) - 2
+    h, c = h.to_numpy()[keep], c.to_numpy()[keep]
+    ratio = h.sum(axis=1) / c.sum(axis=1)
+    np.testing.assert_allclose(h, c * ratio[:, None], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-10)  # one constant c for the whole run
 
 
 def test_ideal_from_the_base_date():
@@ -173,8 +179,10 @@ def test_holdings_whole_board_lots_without_actions():
 def test_trading_costs_explain_the_nav_gap():
     market, idx = random_case(6)
     base = cfg_for(market).with_effects(["flow_timing"])
-    on = backtest(idx, market, base.with_effects(["flow_timing", "trading_costs"]), flows=some_flows(market))
-    off = backtest(idx, market, base, flows=some_flows(market))
+    # no flows: a creation at the lower NAV per unit (or a redemption) would move the gap as well
+    flows = pd.Series(dtype=float)
+    on = backtest(idx, market, base.with_effects(["flow_timing", "trading_costs"]), flows=flows)
+    off = backtest(idx, market, base, flows=flows)
     kinds = ["stamp_duty", "sfc_levy", "afrc_levy", "trading_fee", "brokerage", "market_impact"]
     per_day = on.costs[kinds].sum(axis=1)
     # each cost compounds with the fund from the day it is paid to the end

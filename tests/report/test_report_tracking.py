@@ -209,3 +209,16 @@ def test_holding_weights_section(content):
     assert w is not None
     assert w["index"].sum() == pytest.approx(1.0) and w["fund"].sum() == pytest.approx(1.0)
     pd.testing.assert_series_equal(w["diff"], w["fund"] - w["index"], check_names=False)
+
+
+def test_waterfall_of_another_run_is_flagged(tmp_path):
+    idx, market, fund, _ = _world(True)
+    other = attribute(
+        idx, market, FakeConfig().with_effects(("fx", "fees")), backtest=fake_backtest
+    )
+    c = build_content(fund, idx, market=market, attribution=other)
+    assert any("does not reproduce this fund run" in n for n in c.notes)
+    paths = tracking_report(
+        fund, idx, tmp_path / "r", market=market, attribution=other, formats=("html",)
+    )
+    assert "does not reproduce this fund run" in paths["html"].read_text(encoding="utf-8")
