@@ -9,12 +9,11 @@ that the peers can also express.  The same random market and the same target wei
   with fractional sizes and no fees, orders at the review closes;
 * ``bt``       : ``RunOnDate`` + ``WeighTarget`` + ``Rebalance`` with ``integer_positions=False``.
 
-Each (tool, case) runs in two fresh subprocesses: one does the imports, builds the inputs and warms
-the tool up on a tiny slice (this compiles the Numba tools); the other does the same and then runs the
-case.  Peak extra memory is the difference of their peak resident sizes (``ru_maxrss``), i.e. what the
-run itself added at its high-water mark.  Timing: the warm-up on the tiny slice (for Numba tools this
-is mostly compilation, paid once per machine thanks to ``cache=True``), then the best of ``--repeat``
-calls on the case.  Parity: every tool's final level (normalised to the
+Each (tool, case) runs in a fresh subprocess: imports, inputs, a warm-up call on a tiny slice (for
+the Numba tools mostly compilation, paid once per machine thanks to ``cache=True``), then
+``gc.collect()`` and ``malloc_trim(0)`` so the heap left by the warm-up goes back to the system, then
+the timed calls while a thread samples the resident size every 0.5 ms.  Peak extra memory is the highest
+sample minus the resident size just before the first timed call.  Timing: the best of ``--repeat``.  Parity: every tool's final level (normalised to the
 base) is compared with the engine's; the table reports the largest relative difference over all days.
 
 Run ``make bench`` (installs the ``bench`` extra: bt, vectorbt), or::
@@ -27,12 +26,14 @@ Run ``make bench`` (installs the ``bench`` extra: bt, vectorbt), or::
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,7 +127,41 @@ def run_bt(close, review_rows, q):
     return prices / prices[0]
 
 
-def one(tool: str, case: str, repeat: int, dry: bool = False) -> dict:
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _trim() -> None:
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc
+        pass
+
+
+class _RssSampler:
+    """Samples the resident size in a thread; ``peak_extra_mib`` = max sample - size at entry."""
+
+    def __enter__(self):
+        self.base = self.peak = _rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_bytes())
+            time.sleep(0.0005)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+        self.peak_extra_mib = (self.peak - self.base) / 2**20
+
+
+def one(tool: str, case: str, repeat: int) -> dict:
     T, N = CASES[case]
     close, review_rows, q = make_case(T, N)
     fn = {"engine": run_engine, "pandas": run_pandas, "vectorbt": run_vectorbt, "bt": run_bt}[tool]
@@ -134,11 +169,16 @@ def one(tool: str, case: str, repeat: int, dry: bool = False) -> dict:
     t0 = time.perf_counter()
     fn(*tiny)
     warmup = time.perf_counter() - t0
-    best, level = np.inf, np.zeros(0)
-    for _ in range(0 if dry else max(repeat, 1)):
-        t0 = time.perf_counter()
-        level = fn(close, review_rows, q)
-        best = min(best, time.perf_counter() - t0)
+    gc.collect()
+    _trim()
+    sampler = _RssSampler()
+    best = np.inf
+    with sampler:
+        for _ in range(max(repeat, 1)):
+            t0 = time.perf_counter()
+            fn(close, review_rows, q)  # the result is dropped before the next call, as in a user loop
+            best = min(best, time.perf_counter() - t0)
+    level = fn(close, review_rows, q)
     return {
         "tool": tool,
         "case": case,
@@ -146,7 +186,7 @@ def one(tool: str, case: str, repeat: int, dry: bool = False) -> dict:
         "N": N,
         "warmup_s": warmup,
         "best_s": best,
-        "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_mib": sampler.peak_extra_mib,
         "level": np.asarray(level, dtype=float).tolist(),
     }
 
@@ -166,10 +206,9 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="rewrite the table in benchmarks/README.md")
     ap.add_argument("--one", nargs=2, metavar=("TOOL", "CASE"), help=argparse.SUPPRESS)
-    ap.add_argument("--dry", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(one(args.one[0], args.one[1], args.repeat, dry=args.dry)))
+        print(json.dumps(one(args.one[0], args.one[1], args.repeat)))
         return 0
 
     rows = []
@@ -182,18 +221,15 @@ def main(argv=None) -> int:
             print(f"running {tool} on {case} {CASES[case]} ...", flush=True)
             cmd = [sys.executable, __file__, "--one", tool, case, "--repeat", str(args.repeat)]
             try:
-                dry = subprocess.run([*cmd, "--dry"], capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
             except subprocess.TimeoutExpired:
                 rows.append({"tool": tool, "case": case, "note": f"timed out after {TIMEOUT_S} s"})
                 continue
-            if proc.returncode != 0 or dry.returncode != 0:
-                err = (proc.stderr or dry.stderr).strip().splitlines()
+            if proc.returncode != 0:
+                err = proc.stderr.strip().splitlines()
                 rows.append({"tool": tool, "case": case, "note": "failed: " + (err[-1] if err else "?")[:160]})
                 continue
             res = json.loads(proc.stdout.strip().splitlines()[-1])
-            base = json.loads(dry.stdout.strip().splitlines()[-1])
-            res["peak_mib"] = max(res["maxrss_kib"] - base["maxrss_kib"], 0) / 1024.0
             level = np.array(res.pop("level"))
             if tool == "engine":
                 ref = level
@@ -201,7 +237,7 @@ def main(argv=None) -> int:
                 res["max_rel_diff"] = float(np.max(np.abs(level / ref - 1.0)))
             rows.append(res)
 
-    header = "| case (T x N) | tool | warm-up (s) | best of N (s) | peak extra memory (MiB) | max rel. diff vs engine |"
+    header = "| case (T x N) | tool | warm-up (s) | best of N (ms) | peak extra memory (MiB) | max rel. diff vs engine |"
     lines = [header, "|---|---|---:|---:|---:|---:|"]
     for r in rows:
         shape = f"{r['case']} ({CASES[r['case']][0]} x {CASES[r['case']][1]})"
@@ -210,7 +246,7 @@ def main(argv=None) -> int:
             continue
         diff = r.get("max_rel_diff")
         lines.append(
-            f"| {shape} | {r['tool']} | {r['warmup_s']:.2f} | {r['best_s']:.4f} | {r['peak_mib']:.1f} | "
+            f"| {shape} | {r['tool']} | {r['warmup_s']:.2f} | {1e3 * r["best_s"]:.2f} | {r['peak_mib']:.1f} | "
             f"{'-' if diff is None else f'{diff:.1e}'} |"
         )
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
