@@ -246,7 +246,7 @@ def main(argv=None) -> int:
             continue
         diff = r.get("max_rel_diff")
         lines.append(
-            f"| {shape} | {r['tool']} | {r['warmup_s']:.2f} | {1e3 * r["best_s"]:.2f} | {r['peak_mib']:.1f} | "
+            f"| {shape} | {r['tool']} | {r['warmup_s']:.2f} | {1e3 * r['best_s']:.2f} | {r['peak_mib']:.1f} | "
             f"{'-' if diff is None else f'{diff:.1e}'} |"
         )
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
