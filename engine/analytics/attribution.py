@@ -104,7 +104,7 @@ class Waterfall:
         ]
         rows.append(
             {
-                "step": f"total: {self.labels[-1]} - {self.labels[0]}",
+                "step": "total (last step - first step)",
                 "contribution_bp": self.total * 1e4,
                 "contribution_ann_bp": self.total_annualised * 1e4,
             }

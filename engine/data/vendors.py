@@ -142,6 +142,15 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
                     "third header line should start with 'Date'", source=src, line=3, value=lines[2]
                 )
             )
+        if len(tickers) != len(fields):
+            raise DataError(
+                _describe(
+                    f"{len(tickers)} tickers for {len(fields)} price fields",
+                    source=src,
+                    line=2,
+                    fix="the Ticker line needs one ticker per column of the Price line",
+                )
+            )
         found = [normalise_code(t) for t in tickers]
         want = normalise_code(code) if code is not None else None
         if want is None:

@@ -103,7 +103,8 @@ def backtest(
     on = set(config.effects)
 
     # ------------------------------------------------------------------ prices, fx, lots, taxes
-    close = np.ascontiguousarray(market.close_hkd[s0:], dtype=np.float64)
+    # a writable copy: the kernel then compiles one specialisation of its trade routines
+    close = np.array(market.close_hkd[s0:], dtype=np.float64, order="C", copy=True)
     fx_market = market.fx.reindex(dates).to_numpy(dtype=float)
     if "fx" in on and config.fx_source == "market":
         fx = fx_market

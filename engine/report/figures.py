@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -239,7 +240,18 @@ def index_levels_figure(
     if mark:
         ts = pd.Timestamp(mark[0])
         ax.axvline(ts, color="black", ls=":", lw=1)
-        ax.text(ts, ax.get_ylim()[1], f" {mark[1]} {ts.date()}", va="top", fontsize=8)
+        right_side = (
+            ax.transData.transform((mdates.date2num(ts), 0))[0]
+            > ax.transAxes.transform((0.75, 0))[0]
+        )
+        ax.text(
+            ts,
+            ax.get_ylim()[1],
+            f"{mark[1]} {ts.date()} " if right_side else f" {mark[1]} {ts.date()}",
+            va="top",
+            ha="right" if right_side else "left",
+            fontsize=8,
+        )
     ax.set_ylabel(f"{variant} level")
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)

@@ -72,6 +72,30 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def display_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Format the value columns of a metric table for reading: fractions as percent (4 decimals, unit
+    changed to ``%`` / ``% / yr``), ratios with 4 decimals, counts as integers; NaN stays ``NaN``."""
+    out = frame.copy()
+    value_cols = [
+        c for c in out.columns if c not in ("metric", "label", "unit", "definition", "note")
+    ]
+    for c in value_cols:
+        out[c] = out[c].astype(object)
+    for i, unit in enumerate(frame["unit"].tolist()):
+        for c in value_cols:
+            v = frame[c].iloc[i]
+            if not isinstance(v, int | float) or v != v:
+                out.loc[out.index[i], c] = "NaN" if isinstance(v, float) else v
+            elif str(unit).startswith("fraction"):
+                out.loc[out.index[i], c] = f"{v * 100:.4f}"
+            elif unit == "sessions":
+                out.loc[out.index[i], c] = f"{int(round(v))}"
+            else:
+                out.loc[out.index[i], c] = f"{v:.4f}"
+    out["unit"] = [str(u).replace("fraction", "%") for u in frame["unit"]]
+    return out
+
+
 def table_html(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A plain HTML table (escaped cells, numbers right-aligned)."""
     cols = list(frame.columns)
@@ -113,7 +137,7 @@ def render(content) -> str:
     for note in content.notes:
         parts.append(f'<div class="note">{_esc(note)}</div>')
     parts.append("<h2>Tracking metrics</h2>")
-    parts.append(table_html(content.metrics_table, index=False))
+    parts.append(table_html(display_metrics(content.metrics_table), index=False))
     for sec in content.sections:
         parts.append(f"<h2>{_esc(sec.title)}</h2>")
         if sec.figure is not None:
@@ -135,4 +159,4 @@ def render(content) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["CSS", "img_html", "render", "table_html", "write_atomic"]
+__all__ = ["CSS", "display_metrics", "img_html", "render", "table_html", "write_atomic"]

@@ -14,7 +14,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from engine.report.figures import SYNTHETIC_TAG
-from engine.report.html import _fmt
+from engine.report.html import _fmt, display_metrics
 
 A4 = (8.27, 11.69)
 
@@ -35,11 +35,19 @@ def _banner(fig, synthetic: bool) -> None:
 
 
 def _table_page(
-    title: str, frame: pd.DataFrame, synthetic: bool, *, widths=None, fontsize=6.5
+    title: str,
+    frame: pd.DataFrame,
+    synthetic: bool,
+    *,
+    widths=None,
+    fontsize=6.5,
+    caption: str = "",
 ) -> Figure:
     fig = Figure(figsize=A4)
     _banner(fig, synthetic)
     fig.text(0.06, 0.94, title, fontsize=13, weight="bold")
+    for k, line in enumerate(textwrap.wrap(caption, 120)):
+        fig.text(0.06, 0.925 - 0.013 * k, line, fontsize=7, color="#444")
     ax = fig.add_axes((0.04, 0.03, 0.92, 0.88))
     ax.axis("off")
     cells = [[textwrap.shorten(_fmt(v), 110) for v in row] for row in frame.itertuples(index=False)]
@@ -94,7 +102,7 @@ def _section_page(sec, synthetic: bool) -> Figure:
         return sec.figure  # its title already carries the SYNTHETIC tag
     if sec.table is not None:
         frame = sec.table.reset_index() if sec.table.index.name else sec.table
-        return _table_page(sec.title, frame, synthetic, fontsize=7)
+        return _table_page(sec.title, frame, synthetic, fontsize=7, caption=sec.caption)
     fig = Figure(figsize=A4)
     _banner(fig, synthetic)
     fig.text(0.06, 0.94, sec.title, fontsize=13, weight="bold")
@@ -115,7 +123,7 @@ def render(content) -> bytes:
         buf, metadata={"Title": content.title, "Creator": f"hsidi-engine {content.engine_version}"}
     ) as pdf:
         pdf.savefig(_title_page(content))
-        metrics = content.metrics_table.drop(columns=["metric"], errors="ignore")
+        metrics = display_metrics(content.metrics_table).drop(columns=["metric"], errors="ignore")
         pdf.savefig(
             _table_page(
                 "Tracking metrics",

@@ -55,7 +55,8 @@ def test_hand_worked_three_steps():
     assert frame["cumulative"].iloc[-1] == pytest.approx(-0.01, abs=1e-14)
     s = wf.summary()
     assert s["contribution_bp"].iloc[:2].tolist() == pytest.approx([200.0, -300.0])
-    assert s.loc["total: fund - benchmark", "contribution_bp"] == pytest.approx(-100.0)
+    assert s.loc["total (last step - first step)", "contribution_bp"] == pytest.approx(-100.0)
+    assert s.loc["residual (rounding)", "contribution_bp"] == pytest.approx(0.0, abs=1e-9)
     assert isinstance(wf.plot(), Figure) and isinstance(wf.plot(annualised=True), Figure)
 
 

@@ -93,3 +93,21 @@ def test_adjusted_market_from_real_files(frames, tmp_path):
     assert m.panel("close").loc["2022-09-19", "2269"] == pytest.approx(49.25, abs=1e-6)
     back = read_folder(write_folder(m, tmp_path / "real", fmt="parquet"))
     assert back.fingerprint() == m.fingerprint() and back.is_adjusted
+
+
+def test_every_real_yfinance_file_loads(real_data):
+    files = sorted((real_data / "hk_hsci_yfinance_luciusneo" / "raw").glob("*.HK.csv"))
+    files += sorted((real_data / "hk_hsi_yfinance_ccf0001").glob("*.HK.csv"))
+    assert len(files) >= 70
+    reasons = set()
+    for f in files:
+        df = read_yfinance_csv(f)
+        assert df.attrs["code"] == f.name.removesuffix(".HK.csv")
+        assert len(df) > 20 and (df["close_adj"] > 0).all()
+        assert not df["date"].duplicated().any()
+        reasons |= {r.reason for r in df.attrs["report"]}
+    # the only rows left out are off-calendar days (some without a close); each is reported
+    assert reasons <= {
+        "not an XHKG session (weekend, holiday or closure)",
+        "not an XHKG session (weekend, holiday or closure); no close",
+    }

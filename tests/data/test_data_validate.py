@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from dataio_helpers import build, make_tiny_frames
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError
@@ -608,3 +610,29 @@ def test_from_frames_is_the_entry_point():
     m = MarketData.from_frames(f["prices"], f["securities"])
     assert len(m.actions) == 0 and len(m.intervals) == 0 and len(m.relevance) == 0
     assert re.search(r"4 securities, 0 actions", repr(m))
+
+
+_BAD_VALUES = {
+    "close_hkd": [0.0, -3.0, np.nan, np.inf],
+    "shares": [0.0, -1.0, np.nan],
+    "free_float": [0.0, 1.0000001, -0.5, np.nan],
+    "traded_value_hkd": [-0.01, np.nan, -np.inf],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_any_bad_cell_is_named(data):
+    """Invariant: one bad value anywhere in prices -> an error naming exactly that row, code, field."""
+    f = make_tiny_frames()
+    px = f["prices"]
+    i = data.draw(st.integers(0, len(px) - 1), label="row")
+    field = data.draw(st.sampled_from(sorted(_BAD_VALUES)), label="field")
+    value = data.draw(st.sampled_from(_BAD_VALUES[field]), label="value")
+    px.loc[i, field] = value
+    d = px.loc[i, "date"].strftime("%Y-%m-%d")
+    with pytest.raises(
+        DataError,
+        match=rf"\(source=prices, row={i}, date={d}, code={px.loc[i, 'code']}, field={field}, value=",
+    ):
+        build(f)

@@ -161,6 +161,7 @@ def test_conflicting_duplicate_is_an_error(tmp_path):
             r"unknown column\(s\) \['capital gains'\]",
         ),
         ("Date,Open,Volume\n2024-01-02,1,2\n", r"no Close column"),
+        (MULTI.replace(",2269.HK\nDate", "\nDate"), r"4 tickers for 5 price fields .*line=2"),
         (
             MULTI.replace("Date,,,,,", "Datum,,,,,"),
             r"third header line should start with 'Date' .*line=3",

@@ -222,3 +222,19 @@ def test_waterfall_of_another_run_is_flagged(tmp_path):
         fund, idx, tmp_path / "r", market=market, attribution=other, formats=("html",)
     )
     assert "does not reproduce this fund run" in paths["html"].read_text(encoding="utf-8")
+
+
+def test_display_metrics_formats_by_unit():
+    frame = pd.DataFrame(
+        {
+            "metric": ["td", "n", "ir", "te"],
+            "label": ["TD", "N", "IR", "TE"],
+            "v": [-0.0123456, 248.0, 1.23456789, float("nan")],
+            "unit": ["fraction", "sessions", "ratio", "fraction / yr"],
+            "definition": ["", "", "", ""],
+        }
+    )
+    out = html_mod.display_metrics(frame)
+    assert out["v"].tolist() == ["-1.2346", "248", "1.2346", "NaN"]
+    assert out["unit"].tolist() == ["%", "sessions", "ratio", "% / yr"]
+    assert frame["v"].iloc[0] == -0.0123456  # the input is not modified
