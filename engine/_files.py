@@ -24,12 +24,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary user files
     try:
         yield tmp_path
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
@@ -41,13 +48,23 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = T
         elif target.suffix == ".csv":
             frame.to_csv(tmp, index=index)
         else:
-            raise ValueError(f"unsupported table format {target.suffix!r} for {target}; use .csv or .parquet")
+            raise ValueError(
+                f"unsupported table format {target.suffix!r} for {target}; use .csv or .parquet"
+            )
+    return target
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` atomically, flushed to disk (``fsync``) before it replaces ``path``."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
     return target
 
 
 def write_text(text: str, path: str | os.PathLike) -> Path:
     """Write ``text`` (UTF-8) atomically."""
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return target
+    return write_bytes(path, text.encode("utf-8"))

@@ -39,13 +39,9 @@ def _say(msg: str) -> None:
 
 
 def _load_market(args):
-    from engine import data
+    from engine.data import default_market, read_folder
 
-    if args.data:
-        from engine.data.io import read_folder
-
-        return read_folder(args.data)
-    return data.default_market()
+    return read_folder(args.data) if args.data else default_market()
 
 
 def _banner(market) -> str:
@@ -223,8 +219,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export_data(args) -> int:
-    from engine.data import default_market
-    from engine.data.io import write_folder
+    from engine.data import default_market, write_folder
 
     path = write_folder(default_market(), args.out, fmt=args.format)
     _say(f"Wrote the default market to {path}")

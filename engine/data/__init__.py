@@ -1,7 +1,15 @@
-"""Stage 1: market data (panels, security master, corporate actions, memberships, relevance, FX)."""
+"""Stage 1: market data (panels, security master, corporate actions, memberships, relevance, FX).
 
+* :class:`MarketData` and :meth:`MarketData.from_frames` (validated tidy frames -> aligned panels);
+* :func:`read_folder` / :func:`write_folder`: the canonical folder (Parquet or CSV, docs/data-format.md);
+* :mod:`engine.data.vendors`: yfinance CSV layouts (adjusted prices, price-return studies only);
+* :func:`default_market`: the embedded SYNTHETIC default market.
+"""
+
+from engine.data import vendors
 from engine.data.calendar import hkex_sessions
+from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
 from engine.data.synthetic import default_market
 
-__all__ = ["MarketData", "default_market", "hkex_sessions"]
+__all__ = ["MarketData", "default_market", "hkex_sessions", "read_folder", "vendors", "write_folder"]

@@ -58,25 +58,26 @@ ACT_BONUS = 2
 ACT_RIGHTS = 3
 ACT_CASH_DIVIDEND = 4
 
-# trade reasons
-R_INCEPTION = 0
-R_REVIEW = 1
-R_CREATION = 2
-R_REDEMPTION = 3
-R_RIGHTS = 4
-R_FEE = 5
-R_DELETION = 6
-R_REINVEST = 7
+# trade reasons and event kinds are floats: an int constant passed to a jitted helper is typed as a
+# literal and would compile one more specialisation per value
+R_INCEPTION = 0.0
+R_REVIEW = 1.0
+R_CREATION = 2.0
+R_REDEMPTION = 3.0
+R_RIGHTS = 4.0
+R_FEE = 5.0
+R_DELETION = 6.0
+R_REINVEST = 7.0
 REASON_NAMES = ("inception", "review", "creation", "redemption", "rights", "fee", "deletion", "reinvest")
 
 # events
-EV_DIVIDEND = 0
-EV_SPLIT = 1
-EV_BONUS = 2
-EV_RIGHTS = 3
-EV_DELETION = 4
-EV_CASH_IN_LIEU = 5
-EV_DIVIDEND_PAID = 6
+EV_DIVIDEND = 0.0
+EV_SPLIT = 1.0
+EV_BONUS = 2.0
+EV_RIGHTS = 3.0
+EV_DELETION = 4.0
+EV_CASH_IN_LIEU = 5.0
+EV_DIVIDEND_PAID = 6.0
 EVENT_NAMES = ("dividend", "split", "bonus", "rights", "deletion", "cash_in_lieu", "dividend_paid")
 
 # cost columns (engine.fund.config.COST_KINDS)
@@ -431,9 +432,9 @@ def fund_kernel(
     costs = np.zeros((T, N_COSTS))
     ledger = np.zeros((T, len(LEDGER_NAMES)))
     trades = np.zeros((256, 9))
-    n_tr = 0
+    n_tr = np.int64(0)  # not a literal 0 (see the note on the reason codes)
     events = np.zeros((64, 6))
-    n_ev = 0
+    n_ev = np.int64(0)
     pend_in = np.zeros(T + lag + 1)
     pend_out = np.zeros(T + lag + 1)
     n_act = act_row.shape[0]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import html as _html
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from engine._files import write_bytes
 from engine.report.figures import SYNTHETIC_TAG, to_png
 
 CSS = """
@@ -34,24 +34,9 @@ figcaption { font-size: 0.85em; color: #555; }
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, then
-    ``os.replace``. On any failure the temporary file is removed and ``path`` is left untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    """Write ``data`` to ``path`` atomically (see :func:`engine._files.write_bytes`): on any failure the
+    temporary file is removed and ``path`` is left untouched."""
+    return write_bytes(path, data)
 
 
 def _esc(x) -> str:

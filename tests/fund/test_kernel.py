@@ -181,7 +181,8 @@ def test_raise_cash_covers_need(h, need, lots):
     price = np.linspace(3.0, 30.0, n)
     costs, ledger, trades = _buffers()
     value = float(hk @ price)
-    cash, trades, k = _nb.raise_cash(0, hk, 0.0, need, price, np.full(n, lots), RATES, costs, ledger, trades, 0, 0)
+    cash, trades, k = _nb.raise_cash(0, hk, 0.0, need, price, np.full(n, lots), RATES, costs, ledger, trades, 0,
+                                   _nb.R_FEE)
     if value * (1 - RATES.sum()) >= need:
         assert cash >= need - 1e-6  # proceeds after costs cover the need
         if lots == 0.0:
@@ -200,14 +201,14 @@ def test_invest_pro_rata_when_proportional_and_fills_gaps_otherwise():
     q = np.array([100.0, 50.0, 400.0])  # caps 1000, 1000, 2000 -> weights 1/4, 1/4, 1/2
     costs, ledger, trades = _buffers()
     h = q * 3.0  # proportional: value 12,000
-    cash, trades, n = _nb.invest(0, h, 4000.0, 4000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, 0)
+    cash, trades, n = _nb.invest(0, h, 4000.0, 4000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, _nb.R_CREATION)
     np.testing.assert_allclose(h, q * 4.0)  # +1/3 of every holding
     assert cash == pytest.approx(0.0, abs=1e-9)
     # A is overweight (value 3000 of 4000 with weight 1/4): 1000 HKD goes only to B and C,
     # in proportion to their gaps (5000*1/4 - 500 = 750, 5000*1/2 - 500 = 2000) -> 272.7 and 727.3
     h = np.array([300.0, 25.0, 100.0])
     costs, ledger, trades = _buffers()
-    cash, trades, n = _nb.invest(0, h, 1000.0, 1000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, 0)
+    cash, trades, n = _nb.invest(0, h, 1000.0, 1000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, _nb.R_CREATION)
     assert h[0] == 300.0
     assert h[1] * 20 - 500 == pytest.approx(1000 * 750 / 2750)
     assert h[2] * 5 - 500 == pytest.approx(1000 * 2000 / 2750)
