@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import pandas as pd
@@ -15,7 +16,11 @@ CALENDAR_NAME = "XHKG"
 def _calendar():
     import exchange_calendars as xcals
 
-    return xcals.get_calendar(CALENDAR_NAME, start="2000-01-03")
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 still calls pandas APIs that pandas 3.1 deprecates; not ours to fix
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return xcals.get_calendar(CALENDAR_NAME, start="2000-01-03")
 
 
 @lru_cache(maxsize=32)

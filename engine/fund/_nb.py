@@ -27,8 +27,9 @@ Order of events in session :math:`t` (row 0 is the inception day)
    :math:`P^{adj}` follows the index's total-return convention: a dividend lowers the prior close by
    :math:`d (1 - \\tau)`, so with withholding off the fund tracks the gross index and with it on
    (same rates) the net index.
-   Otherwise a negative cash balance (rights take-up) is covered by selling holdings pro rata at the
-   close.
+   Otherwise a negative cash balance (a rights take-up larger than the cash) is covered by selling
+   the same fraction of every holding, the rights stock included, at the ex-date close (lots rounded
+   up, so the fund keeps its weights and ends the day with cash >= 0).
 4. Dividends whose pay date is :math:`t` move from ``recv`` to ``cash``.
 5. Fees accrue: :math:`accrued \\mathrel{+}= NAV_t \\cdot f_k \\cdot days_t / 365` per fee kind.
 6. Review whose repricing close is :math:`t`: target holdings
@@ -39,8 +40,9 @@ Order of events in session :math:`t` (row 0 is the inception day)
    redemptions become ``payable``; both are traded ``lag`` sessions later.
 8. Flows due at :math:`t`: redemptions are paid (selling pro rata, lots rounded up, when cash is short);
    creations invest the cash above ``buffer * NAV`` (less fees accrued, payables and creation cash
-   not yet due) towards the index weights (see :func:`invest`).  The same idle cash is also invested on any close where it
-   exceeds ``sweep * NAV`` (dividends received, deletion proceeds, rounding leftovers).
+   not yet due) towards the index weights (see :func:`invest`).  The same idle cash is also invested
+   on any close where it exceeds ``sweep * NAV`` (dividends received, deletion proceeds, rounding
+   leftovers).
 9. On fee-payment days the accrued fees are paid from cash (selling pro rata if short).
 
 Trading costs per side are ``value * trade_rates[k]`` for each kind ``k``.
@@ -68,7 +70,16 @@ R_RIGHTS = 4.0
 R_FEE = 5.0
 R_DELETION = 6.0
 R_REINVEST = 7.0
-REASON_NAMES = ("inception", "review", "creation", "redemption", "rights", "fee", "deletion", "reinvest")
+REASON_NAMES = (
+    "inception",
+    "review",
+    "creation",
+    "redemption",
+    "rights",
+    "fee",
+    "deletion",
+    "reinvest",
+)
 
 # events
 EV_DIVIDEND = 0.0
@@ -129,7 +140,17 @@ LEDGER_NAMES = (
 )
 
 # trade record columns
-TRADE_FIELDS = ("row", "col", "side", "shares", "price_hkd", "value_hkd", "cost_hkd", "cash_after_hkd", "reason")
+TRADE_FIELDS = (
+    "row",
+    "col",
+    "side",
+    "shares",
+    "price_hkd",
+    "value_hkd",
+    "cost_hkd",
+    "cash_after_hkd",
+    "reason",
+)
 EVENT_FIELDS = ("row", "col", "kind", "shares_before", "shares_after", "cash_hkd")
 
 
@@ -323,7 +344,9 @@ def invest(t, h, cash, amount, q, price, lot, trade_rates, costs, ledger, trades
 
 
 @njit
-def review_trades(t, h, cash, nav, buffer, q_new, price, lot, trade_rates, costs, ledger, trades, n_tr):
+def review_trades(
+    t, h, cash, nav, buffer, q_new, price, lot, trade_rates, costs, ledger, trades, n_tr
+):
     """Rebalance to :math:`h^*_i = (1 - buffer) NAV q'_i / \\sum_j q'_j P_j` (see :func:`execute`)."""
     n = h.shape[0]
     cap = 0.0
@@ -347,7 +370,9 @@ def review_trades(t, h, cash, nav, buffer, q_new, price, lot, trade_rates, costs
                 sh = h[i]
             d = -sh
         delta[i] = d
-    return execute(t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n_tr, R_REVIEW)
+    return execute(
+        t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n_tr, R_REVIEW
+    )
 
 
 @njit
@@ -462,7 +487,19 @@ def fund_kernel(
             ledger[t, L_SUBS] += initial_value_hkd
             amount = cash * (1.0 - buffer)
             cash, trades, n_tr = invest(
-                t, h, cash, amount, target_q[t], price, lot, trade_rates, costs, ledger, trades, n_tr, R_INCEPTION
+                t,
+                h,
+                cash,
+                amount,
+                target_q[t],
+                price,
+                lot,
+                trade_rates,
+                costs,
+                ledger,
+                trades,
+                n_tr,
+                R_INCEPTION,
             )
         else:
             # 1. corporate actions at the open
@@ -494,7 +531,9 @@ def fund_kernel(
                             cash += lieu
                             x_now += lieu
                             ledger[t, L_LIEU] += lieu
-                            events, n_ev = _push_event(events, n_ev, t, j, EV_CASH_IN_LIEU, new, new, lieu)
+                            events, n_ev = _push_event(
+                                events, n_ev, t, j, EV_CASH_IN_LIEU, new, new, lieu
+                            )
                 elif kind == ACT_RIGHTS:
                     ratio = act_ratio[a]
                     sub = act_price[a]
@@ -508,7 +547,9 @@ def fund_kernel(
                         cash -= pay
                         x_now -= pay
                         ledger[t, L_RIGHTS] += pay
-                        events, n_ev = _push_event(events, n_ev, t, j, EV_RIGHTS, before, h[j], -pay)
+                        events, n_ev = _push_event(
+                            events, n_ev, t, j, EV_RIGHTS, before, h[j], -pay
+                        )
                 elif kind == ACT_CASH_DIVIDEND:
                     d = act_amount[a]
                     # the index's adjusted prior close: the net TR reinvests d (1 - tau) (tau = 0: gross)
@@ -525,7 +566,9 @@ def fund_kernel(
                         else:
                             recv += net
                             recv_amt[a] = net
-                        events, n_ev = _push_event(events, n_ev, t, j, EV_DIVIDEND, before, before, net)
+                        events, n_ev = _push_event(
+                            events, n_ev, t, j, EV_DIVIDEND, before, before, net
+                        )
                 a += 1
             # 2. deletions at the last (adjusted) close
             for j in range(n):
@@ -536,13 +579,28 @@ def fund_kernel(
                         delta[j] = -h[j]
                         cash0 = cash
                         cash, trades, n_tr = execute(
-                            t, h, cash, delta, padj, lot, trade_rates, costs, ledger, trades, n_tr, R_DELETION
+                            t,
+                            h,
+                            cash,
+                            delta,
+                            padj,
+                            lot,
+                            trade_rates,
+                            costs,
+                            ledger,
+                            trades,
+                            n_tr,
+                            R_DELETION,
                         )
                         x_now += cash - cash0
-                        events, n_ev = _push_event(events, n_ev, t, j, EV_DELETION, before, h[j], cash - cash0)
+                        events, n_ev = _push_event(
+                            events, n_ev, t, j, EV_DELETION, before, h[j], cash - cash0
+                        )
                     else:
                         h[j] = 0.0
-                        events, n_ev = _push_event(events, n_ev, t, j, EV_DELETION, before, 0.0, 0.0)
+                        events, n_ev = _push_event(
+                            events, n_ev, t, j, EV_DELETION, before, 0.0, 0.0
+                        )
             # 3. immediate reinvestment / financing, or cover a negative balance
             if immediate:
                 if x_now > 0.0:
@@ -556,15 +614,48 @@ def fund_kernel(
                             if h[i] > 0.0 and _valid(padj[i]) and _valid(price[i]):
                                 delta[i] = h[i] * x_now / base
                         cash, trades, n_tr = execute(
-                            t, h, cash, delta, padj, lot, trade_rates, costs, ledger, trades, n_tr, R_REINVEST
+                            t,
+                            h,
+                            cash,
+                            delta,
+                            padj,
+                            lot,
+                            trade_rates,
+                            costs,
+                            ledger,
+                            trades,
+                            n_tr,
+                            R_REINVEST,
                         )
                 elif x_now < 0.0:
                     cash, trades, n_tr = raise_cash(
-                        t, h, cash, -x_now, padj, lot, trade_rates, costs, ledger, trades, n_tr, R_REINVEST
+                        t,
+                        h,
+                        cash,
+                        -x_now,
+                        padj,
+                        lot,
+                        trade_rates,
+                        costs,
+                        ledger,
+                        trades,
+                        n_tr,
+                        R_REINVEST,
                     )
             if cash < 0.0:
                 cash, trades, n_tr = raise_cash(
-                    t, h, cash, -cash, price, lot, trade_rates, costs, ledger, trades, n_tr, R_RIGHTS
+                    t,
+                    h,
+                    cash,
+                    -cash,
+                    price,
+                    lot,
+                    trade_rates,
+                    costs,
+                    ledger,
+                    trades,
+                    n_tr,
+                    R_RIGHTS,
                 )
             # 4. dividends paid today
             while p < n_act and act_pay_row[pay_order[p]] <= t:
@@ -574,7 +665,14 @@ def fund_kernel(
                     recv -= recv_amt[k]
                     ledger[t, L_DIVS] += recv_amt[k]
                     events, n_ev = _push_event(
-                        events, n_ev, t, act_col[k], EV_DIVIDEND_PAID, h[act_col[k]], h[act_col[k]], recv_amt[k]
+                        events,
+                        n_ev,
+                        t,
+                        act_col[k],
+                        EV_DIVIDEND_PAID,
+                        h[act_col[k]],
+                        h[act_col[k]],
+                        recv_amt[k],
                     )
                     recv_amt[k] = 0.0
                 p += 1
@@ -594,7 +692,19 @@ def fund_kernel(
         while r < n_rev and rev_rows[r] == t:
             nav = _value(h, price) + cash + recv - accrued - payable
             cash, trades, n_tr = review_trades(
-                t, h, cash, nav, buffer, rev_q[r], price, lot, trade_rates, costs, ledger, trades, n_tr
+                t,
+                h,
+                cash,
+                nav,
+                buffer,
+                rev_q[r],
+                price,
+                lot,
+                trade_rates,
+                costs,
+                ledger,
+                trades,
+                n_tr,
             )
             r += 1
         # 7. flows at today's NAV per unit
@@ -625,7 +735,18 @@ def fund_kernel(
         if due_out > 0.0:
             if cash < due_out:
                 cash, trades, n_tr = raise_cash(
-                    t, h, cash, due_out - cash, price, lot, trade_rates, costs, ledger, trades, n_tr, R_REDEMPTION
+                    t,
+                    h,
+                    cash,
+                    due_out - cash,
+                    price,
+                    lot,
+                    trade_rates,
+                    costs,
+                    ledger,
+                    trades,
+                    n_tr,
+                    R_REDEMPTION,
                 )
             cash -= due_out
             payable -= due_out
@@ -639,13 +760,36 @@ def fund_kernel(
         if amount > 1e-9 * abs(nav) and (due_in > 0.0 or amount > sweep * nav):
             reason = R_CREATION if due_in > 0.0 else R_REINVEST
             cash, trades, n_tr = invest(
-                t, h, cash, amount, target_q[t], price, lot, trade_rates, costs, ledger, trades, n_tr, reason
+                t,
+                h,
+                cash,
+                amount,
+                target_q[t],
+                price,
+                lot,
+                trade_rates,
+                costs,
+                ledger,
+                trades,
+                n_tr,
+                reason,
             )
         # 9. fee payment
         if (pay_fees[t] or t == T - 1) and accrued > 0.0:
             if cash < accrued:
                 cash, trades, n_tr = raise_cash(
-                    t, h, cash, accrued - cash, price, lot, trade_rates, costs, ledger, trades, n_tr, R_FEE
+                    t,
+                    h,
+                    cash,
+                    accrued - cash,
+                    price,
+                    lot,
+                    trade_rates,
+                    costs,
+                    ledger,
+                    trades,
+                    n_tr,
+                    R_FEE,
                 )
             cash -= accrued
             ledger[t, L_FEES] += accrued

@@ -70,7 +70,9 @@ def backtest(
     """
     config = EtfConfig.default() if config is None else config
     if not isinstance(config, EtfConfig):
-        raise FundConfigError(describe("config must be an EtfConfig", source="backtest", value=type(config).__name__))
+        raise FundConfigError(
+            describe("config must be an EtfConfig", source="backtest", value=type(config).__name__)
+        )
     steps = _progress(progress)
 
     # ------------------------------------------------------------------ sessions
@@ -151,7 +153,9 @@ def backtest(
                 )
     trade_rates = np.zeros(len(TRADING_COST_KINDS))
     if "trading_costs" in on:
-        trade_rates = np.array([config.trading_cost_rates[k] for k in TRADING_COST_KINDS], dtype=float)
+        trade_rates = np.array(
+            [config.trading_cost_rates[k] for k in TRADING_COST_KINDS], dtype=float
+        )
     fee_rates = np.zeros(2)
     if "fees" in on:
         fee_rates = np.array([config.management_fee, config.custody_fee], dtype=float)
@@ -195,7 +199,9 @@ def backtest(
         pay_rows = np.minimum(market.dates.searchsorted(pay_dates, side="left") - s0, T)
         kinds = np.array([_ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
         keep = (ex_rows >= 1) & (ex_rows < T)
-        order = np.lexsort((np.arange(len(act)), (kinds == _nb.ACT_CASH_DIVIDEND).astype(np.int64), ex_rows))
+        order = np.lexsort(
+            (np.arange(len(act)), (kinds == _nb.ACT_CASH_DIVIDEND).astype(np.int64), ex_rows)
+        )
         order = order[keep[order]]
         a_row = np.ascontiguousarray(ex_rows[order], dtype=np.int64)
         a_col = np.array([col[c] for c in act["code"].to_numpy()[order]], dtype=np.int64)
@@ -246,8 +252,20 @@ def backtest(
 
     # ------------------------------------------------------------------ frames
     result = _assemble(
-        index_result, market, config, dates, codes, fx, hold, state, costs_hkd, ledger, trades, events,
-        flow_units, close,
+        index_result,
+        market,
+        config,
+        dates,
+        codes,
+        fx,
+        hold,
+        state,
+        costs_hkd,
+        ledger,
+        trades,
+        events,
+        flow_units,
+        close,
     )
     next(steps, None)
     return result
@@ -276,8 +294,22 @@ def _progress(enabled: bool):
         yield None
 
 
-def _assemble(index_result, market, config, dates, codes, fx, hold, state, costs_hkd, ledger, trades, events,
-              flow_units, close) -> FundResult:
+def _assemble(
+    index_result,
+    market,
+    config,
+    dates,
+    codes,
+    fx,
+    hold,
+    state,
+    costs_hkd,
+    ledger,
+    trades,
+    events,
+    flow_units,
+    close,
+) -> FundResult:
     S = _nb
     units = state[:, S.S_UNITS]
     nav_hkd = state[:, S.S_NAV]
@@ -317,7 +349,9 @@ def _assemble(index_result, market, config, dates, codes, fx, hold, state, costs
             "reason": np.asarray(_nb.REASON_NAMES, dtype=object)[trades[:, 8].astype(np.int64)],
         }
     )
-    costs = pd.DataFrame(costs_hkd * fx[:, None], index=dates, columns=pd.Index(COST_KINDS, name="kind"))
+    costs = pd.DataFrame(
+        costs_hkd * fx[:, None], index=dates, columns=pd.Index(COST_KINDS, name="kind")
+    )
     costs.index.name = "date"
     cash = pd.DataFrame(ledger, index=dates, columns=list(_nb.LEDGER_NAMES))
     cash.insert(0, "cash_hkd", state[:, S.S_CASH])

@@ -50,7 +50,13 @@ QDII_WITHHOLDING = {"H": 0.10, "red_chip": 0.10, "p_chip": 0.0, "foreign": 0.0, 
 red chips 10 % (assumption: treated like H shares as PRC-resident enterprises); P chips, foreign and
 HK-incorporated issuers 0 % because Hong Kong does not tax dividends [S52] (assumption for the classes)."""
 
-STOCK_CONNECT_WITHHOLDING = {"H": 0.20, "red_chip": 0.28, "p_chip": 0.20, "foreign": 0.20, "hk": 0.20}
+STOCK_CONNECT_WITHHOLDING = {
+    "H": 0.20,
+    "red_chip": 0.28,
+    "p_chip": 0.20,
+    "foreign": 0.20,
+    "hk": 0.20,
+}
 """Dividend withholding through Southbound Stock Connect for a mainland securities investment fund
 (taxed like an individual) [S52]: 20 % on H shares and non-H shares, 28 % on red chips deemed
 PRC-resident (10 % + 20 %)."""
@@ -81,10 +87,14 @@ def _ts(value) -> pd.Timestamp:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise FundConfigError(
-            describe(f"unparseable date ({exc})", source="EtfConfig", field="inception_date", value=value)
+            describe(
+                f"unparseable date ({exc})", source="EtfConfig", field="inception_date", value=value
+            )
         ) from None
     if ts is pd.NaT or pd.isna(ts):
-        raise FundConfigError(describe("inception date is missing", source="EtfConfig", field="inception_date"))
+        raise FundConfigError(
+            describe("inception date is missing", source="EtfConfig", field="inception_date")
+        )
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     return ts.normalize()
@@ -222,7 +232,12 @@ class EtfConfig:
             )
         for name in ("initial_nav_cny", "initial_units", "creation_unit"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and value == value and value > 0 and value < float("inf")):
+            if not (
+                isinstance(value, int | float)
+                and value == value
+                and value > 0
+                and value < float("inf")
+            ):
                 raise FundConfigError(
                     describe(
                         f"{name} must be a positive number",
@@ -310,7 +325,12 @@ def _check_effects(effects) -> tuple[str, ...]:
         names = tuple(effects)
     except TypeError:
         raise FundConfigError(
-            describe("effects must be an iterable of names", source="EtfConfig", field="effects", value=effects)
+            describe(
+                "effects must be an iterable of names",
+                source="EtfConfig",
+                field="effects",
+                value=effects,
+            )
         ) from None
     for name in names:
         if name not in EFFECTS:

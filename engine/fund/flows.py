@@ -83,7 +83,9 @@ def default_flows(market: MarketData, config: EtfConfig | None = None) -> pd.Ser
     if len(xs) == 2:
         curve = np.interp(x, xs, ys)
     else:
-        curve = PchipInterpolator(np.array(xs), np.array(ys), extrapolate=False)(np.minimum(x, xs[-1]))
+        curve = PchipInterpolator(np.array(xs), np.array(ys), extrapolate=False)(
+            np.minimum(x, xs[-1])
+        )
     cu = float(config.creation_unit)
     target = u0 + cu * np.round((curve - u0) / cu)
     flows = np.diff(target, prepend=u0)
@@ -104,43 +106,84 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
     if isinstance(flows, pd.DataFrame):
         if "units" not in flows.columns:
             raise FlowError(
-                describe("flow table needs a 'units' column", source="flows", fix="pass a Series of units by date")
+                describe(
+                    "flow table needs a 'units' column",
+                    source="flows",
+                    fix="pass a Series of units by date",
+                )
             )
         flows = flows["units"]
     if not isinstance(flows, pd.Series):
-        raise FlowError(describe("flows must be a pandas Series of units indexed by date", source="flows",
-                                 value=type(flows).__name__))
+        raise FlowError(
+            describe(
+                "flows must be a pandas Series of units indexed by date",
+                source="flows",
+                value=type(flows).__name__,
+            )
+        )
     try:
         idx = pd.DatetimeIndex(pd.to_datetime(flows.index))
     except (TypeError, ValueError) as exc:
         raise FlowError(describe(f"flow dates cannot be parsed ({exc})", source="flows")) from None
     if idx.tz is not None:
         idx = idx.tz_localize(None)
-    values = pd.to_numeric(pd.Series(flows.to_numpy(), index=idx), errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(pd.Series(flows.to_numpy(), index=idx), errors="coerce").to_numpy(
+        dtype=float
+    )
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         i = int(bad[0])
-        raise FlowError(describe("flow is NaN or not a number", source="flows", date=idx[i], field="units",
-                                 value=flows.iloc[i], fix="give 0 for a day without flows"))
+        raise FlowError(
+            describe(
+                "flow is NaN or not a number",
+                source="flows",
+                date=idx[i],
+                field="units",
+                value=flows.iloc[i],
+                fix="give 0 for a day without flows",
+            )
+        )
     dup = idx.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
-        raise FlowError(describe("duplicated flow date", source="flows", date=idx[i], field="units",
-                                 value=float(values[i]), fix="sum the flows of a day into one row"))
+        raise FlowError(
+            describe(
+                "duplicated flow date",
+                source="flows",
+                date=idx[i],
+                field="units",
+                value=float(values[i]),
+                fix="sum the flows of a day into one row",
+            )
+        )
     pos = market.dates.get_indexer(idx)
     off = np.flatnonzero(pos < 0)
     if len(off):
         i = int(off[0])
-        raise FlowError(describe("flow date is not a session of the market", source="flows", date=idx[i],
-                                 field="units", value=float(values[i]),
-                                 fix="move the flow to an HKEX trading session inside the market data"))
+        raise FlowError(
+            describe(
+                "flow date is not a session of the market",
+                source="flows",
+                date=idx[i],
+                field="units",
+                value=float(values[i]),
+                fix="move the flow to an HKEX trading session inside the market data",
+            )
+        )
     early = np.flatnonzero(idx < dates[0])
     if len(early):
         i = int(early[0])
-        raise FlowError(describe("flow dated before the fund's inception", source="flows", date=idx[i],
-                                 field="units", value=float(values[i]),
-                                 fix=f"inception session is {dates[0].date()}; fold earlier flows into "
-                                 "initial_units"))
+        raise FlowError(
+            describe(
+                "flow dated before the fund's inception",
+                source="flows",
+                date=idx[i],
+                field="units",
+                value=float(values[i]),
+                fix=f"inception session is {dates[0].date()}; fold earlier flows into "
+                "initial_units",
+            )
+        )
     out = np.zeros(len(dates))
     out[dates.get_indexer(idx)] = values
     outstanding = float(config.initial_units) + np.cumsum(out)

@@ -106,8 +106,12 @@ class FundResult:
         ts = self.nav.index[-1] if date is None else pd.Timestamp(date)
         if ts not in self.nav.index:
             raise DataError(
-                describe("date is not a valuation day of the fund", source="FundResult.weights", date=ts,
-                         fix=f"use a session between {self.nav.index[0].date()} and {self.nav.index[-1].date()}")
+                describe(
+                    "date is not a valuation day of the fund",
+                    source="FundResult.weights",
+                    date=ts,
+                    fix=f"use a session between {self.nav.index[0].date()} and {self.nav.index[-1].date()}",
+                )
             )
         price = self.prices.loc[ts]
         h = self.holdings.loc[ts].reindex(price.index, fill_value=0.0)
@@ -143,7 +147,13 @@ class FundResult:
         for variant, style in (("gross", "--"), ("price", ":")):
             colname = f"index_{variant}"
             if colname in frame:
-                ax.plot(frame.index, frame[colname], style, lw=1.1, label=f"{self.index_name} {variant} (rebased)")
+                ax.plot(
+                    frame.index,
+                    frame[colname],
+                    style,
+                    lw=1.1,
+                    label=f"{self.index_name} {variant} (rebased)",
+                )
         title = f"ETF vs {self.index_name}"
         if self.synthetic:
             title += " (SYNTHETIC data)"

@@ -60,7 +60,7 @@ def _shift(sessions: pd.DatetimeIndex, date: pd.Timestamp, n: int, what: str) ->
 def first_friday(year: int, month: int) -> pd.Timestamp:
     """First Friday of a month."""
     first = pd.Timestamp(year=year, month=month, day=1)
-    return first + pd.Timedelta(days=(4 - first.dayofweek) % 7)
+    return first + pd.Timedelta(days=(4 - first.day_of_week) % 7)
 
 
 def regular_effective_date(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:

@@ -37,8 +37,18 @@ def build_market(
         for date, p in close[code].items():
             if np.isfinite(p):
                 rows.append((date, code, float(p), shares, 1.0, 1e7, False))
-    prices = pd.DataFrame(rows, columns=["date", "code", "close_hkd", "shares", "free_float",
-                                         "traded_value_hkd", "suspended"])
+    prices = pd.DataFrame(
+        rows,
+        columns=[
+            "date",
+            "code",
+            "close_hkd",
+            "shares",
+            "free_float",
+            "traded_value_hkd",
+            "suspended",
+        ],
+    )
     n = len(close.columns)
     lots = lots or LOTS[:n]
     wht = wht or WHT_CLASSES[:n]
@@ -61,7 +71,9 @@ def build_market(
             "wht_class": wht,
         }
     )
-    return MarketData.from_frames(prices, sec, actions=actions, fx=fx, synthetic=True, source="fund-test")
+    return MarketData.from_frames(
+        prices, sec, actions=actions, fx=fx, synthetic=True, source="fund-test"
+    )
 
 
 def review(dates, cap_row: int, q: dict[str, float], methodology="test", kind="regular") -> Review:
@@ -85,12 +97,21 @@ def review(dates, cap_row: int, q: dict[str, float], methodology="test", kind="r
 
 
 def schedule(reviews: list[Review]) -> ReviewSchedule:
-    return ReviewSchedule(reviews=tuple(reviews), history="test", index_params={"base_value": 1000.0})
+    return ReviewSchedule(
+        reviews=tuple(reviews), history="test", index_params={"base_value": 1000.0}
+    )
 
 
 @lru_cache(maxsize=16)
-def random_case(seed: int, n_days: int = 80, n_sec: int = 6, *, with_actions=True, with_delisting=True,
-                fx_vol=0.002):
+def random_case(
+    seed: int,
+    n_days: int = 80,
+    n_sec: int = 6,
+    *,
+    with_actions=True,
+    with_delisting=True,
+    fx_vol=0.002,
+):
     """A random market with reviews, corporate actions and (optionally) a delisting, plus its index.
 
     Returns ``(market, index_result)``; the index base date is the first session.
@@ -121,8 +142,15 @@ def random_case(seed: int, n_days: int = 80, n_sec: int = 6, *, with_actions=Tru
                 continue
             j = codes.index(code)
             prev = close.iloc[row - 1, j]
-            rec = {"ex_date": dates[row], "code": code, "kind": kind, "amount_hkd": np.nan, "ratio": np.nan,
-                   "price_hkd": np.nan, "pay_date": dates[min(kw.get("pay", row), n_days - 1)]}
+            rec = {
+                "ex_date": dates[row],
+                "code": code,
+                "kind": kind,
+                "amount_hkd": np.nan,
+                "ratio": np.nan,
+                "price_hkd": np.nan,
+                "pay_date": dates[min(kw.get("pay", row), n_days - 1)],
+            }
             if kind == "cash_dividend":
                 rec["amount_hkd"] = round(prev * kw["amount"], 3)
                 close.iloc[row:, j] -= 0.0  # the move on the ex-date is part of the random path
@@ -154,6 +182,11 @@ def random_case(seed: int, n_days: int = 80, n_sec: int = 6, *, with_actions=Tru
         revs.append(review(dates, 30, q1))
     if n_days > 42:
         revs.append(review(dates, 40, q2))
-    idx = compute(market, schedule(revs), base_date=dates[0], base_value=1000.0,
-                  withholding={"H": 0.1, "red_chip": 0.1, "p_chip": 0.0, "foreign": 0.0, "hk": 0.0})
+    idx = compute(
+        market,
+        schedule(revs),
+        base_date=dates[0],
+        base_value=1000.0,
+        withholding={"H": 0.1, "red_chip": 0.1, "p_chip": 0.0, "foreign": 0.0, "hk": 0.0},
+    )
     return market, idx

@@ -43,7 +43,9 @@ def test_ideal_fund_reproduces_gross_total_return(seed, with_flows):
     flows = some_flows(market) if with_flows else pd.Series(dtype=float)
     res = backtest(idx, market, cfg_for(market).with_effects(()), flows=flows)
     # every index event of the run happened inside the fund's life
-    assert {"review", "split", "bonus", "rights", "cash_dividend", "deletion"} <= set(idx.events["kind"])
+    assert {"review", "split", "bonus", "rights", "cash_dividend", "deletion"} <= set(
+        idx.events["kind"]
+    )
     assert np.abs(rel_path(res)).max() < 1e-10
     if with_flows:
         assert res.nav["units"].iloc[-1] == 2e7 + some_flows(market).sum()
@@ -61,7 +63,11 @@ def test_ideal_holdings_are_index_shares_over_gross_divisor():
     h = res.holdings.reindex(columns=market.codes, fill_value=0.0)
     # on a review's repricing close the fund already holds the new basket, the index from the next
     # session: compare every other close
-    cap_rows = [dates.get_loc(r.effective_date) - 1 for r in idx.schedule.reviews if r.effective_date in dates]
+    cap_rows = [
+        dates.get_loc(r.effective_date) - 1
+        for r in idx.schedule.reviews
+        if r.effective_date in dates
+    ]
     keep = np.setdiff1d(np.arange(len(dates)), cap_rows)
     assert len(keep) >= len(dates) - 2
     h, c = h.to_numpy()[keep], c.to_numpy()[keep]
@@ -90,14 +96,20 @@ def test_fx_only_tracks_gross_times_fx():
     ideal = backtest(idx, market, cfg_for(market).with_effects(()), flows=pd.Series(dtype=float))
     assert (ideal.nav["fx"] == fx.iloc[0]).all()
     # fx_source="constant" also holds the fixing
-    const = backtest(idx, market, cfg_for(market, fx_source="constant").with_effects(["fx"]),
-                     flows=pd.Series(dtype=float))
+    const = backtest(
+        idx,
+        market,
+        cfg_for(market, fx_source="constant").with_effects(["fx"]),
+        flows=pd.Series(dtype=float),
+    )
     assert (const.nav["fx"] == fx.iloc[0]).all()
 
 
 def test_withholding_only_tracks_net_total_return():
     market, idx = random_case(3)
-    res = backtest(idx, market, cfg_for(market).with_effects(["withholding_tax"]), flows=some_flows(market))
+    res = backtest(
+        idx, market, cfg_for(market).with_effects(["withholding_tax"]), flows=some_flows(market)
+    )
     assert np.abs(rel_path(res, "net")).max() < 1e-10
     assert np.abs(rel_path(res, "gross")).max() > 1e-5  # and it is not the gross index
     assert res.costs["withholding_tax"].sum() > 0
@@ -141,8 +153,16 @@ def test_costs_non_negative_and_by_kind(full_case):
     assert list(res.costs.columns) == list(COST_KINDS)
     assert (res.costs.to_numpy() >= 0).all()
     tot = res.total_costs()
-    for kind in ("management_fee", "custody_fee", "stamp_duty", "sfc_levy", "trading_fee", "brokerage",
-                 "market_impact", "withholding_tax"):
+    for kind in (
+        "management_fee",
+        "custody_fee",
+        "stamp_duty",
+        "sfc_levy",
+        "trading_fee",
+        "brokerage",
+        "market_impact",
+        "withholding_tax",
+    ):
         assert tot[kind] > 0, kind
     # stamp duty is 0.1 % of all consideration traded (converted at each day's fixing)
     tr = res.trades.copy()
@@ -212,7 +232,7 @@ def test_dividends_net_of_withholding(full_case):
     d = divs[divs["code"] == "0001"].iloc[0]
     paid = ev[(ev["kind"] == "dividend_paid") & (ev["code"] == "0001")].iloc[0]
     assert paid["date"] > d["date"] and paid["cash_hkd"] == pytest.approx(d["cash_hkd"])
-    between = res.nav.loc[d["date"]: paid["date"]].iloc[:-1]
+    between = res.nav.loc[d["date"] : paid["date"]].iloc[:-1]
     assert (between["receivable_hkd"] >= d["cash_hkd"] - 1e-9).all()
     assert res.cash.loc[paid["date"], "dividends_received_hkd"] >= d["cash_hkd"] - 1e-9
 
@@ -221,7 +241,9 @@ def test_rights_taken_up_and_split_bonus_applied(full_case):
     market, _, res = full_case
     ev = res.events.set_index("kind")
     r = ev.loc["rights"]
-    assert r["shares_after"] == pytest.approx(r["shares_before"] + np.floor(r["shares_before"] * 0.2 + 1e-9))
+    assert r["shares_after"] == pytest.approx(
+        r["shares_before"] + np.floor(r["shares_before"] * 0.2 + 1e-9)
+    )
     sub = market.actions.loc[market.actions["kind"] == "rights", "price_hkd"].iloc[0]
     assert r["cash_hkd"] == pytest.approx(-(r["shares_after"] - r["shares_before"]) * sub)
     s = ev.loc["split"]
@@ -231,7 +253,7 @@ def test_rights_taken_up_and_split_bonus_applied(full_case):
     # the delisted 0006 was sold at its last close
     dele = ev.loc["deletion"]
     assert dele["code"] == "0006" and dele["shares_after"] == 0.0
-    assert (res.holdings["0006"].loc[dele["date"]:] == 0).all()
+    assert (res.holdings["0006"].loc[dele["date"] :] == 0).all()
 
 
 def test_bonus_fraction_paid_as_cash_in_lieu():
@@ -240,9 +262,15 @@ def test_bonus_fraction_paid_as_cash_in_lieu():
     close.iloc[6:, 0] = 8.8889  # 1-for-8 bonus: 10 / 1.125
     actions = pd.DataFrame([{"ex_date": dates[6], "code": "0001", "kind": "bonus", "ratio": 0.125}])
     market = build_market(close, actions=actions, lots=[100, 100], wht=["hk", "hk"])
-    idx = compute(market, schedule([review(dates, 0, {"0001": 1e6, "0002": 1e6})]), base_date=dates[0],
-                  withholding=QDII)
-    cfg = EtfConfig(inception_date=dates[1], initial_units=1e5, creation_unit=1e4, effects=("lot_rounding",))
+    idx = compute(
+        market,
+        schedule([review(dates, 0, {"0001": 1e6, "0002": 1e6})]),
+        base_date=dates[0],
+        withholding=QDII,
+    )
+    cfg = EtfConfig(
+        inception_date=dates[1], initial_units=1e5, creation_unit=1e4, effects=("lot_rounding",)
+    )
     res = backtest(idx, market, cfg, flows=pd.Series(dtype=float))
     # 100,000 HKD (fixing 1.0) at weights 1/3 (q*P = 10e6) and 2/3 (20e6):
     # 0001: 33,333.33 / 10 = 3333.3 sh -> 33 lots = 3300 sh; 0002: 66,666.67 / 20 -> 3300 sh.
@@ -281,19 +309,38 @@ def test_config_type_checked():
 # ---------------------------------------------------------------------------- result object
 def test_result_frames_and_methods(full_case):
     market, idx, res = full_case
-    assert {"nav_cny", "nav_per_unit_cny", "units", "value_hkd", "cash_hkd", "cash_cny", "fx"} <= set(res.nav)
+    assert {
+        "nav_cny",
+        "nav_per_unit_cny",
+        "units",
+        "value_hkd",
+        "cash_hkd",
+        "cash_cny",
+        "fx",
+    } <= set(res.nav)
     np.testing.assert_allclose(res.nav["nav_cny"], res.nav["nav_hkd"] * res.nav["fx"])
     np.testing.assert_allclose(
         res.nav["nav_hkd"],
-        res.nav["value_hkd"] + res.nav["cash_hkd"] + res.nav["receivable_hkd"] - res.nav["accrued_fees_hkd"]
+        res.nav["value_hkd"]
+        + res.nav["cash_hkd"]
+        + res.nav["receivable_hkd"]
+        - res.nav["accrued_fees_hkd"]
         - res.nav["payable_hkd"],
     )
     # holdings value equals the value column
     px = res.prices.reindex(columns=res.holdings.columns)
     np.testing.assert_allclose((res.holdings * px).fillna(0).sum(axis=1), res.nav["value_hkd"])
     assert {"date", "code", "side", "shares", "price_hkd", "value_hkd", "reason"} <= set(res.trades)
-    assert set(res.trades["reason"]) <= {"inception", "review", "creation", "redemption", "rights", "fee",
-                                        "deletion", "reinvest"}
+    assert set(res.trades["reason"]) <= {
+        "inception",
+        "review",
+        "creation",
+        "redemption",
+        "rights",
+        "fee",
+        "deletion",
+        "reinvest",
+    }
     s = res.summary()
     assert s["final_units"] == res.nav["units"].iloc[-1]
     assert s["total_return"] == pytest.approx(

@@ -11,7 +11,15 @@ from engine.fund.config import QDII_WITHHOLDING, STOCK_CONNECT_WITHHOLDING
 
 
 def test_effects_order_and_default_all_on():
-    assert EFFECTS == ("fx", "withholding_tax", "fees", "cash_drag", "trading_costs", "lot_rounding", "flow_timing")
+    assert EFFECTS == (
+        "fx",
+        "withholding_tax",
+        "fees",
+        "cash_drag",
+        "trading_costs",
+        "lot_rounding",
+        "flow_timing",
+    )
     cfg = EtfConfig.default()
     assert cfg.effects == EFFECTS
     assert all(cfg.is_on(e) for e in EFFECTS)
@@ -27,7 +35,9 @@ def test_default_describes_520500():
     assert cfg.withholding_rates == QDII_WITHHOLDING
     assert cfg.flow_lag_sessions == 1
     # per-side cost rate is the sum of the six kinds
-    assert cfg.cost_rate_per_side == pytest.approx(0.001 + 0.000027 + 0.0000015 + 0.0000565 + 0.0003 + 0.0005)
+    assert cfg.cost_rate_per_side == pytest.approx(
+        0.001 + 0.000027 + 0.0000015 + 0.0000565 + 0.0003 + 0.0005
+    )
 
 
 def test_stock_connect_variant():

@@ -72,9 +72,14 @@ def test_check_flows_aligns_on_sessions():
 
 def test_over_redemption_names_date_and_units():
     cfg = EtfConfig(initial_units=3_000_000, creation_unit=1_000_000)
-    flows = pd.Series([1e6, -2e6, -3e6], index=pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"]))
-    with pytest.raises(FlowError, match=r"exceeds the units outstanding.*date=2025-01-06.*value=-3000000.0.*"
-                                        r"units_before=2000000.0"):
+    flows = pd.Series(
+        [1e6, -2e6, -3e6], index=pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
+    )
+    with pytest.raises(
+        FlowError,
+        match=r"exceeds the units outstanding.*date=2025-01-06.*value=-3000000.0.*"
+        r"units_before=2000000.0",
+    ):
         check_flows(flows, market_2025(), cfg)
 
 

@@ -16,7 +16,11 @@ RATES = np.array([0.001, 0.0, 0.0, 0.0, 0.0005, 0.0])  # 15 bp per side: 10 stam
 
 
 def _buffers(n_rows=1):
-    return np.zeros((n_rows, _nb.N_COSTS)), np.zeros((n_rows, len(_nb.LEDGER_NAMES))), np.zeros((4, 9))
+    return (
+        np.zeros((n_rows, _nb.N_COSTS)),
+        np.zeros((n_rows, len(_nb.LEDGER_NAMES))),
+        np.zeros((4, 9)),
+    )
 
 
 def _review(h, cash, buffer, q_new, price, lot, rates=RATES):
@@ -25,8 +29,19 @@ def _review(h, cash, buffer, q_new, price, lot, rates=RATES):
     price = np.array(price, dtype=float)
     nav = float(h @ price) + cash
     cash, trades, n = _nb.review_trades(
-        0, h, cash, nav, buffer, np.array(q_new, float), price, np.array(lot, float), rates, costs, ledger,
-        trades, 0,
+        0,
+        h,
+        cash,
+        nav,
+        buffer,
+        np.array(q_new, float),
+        price,
+        np.array(lot, float),
+        rates,
+        costs,
+        ledger,
+        trades,
+        0,
     )
     return h, cash, costs[0], trades[:n]
 
@@ -40,7 +55,9 @@ def test_hand_worked_review_with_lots_and_costs():
     #   costs 10 stamp + 5 brokerage = 15 -> cash 1,000 + 10,000 - 15 = 10,985.
     # Buy A: 1046 sh * 10 = 10,460, with costs 10,475.69 <= 10,985 so no scaling; lots -> 1000 sh,
     #   value 10,000, costs 10 + 5 = 15 -> cash 10,985 - 10,015 = 970.
-    h, cash, costs, trades = _review([1000, 5000], 1000.0, 0.01, [2000, 2500], [10.0, 4.0], [100, 500])
+    h, cash, costs, trades = _review(
+        [1000, 5000], 1000.0, 0.01, [2000, 2500], [10.0, 4.0], [100, 500]
+    )
     np.testing.assert_allclose(h, [2000, 2500])
     assert cash == pytest.approx(970.0, abs=1e-9)
     assert costs[_nb.C_TRADING0 + 0] == pytest.approx(20.0)  # stamp duty 10 + 10
@@ -67,7 +84,9 @@ def test_hand_worked_review_buys_scaled_to_cash():
 
 def test_full_exit_sells_odd_lots():
     # B leaves the index: its 1,234 shares (not a whole number of 500-lots) are all sold.
-    h, cash, _, trades = _review([1000, 1234], 0.0, 0.0, [2000, 0.0], [10.0, 4.0], [100, 500], rates=np.zeros(6))
+    h, cash, _, trades = _review(
+        [1000, 1234], 0.0, 0.0, [2000, 0.0], [10.0, 4.0], [100, 500], rates=np.zeros(6)
+    )
     assert h[1] == 0.0
     # proceeds 4,936 buy A: 493.6 sh -> 400 sh (lots of 100); cash 4,936 - 4,000 = 936
     assert h[0] == 1400.0 and cash == pytest.approx(936.0)
@@ -108,7 +127,11 @@ def oracle_execute(h, cash, delta, price, lot, rates):
         if sh <= 0:
             continue
         if sh * price[i] * (1 + c) > cash:
-            sh = (math.floor(cash / (lot[i] * price[i] * (1 + c))) * lot[i]) if lot[i] > 0 else cash / (price[i] * (1 + c))
+            sh = (
+                (math.floor(cash / (lot[i] * price[i] * (1 + c))) * lot[i])
+                if lot[i] > 0
+                else cash / (price[i] * (1 + c))
+            )
             if sh <= 0:
                 continue
         val = sh * price[i]
@@ -151,8 +174,18 @@ def test_execute_matches_oracle(case):
     costs, ledger, trades = _buffers()
     hk = np.array(h, float)
     cash_k, trades, n = _nb.execute(
-        0, hk, cash, np.array(delta, float), np.array(price, float), np.array(lots, float), np.array(rates),
-        costs, ledger, trades, 0, _nb.R_REVIEW,
+        0,
+        hk,
+        cash,
+        np.array(delta, float),
+        np.array(price, float),
+        np.array(lots, float),
+        np.array(rates),
+        costs,
+        ledger,
+        trades,
+        0,
+        _nb.R_REVIEW,
     )
     ho, cash_o, costs_o, log = oracle_execute(h, cash, delta, price, lots, rates)
     np.testing.assert_allclose(hk, ho, rtol=1e-12, atol=1e-9)
@@ -181,8 +214,9 @@ def test_raise_cash_covers_need(h, need, lots):
     price = np.linspace(3.0, 30.0, n)
     costs, ledger, trades = _buffers()
     value = float(hk @ price)
-    cash, trades, k = _nb.raise_cash(0, hk, 0.0, need, price, np.full(n, lots), RATES, costs, ledger, trades, 0,
-                                   _nb.R_FEE)
+    cash, trades, k = _nb.raise_cash(
+        0, hk, 0.0, need, price, np.full(n, lots), RATES, costs, ledger, trades, 0, _nb.R_FEE
+    )
     if value * (1 - RATES.sum()) >= need:
         assert cash >= need - 1e-6  # proceeds after costs cover the need
         if lots == 0.0:
@@ -201,14 +235,42 @@ def test_invest_pro_rata_when_proportional_and_fills_gaps_otherwise():
     q = np.array([100.0, 50.0, 400.0])  # caps 1000, 1000, 2000 -> weights 1/4, 1/4, 1/2
     costs, ledger, trades = _buffers()
     h = q * 3.0  # proportional: value 12,000
-    cash, trades, n = _nb.invest(0, h, 4000.0, 4000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, _nb.R_CREATION)
+    cash, trades, n = _nb.invest(
+        0,
+        h,
+        4000.0,
+        4000.0,
+        q,
+        price,
+        np.zeros(3),
+        np.zeros(6),
+        costs,
+        ledger,
+        trades,
+        0,
+        _nb.R_CREATION,
+    )
     np.testing.assert_allclose(h, q * 4.0)  # +1/3 of every holding
     assert cash == pytest.approx(0.0, abs=1e-9)
     # A is overweight (value 3000 of 4000 with weight 1/4): 1000 HKD goes only to B and C,
     # in proportion to their gaps (5000*1/4 - 500 = 750, 5000*1/2 - 500 = 2000) -> 272.7 and 727.3
     h = np.array([300.0, 25.0, 100.0])
     costs, ledger, trades = _buffers()
-    cash, trades, n = _nb.invest(0, h, 1000.0, 1000.0, q, price, np.zeros(3), np.zeros(6), costs, ledger, trades, 0, _nb.R_CREATION)
+    cash, trades, n = _nb.invest(
+        0,
+        h,
+        1000.0,
+        1000.0,
+        q,
+        price,
+        np.zeros(3),
+        np.zeros(6),
+        costs,
+        ledger,
+        trades,
+        0,
+        _nb.R_CREATION,
+    )
     assert h[0] == 300.0
     assert h[1] * 20 - 500 == pytest.approx(1000 * 750 / 2750)
     assert h[2] * 5 - 500 == pytest.approx(1000 * 2000 / 2750)
