@@ -73,6 +73,24 @@ def backtest(
         raise FundConfigError(
             describe("config must be an EtfConfig", source="backtest", value=type(config).__name__)
         )
+    if not isinstance(index_result, IndexResult):
+        raise FundConfigError(
+            describe(
+                "index_result must be an IndexResult",
+                source="backtest",
+                value=type(index_result).__name__,
+                fix="pass the output of engine.index.compute or engine.build_index",
+            )
+        )
+    if not isinstance(market, MarketData):
+        raise FundConfigError(
+            describe(
+                "market must be a MarketData",
+                source="backtest",
+                value=type(market).__name__,
+                fix="pass engine.data.default_market() or a MarketData.from_frames(...) result",
+            )
+        )
     steps = _progress(progress)
 
     # ------------------------------------------------------------------ sessions

@@ -54,13 +54,18 @@ class FundResult:
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
         """The NAV frame plus the index levels rebased to the fund's first NAV per unit
-        (``index_price``, ``index_gross``, ``index_net``) and the day's total cost in CNY."""
+        (``index_price``, ``index_gross``, ``index_net``), ``benchmark_cny`` (the gross index at the
+        fund's fixing, :math:`G_t / G_0 \\cdot fx_t / fx_0`, rebased the same way; the likely benchmark
+        of 520500) and the day's total cost in CNY (``costs_cny``)."""
         out = self.nav.copy()
         if self.index_levels is not None:
             start = float(self.nav["nav_per_unit_cny"].iloc[0])
             for variant in self.index_levels.columns:
                 lv = self.index_levels[variant]
                 out[f"index_{variant}"] = lv / lv.iloc[0] * start
+            if "gross" in self.index_levels:
+                fx = self.nav["fx"]
+                out["benchmark_cny"] = out["index_gross"] * fx / fx.iloc[0]
         out["costs_cny"] = self.costs.sum(axis=1)
         return out
 
@@ -70,7 +75,8 @@ class FundResult:
 
     def summary(self) -> pd.Series:
         """Start/end dates and NAV per unit, total return, the index's gross return over the same
-        sessions, costs by kind (CNY), final units and the final cash weight of the NAV."""
+        sessions (in HKD, and in CNY at the fund's fixings: ``benchmark_return_cny``) with the tracking
+        difference against each, costs by kind (CNY), final units and the final cash weight of the NAV."""
         nav = self.nav
         start, end = float(nav["nav_per_unit_cny"].iloc[0]), float(nav["nav_per_unit_cny"].iloc[-1])
         out: dict[str, object] = {
@@ -87,6 +93,10 @@ class FundResult:
             g = self.index_levels["gross"]
             out["index_gross_return"] = float(g.iloc[-1] / g.iloc[0] - 1.0)
             out["tracking_difference"] = out["total_return"] - out["index_gross_return"]
+            fx = nav["fx"]
+            bench = float(g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1.0)
+            out["benchmark_return_cny"] = bench
+            out["tracking_difference_cny"] = out["total_return"] - bench
         for kind, value in self.total_costs().items():
             out[f"cost_{kind}_cny"] = float(value)
         out["cost_total_cny"] = float(self.costs.to_numpy().sum())
@@ -144,6 +154,14 @@ class FundResult:
             _, ax = plt.subplots(figsize=(9, 4.5))
         frame = self.to_frame()
         ax.plot(frame.index, frame["nav_per_unit_cny"], label="ETF NAV per unit (CNY)", lw=1.6)
+        if "benchmark_cny" in frame:
+            ax.plot(
+                frame.index,
+                frame["benchmark_cny"],
+                lw=1.1,
+                alpha=0.8,
+                label=f"{self.index_name} gross in CNY",
+            )
         for variant, style in (("gross", "--"), ("price", ":")):
             colname = f"index_{variant}"
             if colname in frame:
@@ -152,7 +170,7 @@ class FundResult:
                     frame[colname],
                     style,
                     lw=1.1,
-                    label=f"{self.index_name} {variant} (rebased)",
+                    label=f"{self.index_name} {variant} in HKD",
                 )
         title = f"ETF vs {self.index_name}"
         if self.synthetic:

@@ -304,6 +304,12 @@ def test_config_type_checked():
     market, idx = random_case(1)
     with pytest.raises(FundConfigError, match="EtfConfig"):
         backtest(idx, market, {"cash_buffer": 0.01})
+    with pytest.raises(
+        FundConfigError, match="index_result must be an IndexResult.*value='DataFrame'"
+    ):
+        backtest(idx.levels, market)
+    with pytest.raises(FundConfigError, match="market must be a MarketData"):
+        backtest(idx, market.to_frames())
 
 
 # ---------------------------------------------------------------------------- result object
@@ -349,7 +355,16 @@ def test_result_frames_and_methods(full_case):
     assert s["cost_total_cny"] == pytest.approx(res.costs.to_numpy().sum())
     assert 0 <= s["leftover_cash_weight"] < 0.2
     frame = res.to_frame()
-    assert {"index_gross", "index_price", "costs_cny"} <= set(frame)
+    assert {"index_gross", "index_price", "costs_cny", "benchmark_cny"} <= set(frame)
+    fx = res.nav["fx"]
+    np.testing.assert_allclose(frame["benchmark_cny"], frame["index_gross"] * fx / fx.iloc[0])
+    g = idx.levels["gross"].reindex(res.nav.index)
+    assert s["benchmark_return_cny"] == pytest.approx(
+        g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
+    )
+    assert s["tracking_difference_cny"] == pytest.approx(
+        s["total_return"] - s["benchmark_return_cny"]
+    )
     assert frame["index_gross"].iloc[0] == pytest.approx(frame["nav_per_unit_cny"].iloc[0])
     w = res.weights()
     assert w["fund"].sum() == pytest.approx(1.0)
