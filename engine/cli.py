@@ -58,7 +58,7 @@ def _cxo_weight(result, market, date) -> float:
 
 
 def _annualised(levels: pd.Series) -> float:
-    from engine.analytics.conventions import annualise_return
+    from engine.conventions import annualise_return
 
     lv = levels.dropna()
     return float(annualise_return(lv.iloc[-1] / lv.iloc[0] - 1.0, len(lv) - 1))
@@ -107,10 +107,12 @@ def index_summary(results: dict, market) -> str:
     sessions = chained.levels.index
     before = sessions[sessions < REVISION_DATE]
     if len(before) and REVISION_DATE in sessions:
-        lines.append(
-            f"CXO weight: {_cxo_weight(chained, market, before[-1]):.2%} on {before[-1].date()} (launch rules), "
-            f"{_cxo_weight(chained, market, REVISION_DATE):.2%} on {REVISION_DATE.date()} (revision)"
-        )
+        for label, res in results.items():
+            lines.append(
+                f"CXO weight, {label:<9}: {_cxo_weight(res, market, before[-1]):6.2%} at the close of "
+                f"{before[-1].date()}, {_cxo_weight(res, market, REVISION_DATE):6.2%} at the close of "
+                f"{REVISION_DATE.date()}"
+            )
     lines.append("Returns (price / gross / net):")
     for label, res in results.items():
         lv = res.levels
@@ -123,6 +125,21 @@ def index_summary(results: dict, market) -> str:
             f"annualised {ann[0]:+.1%} / {ann[1]:+.1%} / {ann[2]:+.1%}   2025 {ytd['price']:+.1%}"
         )
     return "\n".join(lines)
+
+
+def _show(obj) -> str:
+    """Plain-text rendering of a summary Series/DataFrame with readable numbers."""
+
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
+        return str(v)
+
+    if isinstance(obj, pd.Series):
+        return obj.map(fmt).to_string()
+    if isinstance(obj, pd.DataFrame):
+        return obj.map(fmt).to_string()
+    return str(obj)
 
 
 def cmd_build(args) -> int:
@@ -164,7 +181,7 @@ def cmd_backtest(args) -> int:
     fund = _backtest(market, index_result, progress=not args.quiet)
     out = Path(args.out)
     write_fund_outputs(fund, out)
-    _say(fund.summary().to_string())
+    _say(_show(fund.summary()))
     _say(f"Wrote fund outputs to {out}/")
     return 0
 
@@ -189,7 +206,7 @@ def cmd_report(args) -> int:
     index_result = build_index(market, args.methodology or "hsidi", progress=not args.quiet)
     out = Path(args.out)
     fund, waterfall, paths = make_report(market, index_result, out, progress=not args.quiet)
-    _say(waterfall.summary().to_string() if hasattr(waterfall.summary(), "to_string") else str(waterfall.summary()))
+    _say(_show(waterfall.summary().round(2)))
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {path}")
     return 0
@@ -209,9 +226,9 @@ def cmd_demo(args) -> int:
     fund, waterfall, paths = make_report(market, results["chained"], out, progress=not args.quiet)
     write_fund_outputs(fund, out)
     _say("ETF 520500 backtest (against the chained index):")
-    _say(fund.summary().to_string())
-    _say("Tracking-difference attribution:")
-    _say(waterfall.summary().to_string())
+    _say(_show(fund.summary()))
+    _say("Tracking-difference attribution (basis points):")
+    _say(_show(waterfall.summary().round(2)))
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {path}")
     _say(f"Demo finished in {time.perf_counter() - t0:.1f} s; outputs in {out}/")
