@@ -55,7 +55,9 @@ def make_case(T: int, N: int, seed: int = 7):
     rng = np.random.default_rng(seed)
     rets = rng.standard_t(4, size=(T, N)) * 0.015 + 0.0003
     close = 20.0 * np.exp(np.cumsum(rets, axis=0))
-    review_rows = np.arange(1, T, REVIEW_EVERY, dtype=np.int64)  # effective rows; weights set on the close before
+    review_rows = np.arange(
+        1, T, REVIEW_EVERY, dtype=np.int64
+    )  # effective rows; weights set on the close before
     q = np.zeros((len(review_rows), N))
     for r, row in enumerate(review_rows):
         members = rng.random(N) < 0.8
@@ -63,7 +65,9 @@ def make_case(T: int, N: int, seed: int = 7):
         w = np.where(members, rng.pareto(1.5, N) + 0.1, 0.0)
         w = np.minimum(w / w.sum(), 0.10)
         w /= w.sum()
-        q[r] = w / close[row - 1]  # shares such that the weights hold at the close before the effective row
+        q[r] = (
+            w / close[row - 1]
+        )  # shares such that the weights hold at the close before the effective row
     return close, review_rows, q
 
 
@@ -72,8 +76,20 @@ def run_engine(close, review_rows, q):
 
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0)
-    out = index_kernel(close, 0, 1.0, review_rows, q, empty_i, empty_i, empty_i, empty_f, empty_f, empty_f,
-                       np.zeros(close.shape[1]))
+    out = index_kernel(
+        close,
+        0,
+        1.0,
+        review_rows,
+        q,
+        empty_i,
+        empty_i,
+        empty_i,
+        empty_f,
+        empty_f,
+        empty_f,
+        np.zeros(close.shape[1]),
+    )
     return out[0][:, 0]
 
 
@@ -86,7 +102,9 @@ def run_pandas(close, review_rows, q):
     bounds = list(review_rows) + [len(px)]
     for r, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         basket = px.iloc[start - 1 : stop].mul(q[r], axis=1).sum(axis=1)
-        level.iloc[start:stop] = (level.iloc[start - 1] * basket / basket.iloc[0]).iloc[1:].to_numpy()
+        level.iloc[start:stop] = (
+            (level.iloc[start - 1] * basket / basket.iloc[0]).iloc[1:].to_numpy()
+        )
     return level.to_numpy()
 
 
@@ -105,8 +123,16 @@ def run_vectorbt(close, review_rows, q):
     import vectorbt as vbt
 
     px, w = _weights_frame(close, review_rows, q)
-    pf = vbt.Portfolio.from_orders(px, w, size_type="targetpercent", group_by=True, cash_sharing=True,
-                                   call_seq="auto", init_cash=1e9, freq="1D")
+    pf = vbt.Portfolio.from_orders(
+        px,
+        w,
+        size_type="targetpercent",
+        group_by=True,
+        cash_sharing=True,
+        call_seq="auto",
+        init_cash=1e9,
+        freq="1D",
+    )
     value = pf.value().to_numpy()
     return value / value[0]
 
@@ -119,11 +145,15 @@ def run_bt(close, review_rows, q):
     w.columns = px.columns
     dates = list(w.index[review_rows - 1])
     weights = w.loc[dates].fillna(0.0)
-    strategy = bt.Strategy("basket", [bt.algos.RunOnDate(*dates), bt.algos.WeighTarget(weights), bt.algos.Rebalance()])
-    res = bt.run(bt.Backtest(strategy, px, integer_positions=False, initial_capital=1e6, progress_bar=False))
+    strategy = bt.Strategy(
+        "basket", [bt.algos.RunOnDate(*dates), bt.algos.WeighTarget(weights), bt.algos.Rebalance()]
+    )
+    res = bt.run(
+        bt.Backtest(strategy, px, integer_positions=False, initial_capital=1e6, progress_bar=False)
+    )
     prices = res.prices.iloc[:, 0].to_numpy()
     # bt prepends one day before the data: drop it so rows line up with the input
-    prices = prices[-close.shape[0]:]
+    prices = prices[-close.shape[0] :]
     return prices / prices[0]
 
 
@@ -176,7 +206,9 @@ def one(tool: str, case: str, repeat: int) -> dict:
     with sampler:
         for _ in range(max(repeat, 1)):
             t0 = time.perf_counter()
-            fn(close, review_rows, q)  # the result is dropped before the next call, as in a user loop
+            fn(
+                close, review_rows, q
+            )  # the result is dropped before the next call, as in a user loop
             best = min(best, time.perf_counter() - t0)
     level = fn(close, review_rows, q)
     return {
@@ -193,7 +225,11 @@ def one(tool: str, case: str, repeat: int) -> dict:
 
 def available(tool: str) -> bool:
     try:
-        __import__(tool if tool not in ("engine", "pandas") else {"engine": "engine", "pandas": "pandas"}[tool])
+        __import__(
+            tool
+            if tool not in ("engine", "pandas")
+            else {"engine": "engine", "pandas": "pandas"}[tool]
+        )
         return True
     except ImportError:
         return False
@@ -204,7 +240,9 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default="small,default,large")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--write", action="store_true", help="rewrite the table in benchmarks/README.md")
+    ap.add_argument(
+        "--write", action="store_true", help="rewrite the table in benchmarks/README.md"
+    )
     ap.add_argument("--one", nargs=2, metavar=("TOOL", "CASE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -216,18 +254,32 @@ def main(argv=None) -> int:
         ref = None
         for tool in args.tools.split(","):
             if not available(tool):
-                rows.append({"tool": tool, "case": case, "note": "not installed (pip install -e '.[bench]')"})
+                rows.append(
+                    {
+                        "tool": tool,
+                        "case": case,
+                        "note": "not installed (pip install -e '.[bench]')",
+                    }
+                )
                 continue
             print(f"running {tool} on {case} {CASES[case]} ...", flush=True)
             cmd = [sys.executable, __file__, "--one", tool, case, "--repeat", str(args.repeat)]
             try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+                proc = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+                )
             except subprocess.TimeoutExpired:
                 rows.append({"tool": tool, "case": case, "note": f"timed out after {TIMEOUT_S} s"})
                 continue
             if proc.returncode != 0:
                 err = proc.stderr.strip().splitlines()
-                rows.append({"tool": tool, "case": case, "note": "failed: " + (err[-1] if err else "?")[:160]})
+                rows.append(
+                    {
+                        "tool": tool,
+                        "case": case,
+                        "note": "failed: " + (err[-1] if err else "?")[:160],
+                    }
+                )
                 continue
             res = json.loads(proc.stdout.strip().splitlines()[-1])
             level = np.array(res.pop("level"))
@@ -250,7 +302,10 @@ def main(argv=None) -> int:
             f"{'-' if diff is None else f'{diff:.1e}'} |"
         )
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    table = "\n".join(lines) + f"\n\nMachine: {machine}; repeat={args.repeat}; run on {time.strftime('%Y-%m-%d')}.\n"
+    table = (
+        "\n".join(lines)
+        + f"\n\nMachine: {machine}; repeat={args.repeat}; run on {time.strftime('%Y-%m-%d')}.\n"
+    )
     print(table)
     if args.write:
         readme = HERE / "README.md"

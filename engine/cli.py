@@ -45,7 +45,11 @@ def _load_market(args):
 
 
 def _banner(market) -> str:
-    return "SYNTHETIC default market (simulated prices, not real data)" if market.synthetic else market.source
+    return (
+        "SYNTHETIC default market (simulated prices, not real data)"
+        if market.synthetic
+        else market.source
+    )
 
 
 def _cxo_weight(result, market, date) -> float:
@@ -87,7 +91,13 @@ def write_index_outputs(results: dict, market, out: Path) -> list[Path]:
         for ext in ("csv", "parquet"):
             written.append(write_table(levels, out / f"index_levels_{label}.{ext}"))
             written.append(write_table(reviews, out / f"constituents_{label}.{ext}", index=False))
-    written.append(Path(index_figure(results, out / "index_levels.png", mark=(str(REVISION_DATE.date()), "revision"))))
+    written.append(
+        Path(
+            index_figure(
+                results, out / "index_levels.png", mark=(str(REVISION_DATE.date()), "revision")
+            )
+        )
+    )
     return written
 
 
@@ -95,7 +105,9 @@ def index_summary(results: dict, market) -> str:
     """A short plain-text summary: constituents per review, CXO weight around the revision, returns."""
     lines = []
     if market.synthetic:
-        lines.append("*** SYNTHETIC default market: simulated prices, every figure below is illustrative ***")
+        lines.append(
+            "*** SYNTHETIC default market: simulated prices, every figure below is illustrative ***"
+        )
     chained = results.get("chained") or next(iter(results.values()))
     counts = chained.schedule.summary()
     lines.append("Constituents at each review (chained history):")
@@ -119,7 +131,11 @@ def index_summary(results: dict, market) -> str:
         tot = lv.iloc[-1] / lv.iloc[0] - 1.0
         ann = [_annualised(lv[c]) for c in ("price", "gross", "net")]
         y25 = lv.loc["2025"]
-        ytd = lv.loc[y25.index[-1]] / lv.loc[: "2024-12-31"].iloc[-1] - 1.0 if len(y25) else tot * np.nan
+        ytd = (
+            lv.loc[y25.index[-1]] / lv.loc[:"2024-12-31"].iloc[-1] - 1.0
+            if len(y25)
+            else tot * np.nan
+        )
         lines.append(
             f"  {label:<9} total {tot['price']:+.1%} / {tot['gross']:+.1%} / {tot['net']:+.1%}   "
             f"annualised {ann[0]:+.1%} / {ann[1]:+.1%} / {ann[2]:+.1%}   2025 {ytd['price']:+.1%}"
@@ -194,7 +210,9 @@ def make_report(market, index_result, out: Path, *, progress: bool):
     fund = _backtest(market, index_result, progress=progress)
     config = EtfConfig.default()
     waterfall = attribute(index_result, market, config, flows=default_flows(market, config))
-    paths = tracking_report(fund, index_result, out / "tracking_report", market=market, attribution=waterfall)
+    paths = tracking_report(
+        fund, index_result, out / "tracking_report", market=market, attribution=waterfall
+    )
     return fund, waterfall, paths
 
 
@@ -248,13 +266,17 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, out="out"):
-        p.add_argument("--data", help="canonical data folder (default: the embedded SYNTHETIC market)")
+        p.add_argument(
+            "--data", help="canonical data folder (default: the embedded SYNTHETIC market)"
+        )
         p.add_argument("--out", default=out, help=f"output folder (default: {out})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("build", help="rebuild the index under each methodology")
     common(p)
-    p.add_argument("--methodology", action="append", help="methodology or history name (repeatable)")
+    p.add_argument(
+        "--methodology", action="append", help="methodology or history name (repeatable)"
+    )
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
         ("backtest", cmd_backtest, "backtest ETF 520500 against the index"),

@@ -26,7 +26,11 @@ def test_build_writes_levels_constituents_and_figure(build_out, capsys):
     assert (out / "index_levels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     levels = pd.read_parquet(out / "index_levels_hsidi.parquet")
     assert list(levels.columns) == ["price", "gross", "net"]
-    assert levels.iloc[0].tolist() == [3000.0, 3000.0, 3000.0]  # base value of the methodology files
+    assert levels.iloc[0].tolist() == [
+        3000.0,
+        3000.0,
+        3000.0,
+    ]  # base value of the methodology files
     reviews = pd.read_parquet(out / "constituents_hsidi.parquet")
     at_revision = reviews[reviews["effective_date"] == pd.Timestamp("2025-08-11")]
     assert int(at_revision["selected"].sum()) == 31

@@ -1,4 +1,4 @@
-"""Analytics stage: return conventions, tracking metrics, the attribution waterfall, methodology comparison.
+"""Analytics stage: tracking metrics, the attribution waterfall, methodology comparison.
 
 Quick use::
 
@@ -9,7 +9,6 @@ Quick use::
     cmp = analytics.compare_indexes(launch, revision)
 """
 
-from engine.analytics import conventions
 from engine.analytics.attribution import Waterfall, attribute, waterfall
 from engine.analytics.compare import (
     IndexComparison,
@@ -17,7 +16,6 @@ from engine.analytics.compare import (
     membership_changes,
     wide_panel,
 )
-from engine.analytics.conventions import PERIODS_PER_YEAR, Conventions
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -29,6 +27,7 @@ from engine.analytics.tracking import (
     rolling_tracking_error,
     tracking,
 )
+from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "METRICS",
@@ -41,7 +40,6 @@ __all__ = [
     "attribute",
     "benchmark_series",
     "compare_indexes",
-    "conventions",
     "convert_to_cny",
     "fund_tracking",
     "membership_changes",

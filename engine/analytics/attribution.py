@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.analytics.conventions import DEFAULT, Conventions, annualise_return, check_levels
+from engine.conventions import DEFAULT, Conventions, annualise_return, check_levels
 from engine.errors import DataError, describe
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.analytics.conventions import DEFAULT, Conventions, simple_returns
 from engine.analytics.tracking import (
     METRICS,
     _engine_version,
@@ -29,6 +28,7 @@ from engine.analytics.tracking import (
     metrics_from_returns,
     provenance,
 )
+from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
 
 

@@ -2,8 +2,8 @@
 
 Notation: :math:`L^f_t` fund NAV per unit (CNY), :math:`L^b_t` benchmark level, on the :math:`n + 1`
 aligned dates :math:`t = 0..n`; :math:`r^f_t, r^b_t` their simple daily returns
-(:func:`engine.analytics.conventions.simple_returns`), :math:`a_t = r^f_t - r^b_t` the **active return**,
-:math:`p` periods per year (:data:`engine.analytics.conventions.PERIODS_PER_YEAR`).
+(:func:`engine.conventions.simple_returns`), :math:`a_t = r^f_t - r^b_t` the **active return**,
+:math:`p` periods per year (:data:`engine.conventions.PERIODS_PER_YEAR`).
 
 ================================  ===============================================================
 tracking difference (period)      :math:`TD = R^f - R^b`, :math:`R = L_n / L_0 - 1`
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine.analytics import _nb
-from engine.analytics.conventions import (
+from engine.conventions import (
     DEFAULT,
     Conventions,
     annualise_mean,
@@ -513,6 +513,19 @@ VARIANTS = ("price", "gross", "net")
 CURRENCIES = ("CNY", "HKD")
 
 
+def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
+    """Raise :class:`DataError` when ``value`` is not one of ``allowed`` (``field``: variant, currency)."""
+    if value not in allowed:
+        raise DataError(
+            describe(
+                f"unknown benchmark {field}",
+                field=field,
+                value=value,
+                fix=f"use one of {allowed}",
+            )
+        )
+
+
 def _fx_series(fx) -> pd.Series:
     """Accept a Series of CNY per HKD, a MarketData (its ``.fx``) or a FundResult nav frame's ``fx``."""
     if hasattr(fx, "fx") and isinstance(fx.fx, pd.Series):
@@ -572,24 +585,8 @@ def benchmark_series(
     variant : {"price", "gross", "net"}
     currency : {"CNY", "HKD"}
     """
-    if variant not in VARIANTS:
-        raise DataError(
-            describe(
-                "unknown benchmark variant",
-                field="variant",
-                value=variant,
-                fix=f"use one of {VARIANTS}",
-            )
-        )
-    if currency not in CURRENCIES:
-        raise DataError(
-            describe(
-                "unknown benchmark currency",
-                field="currency",
-                value=currency,
-                fix=f"use one of {CURRENCIES}",
-            )
-        )
+    _check_choice(variant, VARIANTS, "variant")
+    _check_choice(currency, CURRENCIES, "currency")
     levels = index_result.levels[variant].astype(float)
     name = f"{getattr(index_result, 'name', 'index')}_{variant}_{currency.lower()}"
     if currency == "HKD":
@@ -628,16 +625,8 @@ def fund_tracking(
             )
         )
     nav_pu = nav["nav_per_unit_cny"].astype(float)
-    levels = index_result.levels[variant] if variant in VARIANTS else None
-    if levels is None:
-        raise DataError(
-            describe(
-                "unknown benchmark variant",
-                field="variant",
-                value=variant,
-                fix=f"use one of {VARIANTS}",
-            )
-        )
+    _check_choice(variant, VARIANTS, "variant")
+    levels = index_result.levels[variant]
     missing = nav_pu.index.difference(levels.index)
     if len(missing):
         raise DataError(

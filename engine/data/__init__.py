@@ -12,4 +12,11 @@ from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
 from engine.data.synthetic import default_market
 
-__all__ = ["MarketData", "default_market", "hkex_sessions", "read_folder", "vendors", "write_folder"]
+__all__ = [
+    "MarketData",
+    "default_market",
+    "hkex_sessions",
+    "read_folder",
+    "vendors",
+    "write_folder",
+]

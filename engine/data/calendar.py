@@ -28,10 +28,16 @@ def hkex_sessions(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.Date
     """HKEX trading sessions from ``start`` to ``end`` inclusive, as a tz-naive ``DatetimeIndex``."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
-        raise CalendarError(describe("calendar end before start", date=end, value=str(start.date())))
+        raise CalendarError(
+            describe("calendar end before start", date=end, value=str(start.date()))
+        )
     cal = _calendar()
     sessions = cal.sessions_in_range(max(start, cal.first_session), end)
-    idx = pd.DatetimeIndex(sessions).tz_localize(None) if sessions.tz is not None else pd.DatetimeIndex(sessions)
+    idx = (
+        pd.DatetimeIndex(sessions).tz_localize(None)
+        if sessions.tz is not None
+        else pd.DatetimeIndex(sessions)
+    )
     idx.name = "date"
     return idx
 

@@ -155,11 +155,18 @@ EVENT_FIELDS = ("row", "col", "kind", "shares_before", "shares_after", "cash_hkd
 
 
 @njit
+def _room(buf, n):
+    """``buf`` with room for row ``n``: the same array, or a copy of twice the rows when it is full."""
+    if n < buf.shape[0]:
+        return buf
+    new = np.zeros((buf.shape[0] * 2, buf.shape[1]))
+    new[:n] = buf[:n]
+    return new
+
+
+@njit
 def _push_trade(buf, n, row, col, side, shares, price, value, cost, cash_after, reason):
-    if n >= buf.shape[0]:
-        new = np.zeros((buf.shape[0] * 2, buf.shape[1]))
-        new[:n] = buf[:n]
-        buf = new
+    buf = _room(buf, n)
     buf[n, 0] = row
     buf[n, 1] = col
     buf[n, 2] = side
@@ -174,10 +181,7 @@ def _push_trade(buf, n, row, col, side, shares, price, value, cost, cash_after, 
 
 @njit
 def _push_event(buf, n, row, col, kind, before, after, cash):
-    if n >= buf.shape[0]:
-        new = np.zeros((buf.shape[0] * 2, buf.shape[1]))
-        new[:n] = buf[:n]
-        buf = new
+    buf = _room(buf, n)
     buf[n, 0] = row
     buf[n, 1] = col
     buf[n, 2] = kind
@@ -193,6 +197,16 @@ def _valid(p):
 
 
 @njit
+def _trading_costs(costs, t, value, trade_rates):
+    """Book :math:`value \\cdot c_k` in each trading-cost column of day ``t``; return :math:`\\sum_k value \\cdot c_k`."""
+    c = 0.0
+    for k in range(trade_rates.shape[0]):
+        costs[t, C_TRADING0 + k] += value * trade_rates[k]
+        c += value * trade_rates[k]
+    return c
+
+
+@njit
 def execute(t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n_tr, reason):
     """Trade ``delta`` shares (``+`` buy, ``-`` sell) at ``price``: sells first, then buys.
 
@@ -203,9 +217,8 @@ def execute(t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n
     (``argsort``), so the largest sells come first.  Returns ``(cash, trades, n_trades)``.
     """
     n = h.shape[0]
-    n_rates = trade_rates.shape[0]
     crate = 0.0
-    for k in range(n_rates):
+    for k in range(trade_rates.shape[0]):
         crate += trade_rates[k]
     val = np.zeros(n)
     for i in range(n):
@@ -222,10 +235,7 @@ def execute(t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n
         if sh <= 0.0:
             continue
         v = sh * price[i]
-        c = 0.0
-        for kk in range(n_rates):
-            costs[t, C_TRADING0 + kk] += v * trade_rates[kk]
-            c += v * trade_rates[kk]
+        c = _trading_costs(costs, t, v, trade_rates)
         cash += v - c
         h[i] -= sh
         ledger[t, L_SELLS] += v
@@ -259,10 +269,7 @@ def execute(t, h, cash, delta, price, lot, trade_rates, costs, ledger, trades, n
             if sh <= 0.0:
                 continue
             v = sh * price[i]
-        c = 0.0
-        for kk in range(n_rates):
-            costs[t, C_TRADING0 + kk] += v * trade_rates[kk]
-            c += v * trade_rates[kk]
+        c = _trading_costs(costs, t, v, trade_rates)
         cash -= v + c
         h[i] += sh
         ledger[t, L_BUYS] += v

@@ -143,47 +143,31 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
                 fix="give 0 for a day without flows",
             )
         )
-    dup = idx.duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise FlowError(
-            describe(
-                "duplicated flow date",
-                source="flows",
-                date=idx[i],
-                field="units",
-                value=float(values[i]),
-                fix="sum the flows of a day into one row",
+    for bad, what, fix in (
+        (idx.duplicated(), "duplicated flow date", "sum the flows of a day into one row"),
+        (
+            market.dates.get_indexer(idx) < 0,
+            "flow date is not a session of the market",
+            "move the flow to an HKEX trading session inside the market data",
+        ),
+        (
+            idx < dates[0],
+            "flow dated before the fund's inception",
+            f"inception session is {dates[0].date()}; fold earlier flows into initial_units",
+        ),
+    ):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FlowError(
+                describe(
+                    what,
+                    source="flows",
+                    date=idx[i],
+                    field="units",
+                    value=float(values[i]),
+                    fix=fix,
+                )
             )
-        )
-    pos = market.dates.get_indexer(idx)
-    off = np.flatnonzero(pos < 0)
-    if len(off):
-        i = int(off[0])
-        raise FlowError(
-            describe(
-                "flow date is not a session of the market",
-                source="flows",
-                date=idx[i],
-                field="units",
-                value=float(values[i]),
-                fix="move the flow to an HKEX trading session inside the market data",
-            )
-        )
-    early = np.flatnonzero(idx < dates[0])
-    if len(early):
-        i = int(early[0])
-        raise FlowError(
-            describe(
-                "flow dated before the fund's inception",
-                source="flows",
-                date=idx[i],
-                field="units",
-                value=float(values[i]),
-                fix=f"inception session is {dates[0].date()}; fold earlier flows into "
-                "initial_units",
-            )
-        )
     out = np.zeros(len(dates))
     out[dates.get_indexer(idx)] = values
     outstanding = float(config.initial_units) + np.cumsum(out)

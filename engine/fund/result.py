@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.conventions import annualise_return
 from engine.errors import DataError, describe
 
 
@@ -74,7 +75,9 @@ class FundResult:
         return self.costs.sum(axis=0).rename("cost_cny")
 
     def summary(self) -> pd.Series:
-        """Start/end dates and NAV per unit, total return, the index's gross return over the same
+        """Start/end dates and NAV per unit, total return, annualised return :math:`(1 + R)^{p/n} - 1`
+        (:math:`n` daily returns, :math:`p` sessions per year:
+        :func:`engine.conventions.annualise_return`), the index's gross return over the same
         sessions (in HKD, and in CNY at the fund's fixings: ``benchmark_return_cny``) with the tracking
         difference against each, costs by kind (CNY), final units and the final cash weight of the NAV."""
         nav = self.nav
@@ -88,6 +91,7 @@ class FundResult:
             "start_nav_per_unit_cny": start,
             "end_nav_per_unit_cny": end,
             "total_return": end / start - 1.0,
+            "annualised_return": annualise_return(end / start - 1.0, len(nav) - 1),
         }
         if self.index_levels is not None and "gross" in self.index_levels:
             g = self.index_levels["gross"]

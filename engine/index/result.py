@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from engine.conventions import annualise_return
 from engine.errors import DataError, describe
 from engine.rules.schedule import ReviewSchedule
 
@@ -107,16 +107,17 @@ class IndexResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per variant: start and end dates and levels, total return
-        :math:`I_{end}/I_{start} - 1`, annualised return :math:`(1 + TR)^{365.25/days} - 1` (calendar
-        days between start and end; NaN for a zero-length run), review and event counts."""
+        :math:`TR = I_{end}/I_{start} - 1`, annualised return :math:`(1 + TR)^{p/n} - 1` with
+        :math:`n` daily returns and :math:`p` sessions per year
+        (:func:`engine.conventions.annualise_return`; NaN for a zero-length run), review and event
+        counts."""
         start, end = self.levels.index[0], self.levels.index[-1]
-        days = (end - start).days
+        n_returns = len(self.levels) - 1
         n_reviews = int((self.events["kind"] == "review").sum()) if len(self.events) else 0
         rows = []
         for v in VARIANTS:
             first, last = float(self.levels[v].iloc[0]), float(self.levels[v].iloc[-1])
             total = last / first - 1.0
-            ann = (1.0 + total) ** (365.25 / days) - 1.0 if days > 0 else np.nan
             rows.append(
                 {
                     "variant": v,
@@ -125,7 +126,7 @@ class IndexResult:
                     "start_level": first,
                     "end_level": last,
                     "total_return": total,
-                    "annualised_return": ann,
+                    "annualised_return": annualise_return(total, n_returns),
                     "reviews": n_reviews,
                     "events": len(self.events),
                 }

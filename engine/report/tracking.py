@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from engine.analytics.compare import wide_panel
-from engine.analytics.conventions import PERIODS_PER_YEAR
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_tracking
+from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, EngineError, describe
 from engine.report import figures
 

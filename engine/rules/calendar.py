@@ -43,13 +43,20 @@ def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     return hkex_sessions(pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER)
 
 
-def _shift(sessions: pd.DatetimeIndex, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
-    """The session ``n`` sessions away from session ``date`` (negative = earlier)."""
+def _session_pos(
+    sessions: pd.DatetimeIndex, date, what: str, *, fix: str = "use a trading day", **where
+) -> int:
+    """Position of ``date`` in ``sessions``; :class:`CalendarError` naming ``what`` (and ``where``:
+    source, field) when it is not a session."""
     pos = sessions.get_indexer([date])[0]
     if pos < 0:
-        raise CalendarError(
-            describe(f"{what} is not an HKEX session", date=date, fix="use a trading day")
-        )
+        raise CalendarError(describe(f"{what} is not an HKEX session", date=date, fix=fix, **where))
+    return int(pos)
+
+
+def _shift(sessions: pd.DatetimeIndex, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
+    """The session ``n`` sessions away from session ``date`` (negative = earlier)."""
+    pos = _session_pos(sessions, date, what)
     if not 0 <= pos + n < len(sessions):
         raise CalendarError(
             describe(f"{what} shifted by {n} sessions leaves the calendar", date=date)
@@ -101,16 +108,14 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
     if sch.frequency == "explicit":
         effective = []
         for d in sch.explicit_effective_dates:
-            if sessions.get_indexer([d])[0] < 0:
-                raise CalendarError(
-                    describe(
-                        "explicit effective date is not an HKEX session",
-                        source=m.source or m.name,
-                        field="schedule.explicit_effective_dates",
-                        date=d,
-                        fix="use the first session of the new composition",
-                    )
-                )
+            _session_pos(
+                sessions,
+                d,
+                "explicit effective date",
+                source=m.source or m.name,
+                field="schedule.explicit_effective_dates",
+                fix="use the first session of the new composition",
+            )
             effective.append(d)
     else:
         effective = [
@@ -141,16 +146,13 @@ def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) ->
             ("cutoff", x.cutoff),
             ("announcement", x.announcement),
         ):
-            if sessions.get_indexer([d])[0] < 0:
-                raise CalendarError(
-                    describe(
-                        f"extra review {name} date is not an HKEX session",
-                        source=where,
-                        field=f"schedule.extra.{name}",
-                        date=d,
-                        fix="use a trading day",
-                    )
-                )
+            _session_pos(
+                sessions,
+                d,
+                f"extra review {name} date",
+                source=where,
+                field=f"schedule.extra.{name}",
+            )
         cap = _shift(sessions, x.effective, -m.weighting.cap_factor_lag_sessions, "effective date")
         rows.append(_row("extraordinary", m, x.cutoff, x.announcement, cap, x.effective))
     return rows
@@ -191,16 +193,14 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
     base = first.index.base_date
     lo, hi = dates[0], dates[-1]
     sessions = _sessions(min(base, lo), max(base, hi))
-    if sessions.get_indexer([base])[0] < 0:
-        raise CalendarError(
-            describe(
-                "index base date is not an HKEX session",
-                source=first.source or first.name,
-                field="index.base_date",
-                date=base,
-                fix="use a trading day as the base date",
-            )
-        )
+    _session_pos(
+        sessions,
+        base,
+        "index base date",
+        source=first.source or first.name,
+        field="index.base_date",
+        fix="use a trading day as the base date",
+    )
     initial_eff = _shift(sessions, base, 1, "base date")
     rows = [_row("initial", first, base, base, base, initial_eff)]
     single = len(history.versions) == 1

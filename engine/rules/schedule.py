@@ -50,7 +50,8 @@ class Review:
         """``q = shares * free_float * cap_factor`` for the selected codes."""
         sel = self.table[self.table["selected"]]
         return pd.Series(
-            (sel["shares"] * sel["free_float"] * sel["cap_factor"]).to_numpy(), index=sel["code"].to_numpy()
+            (sel["shares"] * sel["free_float"] * sel["cap_factor"]).to_numpy(),
+            index=sel["code"].to_numpy(),
         )
 
 

@@ -13,18 +13,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from engine.fund.config import EFFECTS
 from engine.index.result import IndexResult
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
-
-EFFECTS = (
-    "fx",
-    "withholding_tax",
-    "fees",
-    "cash_drag",
-    "trading_costs",
-    "lot_rounding",
-    "flow_timing",
-)
 
 
 def sessions(n: int, start: str = "2024-01-02") -> pd.DatetimeIndex:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from engine.analytics import attribute, waterfall
-from engine.analytics.conventions import PERIODS_PER_YEAR
+from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError
 
 DATES = pd.bdate_range("2024-01-02", periods=4)

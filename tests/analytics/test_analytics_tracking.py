@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from engine.analytics import _nb, tracking
-from engine.analytics.conventions import PERIODS_PER_YEAR, Conventions
 from engine.analytics.tracking import (
     METRICS,
     align,
@@ -21,6 +20,7 @@ from engine.analytics.tracking import (
     fund_tracking,
     rolling_tracking_error,
 )
+from engine.conventions import PERIODS_PER_YEAR, Conventions
 from engine.errors import DataError
 
 P = PERIODS_PER_YEAR

@@ -7,19 +7,14 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from builders import market_from_closes, sessions
 
-from engine.data.calendar import hkex_sessions
 from engine.data.market import MarketData
 from engine.index import compute
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 
 WHT_CLASSES = ["H", "red_chip", "p_chip", "foreign", "hk", "H", "red_chip", "hk"]
 LOTS = [500, 1000, 200, 2000, 100, 400, 50, 250]
-
-
-def sessions(n: int, start: str = "2024-01-02") -> pd.DatetimeIndex:
-    out = hkex_sessions(pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=2 * n + 30))
-    return out[:n]
 
 
 def build_market(
@@ -32,47 +27,22 @@ def build_market(
     shares: float = 1e8,
 ) -> MarketData:
     """A market with closes ``close`` (``[date, code]``, NaN outside a security's life)."""
-    rows = []
-    for code in close.columns:
-        for date, p in close[code].items():
-            if np.isfinite(p):
-                rows.append((date, code, float(p), shares, 1.0, 1e7, False))
-    prices = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "code",
-            "close_hkd",
-            "shares",
-            "free_float",
-            "traded_value_hkd",
-            "suspended",
-        ],
-    )
     n = len(close.columns)
-    lots = lots or LOTS[:n]
-    wht = wht or WHT_CLASSES[:n]
-    listing, delisting = [], []
-    for code in close.columns:
-        priced = close.index[np.isfinite(close[code].to_numpy(dtype=float))]
-        listing.append(priced[0])
-        delisting.append(priced[-1] if priced[-1] < close.index[-1] else pd.NaT)
-    sec = pd.DataFrame(
-        {
-            "code": list(close.columns),
+    return market_from_closes(
+        close,
+        shares=shares,
+        traded_value_hkd=1e7,
+        securities={
             "name": [f"Co {c}" for c in close.columns],
             "industry": "Pharmaceuticals",
             "sub_industry": "Drugs",
-            "is_cxo": False,
-            "is_18a": False,
-            "listing_date": listing,
-            "delisting_date": delisting,
-            "board_lot": lots,
-            "wht_class": wht,
-        }
-    )
-    return MarketData.from_frames(
-        prices, sec, actions=actions, fx=fx, synthetic=True, source="fund-test"
+            "board_lot": lots or LOTS[:n],
+            "wht_class": wht or WHT_CLASSES[:n],
+        },
+        actions=actions,
+        fx=fx,
+        synthetic=True,
+        source="fund-test",
     )
 
 

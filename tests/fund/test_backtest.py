@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from fund_builders import build_market, random_case, review, schedule, sessions
 
+from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, FundConfigError
 from engine.fund import COST_KINDS, EFFECTS, EtfConfig, FundResult, backtest
 from engine.index import compute
@@ -349,8 +350,12 @@ def test_result_frames_and_methods(full_case):
     }
     s = res.summary()
     assert s["final_units"] == res.nav["units"].iloc[-1]
-    assert s["total_return"] == pytest.approx(
-        res.nav["nav_per_unit_cny"].iloc[-1] / res.nav["nav_per_unit_cny"].iloc[0] - 1
+    nav_pu = res.nav["nav_per_unit_cny"].to_numpy()
+    assert s["total_return"] == pytest.approx(nav_pu[-1] / nav_pu[0] - 1)
+    # annualised by session count: compounding the daily returns p / n times a year
+    daily = nav_pu[1:] / nav_pu[:-1]
+    assert s["annualised_return"] == pytest.approx(
+        np.prod(daily) ** (PERIODS_PER_YEAR / len(daily)) - 1, rel=1e-10
     )
     assert s["cost_total_cny"] == pytest.approx(res.costs.to_numpy().sum())
     assert 0 <= s["leftover_cash_weight"] < 0.2

@@ -9,20 +9,10 @@ import math
 
 import numpy as np
 import pandas as pd
+from builders import market_from_closes, sessions
 
-from engine.data.calendar import hkex_sessions
 from engine.data.market import MarketData
 from engine.rules.schedule import Review, ReviewSchedule
-
-START = "2024-01-02"
-
-
-def sessions(n: int, start: str | None = None) -> pd.DatetimeIndex:
-    """The first ``n`` HKEX sessions from ``start`` (default 2024-01-02, 2015-01-02 for long runs)."""
-    start = start or (START if n < 400 else "2015-01-02")
-    out = hkex_sessions(pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=2 * n + 30))
-    assert len(out) >= n
-    return out[:n]
 
 
 def make_market(
@@ -33,44 +23,13 @@ def make_market(
     synthetic: bool = True,
 ) -> MarketData:
     """A market whose closes are ``close`` (``[date, code]``, NaN outside the priced life)."""
-    rows = []
-    for code in close.columns:
-        for date, p in close[code].items():
-            if np.isfinite(p):
-                rows.append((date, code, float(p), 1e6, 1.0, 1e6, False))
-    prices = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "code",
-            "close_hkd",
-            "shares",
-            "free_float",
-            "traded_value_hkd",
-            "suspended",
-        ],
-    )
     wht_class = wht_class or {}
-    listing, delisting = [], []
-    for code in close.columns:
-        priced = close.index[np.isfinite(close[code].to_numpy(dtype=float))]
-        listing.append(priced[0])
-        delisting.append(priced[-1] if priced[-1] < close.index[-1] else pd.NaT)
-    sec = pd.DataFrame(
-        {
-            "code": list(close.columns),
-            "name": [f"Stock {c}" for c in close.columns],
-            "industry": "Biotechnology",
-            "sub_industry": "",
-            "is_cxo": False,
-            "is_18a": False,
-            "listing_date": listing,
-            "delisting_date": pd.to_datetime(pd.Series(delisting, dtype="datetime64[ns]")),
-            "board_lot": 100,
-            "wht_class": [wht_class.get(c, "H") for c in close.columns],
-        }
+    return market_from_closes(
+        close,
+        securities={"wht_class": [wht_class.get(c, "H") for c in close.columns]},
+        actions=actions,
+        synthetic=synthetic,
     )
-    return MarketData.from_frames(prices, sec, actions=actions, synthetic=synthetic)
 
 
 def actions_frame(records: list[tuple]) -> pd.DataFrame:

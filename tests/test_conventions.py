@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.analytics import conventions as cv
+from engine import conventions as cv
 from engine.data.calendar import hkex_sessions
 from engine.errors import DataError
 

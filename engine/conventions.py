@@ -1,6 +1,7 @@
 """Return conventions: the one place that fixes periods per year, returns, compounding and day counts.
 
-Every metric in :mod:`engine.analytics` imports from here, so a change of convention is one edit.
+Every stage that annualises (:class:`engine.index.IndexResult`, :class:`engine.fund.FundResult`,
+:mod:`engine.analytics`, the report) imports from here, so a change of convention is one edit.
 
 Conventions
 -----------
