@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import MarketData
-from engine.errors import FundConfigError, describe
+from engine.errors import DataError, FundConfigError, describe
 from engine.fund import _nb
 from engine.fund.config import COST_KINDS, TRADING_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
@@ -43,6 +43,7 @@ def backtest(
     config: EtfConfig | None = None,
     flows=None,
     progress: bool = False,
+    fx=None,
 ) -> FundResult:
     """Simulate the ETF from ``config.inception_date`` to the market's last session.
 
@@ -63,6 +64,11 @@ def backtest(
         Series: no flows.
     progress
         Show a progress bar over the preparation, simulation and assembly steps.
+    fx
+        The valuation fixing (CNY per HKD, a Series indexed by date) when it is not the market's own
+        ``market.fx`` (e.g. the fund administrator's WM/Reuters or CFETS fixing).  It must hold a
+        positive value for every fund session; a gap is a :class:`~engine.errors.DataError` naming the
+        first missing session.
 
     Returns
     -------
@@ -125,7 +131,7 @@ def backtest(
     # ------------------------------------------------------------------ prices, fx, lots, taxes
     # a writable copy: the kernel then compiles one specialisation of its trade routines
     close = np.array(market.close_hkd[s0:], dtype=np.float64, order="C", copy=True)
-    fx_market = market.fx.reindex(dates).to_numpy(dtype=float)
+    fx_market = _valuation_fixing(market.fx if fx is None else fx, dates)
     if "fx" in on and config.fx_source == "market":
         fx = fx_market
     else:
@@ -287,6 +293,43 @@ def backtest(
     )
     next(steps, None)
     return result
+
+
+def _valuation_fixing(fx, dates: pd.DatetimeIndex) -> np.ndarray:
+    """The fixing on every fund session as an array; a gap or a non-positive value is a DataError."""
+    if not isinstance(fx, pd.Series):
+        raise DataError(
+            describe(
+                "the valuation fixing must be a pandas Series indexed by date",
+                source="fx",
+                value=type(fx).__name__,
+            )
+        )
+    series = pd.Series(
+        pd.to_numeric(fx, errors="coerce").to_numpy(dtype=float),
+        index=pd.DatetimeIndex(pd.to_datetime(fx.index)).normalize(),
+    )
+    if series.index.has_duplicates:
+        raise DataError(
+            describe(
+                "duplicated fixing date",
+                source="fx",
+                date=series.index[series.index.duplicated()][0],
+            )
+        )
+    values = series.reindex(dates).to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
+    if len(bad):
+        raise DataError(
+            describe(
+                f"the valuation fixing is missing or non-positive on {len(bad)} fund session(s)",
+                source="fx",
+                date=dates[bad[0]],
+                field="hkd_cny",
+                fix="provide a positive fixing (CNY per HKD) for every HKEX session from the fund's inception",
+            )
+        )
+    return values
 
 
 def _wide(frame, dates: pd.DatetimeIndex, codes: list[str]) -> np.ndarray:
