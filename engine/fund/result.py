@@ -77,9 +77,10 @@ class FundResult:
     def summary(self) -> pd.Series:
         """Start/end dates and NAV per unit, total return, annualised return :math:`(1 + R)^{p/n} - 1`
         (:math:`n` daily returns, :math:`p` sessions per year:
-        :func:`engine.conventions.annualise_return`), the index's gross return over the same
-        sessions (in HKD, and in CNY at the fund's fixings: ``benchmark_return_cny``) with the tracking
-        difference against each, costs by kind (CNY), final units and the final cash weight of the NAV."""
+        :func:`engine.conventions.annualise_return`), the index's gross total return over the same
+        sessions in HKD (``index_gross_return_hkd``, for information) and converted to CNY at the fund's
+        fixings (``benchmark_return_cny``) with the fund's tracking difference against the latter (a
+        like-for-like currency comparison), costs by kind (CNY), final units and the final cash weight."""
         nav = self.nav
         start, end = float(nav["nav_per_unit_cny"].iloc[0]), float(nav["nav_per_unit_cny"].iloc[-1])
         out: dict[str, object] = {
@@ -95,8 +96,7 @@ class FundResult:
         }
         if self.index_levels is not None and "gross" in self.index_levels:
             g = self.index_levels["gross"]
-            out["index_gross_return"] = float(g.iloc[-1] / g.iloc[0] - 1.0)
-            out["tracking_difference"] = out["total_return"] - out["index_gross_return"]
+            out["index_gross_return_hkd"] = float(g.iloc[-1] / g.iloc[0] - 1.0)
             fx = nav["fx"]
             bench = float(g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1.0)
             out["benchmark_return_cny"] = bench
