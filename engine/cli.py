@@ -101,6 +101,28 @@ def write_index_outputs(results: dict, market, out: Path) -> list[Path]:
     return written
 
 
+def _revision_changes(result, market) -> list[str]:
+    """Who left and who entered at the 2025-08-11 review, with the one-way turnover."""
+    from engine.analytics.compare import membership_changes
+
+    changes = membership_changes(result).set_index("effective_date")
+    if REVISION_DATE not in changes.index:
+        return []
+    row = changes.loc[REVISION_DATE]
+    sec = market.securities.set_index("code")
+
+    def names(codes, cxo=None):
+        picked = [c for c in codes if cxo is None or bool(sec.loc[c, "is_cxo"]) is cxo]
+        return ", ".join(f"{c} {sec.loc[c, 'name']}" for c in picked) or "none"
+
+    return [
+        f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):",
+        f"  left, CXO:     {names(row['left'], True)}",
+        f"  left, other:   {names(row['left'], False)}",
+        f"  entered:       {names(row['entered'])}",
+    ]
+
+
 def index_summary(results: dict, market) -> str:
     """A short plain-text summary: constituents per review, CXO weight around the revision, returns."""
     lines = []
@@ -125,6 +147,7 @@ def index_summary(results: dict, market) -> str:
                 f"{before[-1].date()}, {_cxo_weight(res, market, REVISION_DATE):6.2%} at the close of "
                 f"{REVISION_DATE.date()}"
             )
+    lines.extend(_revision_changes(chained, market))
     lines.append("Returns (price / gross / net):")
     for label, res in results.items():
         lv = res.levels

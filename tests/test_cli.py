@@ -43,6 +43,8 @@ def test_build_summary_mentions_synthetic_and_revision(build_out):
     assert "SYNTHETIC" in text
     assert re.search(r"2025-08-11\s+hsidi-2025-08\s+extraordinary\s+31 constituents", text)
     assert "0.00% at the close of 2025-08-11" in text  # no CXO weight left under the revision
+    left_cxo = next(line for line in text.splitlines() if line.strip().startswith("left, CXO:"))
+    assert "2269 WuXi Biologics" in left_cxo and "2359 WuXi AppTec" in left_cxo
 
 
 def test_export_then_backtest_from_folder(tmp_path, capsys):
