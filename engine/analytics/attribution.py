@@ -14,6 +14,7 @@ is fixed and stated.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -201,6 +202,7 @@ def attribute(
     *,
     conventions: Conventions = DEFAULT,
     backtest=None,
+    fx=None,
 ) -> Waterfall:
     """Attribute the fund's tracking difference to index dividends and to each fund effect.
 
@@ -214,11 +216,16 @@ def attribute(
        (withholding_tax, fees, cash_drag, trading_costs, lot_rounding, flow_timing). The last step
        is the actual fund (``config`` itself); when ``config`` has ``fx`` off, step 3 is ``ideal fund``.
 
-    Every series is taken on the fund's valuation dates. The contributions add up to the actual
-    fund's return minus the benchmark's.
+    Every series is taken on the fund's valuation dates, and the benchmark is converted at the
+    actual fund's own valuation fixing (``nav["fx"]``: the market fixing, a constant one when the fund
+    holds FX constant, or ``fx``), as :func:`engine.analytics.tracking.fund_tracking` does, so the
+    total equals the tracking difference reported there. The contributions add up to the actual fund's
+    return minus the benchmark's.
 
     Parameters
     ----------
+    fx : Series, optional
+        A valuation fixing passed to every fund run (``backtest(..., fx=fx)``).
     backtest : callable, optional
         ``backtest(index_result, market, config, flows) -> FundResult``; default
         :func:`engine.fund.backtest` (injectable for tests).
@@ -237,6 +244,8 @@ def attribute(
     import engine.fund as fund_mod
 
     run = backtest if backtest is not None else fund_mod.backtest
+    if fx is not None:
+        run = functools.partial(run, fx=fx)
     all_effects = tuple(fund_mod.EFFECTS)
     if config is None:
         config = fund_mod.EtfConfig.default()
@@ -259,9 +268,11 @@ def attribute(
             )
         )
 
+    fixing = actual_result.nav["fx"].astype(float) if "fx" in actual_result.nav else market.fx
+
     def bench(variant: str) -> pd.Series:
         lv = index_result.levels[variant].reindex(dates).astype(float)
-        return convert_to_cny(lv, market.fx, source=f"{variant} index")
+        return convert_to_cny(lv, fixing, source=f"{variant} index")
 
     steps: list[tuple[str, pd.Series]] = [(f"benchmark ({benchmark} index, CNY)", bench(benchmark))]
     if benchmark != "gross":

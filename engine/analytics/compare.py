@@ -84,6 +84,8 @@ def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame
 
 def _review_turnover(weights: pd.DataFrame, review) -> float:
     """One-way turnover of a review on its cap_date close (NaN without an earlier composition)."""
+    if review.kind == "initial":
+        return float("nan")
     cap = pd.Timestamp(review.cap_date)
     if cap not in weights.index:
         return float("nan")

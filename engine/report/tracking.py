@@ -259,11 +259,13 @@ def build_content(
         try:
             from engine.analytics.attribution import attribute
 
+            nav = fund_result.nav
             wf = attribute(
                 index_result,
                 market,
                 getattr(fund_result, "config", None),
-                getattr(fund_result, "flows", None),
+                nav["flow_units"] if "flow_units" in nav else None,  # the run's own flows
+                fx=nav["fx"] if "fx" in nav else None,  # and its own valuation fixing
             )
         except (ImportError, AttributeError) as exc:  # fund engine unavailable
             notes.append(f"Attribution waterfall not computed: {exc}")

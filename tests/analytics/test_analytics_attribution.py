@@ -185,3 +185,36 @@ def test_attribute_with_the_real_fund_engine():
     # costs and fees can only lower the fund's return
     c = wf.contributions
     assert c["+ fees"] < 0 and c["+ trading_costs"] < 0 and c["+ withholding_tax"] <= 0
+
+
+def test_fx_off_converts_the_benchmark_at_the_fund_fixing():
+    # a fund that holds FX constant is compared with the index at that same constant fixing: the whole
+    # FX move must not show up as a model residual in the "ideal fund" step
+    idx, market, _ = _setup()
+    cfg = FakeConfig().with_effects(("fees",))
+    wf = attribute(idx, market, cfg, backtest=fake_backtest)
+    assert wf.contributions["ideal fund (fx off)"] == pytest.approx(0.0, abs=1e-13)
+    nav = fake_backtest(idx, market, cfg).nav["nav_per_unit_cny"]
+    price = idx.levels["price"].reindex(
+        nav.index
+    )  # constant fixing: the CNY benchmark moves like HKD
+    want = (nav.iloc[-1] / nav.iloc[0] - 1) - (price.iloc[-1] / price.iloc[0] - 1)
+    assert wf.total == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_waterfall_total_equals_reported_tracking_difference_with_fx_off():
+    world = real_pipeline()
+    if isinstance(world, str):
+        pytest.skip(world)
+    market, idx, fund, _ = world
+    from engine.analytics import fund_tracking
+
+    config = fund.EtfConfig.default().with_effects(("fees", "trading_costs", "cash_drag"))
+    flows = fund.default_flows(market, config)
+    res = fund.backtest(idx, market, config, flows=flows)
+    wf = attribute(idx, market, config, flows=flows)
+    assert wf.total == pytest.approx(
+        fund_tracking(res, idx, variant="price")["td_period"], abs=1e-12
+    )
+    assert abs(wf.contributions["ideal fund (fx off)"]) < 1e-10

@@ -134,3 +134,12 @@ def test_membership_changes_on_one_run(runs):
     _, launch, _, _ = runs
     m = membership_changes(launch, "x")
     assert m["entered"].iloc[0] == ["A", "B", "C"] and len(m) == 2
+
+
+def test_initial_review_turnover_is_nan(runs):
+    from engine.analytics.compare import _review_turnover
+
+    a = runs[1]
+    initial = a.schedule.reviews[0]
+    assert initial.kind == "initial"
+    assert np.isnan(_review_turnover(a.weights, initial))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from analytics_fakes import real_pipeline
 
@@ -55,3 +56,12 @@ def test_compare_launch_rules_with_the_revision(world, tmp_path):
     assert cmp.summary().set_index("metric").loc["te_std", "value"] >= 0
     p = index_figure({"launch": launch, "revision": idx}, tmp_path / "levels.png")
     assert p.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_waterfall_explains_a_run_without_flows(world):
+    # the report computes the waterfall from the run's own flows and fixing, so a fund run with no
+    # flows gets no "flow timing" drag and the waterfall's last step is that run
+    market, idx, fund, _ = world
+    res = fund.backtest(idx, market, fund.EtfConfig.default(), flows=pd.Series(dtype=float))
+    c = build_content(res, idx, market=market)
+    assert c.notes == ()
