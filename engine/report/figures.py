@@ -233,9 +233,10 @@ def index_levels_figure(
     if ax is None:
         fig, (ax,) = _new(1, figsize=(9, 4.5))
     synthetic = False
-    for name, res in results.items():
+    styles = ("-", "--", "-.", ":")  # variants that coincide over a period stay visible
+    for k, (name, res) in enumerate(results.items()):
         lv = res.levels[variant]
-        ax.plot(lv.index, lv.to_numpy(), lw=1.2, label=str(name))
+        ax.plot(lv.index, lv.to_numpy(), lw=1.6 - 0.3 * (k % 2), ls=styles[k % 4], label=str(name))
         synthetic |= bool(getattr(res, "synthetic", False))
     if mark:
         ts = pd.Timestamp(mark[0])
