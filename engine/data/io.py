@@ -10,12 +10,14 @@ A market folder holds one file per table plus ``meta.json`` (the layout is docum
     intervals.<ext>   code, kind, start, end
     relevance.<ext>   as_of, code, score
     fx.<ext>          date, hkd_cny
-    meta.json         format_version, format, synthetic, source, fingerprint, engine_version, ...
+    meta.json         format_version, format, synthetic, source, fx_placeholder, fingerprint, ...
 
 ``<ext>`` is ``parquet`` or ``csv``; one folder uses one format.  ``prices`` and ``securities`` are
 required; ``actions``, ``intervals`` and ``relevance`` are empty when their file is absent; without
-``fx`` the fixing is a constant 1.0; without ``meta.json`` the market is taken as non-synthetic and
-nothing is verified.
+``fx`` the fixing is a constant placeholder 1.0 (with a warning, and
+:attr:`MarketData.fx_is_placeholder` True; a placeholder fixing written out reads back as one, and
+``meta.json`` records ``fx_placeholder``); without ``meta.json`` the market is taken as
+non-synthetic and nothing is verified.
 
 Writes are atomic per file and, for a new folder, as a whole: every file is first written into a
 temporary folder beside the target and then moved into place with :func:`os.replace`, ``meta.json``
@@ -150,6 +152,7 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
         "synthetic": bool(market.synthetic),
         "adjusted": bool(market.is_adjusted),
         "source": market.source,
+        "fx_placeholder": bool(market.fx_is_placeholder),
         "fingerprint": market.fingerprint(),
         "engine_version": _engine_version(),
         "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

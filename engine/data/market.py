@@ -110,6 +110,16 @@ class MarketData:
         return self.source.startswith("adjusted:")
 
     @property
+    def fx_is_placeholder(self) -> bool:
+        """True when :attr:`fx` is the placeholder fixing 1.0 on every session (no FX data given):
+        CNY figures computed on this market then equal the HKD figures.  Recognised from the values
+        (exactly 1.0 everywhere), so it survives :func:`~engine.data.io.write_folder` /
+        :func:`~engine.data.io.read_folder`."""
+        from engine.data.validate import is_placeholder_fx
+
+        return is_placeholder_fx(self.fx)
+
+    @property
     def shape(self) -> tuple[int, int]:
         return self.close_hkd.shape
 
@@ -236,7 +246,9 @@ class MarketData:
             Optional tables (see the module docstring); empty when omitted.
         fx
             HKD->CNY fixings (CNY per HKD) indexed by date, or a frame with ``date, hkd_cny``; must
-            cover every session. Omitted: a constant 1.0 with ``source`` noting it.
+            cover every session. Omitted: a constant placeholder 1.0, with a :class:`UserWarning`
+            naming ``source`` (CNY figures then equal HKD figures) and :attr:`fx_is_placeholder`
+            True.
         synthetic
             True for generated data; every report made from it says SYNTHETIC.
         source

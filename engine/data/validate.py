@@ -17,21 +17,28 @@ prices
     close and shares > 0, free float in (0, 1], traded value >= 0 (all finite); dates on the HKEX
     calendar; no row before the security's ``listing_date`` or after its ``delisting_date``; every
     session of the listed period inside the data window present (a suspension is a row flagged
-    ``suspended``, never a gap); a suspended row carries the previous close (relative tolerance
-    :data:`CARRY_RTOL`) and has zero traded value.
+    ``suspended``, never a gap); rows that stop before the data's last session need a
+    ``delisting_date`` on or before the last row (a truncated feed is an error, not an implied
+    delisting); a suspended row carries the previous close (relative tolerance :data:`CARRY_RTOL`)
+    and has zero traded value.
 actions
     known code and kind; the amount or ratio the kind needs, positive; pay date not before ex-date;
-    ex-date a session with a close on it and on the session before; a dividend below that close.
+    ex-date a session with a close on it and on the session before; a dividend below that close;
+    no duplicate: one split, bonus or rights row per (ex_date, code, kind), one cash-dividend row per
+    (ex_date, code, amount_hkd).
 intervals
     known code and kind; a start date; end not before start.
 relevance
     known code; a date; a finite score >= 0; one score per (as_of, code).
 fx
     one positive fixing for every session of the price data (fixings on other days are ignored).
+    Without fixings (or with fixings that are exactly 1.0 on every session) the market uses the
+    placeholder 1.0 and a :class:`UserWarning` says so (:attr:`MarketData.fx_is_placeholder`).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -459,12 +466,28 @@ def _align(px: pd.DataFrame, sec: pd.DataFrame, dates: pd.DatetimeIndex, where: 
                 )
             continue
         # the listed period inside the window: from the later of listing and the window start, to
-        # the delisting date when it falls inside the window, else to the last row (a security whose
-        # rows stop early without a delisting date is taken as unlisted after its last row)
+        # the delisting date when it falls inside the window, else to the window's last session.
+        # Rows that stop before that end are a truncated feed, never an implied delisting.
         lo = min(rows[0], dates.searchsorted(max(lst, first_day), side="left"))
-        hi = rows[-1]
-        if pd.notna(dls) and dls <= last_day:
-            hi = max(hi, dates.searchsorted(dls, side="right") - 1)
+        end = last_day if pd.isna(dls) or dls > last_day else dls
+        hi = max(int(rows[-1]), int(dates.searchsorted(end, side="right")) - 1)
+        if rows[-1] < hi and end == last_day:  # (a delisting inside: the gap check names the day)
+            said = (
+                "the security master gives no delisting_date"
+                if pd.isna(dls)
+                else f"its delisting_date {dls:%Y-%m-%d} is after the data"
+            )
+            raise DataError(
+                _describe(
+                    f"price rows stop on {dates[rows[-1]]:%Y-%m-%d}, before the data's last "
+                    f"session {last_day:%Y-%m-%d}, and {said} (a truncated feed is not a "
+                    "delisting)",
+                    **where("prices", date=dates[rows[-1]], code=code, field="date"),
+                    value=f"last row {dates[rows[-1]]:%Y-%m-%d}, expected rows to "
+                    f"{dates[hi]:%Y-%m-%d}",
+                    fix="set delisting_date in the security master (or supply the missing rows)",
+                )
+            )
         gap = _first_bad(~have[lo : hi + 1, jj])
         if gap is not None:
             raise DataError(
@@ -617,8 +640,57 @@ def _check_actions(actions, known, dates, codes, close, where: _Where) -> pd.Dat
                     value=act["amount_hkd"][i],
                 )
             )
+    _check_duplicate_actions(act, where)
     act = act[ACTION_COLUMNS]
     return act.sort_values(["ex_date", "code", "kind"], kind="stable").reset_index(drop=True)
+
+
+def _check_duplicate_actions(act: pd.DataFrame, where: _Where) -> None:
+    """Reject repeated action rows, which would otherwise be applied twice.
+
+    A split, bonus or rights issue is identified by ``(ex_date, code, kind)``: two of the same kind
+    on one day for one code are a duplicate.  Cash dividends are identified by ``(ex_date, code,
+    kind, amount_hkd)``: two dividends of different amounts on one day (e.g. a final and a special
+    dividend) stay allowed, the same amount twice is a duplicate.
+    """
+    key = act["amount_hkd"].where(act["kind"] == "cash_dividend")
+    ident = pd.DataFrame(
+        {
+            "ex_date": act["ex_date"],
+            "code": act["code"],
+            "kind": act["kind"],
+            "amount": key.to_numpy(dtype=float),
+        }
+    )
+    dup = ident.duplicated(keep="first").to_numpy(dtype=bool)
+    i = _first_bad(dup)
+    if i is None:
+        return
+    same = (
+        (ident["ex_date"] == ident["ex_date"][i])
+        & (ident["code"] == ident["code"][i])
+        & (ident["kind"] == ident["kind"][i])
+    ).to_numpy(dtype=bool)
+    if ident["kind"][i] == "cash_dividend":
+        same = same & (ident["amount"] == ident["amount"][i]).to_numpy(dtype=bool)
+    first = int(np.flatnonzero(same)[0])
+    label = where.label("actions")
+    line = f" (line {first + 2})" if label.endswith(".csv") else ""
+    what = (
+        f"cash dividend of HKD {act['amount_hkd'][i]!r}"
+        if ident["kind"][i] == "cash_dividend"
+        else str(ident["kind"][i])
+    )
+    raise DataError(
+        _describe(
+            f"duplicated corporate action: {what} repeats row {first}{line} with the same "
+            "ex-date and code (it would be applied twice)",
+            **where("actions", i, date=act["ex_date"][i], code=act["code"][i], field="kind"),
+            value=f"rows {first} and {i}",
+            fix="keep one row per action (two different cash dividends on one day need "
+            "different amounts; otherwise merge them into one row)",
+        )
+    )
 
 
 # --------------------------------------------------------------------------- intervals
@@ -722,7 +794,7 @@ def _check_relevance(relevance, known, where: _Where) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- fx
-def _check_fx(fx, dates: pd.DatetimeIndex, where: _Where) -> pd.Series:
+def _check_fx(fx, dates: pd.DatetimeIndex, where: _Where, source: str = "frames") -> pd.Series:
     if fx is None:
         fx_s = pd.Series(1.0, index=dates, name="hkd_cny")
     else:
@@ -766,7 +838,26 @@ def _check_fx(fx, dates: pd.DatetimeIndex, where: _Where) -> pd.Series:
             )
         fx_s = fx_s.rename("hkd_cny")
     fx_s.index.name = "date"
+    if is_placeholder_fx(fx_s):
+        given = "no HKD->CNY fixings were given" if fx is None else "every fixing is exactly 1.0"
+        warnings.warn(
+            f"market {source!r}: {given}, so the placeholder fixing 1.0 CNY per HKD is used and "
+            "every CNY figure (fund NAV, cash) equals the HKD figure; pass fx= (CNY per HKD per "
+            "session) for real CNY values",
+            UserWarning,
+            stacklevel=4,
+        )
     return fx_s
+
+
+def is_placeholder_fx(fx: pd.Series) -> bool:
+    """True when ``fx`` is the placeholder fixing: exactly 1.0 on every session (and not empty).
+
+    No real HKD->CNY fixing is 1.0 over a whole history, so the placeholder is recognised from the
+    values themselves; it survives a write/read of the market folder without extra bookkeeping.
+    """
+    values = np.asarray(fx, dtype=float)
+    return bool(len(values)) and bool(np.all(values == 1.0))
 
 
 # --------------------------------------------------------------------------- build
@@ -797,7 +888,7 @@ def build(
     act = _check_actions(actions, known, dates, codes, panels["close_hkd"], where)
     iv = _check_intervals(intervals, known, where)
     rel = _check_relevance(relevance, known, where)
-    fx_s = _check_fx(fx, dates, where)
+    fx_s = _check_fx(fx, dates, where, source)
 
     for arr in (*panels.values(), susp):
         arr.setflags(write=False)

@@ -22,6 +22,7 @@ close is fine.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -376,7 +377,11 @@ def market_from_adjusted_closes(
     securities
         Optional security master (:data:`~engine.data.market.SECURITY_COLUMNS`); every code in
         ``closes`` must be in it.  Default: a placeholder master (name = code, empty industry,
-        ``is_cxo=False``, listing date = first close, board lot 1, empty withholding class).
+        ``is_cxo=False``, listing date = first close, board lot 1, empty withholding class, and
+        delisting date = last close for a code whose closes end before the last session of
+        ``closes``; those codes and dates are reported in a :class:`UserWarning`).  A master passed
+        here must give such codes a ``delisting_date`` itself: closes that stop early without one
+        are a truncated feed and a :class:`~engine.errors.DataError`.
     volumes
         Optional wide frame of traded shares on the same dates and codes (ignored when the tidy
         ``closes`` has a ``volume`` column, which is used instead).  Traded value is
@@ -473,6 +478,22 @@ def market_from_adjusted_closes(
     prices = pd.concat(rows, ignore_index=True)
     if securities is None:
         first = prices.groupby("code", sort=True)["date"].min()
+        last = prices.groupby("code", sort=True)["date"].max()
+        # the placeholder master has no delisting dates: closes that end before the last session
+        # are taken as a delisting on the last close (reported), since a truncated feed would
+        # otherwise be rejected by MarketData.from_frames
+        delisting = last.where(last < sessions[-1])
+        ended = delisting.dropna()
+        if len(ended):
+            shown = ", ".join(f"{c} ({d:%Y-%m-%d})" for c, d in ended.items())
+            warnings.warn(
+                f"adjusted closes ({label}): {len(ended)} code(s) have no close on the last "
+                f"session {sessions[-1]:%Y-%m-%d}; the placeholder security master sets their "
+                f"delisting_date to their last close: {shown}.  Pass a security master to state "
+                "the listed lives yourself",
+                UserWarning,
+                stacklevel=2,
+            )
         securities = pd.DataFrame(
             {
                 "code": first.index.astype(object),
@@ -482,7 +503,7 @@ def market_from_adjusted_closes(
                 "is_cxo": False,
                 "is_18a": False,
                 "listing_date": first.to_numpy(),
-                "delisting_date": pd.NaT,
+                "delisting_date": delisting.to_numpy(dtype="datetime64[ns]"),
                 "board_lot": 1,
                 "wht_class": "",
             }

@@ -7,7 +7,9 @@ The fund is a cash-holding portfolio in HKD valued in CNY at the HKD->CNY fixing
 
 Its target is the index of ``index_result``: at each review it trades, at the close of the session
 before the effective date (the index's own repricing close), to the new index weights
-:math:`w_i = q'_i P_i / \\sum_j q'_j P_j`; subscription cash is bought at the index weights of the day it
+:math:`w_i = q'_i P_i / \\sum_j q'_j P_j` (:math:`q'` the review's index shares as the index uses
+them: restated for capital changes between the cap date and the effective date by
+:func:`engine.index.compute.capital_change_factors`); subscription cash is bought at the index weights of the day it
 is invested.  The daily loop and its order of events are in :mod:`engine.fund._nb`; this module only
 converts pandas <-> NumPy, applies the effect switches of :class:`~engine.fund.config.EtfConfig` and
 checks the inputs.
@@ -27,6 +29,7 @@ from engine.fund import _nb
 from engine.fund.config import COST_KINDS, TRADING_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.result import FundResult
+from engine.index.compute import capital_change_factors
 from engine.index.result import IndexResult
 
 _ACTION_CODES = {
@@ -205,11 +208,15 @@ def backtest(
         if 0 <= row < T:
             reviews.append(review)
             rev_rows.append(row)
+    # the index's own review shares: cap-date q restated for capital changes between the cap date
+    # and the effective date (the same function engine.index.compute applies), so the fund trades to
+    # exactly the weights the index reprices at
     rev_q = np.zeros((len(reviews), N))
     col = {c: j for j, c in enumerate(codes)}
     for r, review in enumerate(reviews):
         for code, q in review.index_shares.items():
             rev_q[r, col[code]] = float(q)
+    rev_q *= capital_change_factors(reviews, market)
     rev_rows_arr = np.array(rev_rows, dtype=np.int64)
     target_q = q_daily.copy()
     for r, row in enumerate(rev_rows):

@@ -80,7 +80,10 @@ def compute(
 
     Notes
     -----
-    Index shares :math:`q_{i,t}`; level :math:`I^v_t = \\sum_i q_{i,t} P_{i,t} / D^v_t`.  On session
+    Index shares :math:`q_{i,t}`; level :math:`I^v_t = \\sum_i q_{i,t} P_{i,t} / D^v_t`.  A review's
+    :math:`q'` is read on its cap date and restated for the capital changes whose ex-date falls after
+    the cap date and before the effective date (:func:`capital_change_factors`; none under the
+    default one-session lag).  On session
     :math:`t`, in order: (1) a review effective at :math:`t` sets :math:`q \\leftarrow q'` and
     :math:`D^v = \\sum_i q'_i P_{i,t-1} / I^v_{t-1}`; (2) splits (:math:`q \\cdot r`), bonus issues
     (:math:`q (1+r)`) and rights issues (:math:`q (1+r)`, prior price replaced by the theoretical ex-rights
@@ -121,8 +124,8 @@ def compute(
     base_value = _base_value(
         params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
     )
-    review_q = _review_shares(reviews, codes)
-    _check_review_prices(review_q, review_rows, base_row, close, dates, codes)
+    review_q = _review_shares(reviews, codes) * capital_change_factors(reviews, market)
+    _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews)
     if withholding is None:
         withholding = params.get("withholding", {}) or {}
     wht = _withholding_rates(market, codes, review_q.max(axis=0) > 0, withholding)
@@ -165,6 +168,7 @@ def compute(
         reviews,
         (a_ratio, a_price, a_amount),
         wht,
+        market,
     )
     meta = {
         "methodology_hash": schedule.methodology_hash,
@@ -395,24 +399,112 @@ def _review_shares(reviews, codes: list[str]) -> np.ndarray:
     return out
 
 
-def _check_review_prices(review_q, review_rows, base_row, close, dates, codes) -> None:
+_CAPITAL_KINDS = ("split", "bonus", "rights")
+
+
+def capital_change_factors(reviews, market: MarketData) -> np.ndarray:
+    """``[review, security]`` factors that restate cap-date index shares to the effective date.
+
+    A review reads issued shares on its ``cap_date`` but its index shares apply from the open of its
+    ``effective_date``.  A capital change whose ex-date :math:`e` satisfies
+    ``cap_date < e < effective_date`` changes the share count in between, so the review's
+    :math:`q_i` is multiplied by
+
+    .. math:: f_i = \\prod_{a} g_a, \\qquad g_a = r_a \\text{ (split)}, \\quad
+              g_a = 1 + r_a \\text{ (bonus, rights)}
+
+    over those actions :math:`a` of security :math:`i` with ratio :math:`r_a`.  Actions on the
+    effective date itself are left out: the index applies them after the review, on the same
+    session.  With the default cap-factor lag of one session there is no session strictly between
+    the two dates and every factor is 1.  Cash dividends do not change share counts.
+
+    Parameters
+    ----------
+    reviews
+        A sequence of :class:`~engine.rules.schedule.Review` (or a
+        :class:`~engine.rules.schedule.ReviewSchedule`).
+    market
+        The market whose ``actions`` are applied; columns follow ``market.codes``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``[len(reviews), len(market.codes)]``, 1.0 where nothing happened.
+    """
+    reviews = list(getattr(reviews, "reviews", reviews))
+    codes = market.codes
+    out = np.ones((len(reviews), len(codes)))
+    act = market.actions
+    act = act[act["kind"].isin(_CAPITAL_KINDS)]
+    if len(act) == 0:
+        return out
+    col = {c: j for j, c in enumerate(codes)}
+    ex = pd.DatetimeIndex(act["ex_date"])
+    ratio = act["ratio"].to_numpy(dtype=float, na_value=np.nan)
+    growth = np.where(act["kind"].to_numpy(dtype=object) == "split", ratio, 1.0 + ratio)
+    cols = np.array([col[c] for c in act["code"]], dtype=np.int64)
+    for k, review in enumerate(reviews):
+        inside = (ex > _day(review.cap_date)) & (ex < _day(review.effective_date))
+        for a in np.flatnonzero(inside):
+            out[k, cols[a]] *= growth[a]
+    return out
+
+
+def _restatements(review, market: MarketData) -> list[str]:
+    """``code kind xfactor (ex-date)`` for each capital change restating ``review``'s shares."""
+    act = market.actions
+    ex = pd.DatetimeIndex(act["ex_date"])
+    inside = (
+        act["kind"].isin(_CAPITAL_KINDS).to_numpy(dtype=bool)
+        & (ex > _day(review.cap_date))
+        & (ex < _day(review.effective_date))
+        & act["code"].isin(set(review.constituents)).to_numpy(dtype=bool)
+    )
+    out = []
+    for _, a in act[inside].iterrows():
+        factor = a["ratio"] if a["kind"] == "split" else 1.0 + a["ratio"]
+        out.append(f"{a['code']} {a['kind']} x{_fmt(factor)} ({pd.Timestamp(a['ex_date']).date()})")
+    return out
+
+
+def _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews) -> None:
     """Every constituent of a review needs a close on the session whose prices set the divisor."""
     price_rows = np.concatenate(([base_row], review_rows[1:] - 1))
     for k, prow in enumerate(price_rows):
         missing = np.flatnonzero((review_q[k] > 0) & np.isnan(close[prow]))
-        if len(missing):
+        if not len(missing):
+            continue
+        j = int(missing[0])
+        cap = _day(reviews[k].cap_date)
+        cap_row = int(dates.get_indexer([cap])[0])
+        priced = np.flatnonzero(~np.isnan(close[: prow + 1, j]))
+        if 0 <= cap_row < prow and not np.isnan(close[cap_row, j]) and len(priced):
             raise DataError(
                 describe(
-                    "review constituent has no close on the session that sets the divisor",
+                    "review constituent stopped trading (delisted) between the review's cap date "
+                    f"{cap.date()} and its effective date {dates[review_rows[k]].date()}: its last "
+                    f"close is on {dates[priced[-1]].date()}, so it has no close on "
+                    f"{dates[prow].date()}, the session that sets the divisor",
                     source="schedule",
                     date=dates[prow],
-                    code=codes[missing[0]],
+                    code=codes[j],
                     field="close_hkd",
-                    value=f"review effective {dates[review_rows[k]].date()}",
-                    fix="select only securities priced on the cap date (the session before the "
-                    "effective date)",
+                    fix="drop it from the review (engine.rules.run_reviews drops such a "
+                    "constituent at the review and says so in the review table's reason)",
                 )
             )
+        raise DataError(
+            describe(
+                "review constituent has no close on the session that sets the divisor",
+                source="schedule",
+                date=dates[prow],
+                code=codes[j],
+                field="close_hkd",
+                value=f"review effective {dates[review_rows[k]].date()}",
+                fix="select only securities priced on the cap date (the session before the "
+                "effective date)",
+            )
+        )
 
 
 def _withholding_rates(
@@ -542,7 +634,7 @@ def _fmt(x: float) -> str:
 
 
 def _events_frame(
-    ev_row, ev_kind, ev_col, ev_ref, ev_div, dates, codes, reviews, act, wht
+    ev_row, ev_kind, ev_col, ev_ref, ev_div, dates, codes, reviews, act, wht, market
 ) -> pd.DataFrame:
     details = []
     prev: set[str] = set()
@@ -558,6 +650,12 @@ def _events_frame(
                 f"{pd.Timestamp(review.cap_date).date()}): {len(now)} constituents, "
                 f"{len(now - prev)} in, {len(prev - now)} out"
             )
+            restated = _restatements(review, market)
+            if restated:
+                detail += (
+                    "; index shares restated for capital changes after the cap date: "
+                    + ", ".join(restated)
+                )
             prev = now
         elif kind == "deletion":
             detail = f"no close from {dates[int(ev_row[e])].date()}: deleted at its last close"

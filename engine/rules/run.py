@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -42,6 +43,15 @@ def run_review(
     ------
     DataError
         No security passes the screens (the message counts the reasons).
+
+    Notes
+    -----
+    A selected security without a close on the session before the effective date (delisted after
+    the cap date, possible when ``cap_factor_lag_sessions > 1``) is dropped at this review with a
+    :class:`UserWarning` and the reason ``"out: delisted after the cap date ..."``; the cap weights
+    are computed over the remaining selection.  The ``shares`` column holds the issued shares on the
+    cap date; :func:`engine.index.compute` restates the index shares for capital changes between the
+    cap date and the effective date.
     CappingError
         ``cap x N < 1`` for the number ``N`` of selected securities.
     """
@@ -53,6 +63,9 @@ def run_review(
     scr = screen(market, m, cutoff, cap_date)
     ranks = rank(scr.eligible, scr.relevance, scr.ffmc_cutoff_hkd, codes, m.selection.ranking)
     selected, sel_reason = select(ranks, current, m.selection)
+    selected, sel_reason = _drop_delisted_before_effective(
+        market, selected, sel_reason, cap_date, effective, m.name
+    )
     if not selected.any():
         counts = Counter(scr.reason[~scr.eligible]).most_common(4)
         raise DataError(
@@ -98,6 +111,44 @@ def run_review(
         effective_date=effective,
         table=table,
     )
+
+
+def _drop_delisted_before_effective(market, selected, reason, cap_date, effective, name):
+    """Drop selected securities without a close on the session before ``effective_date``.
+
+    Under a cap-factor lag of more than one session a security priced on the cap date can stop
+    trading (be delisted) before the effective date.  It cannot take part in the new composition,
+    whose index shares are priced on the session before the effective date, so it is dropped at this
+    review (not replaced; the cap weights are computed over the rest).  The review table's
+    ``reason`` says so and a :class:`UserWarning` names the code and the dates.
+    """
+    price_row = int(market.dates.searchsorted(effective, side="left")) - 1
+    cap_row = market.row(cap_date)
+    if price_row <= cap_row:  # lag of one session: the cap date is the pricing session
+        return selected, reason
+    gone = np.flatnonzero(selected & np.isnan(market.close_hkd[price_row]))
+    if not len(gone):
+        return selected, reason
+    selected = selected.copy()
+    reason = np.asarray(reason, dtype=object).copy()
+    notes = []
+    for j in gone:
+        priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
+        last = market.dates[priced[-1]].date()
+        selected[j] = False
+        reason[j] = (
+            f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
+            f"review effective {effective.date()})"
+        )
+        notes.append(f"{market.codes[j]} (last close {last})")
+    warnings.warn(
+        f"{name} review effective {effective.date()}: {len(gone)} selected security(ies) stopped "
+        f"trading between the cap date {cap_date.date()} and the effective date and are dropped "
+        f"from the review: {', '.join(notes)}",
+        UserWarning,
+        stacklevel=4,
+    )
+    return selected, reason
 
 
 def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False) -> ReviewSchedule:

@@ -57,6 +57,22 @@ def test_meta_json_contents(tmp_path, tiny_market, fmt):
     assert read_meta(out) == meta
 
 
+@pytest.mark.parametrize("fmt", FMTS)
+def test_fx_placeholder_survives_round_trip(tmp_path, tiny_frames, fmt):
+    tiny_frames["fx"] = None
+    with pytest.warns(UserWarning, match="placeholder fixing 1.0"):
+        m = build(tiny_frames, source="nofx")
+    out = write_folder(m, tmp_path / "m", fmt=fmt)
+    assert json.loads((out / "meta.json").read_text())["fx_placeholder"] is True
+    with pytest.warns(UserWarning, match=r"every CNY figure .* equals the HKD figure"):
+        back = read_folder(out)
+    assert back.fx_is_placeholder and back.fingerprint() == m.fingerprint()
+    # a real fixing stays real
+    real = read_folder(write_folder(build(make_tiny_frames()), tmp_path / "r", fmt=fmt))
+    assert not real.fx_is_placeholder
+    assert json.loads((tmp_path / "r" / "meta.json").read_text())["fx_placeholder"] is False
+
+
 def test_synthetic_flag_survives(tmp_path, tiny_frames):
     m = build(tiny_frames, synthetic=True, source="default_market")
     back = read_folder(write_folder(m, tmp_path / "m", fmt="csv"))

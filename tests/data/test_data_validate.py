@@ -323,14 +323,27 @@ def test_prices_gap_before_delisting(tiny_frames):
     )
 
 
-def test_prices_may_stop_early_without_delisting_date(tiny_frames):
-    # the last row marks the end of the listed period when the master has no delisting date
+def test_prices_stopping_early_without_delisting_date_is_a_truncated_feed(tiny_frames):
+    # 2269 loses its last two rows (2024-01-30/31) and the master gives no delisting date: that is
+    # a truncated feed, not a delisting (the index would otherwise delete the security)
     px = tiny_frames["prices"]
     drop = [_idx(px, date=d, code="2269") for d in ("2024-01-30", "2024-01-31")]
     tiny_frames["prices"] = px.drop(index=drop)
+    _raises(
+        tiny_frames,
+        r"price rows stop on 2024-01-29, before the data's last session 2024-01-31, and the "
+        r"security master gives no delisting_date .*code=2269.*set delisting_date in the security "
+        r"master \(or supply the missing rows\)",
+    )
+    # a delisting date after the data's end does not excuse the missing rows either
+    sec = tiny_frames["securities"]
+    sec.loc[sec["code"] == "2269", "delisting_date"] = pd.Timestamp("2024-03-01")
+    _raises(tiny_frames, r"price rows stop on 2024-01-29, .*delisting_date 2024-03-01 is after")
+    # with the delisting date on the last row the market builds and the security ends there
+    sec.loc[sec["code"] == "2269", "delisting_date"] = pd.Timestamp("2024-01-29")
     close = build(tiny_frames).panel("close")["2269"]
     assert close.loc["2024-01-30":].isna().all() and close.loc["2024-01-29"] > 0
-    # ... but a gap before that last row is still an error
+    # ... and a gap before that last row is still an error
     px = tiny_frames["prices"]
     tiny_frames["prices"] = px.drop(index=_idx(px, date="2024-01-26", code="2269"))
     _raises(
@@ -484,6 +497,55 @@ def test_action_dividend_not_below_close(tiny_frames):
     )
 
 
+@pytest.mark.parametrize(
+    ("kind", "row"),
+    [
+        ("split", {"ratio": 2.0, "amount_hkd": np.nan}),
+        ("bonus", {"ratio": 0.1, "amount_hkd": np.nan}),
+        ("rights", {"ratio": 0.2, "price_hkd": 5.0, "amount_hkd": np.nan}),
+        ("cash_dividend", {"amount_hkd": 0.1}),
+    ],
+)
+def test_action_exact_duplicate_is_rejected(tiny_frames, kind, row):
+    first = _add_action(tiny_frames, kind=kind, **row)
+    second = _add_action(tiny_frames, kind=kind, **row)
+    _raises(
+        tiny_frames,
+        rf"duplicated corporate action: .*repeats row {first} with the same ex-date and code "
+        rf".*\(source=actions, row={second}, date=2024-01-17, code=0013, field=kind, "
+        rf"value='rows {first} and {second}'",
+    )
+
+
+def test_action_duplicate_split_with_another_ratio_is_still_a_duplicate(tiny_frames):
+    # two splits of one code on one day: whatever the ratios, one of them is wrong
+    _add_action(tiny_frames, kind="split", ratio=2.0, amount_hkd=np.nan)
+    i = _add_action(tiny_frames, kind="split", ratio=5.0, amount_hkd=np.nan)
+    _raises(tiny_frames, rf"duplicated corporate action: split .*row={i}, date=2024-01-17")
+
+
+def test_action_two_different_dividends_on_one_day_are_kept(tiny_frames):
+    # a final and a special dividend on the same ex-date: different amounts, both kept
+    _add_action(tiny_frames, amount_hkd=0.1)
+    _add_action(tiny_frames, amount_hkd=0.25)
+    # a dividend and a split of the same code on one day are not duplicates either
+    _add_action(tiny_frames, kind="split", ratio=2.0, amount_hkd=np.nan)
+    act = build(tiny_frames).actions
+    day = act[(act["code"] == "0013") & (act["ex_date"] == pd.Timestamp("2024-01-17"))]
+    assert sorted(day["kind"]) == ["cash_dividend", "cash_dividend", "split"]
+    assert sorted(day["amount_hkd"].dropna()) == [0.1, 0.25]
+
+
+def test_action_duplicate_named_with_csv_lines(tiny_frames):
+    first = _add_action(tiny_frames, kind="bonus", ratio=0.1, amount_hkd=np.nan)
+    second = _add_action(tiny_frames, kind="bonus", ratio=0.1, amount_hkd=np.nan)
+    _raises(
+        tiny_frames,
+        rf"repeats row {first} \(line {first + 2}\).*row={second},.*line={second + 2}",
+        sources={"actions": "data/actions.csv"},
+    )
+
+
 # --------------------------------------------------------------------------- intervals
 def _add_interval(frames, **row):
     base = {"code": "2269", "kind": "hsci", "start": pd.Timestamp("2024-01-10"), "end": pd.NaT}
@@ -596,8 +658,42 @@ def test_fx_series_and_extra_days(tiny_frames, tiny_market):
 
 def test_fx_default_is_one(tiny_frames):
     tiny_frames["fx"] = None
-    m = build(tiny_frames)
+    with pytest.warns(UserWarning, match=r"market 'tiny-nofx': no HKD->CNY fixings"):
+        m = build(tiny_frames, source="tiny-nofx")
     assert (m.fx == 1.0).all() and m.fx.index.equals(m.dates)
+    assert m.fx_is_placeholder
+
+
+def test_fx_placeholder_warning_says_cny_equals_hkd(tiny_frames):
+    tiny_frames["fx"] = None
+    with pytest.warns(UserWarning) as record:
+        build(tiny_frames)
+    (w,) = [r for r in record if "fixing" in str(r.message)]
+    assert "'frames'" in str(w.message)
+    assert "every CNY figure (fund NAV, cash) equals the HKD figure" in str(w.message)
+
+
+def test_real_fx_is_not_a_placeholder_and_does_not_warn(tiny_frames):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = build(tiny_frames)
+    assert not m.fx_is_placeholder
+    # a fixing that is 1.0 on most sessions but not all is real data
+    fx = tiny_frames["fx"].assign(hkd_cny=1.0)
+    fx.loc[3, "hkd_cny"] = 0.99
+    tiny_frames["fx"] = fx
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not build(tiny_frames).fx_is_placeholder
+
+
+def test_fx_given_as_exactly_one_everywhere_is_the_placeholder(tiny_frames):
+    tiny_frames["fx"] = tiny_frames["fx"].assign(hkd_cny=1.0)
+    with pytest.warns(UserWarning, match="every fixing is exactly 1.0"):
+        m = build(tiny_frames)
+    assert m.fx_is_placeholder
 
 
 def test_fx_wrong_type(tiny_frames):

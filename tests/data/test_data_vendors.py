@@ -285,6 +285,45 @@ def test_market_with_a_master():
         market_from_adjusted_closes(closes, sec.iloc[[1]])
 
 
+def test_adjusted_closes_ending_early_are_a_reported_delisting():
+    closes, _ = _wide()
+    closes.loc[pd.Timestamp("2024-01-05") :, "2269.HK"] = np.nan  # 2269's closes end on 01-04
+    with pytest.warns(
+        UserWarning,
+        match=r"1 code\(s\) have no close on the last session 2024-01-08; the placeholder "
+        r"security master sets their delisting_date to their last close: 2269 \(2024-01-04\)",
+    ):
+        m = market_from_adjusted_closes(closes, fx=pd.Series(0.9, index=closes.index))
+    sec = m.securities.set_index("code")
+    assert sec.loc["2269", "delisting_date"] == pd.Timestamp("2024-01-04")
+    assert pd.isna(sec.loc["1801", "delisting_date"])  # priced to the last session
+    assert m.panel("close")["2269"].loc["2024-01-05":].isna().all()
+
+
+def test_adjusted_closes_ending_early_with_a_master_need_its_delisting_date():
+    closes, _ = _wide()
+    closes.loc[pd.Timestamp("2024-01-05") :, "2269.HK"] = np.nan
+    closes["1801"] = closes["1801"].fillna(39.0)
+    sec = pd.DataFrame(
+        {
+            "code": ["2269", "1801"],
+            "name": ["WuXi Bio", "Innovent"],
+            "industry": ["Pharmaceuticals", "Biotechnology"],
+            "is_cxo": [True, False],
+            "listing_date": pd.to_datetime(["2017-06-13", "2018-10-31"]),
+            "board_lot": [500, 500],
+            "wht_class": ["red_chip", "foreign"],
+        }
+    )
+    with pytest.raises(DataError, match=r"price rows stop on 2024-01-04.*code=2269"):
+        market_from_adjusted_closes(closes, sec)
+    sec["delisting_date"] = pd.to_datetime(["2024-01-04", None])
+    m = market_from_adjusted_closes(closes, sec, fx=pd.Series(0.9, index=closes.index))
+    assert m.securities.set_index("code").loc["2269", "delisting_date"] == pd.Timestamp(
+        "2024-01-04"
+    )
+
+
 def _put_text(closes):
     out = closes.astype(object)
     out.loc[pd.Timestamp("2024-01-03"), "2269.HK"] = "x"

@@ -78,7 +78,9 @@ def make_market(specs: list[dict], start: str = START, end: str = END) -> Market
                 "is_cxo": s["is_cxo"],
                 "is_18a": False,
                 "listing_date": days[0],
-                "delisting_date": pd.NaT,
+                # a security whose rows stop early is delisted on its last row (a truncated feed
+                # without a delisting date is a DataError)
+                "delisting_date": days[-1] if s["last"] else pd.NaT,
                 "board_lot": 1000,
                 "wht_class": s["wht_class"],
             }
@@ -107,6 +109,7 @@ def make_market(specs: list[dict], start: str = START, end: str = END) -> Market
         pd.DataFrame(master),
         intervals=pd.DataFrame(intervals) if intervals else None,
         relevance=pd.DataFrame(relevance) if relevance else None,
+        fx=pd.Series(0.92, index=sessions),
         source="rules-test",
     )
 

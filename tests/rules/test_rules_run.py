@@ -187,3 +187,51 @@ def test_market_ending_before_the_initial_review_is_an_error():
     tiny = make_market([sec("0001")], start="2024-12-02", end=BASE)
     with pytest.raises(CalendarError, match="initial review does not fit"):
         run_reviews(tiny, methodology("hsidi-2025-08"))
+
+
+def test_constituent_delisted_between_cap_and_effective_date_is_dropped_at_the_review():
+    # cap-factor lag of 3 sessions: the 2025-03-10 review caps on 2025-03-05.  0005 is priced on
+    # the cap date but its last close is 2025-03-06, so it cannot be priced on 2025-03-07 (the
+    # session before the effective date): it is dropped at that review, with a warning and a reason,
+    # and the weights are capped over the other 11 names.
+    from engine.index import compute
+
+    specs = [sec(f"{i:04d}", score=100.0 - i) for i in range(1, 13)]
+    specs[4] = sec("0005", score=95.0, last="2025-03-06")
+    market = make_market(specs, end="2025-04-30")
+    m = methodology("hsidi-2025-08", cap_factor_lag_sessions=3)
+    with pytest.warns(
+        UserWarning,
+        match=r"review effective 2025-03-10: 1 selected security\(ies\) stopped trading between "
+        r"the cap date 2025-03-05 and the effective date and are dropped from the review: 0005 "
+        r"\(last close 2025-03-06\)",
+    ):
+        sched = run_reviews(market, m)
+    march = next(r for r in sched.reviews if r.effective_date == T("2025-03-10"))
+    assert march.cap_date == T("2025-03-05")
+    row = march.table.set_index("code").loc["0005"]
+    assert not row["selected"] and row["weight"] == 0.0
+    assert row["reason"] == (
+        "out: delisted after the cap date 2025-03-05 (last close 2025-03-06, review effective "
+        "2025-03-10)"
+    )
+    assert len(march.constituents) == 11
+    np.testing.assert_allclose(march.table["weight"].sum(), 1.0)
+    assert "0005" in sched.reviews[0].constituents  # it was in before, and the index deletes it
+    res = compute(market, sched)
+    deleted = res.events[res.events["kind"] == "deletion"]
+    assert list(zip(deleted["date"], deleted["code"], strict=True)) == [(T("2025-03-07"), "0005")]
+
+
+def test_lag_of_one_session_drops_nothing():
+    # the default lag: a name whose last close is the cap date itself is priced where the review
+    # is priced, so it stays selected (the index deletes it on the effective date)
+    specs = [sec(f"{i:04d}", score=100.0 - i) for i in range(1, 13)]
+    specs[4] = sec("0005", score=95.0, last="2025-03-07")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched = run_reviews(make_market(specs, end="2025-04-30"), methodology("hsidi-2025-08"))
+    march = next(r for r in sched.reviews if r.effective_date == T("2025-03-10"))
+    assert march.cap_date == T("2025-03-07") and "0005" in march.constituents
