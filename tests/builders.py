@@ -35,7 +35,7 @@ def market_from_closes(
     is listed on its first priced day and delisted on its last one when that is before the last date.
     ``securities`` overrides security-master columns (a scalar or one value per code; defaults: name
     ``Stock <code>``, Biotechnology, board lot 100, withholding class H); ``from_frames`` goes to
-    :meth:`MarketData.from_frames` (actions, fx, synthetic, source ...).
+    :meth:`MarketData.from_frames` (actions, fx, synthetic, source ...); ``fx`` defaults to a constant 0.92.
     """
     rows = [
         (date, code, float(p), shares, 1.0, traded_value_hkd, False)
@@ -60,6 +60,8 @@ def market_from_closes(
         "board_lot": 100,
         "wht_class": "H",
     } | (securities or {})
+    # an explicit constant fixing (not the 1.0 placeholder, which warns)
+    from_frames.setdefault("fx", pd.Series(0.92, index=close.index))
     return MarketData.from_frames(
         pd.DataFrame(rows, columns=PRICE_COLUMNS), pd.DataFrame(sec), **from_frames
     )
