@@ -411,12 +411,16 @@ def test_own_valuation_fixing_drives_nav_cny():
     # with only fx on, NAV in CNY is the gross index times the fixing ratio (independent check)
     gross = index.levels["gross"].reindex(nav.index)
     expected = (gross / gross.iloc[0]) * (fixing.reindex(nav.index) / fixing.iloc[0])
-    np.testing.assert_allclose(nav["nav_per_unit_cny"] / nav["nav_per_unit_cny"].iloc[0], expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        nav["nav_per_unit_cny"] / nav["nav_per_unit_cny"].iloc[0], expected, rtol=1e-10
+    )
 
 
 def test_valuation_fixing_with_a_gap_names_the_session():
     market, index = random_case(11)
     fixing = pd.Series(0.91, index=market.dates).drop(market.dates[3])
     config = EtfConfig.default().replace(inception_date=market.dates[0])
-    with pytest.raises(DataError, match=rf"fixing is missing.*source=fx, date={market.dates[3].date()}"):
+    with pytest.raises(
+        DataError, match=rf"fixing is missing.*source=fx, date={market.dates[3].date()}"
+    ):
         backtest(index, market, config, flows=pd.Series(dtype=float), fx=fixing)
