@@ -75,3 +75,11 @@ def test_malformed_price_file_names_file_row_and_field(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2
     assert "prices.csv" in err and "close_hkd" in err
+
+
+def test_report_writes_html_and_pdf(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path), "--quiet"]) == 0
+    html = (tmp_path / "tracking_report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in html and "Attribution waterfall" in html
+    assert (tmp_path / "tracking_report.pdf").read_bytes()[:4] == b"%PDF"
+    assert "total (last step - first step)" in capsys.readouterr().out
