@@ -61,13 +61,6 @@ def _cxo_weight(result, market, date) -> float:
     return float(row[[c for c in row.index if c in cxo]].sum())
 
 
-def _annualised(levels: pd.Series) -> float:
-    from engine.conventions import annualise_return
-
-    lv = levels.dropna()
-    return float(annualise_return(lv.iloc[-1] / lv.iloc[0] - 1.0, len(lv) - 1))
-
-
 def build_variants(market, names: dict[str, str], *, progress: bool = True) -> dict:
     """Run :func:`engine.build_index` for each labelled methodology name."""
     from engine import build_index
@@ -150,18 +143,16 @@ def index_summary(results: dict, market) -> str:
     lines.extend(_revision_changes(chained, market))
     lines.append("Returns (price / gross / net):")
     for label, res in results.items():
-        lv = res.levels
-        tot = lv.iloc[-1] / lv.iloc[0] - 1.0
-        ann = [_annualised(lv[c]) for c in ("price", "gross", "net")]
-        y25 = lv.loc["2025"]
-        ytd = (
-            lv.loc[y25.index[-1]] / lv.loc[:"2024-12-31"].iloc[-1] - 1.0
-            if len(y25)
-            else tot * np.nan
-        )
+        summ = res.summary()  # per variant, annualised by engine.conventions
+        tot, ann = summ["total_return"], summ["annualised_return"]
+        price = res.levels["price"]
+        last_year = price.index[-1].year
+        prior = price[price.index.year < last_year]
+        ytd = f"{price.iloc[-1] / prior.iloc[-1] - 1.0:+.1%}" if len(prior) else "n/a"
         lines.append(
             f"  {label:<9} total {tot['price']:+.1%} / {tot['gross']:+.1%} / {tot['net']:+.1%}   "
-            f"annualised {ann[0]:+.1%} / {ann[1]:+.1%} / {ann[2]:+.1%}   2025 {ytd['price']:+.1%}"
+            f"annualised {ann['price']:+.1%} / {ann['gross']:+.1%} / {ann['net']:+.1%}   "
+            f"{last_year} {ytd}"
         )
     return "\n".join(lines)
 
@@ -227,12 +218,13 @@ def cmd_backtest(args) -> int:
 
 def make_report(market, index_result, out: Path, *, progress: bool):
     from engine.analytics import attribute
-    from engine.fund import EtfConfig, default_flows
+    from engine.fund import EtfConfig, backtest, default_flows
     from engine.report import tracking_report
 
-    fund = _backtest(market, index_result, progress=progress)
     config = EtfConfig.default()
-    waterfall = attribute(index_result, market, config, flows=default_flows(market, config))
+    flows = default_flows(market, config)
+    fund = backtest(index_result, market, config, flows=flows, progress=progress)
+    waterfall = attribute(index_result, market, config, flows=flows, actual=fund)
     paths = tracking_report(
         fund, index_result, out / "tracking_report", market=market, attribution=waterfall
     )

@@ -203,6 +203,7 @@ def attribute(
     conventions: Conventions = DEFAULT,
     backtest=None,
     fx=None,
+    actual=None,
 ) -> Waterfall:
     """Attribute the fund's tracking difference to index dividends and to each fund effect.
 
@@ -226,6 +227,9 @@ def attribute(
     ----------
     fx : Series, optional
         A valuation fixing passed to every fund run (``backtest(..., fx=fx)``).
+    actual : FundResult, optional
+        The fund run of ``config`` (same flows and fixing) when the caller already has it; saves
+        running it again.
     backtest : callable, optional
         ``backtest(index_result, market, config, flows) -> FundResult``; default
         :func:`engine.fund.backtest` (injectable for tests).
@@ -255,7 +259,7 @@ def attribute(
         res = run(index_result, market, cfg, flows)
         return res.nav["nav_per_unit_cny"].astype(float)
 
-    actual_result = run(index_result, market, config, flows)
+    actual_result = actual if actual is not None else run(index_result, market, config, flows)
     actual = actual_result.nav["nav_per_unit_cny"].astype(float)
     dates = actual.index
     missing = dates.difference(index_result.levels.index)

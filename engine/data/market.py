@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import check_sessions, hkex_sessions
 from engine.errors import DataError, describe
 
 PANELS = {
@@ -301,11 +300,6 @@ class MarketData:
         }
 
 
-def sessions_between(start, end) -> pd.DatetimeIndex:
-    """HKEX sessions between two dates (re-exported for convenience)."""
-    return hkex_sessions(pd.Timestamp(start), pd.Timestamp(end))
-
-
 __all__ = [
     "ACTION_COLUMNS",
     "ACTION_KINDS",
@@ -314,6 +308,4 @@ __all__ = [
     "PANELS",
     "PRICE_COLUMNS",
     "SECURITY_COLUMNS",
-    "check_sessions",
-    "sessions_between",
 ]

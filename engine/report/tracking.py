@@ -266,6 +266,7 @@ def build_content(
                 getattr(fund_result, "config", None),
                 nav["flow_units"] if "flow_units" in nav else None,  # the run's own flows
                 fx=nav["fx"] if "fx" in nav else None,  # and its own valuation fixing
+                actual=fund_result,
             )
         except (ImportError, AttributeError) as exc:  # fund engine unavailable
             notes.append(f"Attribution waterfall not computed: {exc}")

@@ -218,3 +218,22 @@ def test_waterfall_total_equals_reported_tracking_difference_with_fx_off():
         fund_tracking(res, idx, variant="price")["td_period"], abs=1e-12
     )
     assert abs(wf.contributions["ideal fund (fx off)"]) < 1e-10
+
+
+def test_given_actual_run_is_used_instead_of_running_it_again():
+    idx, market, _ = _setup()
+    calls = []
+
+    def counting_backtest(*args, **kwargs):
+        calls.append(args[2])
+        return fake_backtest(*args, **kwargs)
+
+    cfg = FakeConfig()
+    fresh = attribute(idx, market, cfg, backtest=counting_backtest)
+    n_fresh = len(calls)
+    calls.clear()
+    given = attribute(
+        idx, market, cfg, backtest=counting_backtest, actual=fake_backtest(idx, market, cfg)
+    )
+    assert len(calls) == n_fresh - 1
+    pd.testing.assert_series_equal(given.contributions, fresh.contributions)
