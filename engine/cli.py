@@ -276,6 +276,17 @@ def cmd_export_data(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from engine.data import check_folder
+
+    report = check_folder(args.path)
+    for line in report.lines():
+        print(line)
+    n = len(report.problems)
+    _say(f"{args.path}: {'no problems' if report.ok else f'{n} problem(s)'}")
+    return 0 if report.ok else 1
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hsidi", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -308,6 +319,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="default_market", help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
+    p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
+    p.add_argument("path", help="the data folder")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -3,17 +3,24 @@
 * :class:`MarketData` and :meth:`MarketData.from_frames` (validated tidy frames -> aligned panels);
 * :func:`read_folder` / :func:`write_folder`: the canonical folder (Parquet or CSV, docs/data-format.md);
 * :mod:`engine.data.vendors`: yfinance CSV layouts (adjusted prices, price-return studies only);
+* :class:`Plausibility`: thresholds of the plausibility checks (spikes, rights above the market);
+* :func:`check_folder`: every problem in a data folder in one pass (``hsidi check``);
 * :func:`default_market`: the embedded SYNTHETIC default market.
 """
 
 from engine.data import vendors
 from engine.data.calendar import hkex_sessions
+from engine.data.check import CheckReport, check_folder
 from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
+from engine.data.plausibility import Plausibility
 from engine.data.synthetic import default_market
 
 __all__ = [
+    "CheckReport",
     "MarketData",
+    "Plausibility",
+    "check_folder",
     "default_market",
     "hkex_sessions",
     "read_folder",

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
-from engine.data.validate import _describe
+from engine.data.plausibility import Plausibility
+from engine.data.validate import Report, _describe
 from engine.errors import DataError
 
 FORMAT_VERSION = 1
@@ -158,6 +159,7 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
         "written_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sessions": [str(market.dates[0].date()), str(market.dates[-1].date())],
         "rows": {name: len(frames[name]) for name in TABLES},
+        "warnings": list(market.warnings),
     }
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
@@ -281,7 +283,9 @@ def read_meta(path: str | os.PathLike) -> dict | None:
     return meta
 
 
-def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
+def read_folder(
+    path: str | os.PathLike, *, verify: bool = True, plausibility: Plausibility | None = None
+) -> MarketData:
     """Read a market folder written by :func:`write_folder` (or made by hand in the same layout).
 
     Parameters
@@ -294,6 +298,9 @@ def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
         :meth:`~MarketData.fingerprint` (it does after a complete :func:`write_folder`).  A mismatch
         means the files were edited by hand or come from two different writes; pass
         ``verify=False`` to accept edited files.
+    plausibility
+        Thresholds of the plausibility checks (:class:`~engine.data.plausibility.Plausibility`;
+        default: its defaults, findings become :attr:`MarketData.warnings`).
 
     Returns
     -------
@@ -304,6 +311,41 @@ def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
         vendor-adjusted); ``synthetic`` comes from ``meta.json``.
     """
     path = Path(path)
+    meta, files, tables, warned = _load(path, Report())
+    adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
+    market = MarketData.from_frames(
+        tables["prices"],
+        tables["securities"],
+        actions=tables.get("actions"),
+        intervals=tables.get("intervals"),
+        relevance=tables.get("relevance"),
+        fx=tables.get("fx"),
+        synthetic=bool(meta.get("synthetic", False)),
+        source=f"adjusted:{path}" if adjusted else str(path),
+        sources={name: str(file) for name, file in files.items()},
+        plausibility=plausibility,
+        warnings=[*map(str, meta.get("warnings") or []), *warned],
+    )
+    expected = meta.get("fingerprint")
+    if verify and expected and market.fingerprint() != expected:
+        raise DataError(
+            _describe(
+                "the data read does not match the fingerprint in meta.json (files edited by hand, "
+                "or left over from an interrupted write)",
+                source=str(path / META_FILE),
+                field="fingerprint",
+                value=expected,
+                fix=f"rewrite the folder with write_folder, or read it with verify=False "
+                f"(the data read has fingerprint {market.fingerprint()})",
+            )
+        )
+    return market
+
+
+def _load(path: Path, rep: Report):
+    """``(meta, files, tables, warnings)`` of a market folder.  A folder that is missing, has no
+    ``prices``/``securities`` file or an unreadable ``meta.json`` raises :class:`DataError`; in
+    collect mode (``rep.collect``) a table that cannot be read is recorded and left out."""
     if not path.is_dir():
         raise DataError(
             _describe(
@@ -321,14 +363,12 @@ def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
             continue
         alt = path / f"{name}.{other}"
         if alt.exists():
-            raise DataError(
-                _describe(
-                    f"found {alt.name} but this folder's format is {fmt}",
-                    source=str(alt),
-                    fix=f"one folder holds one format: convert it to {file.name}",
-                )
+            rep.fail(
+                f"found {alt.name} but this folder's format is {fmt}",
+                source=str(alt),
+                fix=f"one folder holds one format: convert it to {file.name}",
             )
-        if name in REQUIRED_TABLES:
+        elif name in REQUIRED_TABLES:
             raise DataError(
                 _describe(
                     "missing required file",
@@ -336,34 +376,17 @@ def read_folder(path: str | os.PathLike, *, verify: bool = True) -> MarketData:
                     fix=f"a market folder needs {', '.join(f'{t}.{fmt}' for t in REQUIRED_TABLES)}",
                 )
             )
-    tables = {name: _read_table(file, name, fmt) for name, file in files.items() if file.exists()}
-    adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
-    source = f"adjusted:{path}" if adjusted else str(path)
-    market = MarketData.from_frames(
-        tables["prices"],
-        tables["securities"],
-        actions=tables.get("actions"),
-        intervals=tables.get("intervals"),
-        relevance=tables.get("relevance"),
-        fx=tables.get("fx"),
-        synthetic=bool(meta.get("synthetic", False)),
-        source=source,
-        sources={name: str(file) for name, file in files.items()},
-    )
-    expected = meta.get("fingerprint")
-    if verify and expected and market.fingerprint() != expected:
-        raise DataError(
-            _describe(
-                "the data read does not match the fingerprint in meta.json (files edited by hand, "
-                "or left over from an interrupted write)",
-                source=str(path / META_FILE),
-                field="fingerprint",
-                value=expected,
-                fix=f"rewrite the folder with write_folder, or read it with verify=False "
-                f"(the data read has fingerprint {market.fingerprint()})",
-            )
-        )
-    return market
+    tables, warned = {}, []
+    for name, file in files.items():
+        if not file.exists():
+            continue
+        try:
+            tables[name] = _read_table(file, name, fmt, warned)
+        except DataError as exc:
+            if not rep.collect:
+                raise
+            rep.record(str(exc), source=str(file))
+    return meta, files, tables, warned
 
 
 def _detect_format(path: Path) -> str:
@@ -410,7 +433,7 @@ def _check_columns(columns, name: str, file: Path) -> None:
         )
 
 
-def _read_table(file: Path, name: str, fmt: str) -> pd.DataFrame:
+def _read_table(file: Path, name: str, fmt: str, warned: list | None = None) -> pd.DataFrame:
     if fmt == "parquet":
         try:
             frame = pd.read_parquet(file, engine="pyarrow")
@@ -422,10 +445,51 @@ def _read_table(file: Path, name: str, fmt: str) -> pd.DataFrame:
             ) from None
         _check_columns(list(frame.columns), name, file)
         return frame.reset_index(drop=True)
-    return _read_csv(file, name)
+    return _read_csv(file, name, warned)
 
 
-def _read_csv(file: Path, name: str) -> pd.DataFrame:
+def _check_last_line(file: Path, width: int, rows: int, warned: list | None) -> None:
+    """A CSV cut mid-line: the last line has no line end.  With fewer fields than the header it is
+    an error (the file is truncated); with all its fields it is a warning (its last field may be
+    cut short)."""
+    with open(file, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size == 0:
+            return
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    if tail.endswith((b"\n", b"\r")) or rows == 0:
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last]), [])
+    line = rows + 1
+    if len(fields) < width:
+        raise DataError(
+            _describe(
+                f"file is truncated: line {line} (the last) ends without a line end and has "
+                f"{len(fields)} of {width} fields",
+                source=str(file),
+                row=rows - 1,
+                line=line,
+                value=last[:80],
+                fix="the file was cut short (an interrupted copy or download): write it again",
+            )
+        )
+    if warned is not None:
+        warned.append(
+            _describe(
+                "the last line has no line end: its last field may have been cut short",
+                source=str(file),
+                row=rows - 1,
+                line=line,
+                value=last[:80],
+                fix="check the file is complete (write_folder always ends a file with a line end)",
+            )
+        )
+
+
+def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame:
     """Read a CSV table as text, then parse the number columns, naming file, row, line and field.
 
     Dates and booleans stay text here; :mod:`engine.data.validate` parses them with the same kind of
@@ -465,6 +529,7 @@ def _read_csv(file: Path, name: str) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         msg = " ".join(str(exc).split())
         raise DataError(_describe(f"malformed CSV ({msg})", source=str(file))) from None
+    _check_last_line(file, len(header), len(raw), warned)
     frame = raw.astype(object)
     codes = frame["code"] if "code" in frame.columns else None
     for col in frame.columns:

@@ -203,7 +203,8 @@ def check_market(aligned, actions: pd.DataFrame, p: Plausibility, where, rep) ->
         if field == "shares" and np.isfinite(p.shares_unexplained_ratio):
             at = step >= np.log(p.shares_unexplained_ratio)
             t2, j2, rev2 = t0[at], j0[at], rev0[at]
-            free2 = ~np.isin(t2 * n_codes + j2, explained) & ~rev2
+            back = (t0[rev0] + 1) * n_codes + j0[rev0]  # the fall back after a reverting spike
+            free2 = ~np.isin(t2 * n_codes + j2, np.concatenate([explained, back])) & ~rev2
             for k in _cap(np.flatnonzero(free2), rep, "warn", label, "share changes", shown):
                 tt, jj = int(t2[k]), int(j2[k])
                 rep.warn(

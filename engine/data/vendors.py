@@ -234,7 +234,7 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
 
     line_no = np.arange(len(raw)) + first_data_line
     date_text = raw[0].astype(str).str.strip()
-    dates = pd.to_datetime(date_text.str[:10], format="%Y-%m-%d", errors="coerce")
+    dates = _vendor_dates(date_text)
     i = _first(dates.isna().to_numpy())
     if i is not None:
         raise DataError(
@@ -329,6 +329,20 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
     return _attach(out[ordered], src, want, layout, report)
 
 
+def _vendor_dates(text: pd.Series) -> pd.Series:
+    """Session dates of the vendor's date column, parsed once per distinct value: a UTC offset is
+    honoured (``2020-01-01 16:00:00+00:00`` is the Hong Kong date 2020-01-02, never 2020-01-01);
+    anything that does not start with YYYY-MM-DD is NaT (reported by the caller)."""
+    from engine.data.validate import _factorize, _one_date
+
+    idx, uniq = _factorize(text)
+    ns = np.array(
+        [_one_date(u)[0] if str(u)[:4].isdigit() else np.iinfo(np.int64).min for u in uniq],
+        dtype=np.int64,
+    )
+    return pd.Series(ns[idx].view("datetime64[ns]") if len(idx) else [], dtype="datetime64[ns]")
+
+
 def _stem(path: Path) -> str:
     name = path.name
     for suffix in (".csv", ".CSV"):
@@ -365,6 +379,7 @@ def market_from_adjusted_closes(
     fx: pd.Series | pd.DataFrame | None = None,
     fill_gaps: bool = False,
     source: str | None = None,
+    plausibility=None,
 ) -> MarketData:
     """Build a **price-return-only** :class:`MarketData` from vendor-adjusted closes.
 
@@ -397,6 +412,10 @@ def market_from_adjusted_closes(
     source
         Label after the ``"adjusted:"`` prefix; default: the ``attrs["source"]`` of ``closes`` or
         ``"closes"``.
+    plausibility
+        Thresholds of the plausibility checks (:class:`~engine.data.plausibility.Plausibility`):
+        a one-day spike in the vendor closes is a warning in :attr:`MarketData.warnings` (or an
+        error with ``on_finding="error"``).
 
     Returns
     -------
@@ -515,6 +534,7 @@ def market_from_adjusted_closes(
         synthetic=False,
         source=f"adjusted:{label}",
         sources={"prices": f"adjusted closes ({label})"},
+        plausibility=plausibility,
     )
 
 
