@@ -16,6 +16,7 @@ from engine.analytics.compare import (
     membership_changes,
     wide_panel,
 )
+from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -34,12 +35,14 @@ __all__ = [
     "PERIODS_PER_YEAR",
     "Conventions",
     "IndexComparison",
+    "ObservedComparison",
     "TrackingResult",
     "Waterfall",
     "align",
     "attribute",
     "benchmark_series",
     "compare_indexes",
+    "compare_observed",
     "convert_to_cny",
     "fund_tracking",
     "membership_changes",
