@@ -16,6 +16,7 @@ from engine.analytics.compare import (
     membership_changes,
     wide_panel,
 )
+from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
     METRICS,
@@ -34,6 +35,7 @@ __all__ = [
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
+    "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
     "TrackingResult",
@@ -45,6 +47,7 @@ __all__ = [
     "compare_observed",
     "convert_to_cny",
     "fund_tracking",
+    "implied_weights",
     "membership_changes",
     "metrics_from_returns",
     "rolling_tracking_error",
