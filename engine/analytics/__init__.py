@@ -29,6 +29,7 @@ from engine.analytics.tracking import (
     rolling_tracking_error,
     tracking,
 )
+from engine.analytics.versions import VersionComparison, compare  # noqa: E402  (shadows the compare module name on purpose)
 from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
@@ -39,10 +40,12 @@ __all__ = [
     "IndexComparison",
     "ObservedComparison",
     "TrackingResult",
+    "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
     "benchmark_series",
+    "compare",
     "compare_indexes",
     "compare_observed",
     "convert_to_cny",
