@@ -84,12 +84,16 @@ class Calibration:
     def best(self) -> pd.Series:
         return self.ranking.iloc[0]
 
+    def params(self, rank: int = 1) -> str:
+        """``axis=value, ...`` of the variant ranked ``rank`` (values in their own types)."""
+        return ", ".join(f"{a}={self.ranking[a].iloc[rank - 1]}" for a in self.axes) or "(base)"
+
     def to_frame(self) -> pd.DataFrame:
         return self.ranking.copy()
 
     def summary(self) -> Summary:
         b = self.best
-        params = ", ".join(f"{a}={b[a]}" for a in self.axes) or "(base)"
+        params = self.params(1)
         s = self.separability
         against = f"observed ({self.meta.get('label', 'observed')})"
         rows = [
@@ -160,9 +164,7 @@ class Calibration:
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 3.5))
         r = self.ranking.head(top)
-        labels = [
-            ", ".join(f"{a}={row[a]}" for a in self.axes) or "base" for _, row in r.iterrows()
-        ]
+        labels = [self.params(k + 1) for k in range(len(r))]
         ax.bar(range(len(r)), r["objective"])
         ax.set_xticks(range(len(r)), labels, rotation=60, ha="right", fontsize=7)
         ax.set_ylabel(self.objective)
