@@ -141,3 +141,17 @@ def test_nav_premium_and_errors():
         )
     with pytest.raises(DataError, match="kind"):
         compare_observed(lv, price, kind="quote")
+
+
+@pytest.mark.realdata
+def test_520500_limit_day_and_calendar(real_data):
+    path = real_data / "etf_prices" / "chenkx612_Multifactor-ETF-Strategy" / "520500.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    f = pd.read_csv(path, usecols=["datetime", "close"])
+    etf = pd.Series(f["close"].to_numpy(float), index=pd.DatetimeIndex(f["datetime"]))
+    lv = pd.Series(1.0, index=hkex_sessions("2024-12-27", "2025-07-04"))
+    c = compare_observed(lv, etf, "XSHG", label="520500")  # every 520500 date is an XSHG session
+    assert pd.Timestamp("2025-04-07") in set(c.pairs.index[c.pairs["limit_day"]])
+    # 2025-04-07: Hong Kong open, Shanghai held at -10%; the index return is compounded by date
+    assert c.pairs.at[pd.Timestamp("2025-04-07"), "hk_sessions"] == 1
