@@ -227,34 +227,21 @@ class VersionComparison:
                 "against": against,
                 "note": f"R_{lb} - R_{la}, compounded",
             },
-            {
-                "metric": "active_sum",
-                "value": float(e["active"]),
-                "unit": "%",
-                "against": against,
-                "note": "sum of daily return differences (arithmetic)",
-            },
-            {
-                "metric": "selection_effect",
-                "value": float(e["selection"]),
-                "unit": "%",
-                "against": against,
-                "note": "arithmetic sum of daily effects",
-            },
-            {
-                "metric": "weighting_effect",
-                "value": float(e["weighting"]),
-                "unit": "%",
-                "against": against,
-                "note": "arithmetic sum of daily effects",
-            },
-            {
-                "metric": "effects_residual",
-                "value": float(e["residual"]),
-                "unit": "%",
-                "against": against,
-                "note": "corporate-action days",
-            },
+            *(
+                {
+                    "metric": key,
+                    "value": float(e[col]),
+                    "unit": "%",
+                    "against": against,
+                    "note": note,
+                }
+                for key, col, note in (
+                    ("active_sum", "active", "sum of daily return differences (arithmetic)"),
+                    ("selection_effect", "selection", "arithmetic sum of daily effects"),
+                    ("weighting_effect", "weighting", "arithmetic sum of daily effects"),
+                    ("effects_residual", "residual", "corporate-action days"),
+                )
+            ),
             {
                 "metric": "tracking_error",
                 "value": m["te_std"],
