@@ -16,6 +16,8 @@ from engine.analytics.compare import (
     membership_changes,
     wide_panel,
 )
+from engine.analytics.implied import ImpliedWeights, implied_weights
+from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -27,21 +29,28 @@ from engine.analytics.tracking import (
     rolling_tracking_error,
     tracking,
 )
+from engine.analytics.versions import VersionComparison, compare  # noqa: E402  (shadows the compare module name on purpose)
 from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
+    "ImpliedWeights",
     "IndexComparison",
+    "ObservedComparison",
     "TrackingResult",
+    "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
     "benchmark_series",
+    "compare",
     "compare_indexes",
+    "compare_observed",
     "convert_to_cny",
     "fund_tracking",
+    "implied_weights",
     "membership_changes",
     "metrics_from_returns",
     "rolling_tracking_error",
