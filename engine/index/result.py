@@ -13,6 +13,29 @@ from engine.rules.schedule import ReviewSchedule
 VARIANTS = ("price", "gross", "net")
 
 
+class _Lazy:
+    """A field of a frozen dataclass that holds a value or a zero-argument builder of it.
+
+    The builder runs on first access and its result replaces it, so the dense ``[date, code]``
+    frames cost nothing until a user asks for them.  The field has no default.
+    """
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            raise AttributeError(self.slot)  # no default for the dataclass field
+        value = obj.__dict__[self.slot]
+        if callable(value) and not isinstance(value, pd.DataFrame):
+            value = value()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True, eq=False)
 class IndexResult:
     """Output of :func:`engine.index.compute`.
@@ -42,16 +65,22 @@ class IndexResult:
         The session at which every variant equals ``base_value``.
     name, synthetic
         Series name (the schedule's history); ``synthetic`` when the market data were generated.
+    Notes
+    -----
+    ``weights``, ``index_shares``, ``divisors`` and ``events`` may be given as zero-argument
+    callables: each is built on first access and kept (``engine.index.compute`` does this, so a run
+    whose weights nobody reads never builds the dense ``[date, code]`` frames).
+
     meta : dict
         Provenance: ``methodology_hash``, ``data_fingerprint``, ``engine_version``, ``withholding``
         (class -> rate used), ``market_source``, ``skipped_reviews`` (effective dates after the data).
     """
 
     levels: pd.DataFrame
-    weights: pd.DataFrame
-    index_shares: pd.DataFrame
-    divisors: pd.DataFrame
-    events: pd.DataFrame
+    weights: pd.DataFrame = _Lazy()
+    index_shares: pd.DataFrame = _Lazy()
+    divisors: pd.DataFrame = _Lazy()
+    events: pd.DataFrame = _Lazy()
     schedule: ReviewSchedule
     base_date: pd.Timestamp
     base_value: float
