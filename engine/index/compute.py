@@ -26,9 +26,9 @@ from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
 from engine.index.result import VARIANTS, IndexResult
-from engine.prepare import (  # capital_change_factors: re-exported for engine.fund.backtest
+from engine.prepare import (  # capital_change_factors is also imported from here by the fund
     action_records,
-    capital_change_factors,  # noqa: F401
+    capital_change_factors,
     restated_review_shares,
     shares_as_of,
     withholding_rates,
@@ -125,7 +125,15 @@ def compute(
     base_value = _base_value(
         params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
     )
-    review_q = restated_review_shares(reviews, market)
+    arrays = schedule.arrays
+    if (
+        arrays is not None
+        and len(reviews) == len(schedule.reviews)
+        and list(arrays["codes"]) == list(codes)
+    ):  # the compiled rules' index shares: no review table needs building
+        review_q = arrays["q"] * capital_change_factors(reviews, market)
+    else:
+        review_q = restated_review_shares(reviews, market)
     _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews)
     if withholding is None:
         withholding = params.get("withholding", {}) or {}

@@ -8,32 +8,9 @@ import pandas as pd
 
 from engine.conventions import annualise_return
 from engine.errors import DataError, describe
-from engine.rules.schedule import ReviewSchedule
+from engine.rules.schedule import ReviewSchedule, _Lazy
 
 VARIANTS = ("price", "gross", "net")
-
-
-class _Lazy:
-    """A field of a frozen dataclass that holds a value or a zero-argument builder of it.
-
-    The builder runs on first access and its result replaces it, so the dense ``[date, code]``
-    frames cost nothing until a user asks for them.  The field has no default.
-    """
-
-    def __set_name__(self, owner, name):
-        self.slot = f"_{name}_value"
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            raise AttributeError(self.slot)  # no default for the dataclass field
-        value = obj.__dict__[self.slot]
-        if callable(value) and not isinstance(value, pd.DataFrame):
-            value = value()
-            obj.__dict__[self.slot] = value
-        return value
-
-    def __set__(self, obj, value):
-        obj.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True, eq=False)

@@ -149,7 +149,10 @@ class ScheduleRules:
     explicit_effective_dates: tuple[pd.Timestamp, ...] = _key("date_list")
     extra: tuple[ExtraReview, ...] = _key("extras", default=())
     effective_sessions_after: int = _key(
-        "int", lambda v: 1 <= v <= 60, "an integer in 1..60 (used by frequency 'month_end')", default=1
+        "int",
+        lambda v: 1 <= v <= 60,
+        "an integer in 1..60 (used by frequency 'month_end')",
+        default=1,
     )
 
 
@@ -592,7 +595,7 @@ def load_methodology(name_or_path: str | Path | Methodology) -> Methodology:
         line = raw[: exc.start].count(b"\n") + 1
         raise MethodologyError(
             describe(
-                f"not valid UTF-8: byte {exc.start} (line {line}) is {raw[exc.start:exc.start + 1]!r}",
+                f"not valid UTF-8: byte {exc.start} (line {line}) is {raw[exc.start : exc.start + 1]!r}",
                 source=str(path),
                 row=line,
                 fix="save the file as UTF-8 (comments included)",
