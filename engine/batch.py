@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._jit import njit
 from engine.data.market import MarketData
 from engine.errors import DataError, EngineError, describe
 from engine.index.result import VARIANTS
@@ -186,8 +187,14 @@ def index_batch(
             if _is_grid_mistake(str(exc)):
                 raise
             histories.append(exc)
-    results: list = [None] * n
+    fast = _FastPath(market)
+    levels = None
+    total = {k: np.full(n, np.nan) for k in kinds}
+    turnover = np.full(n, np.nan)
+    n_const = np.full(n, np.nan)
+    n_rev = np.full(n, np.nan)
     errors: list[tuple[int, str]] = []
+    dates = None
     it = range(n)
     if progress:
         from tqdm.auto import tqdm
@@ -199,35 +206,32 @@ def index_batch(
             errors.append((i, str(h)))
             continue
         try:
-            results[i] = compute(market, run_reviews(market, h))
+            out = fast.run(h)
+            if out is None:  # something the fast path does not decide: the full build says what
+                out = _full(market, h)
         except EngineError as exc:
             errors.append((i, str(exc)))
-    base = next((r for r in results if r is not None), None)
-    if base is None:
-        base_hist = compute(market, run_reviews(market, history))
-        dates = base_hist.levels.index
-    else:
-        dates = results[0].levels.index if results[0] is not None else base.levels.index
-    levels = {k: np.full((len(dates), n), np.nan) for k in kinds}
-    total = {k: np.full(n, np.nan) for k in kinds}
-    turnover = np.full(n, np.nan)
-    n_const = np.full(n, np.nan)
-    n_rev = np.full(n, np.nan)
-    for i, r in enumerate(results):
-        if r is None:
             continue
-        lv = r.levels.reindex(dates)
-        for k in kinds:
+        lv, base_row, tv, nk, nr = out
+        if dates is None:
+            dates = market.dates[base_row:]
+            levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
+        own = lv[base_row:]
+        if len(own) != len(dates):  # a variant with another base date: on the first one's dates
+            own = pd.DataFrame(own, index=market.dates[base_row:]).reindex(dates).to_numpy()
+        for kind in kinds:
+            col = own[:, VARIANTS.index(kind)]
             if keep_levels:
-                levels[k][:, i] = lv[k].to_numpy(dtype=float)
-            total[k][i] = float(r.levels[k].iloc[-1] / r.levels[k].iloc[0] - 1.0)
-        applied = int((r.events["kind"] == "review").sum())
-        n_rev[i] = applied
-        n_const[i] = len(r.schedule.reviews[applied - 1].constituents)
-        turnover[i] = review_turnover(r)
+                levels[kind][:, i] = col
+            total[kind][i] = col[-1] / col[0] - 1.0
+        turnover[i], n_const[i], n_rev[i] = tv, nk, nr
+    if dates is None:  # every variant failed: the base methodology's sessions
+        res = compute(market, run_reviews(market, history))
+        dates = res.levels.index
+        levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
     return IndexBatch(
         dates=pd.DatetimeIndex(dates),
-        levels=levels if keep_levels else {},
+        levels=levels,
         total_return=total,
         turnover=turnover,
         n_constituents=n_const,
@@ -235,6 +239,193 @@ def index_batch(
         variants=variants,
         errors=errors,
     )
+
+
+def _full(market, history):
+    """One full build (rules and index) reduced to what the batch keeps."""
+    from engine.index import compute
+    from engine.rules import run_reviews
+
+    r = compute(market, run_reviews(market, history))
+    base_row = market.row(r.base_date)
+    lv = np.full((len(market.dates), 3), np.nan)
+    lv[base_row:] = r.levels[list(VARIANTS)].to_numpy()
+    applied = int((r.events["kind"] == "review").sum())
+    return (
+        lv,
+        base_row,
+        review_turnover(r),
+        len(r.schedule.reviews[applied - 1].constituents),
+        applied,
+    )
+
+
+class _Review:
+    """The dates of a review that :func:`engine.prepare.capital_change_factors` reads."""
+
+    def __init__(self, cap_date, effective_date, shares_as_of):
+        self.cap_date, self.effective_date, self.shares_as_of = (
+            cap_date,
+            effective_date,
+            shares_as_of,
+        )
+
+
+class _FastPath:
+    """Variants on the compiled kernels only, with everything that does not depend on the variant
+    (review calendar, market snapshots, capital-change factors, action records) built once.
+
+    :meth:`run` returns None where a variant needs the full build to name an error.
+    """
+
+    def __init__(self, market):
+        self.market = market
+        self.plans: dict = {}
+        self.snapshots: dict = {}
+        self.factors: dict = {}
+        from engine.rules.compiled import code_ranks
+
+        self.code_rank = code_ranks(market.codes)
+
+    def _plan(self, history):
+        from engine.rules import review_dates
+
+        key = tuple(
+            (
+                m.name,
+                m.schedule,
+                m.weighting.cap_factor_lag_sessions,
+                m.index.base_date,
+                m.meta.effective_from,
+            )
+            for m in history.versions
+        )
+        if key not in self.plans:
+            plan = review_dates(history, self.market.dates)
+            dates = self.market.dates
+            eff = dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
+            self.plans[key] = (key, plan, eff)
+        return self.plans[key]
+
+    def run(self, history):
+        from engine.index import _nb as inb
+        from engine.prepare import action_records, capital_change_factors, withholding_rates
+        from engine.rules import _nb as rnb
+        from engine.rules.compiled import _settings, prepare_snapshots
+
+        market = self.market
+        first = history.first
+        base = first.index.base_date
+        dates = market.dates
+        if not len(dates) or not dates[0] <= base <= dates[-1]:
+            return None
+        pkey, plan, eff_rows = self._plan(history)
+        if plan.empty or plan["kind"].iloc[0] != "initial" or (eff_rows < 0).any():
+            return None
+        by_name = {m.name: m for m in history.versions}
+        versions = [by_name[name] for name in plan["methodology"]]
+        skey = (
+            pkey,
+            tuple(
+                (
+                    m.universe.industries,
+                    m.universe.min_listed_months,
+                    m.liquidity.enabled,
+                    m.liquidity.window_sessions,
+                    m.universe.require_hsci,
+                    m.universe.require_southbound,
+                )
+                for m in versions
+            ),
+        )
+        x = self.snapshots.get(skey)
+        if x is None:
+            x = self.snapshots[skey] = prepare_snapshots(market, plan, versions)
+        reason, eligible, ranks, selected, weight, cf, stop, status = rnb.reviews_kernel(
+            x, *_settings(versions, plan, market), self.code_rank
+        )
+        if status != rnb.RV_OK:
+            return None
+        rebalance = tuple(m.weighting.shares_at == "rebalance_close" for m in versions)
+        fkey = (pkey, rebalance)
+        f = self.factors.get(fkey)
+        if f is None:
+            reviews = []
+            for k, row in enumerate(plan.itertuples()):
+                as_of = dates[eff_rows[k] - 1] if rebalance[k] else pd.Timestamp(row.cap_date)
+                reviews.append(_Review(row.cap_date, row.effective_date, as_of))
+            f = self.factors[fkey] = capital_change_factors(reviews, market)
+        q = np.where(selected, x["shares"] * x["free_float"] * np.where(selected, cf, 1.0), 0.0) * f
+        base_row = market.row(base)
+        if eff_rows[0] != base_row + 1:
+            return None
+        rates = first.index.withholding_rates
+        wkey = ("wht", tuple(sorted(rates.items())))
+        wht = self.factors.get(wkey)
+        if wht is None:
+            wht = self.factors[wkey] = withholding_rates(market, rates, np.zeros(q.shape[1], bool))
+            known = market.securities.set_index("code")["wht_class"].reindex(market.codes)
+            self.factors[(wkey, "known")] = known.isin(list(rates)).to_numpy(dtype=bool)
+        if ((q.max(axis=0) > 0) & ~self.factors[(wkey, "known")]).any():
+            return None
+        act = action_records(market, after_row=base_row)
+        ptr, cols, qv = inb.sparse_reviews(q)
+        n_ev = len(q) + len(act) + len(cols) + 1
+        ev = np.zeros(n_ev, dtype=inb.EVENT_DTYPE)
+        ev_div = np.zeros((n_ev, 6))
+        close = market.close_hkd
+        levels, _div, slot_q, seg, _n, st = inb.index_run(
+            close,
+            base_row,
+            1.0 * first.index.base_value,
+            eff_rows.astype(np.int64),
+            ptr,
+            cols,
+            qv,
+            act,
+            wht,
+            ev,
+            ev_div,
+        )
+        if st[0] != inb.ST_OK:
+            return None
+        cap_rows = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
+        tv = _turnover_nb(
+            slot_q, seg, ptr, cols, close, cap_rows.astype(np.int64), weight, base_row
+        )
+        return levels, base_row, tv, int(selected[-1].sum()), len(plan)
+
+
+@njit
+def _turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, base_row):
+    """Mean over reviews ``k >= 1`` of :math:`\\tfrac12 \\sum_i |w^{post}_{i,k} - w^{pre}_{i,k}|`
+    (NaN for a review whose cap date has no index weights, as in :func:`review_turnover`)."""
+    R, N = weight.shape
+    if R < 2:
+        return np.nan
+    acc = 0.0
+    for k in range(1, R):
+        t = cap_rows[k]
+        if t < base_row or seg[t] < 0:
+            return np.nan
+        m = seg[t]
+        lo = rev_ptr[m]
+        n = rev_ptr[m + 1] - lo
+        pre = np.zeros(N)
+        total = 0.0
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                total += slot_q[t, s] * close[t, rev_col[lo + s]]
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
+        if not pre.sum() > 0:
+            return np.nan
+        d = 0.0
+        for j in range(N):
+            d += abs(weight[k, j] - pre[j])
+        acc += 0.5 * d
+    return acc / (R - 1)
 
 
 def _is_grid_mistake(message: str) -> bool:
