@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine._jit import njit
 from engine.data.market import MarketData
 from engine.errors import DataError, EngineError, describe
 from engine.index.result import VARIANTS
@@ -139,6 +138,7 @@ def index_batch(
     kinds=("price",),
     keep_levels: bool = True,
     progress: bool = False,
+    chunk_size: int = 1024,
 ) -> IndexBatch:
     """Build ``len(variants)`` variants of ``methodology`` on ``market``.
 
@@ -157,6 +157,8 @@ def index_batch(
         Keep the ``[n_days, V]`` levels (otherwise only the reduced figures).
     progress
         Show a tqdm progress bar over the variants.
+    chunk_size
+        Variants per compiled call (bounds the working memory: ``chunk_size x n_days x 3`` levels).
 
     Returns
     -------
@@ -188,35 +190,50 @@ def index_batch(
                 raise
             histories.append(exc)
     fast = _FastPath(market)
-    levels = None
+    results: dict[int, tuple] = {}
+    errors: list[tuple[int, str]] = []
+    groups: dict = {}
+    for i, h in enumerate(histories):
+        if isinstance(h, Exception):
+            errors.append((i, str(h)))
+            continue
+        key = fast.key(h)
+        if key is None:  # the full build decides (and names any error)
+            _run_full(market, h, i, results, errors)
+        else:
+            groups.setdefault(key[0], []).append((i, key[1]))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, desc="variants", unit="variant")
+        bar.update(n - sum(len(g) for g in groups.values()))
+    for gkey, members in groups.items():
+        for lo in range(0, len(members), chunk_size):
+            chunk = members[lo : lo + chunk_size]
+            for i, out in zip(
+                [i for i, _ in chunk], fast.run(gkey, [v for _, v in chunk]), strict=True
+            ):
+                if out is None:
+                    _run_full(market, histories[i], i, results, errors)
+                else:
+                    results[i] = out
+            if bar is not None:
+                bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    errors.sort()
+    if results:
+        dates = market.dates[results[min(results)][1] :]
+    else:  # every variant failed: the base methodology's sessions
+        dates = compute(market, run_reviews(market, history)).levels.index
+    levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
     total = {k: np.full(n, np.nan) for k in kinds}
     turnover = np.full(n, np.nan)
     n_const = np.full(n, np.nan)
     n_rev = np.full(n, np.nan)
-    errors: list[tuple[int, str]] = []
-    dates = None
-    it = range(n)
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(it, desc="variants", unit="variant")
-    for i in it:
-        h = histories[i]
-        if isinstance(h, Exception):
-            errors.append((i, str(h)))
-            continue
-        try:
-            out = fast.run(h)
-            if out is None:  # something the fast path does not decide: the full build says what
-                out = _full(market, h)
-        except EngineError as exc:
-            errors.append((i, str(exc)))
-            continue
-        lv, base_row, tv, nk, nr = out
-        if dates is None:
-            dates = market.dates[base_row:]
-            levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
-        own = lv[base_row:]
+    for i, (lv, base_row, tv, nk, nr) in results.items():
+        own = lv  # [T - base_row, 3] from base_row on
         if len(own) != len(dates):  # a variant with another base date: on the first one's dates
             own = pd.DataFrame(own, index=market.dates[base_row:]).reindex(dates).to_numpy()
         for kind in kinds:
@@ -225,10 +242,6 @@ def index_batch(
                 levels[kind][:, i] = col
             total[kind][i] = col[-1] / col[0] - 1.0
         turnover[i], n_const[i], n_rev[i] = tv, nk, nr
-    if dates is None:  # every variant failed: the base methodology's sessions
-        res = compute(market, run_reviews(market, history))
-        dates = res.levels.index
-        levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
     return IndexBatch(
         dates=pd.DatetimeIndex(dates),
         levels=levels,
@@ -241,18 +254,20 @@ def index_batch(
     )
 
 
-def _full(market, history):
-    """One full build (rules and index) reduced to what the batch keeps."""
+def _run_full(market, history, i, results, errors) -> None:
+    """One full build (rules and index) reduced to what the batch keeps, or its error."""
     from engine.index import compute
     from engine.rules import run_reviews
 
-    r = compute(market, run_reviews(market, history))
+    try:
+        r = compute(market, run_reviews(market, history))
+    except EngineError as exc:
+        errors.append((i, str(exc)))
+        return
     base_row = market.row(r.base_date)
-    lv = np.full((len(market.dates), 3), np.nan)
-    lv[base_row:] = r.levels[list(VARIANTS)].to_numpy()
     applied = int((r.events["kind"] == "review").sum())
-    return (
-        lv,
+    results[i] = (
+        r.levels[list(VARIANTS)].to_numpy(),
         base_row,
         review_turnover(r),
         len(r.schedule.reviews[applied - 1].constituents),
@@ -272,19 +287,18 @@ class _Review:
 
 
 class _FastPath:
-    """Variants on the compiled kernels only, with everything that does not depend on the variant
-    (review calendar, market snapshots, capital-change factors, action records) built once.
-
-    :meth:`run` returns None where a variant needs the full build to name an error.
+    """Variants grouped by what they share (review calendar, market snapshots, restatement
+    factors, base date, withholding rates), each group run by
+    :func:`engine.index._nb.variants_kernel`; a variant the kernel cannot finish (an error to
+    name) goes to the full build.
     """
 
     def __init__(self, market):
-        self.market = market
-        self.plans: dict = {}
-        self.snapshots: dict = {}
-        self.factors: dict = {}
         from engine.rules.compiled import code_ranks
 
+        self.market = market
+        self.plans: dict = {}
+        self.groups: dict = {}
         self.code_rank = code_ranks(market.codes)
 
     def _plan(self, history):
@@ -302,16 +316,15 @@ class _FastPath:
         )
         if key not in self.plans:
             plan = review_dates(history, self.market.dates)
-            dates = self.market.dates
-            eff = dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
-            self.plans[key] = (key, plan, eff)
-        return self.plans[key]
+            eff = self.market.dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
+            names = list(dict.fromkeys(plan["methodology"]))
+            vi = np.array([names.index(x) for x in plan["methodology"]], dtype=np.int64)
+            self.plans[key] = (plan, eff, names, vi)
+        return key, self.plans[key]
 
-    def run(self, history):
-        from engine.index import _nb as inb
-        from engine.prepare import action_records, capital_change_factors, withholding_rates
-        from engine.rules import _nb as rnb
-        from engine.rules.compiled import _settings, prepare_snapshots
+    def key(self, history):
+        """``(group key, per-version kernel settings)`` of a variant, or None for the full build."""
+        from engine.rules.compiled import version_settings
 
         market = self.market
         first = history.first
@@ -319,113 +332,102 @@ class _FastPath:
         dates = market.dates
         if not len(dates) or not dates[0] <= base <= dates[-1]:
             return None
-        pkey, plan, eff_rows = self._plan(history)
+        pkey, (plan, eff_rows, names, _vi) = self._plan(history)
         if plan.empty or plan["kind"].iloc[0] != "initial" or (eff_rows < 0).any():
             return None
+        base_row = int(dates.get_indexer([base])[0])
+        if base_row < 0 or eff_rows[0] != base_row + 1:
+            return None
         by_name = {m.name: m for m in history.versions}
-        versions = [by_name[name] for name in plan["methodology"]]
-        skey = (
+        versions = [by_name[name] for name in names]
+        snap = tuple(
+            (
+                m.universe.industries,
+                m.universe.min_listed_months,
+                m.liquidity.enabled,
+                m.liquidity.window_sessions,
+                m.universe.require_hsci,
+                m.universe.require_southbound,
+                m.weighting.shares_at,
+            )
+            for m in versions
+        )
+        gkey = (
             pkey,
-            tuple(
-                (
-                    m.universe.industries,
-                    m.universe.min_listed_months,
-                    m.liquidity.enabled,
-                    m.liquidity.window_sessions,
-                    m.universe.require_hsci,
-                    m.universe.require_southbound,
-                )
-                for m in versions
-            ),
-        )
-        x = self.snapshots.get(skey)
-        if x is None:
-            x = self.snapshots[skey] = prepare_snapshots(market, plan, versions)
-        reason, eligible, ranks, selected, weight, cf, stop, status = rnb.reviews_kernel(
-            x, *_settings(versions, plan, market), self.code_rank
-        )
-        if status != rnb.RV_OK:
-            return None
-        rebalance = tuple(m.weighting.shares_at == "rebalance_close" for m in versions)
-        fkey = (pkey, rebalance)
-        f = self.factors.get(fkey)
-        if f is None:
-            reviews = []
-            for k, row in enumerate(plan.itertuples()):
-                as_of = dates[eff_rows[k] - 1] if rebalance[k] else pd.Timestamp(row.cap_date)
-                reviews.append(_Review(row.cap_date, row.effective_date, as_of))
-            f = self.factors[fkey] = capital_change_factors(reviews, market)
-        q = np.where(selected, x["shares"] * x["free_float"] * np.where(selected, cf, 1.0), 0.0) * f
-        base_row = market.row(base)
-        if eff_rows[0] != base_row + 1:
-            return None
-        rates = first.index.withholding_rates
-        wkey = ("wht", tuple(sorted(rates.items())))
-        wht = self.factors.get(wkey)
-        if wht is None:
-            wht = self.factors[wkey] = withholding_rates(market, rates, np.zeros(q.shape[1], bool))
-            known = market.securities.set_index("code")["wht_class"].reindex(market.codes)
-            self.factors[(wkey, "known")] = known.isin(list(rates)).to_numpy(dtype=bool)
-        if ((q.max(axis=0) > 0) & ~self.factors[(wkey, "known")]).any():
-            return None
-        act = action_records(market, after_row=base_row)
-        ptr, cols, qv = inb.sparse_reviews(q)
-        n_ev = len(q) + len(act) + len(cols) + 1
-        ev = np.zeros(n_ev, dtype=inb.EVENT_DTYPE)
-        ev_div = np.zeros((n_ev, 6))
-        close = market.close_hkd
-        levels, _div, slot_q, seg, _n, st = inb.index_run(
-            close,
+            snap,
             base_row,
-            1.0 * first.index.base_value,
-            eff_rows.astype(np.int64),
-            ptr,
-            cols,
-            qv,
-            act,
-            wht,
-            ev,
-            ev_div,
+            float(first.index.base_value),
+            tuple(sorted(first.index.withholding_rates.items())),
         )
-        if st[0] != inb.ST_OK:
-            return None
-        cap_rows = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
-        tv = _turnover_nb(
-            slot_q, seg, ptr, cols, close, cap_rows.astype(np.int64), weight, base_row
+        if gkey not in self.groups:
+            self.groups[gkey] = self._group(gkey, versions)
+        return gkey, [version_settings(m) for m in versions]
+
+    def _group(self, gkey, versions):
+        """Everything a group of variants shares."""
+        from engine.prepare import action_records, capital_change_factors, withholding_rates
+        from engine.rules.compiled import drop_checks, prepare_snapshots
+
+        market = self.market
+        pkey, _snap, base_row, _bv, rates = gkey
+        plan, eff_rows, names, vi = self.plans[pkey]
+        by_name = dict(zip(names, versions, strict=True))
+        per_review = [by_name[x] for x in plan["methodology"]]
+        x = prepare_snapshots(market, plan, per_review)
+        dates = market.dates
+        reviews = []
+        for k, row in enumerate(plan.itertuples()):
+            rebalance = per_review[k].weighting.shares_at == "rebalance_close"
+            as_of = dates[eff_rows[k] - 1] if rebalance else pd.Timestamp(row.cap_date)
+            reviews.append(_Review(row.cap_date, row.effective_date, as_of))
+        rates = dict(rates)
+        known = market.securities.set_index("code")["wht_class"].reindex(market.codes)
+        known = known.isin(list(rates)).to_numpy(dtype=bool)
+        return {
+            "x": x,
+            "vi": vi,
+            "drop": drop_checks(plan, market),
+            "factors": capital_change_factors(reviews, market),
+            "known": known,
+            "wht": withholding_rates(market, rates, np.zeros(len(market.codes), dtype=bool)),
+            "act": action_records(market, after_row=base_row),
+            "eff": eff_rows.astype(np.int64),
+            "cap_rows": dates.get_indexer(pd.DatetimeIndex(plan["cap_date"])).astype(np.int64),
+            "n_reviews": len(plan),
+        }
+
+    def run(self, gkey, settings: list) -> list:
+        """Run the variants of one group; one ``(levels, base_row, turnover, n, reviews)`` or None
+        per variant."""
+        from engine.index import _nb as inb
+        from engine.rules.compiled import expand_settings
+
+        g = self.groups[gkey]
+        _pkey, _snap, base_row, base_value, _rates = gkey
+        per = [expand_settings(s, g["vi"]) for s in settings]
+        stacked = [np.ascontiguousarray(np.stack([p[c] for p in per])) for c in range(len(per[0]))]
+        levels, turnover, n_const, ok = inb.variants_kernel(
+            g["x"],
+            *stacked,
+            g["drop"],
+            self.code_rank,
+            g["factors"],
+            g["known"],
+            self.market.close_hkd,
+            base_row,
+            base_value,
+            g["eff"],
+            g["cap_rows"],
+            g["act"],
+            g["wht"],
+            np.arange(3, dtype=np.int64),
         )
-        return levels, base_row, tv, int(selected[-1].sum()), len(plan)
-
-
-@njit
-def _turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, base_row):
-    """Mean over reviews ``k >= 1`` of :math:`\\tfrac12 \\sum_i |w^{post}_{i,k} - w^{pre}_{i,k}|`
-    (NaN for a review whose cap date has no index weights, as in :func:`review_turnover`)."""
-    R, N = weight.shape
-    if R < 2:
-        return np.nan
-    acc = 0.0
-    for k in range(1, R):
-        t = cap_rows[k]
-        if t < base_row or seg[t] < 0:
-            return np.nan
-        m = seg[t]
-        lo = rev_ptr[m]
-        n = rev_ptr[m + 1] - lo
-        pre = np.zeros(N)
-        total = 0.0
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                total += slot_q[t, s] * close[t, rev_col[lo + s]]
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
-        if not pre.sum() > 0:
-            return np.nan
-        d = 0.0
-        for j in range(N):
-            d += abs(weight[k, j] - pre[j])
-        acc += 0.5 * d
-    return acc / (R - 1)
+        return [
+            (levels[v], base_row, float(turnover[v]), float(n_const[v]), g["n_reviews"])
+            if ok[v]
+            else None
+            for v in range(len(settings))
+        ]
 
 
 def _is_grid_mistake(message: str) -> bool:

@@ -46,9 +46,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine._jit import njit
+from engine._jit import njit, prange
 from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
 from engine.prepare import ACTION_DTYPE
+from engine.rules._nb import reviews_kernel
 
 # event kinds (the action kind codes of engine.codes for the four corporate actions)
 EV_REVIEW = 0
@@ -404,3 +405,158 @@ def index_kernel(
         ev_div[:n],
         status,
     )
+
+
+# ------------------------------------------------------------------------------------ variants
+@njit
+def _sparse_nb(q):
+    """:func:`sparse_reviews` inside a kernel."""
+    R, N = q.shape
+    ptr = np.zeros(R + 1, dtype=np.int64)
+    for k in range(R):
+        n = 0
+        for j in range(N):
+            if q[k, j] != 0.0:
+                n += 1
+        ptr[k + 1] = ptr[k] + n
+    cols = np.empty(ptr[R], dtype=np.int64)
+    vals = np.empty(ptr[R])
+    m = 0
+    for k in range(R):
+        for j in range(N):
+            if q[k, j] != 0.0:
+                cols[m] = j
+                vals[m] = q[k, j]
+                m += 1
+    return ptr, cols, vals
+
+
+@njit
+def review_turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, base_row):
+    """Mean over reviews ``k >= 1`` of :math:`\\tfrac12 \\sum_i |w^{post}_{i,k} - w^{pre}_{i,k}|`:
+    end-of-day index weights on the cap date against the review's target weights (NaN when a cap
+    date has no index weights)."""
+    R, N = weight.shape
+    if R < 2:
+        return np.nan
+    acc = 0.0
+    pre = np.zeros(N)
+    for k in range(1, R):
+        t = cap_rows[k]
+        if t < base_row or seg[t] < 0:
+            return np.nan
+        m = seg[t]
+        lo = rev_ptr[m]
+        n = rev_ptr[m + 1] - lo
+        pre[:] = 0.0
+        total = 0.0
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                total += slot_q[t, s] * close[t, rev_col[lo + s]]
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
+        if not pre.sum() > 0:
+            return np.nan
+        d = 0.0
+        for j in range(N):
+            d += abs(weight[k, j] - pre[j])
+        acc += 0.5 * d
+    return acc / (R - 1)
+
+
+@njit(parallel=True)
+def variants_kernel(
+    x,
+    flags,
+    min_relevance,
+    min_tv,
+    by_relevance,
+    K,
+    add,
+    remove,
+    cap,
+    rebalance,
+    drop_check,
+    code_rank,
+    factors,
+    known_wht,
+    close,
+    base_row,
+    base_value,
+    review_rows,
+    cap_rows,
+    act,
+    wht,
+    kinds,
+):
+    """Rules and index of ``V`` variants on one review calendar, in parallel over variants.
+
+    The per-review settings carry a leading variant axis (``flags [V, R, F]``, the others
+    ``[V, R]``); ``x``, the restatement ``factors [R, N]`` and everything after are shared.  For
+    variant ``v``: :func:`engine.rules._nb.reviews_kernel`, index shares
+    ``q = shares x FAF x CF x factor``, :func:`index_run`, :func:`review_turnover_nb`.
+
+    Returns
+    -------
+    levels : float64[V, T - base_row, len(kinds)]
+    turnover, n_constituents : float64[V]
+    ok : bool[V]
+        False where a variant stopped (no selection, impossible cap, a constituent without a
+        withholding class or without a price): the caller asks the full build for the error.
+    """
+    V = flags.shape[0]
+    R, N = x.shape
+    T = close.shape[0]
+    n_out = T - base_row
+    levels_out = np.full((V, n_out, kinds.shape[0]), np.nan)
+    turnover = np.full(V, np.nan)
+    n_const = np.full(V, np.nan)
+    ok = np.zeros(V, dtype=np.bool_)
+    for v in prange(V):
+        reason, eligible, ranks, selected, weight, cf, stop, status = reviews_kernel(
+            x,
+            flags[v],
+            min_relevance[v],
+            min_tv[v],
+            by_relevance[v],
+            K[v],
+            add[v],
+            remove[v],
+            cap[v],
+            rebalance[v],
+            drop_check,
+            code_rank,
+        )
+        if status != 0:
+            continue
+        q = np.zeros((R, N))
+        bad = False
+        for k in range(R):
+            for j in range(N):
+                if selected[k, j]:
+                    q[k, j] = x[k, j]["shares"] * x[k, j]["free_float"] * cf[k, j] * factors[k, j]
+                    if not known_wht[j]:
+                        bad = True
+        if bad:
+            continue
+        ptr, cols, vals = _sparse_nb(q)
+        n_ev = R + act.shape[0] + cols.shape[0] + 1
+        ev = np.empty(n_ev, dtype=EVENT_DTYPE)  # each event is written before it is read
+        ev_div = np.zeros((n_ev, 6))
+        levels, _d, slot_q, seg, _n, st = index_run(
+            close, base_row, base_value, review_rows, ptr, cols, vals, act, wht, ev, ev_div
+        )
+        if st[0] != ST_OK:
+            continue
+        for t in range(n_out):
+            for c in range(kinds.shape[0]):
+                levels_out[v, t, c] = levels[base_row + t, kinds[c]]
+        turnover[v] = review_turnover_nb(slot_q, seg, ptr, cols, close, cap_rows, weight, base_row)
+        m = 0
+        for j in range(N):
+            if selected[R - 1, j]:
+                m += 1
+        n_const[v] = m
+        ok[v] = True
+    return levels_out, turnover, n_const, ok

@@ -135,36 +135,81 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     return x
 
 
-def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
-    flags = np.zeros((len(versions), _nb.N_FLAGS), dtype=np.bool_)
-    for k, m in enumerate(versions):
-        u = m.universe
-        flags[k, _nb.F_SUSPENDED] = u.exclude_suspended_at_cutoff
-        flags[k, _nb.F_HSCI] = u.require_hsci
-        flags[k, _nb.F_SOUTHBOUND] = u.require_southbound
-        flags[k, _nb.F_CXO] = u.exclude_cxo
-        flags[k, _nb.F_INDUSTRY] = bool(u.industries)
-        flags[k, _nb.F_LIQUIDITY] = m.liquidity.enabled
-        flags[k, _nb.F_YOUNG] = u.min_listed_months > 0
+SETTING_FIELDS = (
+    "min_relevance",
+    "min_tv",
+    "by_relevance",
+    "K",
+    "add",
+    "remove",
+    "cap",
+    "rebalance",
+)
+
+
+def version_settings(m) -> tuple:
+    """One methodology version's kernel settings: screen flags (``bool[N_FLAGS]``) then
+    :data:`SETTING_FIELDS`."""
+    u = m.universe
+    flags = np.zeros(_nb.N_FLAGS, dtype=np.bool_)
+    flags[_nb.F_SUSPENDED] = u.exclude_suspended_at_cutoff
+    flags[_nb.F_HSCI] = u.require_hsci
+    flags[_nb.F_SOUTHBOUND] = u.require_southbound
+    flags[_nb.F_CXO] = u.exclude_cxo
+    flags[_nb.F_INDUSTRY] = bool(u.industries)
+    flags[_nb.F_LIQUIDITY] = m.liquidity.enabled
+    flags[_nb.F_YOUNG] = u.min_listed_months > 0
+    sel = m.selection
+    return (
+        flags,
+        float(u.min_relevance),
+        float(m.liquidity.min_avg_traded_value_hkd),
+        sel.ranking == "relevance",
+        int(sel.max_constituents),
+        int(sel.buffer_add_rank),
+        int(sel.buffer_remove_rank),
+        float(m.weighting.cap),
+        m.weighting.shares_at == "rebalance_close",
+    )
+
+
+_SETTING_DTYPES = (
+    np.float64,
+    np.float64,
+    np.bool_,
+    np.int64,
+    np.int64,
+    np.int64,
+    np.float64,
+    np.bool_,
+)
+
+
+def drop_checks(plan: pd.DataFrame, market: MarketData) -> np.ndarray:
+    """Per review: does the session before the effective date come after the cap date (so that a
+    selected security can stop trading in between)?"""
     dates = market.dates
     price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
     cap_row = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
+    return np.asarray(price_row > cap_row, dtype=np.bool_)
 
-    def col(get, dtype):
-        return np.array([get(m) for m in versions], dtype=dtype)
 
-    return (
-        flags,
-        col(lambda m: m.universe.min_relevance, np.float64),
-        col(lambda m: m.liquidity.min_avg_traded_value_hkd, np.float64),
-        col(lambda m: m.selection.ranking == "relevance", np.bool_),
-        col(lambda m: m.selection.max_constituents, np.int64),
-        col(lambda m: m.selection.buffer_add_rank, np.int64),
-        col(lambda m: m.selection.buffer_remove_rank, np.int64),
-        col(lambda m: m.weighting.cap, np.float64),
-        col(lambda m: m.weighting.shares_at == "rebalance_close", np.bool_),
-        np.asarray(price_row > cap_row, dtype=np.bool_),
-    )
+def expand_settings(per_version: list, version_of_review: np.ndarray) -> tuple:
+    """Per-review settings arrays (``flags [R, N_FLAGS]`` then :data:`SETTING_FIELDS`) from the
+    settings of each version and the version index of each review."""
+    flags = np.stack([p[0] for p in per_version])[version_of_review]
+    cols = [
+        np.array([p[i + 1] for p in per_version], dtype=dt)[version_of_review]
+        for i, dt in enumerate(_SETTING_DTYPES)
+    ]
+    return (flags, *cols)
+
+
+def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
+    unique = list(dict.fromkeys(versions))
+    where = {id(m): i for i, m in enumerate(unique)}
+    vi = np.array([where[id(m)] for m in versions], dtype=np.int64)
+    return (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
 
 
 def code_ranks(codes) -> np.ndarray:
