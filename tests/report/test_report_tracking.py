@@ -118,9 +118,14 @@ def test_pdf_header_and_page_count(written, content):
     _, paths = written
     data = paths["pdf"].read_bytes()
     assert data.startswith(b"%PDF")
-    # title page + metrics table + 7 sections (TD by year, NAV, active, rolling TE, waterfall, costs, weights)
-    assert pdf_mod.page_count(content) == 9
-    assert _pages(data) == 9
+    # title, settings, metrics + 9 sections (TD by year, NAV, active, rolling TE, units and flows,
+    # waterfall arithmetic, waterfall log per year, costs, weights)
+    assert pdf_mod.page_count(content) == 12
+    assert _pages(data) == 12
+    # every page is A4 portrait (595 x 842 pt), figure pages included
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    assert len(boxes) == 12
+    assert {(round(float(w)), round(float(h))) for w, h in boxes} == {(595, 842)}
 
 
 def test_report_without_market_or_attribution_still_complete(tmp_path):
@@ -128,10 +133,10 @@ def test_report_without_market_or_attribution_still_complete(tmp_path):
     fund.weights = None  # a fund result without its own weights view: needs market= for the closes
     paths = tracking_report(fund, idx, tmp_path / "r.html", formats=("pdf",))
     assert set(paths) == {"pdf"} and not (tmp_path / "r.html").exists()
-    assert _pages(paths["pdf"].read_bytes()) == 9  # note pages keep the layout fixed
+    assert _pages(paths["pdf"].read_bytes()) == 12  # note pages keep the layout fixed
     c = build_content(fund, idx)
     notes = {s.title: s.caption for s in c.sections if s.figure is None}
-    assert notes["Attribution waterfall"].startswith("Not computed: pass market=")
+    assert notes["Attribution waterfall (arithmetic)"].startswith("Not computed: pass market=")
     assert notes["Holding weights vs index weights"].startswith("Not shown:")
     assert "market=" in notes["Holding weights vs index weights"]
 
@@ -197,10 +202,20 @@ def test_index_figure(tmp_path):
 
 def test_costs_are_summed_by_kind(content):
     sec = next(s for s in content.sections if s.title == "Costs by kind")
-    assert sec.table is not None and {"management_fee", "stamp_duty", "withholding_tax"} == set(
-        sec.table.index
-    )
-    assert (sec.table["total_cny"] > 0).all()
+    assert sec.table is not None and {
+        "management_fee",
+        "stamp_duty",
+        "withholding_tax",
+        "total",
+    } == set(sec.table.index)
+    assert list(sec.table.columns) == [
+        "total (CNY)",
+        "bp of NAV, total",
+        "bp of NAV, per year",
+        "share of CNY total",
+    ]
+    assert sec.table.loc["total", "share of CNY total"] == "100.00%"
+    assert all(v.endswith(" bp") for v in sec.table["bp of NAV, total"])
 
 
 def test_holding_weights_section(content):
@@ -230,11 +245,11 @@ def test_display_metrics_formats_by_unit():
             "metric": ["td", "n", "ir", "te"],
             "label": ["TD", "N", "IR", "TE"],
             "v": [-0.0123456, 248.0, 1.23456789, float("nan")],
-            "unit": ["fraction", "sessions", "ratio", "fraction / yr"],
+            "unit": ["%", "count", "ratio", "%"],
             "definition": ["", "", "", ""],
         }
     )
     out = html_mod.display_metrics(frame)
-    assert out["v"].tolist() == ["-1.2346", "248", "1.2346", "NaN"]
-    assert out["unit"].tolist() == ["%", "sessions", "ratio", "% / yr"]
+    assert out["v"].tolist() == ["-1.23%", "248", "1.2346", "n/a"]
+    assert "unit" not in out.columns
     assert frame["v"].iloc[0] == -0.0123456  # the input is not modified
