@@ -11,6 +11,7 @@ import io
 import textwrap
 
 import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -206,6 +207,7 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
     x = np.arange(len(labels) + 1)
     running = 0.0
     tops = [0.0]
+    contrib = np.where(np.abs(contrib) < 5e-9, 0.0, contrib)  # -2e-11 bp rounding reads as zero
     for k, c in enumerate(contrib, start=1):
         ax.bar(
             x[k], c, bottom=running, color=_COLORS["pos"] if c >= 0 else _COLORS["neg"], width=0.7
@@ -229,7 +231,7 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
         ax.set_ylim(lo - 0.08 * span, hi + 0.15 * span)
     ax.set_title(
         _title(
-            f"Attribution vs {wf.benchmark}, {kind}: total {total:+.1f} {unit}",
+            f"Attribution vs {wf.benchmark} ({kind}): {total:+.1f} {unit}",
             wf.synthetic,
         ),
         fontsize=10,
@@ -347,6 +349,10 @@ def index_levels_figure(
         lv = res.levels[variant]
         full.plot(lv.index, lv.to_numpy(), label=str(name), **_STYLES[k % len(_STYLES)])
     full.set_yscale("log")
+    plain = mticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    full.yaxis.set_major_formatter(plain)
+    full.yaxis.set_minor_formatter(plain)
+    full.tick_params(axis="y", which="minor", labelsize=7)
     full.set_ylabel(f"{variant} level (log scale)")
     full.legend(loc="best", fontsize=8)
     full.grid(alpha=0.3, which="both")

@@ -56,7 +56,14 @@ def _table(fig, y: float, frame: pd.DataFrame, *, fontsize=6.5, widths=None, bot
         fig.text(LEFT, y, "(empty)", fontsize=7, va="top")
         return
     frame = frame.reset_index() if frame.index.name else frame
-    cells = [[textwrap.shorten(_fmt(v), 80) for v in row] for row in frame.itertuples(index=False)]
+    n = len(frame.columns)
+    fr = list(widths) if widths is not None else [1.0 / n] * n
+    # characters that fit a column at this font size (about 0.55 em per character)
+    fit = [max(8, int(w * (WIDTH + 0.04) * A4[0] * 72 / (0.55 * fontsize)) - 2) for w in fr]
+    cells = [
+        [textwrap.shorten(_fmt(v), fit[j], placeholder="...") for j, v in enumerate(row)]
+        for row in frame.itertuples(index=False)
+    ]
     heads = [textwrap.fill(str(c), 22) for c in frame.columns]
     row_h = min(0.018, (y - bottom) / (len(cells) + 2))
     height = row_h * (len(cells) + 1.6)
@@ -109,7 +116,7 @@ def _settings_page(content) -> Figure:
         "reference that gives it (see reference/methodology-research.md).",
         color="#444",
     )
-    _table(fig, y - 0.01, content.settings, fontsize=6, widths=[0.17, 0.2, 0.12, 0.51])
+    _table(fig, y - 0.01, content.settings, fontsize=5.5, widths=[0.15, 0.19, 0.1, 0.56])
     return fig
 
 

@@ -152,7 +152,7 @@ def _status(doc: str) -> str:
 def settings_table(config) -> pd.DataFrame:
     """``setting, value, status, documentation`` rows of a dataclass config: ``status`` is
     ``ASSUMPTION`` where the field's documentation says assumption or UNCONFIRMED, else the sources
-    it cites; ``documentation`` its first sentence."""
+    it cites; ``documentation`` the field's documentation."""
     if config is None:
         return pd.DataFrame(
             {
@@ -434,7 +434,7 @@ def build_content(
                 f"Cumulative counterfactual runs, each switching on one more effect, against {wf.benchmark}. "
                 "Arithmetic contributions (differences of period returns) add up to the tracking difference "
                 f"{wf.total:+.2%}. Residual from rounding: {wf.residual:.1e}. " + SCALING_NOTE,
-                table.map(lambda v: f"{v:+.1f}"),
+                table.map(lambda v: fmt(v / 1e4, "bp")),
             )
         )
         sections.append(
