@@ -253,3 +253,39 @@ def test_display_metrics_formats_by_unit():
     assert out["v"].tolist() == ["-1.23%", "248", "1.2346", "n/a"]
     assert "unit" not in out.columns
     assert frame["v"].iloc[0] == -0.0123456  # the input is not modified
+
+
+def test_market_and_result_warnings_are_shown(tmp_path):
+    idx, market, fund, wf = _world(True)
+    market.warnings = ("prices of 1093 on 2024-02-01 jump 100x and revert (approximation kept)",)
+    fund.warnings = ("flows redeem 99% of the units on 2024-03-01",)
+    c = build_content(fund, idx, market=market, attribution=wf)
+    assert c.warnings == market.warnings + fund.warnings
+    paths = tracking_report(fund, idx, tmp_path / "w", market=market, attribution=wf)
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "<h2>Warnings</h2>" in text and "jump 100x and revert" in text and "redeem 99%" in text
+    page = pdf_mod._title_page(c)
+    shown = " ".join(t.get_text() for t in page.texts)
+    assert "jump 100x and revert" in shown
+    del market.warnings, fund.warnings
+    assert build_content(fund, idx, market=market, attribution=wf).warnings == ()
+
+
+def test_index_figure_has_a_log_history_and_a_zoom_with_distinct_styles():
+    from engine.report.figures import index_levels_figure
+
+    closes = random_closes(300, ["A", "B"], seed=5)
+    a = make_index(closes, [(1, {"A": 1.0, "B": 1.0})])
+    b = make_index(closes, [(1, {"A": 1.0, "B": 1.0}), (250, {"A": 1.0, "B": 3.0})])
+    mark = (str(closes.index[250].date()), "revision")
+    fig = index_levels_figure({"launch": a, "revision": b}, mark=mark)
+    full, zoom = fig.axes
+    assert full.get_yscale() == "log"
+    year_start = pd.Timestamp(year=closes.index[250].year, month=1, day=1)
+    for line in zoom.get_lines()[:2]:
+        x = pd.to_datetime(line.get_xdata())
+        assert x[0] >= year_start and line.get_ydata()[0] == pytest.approx(1.0)
+    styles = {(ln.get_linestyle(), ln.get_linewidth()) for ln in zoom.get_lines()[:2]}
+    assert len(styles) == 2  # coinciding series stay visible
+    marked = [ln for ln in zoom.get_lines() if len(ln.get_xdata()) == 2]
+    assert marked  # the revision is marked on the zoom too
