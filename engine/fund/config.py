@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import FundConfigError, describe
 
 EFFECTS = (
@@ -67,21 +68,9 @@ DIVIDEND_TIMINGS = ("pay_date",)
 BENCHMARKS = ("price", "gross", "net")
 """Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
 
-COST_KINDS = (
-    "management_fee",
-    "custody_fee",
-    "stamp_duty",
-    "sfc_levy",
-    "afrc_levy",
-    "trading_fee",
-    "brokerage",
-    "market_impact",
-    "withholding_tax",
-    "fx",
-)
-"""Cost kinds recorded per day (in this order in the kernel's cost array)."""
-
-TRADING_COST_KINDS = COST_KINDS[2:8]
+# cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
+PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
+"""Cost kinds a creating or redeeming participant can bear (``FundResult.participant_costs``)."""
 
 
 def _ts(value) -> pd.Timestamp:
@@ -365,6 +354,7 @@ __all__ = [
     "COST_KINDS",
     "EFFECTS",
     "EtfConfig",
+    "PARTICIPANT_COST_KINDS",
     "QDII_WITHHOLDING",
     "STOCK_CONNECT_WITHHOLDING",
     "TRADING_COST_KINDS",

@@ -444,10 +444,15 @@ def capital_change_factors(reviews, market: MarketData) -> np.ndarray:
     growth = np.where(act["kind"].to_numpy(dtype=object) == "split", ratio, 1.0 + ratio)
     cols = np.array([col[c] for c in act["code"]], dtype=np.int64)
     for k, review in enumerate(reviews):
-        inside = (ex > _day(review.cap_date)) & (ex < _day(review.effective_date))
+        inside = (ex > _day(_shares_as_of(review))) & (ex < _day(review.effective_date))
         for a in np.flatnonzero(inside):
             out[k, cols[a]] *= growth[a]
     return out
+
+
+def _shares_as_of(review) -> pd.Timestamp:
+    """The session whose share counts a review's index shares are in (its cap date by default)."""
+    return getattr(review, "shares_as_of", review.cap_date)
 
 
 def _restatements(review, market: MarketData) -> list[str]:
@@ -456,7 +461,7 @@ def _restatements(review, market: MarketData) -> list[str]:
     ex = pd.DatetimeIndex(act["ex_date"])
     inside = (
         act["kind"].isin(_CAPITAL_KINDS).to_numpy(dtype=bool)
-        & (ex > _day(review.cap_date))
+        & (ex > _day(_shares_as_of(review)))
         & (ex < _day(review.effective_date))
         & act["code"].isin(set(review.constituents)).to_numpy(dtype=bool)
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, describe
 from engine.rules.calendar import review_dates
-from engine.rules.capping import cap_factors, cap_weights
+from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 from engine.rules.screens import screen
@@ -87,7 +87,15 @@ def run_review(
     weight = np.zeros(n)
     weight[idx] = capped
     cf = np.full(n, np.nan)
-    cf[idx] = cap_factors(ffmc, capped)
+    shares_date = cap_date
+    if m.weighting.shares_at == "rebalance_close":
+        price_row = int(market.dates.searchsorted(effective, side="left")) - 1
+        shares_date = market.dates[price_row]
+        cf[idx] = rebalance_cap_factors(
+            capped, market.close_hkd[price_row, idx], shares[idx] * free_float[idx]
+        )
+    else:
+        cf[idx] = cap_factors(ffmc, capped)
     table = pd.DataFrame(
         {
             "code": pd.Series(codes, dtype=object),
@@ -110,6 +118,7 @@ def run_review(
         cap_date=cap_date,
         effective_date=effective,
         table=table,
+        shares_date=shares_date,
     )
 
 

@@ -40,6 +40,15 @@ class Review:
     cap_date: pd.Timestamp  # close used for shares, FAF, weights and cap factors
     effective_date: pd.Timestamp  # first session under the new composition
     table: pd.DataFrame  # REVIEW_TABLE_COLUMNS
+    shares_date: pd.Timestamp | None = None
+    """Session whose share counts the index shares are in (None = ``cap_date``); capital changes
+    after it and before ``effective_date`` restate them.  ``shares_at = "rebalance_close"`` sets it
+    to the session before ``effective_date``."""
+
+    @property
+    def shares_as_of(self) -> pd.Timestamp:
+        """``shares_date``, or ``cap_date`` when it is not set."""
+        return self.cap_date if self.shares_date is None else self.shares_date
 
     @property
     def constituents(self) -> list[str]:
