@@ -375,7 +375,10 @@ def index_levels_figure(
                 **_STYLES[k % len(_STYLES)],
             )
     z.set_ylabel("rebased to 1")
-    z.legend(loc="best", fontsize=8)
+    if z.get_lines():
+        z.legend(loc="best", fontsize=8)
+    else:
+        z.text(0.5, 0.5, "no sessions in the zoom window", ha="center", transform=z.transAxes)
     z.grid(alpha=0.3)
     since = f" from {zs.date()}" if zs is not None else ""
     z.set_title(f"Zoom{since}, rebased to 1", fontsize=10)

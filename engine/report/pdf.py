@@ -107,33 +107,38 @@ def _title_page(content) -> Figure:
     return fig
 
 
+def _table_page(title: str, intro: str, frame, synthetic: bool, **table) -> Figure:
+    """A page with a title, an introductory line and one table."""
+    fig = _page(title, synthetic)
+    y = _text(fig, 0.915, intro, color="#444")
+    _table(fig, y - 0.01, frame, **table)
+    return fig
+
+
 def _settings_page(content) -> Figure:
-    fig = _page("Fund settings", content.synthetic)
-    y = _text(
-        fig,
-        0.915,
+    return _table_page(
+        "Fund settings",
         "status ASSUMPTION: the value is not confirmed from the fund contract; 'source [Sn]': the "
         "reference that gives it (see reference/methodology-research.md).",
-        color="#444",
+        content.settings,
+        content.synthetic,
+        fontsize=5.5,
+        widths=[0.15, 0.19, 0.1, 0.56],
     )
-    _table(fig, y - 0.01, content.settings, fontsize=5.5, widths=[0.15, 0.19, 0.1, 0.56])
-    return fig
 
 
 def _metrics_page(content) -> Figure:
-    fig = _page("Tracking metrics", content.synthetic)
-    y = _text(
-        fig,
-        0.915,
-        "One column per benchmark; the first is the fund's benchmark, the one every headline figure, "
-        "the waterfall and the fund summary use.",
-        color="#444",
-    )
     metrics = display_metrics(content.metrics_table).drop(columns=["metric"], errors="ignore")
     n = len(metrics.columns)
-    widths = [0.2] + [0.5 / (n - 2)] * (n - 2) + [0.3]
-    _table(fig, y - 0.01, metrics, fontsize=5.5, widths=widths)
-    return fig
+    return _table_page(
+        "Tracking metrics",
+        "One column per benchmark; the first is the fund's benchmark, the one every headline figure, "
+        "the waterfall and the fund summary use.",
+        metrics,
+        content.synthetic,
+        fontsize=5.5,
+        widths=[0.2] + [0.5 / (n - 2)] * (n - 2) + [0.3],
+    )
 
 
 def _section_page(sec, synthetic: bool) -> Figure:

@@ -206,14 +206,7 @@ def test_attribute_chain_with_an_injected_backtest():
     # log contributions of the fake: each effect multiplies the NAV by (1 - d)^n relative to the last
     g = wf.contributions_log
     cum = 0.0
-    for eff in [
-        "withholding_tax",
-        "fees",
-        "cash_drag",
-        "trading_costs",
-        "lot_rounding",
-        "flow_timing",
-    ]:
+    for eff in DRAG:  # the fake's effects, in waterfall order
         lab = f"+ {eff}" + (" (actual fund)" if eff == "flow_timing" else "")
         want = n * (math.log(1 - cum - DRAG[eff]) - math.log(1 - cum))
         assert g[lab] == pytest.approx(want, rel=1e-9), eff
