@@ -65,6 +65,8 @@ PRC-resident (10 % + 20 %)."""
 REVIEW_TRADE_TIMINGS = ("cap_date_close",)
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
+BENCHMARKS = ("price", "gross", "net")
+"""Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
 
 # cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
 PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
@@ -156,6 +158,17 @@ class EtfConfig:
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+    benchmark: str = "price"
+    """Index variant the fund is measured against, converted to CNY at the fund's valuation fixing
+    (:math:`B_t = I_t \\, fx_t / fx_0`): ``"price"`` (default), ``"gross"`` or ``"net"`` total return.
+    Every tracking difference and tracking error the engine reports (``FundResult.summary()``,
+    :func:`engine.analytics.fund_tracking`, the attribution waterfall, the report) is taken against
+    this one series and names it. Assumption: the fund contract of 520500 is not public; peer QDII
+    ETFs on Hong Kong drug indexes state their benchmark as the *price* index "adjusted by the
+    valuation exchange rate" (159567 [S48]), so the price index in CNY is the most plausible official
+    benchmark. Against it the fund earns the dividends it receives, so its tracking difference is
+    higher than against a total-return index; ``"net"`` is the like-for-like alternative (dividends
+    after withholding), ``"gross"`` the index with untaxed dividends (what an ideal fund reproduces)."""
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -250,6 +263,7 @@ class EtfConfig:
             ("review_trade_timing", REVIEW_TRADE_TIMINGS),
             ("fx_source", FX_SOURCES),
             ("dividend_timing", DIVIDEND_TIMINGS),
+            ("benchmark", BENCHMARKS),
         ):
             if getattr(self, name) not in allowed:
                 raise FundConfigError(
@@ -336,6 +350,7 @@ def _check_effects(effects) -> tuple[str, ...]:
 
 
 __all__ = [
+    "BENCHMARKS",
     "COST_KINDS",
     "EFFECTS",
     "EtfConfig",
