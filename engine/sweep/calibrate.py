@@ -277,8 +277,8 @@ def calibrate(
     frame = res.to_frame()
     ok = frame[frame["error"] == ""]
     rows, cmps = [], {}
-    for _, row in ok.iterrows():
-        v = row["variant"]
+    for i in ok.index:
+        v = ok["variant"].at[i]
         lv = res.levels[v].dropna()
         c = compare_observed(
             lv.rename(f"variant {v}"),
@@ -295,7 +295,7 @@ def calibrate(
         rows.append(
             {
                 "variant": v,
-                **{a: row[a] for a in res.axes},
+                **{a: ok[a].at[i] for a in res.axes},
                 "objective": float(
                     abs((allm if merged else allf)[name])
                     if objective == "abs_td"
