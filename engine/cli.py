@@ -294,7 +294,10 @@ def cmd_compare(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+
     parser = argparse.ArgumentParser(prog="hsidi", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"hsidi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, out="out"):

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import FundConfigError, describe
 
 EFFECTS = (
@@ -65,21 +66,9 @@ REVIEW_TRADE_TIMINGS = ("cap_date_close",)
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
 
-COST_KINDS = (
-    "management_fee",
-    "custody_fee",
-    "stamp_duty",
-    "sfc_levy",
-    "afrc_levy",
-    "trading_fee",
-    "brokerage",
-    "market_impact",
-    "withholding_tax",
-    "fx",
-)
-"""Cost kinds recorded per day (in this order in the kernel's cost array)."""
-
-TRADING_COST_KINDS = COST_KINDS[2:8]
+# cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
+PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
+"""Cost kinds a creating or redeeming participant can bear (``FundResult.participant_costs``)."""
 
 
 def _ts(value) -> pd.Timestamp:
@@ -350,6 +339,7 @@ __all__ = [
     "COST_KINDS",
     "EFFECTS",
     "EtfConfig",
+    "PARTICIPANT_COST_KINDS",
     "QDII_WITHHOLDING",
     "STOCK_CONNECT_WITHHOLDING",
     "TRADING_COST_KINDS",

@@ -26,13 +26,20 @@ class FundResult:
         ``[date, code]`` shares held at each close (codes ever held).
     trades : DataFrame
         One row per trade in execution order: ``date, code, side, shares, price_hkd, value_hkd,
-        cost_hkd, cash_after_hkd, reason`` (``inception``, ``review``, ``creation``, ``redemption``,
+        cost_hkd`` (all of the trade's costs), ``participant_cost_hkd`` (the part a participant bore),
+        ``cash_after_hkd, reason`` (``inception``, ``review``, ``creation``, ``redemption``,
         ``rights``, ``fee``, ``deletion``, ``reinvest``).
     costs : DataFrame
-        ``[date, kind]`` costs in CNY (kinds: :data:`engine.fund.config.COST_KINDS`).
+        ``[date, kind]`` costs borne by the fund (they lower the NAV), in CNY (kinds:
+        :data:`engine.codes.COST_KINDS`).
     cash : DataFrame
-        ``[date]`` cash balance and the day's cash movements in HKD (subscriptions, redemptions paid,
-        dividends received, fees paid, buys, sells, trading costs, rights paid, cash in lieu).
+        ``[date]`` cash balance and the day's cash movements in HKD (subscriptions, redemptions paid
+        to participants, dividends received, fees paid, buys, sells, the fund's trading costs, rights
+        paid, cash in lieu, and ``participant_costs_hkd``: costs borne by participants).
+    participant_costs : DataFrame
+        ``[date, kind]`` trading and conversion costs borne by creating and redeeming participants
+        (outside the NAV; see ``EtfConfig.creation_costs``), in CNY (kinds:
+        :data:`engine.fund.config.PARTICIPANT_COST_KINDS`).
     events : DataFrame
         Corporate actions applied to the holdings: ``date, code, kind, shares_before, shares_after,
         cash_hkd``.
@@ -51,6 +58,7 @@ class FundResult:
     index_weights: pd.DataFrame = field(repr=False, default=None)
     prices: pd.DataFrame = field(repr=False, default=None)
     meta: dict = field(default_factory=dict, repr=False)
+    participant_costs: pd.DataFrame = field(repr=False, default=None)
 
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
