@@ -326,6 +326,7 @@ def compare_observed(
     start=None,
     end=None,
     label: str | None = None,
+    warnings: tuple[str, ...] | list[str] = (),
     conventions: Conventions = DEFAULT,
 ) -> ObservedComparison:
     """Compare a reconstructed index with an observed series on another calendar.
@@ -352,11 +353,14 @@ def compare_observed(
         Price limit and its tolerance (see the module docstring); ``limit=None`` flags nothing.
     start, end
         Restrict the observed dates.
+    warnings
+        Approximations the reconstruction rests on (e.g. ``Onboarding.warnings``); shown in the
+        summary as notes.
     """
     if kind not in KINDS:
         raise DataError(describe("unknown observed kind", value=kind, fix=f"use one of {KINDS}"))
     lv, against = _levels(result, variant)
-    notes = []
+    notes = [f"approximation: {w}" for w in warnings]
     if fx is not None:
         f = pd.Series(fx).astype(float).reindex(lv.index)
         if f.isna().any():

@@ -155,6 +155,8 @@ class Calibration:
                 "note": "the 5-95% gap interval excludes 0",
             },
         ]
+        for k, w in enumerate(self.meta.get("warnings", ())):
+            rows.append({"metric": f"warning_{k + 1}", "value": w, "unit": "text"})
         return Summary(rows, title=f"Calibration of {self.base} by {self.objective}")
 
     def plot(self, ax=None, top: int = 15):
@@ -241,6 +243,7 @@ def calibrate(
     block: int = 10,
     seed: int = 0,
     label: str | None = None,
+    warnings: tuple[str, ...] | list[str] = (),
     progress: bool = False,
 ) -> Calibration:
     """Rank the variants of ``grid`` (around ``base``) by their fit to ``observed``.
@@ -256,6 +259,9 @@ def calibrate(
         limit days merged).
     calendar, split, start, end
         Passed to :func:`engine.analytics.compare_observed`.
+    warnings
+        Approximations the market rests on (e.g. ``Onboarding.warnings``; default: the market's
+        own ``warnings`` when it has that field); carried into every comparison and the summary.
     keep_best
         How many of the best variants keep their full comparison in ``comparisons``.
     n_boot, block, seed
@@ -271,14 +277,16 @@ def calibrate(
         )
     from engine.sweep import run
 
+    warns = tuple(warnings) or tuple(getattr(market, "warnings", ()) or ())
+
     res = run(
         market, base, grid, metrics=("total_return",), keep="levels", kind=kind, progress=progress
     )
     frame = res.to_frame()
     ok = frame[frame["error"] == ""]
     rows, cmps = [], {}
-    for _, row in ok.iterrows():
-        v = row["variant"]
+    for i in ok.index:
+        v = ok["variant"].at[i]
         lv = res.levels[v].dropna()
         c = compare_observed(
             lv.rename(f"variant {v}"),
@@ -288,6 +296,7 @@ def calibrate(
             start=start,
             end=end,
             label=label,
+            warnings=warns,
         )
         figs = {(p, m): c.figures.loc[(p, m)].to_dict() for p, m in c.figures.index}
         allf, allm = figs[("all", False)], figs[("all", True)]
@@ -295,7 +304,7 @@ def calibrate(
         rows.append(
             {
                 "variant": v,
-                **{a: row[a] for a in res.axes},
+                **{a: ok[a].at[i] for a in res.axes},
                 "objective": float(
                     abs((allm if merged else allf)[name])
                     if objective == "abs_td"
@@ -352,7 +361,10 @@ def calibrate(
         objective=objective,
         axes=tuple(res.axes),
         base=str(res.base),
-        meta={"label": label or str(getattr(observed, "name", None) or "observed")},
+        meta={
+            "label": label or str(getattr(observed, "name", None) or "observed"),
+            "warnings": warns,
+        },
     )
 
 

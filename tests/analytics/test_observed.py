@@ -155,3 +155,11 @@ def test_520500_limit_day_and_calendar(real_data):
     assert pd.Timestamp("2025-04-07") in set(c.pairs.index[c.pairs["limit_day"]])
     # 2025-04-07: Hong Kong open, Shanghai held at -10%; the index return is compounded by date
     assert c.pairs.at[pd.Timestamp("2025-04-07"), "hk_sessions"] == 1
+
+
+def test_approximation_warnings_reach_the_summary():
+    lv = _index()
+    c = compare_observed(
+        lv, align_calendars(lv, SH), limit=None, warnings=("shares approximated by traded value",)
+    )
+    assert c.summary()["note_1"] == "approximation: shares approximated by traded value"

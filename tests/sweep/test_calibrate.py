@@ -66,3 +66,21 @@ def test_identical_variants_are_not_separable(market):
 def test_unknown_objective(market):
     with pytest.raises(DataError, match="objective"):
         sw.calibrate(pd.Series(dtype=float), market, "hsidi", sw.grid(cap=[0.1]), objective="fit")
+
+
+def test_parameters_keep_their_types(market):
+    obs = _observed(market, 0.10, noise=0.01, seed=3)
+    cal = sw.calibrate(
+        obs, market, "hsidi", sw.grid(cap=[0.10, 0.15], cap_factor_lag_sessions=[1, 2]), n_boot=20
+    )
+    assert {cal.params(k) for k in (1, 2, 3, 4)} == {
+        f"cap={c}, cap_factor_lag_sessions={lag}" for c in (0.1, 0.15) for lag in (1, 2)
+    }
+
+
+def test_warnings_carried(market):
+    obs = _observed(market, 0.10, noise=0.01, seed=4)
+    cal = sw.calibrate(obs, market, "hsidi", sw.grid(cap=[0.10]), warnings=["equal weights"])
+    assert cal.summary()["warning_1"] == "equal weights"
+    c = next(iter(cal.comparisons.values()))
+    assert "approximation: equal weights" in c.notes
