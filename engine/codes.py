@@ -7,6 +7,8 @@ and the fund), review reasons (rules), trade reasons, fund events and cost kinds
 
 from __future__ import annotations
 
+import numpy as np
+
 # --- corporate-action kinds: index and fund ---------------------------------------------------
 ACT_SPLIT = 1
 ACT_BONUS = 2
@@ -61,7 +63,73 @@ REASON_LABELS = {
     RS_DELISTED: "out: delisted after the cap date",
 }
 
-# --- trade reasons, fund events, cost kinds: fund ---------------------------------------------
+# --- trade reasons, fund events, cost kinds, cost payers: fund --------------------------------
+# The fund's codes are ``np.int64``, not ``int``: a Python int constant handed to a jitted helper is
+# typed as a literal and would compile one more specialisation of the helper per value.
+TRADE_INCEPTION = np.int64(0)
+TRADE_REVIEW = np.int64(1)
+TRADE_CREATION = np.int64(2)
+TRADE_REDEMPTION = np.int64(3)
+TRADE_RIGHTS = np.int64(4)
+TRADE_FEE = np.int64(5)
+TRADE_DELETION = np.int64(6)
+TRADE_REINVEST = np.int64(7)
+TRADE_REASONS = (
+    "inception",
+    "review",
+    "creation",
+    "redemption",
+    "rights",
+    "fee",
+    "deletion",
+    "reinvest",
+)
+"""Labels of the trade reasons, indexed by code."""
+
+EVENT_DIVIDEND = np.int64(0)
+EVENT_SPLIT = np.int64(1)
+EVENT_BONUS = np.int64(2)
+EVENT_RIGHTS = np.int64(3)
+EVENT_DELETION = np.int64(4)
+EVENT_CASH_IN_LIEU = np.int64(5)
+EVENT_DIVIDEND_PAID = np.int64(6)
+FUND_EVENTS = (
+    "dividend",
+    "split",
+    "bonus",
+    "rights",
+    "deletion",
+    "cash_in_lieu",
+    "dividend_paid",
+)
+"""Labels of the fund's corporate-action events, indexed by code."""
+
+COST_MANAGEMENT_FEE = 0
+COST_CUSTODY_FEE = 1
+COST_TRADING0 = 2  # first of the six trading-cost kinds, in TRADING_COST_KINDS order
+COST_WITHHOLDING = 8
+COST_FX = 9
+COST_KINDS = (
+    "management_fee",
+    "custody_fee",
+    "stamp_duty",
+    "sfc_levy",
+    "afrc_levy",
+    "trading_fee",
+    "brokerage",
+    "market_impact",
+    "withholding_tax",
+    "fx",
+)
+"""Cost kinds, indexed by column of the kernel's cost arrays."""
+TRADING_COST_KINDS = COST_KINDS[COST_TRADING0 : COST_TRADING0 + 6]
+N_COSTS = len(COST_KINDS)
+
+PAYER_FUND = np.int64(0)
+PAYER_PARTICIPANT = np.int64(1)
+COST_PAYERS = ("fund", "participant")
+"""Who bears a trading or conversion cost: the fund (all holders) or the creating/redeeming
+participant (see ``EtfConfig.creation_costs``)."""
 
 __all__ = [
     "ACTION_CODES",
@@ -69,6 +137,12 @@ __all__ = [
     "ACT_CASH_DIVIDEND",
     "ACT_RIGHTS",
     "ACT_SPLIT",
+    "COST_KINDS",
+    "COST_PAYERS",
+    "FUND_EVENTS",
+    "N_COSTS",
+    "TRADE_REASONS",
+    "TRADING_COST_KINDS",
     "REASON_LABELS",
     *(name for name in dir() if name.startswith("RS_")),
 ]

@@ -556,10 +556,9 @@ def parse_methodology(
 
 # ----------------------------------------------------------------------------------------- loading
 def methodology_dir() -> Path:
-    """The repository's ``methodology/`` folder (next to the ``engine`` package)."""
-    import engine
-
-    return Path(engine.__file__).resolve().parents[1] / "methodology"
+    """The methodology files: ``engine/methodology/`` (package data in an installed engine; in a
+    checkout a link to the repository's ``methodology/`` folder)."""
+    return Path(__file__).resolve().parents[1] / "methodology"
 
 
 def _find(name_or_path: str | Path) -> Path:
