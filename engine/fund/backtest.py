@@ -31,6 +31,7 @@ from engine.codes import (
     COST_KINDS,
     FUND_EVENTS,
     PAYER_FUND,
+    PAYER_PARTICIPANT,
     TRADE_REASONS,
     TRADING_COST_KINDS,
 )
@@ -162,7 +163,9 @@ def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
     rec["initial_units"] = float(config.initial_units)
     rec["use_lots"] = bool(config.use_board_lots and "lot_rounding" in on)
     rec["lag"] = int(config.flow_lag_sessions) if "flow_timing" in on else 0
-    rec["creation_payer"] = PAYER_FUND
+    rec["creation_payer"] = (
+        PAYER_PARTICIPANT if config.creation_costs == "participant" else PAYER_FUND
+    )
     return rec
 
 

@@ -63,6 +63,7 @@ STOCK_CONNECT_WITHHOLDING = {
 PRC-resident (10 % + 20 %)."""
 
 REVIEW_TRADE_TIMINGS = ("cap_date_close",)
+CREATION_COST_PAYERS = ("participant", "fund")
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
 
@@ -156,6 +157,20 @@ class EtfConfig:
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+    creation_costs: str = "participant"
+    """Who bears the costs of a creation or redemption: ``"participant"`` (default) or ``"fund"``.
+
+    Assumption (UNCONFIRMED for 520500): in a cash-creation ETF such as 520500 the subscribing or
+    redeeming participant pays the duties and charges of buying or selling the basket (a cash
+    creation/redemption fee or "duties and charges" added to or withheld from the cash), so that
+    existing holders' NAV is not diluted by other investors' flows.  Under ``"participant"`` the
+    trading costs of investing creation cash (pro rata to the creation cash in the amount invested
+    that close), of the inception purchase (the seed participant) and of the sales that raise
+    redemption cash (withheld from the payout), and the CNY<->HKD conversion cost of the flows
+    (``fx_spread``), are booked in ``FundResult.participant_costs`` and do not lower the NAV; the
+    inception NAV per unit is then exactly ``initial_nav_cny``.  ``"fund"``: the fund bears them
+    (every holder pays; the inception NAV per unit is struck after the purchase costs and the
+    inception-day costs are in ``FundResult.costs``)."""
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -250,6 +265,7 @@ class EtfConfig:
             ("review_trade_timing", REVIEW_TRADE_TIMINGS),
             ("fx_source", FX_SOURCES),
             ("dividend_timing", DIVIDEND_TIMINGS),
+            ("creation_costs", CREATION_COST_PAYERS),
         ):
             if getattr(self, name) not in allowed:
                 raise FundConfigError(
@@ -337,6 +353,7 @@ def _check_effects(effects) -> tuple[str, ...]:
 
 __all__ = [
     "COST_KINDS",
+    "CREATION_COST_PAYERS",
     "EFFECTS",
     "EtfConfig",
     "PARTICIPANT_COST_KINDS",
