@@ -72,6 +72,7 @@ def backtest(
     flows=None,
     progress: bool = False,
     fx=None,
+    allow_other_market: bool = False,
 ) -> FundResult:
     """Simulate the ETF from ``config.inception_date`` to the market's last session.
 
@@ -97,12 +98,18 @@ def backtest(
         ``market.fx`` (e.g. the fund administrator's WM/Reuters or CFETS fixing).  It must hold a
         positive value for every fund session; a gap is a :class:`~engine.errors.DataError` naming the
         first missing session.
+    allow_other_market
+        The market must be the one the index was built on: when the index records a
+        ``data_fingerprint`` that differs from ``market.fingerprint()`` a
+        :class:`~engine.errors.DataError` names both, unless this is ``True`` (a deliberate
+        backtest of one index on other data).
 
     Returns
     -------
     FundResult
     """
     config = _check_args(index_result, market, config)
+    check_same_market(index_result, market, allow_other_market)
     steps = _progress(progress)
     inputs = prepare(index_result, market, config, flows=flows, fx=fx)
     next(steps)
@@ -143,6 +150,27 @@ def _check_args(index_result, market, config) -> EtfConfig:
             )
         )
     return config
+
+
+def check_same_market(index_result, market, allow_other_market: bool = False) -> None:
+    """DataError when the index was built on another market (its recorded ``data_fingerprint`` is
+    not ``market.fingerprint()``), unless ``allow_other_market``.  An index that records no
+    fingerprint is not checked."""
+    recorded = (index_result.meta or {}).get("data_fingerprint")
+    if allow_other_market or not recorded:
+        return
+    here = market.fingerprint()
+    if recorded != here:
+        raise DataError(
+            describe(
+                "the fund is backtested on a different market from the one its index was built on",
+                source="backtest",
+                field="data_fingerprint",
+                value=f"index {recorded} != market {here}",
+                fix="build the index on this market (engine.build_index(market, ...)), or pass "
+                "allow_other_market=True to backtest it on other data on purpose",
+            )
+        )
 
 
 def params_record(config: EtfConfig, fx0: float) -> np.ndarray:

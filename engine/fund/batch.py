@@ -104,6 +104,7 @@ def fund_batch(
     flows=None,
     fx=None,
     keep_nav: bool = True,
+    allow_other_market: bool = False,
 ) -> FundBatch:
     """Backtest every variant of ``config`` against ``index``.
 
@@ -121,6 +122,8 @@ def fund_batch(
         As for :func:`engine.fund.backtest`, shared by every variant.
     keep_nav : bool
         Keep the ``[n_days, V]`` NAV per unit (otherwise only the reduced figures).
+    allow_other_market : bool
+        As for :func:`engine.fund.backtest` (checked once, before any variant).
 
     Returns
     -------
@@ -130,8 +133,11 @@ def fund_batch(
     """
     from engine.fund.backtest import backtest
 
+    from engine.fund.backtest import check_same_market
+
     config = EtfConfig.default() if config is None else config
     variants = _check_variants(config, variants)
+    check_same_market(index, market, allow_other_market)
     V = len(variants)
     errors: list[tuple[int, str]] = []
     navs: list[np.ndarray | None] = []
@@ -139,7 +145,14 @@ def fund_batch(
     dates = None
     for i, v in enumerate(variants):
         try:
-            res = backtest(index, market, config.replace(**v), flows=flows, fx=fx)
+            res = backtest(
+                index,
+                market,
+                config.replace(**v),
+                flows=flows,
+                fx=fx,
+                allow_other_market=allow_other_market,
+            )
         except EngineError as exc:
             errors.append((i, str(exc)))
             navs.append(None)

@@ -157,6 +157,16 @@ class EtfConfig:
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+    max_redemption_fraction: float = 0.9
+    """Plausibility threshold (assumption): one session's redemptions may cancel at most this share
+    of the units outstanding before them.  Redeeming all but a few units leaves the fund's residual
+    cash, rounding and costs to those few (NAV per unit can jump from 1.0 to hundreds of thousands),
+    so a larger redemption is rejected as a likely data error (a :class:`~engine.errors.FlowError`);
+    raise it (at most 1) to simulate a near-liquidation on purpose."""
+    max_creation_multiple: float = 10.0
+    """Plausibility threshold (assumption): one session's creations may add at most this multiple of
+    the units outstanding before them (520500 grew about tenfold in a year, never in a day);
+    larger creations are rejected as a likely data error (a :class:`~engine.errors.FlowError`)."""
     creation_costs: str = "participant"
     """Who bears the costs of a creation or redemption: ``"participant"`` (default) or ``"fund"``.
 
@@ -234,7 +244,19 @@ class EtfConfig:
                     value=self.cash_buffer,
                 )
             )
-        for name in ("initial_nav_cny", "initial_units", "creation_unit"):
+        if not (
+            isinstance(self.max_redemption_fraction, int | float)
+            and 0.0 < self.max_redemption_fraction <= 1.0
+        ):
+            raise FundConfigError(
+                describe(
+                    "max_redemption_fraction must lie in (0, 1]",
+                    source="EtfConfig",
+                    field="max_redemption_fraction",
+                    value=self.max_redemption_fraction,
+                )
+            )
+        for name in ("initial_nav_cny", "initial_units", "creation_unit", "max_creation_multiple"):
             value = getattr(self, name)
             if not (
                 isinstance(value, int | float)
