@@ -26,8 +26,6 @@ import numpy as np
 import pandas as pd
 
 from engine.codes import (
-    ACT_CASH_DIVIDEND,
-    ACTION_CODES,
     COST_KINDS,
     FUND_EVENTS,
     PAYER_FUND,
@@ -41,8 +39,8 @@ from engine.fund import _nb
 from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.result import FundResult
-from engine.index.compute import capital_change_factors
 from engine.index.result import IndexResult
+from engine.prepare import action_records, restated_review_shares, withholding_rates
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,23 +260,9 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
     lot_raw = np.where(np.isfinite(lots) & (lots > 0), lots, 0.0)
     wht = np.zeros(N)
     if "withholding_tax" in on:
-        rates = config.withholding_rates
-        classes = sec["wht_class"].astype(object).to_numpy()
-        for j in range(N):
-            cls_ = classes[j]
-            if cls_ in rates:
-                wht[j] = rates[cls_]
-            elif ever[j]:
-                raise FundConfigError(
-                    describe(
-                        "no withholding rate for the security's class",
-                        source="EtfConfig",
-                        code=codes[j],
-                        field="withholding",
-                        value=cls_,
-                        fix=f"add {cls_!r} to config.withholding (known: {sorted(rates)})",
-                    )
-                )
+        wht = withholding_rates(
+            market, config.withholding_rates, ever, error=FundConfigError, source="EtfConfig"
+        )
     days_elapsed = np.zeros(T)
     days_elapsed[1:] = np.diff(dates.asi8) / 86_400e9
     month = dates.year * 12 + dates.month
@@ -296,39 +280,18 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
             reviews.append(review)
             rev_rows.append(row)
     # the index's own review shares: cap-date q restated for capital changes between the cap date
-    # and the effective date (the same function engine.index.compute applies), so the fund trades to
+    # and the effective date (engine.prepare, as the index applies them), so the fund trades to
     # exactly the weights the index reprices at
-    rev_q = np.zeros((len(reviews), N))
-    col = {c: j for j, c in enumerate(codes)}
-    for r, review in enumerate(reviews):
-        for code, q in review.index_shares.items():
-            rev_q[r, col[code]] = float(q)
-    rev_q *= capital_change_factors(reviews, market)
+    rev_q = restated_review_shares(reviews, market)
     target_q = q_daily.copy()
     for r, row in enumerate(rev_rows):
         target_q[row] = rev_q[r]
 
     # ------------------------------------------------------------------ corporate actions
-    act = market.actions
-    actions = _nb.records(0, _nb.ACTION_DT)
-    if len(act):
-        ex_rows = market.dates.get_indexer(pd.DatetimeIndex(act["ex_date"])) - s0
-        pay_dates = pd.DatetimeIndex(act["pay_date"].fillna(act["ex_date"]))
-        pay_rows = np.minimum(market.dates.searchsorted(pay_dates, side="left") - s0, T)
-        kinds = np.array([ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
-        keep = (ex_rows >= 1) & (ex_rows < T)
-        order = np.lexsort(
-            (np.arange(len(act)), (kinds == ACT_CASH_DIVIDEND).astype(np.int64), ex_rows)
-        )
-        order = order[keep[order]]
-        actions = _nb.records(len(order), _nb.ACTION_DT)
-        actions["row"] = ex_rows[order]
-        actions["col"] = [col[c] for c in act["code"].to_numpy()[order]]
-        actions["kind"] = kinds[order]
-        actions["ratio"] = act["ratio"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["price_hkd"] = act["price_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["amount_hkd"] = act["amount_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["pay_row"] = np.maximum(pay_rows[order], ex_rows[order])
+    # rows relative to the inception session; actions on it are in its opening holdings' price
+    actions = action_records(market, after_row=s0).copy().view(np.recarray)
+    actions["row"] -= s0
+    actions["pay_row"] -= s0
 
     # ------------------------------------------------------------------ flows
     if flows is None:

@@ -66,6 +66,8 @@ REVIEW_TRADE_TIMINGS = ("cap_date_close",)
 CREATION_COST_PAYERS = ("participant", "fund")
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
+BENCHMARKS = ("price", "gross", "net")
+"""Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
 
 # cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
 PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
@@ -181,6 +183,17 @@ class EtfConfig:
     inception NAV per unit is then exactly ``initial_nav_cny``.  ``"fund"``: the fund bears them
     (every holder pays; the inception NAV per unit is struck after the purchase costs and the
     inception-day costs are in ``FundResult.costs``)."""
+    benchmark: str = "price"
+    """Index variant the fund is measured against, converted to CNY at the fund's valuation fixing
+    (:math:`B_t = I_t \\, fx_t / fx_0`): ``"price"`` (default), ``"gross"`` or ``"net"`` total return.
+    Every tracking difference and tracking error the engine reports (``FundResult.summary()``,
+    :func:`engine.analytics.fund_tracking`, the attribution waterfall, the report) is taken against
+    this one series and names it. Assumption: the fund contract of 520500 is not public; peer QDII
+    ETFs on Hong Kong drug indexes state their benchmark as the *price* index "adjusted by the
+    valuation exchange rate" (159567 [S48]), so the price index in CNY is the most plausible official
+    benchmark. Against it the fund earns the dividends it receives, so its tracking difference is
+    higher than against a total-return index; ``"net"`` is the like-for-like alternative (dividends
+    after withholding), ``"gross"`` the index with untaxed dividends (what an ideal fund reproduces)."""
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -288,6 +301,7 @@ class EtfConfig:
             ("fx_source", FX_SOURCES),
             ("dividend_timing", DIVIDEND_TIMINGS),
             ("creation_costs", CREATION_COST_PAYERS),
+            ("benchmark", BENCHMARKS),
         ):
             if getattr(self, name) not in allowed:
                 raise FundConfigError(
@@ -374,6 +388,7 @@ def _check_effects(effects) -> tuple[str, ...]:
 
 
 __all__ = [
+    "BENCHMARKS",
     "COST_KINDS",
     "CREATION_COST_PAYERS",
     "EFFECTS",

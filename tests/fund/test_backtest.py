@@ -301,7 +301,7 @@ def test_inception_before_base_date_rejected():
 def test_unknown_withholding_class_rejected():
     market, idx = random_case(1)
     cfg = cfg_for(market, withholding={"H": 0.1})
-    with pytest.raises(FundConfigError, match=r"no withholding rate.*code=0002.*'red_chip'"):
+    with pytest.raises(FundConfigError, match=r"no withholding-tax rate.*code=0002.*'red_chip'"):
         backtest(idx, market, cfg, flows=pd.Series(dtype=float))
     # with withholding switched off the classes are not needed
     backtest(idx, market, cfg.with_effects(()), flows=pd.Series(dtype=float))
@@ -369,9 +369,10 @@ def test_result_frames_and_methods(full_case):
     assert {"index_gross", "index_price", "costs_cny", "benchmark_cny"} <= set(frame)
     fx = res.nav["fx"]
     np.testing.assert_allclose(frame["benchmark_cny"], frame["index_gross"] * fx / fx.iloc[0])
-    g = idx.levels["gross"].reindex(res.nav.index)
+    # the benchmark of the summary is config.benchmark (default: the price index) in CNY
+    b = idx.levels[res.config.benchmark].reindex(res.nav.index)
     assert s["benchmark_return_cny"] == pytest.approx(
-        g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
+        b.iloc[-1] / b.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
     )
     assert s["tracking_difference_cny"] == pytest.approx(
         s["total_return"] - s["benchmark_return_cny"]
