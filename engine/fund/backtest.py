@@ -62,6 +62,21 @@ class FundInputs:
     actions: np.ndarray
     flow_units: np.ndarray
 
+    def arrays(self) -> tuple:
+        """The leading arguments of :func:`engine.fund._nb.simulate` and ``simulate_batch``."""
+        return (
+            self.close,
+            self.lot_raw,
+            self.wht,
+            self.days_elapsed,
+            self.pay_fee_days,
+            self.target_q,
+            self.rev_rows,
+            self.rev_q,
+            self.actions,
+            self.flow_units,
+        )
+
 
 def backtest(
     index_result: IndexResult,
@@ -330,16 +345,7 @@ def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_h
         trades = _nb.records(n_trade, _nb.TRADE_DT)
         events = _nb.records(n_event, _nb.EVENT_DT)
         _nb.simulate(
-            inputs.close,
-            inputs.lot_raw,
-            inputs.wht,
-            inputs.days_elapsed,
-            inputs.pay_fee_days,
-            inputs.target_q,
-            inputs.rev_rows,
-            inputs.rev_q,
-            inputs.actions,
-            inputs.flow_units,
+            *inputs.arrays(),
             params,
             rates,
             state[0],

@@ -228,16 +228,7 @@ def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cost_totals = np.zeros((V, _nb.N_COSTS))
     pcost_totals = np.zeros((V, _nb.N_COSTS))
     _nb.simulate_batch(
-        inputs.close,
-        inputs.lot_raw,
-        inputs.wht,
-        inputs.days_elapsed,
-        inputs.pay_fee_days,
-        inputs.target_q,
-        inputs.rev_rows,
-        inputs.rev_q,
-        inputs.actions,
-        inputs.flow_units,
+        *inputs.arrays(),
         inputs.fx,
         params,
         rates,
