@@ -129,6 +129,11 @@ class Waterfall:
         tag = " SYNTHETIC" if self.synthetic else ""
         return f"Waterfall({len(self.labels)} steps, total={self.total * 1e4:.2f} bp{tag})"
 
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
 
 def waterfall(
     levels: list[tuple[str, pd.Series]],
