@@ -133,7 +133,7 @@ def json_bytes(obj) -> bytes:
 _TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 """Temporary names: ``.NAME.XXXX.tmp`` (a file from :func:`atomic_path` or a staged set)."""
 _OUTPUT_NAME = re.compile(
-    r"^(index_levels.*|constituents_.*|fund_.*|tracking_report.*|index_summary\.txt|"
+    r"^(index_levels.*|constituents_.*|fund_.*|tracking_report.*|compare.*|index_summary\.txt|"
     + re.escape(MANIFEST)
     + r")$"
 )

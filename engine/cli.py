@@ -509,6 +509,25 @@ def cmd_export_data(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from engine.analytics import compare
+
+    market = _load_market(args)
+    _say(f"Data: {_banner(market)}")
+    cmp = compare(args.a, args.b, market=market, labels=(args.a, args.b), fund=not args.no_fund)
+    _say(repr(cmp.summary()))
+    at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
+    for _, r in at.iterrows():
+        _say(f"  {r['label']:<14} {r['change']:<8} {r['code']}  {r['rule']}")
+    prov = _provenance(args, market, {})
+    with _fixed_dates(market), OutputSet(args.out, "compare", prov) as outs:
+        write_table(cmp.changes, outs / "compare_changes.csv", index=False)
+        paths = cmp.report(outs / "compare")
+    for kind, path in paths.items():
+        _say(f"Wrote {kind.upper()} report: {Path(args.out) / Path(path).name}")
+    return 0
+
+
 def _same_file(a: Path, b: Path) -> bool:
     """Equal bytes; Parquet files: equal data and provenance apart from the command (its --out)."""
     if sha256_file(a) == sha256_file(b):
@@ -644,6 +663,12 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("compare", help="compare two methodologies (membership, effects, report)")
+    common(p)
+    p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
+    p.add_argument("b", help="second methodology (e.g. hsidi)")
+    p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 
