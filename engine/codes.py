@@ -21,7 +21,47 @@ ACTION_CODES = {
     "cash_dividend": ACT_CASH_DIVIDEND,
 }
 
-# --- review reasons: rules (filled by the batch rules core) -----------------------------------
+# --- review reasons: rules ---------------------------------------------------------------------
+# Why a security is in or out at a review; the review table renders them as text only when asked
+# (engine.rules.compiled.reason_text), with the rank, score or traded value the text needs.
+RS_NONE = 0  # not decided (never left in a finished review)
+RS_SELECTED = 1  # "selected: rank r"
+RS_KEPT_BY_BUFFER = 2  # "selected: rank r kept by buffer (<=R)"
+RS_FILLS_VACANCY = 3  # "selected: rank r fills a vacancy"
+RS_CUT_OVERFLOW = 4  # "out: rank r cut (more than K qualified)"
+RS_BELOW_BUFFER = 5  # "out: rank r below the buffer (>R)"
+RS_NEWCOMER_RANK = 6  # "out: rank r, a newcomer needs rank <=A"
+RS_BELOW_CUT = 7  # "out: rank r below the cut"
+RS_NOT_LISTED = 10  # "out: not listed"
+RS_TOO_YOUNG = 11  # "out: listed less than n months (listed d)"
+RS_SUSPENDED = 12  # "out: suspended at cutoff"
+RS_NOT_HSCI = 13  # "out: not an HSCI member"
+RS_NOT_SOUTHBOUND = 14  # "out: not Southbound eligible"
+RS_CXO = 15  # "out: CXO excluded"
+RS_INDUSTRY = 16  # "out: industry x not eligible"
+RS_RELEVANCE = 17  # "out: relevance score s"
+RS_LIQUIDITY = 18  # "out: liquidity HKD xm < ym"
+RS_DELISTED = 19  # "out: delisted after the cap date ..."
+REASON_LABELS = {
+    RS_NONE: "",
+    RS_SELECTED: "selected",
+    RS_KEPT_BY_BUFFER: "selected: kept by buffer",
+    RS_FILLS_VACANCY: "selected: fills a vacancy",
+    RS_CUT_OVERFLOW: "out: cut (more than max_constituents qualified)",
+    RS_BELOW_BUFFER: "out: below the buffer",
+    RS_NEWCOMER_RANK: "out: newcomer ranked below buffer_add_rank",
+    RS_BELOW_CUT: "out: below the cut",
+    RS_NOT_LISTED: "out: not listed",
+    RS_TOO_YOUNG: "out: listed too recently",
+    RS_SUSPENDED: "out: suspended at cutoff",
+    RS_NOT_HSCI: "out: not an HSCI member",
+    RS_NOT_SOUTHBOUND: "out: not Southbound eligible",
+    RS_CXO: "out: CXO excluded",
+    RS_INDUSTRY: "out: industry not eligible",
+    RS_RELEVANCE: "out: relevance score",
+    RS_LIQUIDITY: "out: liquidity",
+    RS_DELISTED: "out: delisted after the cap date",
+}
 
 # --- trade reasons, fund events, cost kinds, cost payers: fund --------------------------------
 # The fund's codes are ``np.int64``, not ``int``: a Python int constant handed to a jitted helper is
@@ -103,4 +143,6 @@ __all__ = [
     "N_COSTS",
     "TRADE_REASONS",
     "TRADING_COST_KINDS",
+    "REASON_LABELS",
+    *(name for name in dir() if name.startswith("RS_")),
 ]

@@ -29,6 +29,8 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.implied import ImpliedWeights, implied_weights
+from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -42,6 +44,7 @@ from engine.analytics.tracking import (
     rolling_tracking_error,
     tracking,
 )
+from engine.analytics.versions import VersionComparison, compare  # noqa: E402  (shadows the compare module name on purpose)
 from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
@@ -49,19 +52,25 @@ __all__ = [
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
+    "ImpliedWeights",
     "IndexComparison",
+    "ObservedComparison",
     "TrackingResult",
+    "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
     "benchmark_label",
     "benchmark_series",
+    "compare",
     "compare_indexes",
+    "compare_observed",
     "convert_to_cny",
     "cost_drag",
     "cost_table",
     "fund_benchmark",
     "fund_tracking",
+    "implied_weights",
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",

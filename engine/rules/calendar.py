@@ -27,7 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
-from engine.errors import CalendarError, describe
+from engine.errors import CalendarError, MethodologyError, describe
 from engine.rules.methodology import Methodology, MethodologyHistory
 
 REVIEW_DATE_COLUMNS = [
@@ -167,8 +167,20 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
 def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> list:
     rows = []
     where = m.source or m.name
-    for x in m.schedule.extra:
-        if not (start < x.effective <= end):
+    for i, x in enumerate(m.schedule.extra):
+        if x.effective <= start:
+            raise MethodologyError(
+                describe(
+                    "extra review takes effect on or before the initial review (the session after "
+                    "the index base date), so it could never apply",
+                    source=where,
+                    date=x.effective,
+                    field=f"schedule.extra[{i}].effective",
+                    value=f"initial review effective {start.date()}",
+                    fix="remove the extra review or move the base date before it",
+                )
+            )
+        if x.effective > end:
             continue
         for name, d in (
             ("effective", x.effective),

@@ -89,7 +89,9 @@ def rebalance_cap_factors(capped, close_hkd, float_shares) -> np.ndarray:
     The scale of :math:`q` is absorbed by the divisor, so the level does not depend on it.
     """
     capped = np.asarray(capped, dtype=np.float64)
-    ratio = capped / (np.asarray(close_hkd, dtype=np.float64) * np.asarray(float_shares, dtype=np.float64))
+    ratio = capped / (
+        np.asarray(close_hkd, dtype=np.float64) * np.asarray(float_shares, dtype=np.float64)
+    )
     if ratio.shape[0] == 0:
         return ratio
     return ratio / ratio.max()

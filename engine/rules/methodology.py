@@ -149,7 +149,10 @@ class ScheduleRules:
     explicit_effective_dates: tuple[pd.Timestamp, ...] = _key("date_list")
     extra: tuple[ExtraReview, ...] = _key("extras", default=())
     effective_sessions_after: int = _key(
-        "int", lambda v: 1 <= v <= 60, "an integer in 1..60 (used by frequency 'month_end')", default=1
+        "int",
+        lambda v: 1 <= v <= 60,
+        "an integer in 1..60 (used by frequency 'month_end')",
+        default=1,
     )
 
 
@@ -540,10 +543,9 @@ def parse_methodology(
 
 # ----------------------------------------------------------------------------------------- loading
 def methodology_dir() -> Path:
-    """The repository's ``methodology/`` folder (next to the ``engine`` package)."""
-    import engine
-
-    return Path(engine.__file__).resolve().parents[1] / "methodology"
+    """The methodology files: ``engine/methodology/`` (package data in an installed engine; in a
+    checkout a link to the repository's ``methodology/`` folder)."""
+    return Path(__file__).resolve().parents[1] / "methodology"
 
 
 def _find(name_or_path: str | Path) -> Path:
@@ -585,8 +587,21 @@ def load_methodology(name_or_path: str | Path | Methodology) -> Methodology:
     if isinstance(name_or_path, Methodology):
         return name_or_path
     path = _find(name_or_path)
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MethodologyError(
+            describe(
+                f"not valid UTF-8: byte {exc.start} (line {line}) is {raw[exc.start : exc.start + 1]!r}",
+                source=str(path),
+                row=line,
+                fix="save the file as UTF-8 (comments included)",
+            )
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MethodologyError(
             describe(f"not valid TOML: {exc}", source=str(path), fix="fix the file's syntax")
@@ -622,6 +637,21 @@ class MethodologyHistory:
                     fix="give each version its own meta.name",
                 )
             )
+        base = ordered[0].index.base_date
+        for later in ordered[1:]:
+            if later.effective_from <= base:
+                raise MethodologyError(
+                    describe(
+                        "a later methodology version takes effect on or before the index base date, "
+                        "so the first version would never apply",
+                        source=later.source or later.name,
+                        date=later.effective_from,
+                        field="meta.effective_from",
+                        value=f"base date {base.date()} ({ordered[0].name})",
+                        fix="drop the earlier version, or move the base date before "
+                        f"{later.effective_from.date()}",
+                    )
+                )
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.effective_from == b.effective_from:
                 raise MethodologyError(

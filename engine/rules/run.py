@@ -12,6 +12,7 @@ from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, describe
 from engine.rules.calendar import review_dates
 from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
+from engine.rules.compiled import run_compiled
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 from engine.rules.screens import screen
@@ -217,19 +218,9 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
             )
         )
     by_name = {m.name: m for m in history.versions}
-    rows = plan.to_dict("records")
-    if progress:
-        from tqdm.auto import tqdm
-
-        rows = tqdm(rows, desc="reviews", unit="review")
-    reviews = []
-    current = None
-    for row in rows:
-        review = run_review(market, by_name[row["methodology"]], row, current)
-        current = review.table["selected"].to_numpy(dtype=bool)
-        reviews.append(review)
+    reviews, arrays = run_compiled(market, plan, by_name)
     return ReviewSchedule(
-        reviews=tuple(reviews),
+        reviews=reviews,
         history=spec.name,
         methodology_hash=spec.hash,
         data_fingerprint=market.fingerprint(),
@@ -238,6 +229,7 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
             "base_value": first.index.base_value,
             "withholding": first.index.withholding_rates,
         },
+        arrays=arrays,
     )
 
 

@@ -105,8 +105,10 @@ def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenR
         young = np.asarray(listed.isna() | (listed > latest), dtype=bool)
         fail(
             young,
-            lambda j: f"out: listed less than {u.min_listed_months} months (listed "
-            f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})",
+            lambda j: (
+                f"out: listed less than {u.min_listed_months} months (listed "
+                f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})"
+            ),
         )
     if u.exclude_suspended_at_cutoff:
         fail(market.suspended[tc], "out: suspended at cutoff")

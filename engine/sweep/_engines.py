@@ -37,7 +37,9 @@ class _LoopIndexBatch:
     errors: list = field(default_factory=list)
 
 
-def _index_batch_loop(market, methodology, variants, *, kinds=("price",), keep_levels=True, progress=False):
+def _index_batch_loop(
+    market, methodology, variants, *, kinds=("price",), keep_levels=True, progress=False
+):
     from engine.pipeline import build_index
     from engine.rules.methodology import resolve
 
@@ -97,9 +99,16 @@ def _fund_batch_loop(index, market, config, variants, *, flows=None, fx=None, ke
         navs[i] = res.nav["nav_per_unit_cny"]
         dates = navs[i].index if dates is None else dates
     dates = pd.DatetimeIndex([]) if dates is None else dates
-    nav = np.column_stack(
-        [np.full(len(dates), np.nan) if s is None else s.reindex(dates).to_numpy() for s in navs]
-    ) if navs else np.zeros((len(dates), 0))
+    nav = (
+        np.column_stack(
+            [
+                np.full(len(dates), np.nan) if s is None else s.reindex(dates).to_numpy()
+                for s in navs
+            ]
+        )
+        if navs
+        else np.zeros((len(dates), 0))
+    )
     total = nav[-1] / nav[0] - 1.0 if len(nav) else np.full(len(variants), np.nan)
     return _LoopFundBatch(dates, nav, total, variants, errors)
 

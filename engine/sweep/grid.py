@@ -145,7 +145,11 @@ def _values(axis: str, values: Any) -> tuple:
     if not out:
         raise SweepError(
             describe(
-                "empty axis", source="sweep.grid", field=axis, value=[], fix="give at least one value"
+                "empty axis",
+                source="sweep.grid",
+                field=axis,
+                value=[],
+                fix="give at least one value",
             )
         )
     seen = []
@@ -213,7 +217,9 @@ def grid(**axes: Sequence) -> Grid:
         if key in canonical.values():
             other = next(n for n, k in canonical.items() if k == key)
             raise SweepError(
-                describe("two axes set the same parameter", source="sweep.grid", field=name, value=other)
+                describe(
+                    "two axes set the same parameter", source="sweep.grid", field=name, value=other
+                )
             )
         canonical[name] = key
     g = Grid(tuple((name, _values(name, values)) for name, values in axes.items()))

@@ -51,13 +51,22 @@ def check_metrics(metrics, against) -> tuple[str, ...]:
     for m in metrics:
         if m not in METRICS:
             raise SweepError(
-                describe("unknown metric", source="sweep.run", field="metrics", value=m,
-                         fix=f"use some of {list(METRICS)}")
+                describe(
+                    "unknown metric",
+                    source="sweep.run",
+                    field="metrics",
+                    value=m,
+                    fix=f"use some of {list(METRICS)}",
+                )
             )
         if m in AGAINST_METRICS and against is None:
             raise SweepError(
-                describe(f"metric {m!r} needs a series to compare with", source="sweep.run",
-                         field="against", fix="pass against=<observed or reference levels>")
+                describe(
+                    f"metric {m!r} needs a series to compare with",
+                    source="sweep.run",
+                    field="against",
+                    fix="pass against=<observed or reference levels>",
+                )
             )
     if against is not None:
         metrics += tuple(m for m in AGAINST_METRICS if m not in metrics)
@@ -68,7 +77,10 @@ def check_against(against) -> pd.Series | None:
     """A valid ``against`` level series (positive, dated, ascending) or None."""
     if against is None:
         return None
-    check_levels(against, source=str(against.name or "against") if isinstance(against, pd.Series) else "against")
+    check_levels(
+        against,
+        source=str(against.name or "against") if isinstance(against, pd.Series) else "against",
+    )
     return against.astype(float)
 
 

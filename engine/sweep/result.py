@@ -63,18 +63,30 @@ class SweepResult:
         ok = self.frame[self.frame["error"] == ""]
         rows = [
             {"metric": "variants", "value": len(self.frame), "unit": "count"},
-            {"metric": "failed", "value": len(self.frame) - len(ok), "unit": "count",
-             "note": "see .failed for the messages"},
+            {
+                "metric": "failed",
+                "value": len(self.frame) - len(ok),
+                "unit": "count",
+                "note": "see .failed for the messages",
+            },
         ]
         for m in self.metrics:
             x = ok[m].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
             against = self.against if m in AGAINST_METRICS else ""
             for stat, fn in (("min", np.min), ("median", np.median), ("max", np.max)):
-                rows.append({"metric": f"{m}_{stat}", "value": float(fn(x)) if x.size else np.nan,
-                             "unit": METRICS[m], "against": against or "",
-                             "note": f"{stat} over variants of {self.kind}"})
-        return Summary(rows, title=f"Sweep of {self.base}: {len(self.frame)} variants ({self.kind})")
+                rows.append(
+                    {
+                        "metric": f"{m}_{stat}",
+                        "value": float(fn(x)) if x.size else np.nan,
+                        "unit": METRICS[m],
+                        "against": against or "",
+                        "note": f"{stat} over variants of {self.kind}",
+                    }
+                )
+        return Summary(
+            rows, title=f"Sweep of {self.base}: {len(self.frame)} variants ({self.kind})"
+        )
 
     def plot(self, metric: str | None = None, ax=None):
         """``metric`` (default: the first) against the first axis, one line per value of the second
@@ -96,13 +108,20 @@ class SweepResult:
                 hue = self.axes[1]
                 for value, part in f.groupby(f[hue].map(repr), sort=False):
                     med = part.groupby("_x", sort=False)[metric].median()
-                    ax.plot(med.index.astype(str) if med.index.dtype == object else med.index,
-                            med.to_numpy(), marker="o", label=f"{hue}={value}")
+                    ax.plot(
+                        med.index.astype(str) if med.index.dtype == object else med.index,
+                        med.to_numpy(),
+                        marker="o",
+                        label=f"{hue}={value}",
+                    )
                 ax.legend(fontsize=8)
             else:
                 med = f.groupby("_x", sort=False)[metric].median()
-                ax.plot(med.index.astype(str) if med.index.dtype == object else med.index,
-                        med.to_numpy(), marker="o")
+                ax.plot(
+                    med.index.astype(str) if med.index.dtype == object else med.index,
+                    med.to_numpy(),
+                    marker="o",
+                )
             ax.set_xlabel(x)
         ax.set_ylabel(metric)
         ax.set_title(f"{self.base}: {metric} by variant", fontsize=10)
@@ -111,8 +130,10 @@ class SweepResult:
 
     def __repr__(self) -> str:
         axes = " x ".join(self.axes) or "base only"
-        return (f"SweepResult({len(self.frame)} variants over {axes}; {self.kind}; "
-                f"{len(self.failed)} failed; metrics: {', '.join(self.metrics)})")
+        return (
+            f"SweepResult({len(self.frame)} variants over {axes}; {self.kind}; "
+            f"{len(self.failed)} failed; metrics: {', '.join(self.metrics)})"
+        )
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(repr(self))}</p>" + self.frame.head(20).to_html()

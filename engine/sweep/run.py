@@ -19,7 +19,8 @@ import pandas as pd
 
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError, describe
-from engine.sweep.grid import Grid, grid as make_grid, split
+from engine.sweep.grid import Grid, split
+from engine.sweep.grid import grid as make_grid
 from engine.sweep.metrics import DEFAULT_METRICS, check_against, check_metrics, reduce
 from engine.sweep.result import SweepResult
 
@@ -28,7 +29,9 @@ CHUNK_BYTES = 64 * 2**20
 """Budget of one chunk's level matrix (``n_dates x chunk x 8`` bytes) when ``chunk_size`` is not given."""
 MAX_CHUNK = 4096
 
-INSTALL_DISTRIBUTED = "pip install 'hsidi-engine[distributed]'  (or: pip install 'dask[distributed]')"
+INSTALL_DISTRIBUTED = (
+    "pip install 'hsidi-engine[distributed]'  (or: pip install 'dask[distributed]')"
+)
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,37 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
             idx = build_index(market, base.replace(**index_changes) if index_changes else base)
         except EngineError as exc:
             nan = np.full(len(items), np.nan)
-            return {"ids": ids, "values": {m: nan for m in spec.metrics},
-                    "errors": [(int(i), str(exc)) for i in ids], "levels": None}
+            return {
+                "ids": ids,
+                "values": {m: nan for m in spec.metrics},
+                "errors": [(int(i), str(exc)) for i in ids],
+                "levels": None,
+            }
         fb = _engines.fund_batch(
-            idx, market, spec.fund, [split(v)[1] for _, v in items],
-            flows=spec.flows, fx=spec.fx, keep_nav=True,
+            idx,
+            market,
+            spec.fund,
+            [split(v)[1] for _, v in items],
+            flows=spec.flows,
+            fx=spec.fx,
+            keep_nav=True,
         )
         levels, dates = fb.nav_per_unit_cny, fb.dates
         turnover = np.full(len(items), _engines.index_turnover(idx))
         errors += [(int(ids[k]), msg) for k, msg in fb.errors]
-    values = reduce(levels, dates, spec.metrics, against=spec.against, turnover=turnover,
-                    conventions=spec.conventions)
-    kept = pd.DataFrame(levels, index=pd.DatetimeIndex(dates, name="date"), columns=ids) if spec.keep_levels else None
+    values = reduce(
+        levels,
+        dates,
+        spec.metrics,
+        against=spec.against,
+        turnover=turnover,
+        conventions=spec.conventions,
+    )
+    kept = (
+        pd.DataFrame(levels, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
+        if spec.keep_levels
+        else None
+    )
     return {"ids": ids, "values": values, "errors": errors, "levels": kept}
 
 
@@ -108,11 +130,21 @@ def _check_axes(g: Grid, base, fund) -> None:
                     base.replace(**{name: value})
             except (MethodologyError, FundConfigError) as exc:
                 raise SweepError(
-                    describe(f"bad value on axis {name!r}: {exc}", source="sweep.run", field=name, value=value)
+                    describe(
+                        f"bad value on axis {name!r}: {exc}",
+                        source="sweep.run",
+                        field=name,
+                        value=value,
+                    )
                 ) from None
             except TypeError as exc:
                 raise SweepError(
-                    describe(f"bad value on axis {name!r}: {exc}", source="sweep.run", field=name, value=value)
+                    describe(
+                        f"bad value on axis {name!r}: {exc}",
+                        source="sweep.run",
+                        field=name,
+                        value=value,
+                    )
                 ) from None
 
 
@@ -125,13 +157,22 @@ def _distributed(client, market, base, chunks, spec, bar) -> list[dict]:
         from distributed import as_completed
     except ImportError:
         raise SweepError(
-            describe("client= needs dask.distributed, which is not installed", source="sweep.run",
-                     field="client", fix=INSTALL_DISTRIBUTED)
+            describe(
+                "client= needs dask.distributed, which is not installed",
+                source="sweep.run",
+                field="client",
+                fix=INSTALL_DISTRIBUTED,
+            )
         ) from None
     if not hasattr(client, "submit") or not hasattr(client, "scatter"):
         raise SweepError(
-            describe("client must be a dask.distributed.Client", source="sweep.run", field="client",
-                     value=type(client).__name__, fix="Client('tcp://scheduler:8786') or Client(LocalCluster())")
+            describe(
+                "client must be a dask.distributed.Client",
+                source="sweep.run",
+                field="client",
+                value=type(client).__name__,
+                fix="Client('tcp://scheduler:8786') or Client(LocalCluster())",
+            )
         )
     market_f, base_f, spec_f = (client.scatter(x, broadcast=True) for x in (market, base, spec))
     futures = [client.submit(_evaluate, market_f, base_f, c, spec_f, pure=False) for c in chunks]
@@ -210,16 +251,42 @@ def run(
     """
     from engine.rules.methodology import resolve
 
-    g = grid if isinstance(grid, Grid) else make_grid(**(grid or {})) if isinstance(grid, Mapping | type(None)) else None
+    g = (
+        grid
+        if isinstance(grid, Grid)
+        else make_grid(**(grid or {}))
+        if isinstance(grid, Mapping | type(None))
+        else None
+    )
     if g is None:
-        raise SweepError(describe("grid must be a Grid (engine.sweep.grid(...))", source="sweep.run",
-                                  field="grid", value=type(grid).__name__))
+        raise SweepError(
+            describe(
+                "grid must be a Grid (engine.sweep.grid(...))",
+                source="sweep.run",
+                field="grid",
+                value=type(grid).__name__,
+            )
+        )
     if kind not in KINDS:
-        raise SweepError(describe("unknown level kind", source="sweep.run", field="kind", value=kind,
-                                  fix=f"use one of {KINDS}"))
+        raise SweepError(
+            describe(
+                "unknown level kind",
+                source="sweep.run",
+                field="kind",
+                value=kind,
+                fix=f"use one of {KINDS}",
+            )
+        )
     if keep not in (None, "levels"):
-        raise SweepError(describe("unknown keep", source="sweep.run", field="keep", value=keep,
-                                  fix="use keep=None (metrics only) or keep='levels'"))
+        raise SweepError(
+            describe(
+                "unknown keep",
+                source="sweep.run",
+                field="keep",
+                value=keep,
+                fix="use keep=None (metrics only) or keep='levels'",
+            )
+        )
     against = check_against(against)
     metric_names = check_metrics(metrics, against)
     base_obj = resolve(base)
@@ -231,8 +298,11 @@ def run(
     variants = list(g)
     size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
     if size < 1:
-        raise SweepError(describe("chunk_size must be >= 1", source="sweep.run", field="chunk_size",
-                                  value=chunk_size))
+        raise SweepError(
+            describe(
+                "chunk_size must be >= 1", source="sweep.run", field="chunk_size", value=chunk_size
+            )
+        )
     chunks = _chunks(variants, fund is not None, size)
     spec = _Spec(kind, metric_names, against, keep == "levels", fund, flows, fx, conventions)
 
