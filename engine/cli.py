@@ -276,8 +276,28 @@ def cmd_export_data(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from engine.analytics import compare
+
+    market = _load_market(args)
+    _say(f"Data: {_banner(market)}")
+    cmp = compare(args.a, args.b, market=market, labels=(args.a, args.b), fund=not args.no_fund)
+    _say(repr(cmp.summary()))
+    at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
+    for _, r in at.iterrows():
+        _say(f"  {r['label']:<14} {r['change']:<8} {r['code']}  {r['rule']}")
+    out = Path(args.out)
+    write_table(cmp.changes, out / "compare_changes.csv", index=False)
+    for kind, path in cmp.report(out / "compare").items():
+        _say(f"Wrote {kind.upper()} report: {path}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+
     parser = argparse.ArgumentParser(prog="hsidi", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"hsidi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, out="out"):
@@ -308,6 +328,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="default_market", help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
+    p = sub.add_parser("compare", help="compare two methodologies (membership, effects, report)")
+    common(p)
+    p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
+    p.add_argument("b", help="second methodology (e.g. hsidi)")
+    p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

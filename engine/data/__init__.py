@@ -10,13 +10,17 @@ from engine.data import vendors
 from engine.data.calendar import hkex_sessions
 from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
+from engine.data.onboard import Onboarding, onboard, reference_table
 from engine.data.synthetic import default_market
 
 __all__ = [
     "MarketData",
+    "Onboarding",
     "default_market",
     "hkex_sessions",
+    "onboard",
     "read_folder",
+    "reference_table",
     "vendors",
     "write_folder",
 ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import FundConfigError, describe
 
 EFFECTS = (
@@ -64,22 +65,12 @@ PRC-resident (10 % + 20 %)."""
 REVIEW_TRADE_TIMINGS = ("cap_date_close",)
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
+BENCHMARKS = ("price", "gross", "net")
+"""Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
 
-COST_KINDS = (
-    "management_fee",
-    "custody_fee",
-    "stamp_duty",
-    "sfc_levy",
-    "afrc_levy",
-    "trading_fee",
-    "brokerage",
-    "market_impact",
-    "withholding_tax",
-    "fx",
-)
-"""Cost kinds recorded per day (in this order in the kernel's cost array)."""
-
-TRADING_COST_KINDS = COST_KINDS[2:8]
+# cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
+PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
+"""Cost kinds a creating or redeeming participant can bear (``FundResult.participant_costs``)."""
 
 
 def _ts(value) -> pd.Timestamp:
@@ -167,6 +158,17 @@ class EtfConfig:
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+    benchmark: str = "price"
+    """Index variant the fund is measured against, converted to CNY at the fund's valuation fixing
+    (:math:`B_t = I_t \\, fx_t / fx_0`): ``"price"`` (default), ``"gross"`` or ``"net"`` total return.
+    Every tracking difference and tracking error the engine reports (``FundResult.summary()``,
+    :func:`engine.analytics.fund_tracking`, the attribution waterfall, the report) is taken against
+    this one series and names it. Assumption: the fund contract of 520500 is not public; peer QDII
+    ETFs on Hong Kong drug indexes state their benchmark as the *price* index "adjusted by the
+    valuation exchange rate" (159567 [S48]), so the price index in CNY is the most plausible official
+    benchmark. Against it the fund earns the dividends it receives, so its tracking difference is
+    higher than against a total-return index; ``"net"`` is the like-for-like alternative (dividends
+    after withholding), ``"gross"`` the index with untaxed dividends (what an ideal fund reproduces)."""
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -261,6 +263,7 @@ class EtfConfig:
             ("review_trade_timing", REVIEW_TRADE_TIMINGS),
             ("fx_source", FX_SOURCES),
             ("dividend_timing", DIVIDEND_TIMINGS),
+            ("benchmark", BENCHMARKS),
         ):
             if getattr(self, name) not in allowed:
                 raise FundConfigError(
@@ -347,9 +350,11 @@ def _check_effects(effects) -> tuple[str, ...]:
 
 
 __all__ = [
+    "BENCHMARKS",
     "COST_KINDS",
     "EFFECTS",
     "EtfConfig",
+    "PARTICIPANT_COST_KINDS",
     "QDII_WITHHOLDING",
     "STOCK_CONNECT_WITHHOLDING",
     "TRADING_COST_KINDS",

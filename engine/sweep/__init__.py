@@ -8,9 +8,10 @@
 ``run(..., client=dask.distributed.Client(...))`` evaluates the chunks on a cluster.
 """
 
+from engine.sweep.calibrate import Calibration, calibrate
 from engine.sweep.grid import Grid, grid
 from engine.sweep.metrics import METRICS
 from engine.sweep.result import SweepResult
 from engine.sweep.run import run
 
-__all__ = ["METRICS", "Grid", "SweepResult", "grid", "run"]
+__all__ = ["METRICS", "Calibration", "Grid", "SweepResult", "calibrate", "grid", "run"]

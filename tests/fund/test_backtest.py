@@ -363,9 +363,10 @@ def test_result_frames_and_methods(full_case):
     assert {"index_gross", "index_price", "costs_cny", "benchmark_cny"} <= set(frame)
     fx = res.nav["fx"]
     np.testing.assert_allclose(frame["benchmark_cny"], frame["index_gross"] * fx / fx.iloc[0])
-    g = idx.levels["gross"].reindex(res.nav.index)
+    # the benchmark of the summary is config.benchmark (default: the price index) in CNY
+    b = idx.levels[res.config.benchmark].reindex(res.nav.index)
     assert s["benchmark_return_cny"] == pytest.approx(
-        g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
+        b.iloc[-1] / b.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
     )
     assert s["tracking_difference_cny"] == pytest.approx(
         s["total_return"] - s["benchmark_return_cny"]
