@@ -283,6 +283,7 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--write", action="store_true", help="rewrite the results in benchmarks/README.md"
     )
+    ap.add_argument("--no-scaling", action="store_true", help="skip the scaling figure")
     ap.add_argument("--one", nargs=2, metavar=("TOOL", "SIZE"), help=argparse.SUPPRESS)
     ap.add_argument("--size", help=argparse.SUPPRESS)
     ap.add_argument("--sweep-only", action="store_true", help=argparse.SUPPRESS)
@@ -338,8 +339,9 @@ def main(argv=None) -> int:
             + (f" ({cs['error']})" if "error" in cs else "")
             + "."
         )
-        scaling(2)
-        extra.append("Scaling figure: `scaling.png`.")
+        if not args.no_scaling:
+            scaling(2)
+            extra.append("Scaling figure: `scaling.png`.")
     report = (
         text
         + "\n\n"
