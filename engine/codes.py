@@ -7,6 +7,8 @@ and the fund), review reasons (rules), trade reasons, fund events and cost kinds
 
 from __future__ import annotations
 
+import numpy as np
+
 # --- corporate-action kinds: index and fund ---------------------------------------------------
 ACT_SPLIT = 1
 ACT_BONUS = 2
@@ -19,8 +21,128 @@ ACTION_CODES = {
     "cash_dividend": ACT_CASH_DIVIDEND,
 }
 
-# --- review reasons: rules (filled by the batch rules core) -----------------------------------
+# --- review reasons: rules ---------------------------------------------------------------------
+# Why a security is in or out at a review; the review table renders them as text only when asked
+# (engine.rules.compiled.reason_text), with the rank, score or traded value the text needs.
+RS_NONE = 0  # not decided (never left in a finished review)
+RS_SELECTED = 1  # "selected: rank r"
+RS_KEPT_BY_BUFFER = 2  # "selected: rank r kept by buffer (<=R)"
+RS_FILLS_VACANCY = 3  # "selected: rank r fills a vacancy"
+RS_CUT_OVERFLOW = 4  # "out: rank r cut (more than K qualified)"
+RS_BELOW_BUFFER = 5  # "out: rank r below the buffer (>R)"
+RS_NEWCOMER_RANK = 6  # "out: rank r, a newcomer needs rank <=A"
+RS_BELOW_CUT = 7  # "out: rank r below the cut"
+RS_NOT_LISTED = 10  # "out: not listed"
+RS_TOO_YOUNG = 11  # "out: listed less than n months (listed d)"
+RS_SUSPENDED = 12  # "out: suspended at cutoff"
+RS_NOT_HSCI = 13  # "out: not an HSCI member"
+RS_NOT_SOUTHBOUND = 14  # "out: not Southbound eligible"
+RS_CXO = 15  # "out: CXO excluded"
+RS_INDUSTRY = 16  # "out: industry x not eligible"
+RS_RELEVANCE = 17  # "out: relevance score s"
+RS_LIQUIDITY = 18  # "out: liquidity HKD xm < ym"
+RS_DELISTED = 19  # "out: delisted after the cap date ..."
+REASON_LABELS = {
+    RS_NONE: "",
+    RS_SELECTED: "selected",
+    RS_KEPT_BY_BUFFER: "selected: kept by buffer",
+    RS_FILLS_VACANCY: "selected: fills a vacancy",
+    RS_CUT_OVERFLOW: "out: cut (more than max_constituents qualified)",
+    RS_BELOW_BUFFER: "out: below the buffer",
+    RS_NEWCOMER_RANK: "out: newcomer ranked below buffer_add_rank",
+    RS_BELOW_CUT: "out: below the cut",
+    RS_NOT_LISTED: "out: not listed",
+    RS_TOO_YOUNG: "out: listed too recently",
+    RS_SUSPENDED: "out: suspended at cutoff",
+    RS_NOT_HSCI: "out: not an HSCI member",
+    RS_NOT_SOUTHBOUND: "out: not Southbound eligible",
+    RS_CXO: "out: CXO excluded",
+    RS_INDUSTRY: "out: industry not eligible",
+    RS_RELEVANCE: "out: relevance score",
+    RS_LIQUIDITY: "out: liquidity",
+    RS_DELISTED: "out: delisted after the cap date",
+}
 
-# --- trade reasons, fund events, cost kinds: fund ---------------------------------------------
+# --- trade reasons, fund events, cost kinds, cost payers: fund --------------------------------
+# The fund's codes are ``np.int64``, not ``int``: a Python int constant handed to a jitted helper is
+# typed as a literal and would compile one more specialisation of the helper per value.
+TRADE_INCEPTION = np.int64(0)
+TRADE_REVIEW = np.int64(1)
+TRADE_CREATION = np.int64(2)
+TRADE_REDEMPTION = np.int64(3)
+TRADE_RIGHTS = np.int64(4)
+TRADE_FEE = np.int64(5)
+TRADE_DELETION = np.int64(6)
+TRADE_REINVEST = np.int64(7)
+TRADE_REASONS = (
+    "inception",
+    "review",
+    "creation",
+    "redemption",
+    "rights",
+    "fee",
+    "deletion",
+    "reinvest",
+)
+"""Labels of the trade reasons, indexed by code."""
 
-__all__ = ["ACTION_CODES", "ACT_BONUS", "ACT_CASH_DIVIDEND", "ACT_RIGHTS", "ACT_SPLIT"]
+EVENT_DIVIDEND = np.int64(0)
+EVENT_SPLIT = np.int64(1)
+EVENT_BONUS = np.int64(2)
+EVENT_RIGHTS = np.int64(3)
+EVENT_DELETION = np.int64(4)
+EVENT_CASH_IN_LIEU = np.int64(5)
+EVENT_DIVIDEND_PAID = np.int64(6)
+FUND_EVENTS = (
+    "dividend",
+    "split",
+    "bonus",
+    "rights",
+    "deletion",
+    "cash_in_lieu",
+    "dividend_paid",
+)
+"""Labels of the fund's corporate-action events, indexed by code."""
+
+COST_MANAGEMENT_FEE = 0
+COST_CUSTODY_FEE = 1
+COST_TRADING0 = 2  # first of the six trading-cost kinds, in TRADING_COST_KINDS order
+COST_WITHHOLDING = 8
+COST_FX = 9
+COST_KINDS = (
+    "management_fee",
+    "custody_fee",
+    "stamp_duty",
+    "sfc_levy",
+    "afrc_levy",
+    "trading_fee",
+    "brokerage",
+    "market_impact",
+    "withholding_tax",
+    "fx",
+)
+"""Cost kinds, indexed by column of the kernel's cost arrays."""
+TRADING_COST_KINDS = COST_KINDS[COST_TRADING0 : COST_TRADING0 + 6]
+N_COSTS = len(COST_KINDS)
+
+PAYER_FUND = np.int64(0)
+PAYER_PARTICIPANT = np.int64(1)
+COST_PAYERS = ("fund", "participant")
+"""Who bears a trading or conversion cost: the fund (all holders) or the creating/redeeming
+participant (see ``EtfConfig.creation_costs``)."""
+
+__all__ = [
+    "ACTION_CODES",
+    "ACT_BONUS",
+    "ACT_CASH_DIVIDEND",
+    "ACT_RIGHTS",
+    "ACT_SPLIT",
+    "COST_KINDS",
+    "COST_PAYERS",
+    "FUND_EVENTS",
+    "N_COSTS",
+    "TRADE_REASONS",
+    "TRADING_COST_KINDS",
+    "REASON_LABELS",
+    *(name for name in dir() if name.startswith("RS_")),
+]

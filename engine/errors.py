@@ -41,6 +41,10 @@ class FlowError(EngineError, ValueError):
     """A subscription/redemption series is invalid (redeems more units than exist, off-calendar dates)."""
 
 
+class SweepError(EngineError, ValueError):
+    """A parameter sweep is malformed: unknown axis, empty axis, impossible combination, no client."""
+
+
 def describe(what: str, **where: Any) -> str:
     """Format an error message: ``what`` followed by the non-empty ``where`` fields in a fixed order.
 

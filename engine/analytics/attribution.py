@@ -2,14 +2,25 @@
 
 Given level series :math:`L^{(0)}, \\dots, L^{(K)}` on the same dates (a benchmark first, the actual
 fund last), step :math:`k` has period return :math:`R_k = L^{(k)}_n / L^{(k)}_0 - 1` and annualised
-return :math:`A_k = (1 + R_k)^{p/n} - 1`. The contribution of step :math:`k \\ge 1` is
+return :math:`A_k = (1 + R_k)^{p/n} - 1`. Each step :math:`k \\ge 1` gets three contributions:
 
-.. math:: c_k = R_k - R_{k-1}, \\qquad c^{ann}_k = A_k - A_{k-1},
+================================  ==========================================================  =========
+arithmetic, total                 :math:`c_k = R_k - R_{k-1}`                                 sums to TD
+log (geometric), total            :math:`g_k = \\ln(1 + R_k) - \\ln(1 + R_{k-1})`                sums to
+                                                                                              :math:`\\ln\\frac{1+R_K}{1+R_0}`
+log (geometric), per year         :math:`g_k / T`, :math:`T` = ACT/365 years of the span
+================================  ==========================================================  =========
 
-so :math:`\\sum_{k=1}^{K} c_k = R_K - R_0` telescopes: the contributions add up to the total tracking
-difference (fund minus benchmark) by construction, up to floating-point rounding (reported as
-``residual``). The order of the chain matters (effects interact); the chain used by :func:`attribute`
-is fixed and stated.
+Both totals telescope, so each kind adds up exactly (up to floating-point rounding, reported as
+``residual``): the arithmetic contributions to the tracking difference :math:`R_K - R_0`, the log ones
+to the log tracking difference. They read differently. An effect that multiplies the NAV by
+:math:`(1 - f)` over the period has :math:`g_k = \\ln(1 - f)` whatever the market did, but
+:math:`c_k = (1 + R_{k-1}) \\cdot (-f)`: in a year the market rises 76 %, a 0.60 % fee shows as about
+-106 bp arithmetic and -60 bp log. The per-year log figure is the one to hold against a rate
+(a fee of :math:`f` a year accrued on calendar days gives :math:`g_k / T \\approx -f`). The arithmetic
+contributions are the ones that add up to the reported tracking difference.
+:math:`c^{ann}_k = A_k - A_{k-1}` is kept in :meth:`Waterfall.to_frame` for reference. The order of the
+chain matters (effects interact); the chain used by :func:`attribute` is fixed and stated.
 """
 
 from __future__ import annotations
@@ -21,13 +32,32 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.conventions import DEFAULT, Conventions, annualise_return, check_levels
+from engine._display import Summary
+from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.errors import DataError, describe
+
+BASES = ("arithmetic", "log", "log_per_year")
+"""Kinds of contribution of a :class:`Waterfall` (see the module table)."""
+
+BASIS_LABELS = {
+    "arithmetic": "arithmetic, total",
+    "log": "log (geometric), total",
+    "log_per_year": "log (geometric), per year",
+}
+
+
+class _WaterfallSummary(Summary):
+    """A :class:`~engine._display.Summary` that also accepts ``.round(n)`` (returns itself: values are
+    shown formatted by unit), so a caller written for the old DataFrame summary keeps working.
+    Transitional: drop once ``engine/cli.py`` prints the Summary directly."""
+
+    def round(self, decimals: int = 0) -> _WaterfallSummary:
+        return self
 
 
 @dataclass(frozen=True, eq=False)
 class Waterfall:
-    """Consecutive differences of period (and annualised) returns along a chain of runs.
+    """Consecutive differences of period returns along a chain of runs (arithmetic and log).
 
     Attributes
     ----------
@@ -37,6 +67,9 @@ class Waterfall:
         ``[date]`` x step labels, the aligned level series.
     period_returns, annualised_returns : Series
         :math:`R_k` and :math:`A_k` by step.
+    against : str
+        The name of the benchmark every contribution is measured against (e.g.
+        ``"HSIDI price index (CNY)"``; the first step's label when not given).
     """
 
     labels: tuple[str, ...]
@@ -46,12 +79,36 @@ class Waterfall:
     conventions: Conventions = DEFAULT
     synthetic: bool = False
     meta: dict = field(default_factory=dict)
+    against: str = ""
+
+    @property
+    def benchmark(self) -> str:
+        """What the contributions are measured against."""
+        return self.against or self.labels[0]
+
+    @property
+    def years(self) -> float:
+        """:math:`T`: ACT/365 calendar years from the first to the last date."""
+        return act365(self.levels.index[0], self.levels.index[-1])
 
     @property
     def contributions(self) -> pd.Series:
-        """:math:`c_k = R_k - R_{k-1}` for each step after the first (indexed by step label)."""
+        """Arithmetic, total: :math:`c_k = R_k - R_{k-1}` for each step after the first."""
         r = self.period_returns.to_numpy()
         return pd.Series(np.diff(r), index=list(self.labels[1:]), name="contribution")
+
+    @property
+    def contributions_log(self) -> pd.Series:
+        """Log (geometric), total: :math:`g_k = \\ln(1 + R_k) - \\ln(1 + R_{k-1})`."""
+        g = np.log1p(self.period_returns.to_numpy())
+        return pd.Series(np.diff(g), index=list(self.labels[1:]), name="contribution_log")
+
+    @property
+    def contributions_log_per_year(self) -> pd.Series:
+        """Log (geometric), per year: :math:`g_k / T` (NaN when the span is under a day)."""
+        t = self.years
+        g = self.contributions_log
+        return (g / t if t > 0 else g * np.nan).rename("contribution_log_per_year")
 
     @property
     def contributions_annualised(self) -> pd.Series:
@@ -59,10 +116,41 @@ class Waterfall:
         a = self.annualised_returns.to_numpy()
         return pd.Series(np.diff(a), index=list(self.labels[1:]), name="contribution_ann")
 
+    def contributions_by(self, basis: str = "arithmetic") -> pd.Series:
+        """The contributions of one of :data:`BASES`."""
+        if basis not in BASES:
+            raise DataError(
+                describe(
+                    "unknown contribution basis",
+                    field="basis",
+                    value=basis,
+                    fix=f"use one of {BASES}",
+                )
+            )
+        return {
+            "arithmetic": self.contributions,
+            "log": self.contributions_log,
+            "log_per_year": self.contributions_log_per_year,
+        }[basis]
+
     @property
     def total(self) -> float:
-        """:math:`R_K - R_0`: the total (period) tracking difference explained."""
+        """:math:`R_K - R_0`: the total (period) tracking difference explained (arithmetic)."""
         return float(self.period_returns.iloc[-1] - self.period_returns.iloc[0])
+
+    @property
+    def total_log(self) -> float:
+        """:math:`\\ln\\frac{1 + R_K}{1 + R_0}`: the log tracking difference."""
+        r = self.period_returns
+        return float(np.log1p(r.iloc[-1]) - np.log1p(r.iloc[0]))
+
+    def total_by(self, basis: str = "arithmetic") -> float:
+        """The total of one of :data:`BASES` (what those contributions add up to)."""
+        if basis == "log_per_year":
+            t = self.years
+            return self.total_log / t if t > 0 else float("nan")
+        self.contributions_by(basis)
+        return self.total if basis == "arithmetic" else self.total_log
 
     @property
     def total_annualised(self) -> float:
@@ -74,9 +162,16 @@ class Waterfall:
         """``total - fsum(contributions)``: zero up to floating-point rounding."""
         return self.total - math.fsum(self.contributions.to_list())
 
+    @property
+    def residual_log(self) -> float:
+        """``total_log - fsum(contributions_log)``: zero up to floating-point rounding."""
+        return self.total_log - math.fsum(self.contributions_log.to_list())
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per step: ``period_return``, ``annualised_return``, ``contribution``,
-        ``contribution_ann``, ``cumulative`` (running sum of contributions; NaN on the first row)."""
+        """One row per step: ``period_return``, ``annualised_return``, ``contribution``
+        (arithmetic, total), ``contribution_log`` (log, total), ``contribution_log_per_year``,
+        ``contribution_ann`` (difference of annualised returns), ``cumulative`` (running sum of the
+        arithmetic contributions); the contribution columns are NaN on the first row."""
         out = pd.DataFrame(
             {
                 "period_return": self.period_returns.to_numpy(),
@@ -84,50 +179,92 @@ class Waterfall:
             },
             index=pd.Index(list(self.labels), name="step"),
         )
-        c = np.concatenate([[np.nan], self.contributions.to_numpy()])
-        ca = np.concatenate([[np.nan], self.contributions_annualised.to_numpy()])
-        out["contribution"] = c
-        out["contribution_ann"] = ca
-        out["cumulative"] = np.concatenate([[np.nan], np.cumsum(c[1:])])
+        for col, series in (
+            ("contribution", self.contributions),
+            ("contribution_log", self.contributions_log),
+            ("contribution_log_per_year", self.contributions_log_per_year),
+            ("contribution_ann", self.contributions_annualised),
+        ):
+            out[col] = np.concatenate([[np.nan], series.to_numpy()])
+        out["cumulative"] = np.concatenate([[np.nan], np.cumsum(self.contributions.to_numpy())])
         return out
 
-    def summary(self) -> pd.DataFrame:
-        """The contributions in basis points, plus a ``total`` row (period and annualised) and the residual."""
-        rows = [
-            {
-                "step": lab,
-                "contribution_bp": c * 1e4,
-                "contribution_ann_bp": ca * 1e4,
-            }
-            for lab, c, ca in zip(
-                self.labels[1:], self.contributions, self.contributions_annualised, strict=True
-            )
+    def table(self) -> pd.DataFrame:
+        """The contributions in basis points, one column per kind (headers say arithmetic or log,
+        total or per year), a ``total`` row and a ``residual (rounding)`` row; the reader's table."""
+        cols = {f"{BASIS_LABELS[b]} (bp)": self.contributions_by(b) * 1e4 for b in BASES}
+        out = pd.DataFrame(cols)
+        out.loc["total (fund - benchmark)"] = [self.total_by(b) * 1e4 for b in BASES]
+        out.loc["residual (rounding)"] = [
+            self.residual * 1e4,
+            self.residual_log * 1e4,
+            self.residual_log * 1e4 / self.years if self.years > 0 else np.nan,
         ]
-        rows.append(
-            {
-                "step": "total (last step - first step)",
-                "contribution_bp": self.total * 1e4,
-                "contribution_ann_bp": self.total_annualised * 1e4,
-            }
-        )
-        rows.append(
-            {
-                "step": "residual (rounding)",
-                "contribution_bp": self.residual * 1e4,
-                "contribution_ann_bp": np.nan,
-            }
-        )
-        return pd.DataFrame(rows).set_index("step")
+        out.index.name = f"step (vs {self.benchmark})"
+        return out
 
-    def plot(self, ax=None, annualised: bool = False):
-        """A waterfall bar chart of the contributions (bp), from the first step's return to the last's."""
+    def summary(self) -> Summary:
+        """The contributions as a :class:`~engine._display.Summary` in bp, three blocks (arithmetic
+        total, log total, log per year), each with its ``total``; ``against`` names the benchmark."""
+        rows = []
+        notes = {
+            "arithmetic": "R_k - R_(k-1); adds up to the tracking difference",
+            "log": "ln(1+R_k) - ln(1+R_(k-1)); not scaled by the market's return",
+            "log_per_year": f"log contribution / {self.years:.3f} years (ACT/365); compare with rates",
+        }
+        for basis in BASES:
+            tag = BASIS_LABELS[basis]
+            for lab, v in self.contributions_by(basis).items():
+                rows.append(
+                    {
+                        "metric": f"{lab} ({tag})",
+                        "value": float(v),
+                        "unit": "bp",
+                        "against": self.benchmark,
+                        "note": notes[basis],
+                    }
+                )
+            rows.append(
+                {
+                    "metric": f"total (last step - first step), {tag}",
+                    "value": self.total_by(basis),
+                    "unit": "bp",
+                    "against": self.benchmark,
+                    "note": "sum of the contributions above"
+                    + (" = tracking difference" if basis == "arithmetic" else ""),
+                }
+            )
+        rows.append(
+            {
+                "metric": "residual (arithmetic)",
+                "value": self.residual,
+                "unit": "bp",
+                "note": "rounding only",
+            }
+        )
+        tag = " [SYNTHETIC]" if self.synthetic else ""
+        return _WaterfallSummary(
+            rows, title=f"Attribution of the tracking difference vs {self.benchmark}{tag}"
+        )
+
+    def plot(self, ax=None, annualised: bool = False, basis: str = "arithmetic"):
+        """A waterfall bar chart of the contributions (bp) of ``basis`` (:data:`BASES`), from the
+        benchmark to the actual fund. ``annualised=True`` draws differences of annualised returns."""
         from engine.report.figures import waterfall_figure
 
-        return waterfall_figure(self, ax=ax, annualised=annualised)
+        return waterfall_figure(self, ax=ax, annualised=annualised, basis=basis)
 
     def __repr__(self) -> str:
         tag = " SYNTHETIC" if self.synthetic else ""
-        return f"Waterfall({len(self.labels)} steps, total={self.total * 1e4:.2f} bp{tag})"
+        return (
+            f"Waterfall({len(self.labels)} steps vs {self.benchmark}, total={self.total * 1e4:.2f} bp "
+            f"arithmetic, {self.total_log * 1e4:.2f} bp log{tag})"
+        )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
 
 
 def waterfall(
@@ -136,8 +273,11 @@ def waterfall(
     conventions: Conventions = DEFAULT,
     synthetic: bool = False,
     meta: dict | None = None,
+    against: str = "",
 ) -> Waterfall:
     """Build a :class:`Waterfall` from ``[(label, levels), ...]``, first = start, last = end.
+
+    ``against`` names the benchmark (default: the first step's label).
 
     Every series must have exactly the same dates (counterfactual runs of one fund do); a mismatch
     raises :class:`DataError` naming the first differing date and the step.
@@ -181,6 +321,7 @@ def waterfall(
         conventions=conventions,
         synthetic=bool(synthetic),
         meta=dict(meta or {}),
+        against=str(against or labels[0]),
     )
 
 
@@ -198,7 +339,7 @@ def attribute(
     market,
     config=None,
     flows=None,
-    benchmark: str = "price",
+    benchmark: str | None = None,
     *,
     conventions: Conventions = DEFAULT,
     backtest=None,
@@ -209,7 +350,8 @@ def attribute(
 
     The chain (fixed order; each step switches on one more effect, cumulatively):
 
-    1. ``benchmark (<benchmark> index, CNY)``: ``index level * fx_t / fx_0`` (``benchmark="price"`` or ``"net"``);
+    1. ``benchmark: <NAME> <variant> index (CNY)``: ``index level * fx_t / fx_0``; ``benchmark``
+       defaults to ``config.benchmark`` (:attr:`engine.fund.EtfConfig.benchmark`, the price index);
     2. ``+ index dividends (gross TR, CNY)`` (skipped when the benchmark is already ``gross``);
     3. ``ideal fund (fx on)``: the fund with only ``fx`` on; its difference to step 2 is the model
        residual (zero when the fund reproduces the gross index);
@@ -234,25 +376,27 @@ def attribute(
         ``backtest(index_result, market, config, flows) -> FundResult``; default
         :func:`engine.fund.backtest` (injectable for tests).
     """
-    from engine.analytics.tracking import convert_to_cny
+    import engine.fund as fund_mod
+    from engine.analytics.tracking import VARIANTS, benchmark_label, convert_to_cny
 
-    if benchmark not in ("price", "net", "gross"):
+    if config is None:
+        config = fund_mod.EtfConfig.default()
+    if benchmark is None:
+        benchmark = getattr(config, "benchmark", "price")
+    if benchmark not in VARIANTS:
         raise DataError(
             describe(
                 "unknown benchmark for attribution",
                 field="benchmark",
                 value=benchmark,
-                fix="use 'price', 'net' or 'gross'",
+                fix=f"use one of {VARIANTS}",
             )
         )
-    import engine.fund as fund_mod
 
     run = backtest if backtest is not None else fund_mod.backtest
     if fx is not None:
         run = functools.partial(run, fx=fx)
     all_effects = tuple(fund_mod.EFFECTS)
-    if config is None:
-        config = fund_mod.EtfConfig.default()
     enabled = _enabled_effects(config, all_effects)
 
     def nav_of(cfg) -> pd.Series:
@@ -278,7 +422,8 @@ def attribute(
         lv = index_result.levels[variant].reindex(dates).astype(float)
         return convert_to_cny(lv, fixing, source=f"{variant} index")
 
-    steps: list[tuple[str, pd.Series]] = [(f"benchmark ({benchmark} index, CNY)", bench(benchmark))]
+    against = benchmark_label(getattr(index_result, "name", "index"), benchmark)
+    steps: list[tuple[str, pd.Series]] = [(f"benchmark: {against}", bench(benchmark))]
     if benchmark != "gross":
         steps.append(("+ index dividends (gross TR, CNY)", bench("gross")))
     base_on = ("fx",) if "fx" in enabled else ()
@@ -305,12 +450,71 @@ def attribute(
 
     meta = {
         "benchmark": benchmark,
+        "benchmark_label": against,
         "effects_on": list(enabled),
         "chain": [lab for lab, _ in steps],
         "engine_version": getattr(engine, "__version__", ""),
         **provenance(index_result),
     }
-    return waterfall(steps, conventions=conventions, synthetic=synthetic, meta=meta)
+    return waterfall(
+        steps, conventions=conventions, synthetic=synthetic, meta=meta, against=against
+    )
 
 
-__all__ = ["Waterfall", "attribute", "waterfall"]
+def cost_drag(fund_result) -> pd.DataFrame:
+    """Each day's cost of each kind as a fraction of that day's NAV: :math:`d_{t,k} = C_{t,k} / NAV_t`
+    (both CNY), ``[date] x kind``.
+
+    :math:`\\sum_t d_{t,k}` is the cost's drag on the return per unit to first order (what a holder
+    pays, in bp of NAV), unlike the CNY total, which grows with the fund's size.
+    """
+    from engine.analytics.compare import wide_panel
+
+    costs = wide_panel(fund_result.costs, key="kind", source="fund_result.costs")
+    nav = fund_result.nav["nav_cny"].astype(float).reindex(costs.index)
+    if not (nav > 0).all():
+        bad = nav.index[~(nav > 0)][0]
+        raise DataError(
+            describe("NAV is not positive", source="fund_result.nav", date=bad, field="nav_cny")
+        )
+    return costs.fillna(0.0).div(nav, axis=0)
+
+
+def cost_table(fund_result) -> pd.DataFrame:
+    """Costs by kind: ``total_cny``, ``bp_of_nav`` (:math:`\\sum_t C_{t,k} / NAV_t`, as a fraction),
+    ``bp_of_nav_per_year`` (that over the ACT/365 years of the run) and ``share`` of the total CNY;
+    sorted by ``total_cny`` with a ``total`` row."""
+    drag = cost_drag(fund_result)
+    from engine.analytics.compare import wide_panel
+
+    costs = wide_panel(fund_result.costs, key="kind", source="fund_result.costs").fillna(0.0)
+    years = act365(fund_result.nav.index[0], fund_result.nav.index[-1])
+    out = pd.DataFrame(
+        {
+            "total_cny": costs.sum(),
+            "bp_of_nav": drag.sum(),
+        }
+    )
+    out["bp_of_nav_per_year"] = out["bp_of_nav"] / years if years > 0 else np.nan
+    grand = float(out["total_cny"].sum())
+    out["share"] = out["total_cny"] / grand if grand > 0 else np.nan
+    out = out.sort_values("total_cny", ascending=False, kind="stable")
+    out.loc["total"] = [
+        grand,
+        float(out["bp_of_nav"].sum()),
+        float(out["bp_of_nav_per_year"].sum()),
+        1.0 if grand > 0 else np.nan,
+    ]
+    out.index.name = "kind"
+    return out
+
+
+__all__ = [
+    "BASES",
+    "BASIS_LABELS",
+    "Waterfall",
+    "attribute",
+    "cost_drag",
+    "cost_table",
+    "waterfall",
+]

@@ -12,6 +12,10 @@ For runs :math:`a` and :math:`b` with weights :math:`w^a_{i,t}, w^b_{i,t}` and d
   :math:`\\tfrac12 \\sum_i |w^b_{i,t} - w^a_{i,t}|`;
 * **return / volatility difference** and the **tracking error** of :math:`b` against :math:`a`
   (active return :math:`r^b_t - r^a_t`; STD and RMS as in :mod:`engine.analytics.tracking`).
+
+Inside :func:`compare_indexes`, ``b`` takes the place of the "fund" and ``a`` of the "benchmark" of
+:func:`engine.analytics.tracking.metrics_from_returns`; the summary names each figure after its own
+run (``vol_<a>`` is the volatility of :math:`r_a`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._display import Summary
 from engine.analytics.tracking import (
-    METRICS,
     _engine_version,
     align,
     metrics_from_returns,
@@ -234,84 +238,59 @@ class IndexComparison:
         out.index.name = "date"
         return out
 
-    def summary(self) -> pd.DataFrame:
-        """Metric table (b against a): returns, volatilities, their differences, TE (STD, RMS), mean turnover."""
+    def summary(self) -> Summary:
+        """Metrics of ``b`` against ``a`` as a :class:`~engine._display.Summary`: each run's return and
+        volatility (each defined on its own daily returns :math:`r_a` or :math:`r_b`), their
+        differences, the tracking error of ``b`` against ``a`` (STD, RMS), correlation, beta and the
+        mean one-way turnover per review of each run."""
         la, lb = self.labels
         m = self.metrics
+        vs = f"{la} ({self.variant})"
         rows = [
-            (
-                "return_" + la,
-                f"Return {la}",
-                m["benchmark_return"],
-                "fraction",
-                "L(end)/L(start) - 1",
-            ),
-            ("return_" + lb, f"Return {lb}", m["fund_return"], "fraction", "L(end)/L(start) - 1"),
-            (
-                "return_diff",
-                f"Return difference ({lb} - {la})",
-                m["td_period"],
-                "fraction",
-                "R_b - R_a",
-            ),
-            (
-                "return_ann_diff",
-                "Annualised return difference",
-                m["td_ann"],
-                "fraction / yr",
-                "(1+R_b)^(p/n) - (1+R_a)^(p/n)",
-            ),
-            (
-                "vol_" + la,
-                f"Volatility {la}",
-                m["benchmark_vol"],
-                "fraction / yr",
-                METRICS["benchmark_vol"][2],
-            ),
-            (
-                "vol_" + lb,
-                f"Volatility {lb}",
-                m["fund_vol"],
-                "fraction / yr",
-                METRICS["fund_vol"][2],
-            ),
-            (
-                "vol_diff",
-                "Volatility difference",
-                m["fund_vol"] - m["benchmark_vol"],
-                "fraction / yr",
-                "vol_b - vol_a",
-            ),
-            (
-                "te_std",
-                "Tracking error, STD",
-                m["te_std"],
-                "fraction / yr",
-                "sqrt(p) * std(r_b - r_a, ddof=1)",
-            ),
-            (
-                "te_rms",
-                "Tracking error, RMS",
-                m["te_rms"],
-                "fraction / yr",
-                "sqrt(p) * sqrt(mean((r_b - r_a)^2))",
-            ),
-            ("correlation", "Correlation", m["correlation"], "ratio", "corr(r_a, r_b)"),
-            ("beta", f"Beta of {lb} on {la}", m["beta"], "ratio", "cov(r_b, r_a) / var(r_a)"),
+            (f"return_{la}", m["benchmark_return"], "", f"{la}: L_a(end) / L_a(start) - 1"),
+            (f"return_{lb}", m["fund_return"], "", f"{lb}: L_b(end) / L_b(start) - 1"),
+            ("return_diff", m["td_period"], vs, f"R_b - R_a ({lb} - {la})"),
+            ("return_ann_diff", m["td_ann"], vs, "per year: (1+R_b)^(p/n) - (1+R_a)^(p/n)"),
+            (f"vol_{la}", m["benchmark_vol"], "", f"{la}, per year: sqrt(p) * std(r_a, ddof=1)"),
+            (f"vol_{lb}", m["fund_vol"], "", f"{lb}, per year: sqrt(p) * std(r_b, ddof=1)"),
+            ("vol_diff", m["fund_vol"] - m["benchmark_vol"], vs, "vol_b - vol_a"),
+            ("te_std", m["te_std"], vs, "per year: sqrt(p) * std(r_b - r_a, ddof=1)"),
+            ("te_rms", m["te_rms"], vs, "per year: sqrt(p) * sqrt(mean((r_b - r_a)^2))"),
         ]
+        out = [
+            {"metric": k, "value": v, "unit": "%", "against": a, "note": n} for k, v, a, n in rows
+        ]
+        out.append(
+            {
+                "metric": "correlation",
+                "value": m["correlation"],
+                "unit": "ratio",
+                "against": vs,
+                "note": "corr(r_a, r_b)",
+            }
+        )
+        out.append(
+            {
+                "metric": "beta",
+                "value": m["beta"],
+                "unit": "ratio",
+                "against": vs,
+                "note": f"beta of {lb} on {la}: cov(r_b, r_a) / var(r_a)",
+            }
+        )
         tv = self.turnover()
         for lab in self.labels:
             if lab in tv.columns:
-                rows.append(
-                    (
-                        f"mean_turnover_{lab}",
-                        f"Mean one-way turnover per review, {lab}",
-                        float(tv[lab].mean()),
-                        "fraction",
-                        "mean over reviews of 0.5 * sum|w_post - w_pre|",
-                    )
+                out.append(
+                    {
+                        "metric": f"mean_turnover_{lab}",
+                        "value": float(tv[lab].mean()),
+                        "unit": "%",
+                        "note": f"{lab}: mean over reviews of 0.5 * sum|w_post - w_pre|",
+                    }
                 )
-        return pd.DataFrame(rows, columns=["metric", "label", "value", "unit", "definition"])
+        tag = " [SYNTHETIC]" if self.synthetic else ""
+        return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){tag}")
 
     def plot(self, ax=None):
         """Levels (rebased to 1), active share and turnover per review; returns the Figure."""
@@ -324,6 +303,11 @@ class IndexComparison:
             f"IndexComparison({self.labels[0]} vs {self.labels[1]}, {self.variant}, "
             f"TE_std={self.metrics['te_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
         )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
 
 
 def compare_indexes(
@@ -402,4 +386,22 @@ def compare_indexes(
     )
 
 
-__all__ = ["IndexComparison", "compare_indexes", "membership_changes", "wide_panel"]
+def methodology_changes(index_result) -> list[tuple[pd.Timestamp, str]]:
+    """``(effective_date, methodology)`` of every review whose methodology differs from the previous
+    review's (e.g. the 2025-08-11 revision of the HSIDI); empty for a single-version run."""
+    out = []
+    prev = None
+    for k, rv in enumerate(index_result.schedule.reviews):
+        if k and rv.methodology != prev:
+            out.append((pd.Timestamp(rv.effective_date), str(rv.methodology)))
+        prev = rv.methodology
+    return out
+
+
+__all__ = [
+    "IndexComparison",
+    "compare_indexes",
+    "membership_changes",
+    "methodology_changes",
+    "wide_panel",
+]

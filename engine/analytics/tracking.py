@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._display import Summary
 from engine.analytics import _nb
 from engine.conventions import (
     DEFAULT,
@@ -39,40 +40,43 @@ from engine.conventions import (
 )
 from engine.errors import DataError, describe
 
+FUND_ONLY = frozenset({"n_returns", "years", "fund_return", "fund_return_ann", "fund_vol"})
+"""Metrics of :data:`METRICS` that do not depend on the benchmark (no ``against``)."""
+
 DEFAULT_WINDOW = 60
 """Default rolling window in sessions (about one quarter of HKEX sessions)."""
 
 METRICS: dict[str, tuple[str, str, str]] = {
-    # key: (label, unit, definition)
-    "n_returns": ("Daily returns", "sessions", "n = number of aligned daily returns"),
-    "years": ("Length", "years", "n / p, p = periods per year"),
-    "fund_return": ("Fund return", "fraction", "R_f = L_f(end) / L_f(start) - 1"),
-    "benchmark_return": ("Benchmark return", "fraction", "R_b = L_b(end) / L_b(start) - 1"),
-    "td_period": ("Tracking difference (period)", "fraction", "TD = R_f - R_b"),
-    "fund_return_ann": ("Fund return (annualised)", "fraction / yr", "(1 + R_f)^(p/n) - 1"),
+    # key: (label, unit of engine._display.UNITS, definition); annualised figures are per year
+    "n_returns": ("Daily returns", "count", "n = number of aligned daily returns"),
+    "years": ("Length in years", "ratio", "n / p, p = periods per year"),
+    "fund_return": ("Fund return", "%", "R_f = L_f(end) / L_f(start) - 1"),
+    "benchmark_return": ("Benchmark return", "%", "R_b = L_b(end) / L_b(start) - 1"),
+    "td_period": ("Tracking difference (period)", "%", "TD = R_f - R_b"),
+    "fund_return_ann": ("Fund return (annualised)", "%", "(1 + R_f)^(p/n) - 1"),
     "benchmark_return_ann": (
         "Benchmark return (annualised)",
-        "fraction / yr",
+        "%",
         "(1 + R_b)^(p/n) - 1",
     ),
     "td_ann": (
         "Tracking difference (annualised)",
-        "fraction / yr",
+        "%",
         "(1 + R_f)^(p/n) - (1 + R_b)^(p/n)",
     ),
     "active_mean_ann": (
         "Mean active return (annualised)",
-        "fraction / yr",
+        "%",
         "p * mean(a), a = r_f - r_b daily",
     ),
     "te_std": (
         "Tracking error, STD (annualised)",
-        "fraction / yr",
+        "%",
         "sqrt(p) * std(a, ddof=1): dispersion of active returns around their mean",
     ),
     "te_rms": (
         "Tracking error, RMS (annualised)",
-        "fraction / yr",
+        "%",
         "sqrt(p) * sqrt(mean(a^2)): uncentred, includes the systematic drift",
     ),
     "information_ratio": (
@@ -80,16 +84,16 @@ METRICS: dict[str, tuple[str, str, str]] = {
         "ratio",
         "p * mean(a) / TE_STD; NaN when TE_STD = 0",
     ),
-    "fund_vol": ("Fund volatility (annualised)", "fraction / yr", "sqrt(p) * std(r_f, ddof=1)"),
+    "fund_vol": ("Fund volatility (annualised)", "%", "sqrt(p) * std(r_f, ddof=1)"),
     "benchmark_vol": (
         "Benchmark volatility (annualised)",
-        "fraction / yr",
+        "%",
         "sqrt(p) * std(r_b, ddof=1)",
     ),
     "beta": ("Beta", "ratio", "cov(r_f, r_b) / var(r_b); NaN when var(r_b) = 0"),
     "correlation": ("Correlation", "ratio", "corr(r_f, r_b); NaN when either variance is 0"),
-    "active_max": ("Largest daily active return", "fraction", "max_t a_t"),
-    "active_min": ("Smallest daily active return", "fraction", "min_t a_t"),
+    "active_max": ("Largest daily active return", "%", "max_t a_t"),
+    "active_min": ("Smallest daily active return", "%", "min_t a_t"),
 }
 
 
@@ -333,49 +337,52 @@ class TrackingResult:
         out.index.name = "date"
         return out
 
-    def summary(self) -> pd.DataFrame:
-        """Metric table: ``metric`` key, ``label``, ``value``, ``unit``, ``definition`` (p and window stated)."""
-        rows = []
+    @property
+    def benchmark(self) -> str:
+        """What the fund is measured against (e.g. ``"HSIDI price index (CNY)"``)."""
+        return self.labels[1]
+
+    def summary(self) -> Summary:
+        """Every metric of :data:`METRICS` as a :class:`~engine._display.Summary`; the tracking
+        difference, tracking error and every other relative metric name the benchmark in ``against``;
+        ``note`` holds the label and the definition (periods per year and window stated)."""
         a = self.active
-        notes = {
-            "active_max": f"on {a.idxmax().date()}" if len(a) else "",
-            "active_min": f"on {a.idxmin().date()}" if len(a) else "",
-            "n_returns": f"{self.levels.index[0].date()} to {self.levels.index[-1].date()}",
+        where = {
+            "active_max": f"on {a.idxmax().date()}; " if len(a) else "",
+            "active_min": f"on {a.idxmin().date()}; " if len(a) else "",
+            "n_returns": f"{self.levels.index[0].date()} to {self.levels.index[-1].date()}; ",
         }
-        for key, (label, unit, definition) in METRICS.items():
-            rows.append(
-                {
-                    "metric": key,
-                    "label": label,
-                    "value": self.metrics[key],
-                    "unit": unit,
-                    "definition": definition,
-                    "note": notes.get(key, ""),
-                }
-            )
+        rows = [
+            {
+                "metric": key,
+                "value": self.metrics[key],
+                "unit": unit,
+                "against": "" if key in FUND_ONLY else self.benchmark,
+                "note": f"{where.get(key, '')}{label}: {definition}",
+            }
+            for key, (label, unit, definition) in METRICS.items()
+        ]
         rows.append(
             {
                 "metric": "rolling_window",
-                "label": "Rolling TE window",
-                "value": float(self.window),
-                "unit": "sessions",
-                "definition": "window of the rolling tracking error",
-                "note": "",
+                "value": self.window,
+                "unit": "count",
+                "note": "sessions in the window of the rolling tracking error",
             }
+        )
+        excluded = (
+            f"; {len(self.excluded)} date(s) excluded by alignment" if len(self.excluded) else ""
         )
         rows.append(
             {
                 "metric": "periods_per_year",
-                "label": "Periods per year (p)",
-                "value": float(self.conventions.periods_per_year),
-                "unit": "sessions / yr",
-                "definition": "HKEX sessions per year used to annualise (assumption)",
-                "note": f"{len(self.excluded)} date(s) excluded by alignment"
-                if len(self.excluded)
-                else "",
+                "value": self.conventions.periods_per_year,
+                "unit": "count",
+                "note": "HKEX sessions per year used to annualise (assumption)" + excluded,
             }
         )
-        return pd.DataFrame(rows)
+        title = f"Tracking of {self.labels[0]} vs {self.benchmark}"
+        return Summary(rows, title=title + (" [SYNTHETIC]" if self.synthetic else ""))
 
     def td_by_year(self) -> pd.DataFrame:
         """Tracking difference by calendar year.
@@ -422,8 +429,13 @@ class TrackingResult:
         return (
             f"TrackingResult({int(m['n_returns'])} returns {self.levels.index[0].date()}.."
             f"{self.levels.index[-1].date()}, TD={m['td_period']:.4%}, TE_std={m['te_std']:.4%}, "
-            f"TE_rms={m['te_rms']:.4%}{tag})"
+            f"TE_rms={m['te_rms']:.4%} vs {self.benchmark}{tag})"
         )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
 
 
 def tracking(
@@ -511,6 +523,27 @@ def tracking(
 # -------------------------------------------------------------------------------------- benchmarks
 VARIANTS = ("price", "gross", "net")
 CURRENCIES = ("CNY", "HKD")
+_VARIANT_NAMES = {
+    "price": "price index",
+    "gross": "gross total-return index",
+    "net": "net total-return index",
+}
+
+
+def benchmark_label(index_name: str, variant: str, currency: str = "CNY") -> str:
+    """The one name of a benchmark used in every summary, table header and legend, e.g.
+    ``benchmark_label("hsidi", "price") == "HSIDI price index (CNY)"``."""
+    _check_choice(variant, VARIANTS, "variant")
+    return f"{str(index_name or 'index').upper()} {_VARIANT_NAMES[variant]} ({currency})"
+
+
+def fund_benchmark(fund_result, variant: str | None = None) -> str:
+    """The benchmark variant of a fund run: ``variant`` when given, else its ``config.benchmark``
+    (``"price"`` when the config has none)."""
+    if variant is None:
+        variant = getattr(getattr(fund_result, "config", None), "benchmark", "price")
+    _check_choice(variant, VARIANTS, "variant")
+    return variant
 
 
 def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
@@ -605,11 +638,14 @@ def fund_tracking(
     index_result,
     *,
     fx=None,
-    variant: str = "price",
+    variant: str | None = None,
     window: int = DEFAULT_WINDOW,
     conventions: Conventions = DEFAULT,
 ) -> TrackingResult:
     """Tracking of a ``FundResult``'s NAV per unit (CNY) against ``benchmark_series(index_result, ...)``.
+
+    ``variant`` defaults to the fund's ``config.benchmark`` (:attr:`engine.fund.EtfConfig.benchmark`),
+    so this, ``FundResult.summary()``, the attribution waterfall and the report give one number.
 
     The benchmark is cut to the fund's valuation dates first (the index usually starts earlier).
     ``fx`` defaults to the fund's own valuation fixing (``fund_result.nav["fx"]``); pass ``market.fx``
@@ -625,7 +661,7 @@ def fund_tracking(
             )
         )
     nav_pu = nav["nav_per_unit_cny"].astype(float)
-    _check_choice(variant, VARIANTS, "variant")
+    variant = fund_benchmark(fund_result, variant)
     levels = index_result.levels[variant]
     missing = nav_pu.index.difference(levels.index)
     if len(missing):
@@ -650,19 +686,29 @@ def fund_tracking(
         bench,
         window=window,
         conventions=conventions,
-        labels=("fund NAV per unit (CNY)", f"{variant} index (CNY)"),
+        labels=(
+            "fund NAV per unit (CNY)",
+            benchmark_label(getattr(index_result, "name", "index"), variant),
+        ),
         synthetic=synthetic,
-        meta={**provenance(index_result), "benchmark": f"{variant} index * fx_t / fx_0 (CNY)"},
+        meta={
+            **provenance(index_result),
+            "benchmark": f"{variant} index * fx_t / fx_0 (CNY)",
+            "benchmark_variant": variant,
+        },
     )
 
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "FUND_ONLY",
     "METRICS",
     "TrackingResult",
     "align",
+    "benchmark_label",
     "benchmark_series",
     "convert_to_cny",
+    "fund_benchmark",
     "fund_tracking",
     "metrics_from_returns",
     "provenance",

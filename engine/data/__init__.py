@@ -5,6 +5,8 @@
 * :mod:`engine.data.vendors`: yfinance CSV layouts (adjusted prices, price-return studies only);
 * :class:`Plausibility`: thresholds of the plausibility checks (spikes, rights above the market);
 * :func:`check_folder`: every problem in a data folder in one pass (``hsidi check``);
+* :func:`onboard` / :class:`Onboarding` / :func:`reference_table`: onboarding real data
+  (:mod:`engine.data.onboard`);
 * :func:`default_market`: the embedded SYNTHETIC default market.
 """
 
@@ -13,17 +15,21 @@ from engine.data.calendar import hkex_sessions
 from engine.data.check import CheckReport, check_folder
 from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
+from engine.data.onboard import Onboarding, onboard, reference_table
 from engine.data.plausibility import Plausibility
 from engine.data.synthetic import default_market
 
 __all__ = [
     "CheckReport",
     "MarketData",
+    "Onboarding",
     "Plausibility",
     "check_folder",
     "default_market",
     "hkex_sessions",
+    "onboard",
     "read_folder",
+    "reference_table",
     "vendors",
     "write_folder",
 ]

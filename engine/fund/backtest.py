@@ -20,24 +20,62 @@ gross divisor), so the NAV per unit reproduces the gross total return index exac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from engine.codes import (
+    COST_KINDS,
+    FUND_EVENTS,
+    PAYER_FUND,
+    PAYER_PARTICIPANT,
+    TRADE_REASONS,
+    TRADING_COST_KINDS,
+)
 from engine.data.market import MarketData
 from engine.errors import DataError, FundConfigError, describe
 from engine.fund import _nb
-from engine.fund.config import COST_KINDS, TRADING_COST_KINDS, EtfConfig
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.result import FundResult
-from engine.index.compute import capital_change_factors
 from engine.index.result import IndexResult
+from engine.prepare import action_records, restated_review_shares, withholding_rates
 
-_ACTION_CODES = {
-    "split": _nb.ACT_SPLIT,
-    "bonus": _nb.ACT_BONUS,
-    "rights": _nb.ACT_RIGHTS,
-    "cash_dividend": _nb.ACT_CASH_DIVIDEND,
-}
+
+@dataclass(frozen=True, eq=False)
+class FundInputs:
+    """The kernel's inputs shared by every variant with the same sessions, fixing, withholding and
+    flows (see :func:`engine.fund._nb.simulate`)."""
+
+    dates: pd.DatetimeIndex
+    codes: list
+    close: np.ndarray
+    fx: np.ndarray
+    lot_raw: np.ndarray
+    wht: np.ndarray
+    days_elapsed: np.ndarray
+    pay_fee_days: np.ndarray
+    target_q: np.ndarray
+    rev_rows: np.ndarray
+    rev_q: np.ndarray
+    actions: np.ndarray
+    flow_units: np.ndarray
+
+    def arrays(self) -> tuple:
+        """The leading arguments of :func:`engine.fund._nb.simulate` and ``simulate_batch``."""
+        return (
+            self.close,
+            self.lot_raw,
+            self.wht,
+            self.days_elapsed,
+            self.pay_fee_days,
+            self.target_q,
+            self.rev_rows,
+            self.rev_q,
+            self.actions,
+            self.flow_units,
+        )
 
 
 def backtest(
@@ -47,6 +85,7 @@ def backtest(
     flows=None,
     progress: bool = False,
     fx=None,
+    allow_other_market: bool = False,
 ) -> FundResult:
     """Simulate the ETF from ``config.inception_date`` to the market's last session.
 
@@ -72,11 +111,34 @@ def backtest(
         ``market.fx`` (e.g. the fund administrator's WM/Reuters or CFETS fixing).  It must hold a
         positive value for every fund session; a gap is a :class:`~engine.errors.DataError` naming the
         first missing session.
+    allow_other_market
+        The market must be the one the index was built on: when the index records a
+        ``data_fingerprint`` that differs from ``market.fingerprint()`` a
+        :class:`~engine.errors.DataError` names both, unless this is ``True`` (a deliberate
+        backtest of one index on other data).
 
     Returns
     -------
     FundResult
     """
+    config = _check_args(index_result, market, config)
+    check_same_market(index_result, market, allow_other_market)
+    steps = _progress(progress)
+    inputs = prepare(index_result, market, config, flows=flows, fx=fx)
+    next(steps)
+    params = params_record(config, inputs.fx[0])
+    rates = cost_rates(config)
+    next(steps)
+    hold, days, costs_hkd, pcosts_hkd, trades, events = run_kernel(inputs, params, rates)
+    next(steps)
+    result = _assemble(
+        index_result, market, config, inputs, hold, days, costs_hkd, pcosts_hkd, trades, events
+    )
+    next(steps, None)
+    return result
+
+
+def _check_args(index_result, market, config) -> EtfConfig:
     config = EtfConfig.default() if config is None else config
     if not isinstance(config, EtfConfig):
         raise FundConfigError(
@@ -100,9 +162,63 @@ def backtest(
                 fix="pass engine.data.default_market() or a MarketData.from_frames(...) result",
             )
         )
-    steps = _progress(progress)
+    return config
 
-    # ------------------------------------------------------------------ sessions
+
+def check_same_market(index_result, market, allow_other_market: bool = False) -> None:
+    """DataError when the index was built on another market (its recorded ``data_fingerprint`` is
+    not ``market.fingerprint()``), unless ``allow_other_market``.  An index that records no
+    fingerprint is not checked."""
+    recorded = (index_result.meta or {}).get("data_fingerprint")
+    if allow_other_market or not recorded:
+        return
+    here = market.fingerprint()
+    if recorded != here:
+        raise DataError(
+            describe(
+                "the fund is backtested on a different market from the one its index was built on",
+                source="backtest",
+                field="data_fingerprint",
+                value=f"index {recorded} != market {here}",
+                fix="build the index on this market (engine.build_index(market, ...)), or pass "
+                "allow_other_market=True to backtest it on other data on purpose",
+            )
+        )
+
+
+def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
+    """The plain-number settings of ``config`` with its effect switches applied, as one
+    :data:`engine.fund._nb.PARAMS_DT` record; ``fx0`` is the inception
+    fixing (CNY per HKD)."""
+    on = set(config.effects)
+    cash_drag = "cash_drag" in on
+    rec = _nb.records(1, _nb.PARAMS_DT)[0]
+    if "fees" in on:
+        rec["management_fee"] = float(config.management_fee)
+        rec["custody_fee"] = float(config.custody_fee)
+    rec["cash_buffer"] = float(config.cash_buffer) if cash_drag else 0.0
+    rec["sweep"] = float(config.reinvest_threshold) if cash_drag else 0.0
+    rec["immediate"] = not cash_drag
+    rec["fx_spread"] = float(config.fx_spread) if "fx" in on else 0.0
+    rec["initial_value_hkd"] = float(config.initial_units) * float(config.initial_nav_cny) / fx0
+    rec["initial_units"] = float(config.initial_units)
+    rec["use_lots"] = bool(config.use_board_lots and "lot_rounding" in on)
+    rec["lag"] = int(config.flow_lag_sessions) if "flow_timing" in on else 0
+    rec["creation_payer"] = (
+        PAYER_PARTICIPANT if config.creation_costs == "participant" else PAYER_FUND
+    )
+    return rec
+
+
+def cost_rates(config: EtfConfig) -> np.ndarray:
+    """Per-side trading-cost rates in :data:`TRADING_COST_KINDS` order (zeros with the effect off)."""
+    if "trading_costs" not in config.effects:
+        return np.zeros(len(TRADING_COST_KINDS))
+    return np.array([config.trading_cost_rates[k] for k in TRADING_COST_KINDS], dtype=float)
+
+
+def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> FundInputs:
+    """Check the inputs and build the kernel arrays for ``config`` (see :class:`FundInputs`)."""
     base_date = pd.Timestamp(index_result.base_date)
     if config.inception_date < base_date:
         raise FundConfigError(
@@ -132,19 +248,17 @@ def backtest(
     on = set(config.effects)
 
     # ------------------------------------------------------------------ prices, fx, lots, taxes
-    # a writable copy: the kernel then compiles one specialisation of its trade routines
     close = np.array(market.close_hkd[s0:], dtype=np.float64, order="C", copy=True)
     fx_market = _valuation_fixing(market.fx if fx is None else fx, dates)
     if "fx" in on and config.fx_source == "market":
-        fx = fx_market
+        fx_arr = fx_market
     else:
-        fx = np.full(T, fx_market[0])
+        fx_arr = np.full(T, fx_market[0])
     sec = market.securities.set_index("code").reindex(codes)
     q_daily = _wide(index_result.index_shares, dates, codes)
     ever = q_daily.max(axis=0) > 0
-    lot = np.zeros(N)
+    lots = pd.to_numeric(sec["board_lot"], errors="coerce").to_numpy(dtype=float)
     if config.use_board_lots and "lot_rounding" in on:
-        lots = pd.to_numeric(sec["board_lot"], errors="coerce").to_numpy(dtype=float)
         bad = np.flatnonzero(ever & ~(np.isfinite(lots) & (lots > 0)))
         if len(bad):
             j = int(bad[0])
@@ -158,45 +272,17 @@ def backtest(
                     fix="fix the security master or switch lot rounding off (use_board_lots=False)",
                 )
             )
-        lot = np.where(np.isfinite(lots) & (lots > 0), lots, 0.0)
+    lot_raw = np.where(np.isfinite(lots) & (lots > 0), lots, 0.0)
     wht = np.zeros(N)
     if "withholding_tax" in on:
-        rates = config.withholding_rates
-        classes = sec["wht_class"].astype(object).to_numpy()
-        for j in range(N):
-            cls_ = classes[j]
-            if cls_ in rates:
-                wht[j] = rates[cls_]
-            elif ever[j]:
-                raise FundConfigError(
-                    describe(
-                        "no withholding rate for the security's class",
-                        source="EtfConfig",
-                        code=codes[j],
-                        field="withholding",
-                        value=cls_,
-                        fix=f"add {cls_!r} to config.withholding (known: {sorted(rates)})",
-                    )
-                )
-    trade_rates = np.zeros(len(TRADING_COST_KINDS))
-    if "trading_costs" in on:
-        trade_rates = np.array(
-            [config.trading_cost_rates[k] for k in TRADING_COST_KINDS], dtype=float
+        wht = withholding_rates(
+            market, config.withholding_rates, ever, error=FundConfigError, source="EtfConfig"
         )
-    fee_rates = np.zeros(2)
-    if "fees" in on:
-        fee_rates = np.array([config.management_fee, config.custody_fee], dtype=float)
-    days = np.zeros(T)
-    days[1:] = np.diff(dates.asi8) / 86_400e9
+    days_elapsed = np.zeros(T)
+    days_elapsed[1:] = np.diff(dates.asi8) / 86_400e9
     month = dates.year * 12 + dates.month
-    pay_fees = np.zeros(T, dtype=np.bool_)
-    pay_fees[:-1] = month[1:] != month[:-1]
-    cash_drag = "cash_drag" in on
-    buffer = float(config.cash_buffer) if cash_drag else 0.0
-    fx_spread = float(config.fx_spread) if "fx" in on else 0.0
-    initial_value_hkd = float(config.initial_units) * float(config.initial_nav_cny) / fx[0]
-    lag = int(config.flow_lag_sessions) if "flow_timing" in on else 0
-    next(steps)
+    pay_fee_days = np.zeros(T, dtype=np.bool_)
+    pay_fee_days[:-1] = month[1:] != month[:-1]
 
     # ------------------------------------------------------------------ reviews
     reviews, rev_rows = [], []
@@ -209,97 +295,71 @@ def backtest(
             reviews.append(review)
             rev_rows.append(row)
     # the index's own review shares: cap-date q restated for capital changes between the cap date
-    # and the effective date (the same function engine.index.compute applies), so the fund trades to
+    # and the effective date (engine.prepare, as the index applies them), so the fund trades to
     # exactly the weights the index reprices at
-    rev_q = np.zeros((len(reviews), N))
-    col = {c: j for j, c in enumerate(codes)}
-    for r, review in enumerate(reviews):
-        for code, q in review.index_shares.items():
-            rev_q[r, col[code]] = float(q)
-    rev_q *= capital_change_factors(reviews, market)
-    rev_rows_arr = np.array(rev_rows, dtype=np.int64)
+    rev_q = restated_review_shares(reviews, market)
     target_q = q_daily.copy()
     for r, row in enumerate(rev_rows):
         target_q[row] = rev_q[r]
 
     # ------------------------------------------------------------------ corporate actions
-    act = market.actions
-    if len(act):
-        ex_rows = market.dates.get_indexer(pd.DatetimeIndex(act["ex_date"])) - s0
-        pay_dates = pd.DatetimeIndex(act["pay_date"].fillna(act["ex_date"]))
-        pay_rows = np.minimum(market.dates.searchsorted(pay_dates, side="left") - s0, T)
-        kinds = np.array([_ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
-        keep = (ex_rows >= 1) & (ex_rows < T)
-        order = np.lexsort(
-            (np.arange(len(act)), (kinds == _nb.ACT_CASH_DIVIDEND).astype(np.int64), ex_rows)
-        )
-        order = order[keep[order]]
-        a_row = np.ascontiguousarray(ex_rows[order], dtype=np.int64)
-        a_col = np.array([col[c] for c in act["code"].to_numpy()[order]], dtype=np.int64)
-        a_kind = np.ascontiguousarray(kinds[order])
-        a_ratio = act["ratio"].to_numpy(dtype=float, na_value=np.nan)[order]
-        a_price = act["price_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        a_amount = act["amount_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        a_pay = np.ascontiguousarray(np.maximum(pay_rows[order], a_row), dtype=np.int64)
-    else:
-        a_row = a_col = a_kind = a_pay = np.zeros(0, dtype=np.int64)
-        a_ratio = a_price = a_amount = np.zeros(0)
+    # rows relative to the inception session; actions on it are in its opening holdings' price
+    actions = action_records(market, after_row=s0).copy().view(np.recarray)
+    actions["row"] -= s0
+    actions["pay_row"] -= s0
 
     # ------------------------------------------------------------------ flows
     if flows is None:
         flows = default_flows(market, config)
     flow_units = check_flows(flows, market, config)
-    next(steps)
-
-    # ------------------------------------------------------------------ run
-    hold, state, costs_hkd, ledger, trades, events = _nb.fund_kernel(
-        close,
-        lot,
-        wht,
-        trade_rates,
-        fee_rates,
-        days,
-        pay_fees,
-        buffer,
-        not cash_drag,
-        fx_spread,
-        initial_value_hkd,
-        float(config.initial_units),
-        np.ascontiguousarray(target_q),
-        rev_rows_arr,
-        rev_q,
-        a_row,
-        a_col,
-        a_kind,
-        np.ascontiguousarray(a_ratio),
-        np.ascontiguousarray(a_price),
-        np.ascontiguousarray(a_amount),
-        a_pay,
-        flow_units,
-        lag,
-        float(config.reinvest_threshold) if cash_drag else 0.0,
+    return FundInputs(
+        dates=dates,
+        codes=list(codes),
+        close=close,
+        fx=np.ascontiguousarray(fx_arr, dtype=float),
+        lot_raw=np.ascontiguousarray(lot_raw),
+        wht=wht,
+        days_elapsed=days_elapsed,
+        pay_fee_days=pay_fee_days,
+        target_q=np.ascontiguousarray(target_q),
+        rev_rows=np.array(rev_rows, dtype=np.int64),
+        rev_q=np.ascontiguousarray(rev_q),
+        actions=actions,
+        flow_units=np.ascontiguousarray(flow_units, dtype=float),
     )
-    next(steps)
 
-    # ------------------------------------------------------------------ frames
-    result = _assemble(
-        index_result,
-        market,
-        config,
-        dates,
-        codes,
-        fx,
-        hold,
-        state,
-        costs_hkd,
-        ledger,
-        trades,
-        events,
-        flow_units,
-        close,
-    )
-    next(steps, None)
-    return result
+
+def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_holdings=True):
+    """Run :func:`engine.fund._nb.simulate` once; returns ``hold, days, costs, pcosts, trades,
+    events`` (trade and event buffers sized by a first run's counts when they overflow)."""
+    T, N = inputs.close.shape
+    n_trade = 256 + 4 * T + 2 * N * (len(inputs.rev_rows) + 1)
+    n_event = 16 + 2 * len(inputs.actions) + N
+    rates = np.ascontiguousarray(rates, dtype=float)
+    while True:
+        state = _nb.records(1, _nb.STATE_DT)
+        hold = np.zeros((T if keep_holdings else 0, N))
+        days = _nb.records(T, _nb.DAY_DT)
+        costs = np.zeros((T, _nb.N_COSTS))
+        pcosts = np.zeros((T, _nb.N_COSTS))
+        trades = _nb.records(n_trade, _nb.TRADE_DT)
+        events = _nb.records(n_event, _nb.EVENT_DT)
+        _nb.simulate(
+            *inputs.arrays(),
+            params,
+            rates,
+            state[0],
+            hold,
+            days,
+            costs,
+            pcosts,
+            trades,
+            events,
+        )
+        got_t, got_e = int(state[0]["n_trades"]), int(state[0]["n_events"])
+        if got_t <= n_trade and got_e <= n_event:
+            return hold, days, costs, pcosts, trades[:got_t], events[:got_e]
+        n_trade, n_event = max(n_trade, got_t), max(n_event, got_e)
 
 
 def _valuation_fixing(fx, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -363,38 +423,25 @@ def _progress(enabled: bool):
 
 
 def _assemble(
-    index_result,
-    market,
-    config,
-    dates,
-    codes,
-    fx,
-    hold,
-    state,
-    costs_hkd,
-    ledger,
-    trades,
-    events,
-    flow_units,
-    close,
+    index_result, market, config, inputs, hold, days, costs_hkd, pcosts_hkd, trades, events
 ) -> FundResult:
-    S = _nb
-    units = state[:, S.S_UNITS]
-    nav_hkd = state[:, S.S_NAV]
+    dates, codes, fx, close = inputs.dates, inputs.codes, inputs.fx, inputs.close
+    units = days["units"]
+    nav_hkd = days["nav_hkd"]
     nav = pd.DataFrame(
         {
             "nav_cny": nav_hkd * fx,
             "nav_per_unit_cny": nav_hkd * fx / units,
             "units": units,
-            "value_hkd": state[:, S.S_VALUE],
-            "cash_hkd": state[:, S.S_CASH],
-            "cash_cny": state[:, S.S_CASH] * fx,
+            "value_hkd": days["value_hkd"],
+            "cash_hkd": days["cash_hkd"],
+            "cash_cny": days["cash_hkd"] * fx,
             "fx": fx,
             "nav_hkd": nav_hkd,
-            "receivable_hkd": state[:, S.S_RECV],
-            "accrued_fees_hkd": state[:, S.S_ACCRUED],
-            "payable_hkd": state[:, S.S_PAYABLE],
-            "flow_units": flow_units,
+            "receivable_hkd": days["receivable_hkd"],
+            "accrued_fees_hkd": days["accrued_fees_hkd"],
+            "payable_hkd": days["payable_hkd"],
+            "flow_units": inputs.flow_units,
         },
         index=dates,
     )
@@ -403,38 +450,43 @@ def _assemble(
     code_idx = pd.Index([codes[j] for j in held], name="code")
     holdings = pd.DataFrame(hold[:, held], index=dates, columns=code_idx)
     code_arr = np.asarray(codes, dtype=object)
-    tr_rows = trades[:, 0].astype(np.int64)
     trades_df = pd.DataFrame(
         {
-            "date": dates[tr_rows],
-            "code": code_arr[trades[:, 1].astype(np.int64)],
-            "side": np.where(trades[:, 2] > 0, "buy", "sell").astype(object),
-            "shares": trades[:, 3],
-            "price_hkd": trades[:, 4],
-            "value_hkd": trades[:, 5],
-            "cost_hkd": trades[:, 6],
-            "cash_after_hkd": trades[:, 7],
-            "reason": np.asarray(_nb.REASON_NAMES, dtype=object)[trades[:, 8].astype(np.int64)],
+            "date": dates[trades["row"]],
+            "code": code_arr[trades["col"]],
+            "side": np.where(trades["side"] > 0, "buy", "sell").astype(object),
+            "shares": trades["shares"],
+            "price_hkd": trades["price_hkd"],
+            "value_hkd": trades["value_hkd"],
+            "cost_hkd": trades["cost_hkd"],
+            "participant_cost_hkd": trades["participant_cost_hkd"],
+            "cash_after_hkd": trades["cash_after_hkd"],
+            "reason": np.asarray(TRADE_REASONS, dtype=object)[trades["reason"]],
         }
     )
-    costs = pd.DataFrame(
-        costs_hkd * fx[:, None], index=dates, columns=pd.Index(COST_KINDS, name="kind")
-    )
+    kinds = pd.Index(COST_KINDS, name="kind")
+    costs = pd.DataFrame(costs_hkd * fx[:, None], index=dates, columns=kinds)
     costs.index.name = "date"
-    cash = pd.DataFrame(ledger, index=dates, columns=list(_nb.LEDGER_NAMES))
-    cash.insert(0, "cash_hkd", state[:, S.S_CASH])
-    cash["receivable_hkd"] = state[:, S.S_RECV]
-    cash["accrued_fees_hkd"] = state[:, S.S_ACCRUED]
-    cash["payable_hkd"] = state[:, S.S_PAYABLE]
+    pkinds = list(PARTICIPANT_COST_KINDS)
+    pcols = [COST_KINDS.index(k) for k in pkinds]
+    participant_costs = pd.DataFrame(
+        pcosts_hkd[:, pcols] * fx[:, None], index=dates, columns=pd.Index(pkinds, name="kind")
+    )
+    participant_costs.index.name = "date"
+    cash = pd.DataFrame({name: days[name] for name in _nb.LEDGER_FIELDS}, index=dates)
+    cash.insert(0, "cash_hkd", days["cash_hkd"])
+    cash["receivable_hkd"] = days["receivable_hkd"]
+    cash["accrued_fees_hkd"] = days["accrued_fees_hkd"]
+    cash["payable_hkd"] = days["payable_hkd"]
     cash.index.name = "date"
     events_df = pd.DataFrame(
         {
-            "date": dates[events[:, 0].astype(np.int64)],
-            "code": code_arr[events[:, 1].astype(np.int64)],
-            "kind": np.asarray(_nb.EVENT_NAMES, dtype=object)[events[:, 2].astype(np.int64)],
-            "shares_before": events[:, 3],
-            "shares_after": events[:, 4],
-            "cash_hkd": events[:, 5],
+            "date": dates[events["row"]],
+            "code": code_arr[events["col"]],
+            "kind": np.asarray(FUND_EVENTS, dtype=object)[events["kind"]],
+            "shares_before": events["shares_before"],
+            "shares_after": events["shares_after"],
+            "cash_hkd": events["cash_hkd"],
         }
     )
     levels = index_result.levels.reindex(dates)
@@ -461,6 +513,7 @@ def _assemble(
         index_weights=weights,
         prices=prices,
         meta=meta,
+        participant_costs=participant_costs,
     )
 
 

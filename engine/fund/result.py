@@ -26,13 +26,20 @@ class FundResult:
         ``[date, code]`` shares held at each close (codes ever held).
     trades : DataFrame
         One row per trade in execution order: ``date, code, side, shares, price_hkd, value_hkd,
-        cost_hkd, cash_after_hkd, reason`` (``inception``, ``review``, ``creation``, ``redemption``,
+        cost_hkd`` (all of the trade's costs), ``participant_cost_hkd`` (the part a participant bore),
+        ``cash_after_hkd, reason`` (``inception``, ``review``, ``creation``, ``redemption``,
         ``rights``, ``fee``, ``deletion``, ``reinvest``).
     costs : DataFrame
-        ``[date, kind]`` costs in CNY (kinds: :data:`engine.fund.config.COST_KINDS`).
+        ``[date, kind]`` costs borne by the fund (they lower the NAV), in CNY (kinds:
+        :data:`engine.codes.COST_KINDS`).
     cash : DataFrame
-        ``[date]`` cash balance and the day's cash movements in HKD (subscriptions, redemptions paid,
-        dividends received, fees paid, buys, sells, trading costs, rights paid, cash in lieu).
+        ``[date]`` cash balance and the day's cash movements in HKD (subscriptions, redemptions paid
+        to participants, dividends received, fees paid, buys, sells, the fund's trading costs, rights
+        paid, cash in lieu, and ``participant_costs_hkd``: costs borne by participants).
+    participant_costs : DataFrame
+        ``[date, kind]`` trading and conversion costs borne by creating and redeeming participants
+        (outside the NAV; see ``EtfConfig.creation_costs``), in CNY (kinds:
+        :data:`engine.fund.config.PARTICIPANT_COST_KINDS`).
     events : DataFrame
         Corporate actions applied to the holdings: ``date, code, kind, shares_before, shares_after,
         cash_hkd``.
@@ -51,6 +58,7 @@ class FundResult:
     index_weights: pd.DataFrame = field(repr=False, default=None)
     prices: pd.DataFrame = field(repr=False, default=None)
     meta: dict = field(default_factory=dict, repr=False)
+    participant_costs: pd.DataFrame = field(repr=False, default=None)
 
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
@@ -74,41 +82,132 @@ class FundResult:
         """Costs by kind over the whole run, in CNY."""
         return self.costs.sum(axis=0).rename("cost_cny")
 
-    def summary(self) -> pd.Series:
-        """Start/end dates and NAV per unit, total return, annualised return :math:`(1 + R)^{p/n} - 1`
-        (:math:`n` daily returns, :math:`p` sessions per year:
-        :func:`engine.conventions.annualise_return`), the index's gross total return over the same
-        sessions in HKD (``index_gross_return_hkd``, for information) and converted to CNY at the fund's
-        fixings (``benchmark_return_cny``) with the fund's tracking difference against the latter (a
-        like-for-like currency comparison), costs by kind (CNY), final units and the final cash weight."""
+    def benchmark_cny(self) -> pd.Series:
+        """The fund's benchmark (``config.benchmark``, default the price index) on its valuation
+        dates, converted at its own fixing: :math:`B_t = I_t \\, fx_t / fx_0` (not rebased)."""
+        from engine.analytics.tracking import benchmark_label, convert_to_cny, fund_benchmark
+
+        variant = fund_benchmark(self)
+        label = benchmark_label(self.index_name, variant)
+        levels = self.index_levels[variant].reindex(self.nav.index).astype(float)
+        return convert_to_cny(levels, self.nav["fx"], source=label).rename(label)
+
+    def summary(self):
+        """The run in one :class:`engine._display.Summary`.
+
+        Start/end dates and NAV per unit, total return, annualised return :math:`(1 + R)^{p/n} - 1`
+        (:math:`n` daily returns, :math:`p` sessions per year: :func:`engine.conventions.annualise_return`),
+        the benchmark's return (``benchmark_return_cny``: ``config.benchmark`` in CNY at the fund's
+        fixing, see :meth:`benchmark_cny`), the tracking difference ``tracking_difference_cny`` and
+        tracking error (STD, RMS) against it, computed by :func:`engine.analytics.tracking.tracking`
+        (the same numbers as :func:`engine.analytics.fund_tracking`, the waterfall and the report;
+        ``against`` names the benchmark), the gross index return in HKD for information, costs by kind
+        (CNY), final units and NAV, the final cash weight, the trade count and any warnings.
+        """
+        from engine._display import Summary
+        from engine.analytics.tracking import tracking
+
         nav = self.nav
-        start, end = float(nav["nav_per_unit_cny"].iloc[0]), float(nav["nav_per_unit_cny"].iloc[-1])
-        out: dict[str, object] = {
-            "index": self.index_name,
-            "synthetic": bool(self.synthetic),
-            "start": nav.index[0],
-            "end": nav.index[-1],
-            "sessions": len(nav),
-            "start_nav_per_unit_cny": start,
-            "end_nav_per_unit_cny": end,
-            "total_return": end / start - 1.0,
-            "annualised_return": annualise_return(end / start - 1.0, len(nav) - 1),
-        }
+        nav_pu = nav["nav_per_unit_cny"].astype(float)
+        start, end = float(nav_pu.iloc[0]), float(nav_pu.iloc[-1])
+        rows: list[dict] = [
+            {"metric": "index", "value": self.index_name, "unit": "text"},
+            {"metric": "synthetic", "value": "yes" if self.synthetic else "no", "unit": "text"},
+            {"metric": "start", "value": nav.index[0], "unit": "date"},
+            {"metric": "end", "value": nav.index[-1], "unit": "date"},
+            {"metric": "sessions", "value": len(nav), "unit": "count"},
+            {"metric": "start_nav_per_unit_cny", "value": start, "unit": "level", "note": "CNY"},
+            {"metric": "end_nav_per_unit_cny", "value": end, "unit": "level", "note": "CNY"},
+            {"metric": "total_return", "value": end / start - 1.0, "unit": "%"},
+            {
+                "metric": "annualised_return",
+                "value": annualise_return(end / start - 1.0, len(nav) - 1),
+                "unit": "%",
+                "note": "(1 + R)^(p/n) - 1",
+            },
+        ]
+        if self.index_levels is not None and len(nav) >= 2:
+            bench = self.benchmark_cny()
+            tr = tracking(nav_pu, bench, labels=("fund NAV per unit (CNY)", str(bench.name)))
+            basis = tr.benchmark
+            rows += [
+                {
+                    "metric": "benchmark_return_cny",
+                    "value": tr["benchmark_return"],
+                    "unit": "%",
+                    "against": basis,
+                    "note": "the benchmark's own return (config.benchmark, at the fund's fixing)",
+                },
+                {
+                    "metric": "tracking_difference_cny",
+                    "value": tr["td_period"],
+                    "unit": "%",
+                    "against": basis,
+                    "note": "TD = fund return - benchmark return, whole run",
+                },
+                {
+                    "metric": "tracking_difference_ann",
+                    "value": tr["td_ann"],
+                    "unit": "%",
+                    "against": basis,
+                    "note": "per year: (1 + R_f)^(p/n) - (1 + R_b)^(p/n)",
+                },
+                {
+                    "metric": "tracking_error_std",
+                    "value": tr["te_std"],
+                    "unit": "%",
+                    "against": basis,
+                    "note": "per year: sqrt(p) * std(daily active return, ddof=1)",
+                },
+                {
+                    "metric": "tracking_error_rms",
+                    "value": tr["te_rms"],
+                    "unit": "%",
+                    "against": basis,
+                    "note": "per year: sqrt(p) * sqrt(mean(active^2)), includes the drift",
+                },
+            ]
         if self.index_levels is not None and "gross" in self.index_levels:
             g = self.index_levels["gross"]
-            out["index_gross_return_hkd"] = float(g.iloc[-1] / g.iloc[0] - 1.0)
-            fx = nav["fx"]
-            bench = float(g.iloc[-1] / g.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1.0)
-            out["benchmark_return_cny"] = bench
-            out["tracking_difference_cny"] = out["total_return"] - bench
+            rows.append(
+                {
+                    "metric": "index_gross_return_hkd",
+                    "value": float(g.iloc[-1] / g.iloc[0] - 1.0),
+                    "unit": "%",
+                    "note": "gross total-return index in HKD over the fund's sessions, for information",
+                }
+            )
         for kind, value in self.total_costs().items():
-            out[f"cost_{kind}_cny"] = float(value)
-        out["cost_total_cny"] = float(self.costs.to_numpy().sum())
-        out["final_units"] = float(nav["units"].iloc[-1])
-        out["final_nav_cny"] = float(nav["nav_cny"].iloc[-1])
-        out["leftover_cash_weight"] = float(nav["cash_hkd"].iloc[-1] / nav["nav_hkd"].iloc[-1])
-        out["trades"] = len(self.trades)
-        return pd.Series(out, name="value", dtype=object)
+            rows.append({"metric": f"cost_{kind}_cny", "value": float(value), "unit": "CNY"})
+        rows += [
+            {
+                "metric": "cost_total_cny",
+                "value": float(self.costs.to_numpy().sum()),
+                "unit": "CNY",
+            },
+            {"metric": "final_units", "value": float(nav["units"].iloc[-1]), "unit": "count"},
+            {"metric": "final_nav_cny", "value": float(nav["nav_cny"].iloc[-1]), "unit": "CNY"},
+            {
+                "metric": "leftover_cash_weight",
+                "value": float(nav["cash_hkd"].iloc[-1] / nav["nav_hkd"].iloc[-1]),
+                "unit": "%",
+                "note": "cash / NAV at the last close",
+            },
+            {"metric": "trades", "value": len(self.trades), "unit": "count"},
+        ]
+        warnings = tuple(getattr(self, "warnings", ()) or ())
+        if warnings:
+            rows.append(
+                {
+                    "metric": "warnings",
+                    "value": len(warnings),
+                    "unit": "count",
+                    "note": "; ".join(str(w) for w in warnings[:3])
+                    + (" ..." if len(warnings) > 3 else ""),
+                }
+            )
+        tag = " [SYNTHETIC]" if self.synthetic else ""
+        return Summary(rows, title=f"ETF backtest vs {self.index_name}{tag}")
 
     def weights(self, date=None) -> pd.DataFrame:
         """Holding weights against index weights at the close of ``date`` (default: the last session).
@@ -193,6 +292,11 @@ class FundResult:
             f"NAV/unit {nav['nav_per_unit_cny'].iloc[0]:.4f} -> {nav['nav_per_unit_cny'].iloc[-1]:.4f}, "
             f"{len(self.trades)} trades, effects={list(getattr(self.config, 'effects', ()))})"
         )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
 
 
 __all__ = ["FundResult"]

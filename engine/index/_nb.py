@@ -32,6 +32,11 @@ measured on the adjusted basis, does not move).  Events are applied in this orde
 4. deletion of a constituent whose close is NaN at :math:`t`: it leaves at its last close,
    :math:`C^v \\leftarrow C^v - q_i P^{adj}_i`, then :math:`q_i = 0`.
 
+Cost: the kernel keeps the current constituents in *slots* (the review's columns, ascending), so a
+session costs :math:`O(K)` for :math:`K` constituents and a review :math:`O(N)`; the dense
+``[day, code]`` shares and weights are built only on request (:func:`dense_shares`,
+:func:`dense_weights`) from the per-slot shares it records.
+
 Hence the chain-linked identity :math:`I^v_t = I^v_{t-1} \\sum_i q_{i,t} P_{i,t} / C^v` that the tests
 use as an oracle.  The caller must order the action records by row, with capital changes before cash
 dividends inside a row (``compute`` does).
@@ -41,14 +46,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine._jit import njit
+from engine._jit import njit, prange
+from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
+from engine.prepare import ACTION_DTYPE
+from engine.rules._nb import reviews_kernel
 
-# event kinds (also the action kind codes for the four corporate actions)
+# event kinds (the action kind codes of engine.codes for the four corporate actions)
 EV_REVIEW = 0
-EV_SPLIT = 1
-EV_BONUS = 2
-EV_RIGHTS = 3
-EV_CASH_DIVIDEND = 4
+EV_SPLIT = ACT_SPLIT
+EV_BONUS = ACT_BONUS
+EV_RIGHTS = ACT_RIGHTS
+EV_CASH_DIVIDEND = ACT_CASH_DIVIDEND
 EV_DELETION = 5
 EVENT_NAMES = ("review", "split", "bonus", "rights", "cash_dividend", "deletion")
 
@@ -60,6 +68,298 @@ ST_BAD_DIVIDEND = 3  # a cash dividend would take the adjusted prior capitalisat
 
 
 @njit
+def _fail(status, code, row, col):
+    status[0] = code
+    status[1] = row
+    status[2] = col
+
+
+@njit
+def _load_review(k, rev_ptr, rev_col, rev_q, close, prow, cols, q, pos, status):
+    """Set the slots to review ``k`` and return :math:`\\sum_s q_s P_{s,prow}` (NaN price: status)."""
+    for s in range(cols.shape[0]):
+        if cols[s] >= 0:
+            pos[cols[s]] = -1
+        cols[s] = -1
+        q[s] = 0.0
+    c0 = 0.0
+    lo = rev_ptr[k]
+    for s in range(rev_ptr[k + 1] - lo):
+        j = rev_col[lo + s]
+        cols[s] = j
+        q[s] = rev_q[lo + s]
+        pos[j] = s
+        if np.isnan(close[prow, j]):
+            _fail(status, ST_NAN_PRICE, prow, j)
+            return c0
+        c0 += q[s] * close[prow, j]
+    if not c0 > 0.0:
+        _fail(status, ST_EMPTY, prow, -1)
+    return c0
+
+
+@njit
+def _log(ev, ev_div, n_ev, row, kind, col, ref, div):
+    """Append an event with the divisors before it; returns its position."""
+    ev[n_ev]["row"] = row
+    ev[n_ev]["kind"] = kind
+    ev[n_ev]["col"] = col
+    ev[n_ev]["ref"] = ref
+    for v in range(3):
+        ev_div[n_ev, v] = div[v]
+    return n_ev
+
+
+@njit
+def _logged(ev_div, e, div):
+    """Record the divisors after event ``e``."""
+    for v in range(3):
+        ev_div[e, 3 + v] = div[v]
+
+
+@njit
+def _rescale(div, cap, v, new_cap):
+    div[v] *= new_cap / cap[v]
+    cap[v] = new_cap
+
+
+@njit
+def _apply_action(a, act, s, q, padj, div, cap, wht_j):
+    """Apply action ``a`` to slot ``s`` (see the module docstring, steps 2 and 3)."""
+    kind = act["kind"][a]
+    r = act["ratio"][a]
+    if kind == EV_SPLIT:
+        q[s] *= r
+        padj[s] /= r
+    elif kind == EV_BONUS:
+        q[s] *= 1.0 + r
+        padj[s] /= 1.0 + r
+    elif kind == EV_RIGHTS:
+        extra = q[s] * r * act["price_hkd"][a]
+        q[s] *= 1.0 + r
+        padj[s] = (padj[s] + r * act["price_hkd"][a]) / (1.0 + r)
+        for v in range(3):
+            _rescale(div, cap, v, cap[v] + extra)
+    elif kind == EV_CASH_DIVIDEND:
+        cash = q[s] * act["amount_hkd"][a]
+        _rescale(div, cap, 1, cap[1] - cash)
+        _rescale(div, cap, 2, cap[2] - cash * (1.0 - wht_j))
+
+
+EVENT_DTYPE = np.dtype(
+    [
+        ("row", np.int64),
+        ("kind", np.int64),
+        ("col", np.int64),  # -1 for reviews
+        ("ref", np.int64),  # review number or action position; -1 for deletions
+    ]
+)
+"""One event of the index run; its divisors (before then after, price/gross/net) go in ``ev_div``."""
+
+
+@njit
+def index_run(
+    close, base_row, base_value, review_rows, rev_ptr, rev_col, rev_q, act, wht, ev, ev_div
+):
+    """Run the divisor recursion over the sessions ``base_row .. T-1``.
+
+    Parameters
+    ----------
+    close : float64[T, N]
+        Raw closes in HKD, NaN outside a security's priced life.
+    base_row : int
+        Row of the base date; ``review_rows[0]`` must be ``base_row + 1``.
+    base_value : float
+        Level of every variant at ``base_row``.
+    review_rows : int64[R]
+        Rows of the effective dates, strictly increasing.
+    rev_ptr : int64[R + 1]
+        Review ``k``'s constituents are ``rev_col[rev_ptr[k]:rev_ptr[k+1]]`` (ascending columns).
+    rev_col, rev_q : int64[M], float64[M]
+        Constituent columns and their index shares (positive).
+    act : ACTION_DTYPE[A]
+        Corporate actions (:func:`engine.prepare.action_records`), sorted by row, capital changes
+        before cash dividends within a row.
+    wht : float64[N]
+        Withholding-tax rate per security for the net total return.
+    ev : EVENT_DTYPE[E], ev_div : float64[E, 6]
+        Room (``E >= R + A + M + 1``) for the event log, filled by field name, and each event's
+        divisors before (``price, gross, net``) then after it.
+
+    Returns
+    -------
+    levels, divisors : float64[T, 3]
+        ``price, gross, net`` levels (NaN before ``base_row``) and the divisors at each close.
+    slot_q : float64[T, K]
+        Index shares in force at each close, by slot of the review in force (``K`` the largest
+        constituent count).
+    seg : int64[T]
+        Review in force at each close (-1 before ``base_row`` or after a failure).
+    n_ev : int
+        Events logged in ``ev``.
+    status : int64[3]
+        ``(code, row, column)``; code :data:`ST_OK` when the run completed, otherwise the kernel stops
+        at ``row`` (``column`` = the security concerned, -1 when none).
+    """
+    T, N = close.shape
+    R = review_rows.shape[0]
+    A = act.shape[0]
+    K = 0
+    for k in range(R):
+        K = max(K, rev_ptr[k + 1] - rev_ptr[k])
+    levels = np.full((T, 3), np.nan)
+    divisors = np.full((T, 3), np.nan)
+    slot_q = np.zeros((T, K))
+    seg = np.full(T, -1, dtype=np.int64)
+    status = np.zeros(3, dtype=np.int64)
+    status[1] = -1
+    status[2] = -1
+    n_ev = 0
+    cols = np.full(K, -1, dtype=np.int64)
+    q = np.zeros(K)
+    padj = np.zeros(K)
+    pos = np.full(N, -1, dtype=np.int64)
+    div = np.zeros(3)
+    cap = np.zeros(3)
+
+    # ---- base row: price the first composition so that every level equals base_value
+    c0 = _load_review(0, rev_ptr, rev_col, rev_q, close, base_row, cols, q, pos, status)
+    if status[0] != ST_OK:
+        return levels, divisors, slot_q, seg, n_ev, status
+    for v in range(3):
+        div[v] = c0 / base_value
+        levels[base_row, v] = base_value
+        divisors[base_row, v] = div[v]
+    for s in range(K):
+        slot_q[base_row, s] = q[s]
+    seg[base_row] = 0
+
+    ri = 0
+    ai = 0
+    while ai < A and act["row"][ai] <= base_row:
+        ai += 1
+
+    for t in range(base_row + 1, T):
+        # ---- 1. review effective at t
+        if ri < R and review_rows[ri] == t:
+            c0 = _load_review(ri, rev_ptr, rev_col, rev_q, close, t - 1, cols, q, pos, status)
+            if status[0] != ST_OK:
+                if status[0] == ST_EMPTY:
+                    status[1] = t
+                break
+            e = _log(ev, ev_div, n_ev, t, EV_REVIEW, -1, ri, div)
+            for v in range(3):
+                div[v] = c0 / levels[t - 1, v]
+            _logged(ev_div, e, div)
+            n_ev += 1
+            ri += 1
+        n_slots = rev_ptr[ri] - rev_ptr[ri - 1]
+
+        # ---- adjusted prior capitalisation, starting from the raw prior closes
+        c0 = 0.0
+        for s in range(n_slots):
+            if q[s] > 0.0:
+                padj[s] = close[t - 1, cols[s]]
+                c0 += q[s] * padj[s]
+        for v in range(3):
+            cap[v] = c0
+
+        # ---- 2./3. corporate actions with ex-date t (constituents only)
+        while ai < A and act["row"][ai] == t:
+            j = act["col"][ai]
+            s = pos[j]
+            if s >= 0 and q[s] > 0.0:
+                if act["kind"][ai] == EV_CASH_DIVIDEND and not (
+                    cap[1] - q[s] * act["amount_hkd"][ai] > 0.0
+                ):
+                    _fail(status, ST_BAD_DIVIDEND, t, j)
+                    break
+                e = _log(ev, ev_div, n_ev, t, act["kind"][ai], j, ai, div)
+                _apply_action(ai, act, s, q, padj, div, cap, wht[j])
+                _logged(ev_div, e, div)
+                n_ev += 1
+            ai += 1
+        if status[0] != ST_OK:
+            break
+
+        # ---- 4. deletions: constituents without a close today leave at their last close
+        active = 0
+        for s in range(n_slots):
+            if q[s] > 0.0 and np.isnan(close[t, cols[s]]):
+                gone = q[s] * padj[s]
+                e = _log(ev, ev_div, n_ev, t, EV_DELETION, cols[s], -1, div)
+                for v in range(3):
+                    _rescale(div, cap, v, cap[v] - gone)
+                _logged(ev_div, e, div)
+                n_ev += 1
+                q[s] = 0.0
+            if q[s] > 0.0:
+                active += 1
+        if active == 0:
+            _fail(status, ST_EMPTY, t, -1)
+            break
+
+        # ---- close of t
+        total = 0.0
+        for s in range(n_slots):
+            if q[s] > 0.0:
+                total += q[s] * close[t, cols[s]]
+        for s in range(n_slots):
+            slot_q[t, s] = q[s]
+        seg[t] = ri - 1
+        for v in range(3):
+            divisors[t, v] = div[v]
+            levels[t, v] = total / div[v]
+
+    return levels, divisors, slot_q, seg, n_ev, status
+
+
+@njit
+def dense_shares(slot_q, seg, rev_ptr, rev_col, n_codes, first_row):
+    """``[T - first_row, N]`` index shares from the per-slot record of :func:`index_kernel`."""
+    T = slot_q.shape[0]
+    out = np.zeros((T - first_row, n_codes))
+    for t in range(first_row, T):
+        k = seg[t]
+        if k < 0:
+            continue
+        lo = rev_ptr[k]
+        for s in range(rev_ptr[k + 1] - lo):
+            out[t - first_row, rev_col[lo + s]] = slot_q[t, s]
+    return out
+
+
+@njit
+def dense_weights(slot_q, seg, rev_ptr, rev_col, close, first_row):
+    """``[T - first_row, N]`` end-of-day weights :math:`q_{i,t} P_{i,t} / \\sum_j q_{j,t} P_{j,t}`."""
+    T, N = close.shape
+    out = np.zeros((T - first_row, N))
+    for t in range(first_row, T):
+        k = seg[t]
+        if k < 0:
+            continue
+        lo = rev_ptr[k]
+        n = rev_ptr[k + 1] - lo
+        total = 0.0
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                total += slot_q[t, s] * close[t, rev_col[lo + s]]
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                out[t - first_row, rev_col[lo + s]] = (
+                    slot_q[t, s] * close[t, rev_col[lo + s]] / total
+                )
+    return out
+
+
+def sparse_reviews(review_q: np.ndarray):
+    """``rev_ptr, rev_col, rev_q`` of :func:`index_run` from dense ``[review, security]`` shares."""
+    rows, cols = np.nonzero(review_q)  # row-major: each review's columns ascending
+    ptr = np.zeros(review_q.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=review_q.shape[0]), out=ptr[1:])
+    return ptr, cols.astype(np.int64), np.ascontiguousarray(review_q[rows, cols], dtype=np.float64)
+
+
 def index_kernel(
     close,
     base_row,
@@ -74,230 +374,189 @@ def index_kernel(
     act_amount,
     wht,
 ):
-    """Run the divisor recursion over the sessions ``base_row .. T-1``.
+    """:func:`index_run` on dense inputs with dense outputs (tests, benchmarks, one-off use).
 
-    Parameters
-    ----------
-    close : float64[T, N]
-        Raw closes in HKD, NaN outside a security's priced life.
-    base_row : int
-        Row of the base date; ``review_rows[0]`` must be ``base_row + 1``.
-    base_value : float
-        Level of every variant at ``base_row``.
-    review_rows : int64[R]
-        Rows of the effective dates, strictly increasing.
-    review_q : float64[R, N]
-        Index shares of each review (0 for non-constituents).
-    act_row, act_col, act_kind : int64[A]
-        Ex-date row, column and kind code (:data:`EV_SPLIT` .. :data:`EV_CASH_DIVIDEND`) of each action,
-        sorted by row, capital changes before cash dividends within a row.
-    act_ratio, act_price, act_amount : float64[A]
-        Ratio (split, bonus, rights), subscription price (rights) and cash amount per share (dividend).
-    wht : float64[N]
-        Withholding-tax rate per security for the net total return.
-
-    Returns
-    -------
-    levels : float64[T, 3]
-        ``price, gross, net`` levels (NaN before ``base_row``).
-    divisors : float64[T, 3]
-        Divisors in force at each close.
-    q_daily : float64[T, N]
-        Index shares in force at each close.
-    weights : float64[T, N]
-        End-of-day weights :math:`q_{i,t} P_{i,t} / \\sum_j q_{j,t} P_{j,t}`.
-    ev_row, ev_kind, ev_col, ev_ref : int64[E]
-        Event row, kind, column (-1 for reviews) and reference (review number or action position;
-        -1 for deletions).
-    ev_div : float64[E, 6]
-        Divisors before (``price, gross, net``) then after each event.
-    status : int64[3]
-        ``(code, row, column)``; code :data:`ST_OK` when the run completed, otherwise the kernel stops
-        at ``row`` (``column`` = the security concerned, -1 when none) and returns what it has.
+    Takes ``review_q`` as ``float64[R, N]`` and the actions as parallel arrays; returns
+    ``levels, divisors, q_daily [T, N], weights [T, N], ev_row, ev_kind, ev_col, ev_ref, ev_div [E, 6],
+    status``.
     """
-    T, N = close.shape
-    R = review_rows.shape[0]
-    A = act_row.shape[0]
-    levels = np.full((T, 3), np.nan)
-    divisors = np.full((T, 3), np.nan)
-    q_daily = np.zeros((T, N))
-    weights = np.zeros((T, N))
-    n_ev_max = R + A + N + 1
-    ev_row = np.empty(n_ev_max, dtype=np.int64)
-    ev_kind = np.empty(n_ev_max, dtype=np.int64)
-    ev_col = np.empty(n_ev_max, dtype=np.int64)
-    ev_ref = np.empty(n_ev_max, dtype=np.int64)
-    ev_div = np.empty((n_ev_max, 6))
-    status = np.full(3, -1, dtype=np.int64)
-    status[0] = ST_OK
-    n_ev = 0
-
-    q = np.zeros(N)
-    padj = np.zeros(N)
-    div = np.zeros(3)
-    cap = np.zeros(3)
-
-    # ---- base row: price the first composition so that every level equals base_value
-    c0 = 0.0
-    for j in range(N):
-        q[j] = review_q[0, j]
-        if q[j] > 0.0:
-            if np.isnan(close[base_row, j]):
-                status[0] = ST_NAN_PRICE
-                status[1] = base_row
-                status[2] = j
-                break
-            c0 += q[j] * close[base_row, j]
-    if status[0] == ST_OK and not c0 > 0.0:
-        status[0] = ST_EMPTY
-        status[1] = base_row
-    if status[0] == ST_OK:
-        for v in range(3):
-            div[v] = c0 / base_value
-            levels[base_row, v] = base_value
-            divisors[base_row, v] = div[v]
-        for j in range(N):
-            if q[j] > 0.0:
-                q_daily[base_row, j] = q[j]
-                weights[base_row, j] = q[j] * close[base_row, j] / c0
-    first_row = base_row + 1 if status[0] == ST_OK else T  # skip the loop after a failure
-
-    ri = 0
-    ai = 0
-    while ai < A and act_row[ai] <= base_row:
-        ai += 1
-
-    for t in range(first_row, T):
-        # ---- 1. review effective at t
-        if ri < R and review_rows[ri] == t:
-            c0 = 0.0
-            for j in range(N):
-                q[j] = review_q[ri, j]
-                if q[j] > 0.0:
-                    if np.isnan(close[t - 1, j]):
-                        status[0] = ST_NAN_PRICE
-                        status[1] = t - 1
-                        status[2] = j
-                        break
-                    c0 += q[j] * close[t - 1, j]
-            if status[0] == ST_OK and not c0 > 0.0:
-                status[0] = ST_EMPTY
-                status[1] = t
-            if status[0] != ST_OK:
-                break
-            ev_row[n_ev] = t
-            ev_kind[n_ev] = EV_REVIEW
-            ev_col[n_ev] = -1
-            ev_ref[n_ev] = ri
-            for v in range(3):
-                ev_div[n_ev, v] = div[v]
-                div[v] = c0 / levels[t - 1, v]
-                ev_div[n_ev, 3 + v] = div[v]
-            n_ev += 1
-            ri += 1
-
-        # ---- adjusted prior capitalisation, starting from the raw prior closes
-        c0 = 0.0
-        for j in range(N):
-            if q[j] > 0.0:
-                padj[j] = close[t - 1, j]
-                c0 += q[j] * padj[j]
-        for v in range(3):
-            cap[v] = c0
-
-        # ---- 2./3. corporate actions with ex-date t (constituents only)
-        while ai < A and act_row[ai] == t:
-            j = act_col[ai]
-            kind = act_kind[ai]
-            if q[j] > 0.0:
-                if kind == EV_CASH_DIVIDEND and not cap[1] - q[j] * act_amount[ai] > 0.0:
-                    status[0] = ST_BAD_DIVIDEND
-                    status[1] = t
-                    status[2] = j
-                    break
-                ev_row[n_ev] = t
-                ev_kind[n_ev] = kind
-                ev_col[n_ev] = j
-                ev_ref[n_ev] = ai
-                for v in range(3):
-                    ev_div[n_ev, v] = div[v]
-                r = act_ratio[ai]
-                if kind == EV_SPLIT:
-                    q[j] *= r
-                    padj[j] /= r
-                elif kind == EV_BONUS:
-                    q[j] *= 1.0 + r
-                    padj[j] /= 1.0 + r
-                elif kind == EV_RIGHTS:
-                    extra = q[j] * r * act_price[ai]
-                    q[j] *= 1.0 + r
-                    padj[j] = (padj[j] + r * act_price[ai]) / (1.0 + r)
-                    for v in range(3):
-                        new_cap = cap[v] + extra
-                        div[v] *= new_cap / cap[v]
-                        cap[v] = new_cap
-                elif kind == EV_CASH_DIVIDEND:
-                    cash = q[j] * act_amount[ai]
-                    new_cap = cap[1] - cash
-                    div[1] *= new_cap / cap[1]
-                    cap[1] = new_cap
-                    new_cap = cap[2] - cash * (1.0 - wht[j])
-                    div[2] *= new_cap / cap[2]
-                    cap[2] = new_cap
-                for v in range(3):
-                    ev_div[n_ev, 3 + v] = div[v]
-                n_ev += 1
-            ai += 1
-        if status[0] != ST_OK:
-            break
-
-        # ---- 4. deletions: constituents without a close today leave at their last close
-        for j in range(N):
-            if q[j] > 0.0 and np.isnan(close[t, j]):
-                gone = q[j] * padj[j]
-                ev_row[n_ev] = t
-                ev_kind[n_ev] = EV_DELETION
-                ev_col[n_ev] = j
-                ev_ref[n_ev] = -1
-                for v in range(3):
-                    ev_div[n_ev, v] = div[v]
-                    new_cap = cap[v] - gone
-                    div[v] *= new_cap / cap[v]
-                    cap[v] = new_cap
-                    ev_div[n_ev, 3 + v] = div[v]
-                n_ev += 1
-                q[j] = 0.0
-        active = 0
-        for j in range(N):
-            if q[j] > 0.0:
-                active += 1
-        if active == 0:
-            status[0] = ST_EMPTY
-            status[1] = t
-            break
-
-        # ---- close of t
-        total = 0.0
-        for j in range(N):
-            if q[j] > 0.0:
-                total += q[j] * close[t, j]
-        for j in range(N):
-            if q[j] > 0.0:
-                q_daily[t, j] = q[j]
-                weights[t, j] = q[j] * close[t, j] / total
-        for v in range(3):
-            divisors[t, v] = div[v]
-            levels[t, v] = total / div[v]
-
+    act = np.zeros(len(act_row), dtype=ACTION_DTYPE)
+    act["row"], act["col"], act["kind"] = act_row, act_col, act_kind
+    act["ratio"], act["price_hkd"], act["amount_hkd"] = act_ratio, act_price, act_amount
+    ptr, cols, q = sparse_reviews(np.asarray(review_q, dtype=np.float64))
+    n_ev = len(review_rows) + len(act) + len(cols) + 1
+    ev = np.zeros(n_ev, dtype=EVENT_DTYPE)
+    ev_div = np.zeros((n_ev, 6))
+    levels, divisors, slot_q, seg, n, status = index_run(
+        close, base_row, base_value, review_rows, ptr, cols, q, act, wht, ev, ev_div
+    )
+    shares = dense_shares(slot_q, seg, ptr, cols, close.shape[1], 0)
+    weights = dense_weights(slot_q, seg, ptr, cols, close, 0)
+    ev = ev[:n]
     return (
         levels,
         divisors,
-        q_daily,
+        shares,
         weights,
-        ev_row[:n_ev],
-        ev_kind[:n_ev],
-        ev_col[:n_ev],
-        ev_ref[:n_ev],
-        ev_div[:n_ev],
+        ev["row"].copy(),
+        ev["kind"].copy(),
+        ev["col"].copy(),
+        ev["ref"].copy(),
+        ev_div[:n],
         status,
     )
+
+
+# ------------------------------------------------------------------------------------ variants
+@njit
+def _sparse_nb(q):
+    """:func:`sparse_reviews` inside a kernel."""
+    R, N = q.shape
+    ptr = np.zeros(R + 1, dtype=np.int64)
+    for k in range(R):
+        n = 0
+        for j in range(N):
+            if q[k, j] != 0.0:
+                n += 1
+        ptr[k + 1] = ptr[k] + n
+    cols = np.empty(ptr[R], dtype=np.int64)
+    vals = np.empty(ptr[R])
+    m = 0
+    for k in range(R):
+        for j in range(N):
+            if q[k, j] != 0.0:
+                cols[m] = j
+                vals[m] = q[k, j]
+                m += 1
+    return ptr, cols, vals
+
+
+@njit
+def review_turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, base_row):
+    """Mean over reviews ``k >= 1`` of :math:`\\tfrac12 \\sum_i |w^{post}_{i,k} - w^{pre}_{i,k}|`:
+    end-of-day index weights on the cap date against the review's target weights (NaN when a cap
+    date has no index weights)."""
+    R, N = weight.shape
+    if R < 2:
+        return np.nan
+    acc = 0.0
+    pre = np.zeros(N)
+    for k in range(1, R):
+        t = cap_rows[k]
+        if t < base_row or seg[t] < 0:
+            return np.nan
+        m = seg[t]
+        lo = rev_ptr[m]
+        n = rev_ptr[m + 1] - lo
+        pre[:] = 0.0
+        total = 0.0
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                total += slot_q[t, s] * close[t, rev_col[lo + s]]
+        for s in range(n):
+            if slot_q[t, s] > 0.0:
+                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
+        if not pre.sum() > 0:
+            return np.nan
+        d = 0.0
+        for j in range(N):
+            d += abs(weight[k, j] - pre[j])
+        acc += 0.5 * d
+    return acc / (R - 1)
+
+
+@njit(parallel=True)
+def variants_kernel(
+    x,
+    flags,
+    min_relevance,
+    min_tv,
+    by_relevance,
+    K,
+    add,
+    remove,
+    cap,
+    rebalance,
+    drop_check,
+    code_order,
+    factors,
+    known_wht,
+    close,
+    base_row,
+    base_value,
+    review_rows,
+    cap_rows,
+    act,
+    wht,
+    kinds,
+):
+    """Rules and index of ``V`` variants on one review calendar, in parallel over variants.
+
+    The per-review settings carry a leading variant axis (``flags [V, R, F]``, the others
+    ``[V, R]``); ``x``, the restatement ``factors [R, N]`` and everything after are shared.  For
+    variant ``v``: :func:`engine.rules._nb.reviews_kernel`, index shares
+    ``q = shares x FAF x CF x factor``, :func:`index_run`, :func:`review_turnover_nb`.
+
+    Returns
+    -------
+    levels : float64[V, T - base_row, len(kinds)]
+    turnover, n_constituents : float64[V]
+    ok : bool[V]
+        False where a variant stopped (no selection, impossible cap, a constituent without a
+        withholding class or without a price): the caller asks the full build for the error.
+    """
+    V = flags.shape[0]
+    R, N = x.shape
+    T = close.shape[0]
+    n_out = T - base_row
+    levels_out = np.full((V, n_out, kinds.shape[0]), np.nan)
+    turnover = np.full(V, np.nan)
+    n_const = np.full(V, np.nan)
+    ok = np.zeros(V, dtype=np.bool_)
+    for v in prange(V):
+        reason, eligible, ranks, selected, weight, cf, stop, status = reviews_kernel(
+            x,
+            flags[v],
+            min_relevance[v],
+            min_tv[v],
+            by_relevance[v],
+            K[v],
+            add[v],
+            remove[v],
+            cap[v],
+            rebalance[v],
+            drop_check,
+            code_order,
+        )
+        if status != 0:
+            continue
+        q = np.zeros((R, N))
+        bad = False
+        for k in range(R):
+            for j in range(N):
+                if selected[k, j]:
+                    q[k, j] = x[k, j]["shares"] * x[k, j]["free_float"] * cf[k, j] * factors[k, j]
+                    if not known_wht[j]:
+                        bad = True
+        if bad:
+            continue
+        ptr, cols, vals = _sparse_nb(q)
+        n_ev = R + act.shape[0] + cols.shape[0] + 1
+        ev = np.empty(n_ev, dtype=EVENT_DTYPE)  # each event is written before it is read
+        ev_div = np.zeros((n_ev, 6))
+        levels, _d, slot_q, seg, _n, st = index_run(
+            close, base_row, base_value, review_rows, ptr, cols, vals, act, wht, ev, ev_div
+        )
+        if st[0] != ST_OK:
+            continue
+        for t in range(n_out):
+            for c in range(kinds.shape[0]):
+                levels_out[v, t, c] = levels[base_row + t, kinds[c]]
+        turnover[v] = review_turnover_nb(slot_q, seg, ptr, cols, close, cap_rows, weight, base_row)
+        m = 0
+        for j in range(N):
+            if selected[R - 1, j]:
+                m += 1
+        n_const[v] = m
+        ok[v] = True
+    return levels_out, turnover, n_const, ok

@@ -26,6 +26,13 @@ from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
 from engine.index.result import VARIANTS, IndexResult
+from engine.prepare import (  # capital_change_factors is also imported from here by the fund
+    action_records,
+    capital_change_factors,
+    restated_review_shares,
+    shares_as_of,
+    withholding_rates,
+)
 from engine.rules.schedule import ReviewSchedule
 
 EVENT_COLUMNS = [
@@ -36,12 +43,6 @@ EVENT_COLUMNS = [
     *(f"divisor_before_{v}" for v in VARIANTS),
     *(f"divisor_after_{v}" for v in VARIANTS),
 ]
-_ACTION_CODES = {
-    "split": _nb.EV_SPLIT,
-    "bonus": _nb.EV_BONUS,
-    "rights": _nb.EV_RIGHTS,
-    "cash_dividend": _nb.EV_CASH_DIVIDEND,
-}
 DEFAULT_BASE_VALUE = 1000.0
 
 
@@ -124,52 +125,71 @@ def compute(
     base_value = _base_value(
         params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
     )
-    review_q = _review_shares(reviews, codes) * capital_change_factors(reviews, market)
+    arrays = schedule.arrays
+    if (
+        arrays is not None
+        and len(reviews) == len(schedule.reviews)
+        and list(arrays["codes"]) == list(codes)
+    ):  # the compiled rules' index shares: no review table needs building
+        review_q = arrays["q"] * capital_change_factors(reviews, market)
+    else:
+        review_q = restated_review_shares(reviews, market)
     _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews)
     if withholding is None:
         withholding = params.get("withholding", {}) or {}
-    wht = _withholding_rates(market, codes, review_q.max(axis=0) > 0, withholding)
-    a_row, a_col, a_kind, a_ratio, a_price, a_amount = _action_records(market, base_row)
+    wht = withholding_rates(market, withholding, review_q.max(axis=0) > 0)
+    act = action_records(market, after_row=base_row)
 
     # ------------------------------------------------------------------ run
-    (levels, divisors, q_daily, weights, ev_row, ev_kind, ev_col, ev_ref, ev_div, status) = (
-        _nb.index_kernel(
-            close,
-            base_row,
-            base_value,
-            review_rows,
-            review_q,
-            a_row,
-            a_col,
-            a_kind,
-            a_ratio,
-            a_price,
-            a_amount,
-            wht,
-        )
+    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(review_q)
+    n_ev = len(reviews) + len(act) + len(rev_col) + 1
+    ev = np.zeros(n_ev, dtype=_nb.EVENT_DTYPE)
+    ev_div = np.zeros((n_ev, 6))
+    levels, divisors, slot_q, seg, n_ev, status = _nb.index_run(
+        close,
+        base_row,
+        base_value,
+        review_rows,
+        rev_ptr,
+        rev_col,
+        rev_q,
+        act,
+        wht,
+        ev,
+        ev_div,
     )
     _raise_status(status, dates, codes)
+    ev, ev_div = ev[:n_ev], ev_div[:n_ev]
 
     # ------------------------------------------------------------------ frames
     idx = dates[base_row:]
     cols = pd.Index(codes, name="code")
     levels_df = pd.DataFrame(levels[base_row:], index=idx, columns=list(VARIANTS))
     divisors_df = pd.DataFrame(divisors[base_row:], index=idx, columns=list(VARIANTS))
-    weights_df = pd.DataFrame(weights[base_row:], index=idx, columns=cols)
-    shares_df = pd.DataFrame(q_daily[base_row:], index=idx, columns=cols)
-    events = _events_frame(
-        ev_row,
-        ev_kind,
-        ev_col,
-        ev_ref,
-        ev_div,
-        dates,
-        codes,
-        reviews,
-        (a_ratio, a_price, a_amount),
-        wht,
-        market,
-    )
+
+    def weights_df():
+        w = _nb.dense_weights(slot_q, seg, rev_ptr, rev_col, close, base_row)
+        return pd.DataFrame(w, index=idx, columns=cols)
+
+    def shares_df():
+        q = _nb.dense_shares(slot_q, seg, rev_ptr, rev_col, len(codes), base_row)
+        return pd.DataFrame(q, index=idx, columns=cols)
+
+    def events_df():
+        return _events_frame(
+            ev["row"],
+            ev["kind"],
+            ev["col"],
+            ev["ref"],
+            ev_div,
+            dates,
+            codes,
+            reviews,
+            (act["ratio"], act["price_hkd"], act["amount_hkd"]),
+            wht,
+            market,
+        )
+
     meta = {
         "methodology_hash": schedule.methodology_hash,
         "data_fingerprint": market.fingerprint(),
@@ -183,7 +203,7 @@ def compute(
         weights=weights_df,
         index_shares=shares_df,
         divisors=divisors_df,
-        events=events,
+        events=events_df,
         schedule=schedule,
         base_date=base_date,
         base_value=base_value,
@@ -345,109 +365,7 @@ def _base_value(value) -> float:
     return out
 
 
-def _review_shares(reviews, codes: list[str]) -> np.ndarray:
-    """``[review, security]`` index shares ``q = shares x free_float x cap_factor`` (0 = not selected)."""
-    col = {c: j for j, c in enumerate(codes)}
-    out = np.zeros((len(reviews), len(codes)))
-    for k, review in enumerate(reviews):
-        where = {"source": "schedule", "date": _day(review.effective_date)}
-        table = review.table
-        if not table["selected"].astype(bool).any():
-            raise MethodologyError(
-                describe(
-                    "review selects no constituent",
-                    field="selected",
-                    fix="check the rules stage output for this review",
-                    **where,
-                )
-            )
-        q_sel = review.index_shares
-        for code in q_sel.index:
-            if code not in col:
-                raise DataError(
-                    describe(
-                        "review constituent is not in the market data",
-                        code=code,
-                        field="code",
-                        fix="add the security to the market or drop it from the review",
-                        **where,
-                    )
-                )
-        if q_sel.index.duplicated().any():
-            raise DataError(
-                describe(
-                    "security selected twice in one review",
-                    code=q_sel.index[q_sel.index.duplicated()][0],
-                    field="code",
-                    **where,
-                )
-            )
-        values = pd.to_numeric(q_sel, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
-        if len(bad):
-            i = int(bad[0])
-            raise DataError(
-                describe(
-                    "index shares (shares x free_float x cap_factor) must be positive",
-                    code=q_sel.index[i],
-                    field="shares/free_float/cap_factor",
-                    value=float(values[i]),
-                    **where,
-                )
-            )
-        out[k, [col[c] for c in q_sel.index]] = values
-    return out
-
-
 _CAPITAL_KINDS = ("split", "bonus", "rights")
-
-
-def capital_change_factors(reviews, market: MarketData) -> np.ndarray:
-    """``[review, security]`` factors that restate cap-date index shares to the effective date.
-
-    A review reads issued shares on its ``cap_date`` but its index shares apply from the open of its
-    ``effective_date``.  A capital change whose ex-date :math:`e` satisfies
-    ``cap_date < e < effective_date`` changes the share count in between, so the review's
-    :math:`q_i` is multiplied by
-
-    .. math:: f_i = \\prod_{a} g_a, \\qquad g_a = r_a \\text{ (split)}, \\quad
-              g_a = 1 + r_a \\text{ (bonus, rights)}
-
-    over those actions :math:`a` of security :math:`i` with ratio :math:`r_a`.  Actions on the
-    effective date itself are left out: the index applies them after the review, on the same
-    session.  With the default cap-factor lag of one session there is no session strictly between
-    the two dates and every factor is 1.  Cash dividends do not change share counts.
-
-    Parameters
-    ----------
-    reviews
-        A sequence of :class:`~engine.rules.schedule.Review` (or a
-        :class:`~engine.rules.schedule.ReviewSchedule`).
-    market
-        The market whose ``actions`` are applied; columns follow ``market.codes``.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 ``[len(reviews), len(market.codes)]``, 1.0 where nothing happened.
-    """
-    reviews = list(getattr(reviews, "reviews", reviews))
-    codes = market.codes
-    out = np.ones((len(reviews), len(codes)))
-    act = market.actions
-    act = act[act["kind"].isin(_CAPITAL_KINDS)]
-    if len(act) == 0:
-        return out
-    col = {c: j for j, c in enumerate(codes)}
-    ex = pd.DatetimeIndex(act["ex_date"])
-    ratio = act["ratio"].to_numpy(dtype=float, na_value=np.nan)
-    growth = np.where(act["kind"].to_numpy(dtype=object) == "split", ratio, 1.0 + ratio)
-    cols = np.array([col[c] for c in act["code"]], dtype=np.int64)
-    for k, review in enumerate(reviews):
-        inside = (ex > _day(review.cap_date)) & (ex < _day(review.effective_date))
-        for a in np.flatnonzero(inside):
-            out[k, cols[a]] *= growth[a]
-    return out
 
 
 def _restatements(review, market: MarketData) -> list[str]:
@@ -456,7 +374,7 @@ def _restatements(review, market: MarketData) -> list[str]:
     ex = pd.DatetimeIndex(act["ex_date"])
     inside = (
         act["kind"].isin(_CAPITAL_KINDS).to_numpy(dtype=bool)
-        & (ex > _day(review.cap_date))
+        & (ex > shares_as_of(review))
         & (ex < _day(review.effective_date))
         & act["code"].isin(set(review.constituents)).to_numpy(dtype=bool)
     )
@@ -505,81 +423,6 @@ def _check_review_prices(review_q, review_rows, base_row, close, dates, codes, r
                 "effective date)",
             )
         )
-
-
-def _withholding_rates(
-    market: MarketData, codes, needed: np.ndarray, withholding: dict
-) -> np.ndarray:
-    """Rate per security from its ``wht_class``; required for every security ever in the index."""
-    classes = market.securities.set_index("code")["wht_class"].reindex(codes).fillna("").astype(str)
-    wht = np.zeros(len(codes))
-    for j in np.flatnonzero(needed):
-        cls_ = classes.iloc[j]
-        if cls_ not in withholding:
-            raise DataError(
-                describe(
-                    "no withholding-tax rate for the security's class",
-                    source="securities",
-                    code=codes[j],
-                    field="wht_class",
-                    value=cls_,
-                    fix=f"pass withholding={{{cls_!r}: rate, ...}} or set it in the methodology "
-                    f"(known classes: {sorted(withholding)})",
-                )
-            )
-        try:
-            rate = float(withholding[cls_])
-        except (TypeError, ValueError):
-            rate = np.nan
-        if not (0.0 <= rate <= 1.0):
-            raise DataError(
-                describe(
-                    "withholding-tax rate must lie in [0, 1]",
-                    source="withholding",
-                    code=codes[j],
-                    field=cls_,
-                    value=withholding[cls_],
-                )
-            )
-        wht[j] = rate
-    return wht
-
-
-def _action_records(market: MarketData, base_row: int):
-    """Parallel arrays of the actions after the base date, by row, capital changes before dividends."""
-    act = market.actions
-    dates = market.dates
-    for i, kind in enumerate(act["kind"]):
-        if kind not in _ACTION_CODES:
-            raise DataError(
-                describe(
-                    "corporate-action kind not handled by the index calculation",
-                    source="actions",
-                    row=i,
-                    date=act["ex_date"].iloc[i],
-                    code=act["code"].iloc[i],
-                    field="kind",
-                    value=kind,
-                    fix=f"express it as one of {sorted(_ACTION_CODES)}",
-                )
-            )
-    rows = dates.get_indexer(pd.DatetimeIndex(act["ex_date"])).astype(np.int64)
-    kinds = np.array([_ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
-    order = np.lexsort(
-        (np.arange(len(act)), (kinds == _nb.EV_CASH_DIVIDEND).astype(np.int64), rows)
-    )
-    order = order[rows[order] > base_row]
-    col = {c: j for j, c in enumerate(market.codes)}
-    sel = act.iloc[order]
-    return (
-        np.ascontiguousarray(rows[order]),
-        np.array([col[c] for c in sel["code"]], dtype=np.int64),
-        np.ascontiguousarray(kinds[order]),
-        *(
-            sel[c].to_numpy(dtype=float, na_value=np.nan)
-            for c in ("ratio", "price_hkd", "amount_hkd")
-        ),
-    )
 
 
 # ---------------------------------------------------------------------- output

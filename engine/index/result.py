@@ -8,7 +8,7 @@ import pandas as pd
 
 from engine.conventions import annualise_return
 from engine.errors import DataError, describe
-from engine.rules.schedule import ReviewSchedule
+from engine.rules.schedule import ReviewSchedule, _Lazy
 
 VARIANTS = ("price", "gross", "net")
 
@@ -42,16 +42,22 @@ class IndexResult:
         The session at which every variant equals ``base_value``.
     name, synthetic
         Series name (the schedule's history); ``synthetic`` when the market data were generated.
+    Notes
+    -----
+    ``weights``, ``index_shares``, ``divisors`` and ``events`` may be given as zero-argument
+    callables: each is built on first access and kept (``engine.index.compute`` does this, so a run
+    whose weights nobody reads never builds the dense ``[date, code]`` frames).
+
     meta : dict
         Provenance: ``methodology_hash``, ``data_fingerprint``, ``engine_version``, ``withholding``
         (class -> rate used), ``market_source``, ``skipped_reviews`` (effective dates after the data).
     """
 
     levels: pd.DataFrame
-    weights: pd.DataFrame
-    index_shares: pd.DataFrame
-    divisors: pd.DataFrame
-    events: pd.DataFrame
+    weights: pd.DataFrame = _Lazy()
+    index_shares: pd.DataFrame = _Lazy()
+    divisors: pd.DataFrame = _Lazy()
+    events: pd.DataFrame = _Lazy()
     schedule: ReviewSchedule
     base_date: pd.Timestamp
     base_value: float
@@ -166,3 +172,8 @@ class IndexResult:
             f"price={last['price']:.2f}, gross={last['gross']:.2f}, net={last['net']:.2f}, "
             f"{len(self.events)} events)"
         )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)

@@ -8,6 +8,7 @@ Quick use::
 """
 
 from engine.report import figures
+from engine.report.compare import comparison_report
 from engine.report.html import write_atomic
 from engine.report.tracking import (
     ReportContent,
@@ -20,6 +21,7 @@ from engine.report.tracking import (
 __all__ = [
     "ReportContent",
     "build_content",
+    "comparison_report",
     "figures",
     "holding_weights",
     "index_figure",

@@ -8,8 +8,10 @@ A result marked synthetic gets "SYNTHETIC" in its title.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -45,12 +47,43 @@ def to_png(fig, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
+def mark_dates(ax, marks=(), *, text: bool = True) -> None:
+    """Draw a dotted vertical line at each ``(date, label)`` of ``marks`` inside the x range of ``ax``,
+    labelled at the top (e.g. the 2025-08-11 methodology revision)."""
+    if not marks:
+        return
+    lo, hi = ax.get_xlim()
+    for date, label in marks:
+        ts = pd.Timestamp(date)
+        x = mdates.date2num(ts)
+        if not (lo <= x <= hi):
+            continue
+        ax.axvline(ts, color="#6a1b9a", ls=":", lw=1.1, zorder=0)
+        if text:
+            right = (x - lo) / (hi - lo) > 0.75 if hi > lo else False
+            ax.text(
+                ts,
+                1.0,
+                f"{label} {ts.date()} " if right else f" {label} {ts.date()}",
+                transform=ax.get_xaxis_transform(),
+                va="top",
+                ha="right" if right else "left",
+                fontsize=7,
+                color="#6a1b9a",
+            )
+
+
 # -------------------------------------------------------------------------------------- tracking
 def _draw_levels(ax, tr) -> None:
     lv = tr.levels / tr.levels.iloc[0]
     ax.plot(lv.index, lv["fund"], color=_COLORS["fund"], lw=1.4, label=tr.labels[0])
     ax.plot(
-        lv.index, lv["benchmark"], color=_COLORS["benchmark"], lw=1.1, ls="--", label=tr.labels[1]
+        lv.index,
+        lv["benchmark"],
+        color=_COLORS["benchmark"],
+        lw=1.1,
+        ls="--",
+        label=f"benchmark: {tr.labels[1]}",
     )
     ax.set_ylabel("rebased to 1")
     ax.legend(loc="best", fontsize=8)
@@ -68,22 +101,30 @@ def _draw_active(ax, tr) -> None:
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("bp")
     ax.grid(alpha=0.3)
-    ax.set_title(_title("Daily active return (fund - benchmark)", tr.synthetic), fontsize=10)
+    ax.set_title(_title(f"Daily active return, fund - {tr.labels[1]}", tr.synthetic), fontsize=10)
 
 
 def _draw_rolling(ax, tr) -> None:
     r = tr.rolling * 100
-    ax.plot(r.index, r["te_std"], color=_COLORS["fund"], lw=1.3, label="TE, STD (ddof=1)")
+    ax.plot(
+        r.index,
+        r["te_std"],
+        color=_COLORS["fund"],
+        lw=1.3,
+        label=f"TE vs {tr.labels[1]}, STD (ddof=1)",
+    )
     ax.plot(
         r.index,
         r["te_rms"],
         color=_COLORS["benchmark"],
         lw=1.1,
         ls="--",
-        label="TE, RMS (uncentred)",
+        label=f"TE vs {tr.labels[1]}, RMS (uncentred)",
     )
     ax.set_ylabel("% p.a.")
     ax.grid(alpha=0.3)
+    if len(r.index) > 1:  # the whole run, like the other time axes (the first window is NaN)
+        ax.set_xlim(r.index[0], r.index[-1])
     if r.notna().any().any():
         ax.legend(loc="best", fontsize=8)
     else:
@@ -103,8 +144,9 @@ def _draw_rolling(ax, tr) -> None:
 _TRACKING_KINDS = {"levels": _draw_levels, "active": _draw_active, "rolling": _draw_rolling}
 
 
-def tracking_axes(tr, kind: str = "all", ax=None):
-    """Draw a :class:`~engine.analytics.tracking.TrackingResult`: ``levels``, ``active``, ``rolling`` or ``all``."""
+def tracking_axes(tr, kind: str = "all", ax=None, marks=()):
+    """Draw a :class:`~engine.analytics.tracking.TrackingResult`: ``levels``, ``active``, ``rolling`` or
+    ``all``; ``marks`` (``(date, label)`` pairs) are drawn on every time axis."""
     from engine.errors import DataError, describe
 
     if kind == "all":
@@ -119,6 +161,7 @@ def tracking_axes(tr, kind: str = "all", ax=None):
         fig, axes = _new(3, figsize=(9, 9))
         for a, k in zip(axes, ("levels", "active", "rolling"), strict=True):
             _TRACKING_KINDS[k](a, tr)
+            mark_dates(a, marks)
         return fig
     if kind not in _TRACKING_KINDS:
         raise DataError(
@@ -132,25 +175,41 @@ def tracking_axes(tr, kind: str = "all", ax=None):
     if ax is None:
         fig, (ax,) = _new(1)
     _TRACKING_KINDS[kind](ax, tr)
+    mark_dates(ax, marks)
     return ax.figure
 
 
 # ------------------------------------------------------------------------------------- waterfall
-def waterfall_figure(wf, ax=None, annualised: bool = False):
-    """Waterfall bar chart of the difference to the first step (bp).
+def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithmetic"):
+    """Waterfall bar chart of the contributions to the difference from the benchmark (bp).
 
-    The first bar is the zero line of the starting point (its own return is printed in the label),
-    each step floats from the running total by its contribution, and the last bar is the total
-    difference (last step - first step), which the floating bars add up to.
+    ``basis``: ``"arithmetic"`` (differences of period returns, adding up to the tracking
+    difference), ``"log"`` (log contributions, total) or ``"log_per_year"`` (log contributions per
+    ACT/365 year, to read against rates); ``annualised=True`` draws differences of annualised
+    returns instead. The first bar is the benchmark's zero line (its return in the label), each step
+    floats from the running total by its contribution, and the last bar is the total, which the
+    floating bars add up to. The title names the basis and the benchmark.
     """
+    from engine.analytics.attribution import BASIS_LABELS
+
     if ax is None:
         fig, (ax,) = _new(1, figsize=(9, 4.8), layout="constrained")
-    r = (wf.annualised_returns if annualised else wf.period_returns).to_numpy() * 1e4
-    contrib = np.diff(r)
+    if annualised:
+        r = wf.annualised_returns.to_numpy() * 1e4
+        contrib = np.diff(r)
+        total = r[-1] - r[0]
+        kind = "difference of annualised returns"
+        unit = "bp per year"
+    else:
+        contrib = wf.contributions_by(basis).to_numpy() * 1e4
+        total = wf.total_by(basis) * 1e4
+        kind = BASIS_LABELS[basis]
+        unit = "bp per year" if basis == "log_per_year" else "bp"
     labels = list(wf.labels)
     x = np.arange(len(labels) + 1)
     running = 0.0
     tops = [0.0]
+    contrib = np.where(np.abs(contrib) < 5e-9, 0.0, contrib)  # -2e-11 bp rounding reads as zero
     for k, c in enumerate(contrib, start=1):
         ax.bar(
             x[k], c, bottom=running, color=_COLORS["pos"] if c >= 0 else _COLORS["neg"], width=0.7
@@ -158,24 +217,23 @@ def waterfall_figure(wf, ax=None, annualised: bool = False):
         ax.text(x[k], running + max(c, 0.0), f"{c:+.1f}", ha="center", va="bottom", fontsize=7)
         running += c
         tops.append(running)
-    total = r[-1] - r[0]
     ax.bar(x[-1], total, color=_COLORS["total"], width=0.7)
     ax.text(x[-1], max(total, 0.0), f"{total:+.1f}", ha="center", va="bottom", fontsize=7)
     ax.plot([x[0] - 0.35, x[0] + 0.35], [0, 0], color=_COLORS["total"], lw=3)
-    unit = " p.a." if annualised else ""
-    ticks = [f"{labels[0]}\n(return {r[0]:.0f} bp{unit})", *labels[1:], "total difference"]
+    r0 = float(wf.period_returns.iloc[0])
+    first = textwrap.fill(labels[0], 28)
+    ticks = [f"{first}\n(return {r0:+.2%})", *labels[1:], f"total ({kind})"]
     ax.set_xticks(x, ticks, rotation=30, ha="right", fontsize=7)
-    ax.set_ylabel("bp vs first step" + unit)
+    ax.set_ylabel(f"{unit} vs benchmark")
     ax.axhline(0, color="black", lw=0.6)
     ax.grid(axis="y", alpha=0.3)
     lo, hi = min(0.0, min(tops), total), max(0.0, max(tops), total)
     span = max(hi - lo, 1e-9)
     if np.isfinite(span):
         ax.set_ylim(lo - 0.08 * span, hi + 0.15 * span)
-    kind = "annualised return" if annualised else "period return"
     ax.set_title(
         _title(
-            f"Attribution waterfall ({kind}, bp): total difference {total:+.1f} bp",
+            f"Attribution vs {wf.benchmark} ({kind}): {total:+.1f} {unit}",
             wf.synthetic,
         ),
         fontsize=10,
@@ -184,21 +242,60 @@ def waterfall_figure(wf, ax=None, annualised: bool = False):
 
 
 # ----------------------------------------------------------------------------------- costs, weights
-def costs_figure(costs_wide: pd.DataFrame, ax=None, synthetic: bool = False):
-    """Cumulative costs by kind (CNY), stacked; ``costs_wide`` is ``[date] x kind``."""
+def costs_figure(drag_wide: pd.DataFrame, ax=None, synthetic: bool = False, marks=()):
+    """Cumulative costs by kind in bp of NAV, stacked: ``drag_wide`` is ``[date] x kind`` of each
+    day's cost over that day's NAV (:func:`engine.analytics.cost_drag`); kinds that cost nothing
+    are left out."""
     if ax is None:
         fig, (ax,) = _new(1)
-    if costs_wide is None or costs_wide.empty:
+    if drag_wide is None or drag_wide.empty or not (drag_wide.to_numpy() != 0).any():
         ax.text(0.5, 0.5, "no costs recorded", ha="center", transform=ax.transAxes)
     else:
-        cum = costs_wide.fillna(0.0).sort_index().cumsum()
-        cum = cum.loc[:, cum.iloc[-1].abs().sort_values(ascending=False).index]
-        ax.stackplot(cum.index, cum.to_numpy().T, labels=[str(c) for c in cum.columns], alpha=0.85)
+        cum = drag_wide.fillna(0.0).sort_index().cumsum() * 1e4
+        last = cum.iloc[-1]
+        cum = cum.loc[:, last[last != 0].abs().sort_values(ascending=False).index]
+        labels = [f"{c} ({cum[c].iloc[-1]:.1f} bp)" for c in cum.columns]
+        ax.stackplot(cum.index, cum.to_numpy().T, labels=labels, alpha=0.85)
         ax.legend(loc="upper left", fontsize=7, ncol=2)
-    ax.set_ylabel("CNY, cumulative")
+        mark_dates(ax, marks)
+    ax.set_ylabel("bp of NAV, cumulative")
     ax.grid(alpha=0.3)
-    ax.set_title(_title("Costs by kind (cumulative, stacked)", synthetic), fontsize=10)
+    ax.set_title(
+        _title("Costs by kind in bp of NAV (sum of daily cost / NAV, stacked)", synthetic),
+        fontsize=10,
+    )
     return ax.figure
+
+
+def units_flows_figure(nav: pd.DataFrame, synthetic: bool = False, marks=()):
+    """Two panels from a fund's NAV frame: units outstanding (millions) and the day's units created
+    (+) or redeemed (-) (``flow_units``, millions), with ``marks`` on both time axes."""
+    fig, axes = _new(2, figsize=(9, 5.6))
+    units = nav["units"].astype(float) / 1e6
+    axes[0].plot(units.index, units.to_numpy(), color=_COLORS["fund"], lw=1.4)
+    axes[0].set_ylabel("million units")
+    axes[0].grid(alpha=0.3)
+    axes[0].set_title(
+        _title(f"Units outstanding: {units.iloc[0]:,.0f}m to {units.iloc[-1]:,.0f}m", synthetic),
+        fontsize=10,
+    )
+    if "flow_units" in nav:
+        f = nav["flow_units"].astype(float).fillna(0.0) / 1e6
+        v = f.to_numpy()
+        axes[1].vlines(f.index[v > 0], 0, v[v > 0], color=_COLORS["pos"], lw=1.2, label="created")
+        axes[1].vlines(f.index[v < 0], 0, v[v < 0], color=_COLORS["neg"], lw=1.2, label="redeemed")
+        if (v != 0).any():
+            axes[1].legend(loc="upper left", fontsize=7)
+    else:
+        axes[1].text(0.5, 0.5, "no flows recorded", ha="center", transform=axes[1].transAxes)
+    axes[1].axhline(0, color="black", lw=0.6)
+    axes[1].set_ylabel("million units / day")
+    axes[1].grid(alpha=0.3)
+    axes[1].set_title("Daily flows (units created or redeemed)", fontsize=10)
+    axes[1].set_xlim(axes[0].get_xlim())
+    for a in axes:
+        mark_dates(a, marks)
+    return fig
 
 
 def weights_figure(
@@ -226,38 +323,69 @@ def weights_figure(
 
 
 # ------------------------------------------------------------------------------------ index runs
+_STYLES = (
+    {"ls": "-", "lw": 2.2, "alpha": 0.55},
+    {"ls": "--", "lw": 1.4},
+    {"ls": ":", "lw": 1.6},
+    {"ls": "-.", "lw": 1.2},
+)
+"""Line styles per series: a wide translucent solid first, then dashed / dotted, so series that
+coincide over a period (variants before a revision, gross and net) all stay visible."""
+
+
 def index_levels_figure(
-    results: dict, mark=("2025-08-11", "revision"), variant: str = "price", ax=None
+    results: dict, mark=("2025-08-11", "revision"), variant: str = "price", ax=None, zoom=None
 ):
-    """Levels of several ``IndexResult`` variants, with a dated vertical marker."""
-    if ax is None:
-        fig, (ax,) = _new(1, figsize=(9, 4.5))
-    synthetic = False
-    styles = ("-", "--", "-.", ":")  # variants that coincide over a period stay visible
+    """Levels of several ``IndexResult`` runs, two panels: the whole history on a log scale, and a
+    zoom (default: from 1 January of the marked year) rebased to 1 at its first session, so the
+    revision's effect reads as relative moves. ``mark`` is a ``(date, label)`` pair or None.
+    With ``ax`` given only the whole-history panel is drawn there."""
+    marks = (mark,) if mark else ()
+    synthetic = any(bool(getattr(r, "synthetic", False)) for r in results.values())
+    if ax is not None:
+        axes = [ax]
+    else:
+        fig, axes = _new(2, figsize=(9, 7.5))
+    full = axes[0]
     for k, (name, res) in enumerate(results.items()):
         lv = res.levels[variant]
-        ax.plot(lv.index, lv.to_numpy(), lw=1.6 - 0.3 * (k % 2), ls=styles[k % 4], label=str(name))
-        synthetic |= bool(getattr(res, "synthetic", False))
-    if mark:
-        ts = pd.Timestamp(mark[0])
-        ax.axvline(ts, color="black", ls=":", lw=1)
-        right_side = (
-            ax.transData.transform((mdates.date2num(ts), 0))[0]
-            > ax.transAxes.transform((0.75, 0))[0]
-        )
-        ax.text(
-            ts,
-            ax.get_ylim()[1],
-            f"{mark[1]} {ts.date()} " if right_side else f" {mark[1]} {ts.date()}",
-            va="top",
-            ha="right" if right_side else "left",
-            fontsize=8,
-        )
-    ax.set_ylabel(f"{variant} level")
-    ax.legend(loc="best", fontsize=8)
-    ax.grid(alpha=0.3)
-    ax.set_title(_title(f"Index levels ({variant})", synthetic), fontsize=10)
-    return ax.figure
+        full.plot(lv.index, lv.to_numpy(), label=str(name), **_STYLES[k % len(_STYLES)])
+    full.set_yscale("log")
+    plain = mticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    full.yaxis.set_major_formatter(plain)
+    full.yaxis.set_minor_formatter(plain)
+    full.tick_params(axis="y", which="minor", labelsize=7)
+    full.set_ylabel(f"{variant} level (log scale)")
+    full.legend(loc="best", fontsize=8)
+    full.grid(alpha=0.3, which="both")
+    full.set_title(_title(f"Index levels ({variant}), whole history", synthetic), fontsize=10)
+    mark_dates(full, marks)
+    if len(axes) == 1:
+        return full.figure
+    zs = pd.Timestamp(zoom) if zoom is not None else None
+    if zs is None and marks:
+        zs = pd.Timestamp(year=pd.Timestamp(marks[0][0]).year, month=1, day=1)
+    z = axes[1]
+    for k, (name, res) in enumerate(results.items()):
+        lv = res.levels[variant]
+        part = lv[lv.index >= zs] if zs is not None else lv
+        if len(part):
+            z.plot(
+                part.index,
+                part.to_numpy() / float(part.iloc[0]),
+                label=str(name),
+                **_STYLES[k % len(_STYLES)],
+            )
+    z.set_ylabel("rebased to 1")
+    if z.get_lines():
+        z.legend(loc="best", fontsize=8)
+    else:
+        z.text(0.5, 0.5, "no sessions in the zoom window", ha="center", transform=z.transAxes)
+    z.grid(alpha=0.3)
+    since = f" from {zs.date()}" if zs is not None else ""
+    z.set_title(f"Zoom{since}, rebased to 1", fontsize=10)
+    mark_dates(z, marks)
+    return z.figure
 
 
 def comparison_figure(cmp, ax=None):
@@ -311,6 +439,8 @@ __all__ = [
     "comparison_figure",
     "costs_figure",
     "index_levels_figure",
+    "mark_dates",
+    "units_flows_figure",
     "to_png",
     "tracking_axes",
     "waterfall_figure",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine._display import fmt
 from engine._files import write_bytes
 from engine.report.figures import SYNTHETIC_TAG, to_png
 
@@ -58,27 +59,16 @@ def _fmt(v) -> str:
 
 
 def display_metrics(frame: pd.DataFrame) -> pd.DataFrame:
-    """Format the value columns of a metric table for reading: fractions as percent (4 decimals, unit
-    changed to ``%`` / ``% / yr``), ratios with 4 decimals, counts as integers; NaN stays ``NaN``."""
+    """Format the value columns of a metric table by its ``unit`` column with
+    :func:`engine._display.fmt` (``%`` as percent, ratios with 4 decimals, counts as integers; NaN as
+    ``n/a``); the ``unit`` column is dropped (the text carries it)."""
     out = frame.copy()
     value_cols = [
         c for c in out.columns if c not in ("metric", "label", "unit", "definition", "note")
     ]
     for c in value_cols:
-        out[c] = out[c].astype(object)
-    for i, unit in enumerate(frame["unit"].tolist()):
-        for c in value_cols:
-            v = frame[c].iloc[i]
-            if not isinstance(v, int | float) or v != v:
-                out.loc[out.index[i], c] = "NaN" if isinstance(v, float) else v
-            elif str(unit).startswith("fraction"):
-                out.loc[out.index[i], c] = f"{v * 100:.4f}"
-            elif unit == "sessions":
-                out.loc[out.index[i], c] = f"{int(round(v))}"
-            else:
-                out.loc[out.index[i], c] = f"{v:.4f}"
-    out["unit"] = [str(u).replace("fraction", "%") for u in frame["unit"]]
-    return out
+        out[c] = [fmt(v, u) for v, u in zip(frame[c], frame["unit"], strict=True)]
+    return out.drop(columns=["unit"])
 
 
 def table_html(frame: pd.DataFrame, *, index: bool = True) -> str:
@@ -121,6 +111,11 @@ def render(content) -> str:
     parts.append(f'<p class="meta">{_esc(content.subtitle)}</p>')
     for note in content.notes:
         parts.append(f'<div class="note">{_esc(note)}</div>')
+    warnings = getattr(content, "warnings", ())
+    if warnings:
+        parts.append("<h2>Warnings</h2><ul>")
+        parts.extend(f'<li class="note">{_esc(w)}</li>' for w in warnings)
+        parts.append("</ul>")
     parts.append("<h2>Tracking metrics</h2>")
     parts.append(table_html(display_metrics(content.metrics_table), index=False))
     for sec in content.sections:
@@ -133,7 +128,10 @@ def render(content) -> str:
             parts.append(f'<div class="note">{_esc(sec.caption)}</div>')
         if sec.table is not None:
             parts.append(table_html(sec.table))
-    parts.append("<h2>Settings</h2>")
+    parts.append(
+        '<h2>Settings</h2><p class="meta">status ASSUMPTION: the value is not confirmed from the '
+        "fund contract (see the documentation of the setting).</p>"
+    )
     parts.append(table_html(content.settings, index=False))
     parts.append("<h2>Assumptions and conventions</h2><ul>")
     parts.extend(f"<li>{_esc(a)}</li>" for a in content.assumptions)

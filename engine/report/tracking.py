@@ -9,14 +9,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from engine.analytics.compare import wide_panel
-from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_tracking
+from engine._display import fmt
+from engine.analytics.attribution import cost_drag, cost_table
+from engine.analytics.compare import methodology_changes, wide_panel
+from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
 from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, EngineError, describe
 from engine.report import figures
@@ -49,6 +53,8 @@ class ReportContent:
     notes: tuple[str, ...] = ()
     engine_version: str = ""
     extra: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """Warnings carried by the market and the results (plausibility findings, approximations)."""
 
 
 # ------------------------------------------------------------------------------------------ pieces
@@ -112,15 +118,85 @@ def holding_weights(
     return out.sort_values("index", ascending=False, kind="stable"), ts
 
 
+def _attribute_docs(cls) -> dict[str, str]:
+    """The docstring written under each field of a dataclass (``field: type = value`` then a string)."""
+    import ast
+    import inspect
+    import textwrap as _tw
+
+    try:
+        tree = ast.parse(_tw.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs = {}
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+            and isinstance(nxt.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def _status(doc: str) -> str:
+    low = doc.lower()
+    if "assumption" in low or "unconfirmed" in low:
+        return "ASSUMPTION"
+    tags = re.findall(r"\[S\d+\]", doc)
+    return "source " + " ".join(dict.fromkeys(tags)) if tags else ""
+
+
 def settings_table(config) -> pd.DataFrame:
-    """``setting, value`` rows from a dataclass config (``dataclasses.asdict``), else its ``vars``."""
+    """``setting, value, status, documentation`` rows of a dataclass config: ``status`` is
+    ``ASSUMPTION`` where the field's documentation says assumption or UNCONFIRMED, else the sources
+    it cites; ``documentation`` the field's documentation."""
     if config is None:
-        return pd.DataFrame({"setting": ["config"], "value": ["(none recorded)"]})
+        return pd.DataFrame(
+            {
+                "setting": ["config"],
+                "value": ["(none recorded)"],
+                "status": [""],
+                "documentation": [""],
+            }
+        )
     if dataclasses.is_dataclass(config):
-        items = dataclasses.asdict(config)
+        items = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     else:
         items = {k: v for k, v in vars(config).items() if not k.startswith("_")}
-    return pd.DataFrame({"setting": list(items), "value": [str(v) for v in items.values()]})
+    docs = _attribute_docs(type(config))
+
+    def show(v):
+        if isinstance(v, pd.Timestamp):
+            return str(v.date())
+        if isinstance(v, tuple) and v and all(isinstance(x, tuple) and len(x) == 2 for x in v):
+            return ", ".join(f"{a}: {b:g}" if isinstance(b, float) else f"{a}: {b}" for a, b in v)
+        if isinstance(v, tuple):
+            return ", ".join(map(str, v))
+        return str(v)
+
+    rows = []
+    for k, v in items.items():
+        doc = docs.get(k, "")
+        first = re.split(r"(?<=[.;])\s", doc, maxsplit=1)[0] if doc else ""
+        rows.append(
+            {"setting": k, "value": show(v), "status": _status(doc), "documentation": first}
+        )
+    return pd.DataFrame(rows, columns=["setting", "value", "status", "documentation"])
+
+
+def collect_warnings(*objects) -> tuple[str, ...]:
+    """The ``warnings`` carried by results and the market (``MarketData.warnings``, result warnings),
+    in order, without repeats; objects without the attribute add nothing."""
+    out: list[str] = []
+    for obj in objects:
+        for w in tuple(getattr(obj, "warnings", ()) or ()):
+            if str(w) not in out:
+                out.append(str(w))
+    return tuple(out)
 
 
 def _provenance(fund_result, index_result, market) -> pd.DataFrame:
@@ -144,7 +220,9 @@ def _provenance(fund_result, index_result, market) -> pd.DataFrame:
         rows.extend((f"fund {k}", str(v)) for k, v in meta.items())
     rows.append(("index", getattr(index_result, "name", "")))
     rows.append(("synthetic data", str(_is_synthetic(fund_result, index_result, market))))
-    rows.append(("generated (UTC)", _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S")))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible builds: the CLI fixes it per run
+    when = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch else _dt.datetime.now(_dt.UTC)
+    rows.append(("generated (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -159,38 +237,82 @@ def _is_synthetic(fund_result, index_result, market) -> bool:
 ASSUMPTIONS = (
     f"Periods per year p = {PERIODS_PER_YEAR} (median HKEX sessions per year 2010-2025); annualised return "
     "(1+R)^(p/n)-1, annualised volatility sqrt(p)*std (assumption).",
-    "Benchmark = Hang Seng Innovative Drug Index (price return) converted at the valuation fixing, "
-    "level_t * fx_t / fx_0 (CNY per HKD). The fund's official benchmark wording is UNCONFIRMED; by analogy "
-    "with peer ETF 159567 it is most plausibly the price index adjusted by the valuation FX rate [S48].",
-    "The net total-return index in CNY is reported beside it as an alternative benchmark.",
+    "Benchmark = the fund setting `benchmark` (default: the Hang Seng Innovative Drug Index price index) "
+    "converted at the fund's valuation fixing, level_t * fx_t / fx_0 (CNY per HKD); every tracking "
+    "difference and tracking error is named after it. The fund's official benchmark wording is "
+    "UNCONFIRMED; by analogy with peer ETF 159567 it is most plausibly the price index adjusted by the "
+    "valuation FX rate [S48] (assumption). The other index variants are reported beside it, each named.",
     "Tracking error is shown two ways: STD (centred, ddof=1; dispersion of daily active returns) and RMS "
     "(uncentred; includes the systematic drift, i.e. the tracking difference). Active return = fund daily "
     "return - benchmark daily return.",
     "Information ratio = annualised mean active return / annualised TE (STD); NaN, not 0, when TE is 0.",
     "Fund holding weights are stock weights excluding cash, so they sum to one like the index weights.",
-    "Attribution contributions are differences of period returns between cumulative counterfactual fund "
-    "runs in a fixed order; the order matters when effects interact.",
-    "Fund settings marked 'assumption' in engine/fund/config.py (fees, costs, buffer, flows) are not "
+    "Attribution: cumulative counterfactual fund runs in a fixed order, each switching on one more effect; "
+    "the order matters when effects interact.",
+    "Costs in bp of NAV: the sum over days of each day's cost divided by that day's NAV (the drag on the "
+    "return per unit, to first order); per year = that sum over the ACT/365 length of the run.",
+    "Fund settings marked ASSUMPTION in the settings table (from engine/fund/config.py) are not "
     "confirmed from the fund contract.",
 )
 
+SCALING_NOTE = (
+    "How to read the two kinds of contribution. Arithmetic contributions are differences of period "
+    "returns, R_k - R_(k-1); they add up to the tracking difference above, but each is scaled by the "
+    "market's growth: an effect that takes a fraction f off the NAV shows as about -(1 + R) f, so in a "
+    "year the index rises by R = 76% a 0.60% fee reads about -106 bp. Log (geometric) contributions, "
+    "ln(1+R_k) - ln(1+R_(k-1)), add up exactly to the log tracking difference ln((1+R_fund)/(1+R_bench)) "
+    "and are not scaled: the same fee reads about -60 bp, and per year (divided by the run's ACT/365 "
+    "years) it reads against the annual rate."
+)
 
-def _metrics_table(primary, secondary) -> pd.DataFrame:
+
+def _metrics_table(primary, others) -> pd.DataFrame:
+    """Metric rows (label, unit, one value column per benchmark, definition); the first value column is
+    the fund's benchmark, headed ``vs <name> (benchmark)``, the others ``vs <name>``."""
+    cols = {f"vs {primary.benchmark} (benchmark)": primary}
+    cols.update({f"vs {tr.benchmark}": tr for tr in others})
     rows = []
     for key, (label, unit, definition) in METRICS.items():
-        rows.append(
-            {
-                "metric": key,
-                "label": label,
-                "vs price index (CNY)": primary.metrics[key],
-                "vs net TR index (CNY)": secondary.metrics[key]
-                if secondary is not None
-                else np.nan,
-                "unit": unit,
-                "definition": definition,
-            }
-        )
+        row = {"metric": key, "label": label, "unit": unit}
+        for head, tr in cols.items():
+            row[head] = tr.metrics[key]
+        row["definition"] = definition
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _td_by_year(tr) -> pd.DataFrame:
+    t = tr.td_by_year()
+    return t.rename(
+        columns={
+            "fund_return": "fund return",
+            "benchmark_return": f"{tr.benchmark} return",
+            "td": f"TD vs {tr.benchmark}",
+        }
+    )
+
+
+def _pct(frame: pd.DataFrame, cols, unit: str = "%") -> pd.DataFrame:
+    out = frame.copy().astype(object)
+    for c in cols:
+        out[c] = [fmt(v, unit) for v in frame[c]]
+    return out
+
+
+def _revision_marks(index_result, mark) -> tuple:
+    """``mark``: None (the reviews where the methodology changes), a ``(date, label)`` pair, a sequence of
+    pairs, or ``()`` for none."""
+    if mark is not None:
+        if not mark:
+            return ()
+        if len(mark) == 2 and isinstance(mark[1], str):
+            return (tuple(mark),)
+        return tuple(tuple(m) for m in mark)
+    try:
+        changes = methodology_changes(index_result)
+    except AttributeError:
+        return ()
+    return tuple((d, "revision") for d, _ in changes)
 
 
 def build_content(
@@ -201,6 +323,7 @@ def build_content(
     attribution=None,
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
+    mark=None,
 ) -> ReportContent:
     """Compute everything the report shows (see :func:`tracking_report`)."""
     import engine
@@ -216,11 +339,19 @@ def build_content(
                 )
             )
     synthetic = _is_synthetic(fund_result, index_result, market)
-    fx = market.fx if market is not None else None
-    tr = fund_tracking(fund_result, index_result, fx=fx, variant="price", window=window)
-    tr_net = fund_tracking(fund_result, index_result, fx=fx, variant="net", window=window)
+    marks = _revision_marks(index_result, mark)
+    variant = fund_benchmark(fund_result)
+    # the fund's own valuation fixing, as FundResult.summary() and the waterfall use it
+    fx = None if "fx" in fund_result.nav else (market.fx if market is not None else None)
+    tr = fund_tracking(fund_result, index_result, fx=fx, variant=variant, window=window)
+    others = [
+        fund_tracking(fund_result, index_result, fx=fx, variant=v, window=window)
+        for v in ("price", "net", "gross")
+        if v != variant
+    ]
     if synthetic and not tr.synthetic:
         tr = dataclasses.replace(tr, synthetic=True)
+    bench = tr.benchmark
     notes: list[str] = []
     sections: list[Section] = []
     sections.append(
@@ -228,30 +359,44 @@ def build_content(
             "Tracking difference by calendar year",
             None,
             "Year y runs from the last valuation of year y-1 (or the first of year y) to the last of year y; "
-            "TD = fund return - benchmark return (price index, CNY).",
-            tr.td_by_year(),
+            f"TD = fund return - benchmark return, benchmark {bench}.",
+            _pct(_td_by_year(tr), ["fund return", f"{bench} return", f"TD vs {bench}"]),
         )
     )
     sections.append(
         Section(
             "NAV per unit vs benchmark",
-            figures.tracking_axes(tr, "levels"),
-            "Fund NAV per unit (CNY) and the price-return index converted at the valuation fixing, both rebased to 1.",
+            figures.tracking_axes(tr, "levels", marks=marks),
+            f"Fund NAV per unit (CNY) and the benchmark, {bench} (index level x fx_t / fx_0), both "
+            "rebased to 1. The dotted line marks the methodology revision.",
         )
     )
     sections.append(
         Section(
             "Daily active returns",
-            figures.tracking_axes(tr, "active"),
-            "a_t = fund daily return - benchmark daily return, in basis points.",
+            figures.tracking_axes(tr, "active", marks=marks),
+            f"a_t = fund daily return - {bench} daily return, in basis points.",
         )
     )
     sections.append(
         Section(
             "Rolling tracking error",
-            figures.tracking_axes(tr, "rolling"),
-            f"Annualised over a {tr.window}-session window: STD (ddof=1) and RMS (uncentred).",
+            figures.tracking_axes(tr, "rolling", marks=marks),
+            f"TE vs {bench}, annualised over a {tr.window}-session window: STD (ddof=1) and RMS "
+            "(uncentred).",
         )
+    )
+    nav = fund_result.nav
+    sections.append(
+        Section(
+            "Units outstanding and flows",
+            figures.units_flows_figure(nav, synthetic=synthetic, marks=marks),
+            "Units outstanding and the units created (+) or redeemed (-) each day. Creation cash "
+            "is invested with a lag, so flows shape the tracking difference (the 'flow_timing' "
+            "step of the waterfall).",
+        )
+        if "units" in nav
+        else Section("Units outstanding and flows", None, "Not shown: the NAV frame has no units.")
     )
     # --- attribution
     wf = attribution
@@ -259,12 +404,12 @@ def build_content(
         try:
             from engine.analytics.attribution import attribute
 
-            nav = fund_result.nav
             wf = attribute(
                 index_result,
                 market,
                 getattr(fund_result, "config", None),
                 nav["flow_units"] if "flow_units" in nav else None,  # the run's own flows
+                benchmark=variant,
                 fx=nav["fx"] if "fx" in nav else None,  # and its own valuation fixing
                 actual=fund_result,
             )
@@ -273,47 +418,72 @@ def build_content(
             wf = None
     if wf is not None:
         last = wf.levels.iloc[:, -1]
-        nav = fund_result.nav["nav_per_unit_cny"].reindex(last.index).astype(float)
-        rel = np.abs(last.to_numpy() / last.iloc[0] - nav.to_numpy() / nav.iloc[0])
+        navpu = nav["nav_per_unit_cny"].reindex(last.index).astype(float)
+        rel = np.abs(last.to_numpy() / last.iloc[0] - navpu.to_numpy() / navpu.iloc[0])
         if not np.all(np.isfinite(rel)) or rel.max() > 1e-9:
             notes.append(
                 "The waterfall's last step does not reproduce this fund run's NAV (different settings or flows); "
                 "its contributions explain that run, not this one."
             )
+        if wf.benchmark != bench:
+            notes.append(
+                f"The waterfall is measured against {wf.benchmark}, the metrics against {bench}."
+            )
+        table = wf.table()
         sections.append(
             Section(
-                "Attribution waterfall",
-                figures.waterfall_figure(wf),
-                "Cumulative counterfactual runs, each switching on one more effect; the bars add up to the "
-                f"total difference. Residual from rounding: {wf.residual:.2e}.",
-                wf.summary(),
+                "Attribution waterfall (arithmetic)",
+                figures.waterfall_figure(wf, basis="arithmetic"),
+                f"Cumulative counterfactual runs, each switching on one more effect, against {wf.benchmark}. "
+                "Arithmetic contributions (differences of period returns) add up to the tracking difference "
+                f"{wf.total:+.2%}. Residual from rounding: {wf.residual:.1e}. " + SCALING_NOTE,
+                table.map(lambda v: fmt(v / 1e4, "bp")),
+            )
+        )
+        sections.append(
+            Section(
+                "Attribution waterfall (log, per year)",
+                figures.waterfall_figure(wf, basis="log_per_year"),
+                f"The same chain in log (geometric) contributions per ACT/365 year ({wf.years:.2f} years): "
+                "read each bar against its annual rate (a fee of f a year shows as about -f).",
             )
         )
     else:
-        sections.append(
-            Section(
-                "Attribution waterfall",
-                None,
-                "Not computed: pass market= (to run the counterfactual fund runs) or attribution=<Waterfall>.",
+        for kind in ("arithmetic", "log, per year"):
+            sections.append(
+                Section(
+                    f"Attribution waterfall ({kind})",
+                    None,
+                    "Not computed: pass market= (to run the counterfactual fund runs) or "
+                    "attribution=<Waterfall>.",
+                )
             )
-        )
     # --- costs
     try:
-        costs = wide_panel(fund_result.costs, key="kind", source="fund_result.costs")
+        drag = cost_drag(fund_result)
+        ctab = cost_table(fund_result)
     except EngineError as exc:
-        costs = None
+        drag = ctab = None
         notes.append(f"Costs could not be read: {exc}")
-    cost_table = None
-    if costs is not None and not costs.empty:
-        cost_table = (
-            costs.sum().rename("total_cny").to_frame().sort_values("total_cny", ascending=False)
+    if ctab is not None:
+        shown = pd.DataFrame(
+            {
+                "total (CNY)": [fmt(v, "CNY") for v in ctab["total_cny"]],
+                "bp of NAV, total": [fmt(v, "bp") for v in ctab["bp_of_nav"]],
+                "bp of NAV, per year": [fmt(v, "bp") for v in ctab["bp_of_nav_per_year"]],
+                "share of CNY total": [fmt(v, "%") for v in ctab["share"]],
+            },
+            index=ctab.index,
         )
+    else:
+        shown = None
     sections.append(
         Section(
             "Costs by kind",
-            figures.costs_figure(costs, synthetic=synthetic),
-            "Cumulative costs in CNY by kind, stacked (totals in the table).",
-            cost_table,
+            figures.costs_figure(drag, synthetic=synthetic, marks=marks),
+            "Each day's cost over that day's NAV, summed (bp of NAV: the drag on the return per unit); "
+            "CNY totals grow with the fund's size and are shown for reference.",
+            shown,
         )
     )
     # --- weights
@@ -334,24 +504,29 @@ def build_content(
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
         )
+    warnings = collect_warnings(market, index_result, fund_result)
     bench_name = getattr(index_result, "name", "index")
     lv = tr.levels
+    m = tr.metrics
     subtitle = (
-        f"Fund NAV per unit (CNY) vs {bench_name} price index converted to CNY at the valuation fixing; "
-        f"{lv.index[0].date()} to {lv.index[-1].date()}, {len(lv) - 1} daily returns"
+        f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {fmt(m['td_period'], '%')} "
+        f"({fmt(m['td_ann'], '%')} per year); TE vs {bench}: {fmt(m['te_std'], '%')} STD, "
+        f"{fmt(m['te_rms'], '%')} RMS."
     )
     return ReportContent(
-        title=title or f"Tracking report: ETF 520500 vs {bench_name}",
+        title=title or f"Tracking report: ETF 520500 vs {bench_name.upper()}",
         subtitle=subtitle,
         synthetic=synthetic,
-        metrics_table=_metrics_table(tr, tr_net),
+        metrics_table=_metrics_table(tr, others),
         sections=tuple(sections),
         settings=settings_table(getattr(fund_result, "config", None)),
         assumptions=ASSUMPTIONS,
         provenance=_provenance(fund_result, index_result, market),
         notes=tuple(notes),
         engine_version=getattr(engine, "__version__", ""),
-        extra={"tracking": tr, "tracking_net": tr_net, "waterfall": wf},
+        extra={"tracking": tr, "tracking_other": others, "waterfall": wf, "marks": marks},
+        warnings=warnings,
     )
 
 
@@ -383,6 +558,7 @@ def tracking_report(
     formats=("html", "pdf"),
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
+    mark=None,
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
 
@@ -402,6 +578,12 @@ def tracking_report(
         A precomputed waterfall; when None and ``market`` is given it is computed with
         :func:`engine.analytics.attribute` (several fund runs).
     formats : subset of ("html", "pdf")
+    mark : (date, label) or sequence of them, optional
+        Dates marked on every time axis; default the reviews where the methodology changes (the
+        2025-08-11 revision of the HSIDI).
+
+    Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation
+    fixing, the same numbers as ``FundResult.summary()`` and the waterfall.
 
     Returns
     -------
@@ -409,9 +591,11 @@ def tracking_report(
         Format -> written path. Each file is written atomically (temp file + ``os.replace``): an error
         while building leaves no file, and no partial one.
 
-    The report holds: NAV vs benchmark, active returns, rolling TE, the waterfall, cumulative costs by
-    kind, holding vs index weights at the latest date, the metrics table with definitions, settings,
-    assumptions, provenance, and a SYNTHETIC banner when any input is synthetic.
+    The report holds: TD by year, NAV vs benchmark, active returns, rolling TE, units and flows, the
+    waterfall (arithmetic, and log per year) with its table, costs by kind in bp of NAV with a table,
+    holding vs index weights at the latest date, the metrics table with definitions (one column per
+    benchmark, each named), settings (assumptions marked), assumptions, warnings, provenance, and a
+    SYNTHETIC banner when any input is synthetic.
     """
     from engine.report import html as html_mod
     from engine.report import pdf as pdf_mod
@@ -424,6 +608,7 @@ def tracking_report(
         attribution=attribution,
         window=window,
         title=title,
+        mark=mark,
     )
     payloads: dict[str, bytes] = {}
     if "html" in targets:

@@ -11,6 +11,12 @@ a holiday, the last session on or before it is the last day of the old compositi
 * ``cap_date``: ``cap_factor_lag_sessions`` sessions before ``effective_date`` (close used for shares,
   free float, weights and cap factors).
 
+With ``frequency = "month_end"`` the review day :math:`R` is the last HKEX session of each review month
+instead: ``effective_date`` is ``effective_sessions_after`` sessions after :math:`R`, and
+``cutoff_date`` is the last session of the month ``cutoff_months_before`` months before :math:`R`'s
+month (:math:`R` itself with 0).  ``announcement_date`` and ``cap_date`` are placed as above, counted
+back from ``effective_date``.
+
 The initial review (kind ``"initial"``) has ``cutoff = announcement = cap_date = base_date`` and takes
 effect on the session after the base date.  Out-of-cycle reviews (``[[schedule.extra]]``, kind
 ``"extraordinary"``) carry their own effective, cut-off and announcement dates.
@@ -21,7 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
-from engine.errors import CalendarError, describe
+from engine.errors import CalendarError, MethodologyError, describe
 from engine.rules.methodology import Methodology, MethodologyHistory
 
 REVIEW_DATE_COLUMNS = [
@@ -48,7 +54,10 @@ def _session_pos(
 ) -> int:
     """Position of ``date`` in ``sessions``; :class:`CalendarError` naming ``what`` (and ``where``:
     source, field) when it is not a session."""
-    pos = sessions.get_indexer([date])[0]
+    ts = pd.Timestamp(date)
+    pos = int(sessions.searchsorted(ts))
+    if pos >= len(sessions) or sessions[pos] != ts:
+        pos = -1
     if pos < 0:
         raise CalendarError(describe(f"{what} is not an HKEX session", date=date, fix=fix, **where))
     return int(pos)
@@ -77,6 +86,15 @@ def regular_effective_date(sessions: pd.DatetimeIndex, year: int, month: int) ->
     if last_old < 0 or last_old + 1 >= len(sessions):
         raise CalendarError(describe("review month outside the calendar", date=friday))
     return sessions[last_old + 1]
+
+
+def month_end_session(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+    """Last session on or before the last calendar day of ``year-month``."""
+    end = pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)
+    pos = sessions.searchsorted(end, side="right") - 1
+    if pos < 0:
+        raise CalendarError(describe("review month outside the calendar", date=end))
+    return sessions[pos]
 
 
 def cutoff_for(
@@ -117,6 +135,17 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
                 fix="use the first session of the new composition",
             )
             effective.append(d)
+    elif sch.frequency == "month_end":
+        review_days = [
+            month_end_session(sessions, y, mo)
+            for y in range(start.year, end.year + 1)
+            for mo in sorted(sch.months)
+            if pd.Timestamp(year=y, month=mo, day=1) <= end
+        ]
+        effective = [
+            _shift(sessions, r, sch.effective_sessions_after, "month-end review day")
+            for r in review_days
+        ]
     else:
         effective = [
             regular_effective_date(sessions, y, mo)
@@ -125,10 +154,13 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
             if pd.Timestamp(year=y, month=mo, day=1) <= end
         ]
     rows = []
-    for eff in effective:
+    for i, eff in enumerate(effective):
         if not (start < eff <= end) or (stop is not None and eff >= stop):
             continue
-        cutoff = cutoff_for(sessions, eff, sch.cutoff_months_before)
+        if sch.frequency == "month_end":  # months before the review day's month
+            cutoff = cutoff_for(sessions, review_days[i], sch.cutoff_months_before)
+        else:
+            cutoff = cutoff_for(sessions, eff, sch.cutoff_months_before)
         ann = _shift(sessions, eff, -sch.announcement_sessions_before, "effective date")
         cap = _shift(sessions, eff, -m.weighting.cap_factor_lag_sessions, "effective date")
         rows.append(_row("regular", m, cutoff, ann, cap, eff))
@@ -138,8 +170,20 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
 def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> list:
     rows = []
     where = m.source or m.name
-    for x in m.schedule.extra:
-        if not (start < x.effective <= end):
+    for i, x in enumerate(m.schedule.extra):
+        if x.effective <= start:
+            raise MethodologyError(
+                describe(
+                    "extra review takes effect on or before the initial review (the session after "
+                    "the index base date), so it could never apply",
+                    source=where,
+                    date=x.effective,
+                    field=f"schedule.extra[{i}].effective",
+                    value=f"initial review effective {start.date()}",
+                    fix="remove the extra review or move the base date before it",
+                )
+            )
+        if x.effective > end:
             continue
         for name, d in (
             ("effective", x.effective),
@@ -237,6 +281,7 @@ __all__ = [
     "REVIEW_DATE_COLUMNS",
     "cutoff_for",
     "first_friday",
+    "month_end_session",
     "regular_effective_date",
     "review_dates",
 ]

@@ -75,4 +75,26 @@ def cap_factors(raw, capped) -> np.ndarray:
     return cap_factors_nb(raw, capped)
 
 
-__all__ = ["cap_factors", "cap_weights"]
+def rebalance_cap_factors(capped, close_hkd, float_shares) -> np.ndarray:
+    """Cap factors that make the weights equal ``capped`` at a later close (``shares_at =
+    "rebalance_close"``).
+
+    With closes :math:`P_i` on the session before the effective date and float shares
+    :math:`S_i = IS_i \\cdot FAF_i` on the cap date, index shares :math:`q_i \\propto c_i / P_i` give
+    the weights :math:`q_i P_i / \\sum_j q_j P_j = c_i` at that close.  Written as
+    :math:`q_i = S_i \\cdot CF_i`,
+
+    .. math:: CF_i = \\frac{c_i / (P_i S_i)}{\\max_j c_j / (P_j S_j)} \\in (0, 1].
+
+    The scale of :math:`q` is absorbed by the divisor, so the level does not depend on it.
+    """
+    capped = np.asarray(capped, dtype=np.float64)
+    ratio = capped / (
+        np.asarray(close_hkd, dtype=np.float64) * np.asarray(float_shares, dtype=np.float64)
+    )
+    if ratio.shape[0] == 0:
+        return ratio
+    return ratio / ratio.max()
+
+
+__all__ = ["cap_factors", "cap_weights", "rebalance_cap_factors"]

@@ -76,8 +76,11 @@ class UniverseRules:
     require_southbound: bool = _key("bool")
     exclude_cxo: bool = _key("bool")
     industries: tuple[str, ...] = _key("str_list")  # empty = any industry
-    min_relevance: float = _key("float", lambda v: v >= 0, "a number >= 0 (score must exceed it)")
+    min_relevance: float = _key("float", expect="a number (the score must exceed it)")
     exclude_suspended_at_cutoff: bool = _key("bool")
+    min_listed_months: int = _key(
+        "int", lambda v: 0 <= v <= 600, "an integer in 0..600 (calendar months; 0 = off)", default=0
+    )
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ class WeightingRules:
     method: str = _key("str", lambda v: v == "ffmc", "'ffmc' (free-float market cap)")
     cap: float = _key("float", lambda v: 0 < v <= 1, "a number in (0, 1]")
     cap_factor_lag_sessions: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+    shares_at: str = _key(
+        "str",
+        lambda v: v in _SHARES_AT,
+        "'cap_date' or 'rebalance_close'",
+        default="cap_date",
+    )
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,8 @@ class ExtraReview:
     announcement: pd.Timestamp
 
 
-_FREQUENCIES = {"quarterly": 4, "semiannual": 2, "annual": 1, "explicit": None}
+_FREQUENCIES = {"quarterly": 4, "semiannual": 2, "annual": 1, "month_end": None, "explicit": None}
+_SHARES_AT = ("cap_date", "rebalance_close")
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,9 @@ class ScheduleRules:
     """Regular review calendar (see :mod:`engine.rules.calendar`)."""
 
     frequency: str = _key(
-        "str", lambda v: v in _FREQUENCIES, "'quarterly', 'semiannual', 'annual' or 'explicit'"
+        "str",
+        lambda v: v in _FREQUENCIES,
+        "'quarterly', 'semiannual', 'annual', 'month_end' or 'explicit'",
     )
     months: tuple[int, ...] = _key(
         "int_list",
@@ -136,6 +148,12 @@ class ScheduleRules:
     announcement_sessions_before: int = _key("int", lambda v: v >= 0, "an integer >= 0")
     explicit_effective_dates: tuple[pd.Timestamp, ...] = _key("date_list")
     extra: tuple[ExtraReview, ...] = _key("extras", default=())
+    effective_sessions_after: int = _key(
+        "int",
+        lambda v: 1 <= v <= 60,
+        "an integer in 1..60 (used by frequency 'month_end')",
+        default=1,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,9 @@ _SECTIONS: dict[str, type] = {
     "schedule": ScheduleRules,
     "index": IndexSettings,
 }
+
+
+_SPECS = {cls: {f.name: f.metadata for f in fields(cls)} for cls in _SECTIONS.values()}
 
 
 @dataclass(frozen=True)
@@ -277,10 +298,20 @@ def _text(value: Any) -> str:
 
 
 def _field_spec(cls: type, name: str) -> dict:
-    return next(f.metadata for f in fields(cls) if f.name == name)
+    return _SPECS[cls][name]
 
 
 def _resolve_key(key: str, where: str) -> tuple[str, str]:
+    found = _KEY_CACHE.get(key)
+    if found is None:
+        found = _KEY_CACHE[key] = _resolve_key_uncached(key, where)
+    return found
+
+
+_KEY_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def _resolve_key_uncached(key: str, where: str) -> tuple[str, str]:
     for sep in (".", "__"):
         if sep in key:
             sec, _, name = key.partition(sep)
@@ -458,6 +489,14 @@ def _check(m: Methodology, where: str) -> None:
             "months",
             list(sch.months),
         )
+    if sch.frequency == "month_end" and not sch.months:
+        raise _bad(
+            "frequency 'month_end' needs at least one review month",
+            where,
+            "schedule",
+            "months",
+            [],
+        )
     if sch.frequency == "explicit" and not sch.explicit_effective_dates:
         raise _bad(
             "frequency 'explicit' needs at least one date",
@@ -517,10 +556,9 @@ def parse_methodology(
 
 # ----------------------------------------------------------------------------------------- loading
 def methodology_dir() -> Path:
-    """The repository's ``methodology/`` folder (next to the ``engine`` package)."""
-    import engine
-
-    return Path(engine.__file__).resolve().parents[1] / "methodology"
+    """The methodology files: ``engine/methodology/`` (package data in an installed engine; in a
+    checkout a link to the repository's ``methodology/`` folder)."""
+    return Path(__file__).resolve().parents[1] / "methodology"
 
 
 def _find(name_or_path: str | Path) -> Path:
@@ -562,8 +600,21 @@ def load_methodology(name_or_path: str | Path | Methodology) -> Methodology:
     if isinstance(name_or_path, Methodology):
         return name_or_path
     path = _find(name_or_path)
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MethodologyError(
+            describe(
+                f"not valid UTF-8: byte {exc.start} (line {line}) is {raw[exc.start : exc.start + 1]!r}",
+                source=str(path),
+                row=line,
+                fix="save the file as UTF-8 (comments included)",
+            )
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MethodologyError(
             describe(f"not valid TOML: {exc}", source=str(path), fix="fix the file's syntax")
@@ -599,6 +650,21 @@ class MethodologyHistory:
                     fix="give each version its own meta.name",
                 )
             )
+        base = ordered[0].index.base_date
+        for later in ordered[1:]:
+            if later.effective_from <= base:
+                raise MethodologyError(
+                    describe(
+                        "a later methodology version takes effect on or before the index base date, "
+                        "so the first version would never apply",
+                        source=later.source or later.name,
+                        date=later.effective_from,
+                        field="meta.effective_from",
+                        value=f"base date {base.date()} ({ordered[0].name})",
+                        fix="drop the earlier version, or move the base date before "
+                        f"{later.effective_from.date()}",
+                    )
+                )
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.effective_from == b.effective_from:
                 raise MethodologyError(

@@ -11,7 +11,8 @@ import pandas as pd
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, describe
 from engine.rules.calendar import review_dates
-from engine.rules.capping import cap_factors, cap_weights
+from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
+from engine.rules.compiled import run_compiled
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 from engine.rules.screens import screen
@@ -87,7 +88,15 @@ def run_review(
     weight = np.zeros(n)
     weight[idx] = capped
     cf = np.full(n, np.nan)
-    cf[idx] = cap_factors(ffmc, capped)
+    shares_date = cap_date
+    if m.weighting.shares_at == "rebalance_close":
+        price_row = int(market.dates.searchsorted(effective, side="left")) - 1
+        shares_date = market.dates[price_row]
+        cf[idx] = rebalance_cap_factors(
+            capped, market.close_hkd[price_row, idx], shares[idx] * free_float[idx]
+        )
+    else:
+        cf[idx] = cap_factors(ffmc, capped)
     table = pd.DataFrame(
         {
             "code": pd.Series(codes, dtype=object),
@@ -110,6 +119,7 @@ def run_review(
         cap_date=cap_date,
         effective_date=effective,
         table=table,
+        shares_date=shares_date,
     )
 
 
@@ -208,19 +218,9 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
             )
         )
     by_name = {m.name: m for m in history.versions}
-    rows = plan.to_dict("records")
-    if progress:
-        from tqdm.auto import tqdm
-
-        rows = tqdm(rows, desc="reviews", unit="review")
-    reviews = []
-    current = None
-    for row in rows:
-        review = run_review(market, by_name[row["methodology"]], row, current)
-        current = review.table["selected"].to_numpy(dtype=bool)
-        reviews.append(review)
+    reviews, arrays = run_compiled(market, plan, by_name)
     return ReviewSchedule(
-        reviews=tuple(reviews),
+        reviews=reviews,
         history=spec.name,
         methodology_hash=spec.hash,
         data_fingerprint=market.fingerprint(),
@@ -229,6 +229,7 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
             "base_value": first.index.base_value,
             "withholding": first.index.withholding_rates,
         },
+        arrays=arrays,
     )
 
 

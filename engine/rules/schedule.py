@@ -29,6 +29,29 @@ REVIEW_TABLE_COLUMNS = [
 ]
 
 
+class _Lazy:
+    """A field of a frozen dataclass that holds a value or a zero-argument builder of it.
+
+    The builder runs on first access and its result replaces it, so the dense ``[date, code]``
+    frames cost nothing until a user asks for them.  The field has no default.
+    """
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            raise AttributeError(self.slot)  # no default for the dataclass field
+        value = obj.__dict__[self.slot]
+        if callable(value) and not isinstance(value, pd.DataFrame):
+            value = value()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True, eq=False)
 class Review:
     """One index review: dates, the methodology used, and a table with one row per security considered."""
@@ -39,7 +62,16 @@ class Review:
     announcement_date: pd.Timestamp
     cap_date: pd.Timestamp  # close used for shares, FAF, weights and cap factors
     effective_date: pd.Timestamp  # first session under the new composition
-    table: pd.DataFrame  # REVIEW_TABLE_COLUMNS
+    table: pd.DataFrame = _Lazy()  # REVIEW_TABLE_COLUMNS (or a builder of it, run on first access)
+    shares_date: pd.Timestamp | None = None
+    """Session whose share counts the index shares are in (None = ``cap_date``); capital changes
+    after it and before ``effective_date`` restate them.  ``shares_at = "rebalance_close"`` sets it
+    to the session before ``effective_date``."""
+
+    @property
+    def shares_as_of(self) -> pd.Timestamp:
+        """``shares_date``, or ``cap_date`` when it is not set."""
+        return self.cap_date if self.shares_date is None else self.shares_date
 
     @property
     def constituents(self) -> list[str]:
@@ -54,6 +86,12 @@ class Review:
             index=sel["code"].to_numpy(),
         )
 
+    def __repr__(self) -> str:
+        return (
+            f"Review({self.effective_date.date()} {self.methodology} {self.kind}, "
+            f"{len(self.constituents)} constituents of {len(self.table)} considered)"
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class ReviewSchedule:
@@ -66,6 +104,10 @@ class ReviewSchedule:
     index_params: dict = field(default_factory=dict)
     """Defaults for the index stage taken from the (first) methodology: ``base_date`` (Timestamp),
     ``base_value`` (float), ``withholding`` (dict wht_class -> rate used by the net total return)."""
+    arrays: dict | None = field(default=None, repr=False, compare=False)
+    """Compact ``[review, security]`` arrays from the compiled rules (``codes``, ``selected``,
+    ``q`` index shares, ``weight``), which the index stage reads instead of every review's table;
+    None for schedules built by hand."""
 
     @property
     def effective_dates(self) -> pd.DatetimeIndex:
@@ -123,3 +165,19 @@ class ReviewSchedule:
                 }
             )
         return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        if not self.reviews:
+            return f"ReviewSchedule({self.history}, no reviews)"
+        first, last = self.reviews[0], self.reviews[-1]
+        versions = ", ".join(dict.fromkeys(r.methodology for r in self.reviews))
+        return (
+            f"ReviewSchedule({self.history}, {len(self.reviews)} reviews "
+            f"{first.effective_date.date()}..{last.effective_date.date()}, {versions}, "
+            f"{int(last.table['selected'].sum())} constituents at the last review)"
+        )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)

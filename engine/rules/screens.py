@@ -3,6 +3,9 @@
 Screens run in a fixed order and the first one a security fails becomes its ``reason``:
 
 1. ``out: not listed``: no close at the cut-off or at the cap date;
+1a. ``out: listed less than <n> months`` (when ``universe.min_listed_months = n > 0``): the security
+   master's ``listing_date`` is after the cut-off date minus ``n`` calendar months (unknown listing
+   dates fail too);
 2. ``out: suspended at cutoff`` (when ``universe.exclude_suspended_at_cutoff``);
 3. ``out: not an HSCI member`` (when ``universe.require_hsci``), membership on the cut-off session;
 4. ``out: not Southbound eligible`` (when ``universe.require_southbound``);
@@ -95,13 +98,24 @@ def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenR
     close_c = market.close_hkd[tc]
     fail(np.isnan(close_c) | np.isnan(market.close_hkd[tk]), "out: not listed")
     u = m.universe
+    sec = market.securities.set_index("code").reindex(market.codes)
+    if u.min_listed_months:
+        listed = pd.DatetimeIndex(sec["listing_date"])
+        latest = pd.Timestamp(cutoff_date) - pd.DateOffset(months=u.min_listed_months)
+        young = np.asarray(listed.isna() | (listed > latest), dtype=bool)
+        fail(
+            young,
+            lambda j: (
+                f"out: listed less than {u.min_listed_months} months (listed "
+                f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})"
+            ),
+        )
     if u.exclude_suspended_at_cutoff:
         fail(market.suspended[tc], "out: suspended at cutoff")
     if u.require_hsci:
         fail(~market.membership("hsci")[tc], "out: not an HSCI member")
     if u.require_southbound:
         fail(~market.membership("southbound")[tc], "out: not Southbound eligible")
-    sec = market.securities.set_index("code").reindex(market.codes)
     if u.exclude_cxo:
         fail(sec["is_cxo"].to_numpy(dtype=bool), "out: CXO excluded")
     if u.industries:

@@ -136,6 +136,7 @@ class FakeConfig:
     management_fee: float = 0.005
     custody_fee: float = 0.001
     effects: tuple[str, ...] = EFFECTS
+    benchmark: str = "price"
 
     def with_effects(self, on) -> FakeConfig:
         return dataclasses.replace(self, effects=tuple(e for e in EFFECTS if e in set(on)))
@@ -203,20 +204,15 @@ _REAL: dict = {}
 
 
 def real_pipeline():
-    """(market, index_result, fund module, fund_result) from the real engine, built once per process.
-
-    Returns the reason as a string when a stage written by another engineer is not importable yet.
-    """
+    """(market, index_result, fund module, fund_result) from the real engine, built once per process
+    (an import or attribute error is a failure, not a skip)."""
     if "value" not in _REAL:
-        try:
-            import engine.fund as fund
-            from engine import build_index
-            from engine.data import default_market
+        import engine.fund as fund
+        from engine import build_index
+        from engine.data import default_market
 
-            market = default_market()
-            idx = build_index(market, "hsidi")
-            res = fund.backtest(idx, market, fund.EtfConfig.default())
-            _REAL["value"] = (market, idx, fund, res)
-        except (ImportError, AttributeError) as exc:
-            _REAL["value"] = f"the real pipeline is not complete yet: {exc}"
+        market = default_market()
+        idx = build_index(market, "hsidi")
+        res = fund.backtest(idx, market, fund.EtfConfig.default())
+        _REAL["value"] = (market, idx, fund, res)
     return _REAL["value"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -54,10 +55,62 @@ def test_hand_worked_three_steps():
     assert math.isnan(frame["contribution"].iloc[0])
     assert frame["cumulative"].iloc[-1] == pytest.approx(-0.01, abs=1e-14)
     s = wf.summary()
-    assert s["contribution_bp"].iloc[:2].tolist() == pytest.approx([200.0, -300.0])
-    assert s.loc["total (last step - first step)", "contribution_bp"] == pytest.approx(-100.0)
-    assert s.loc["residual (rounding)", "contribution_bp"] == pytest.approx(0.0, abs=1e-9)
-    assert isinstance(wf.plot(), Figure) and isinstance(wf.plot(annualised=True), Figure)
+    assert s["with dividends (arithmetic, total)"] == pytest.approx(0.02, abs=1e-14)
+    assert s["fund (arithmetic, total)"] == pytest.approx(-0.03, abs=1e-14)
+    assert s["total (last step - first step), arithmetic, total"] == pytest.approx(-0.01, abs=1e-14)
+    assert s.unit("total (last step - first step), arithmetic, total") == "bp"
+    assert set(s.to_frame()["against"]) == {"benchmark", ""}  # residual row has no basis
+    # log contributions by hand: ln(1.12/1.10), ln(1.09/1.12); total ln(1.09/1.10)
+    assert s["with dividends (log (geometric), total)"] == pytest.approx(
+        math.log(1.12 / 1.10), rel=1e-12
+    )
+    assert s["total (last step - first step), log (geometric), total"] == pytest.approx(
+        math.log(1.09 / 1.10), rel=1e-12
+    )
+    years = (DATES[-1] - DATES[0]).days / 365
+    assert s["fund (log (geometric), per year)"] == pytest.approx(
+        math.log(1.09 / 1.12) / years, rel=1e-12
+    )
+    t = wf.table()
+    assert list(t.columns) == [
+        "arithmetic, total (bp)",
+        "log (geometric), total (bp)",
+        "log (geometric), per year (bp)",
+    ]
+    assert t.loc["total (fund - benchmark)", "arithmetic, total (bp)"] == pytest.approx(-100.0)
+    assert t.loc["residual (rounding)", "arithmetic, total (bp)"] == pytest.approx(0.0, abs=1e-9)
+    for kw in ({}, {"annualised": True}, {"basis": "log"}, {"basis": "log_per_year"}):
+        assert isinstance(wf.plot(**kw), Figure)
+    title = wf.plot(basis="log_per_year").axes[0].get_title()
+    assert "log (geometric), per year" in title and "vs benchmark" in title
+    with pytest.raises(DataError, match="basis"):
+        wf.contributions_by("geometric")
+
+
+def test_constant_fee_on_a_constant_growth_market():
+    # a fee f a year accrued on calendar days (NAV x (1 - f d_t / 365) each session) on a market
+    # growing 0.3% a session: the log contribution is the sum of ln(1 - f d_t / 365) whatever the
+    # market did; the arithmetic one is scaled by the market's growth (1 + R); per year it reads -f
+    fee = 0.006
+    dates = pd.bdate_range("2025-01-02", "2025-12-31")
+    days = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(float)
+    bench = pd.Series(1.003 ** np.arange(len(dates)), index=dates)
+    factor = np.concatenate([[1.0], np.cumprod(1 - fee * days / 365)])
+    wf = waterfall([("benchmark", bench), ("+ fees", bench * factor)])
+    want_log = float(np.sum(np.log(1 - fee * days / 365)))
+    assert wf.contributions_log["+ fees"] == pytest.approx(want_log, abs=1e-12)
+    # with the same days every session the sum is n ln(1 - f d / 365): check the closed form
+    daily = pd.date_range("2025-01-01", periods=366)
+    b2 = pd.Series(1.002 ** np.arange(366), index=daily)
+    wf2 = waterfall([("b", b2), ("+ fees", b2 * (1 - fee / 365) ** np.arange(366))])
+    assert wf2.contributions_log["+ fees"] == pytest.approx(
+        365 * math.log(1 - fee / 365), abs=1e-12
+    )
+    assert wf2.contributions_log_per_year["+ fees"] == pytest.approx(-fee, rel=0.01)
+    R = float(bench.iloc[-1] / bench.iloc[0] - 1)
+    assert wf.contributions["+ fees"] == pytest.approx((1 + R) * math.expm1(want_log), rel=1e-12)
+    assert wf.contributions["+ fees"] < 1.5 * wf.contributions_log["+ fees"]  # scaled by 1 + R
+    assert wf.contributions_log_per_year["+ fees"] == pytest.approx(-fee, rel=0.01)
 
 
 @settings(max_examples=60, deadline=None)
@@ -118,7 +171,7 @@ def test_attribute_chain_with_an_injected_backtest():
     idx, market, fx = _setup(synthetic=True)
     wf = attribute(idx, market, FakeConfig(), backtest=fake_backtest)
     assert wf.labels == (
-        "benchmark (price index, CNY)",
+        "benchmark: FAKE price index (CNY)",
         "+ index dividends (gross TR, CNY)",
         "ideal fund (fx on)",
         "+ withholding_tax",
@@ -149,6 +202,16 @@ def test_attribute_chain_with_an_injected_backtest():
     actual = fake_backtest(idx, market, FakeConfig()).nav["nav_per_unit_cny"]
     assert wf.total == pytest.approx((actual.iloc[-1] / actual.iloc[0] - 1) - r_price, rel=1e-12)
     assert wf.synthetic and wf.meta["effects_on"][0] == "fx"
+    assert wf.benchmark == "FAKE price index (CNY)"
+    # log contributions of the fake: each effect multiplies the NAV by (1 - d)^n relative to the last
+    g = wf.contributions_log
+    cum = 0.0
+    for eff in DRAG:  # the fake's effects, in waterfall order
+        lab = f"+ {eff}" + (" (actual fund)" if eff == "flow_timing" else "")
+        want = n * (math.log(1 - cum - DRAG[eff]) - math.log(1 - cum))
+        assert g[lab] == pytest.approx(want, rel=1e-9), eff
+        cum += DRAG[eff]
+    assert math.fsum(g) == pytest.approx(wf.total_log, abs=1e-14)
 
 
 def test_attribute_skips_effects_that_are_off_and_gross_benchmark():
@@ -156,7 +219,7 @@ def test_attribute_skips_effects_that_are_off_and_gross_benchmark():
     cfg = FakeConfig().with_effects(("fees", "trading_costs"))
     wf = attribute(idx, market, cfg, benchmark="gross", backtest=fake_backtest)
     assert wf.labels == (
-        "benchmark (gross index, CNY)",
+        "benchmark: FAKE gross total-return index (CNY)",
         "ideal fund (fx off)",
         "+ fees",
         "+ trading_costs (actual fund)",
@@ -165,13 +228,16 @@ def test_attribute_skips_effects_that_are_off_and_gross_benchmark():
     assert only_fx.labels[-1] == "ideal fund (fx on) = actual fund"
     with pytest.raises(DataError, match="benchmark"):
         attribute(idx, market, cfg, benchmark="total", backtest=fake_backtest)
+    # the default benchmark is the config's own
+    net_cfg = dataclasses.replace(cfg, benchmark="net")
+    wf_net = attribute(idx, market, net_cfg, backtest=fake_backtest)
+    assert wf_net.labels[0] == "benchmark: FAKE net total-return index (CNY)"
+    assert wf_net.benchmark == "FAKE net total-return index (CNY)"
 
 
 @pytest.mark.slow
 def test_attribute_with_the_real_fund_engine():
     world = real_pipeline()
-    if isinstance(world, str):
-        pytest.skip(world)
     market, idx, fund, res = world
     wf = attribute(idx, market, res.config)
     nav = res.nav["nav_per_unit_cny"]
@@ -205,8 +271,6 @@ def test_fx_off_converts_the_benchmark_at_the_fund_fixing():
 @pytest.mark.slow
 def test_waterfall_total_equals_reported_tracking_difference_with_fx_off():
     world = real_pipeline()
-    if isinstance(world, str):
-        pytest.skip(world)
     market, idx, fund, _ = world
     from engine.analytics import fund_tracking
 

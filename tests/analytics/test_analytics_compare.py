@@ -11,6 +11,7 @@ from analytics_fakes import make_index, random_closes
 from matplotlib.figure import Figure
 
 from engine.analytics import compare_indexes, membership_changes, tracking, wide_panel
+from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError
 
 
@@ -83,12 +84,31 @@ def test_return_risk_and_te_agree_with_tracking(runs):
     tr = tracking(revision.levels["price"], launch.levels["price"])
     for key in ("te_std", "te_rms", "td_period", "correlation", "beta"):
         assert cmp.metrics[key] == pytest.approx(tr[key], rel=1e-12, abs=1e-15), key
-    s = cmp.summary().set_index("metric")
-    assert s.loc["return_diff", "value"] == pytest.approx(tr["td_period"], rel=1e-12)
-    assert s.loc["vol_diff", "value"] == pytest.approx(
-        tr["fund_vol"] - tr["benchmark_vol"], rel=1e-12
-    )
-    assert {"te_std", "te_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.index)
+    s = cmp.summary()
+    assert s["return_diff"] == pytest.approx(tr["td_period"], rel=1e-12)
+    assert s["vol_diff"] == pytest.approx(tr["fund_vol"] - tr["benchmark_vol"], rel=1e-12)
+    assert {"te_std", "te_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.metrics)
+
+
+def test_summary_names_each_volatility_after_its_own_series(runs):
+    # each run's volatility is defined on its own daily returns: vol_launch on r_a (launch is a),
+    # vol_revision on r_b; the labels used to describe launch's volatility as std(r_b)
+    _, launch, revision, cmp = runs
+    s = cmp.summary()
+    frame = s.to_frame().set_index("metric")
+    for lab, res, own, other in (
+        ("launch", launch, "r_a", "r_b"),
+        ("revision", revision, "r_b", "r_a"),
+    ):
+        r = res.levels["price"].pct_change().dropna()
+        assert s[f"vol_{lab}"] == pytest.approx(
+            r.std(ddof=1) * math.sqrt(PERIODS_PER_YEAR), rel=1e-12
+        )
+        note = frame.loc[f"vol_{lab}", "note"]
+        assert f"std({own}" in note and f"std({other}" not in note and lab in note
+        assert f"L_{own[-1]}" in frame.loc[f"return_{lab}", "note"]
+    assert frame.loc["te_std", "against"] == "launch (price)"
+    assert s["vol_launch"] != pytest.approx(s["vol_revision"], rel=1e-3)  # the two do differ
 
 
 def test_frame_plot_and_flags(runs):

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import make_fund, make_index, random_closes
+from analytics_fakes import FakeConfig, make_fund, make_index, random_closes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
+from engine._display import Summary
 from engine.analytics import _nb, tracking
 from engine.analytics.tracking import (
     METRICS,
     align,
+    benchmark_label,
     benchmark_series,
     fund_tracking,
     rolling_tracking_error,
@@ -255,7 +258,7 @@ def test_missing_date_inside_span_strict_and_lenient():
     tr = tracking(fund, bench, strict=False)
     assert list(tr.excluded) == [pd.Timestamp("2024-01-04")]
     assert len(tr.levels) == 5
-    assert "excluded" in tr.summary().set_index("metric").loc["periods_per_year", "note"]
+    assert "excluded" in tr.summary().to_frame().set_index("metric").loc["periods_per_year", "note"]
 
 
 def test_fund_starting_later_is_trimmed_not_an_error():
@@ -342,10 +345,15 @@ def test_summary_to_frame_plot():
     closes = random_closes(90, ["A", "B"], seed=2)
     tr = tracking(closes["A"], closes["B"], window=20, synthetic=True)
     s = tr.summary()
-    assert set(METRICS) <= set(s["metric"])
-    assert s["definition"].str.len().gt(0).all()
-    assert "STD" in s.set_index("metric").loc["te_std", "label"]
-    assert "RMS" in s.set_index("metric").loc["te_rms", "label"]
+    assert isinstance(s, Summary)
+    assert set(METRICS) <= set(s.metrics)
+    frame = s.to_frame().set_index("metric")
+    assert frame["note"].str.len().gt(0).all()
+    assert "STD" in frame.loc["te_std", "note"] and "RMS" in frame.loc["te_rms", "note"]
+    assert s["td_period"] == tr["td_period"] and s.unit("td_period") == "%"
+    # every relative metric names its benchmark; fund-only ones name none
+    assert frame.loc["td_period", "against"] == frame.loc["te_std", "against"] == "benchmark"
+    assert frame.loc["fund_vol", "against"] == "" and frame.loc["fund_return", "against"] == ""
     f = tr.to_frame()
     assert {"fund_level", "benchmark_level", "active", "te_std", "te_rms"} <= set(f.columns)
     assert len(f) == 90 and np.isnan(f["active"].iloc[0])
@@ -388,3 +396,44 @@ def test_fund_tracking_records_provenance():
     tr = fund_tracking(make_fund(nav, idx), idx)
     assert tr.meta["methodology_hash"] == "abc123" and tr.meta["data_fingerprint"] == "fp0001"
     assert tr.meta["engine_version"] and "price index" in tr.meta["benchmark"]
+
+
+def test_fund_tracking_uses_the_config_benchmark_and_names_it():
+    closes = random_closes(30, ["A", "B"], seed=9)
+    idx = make_index(closes, [(1, {"A": 1.0, "B": 1.0})], dividend_yield_per_day=0.001)
+    nav = pd.DataFrame({"nav_per_unit_cny": idx.levels["gross"] / 1000.0, "fx": 0.9})
+    for variant, name in (
+        ("price", "FAKE price index (CNY)"),
+        ("gross", "FAKE gross total-return index (CNY)"),
+        ("net", "FAKE net total-return index (CNY)"),
+    ):
+        fund = make_fund(nav, idx, config=dataclasses.replace(FakeConfig(), benchmark=variant))
+        tr = fund_tracking(fund, idx)
+        assert tr.benchmark == name == benchmark_label("fake", variant)
+        lv = idx.levels[variant]
+        want = (nav["nav_per_unit_cny"].iloc[-1] / nav["nav_per_unit_cny"].iloc[0]) - (
+            lv.iloc[-1] / lv.iloc[0]
+        )
+        assert tr["td_period"] == pytest.approx(want, rel=1e-12, abs=1e-15)
+        s = tr.summary().to_frame().set_index("metric")
+        assert s.loc["td_period", "against"] == s.loc["te_std", "against"] == name
+        assert name in tr.plot("levels").axes[0].get_legend_handles_labels()[1][1]
+        assert name in repr(tr)
+    # the fund holds the gross index: zero TD against gross, a dividend gap against price
+    gross_cfg = dataclasses.replace(FakeConfig(), benchmark="gross")
+    assert fund_tracking(make_fund(nav, idx, config=gross_cfg), idx)["td_period"] == pytest.approx(
+        0.0, abs=1e-12
+    )
+    assert fund_tracking(make_fund(nav, idx), idx)["td_period"] > 0.01
+    with pytest.raises(DataError, match="variant"):
+        fund_tracking(make_fund(nav, idx), idx, variant="total")
+
+
+def test_config_benchmark_setting_is_validated():
+    from engine.errors import FundConfigError
+    from engine.fund import EtfConfig
+
+    assert EtfConfig.default().benchmark == "price"
+    assert EtfConfig.default().replace(benchmark="gross").benchmark == "gross"
+    with pytest.raises(FundConfigError, match="benchmark"):
+        EtfConfig.default().replace(benchmark="total")

@@ -9,29 +9,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.codes import COST_TRADING0, N_COSTS, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
 from engine.fund import _nb
 
 # trade_rates order: stamp, sfc, afrc, trading_fee, brokerage, impact
 RATES = np.array([0.001, 0.0, 0.0, 0.0, 0.0005, 0.0])  # 15 bp per side: 10 stamp + 5 brokerage
 
 
-def _buffers(n_rows=1):
-    return (
-        np.zeros((n_rows, _nb.N_COSTS)),
-        np.zeros((n_rows, len(_nb.LEDGER_NAMES))),
-        np.zeros((4, 9)),
-    )
+def _books(cash=0.0):
+    """A fresh state record holding ``cash``, cost arrays, a day record and a trade buffer."""
+    state = _nb.records(1, _nb.STATE_DT)
+    state[0]["cash_hkd"] = cash
+    costs = np.zeros((1, N_COSTS))
+    pcosts = np.zeros((1, N_COSTS))
+    days = _nb.records(1, _nb.DAY_DT)
+    trades = _nb.records(16, _nb.TRADE_DT)
+    return state[0], costs, pcosts, days[0], trades
 
 
 def _review(h, cash, buffer, q_new, price, lot, rates=RATES):
-    costs, ledger, trades = _buffers()
+    st, costs, pcosts, day, trades = _books(cash)
     h = np.array(h, dtype=float)
     price = np.array(price, dtype=float)
     nav = float(h @ price) + cash
-    cash, trades, n = _nb.review_trades(
+    _nb.rebalance(
+        st,
         0,
         h,
-        cash,
         nav,
         buffer,
         np.array(q_new, float),
@@ -39,11 +43,11 @@ def _review(h, cash, buffer, q_new, price, lot, rates=RATES):
         np.array(lot, float),
         rates,
         costs,
-        ledger,
+        pcosts,
+        day,
         trades,
-        0,
     )
-    return h, cash, costs[0], trades[:n]
+    return h, st["cash_hkd"], costs[0], trades[: st["n_trades"]]
 
 
 def test_hand_worked_review_with_lots_and_costs():
@@ -60,12 +64,12 @@ def test_hand_worked_review_with_lots_and_costs():
     )
     np.testing.assert_allclose(h, [2000, 2500])
     assert cash == pytest.approx(970.0, abs=1e-9)
-    assert costs[_nb.C_TRADING0 + 0] == pytest.approx(20.0)  # stamp duty 10 + 10
-    assert costs[_nb.C_TRADING0 + 4] == pytest.approx(10.0)  # brokerage 5 + 5
+    assert costs[COST_TRADING0 + 0] == pytest.approx(20.0)  # stamp duty 10 + 10
+    assert costs[COST_TRADING0 + 4] == pytest.approx(10.0)  # brokerage 5 + 5
     # the sell comes first
-    assert list(trades[:, 2]) == [-1.0, 1.0]
-    assert list(trades[:, 1]) == [1, 0]
-    assert trades[0, 7] == pytest.approx(10_985.0)  # cash after the sell
+    assert list(trades["side"]) == [-1, 1]
+    assert list(trades["col"]) == [1, 0]
+    assert trades[0]["cash_after_hkd"] == pytest.approx(10_985.0)  # cash after the sell
 
 
 def test_hand_worked_review_buys_scaled_to_cash():
@@ -90,7 +94,7 @@ def test_full_exit_sells_odd_lots():
     assert h[1] == 0.0
     # proceeds 4,936 buy A: 493.6 sh -> 400 sh (lots of 100); cash 4,936 - 4,000 = 936
     assert h[0] == 1400.0 and cash == pytest.approx(936.0)
-    assert trades[0, 2] == -1.0
+    assert trades[0]["side"] == -1
 
 
 # ---------------------------------------------------------------------------- oracle
@@ -171,31 +175,34 @@ def trade_case(draw):
 @given(trade_case())
 def test_execute_matches_oracle(case):
     h, cash, delta, price, lots, rates = case
-    costs, ledger, trades = _buffers()
+    st, costs, pcosts, day, trades = _books(cash)
     hk = np.array(h, float)
-    cash_k, trades, n = _nb.execute(
+    _nb.execute(
+        st,
         0,
         hk,
-        cash,
         np.array(delta, float),
         np.array(price, float),
         np.array(lots, float),
         np.array(rates),
         costs,
-        ledger,
+        pcosts,
+        day,
         trades,
-        0,
-        _nb.R_REVIEW,
+        TRADE_REVIEW,
+        0.0,
     )
+    cash_k, trades = st["cash_hkd"], trades[: st["n_trades"]]
     ho, cash_o, costs_o, log = oracle_execute(h, cash, delta, price, lots, rates)
     np.testing.assert_allclose(hk, ho, rtol=1e-12, atol=1e-9)
     assert cash_k == pytest.approx(cash_o, rel=1e-12, abs=1e-7)
     np.testing.assert_allclose(costs[0, 2:8], costs_o, rtol=1e-12, atol=1e-9)
-    assert [int(r[1]) for r in trades[:n]] == [i for i, _ in log]
-    np.testing.assert_allclose(trades[:n, 2] * trades[:n, 3], [sh for _, sh in log], rtol=1e-12)
+    assert list(trades["col"]) == [i for i, _ in log]
+    np.testing.assert_allclose(trades["side"] * trades["shares"], [sh for _, sh in log], rtol=1e-12)
     # invariants: cash never negative after any trade, sells before buys, lots whole where they were
-    assert cash_k >= -1e-7 and (trades[:n, 7] >= -1e-7).all()
-    sides = list(trades[:n, 2])
+    assert cash_k >= -1e-7 and (trades["cash_after_hkd"] >= -1e-7).all()
+    assert (pcosts == 0).all()  # no participant share: every cost is the fund's
+    sides = list(trades["side"])
     assert sides == sorted(sides)
     for i, lt in enumerate(lots):
         if lt:
@@ -212,11 +219,12 @@ def test_raise_cash_covers_need(h, need, lots):
     n = len(h)
     hk = np.array(h, float) * (lots or 1.0)
     price = np.linspace(3.0, 30.0, n)
-    costs, ledger, trades = _buffers()
+    st, costs, pcosts, day, trades = _books()
     value = float(hk @ price)
-    cash, trades, k = _nb.raise_cash(
-        0, hk, 0.0, need, price, np.full(n, lots), RATES, costs, ledger, trades, 0, _nb.R_FEE
+    _nb.raise_cash(
+        st, 0, hk, need, price, np.full(n, lots), RATES, costs, pcosts, day, trades, TRADE_FEE, 0.0
     )
+    cash, trades = st["cash_hkd"], trades[: st["n_trades"]]
     if value * (1 - RATES.sum()) >= need:
         assert cash >= need - 1e-6  # proceeds after costs cover the need
         if lots == 0.0:
@@ -227,49 +235,52 @@ def test_raise_cash_covers_need(h, need, lots):
             assert np.allclose(f, f[0])
     else:
         assert hk.sum() == 0.0  # everything sold
-    assert (trades[:k, 2] == -1).all()
+    assert (trades["side"] == -1).all()
 
 
 def test_invest_pro_rata_when_proportional_and_fills_gaps_otherwise():
     price = np.array([10.0, 20.0, 5.0])
     q = np.array([100.0, 50.0, 400.0])  # caps 1000, 1000, 2000 -> weights 1/4, 1/4, 1/2
-    costs, ledger, trades = _buffers()
+    st, costs, pcosts, day, trades = _books(4000.0)
     h = q * 3.0  # proportional: value 12,000
-    cash, trades, n = _nb.invest(
+    _nb.invest(
+        st,
         0,
         h,
-        4000.0,
         4000.0,
         q,
         price,
         np.zeros(3),
         np.zeros(6),
         costs,
-        ledger,
+        pcosts,
+        day,
         trades,
-        0,
-        _nb.R_CREATION,
+        TRADE_CREATION,
+        0.0,
     )
+    cash = st["cash_hkd"]
     np.testing.assert_allclose(h, q * 4.0)  # +1/3 of every holding
     assert cash == pytest.approx(0.0, abs=1e-9)
     # A is overweight (value 3000 of 4000 with weight 1/4): 1000 HKD goes only to B and C,
     # in proportion to their gaps (5000*1/4 - 500 = 750, 5000*1/2 - 500 = 2000) -> 272.7 and 727.3
     h = np.array([300.0, 25.0, 100.0])
-    costs, ledger, trades = _buffers()
-    cash, trades, n = _nb.invest(
+    st, costs, pcosts, day, trades = _books(1000.0)
+    _nb.invest(
+        st,
         0,
         h,
-        1000.0,
         1000.0,
         q,
         price,
         np.zeros(3),
         np.zeros(6),
         costs,
-        ledger,
+        pcosts,
+        day,
         trades,
-        0,
-        _nb.R_CREATION,
+        TRADE_CREATION,
+        0.0,
     )
     assert h[0] == 300.0
     assert h[1] * 20 - 500 == pytest.approx(1000 * 750 / 2750)

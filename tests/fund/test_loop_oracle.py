@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from test_kernel import oracle_execute
 
+from engine.codes import N_COSTS, PAYER_FUND
 from engine.fund import _nb
 
 
@@ -153,34 +154,43 @@ def test_kernel_matches_plain_python_loop(seed, lots_on):
     flows = np.zeros(T)
     flows[[3, 10, 20, 21, 33, 40]] = [2e5, -1e5, 5e5, -3e5, -6e5, 1e5]
     init_hkd, init_units, buffer, lag, sweep = 2e6, 2e6, 0.01, 1, 0.0025
-    empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
-    hold, state, costs, ledger, trades, events = _nb.fund_kernel(
+    params = _nb.records(1, _nb.PARAMS_DT)
+    p = params[0]
+    p["management_fee"], p["custody_fee"] = fee_rates
+    p["cash_buffer"], p["sweep"], p["lag"] = buffer, sweep, lag
+    p["initial_value_hkd"], p["initial_units"] = init_hkd, init_units
+    p["use_lots"], p["immediate"], p["creation_payer"] = True, False, PAYER_FUND
+    state = _nb.records(1, _nb.STATE_DT)
+    hold = np.zeros((T, n))
+    days_out = _nb.records(T, _nb.DAY_DT)
+    costs = np.zeros((T, N_COSTS))
+    pcosts = np.zeros((T, N_COSTS))
+    trades = _nb.records(2000, _nb.TRADE_DT)
+    events = _nb.records(10, _nb.EVENT_DT)
+    _nb.simulate(
         close,
         lot,
         np.zeros(n),
-        rates,
-        fee_rates,
         days,
         pay_fees,
-        buffer,
-        False,
-        0.0,
-        init_hkd,
-        init_units,
         target_q,
         rev_rows,
         rev_q,
-        empty_i,
-        empty_i,
-        empty_i,
-        empty_f,
-        empty_f,
-        empty_f,
-        empty_i,
+        _nb.records(0, _nb.ACTION_DT),
         flows,
-        lag,
-        sweep,
+        p,
+        rates,
+        state[0],
+        hold,
+        days_out,
+        costs,
+        pcosts,
+        trades,
+        events,
     )
+    assert state[0]["n_trades"] <= len(trades)
+    trades = trades[: state[0]["n_trades"]]
+    events = events[: state[0]["n_events"]]
     expected, trade_costs = oracle_loop(
         close,
         list(lot),
@@ -199,11 +209,12 @@ def test_kernel_matches_plain_python_loop(seed, lots_on):
     )
     for t, (h, cash, units, nav) in enumerate(expected):
         np.testing.assert_allclose(hold[t], h, rtol=1e-9, atol=1e-6, err_msg=f"holdings, row {t}")
-        assert state[t, _nb.S_CASH] == pytest.approx(cash, rel=1e-9, abs=1e-5), t
-        assert state[t, _nb.S_UNITS] == units
-        assert state[t, _nb.S_NAV] == pytest.approx(nav, rel=1e-10), t
+        assert days_out[t]["cash_hkd"] == pytest.approx(cash, rel=1e-9, abs=1e-5), t
+        assert days_out[t]["units"] == units
+        assert days_out[t]["nav_hkd"] == pytest.approx(nav, rel=1e-10), t
     assert costs[:, 2:8].sum() == pytest.approx(trade_costs, rel=1e-9)
     # the member that left at the review is sold out, and cash is never negative
     assert (hold[20:, 1] == 0).all()
-    assert (state[:, _nb.S_CASH] >= -1e-6).all()
+    assert (days_out["cash_hkd"] >= -1e-6).all()
+    assert (pcosts == 0).all()  # the fund bears every cost under PAYER_FUND
     assert len(events) == 0 and len(trades) > 0

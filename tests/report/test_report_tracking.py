@@ -118,9 +118,14 @@ def test_pdf_header_and_page_count(written, content):
     _, paths = written
     data = paths["pdf"].read_bytes()
     assert data.startswith(b"%PDF")
-    # title page + metrics table + 7 sections (TD by year, NAV, active, rolling TE, waterfall, costs, weights)
-    assert pdf_mod.page_count(content) == 9
-    assert _pages(data) == 9
+    # title, settings, metrics + 9 sections (TD by year, NAV, active, rolling TE, units and flows,
+    # waterfall arithmetic, waterfall log per year, costs, weights)
+    assert pdf_mod.page_count(content) == 12
+    assert _pages(data) == 12
+    # every page is A4 portrait (595 x 842 pt), figure pages included
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    assert len(boxes) == 12
+    assert {(round(float(w)), round(float(h))) for w, h in boxes} == {(595, 842)}
 
 
 def test_report_without_market_or_attribution_still_complete(tmp_path):
@@ -128,10 +133,10 @@ def test_report_without_market_or_attribution_still_complete(tmp_path):
     fund.weights = None  # a fund result without its own weights view: needs market= for the closes
     paths = tracking_report(fund, idx, tmp_path / "r.html", formats=("pdf",))
     assert set(paths) == {"pdf"} and not (tmp_path / "r.html").exists()
-    assert _pages(paths["pdf"].read_bytes()) == 9  # note pages keep the layout fixed
+    assert _pages(paths["pdf"].read_bytes()) == 12  # note pages keep the layout fixed
     c = build_content(fund, idx)
     notes = {s.title: s.caption for s in c.sections if s.figure is None}
-    assert notes["Attribution waterfall"].startswith("Not computed: pass market=")
+    assert notes["Attribution waterfall (arithmetic)"].startswith("Not computed: pass market=")
     assert notes["Holding weights vs index weights"].startswith("Not shown:")
     assert "market=" in notes["Holding weights vs index weights"]
 
@@ -197,10 +202,20 @@ def test_index_figure(tmp_path):
 
 def test_costs_are_summed_by_kind(content):
     sec = next(s for s in content.sections if s.title == "Costs by kind")
-    assert sec.table is not None and {"management_fee", "stamp_duty", "withholding_tax"} == set(
-        sec.table.index
-    )
-    assert (sec.table["total_cny"] > 0).all()
+    assert sec.table is not None and {
+        "management_fee",
+        "stamp_duty",
+        "withholding_tax",
+        "total",
+    } == set(sec.table.index)
+    assert list(sec.table.columns) == [
+        "total (CNY)",
+        "bp of NAV, total",
+        "bp of NAV, per year",
+        "share of CNY total",
+    ]
+    assert sec.table.loc["total", "share of CNY total"] == "100.00%"
+    assert all(v.endswith(" bp") for v in sec.table["bp of NAV, total"])
 
 
 def test_holding_weights_section(content):
@@ -230,11 +245,47 @@ def test_display_metrics_formats_by_unit():
             "metric": ["td", "n", "ir", "te"],
             "label": ["TD", "N", "IR", "TE"],
             "v": [-0.0123456, 248.0, 1.23456789, float("nan")],
-            "unit": ["fraction", "sessions", "ratio", "fraction / yr"],
+            "unit": ["%", "count", "ratio", "%"],
             "definition": ["", "", "", ""],
         }
     )
     out = html_mod.display_metrics(frame)
-    assert out["v"].tolist() == ["-1.2346", "248", "1.2346", "NaN"]
-    assert out["unit"].tolist() == ["%", "sessions", "ratio", "% / yr"]
+    assert out["v"].tolist() == ["-1.23%", "248", "1.2346", "n/a"]
+    assert "unit" not in out.columns
     assert frame["v"].iloc[0] == -0.0123456  # the input is not modified
+
+
+def test_market_and_result_warnings_are_shown(tmp_path):
+    idx, market, fund, wf = _world(True)
+    market.warnings = ("prices of 1093 on 2024-02-01 jump 100x and revert (approximation kept)",)
+    fund.warnings = ("flows redeem 99% of the units on 2024-03-01",)
+    c = build_content(fund, idx, market=market, attribution=wf)
+    assert c.warnings == market.warnings + fund.warnings
+    paths = tracking_report(fund, idx, tmp_path / "w", market=market, attribution=wf)
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "<h2>Warnings</h2>" in text and "jump 100x and revert" in text and "redeem 99%" in text
+    page = pdf_mod._title_page(c)
+    shown = " ".join(t.get_text() for t in page.texts)
+    assert "jump 100x and revert" in shown
+    del market.warnings, fund.warnings
+    assert build_content(fund, idx, market=market, attribution=wf).warnings == ()
+
+
+def test_index_figure_has_a_log_history_and_a_zoom_with_distinct_styles():
+    from engine.report.figures import index_levels_figure
+
+    closes = random_closes(300, ["A", "B"], seed=5)
+    a = make_index(closes, [(1, {"A": 1.0, "B": 1.0})])
+    b = make_index(closes, [(1, {"A": 1.0, "B": 1.0}), (250, {"A": 1.0, "B": 3.0})])
+    mark = (str(closes.index[250].date()), "revision")
+    fig = index_levels_figure({"launch": a, "revision": b}, mark=mark)
+    full, zoom = fig.axes
+    assert full.get_yscale() == "log"
+    year_start = pd.Timestamp(year=closes.index[250].year, month=1, day=1)
+    for line in zoom.get_lines()[:2]:
+        x = pd.to_datetime(line.get_xdata())
+        assert x[0] >= year_start and line.get_ydata()[0] == pytest.approx(1.0)
+    styles = {(ln.get_linestyle(), ln.get_linewidth()) for ln in zoom.get_lines()[:2]}
+    assert len(styles) == 2  # coinciding series stay visible
+    marked = [ln for ln in zoom.get_lines() if len(ln.get_xdata()) == 2]
+    assert marked  # the revision is marked on the zoom too

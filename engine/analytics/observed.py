@@ -1,0 +1,505 @@
+"""A reconstructed index against an observed series on another exchange's calendar.
+
+The observed series :math:`O` (an ETF's market price or NAV, e.g. 520500 on the Shanghai Stock
+Exchange, calendar ``XSHG``) and the reconstructed index :math:`I` (on HKEX sessions) are aligned on
+the observed dates :math:`t_0 < t_1 < \\dots`: the index return paired with the observed return
+:math:`o_k = O_{t_k}/O_{t_{k-1}} - 1` is
+
+.. math:: r_k = \\frac{I_{h(t_k)}}{I_{h(t_{k-1})}} - 1, \\qquad h(t) = \\max\\{s \\in \\text{HK}: s \\le t\\},
+
+i.e. the index returns of every HK session in :math:`(t_{k-1}, t_k]` compounded; a stretch on
+which only Shanghai trades gives :math:`r_k = 0`.
+
+Fit figures, each on all pairs, pairs dated before the split date and pairs on or after it:
+
+* ``corr_1d``: :math:`\\mathrm{corr}(o_k, r_k)`; ``corr_lag``: :math:`\\mathrm{corr}(o_k, r_{k-1})`
+  (Shanghai closes an hour before Hong Kong, so the last HK hour reaches the price a day late);
+* ``r2_same``: :math:`R^2` of the OLS fit :math:`o_k = a + b\\,r_k`; ``r2_lag``: :math:`R^2` of
+  :math:`o_k = a + b_0 r_k + b_1 r_{k-1}`;
+* ``corr_5d``: correlation of compounded returns over consecutive non-overlapping blocks of five
+  pairs;
+* ``td``: :math:`\\prod(1+o_k) - \\prod(1+r_k)` (period tracking difference, observed minus index);
+  ``te``: :math:`\\sqrt{p}\\,\\mathrm{std}(o_k - r_k)` with ``ddof=1`` (STD convention).
+
+**Price limits.** A pair whose :math:`|o_k| \\ge` ``limit - limit_tolerance`` (SSE: ±10% for
+ETFs) is flagged: the observed price was held at the limit and catches up the next day.  The
+``*_merged`` figures compound each flagged pair with the next one (both series) before fitting.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from engine._display import Summary
+from engine.conventions import DEFAULT, Conventions
+from engine.errors import CalendarError, DataError, describe
+
+SPLIT_DATE = pd.Timestamp("2025-08-11")
+"""Default split date: the 2025-08-11 methodology revision (source: methodology-research.md §6)."""
+
+SSE_LIMIT = 0.10
+"""Daily price limit of SSE-listed ETFs, ±10% of the previous close (source: SSE trading rules)."""
+
+LIMIT_TOLERANCE = 0.002
+"""A return within this of the limit counts as a limit day (ticks of 0.001 CNY round the limit
+price); assumption."""
+
+PERIODS = ("all", "before", "after")
+KINDS = ("price", "nav")
+
+
+@lru_cache(maxsize=8)
+def exchange_sessions(calendar: str, start: str, end: str) -> pd.DatetimeIndex:
+    """Sessions of an ``exchange_calendars`` calendar (e.g. ``XSHG``), tz-naive, inclusive."""
+    import exchange_calendars as xcals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cal = xcals.get_calendar(calendar)
+        s = cal.sessions_in_range(max(pd.Timestamp(start), cal.first_session), pd.Timestamp(end))
+    idx = pd.DatetimeIndex(s)
+    return idx.tz_localize(None) if idx.tz is not None else idx
+
+
+def align_calendars(index_levels: pd.Series, observed_dates: pd.DatetimeIndex) -> pd.Series:
+    """Index level at the last index session on or before each observed date (NaN before the first).
+
+    The ratio of consecutive values is the compounded index return over each observed interval.
+    """
+    lv = index_levels.dropna().sort_index()
+    pos = lv.index.searchsorted(observed_dates, side="right") - 1
+    vals = np.where(pos >= 0, lv.to_numpy(float)[np.maximum(pos, 0)], np.nan)
+    return pd.Series(vals, index=observed_dates, name="index")
+
+
+def _ols_r2(y: np.ndarray, xs: list[np.ndarray]) -> float:
+    if len(y) < len(xs) + 2:
+        return float("nan")
+    X = np.column_stack([np.ones(len(y)), *xs])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    tss = float(((y - y.mean()) ** 2).sum())
+    return float("nan") if tss == 0 else 1.0 - float((resid**2).sum()) / tss
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def merge_flagged(obs: np.ndarray, idx: np.ndarray, flag: np.ndarray):
+    """Compound each flagged pair with the following one (both series); returns the merged arrays
+    and, for each merged pair, the position of its last original pair."""
+    o_out, i_out, end = [], [], []
+    k, n = 0, len(obs)
+    while k < n:
+        o, r, j = 1.0 + obs[k], 1.0 + idx[k], k
+        while flag[j] and j + 1 < n:
+            j += 1
+            o *= 1.0 + obs[j]
+            r *= 1.0 + idx[j]
+        o_out.append(o - 1.0)
+        i_out.append(r - 1.0)
+        end.append(j)
+        k = j + 1
+    return np.array(o_out), np.array(i_out), np.array(end, dtype=int)
+
+
+def fit_figures(obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, periods: int) -> dict:
+    """The fit figures of the module docstring on aligned return arrays."""
+    n = len(obs)
+    out = {"n": n}
+    if n == 0:
+        return out | dict.fromkeys(
+            (
+                "corr_1d",
+                "corr_lag",
+                "r2_same",
+                "r2_lag",
+                "corr_5d",
+                "return_observed",
+                "return_index",
+                "td",
+                "te",
+            ),
+            float("nan"),
+        )
+    lag_ok = np.isfinite(idx_lag)
+    out["corr_1d"] = _corr(obs, idx)
+    out["corr_lag"] = _corr(obs, idx_lag)
+    out["r2_same"] = _ols_r2(obs, [idx])
+    out["r2_lag"] = _ols_r2(obs[lag_ok], [idx[lag_ok], idx_lag[lag_ok]])
+    blocks = n // 5
+    if blocks >= 3:
+        o5 = np.prod(1.0 + obs[: blocks * 5].reshape(blocks, 5), axis=1) - 1.0
+        i5 = np.prod(1.0 + idx[: blocks * 5].reshape(blocks, 5), axis=1) - 1.0
+        out["corr_5d"] = _corr(o5, i5)
+    else:
+        out["corr_5d"] = float("nan")
+    out["return_observed"] = float(np.prod(1.0 + obs) - 1.0)
+    out["return_index"] = float(np.prod(1.0 + idx) - 1.0)
+    out["td"] = out["return_observed"] - out["return_index"]
+    out["te"] = float(np.std(obs - idx, ddof=1) * math.sqrt(periods)) if n > 1 else float("nan")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ObservedComparison:
+    """Result of :func:`compare_observed`.
+
+    Attributes
+    ----------
+    pairs : DataFrame
+        One row per observed date after the first: ``observed`` (return), ``index`` (compounded
+        index return over the interval), ``index_lag`` (the previous pair's index return),
+        ``hk_sessions`` (HK sessions in the interval), ``limit_day`` (bool), ``period``
+        (``before`` / ``after``).
+    levels : DataFrame
+        ``observed`` and ``index`` on the observed dates, both rebased to 1 on the first date.
+    figures : DataFrame
+        Rows ``(period, merged)``, columns the fit figures (see the module docstring).
+    premium : Series or None
+        ``price / nav - 1`` on the dates both have, when both were given.
+    """
+
+    pairs: pd.DataFrame
+    levels: pd.DataFrame
+    figures: pd.DataFrame
+    premium: pd.Series | None
+    kind: str
+    label: str
+    against: str
+    split: pd.Timestamp
+    calendar: str
+    notes: tuple[str, ...] = ()
+    conventions: Conventions = DEFAULT
+    meta: dict = field(default_factory=dict)
+
+    def figure(self, name: str, period: str = "all", merged: bool = False) -> float:
+        """One fit figure, e.g. ``figure("corr_1d", "after", merged=True)``."""
+        return float(self.figures.loc[(period, merged), name])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The aligned pairs (see :attr:`pairs`) joined with the rebased levels."""
+        return self.pairs.join(self.levels.add_prefix("level_"), how="left")
+
+    def summary(self) -> Summary:
+        rows = [
+            {
+                "metric": "observed_kind",
+                "value": self.kind,
+                "unit": "text",
+                "note": "market price (premium/discount and trading noise included)"
+                if self.kind == "price"
+                else "net asset value",
+            },
+            {"metric": "calendar", "value": self.calendar, "unit": "text"},
+            {"metric": "split_date", "value": self.split, "unit": "date"},
+            {
+                "metric": "limit_days",
+                "value": int(self.pairs["limit_day"].sum()),
+                "unit": "count",
+                "note": ", ".join(
+                    f"{d:%Y-%m-%d}" for d in self.pairs.index[self.pairs["limit_day"]]
+                ),
+            },
+        ]
+        names = {
+            "return_observed": ("%", "", "prod(1+o) - 1"),
+            "return_index": ("%", "", "prod(1+r) - 1, compounded over HK sessions"),
+            "td": ("%", self.against, "observed - index, period"),
+            "te": ("%", self.against, "sqrt(p) * std(o - r, ddof=1)"),
+            "corr_1d": ("ratio", self.against, "corr(o_t, r_t)"),
+            "corr_lag": ("ratio", self.against, "corr(o_t, r_t-1)"),
+            "r2_same": ("ratio", self.against, "R2 of o_t on r_t"),
+            "r2_lag": ("ratio", self.against, "R2 of o_t on r_t and r_t-1"),
+            "corr_5d": ("ratio", self.against, "corr of non-overlapping 5-pair returns"),
+        }
+        for merged in (False, True):
+            for period in PERIODS:
+                for name, (unit, against, note) in names.items():
+                    if merged and name.startswith("return"):
+                        continue
+                    rows.append(
+                        {
+                            "metric": f"{name}_{period}{'_merged' if merged else ''}",
+                            "value": self.figure(name, period, merged),
+                            "unit": unit,
+                            "against": against,
+                            "note": note + (" (limit days merged with the next)" if merged else ""),
+                        }
+                    )
+        if self.premium is not None and len(self.premium):
+            for stat in ("mean", "min", "max"):
+                rows.append(
+                    {
+                        "metric": f"premium_{stat}",
+                        "value": float(getattr(self.premium, stat)()),
+                        "unit": "%",
+                        "against": "NAV",
+                        "note": "price / NAV - 1",
+                    }
+                )
+        for i, n in enumerate(self.notes):
+            rows.append({"metric": f"note_{i + 1}", "value": n, "unit": "text"})
+        return Summary(rows, title=f"{self.label} against {self.against}")
+
+    def rolling_correlation(self, window: int = 20) -> pd.Series:
+        """Rolling same-day correlation of the pairs."""
+        p = self.pairs
+        return p["observed"].rolling(window).corr(p["index"]).rename("rolling_corr")
+
+    def plot(self, ax=None, window: int = 20):
+        """Rebased levels, rolling correlation and cumulative difference, revision marked; returns
+        the first Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, axes = plt.subplots(
+                3, 1, figsize=(9, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.3, 1.3]}
+            )
+        else:
+            axes = [ax, ax.twinx(), None]
+        lv = self.levels
+        axes[0].plot(lv.index, lv["observed"], label=f"{self.label} ({self.kind})")
+        axes[0].plot(lv.index, lv["index"], label=self.against)
+        axes[0].set_ylabel("rebased to 1")
+        axes[0].legend(loc="upper left")
+        axes[0].set_title(f"{self.label} against {self.against}")
+        rc = self.rolling_correlation(window)
+        axes[1].plot(rc.index, rc, color="tab:green")
+        axes[1].set_ylabel(f"{window}-day corr")
+        if axes[2] is not None:
+            axes[2].plot(lv.index, lv["observed"] - lv["index"], color="tab:red")
+            axes[2].set_ylabel("cum. diff")
+        for a in axes:
+            if a is not None and lv.index[0] <= self.split <= lv.index[-1]:
+                a.axvline(self.split, color="grey", ls="--", lw=1)
+        axes[0].annotate(
+            "revision", (self.split, axes[0].get_ylim()[1]), fontsize=8, ha="left", va="top"
+        )
+        return axes[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"ObservedComparison({self.label} ({self.kind}) vs {self.against}, {len(self.pairs)} "
+            f"pairs, corr_1d={self.figure('corr_1d'):.3f}, "
+            f"corr_1d_merged={self.figure('corr_1d', merged=True):.3f})"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
+def _levels(result, variant: str) -> tuple[pd.Series, str]:
+    if isinstance(result, pd.Series):
+        return result.astype(float), str(result.name or "reconstructed index")
+    levels = getattr(result, "levels", None)
+    if levels is None or variant not in levels:
+        raise DataError(
+            describe("need an IndexResult or a level Series", field="variant", value=variant)
+        )
+    return levels[variant].astype(float), f"reconstructed index ({variant})"
+
+
+def compare_observed(
+    result,
+    observed: pd.Series,
+    calendar: str = "XSHG",
+    *,
+    variant: str = "price",
+    kind: str = "price",
+    nav: pd.Series | None = None,
+    fx: pd.Series | None = None,
+    split=SPLIT_DATE,
+    limit: float = SSE_LIMIT,
+    limit_tolerance: float = LIMIT_TOLERANCE,
+    start=None,
+    end=None,
+    label: str | None = None,
+    warnings: tuple[str, ...] | list[str] = (),
+    conventions: Conventions = DEFAULT,
+) -> ObservedComparison:
+    """Compare a reconstructed index with an observed series on another calendar.
+
+    Parameters
+    ----------
+    result
+        An ``IndexResult`` (its ``variant`` levels) or a Series of index levels on HK sessions.
+    observed
+        Observed closes (market price) or NAVs, indexed by date.
+    calendar
+        ``exchange_calendars`` name of the observed series' exchange; every observed date must be
+        one of its sessions.
+    kind
+        ``"price"`` (an exchange price: premium/discount, price limits) or ``"nav"``.
+    nav
+        Optional NAV series when ``observed`` is a price: the premium/discount is reported.
+    fx
+        Optional CNY-per-HKD fixings on index sessions; the index is converted before comparing.
+        Without it an HKD index is compared with a CNY series (noted).
+    split
+        Date that splits the figures into ``before`` (pairs dated earlier) and ``after``.
+    limit, limit_tolerance
+        Price limit and its tolerance (see the module docstring); ``limit=None`` flags nothing.
+    start, end
+        Restrict the observed dates.
+    warnings
+        Approximations the reconstruction rests on (e.g. ``Onboarding.warnings``); shown in the
+        summary as notes.
+    """
+    if kind not in KINDS:
+        raise DataError(describe("unknown observed kind", value=kind, fix=f"use one of {KINDS}"))
+    lv, against = _levels(result, variant)
+    notes = [f"approximation: {w}" for w in warnings]
+    if fx is not None:
+        f = pd.Series(fx).astype(float).reindex(lv.index)
+        if f.isna().any():
+            raise DataError(
+                describe("fx misses index sessions", source="fx", date=f.index[f.isna()][0])
+            )
+        lv = lv * f
+        against += " in CNY"
+    else:
+        notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
+    obs = pd.Series(observed).astype(float).dropna().sort_index()
+    obs.index = pd.DatetimeIndex(obs.index).astype("datetime64[ns]")
+    if obs.index.has_duplicates:
+        raise DataError(
+            describe(
+                "duplicated observed date",
+                source=label or "observed",
+                date=obs.index[obs.index.duplicated()][0],
+            )
+        )
+    if start is not None:
+        obs = obs[obs.index >= pd.Timestamp(start)]
+    if end is not None:
+        obs = obs[obs.index <= pd.Timestamp(end)]
+    lv = lv.dropna()
+    obs = obs[(obs.index >= lv.index[0])]
+    if len(obs) < 3:
+        raise DataError(
+            describe(
+                "fewer than three observed dates overlap the index",
+                source=label or "observed",
+                value=f"index {lv.index[0].date()}..{lv.index[-1].date()}",
+            )
+        )
+    sessions = exchange_sessions(calendar, str(obs.index[0].date()), str(obs.index[-1].date()))
+    off = obs.index.difference(sessions)
+    if len(off):
+        raise CalendarError(
+            describe(
+                f"{len(off)} observed date(s) are not {calendar} sessions",
+                source=label or "observed",
+                date=off[0],
+                fix="check the calendar name or the dates",
+            )
+        )
+    gaps = sessions.difference(obs.index)
+    if len(gaps):
+        notes.append(
+            f"{len(gaps)} {calendar} session(s) without an observation; their moves fall "
+            f"in the next pair: " + ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:10])
+        )
+    obs = obs[obs.index <= lv.index[-1] + pd.Timedelta(days=0)]
+    il = align_calendars(lv, obs.index)
+    o = obs.to_numpy()
+    i = il.to_numpy()
+    dates = obs.index[1:]
+    o_ret = o[1:] / o[:-1] - 1.0
+    i_ret = i[1:] / i[:-1] - 1.0
+    hk = lv.index
+    n_hk = hk.searchsorted(dates, side="right") - hk.searchsorted(obs.index[:-1], side="right")
+    flag = (
+        (np.abs(o_ret) >= limit - limit_tolerance)
+        if limit is not None
+        else np.zeros(len(o_ret), bool)
+    )
+    if kind == "nav":
+        flag[:] = False
+    split = pd.Timestamp(split)
+    pairs = pd.DataFrame(
+        {
+            "observed": o_ret,
+            "index": i_ret,
+            "index_lag": np.r_[np.nan, i_ret[:-1]],
+            "hk_sessions": n_hk,
+            "limit_day": flag,
+            "period": np.where(dates < split, "before", "after"),
+        },
+        index=pd.DatetimeIndex(dates, name="date"),
+    )
+    p = conventions.periods_per_year
+    rows = {}
+    for merged in (False, True):
+        for period in PERIODS:
+            sel = (
+                np.ones(len(pairs), bool)
+                if period == "all"
+                else (pairs["period"] == period).to_numpy()
+            )
+            ob_, ix_, lg_ = (
+                pairs.loc[sel, c].to_numpy() for c in ("observed", "index", "index_lag")
+            )
+            if merged:
+                fl = pairs.loc[sel, "limit_day"].to_numpy()
+                ob_, ix_, end_ = merge_flagged(ob_, ix_, fl)
+                lg_ = np.r_[np.nan, ix_[:-1]]
+            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, p)
+    figures = pd.DataFrame.from_dict(rows, orient="index")
+    figures.index = pd.MultiIndex.from_tuples(figures.index, names=["period", "merged"])
+    levels = pd.DataFrame({"observed": o / o[0], "index": i / i[0]}, index=obs.index)
+    premium = None
+    if nav is not None:
+        n_ = pd.Series(nav).astype(float)
+        n_.index = pd.DatetimeIndex(n_.index)
+        common = obs.index.intersection(n_.index)
+        premium = (obs.loc[common] / n_.loc[common] - 1.0).rename("premium")
+    return ObservedComparison(
+        pairs=pairs,
+        levels=levels,
+        figures=figures,
+        premium=premium,
+        kind=kind,
+        label=label or str(observed.name or "observed"),
+        against=against,
+        split=split,
+        calendar=calendar,
+        notes=tuple(notes),
+        conventions=conventions,
+    )
+
+
+def cumulative_return(series: pd.Series, start, end) -> float:
+    """``S(last date <= end) / S(last date <= start) - 1``."""
+    s = series.dropna().sort_index()
+    a = s[s.index <= pd.Timestamp(start)]
+    b = s[s.index <= pd.Timestamp(end)]
+    if a.empty or b.empty:
+        raise DataError(describe("series does not reach back to start", date=pd.Timestamp(start)))
+    return float(b.iloc[-1] / a.iloc[-1] - 1.0)
+
+
+__all__ = [
+    "LIMIT_TOLERANCE",
+    "ObservedComparison",
+    "SPLIT_DATE",
+    "SSE_LIMIT",
+    "align_calendars",
+    "compare_observed",
+    "cumulative_return",
+    "exchange_sessions",
+    "fit_figures",
+    "merge_flagged",
+]

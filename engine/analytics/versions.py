@@ -1,0 +1,448 @@
+"""Version comparison: what one methodology (``b``) changes against another (``a``) on one market.
+
+Built on :func:`engine.analytics.compare.compare_indexes` (levels, weights, membership, turnover,
+tracking figures) and adds:
+
+* **membership changes with the deciding rule**: every code entering or leaving at each review of
+  each run, with the review table's reason (``"out: CXO excluded"``, ``"selected: rank 3"``, ...);
+* **risk of each run**: total return, annualised volatility, maximum drawdown
+  :math:`\\min_t (L_t / \\max_{s \\le t} L_s - 1)`;
+* **CXO weight removed at the revision**: weight of ``is_cxo`` codes in each run at the close
+  before the split date and at the split date's close;
+* **selection and weighting effects** of the return difference, *arithmetic* (summed over days,
+  not compounded).  With start-of-day weights :math:`w_{i,t} = q_{i,t} P_{i,t-1} / \\sum_j
+  q_{j,t} P_{j,t-1}` of each run and price returns :math:`r_{i,t}`:
+
+  .. math:: \\text{weighting}_t = \\sum_{i \\in A_t \\cap B_t} (w^b_{i,t} - w^a_{i,t})\\, r_{i,t},
+            \\qquad
+            \\text{selection}_t = \\sum_{i \\in B_t \\setminus A_t} w^b_{i,t} r_{i,t}
+                                 - \\sum_{i \\in A_t \\setminus B_t} w^a_{i,t} r_{i,t},
+
+  with :math:`A_t, B_t` the codes each run holds.  ``residual`` = the sum of daily return
+  differences minus both (corporate-action days, where the price ratio is not the index's return);
+  the compounded difference of total returns differs from the arithmetic sum by compounding;
+* **what the revision cost the ETF in trading** (``fund=True``): the trading costs and traded
+  value of the fund simulator's review trades nearest the split date, tracking ``b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine._display import Summary
+from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
+from engine.analytics.observed import SPLIT_DATE
+from engine.conventions import DEFAULT, Conventions, simple_returns
+from engine.errors import DataError, describe
+
+
+def membership_rules(index_result, label: str = "") -> pd.DataFrame:
+    """One row per code entering or leaving at each review: ``label, effective_date, methodology,
+    code, change, rule`` (the review table's reason; the previous review's for a code that left
+    because it was no longer listed in the table)."""
+    rows, prev, prev_reason = [], set(), {}
+    for k, rv in enumerate(index_result.schedule.reviews):
+        t = rv.table.set_index("code")
+        now = set(rv.constituents)
+        if k:
+            for code in sorted(now - prev):
+                rows.append(
+                    (
+                        label,
+                        rv.effective_date,
+                        rv.methodology,
+                        code,
+                        "entered",
+                        str(t.at[code, "reason"]),
+                    )
+                )
+            for code in sorted(prev - now):
+                rule = str(t.at[code, "reason"]) if code in t.index else prev_reason.get(code, "")
+                rows.append((label, rv.effective_date, rv.methodology, code, "left", rule))
+        prev = now
+        prev_reason = dict(zip(t.index, t["reason"].astype(str), strict=True))
+    return pd.DataFrame(
+        rows, columns=["label", "effective_date", "methodology", "code", "change", "rule"]
+    )
+
+
+def max_drawdown(levels: pd.Series) -> float:
+    """:math:`\\min_t (L_t / \\max_{s \\le t} L_s - 1)` (0 for a series that never falls)."""
+    lv = levels.dropna().to_numpy(float)
+    return float(np.min(lv / np.maximum.accumulate(lv) - 1.0)) if len(lv) else float("nan")
+
+
+def start_weights(index_result, market) -> pd.DataFrame:
+    """Start-of-day weights :math:`q_{i,t} P_{i,t-1} / \\sum_j q_{j,t} P_{j,t-1}` (``[date, code]``)."""
+    q = wide_panel(index_result.index_shares, source="index_shares")
+    close = market.panel("close").reindex(index=q.index, columns=q.columns)
+    value = q * close.shift(1)
+    total = value.sum(axis=1)
+    w = value.div(total.where(total > 0), axis=0)
+    return w.iloc[1:].fillna(0.0)
+
+
+def effects(a, b, market) -> pd.DataFrame:
+    """Daily arithmetic ``selection``, ``weighting``, ``active`` (= r_b - r_a of the price levels)
+    and ``residual`` of ``b`` against ``a`` (see the module docstring)."""
+    wa, wb = start_weights(a, market), start_weights(b, market)
+    dates = wa.index.intersection(wb.index)
+    codes = wa.columns.union(wb.columns)
+    wa = wa.reindex(index=dates, columns=codes, fill_value=0.0).to_numpy()
+    wb = wb.reindex(index=dates, columns=codes, fill_value=0.0).to_numpy()
+    close = market.panel("close")
+    r = (close / close.shift(1) - 1.0).reindex(index=dates, columns=codes).to_numpy()
+    r = np.nan_to_num(r, nan=0.0)
+    ina, inb = wa > 0, wb > 0
+    weighting = np.where(ina & inb, (wb - wa) * r, 0.0).sum(axis=1)
+    selection = np.where(inb & ~ina, wb * r, 0.0).sum(axis=1) - np.where(
+        ina & ~inb, wa * r, 0.0
+    ).sum(axis=1)
+    ra = simple_returns(a.levels["price"]).reindex(dates)
+    rb = simple_returns(b.levels["price"]).reindex(dates)
+    active = (rb - ra).to_numpy()
+    out = pd.DataFrame(
+        {"selection": selection, "weighting": weighting, "active": active}, index=dates
+    )
+    out["residual"] = out["active"] - out["selection"] - out["weighting"]
+    out.index.name = "date"
+    return out.dropna()
+
+
+def cxo_weight(weights: pd.DataFrame, market, date) -> float:
+    """Weight of ``is_cxo`` codes in ``weights`` (``[date, code]``) at the close of ``date``."""
+    cxo = set(market.securities.loc[market.securities["is_cxo"].astype(bool), "code"])
+    if date not in weights.index:
+        return float("nan")
+    row = weights.loc[date].fillna(0.0)
+    return float(row[[c for c in row.index if c in cxo]].sum())
+
+
+def revision_trading_cost(fund_result, split, sessions: int = 5) -> dict:
+    """Review trades of ``fund_result`` on the trade date nearest ``split`` (within ``sessions``
+    business days): ``date``, ``cost_hkd``, ``traded_value_hkd``, ``trades``."""
+    tr = fund_result.trades
+    rv = tr[tr["reason"] == "review"]
+    if rv.empty:
+        return {
+            "date": pd.NaT,
+            "cost_hkd": float("nan"),
+            "traded_value_hkd": float("nan"),
+            "trades": 0,
+        }
+    days = pd.DatetimeIndex(sorted(set(pd.to_datetime(rv["date"]))))
+    gap = np.abs((days - pd.Timestamp(split)).days)
+    d = days[int(np.argmin(gap))]
+    if gap.min() > sessions * 7 / 5 + 2:
+        return {
+            "date": pd.NaT,
+            "cost_hkd": float("nan"),
+            "traded_value_hkd": float("nan"),
+            "trades": 0,
+        }
+    on = rv[pd.to_datetime(rv["date"]) == d]
+    return {
+        "date": d,
+        "cost_hkd": float(on["cost_hkd"].sum()),
+        "traded_value_hkd": float(on["value_hkd"].abs().sum()),
+        "trades": len(on),
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class VersionComparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    base : IndexComparison
+        The underlying :func:`compare_indexes` result (levels, weights, membership, metrics).
+    changes : DataFrame
+        :func:`membership_rules` of both runs.
+    risk : DataFrame
+        Per label: ``total_return``, ``volatility`` (annualised), ``max_drawdown``.
+    cxo : DataFrame
+        Per label: CXO weight at the close before the split date and at its close, and the removed
+        weight (before - at).
+    effects : DataFrame
+        Daily arithmetic selection / weighting effects (:func:`effects`).
+    fund_cost : dict or None
+        :func:`revision_trading_cost` of the fund tracking ``b`` (None without ``fund``).
+    """
+
+    base: IndexComparison
+    changes: pd.DataFrame
+    risk: pd.DataFrame
+    cxo: pd.DataFrame
+    effects: pd.DataFrame
+    fund_cost: dict | None
+    split: pd.Timestamp
+    synthetic: bool = False
+    warnings: tuple[str, ...] = ()
+    conventions: Conventions = DEFAULT
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        return self.base.labels
+
+    def weight_diff(self, date=None) -> pd.DataFrame:
+        return self.base.weight_diff(date)
+
+    def turnover(self) -> pd.DataFrame:
+        return self.base.turnover()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Daily levels, returns, active share (from :attr:`base`) and the daily effects."""
+        return self.base.to_frame().join(
+            self.effects[["selection", "weighting", "residual"]], how="left"
+        )
+
+    def summary(self) -> Summary:
+        la, lb = self.labels
+        against = f"{la} index (price)"
+        e = self.effects.sum()
+        rows = []
+        for lab in self.labels:
+            r = self.risk.loc[lab]
+            rows += [
+                {"metric": f"return_{lab}", "value": r["total_return"], "unit": "%"},
+                {
+                    "metric": f"volatility_{lab}",
+                    "value": r["volatility"],
+                    "unit": "%",
+                    "note": "annualised",
+                },
+                {"metric": f"max_drawdown_{lab}", "value": r["max_drawdown"], "unit": "%"},
+            ]
+        m = self.base.metrics
+        rows += [
+            {
+                "metric": "return_difference",
+                "value": m["td_period"],
+                "unit": "%",
+                "against": against,
+                "note": f"R_{lb} - R_{la}, compounded",
+            },
+            *(
+                {
+                    "metric": key,
+                    "value": float(e[col]),
+                    "unit": "%",
+                    "against": against,
+                    "note": note,
+                }
+                for key, col, note in (
+                    ("active_sum", "active", "sum of daily return differences (arithmetic)"),
+                    ("selection_effect", "selection", "arithmetic sum of daily effects"),
+                    ("weighting_effect", "weighting", "arithmetic sum of daily effects"),
+                    ("effects_residual", "residual", "corporate-action days"),
+                )
+            ),
+            {
+                "metric": "tracking_error",
+                "value": m["te_std"],
+                "unit": "%",
+                "against": against,
+                "note": "STD convention, annualised",
+            },
+        ]
+        tv = self.turnover()
+        for lab in self.labels:
+            if lab in tv:
+                rows.append(
+                    {
+                        "metric": f"mean_turnover_{lab}",
+                        "value": float(tv[lab].mean()),
+                        "unit": "%",
+                        "note": "one-way, per review",
+                    }
+                )
+            c = self.cxo.loc[lab]
+            rows.append(
+                {
+                    "metric": f"cxo_removed_{lab}",
+                    "value": c["removed"],
+                    "unit": "%",
+                    "note": f"CXO weight {c['before']:.2%} before, {c['at']:.2%} at "
+                    f"{self.split.date()}",
+                }
+            )
+        if self.fund_cost is not None:
+            fc = self.fund_cost
+            rows += [
+                {"metric": "revision_trade_date", "value": fc["date"], "unit": "date"},
+                {
+                    "metric": "revision_trading_cost",
+                    "value": fc["cost_hkd"],
+                    "unit": "HKD",
+                    "note": f"ETF tracking {lb}, {fc['trades']} review trades",
+                },
+                {"metric": "revision_traded_value", "value": fc["traded_value_hkd"], "unit": "HKD"},
+            ]
+        changed = self.changes
+        rows.append(
+            {
+                "metric": "membership_changes",
+                "value": len(changed),
+                "unit": "count",
+                "note": "entries and exits over both runs",
+            }
+        )
+        for i, w in enumerate(self.warnings):
+            rows.append({"metric": f"warning_{i + 1}", "value": w, "unit": "text"})
+        title = f"{lb} against {la}" + (" (SYNTHETIC market)" if self.synthetic else "")
+        return Summary(rows, title=title)
+
+    def plot(self, ax=None):
+        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+        else:
+            axes = [ax, ax.twinx()]
+        lv = self.base.levels
+        for c in lv.columns:
+            axes[0].plot(lv.index, lv[c] / lv[c].iloc[0], label=c)
+        axes[0].legend()
+        axes[0].set_ylabel("rebased to 1")
+        axes[0].set_title(self.summary().title)
+        cum = self.effects[["selection", "weighting"]].cumsum()
+        for c in cum.columns:
+            axes[1].plot(cum.index, cum[c], label=f"{c} (cumulative, arithmetic)")
+        axes[1].legend()
+        for a in axes:
+            if lv.index[0] <= self.split <= lv.index[-1]:
+                a.axvline(self.split, color="grey", ls="--", lw=1)
+        return axes[0]
+
+    def report(self, path, *, formats=("html", "pdf")) -> dict:
+        """Write the comparison report (see :func:`engine.report.compare.comparison_report`)."""
+        from engine.report.compare import comparison_report
+
+        return comparison_report(self, path, formats=formats)
+
+    def __repr__(self) -> str:
+        la, lb = self.labels
+        return (
+            f"VersionComparison({lb} vs {la}, return difference "
+            f"{self.base.metrics['td_period']:+.2%}, {len(self.changes)} membership changes"
+            f"{' SYNTHETIC' if self.synthetic else ''})"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
+def _build(spec, market, label):
+    if hasattr(spec, "levels") and hasattr(spec, "schedule"):
+        return spec
+    if market is None:
+        raise DataError(
+            describe(
+                "a methodology needs a market to be built on",
+                source=label,
+                fix="pass market= (engine.data.default_market() for the default)",
+            )
+        )
+    from engine import build_index
+
+    return build_index(market, spec)
+
+
+def compare(
+    a,
+    b,
+    *,
+    market=None,
+    labels: tuple[str, str] | None = None,
+    split=SPLIT_DATE,
+    fund: bool | object = False,
+    conventions: Conventions = DEFAULT,
+) -> VersionComparison:
+    """Compare methodology ``b`` with ``a`` on one market.
+
+    Parameters
+    ----------
+    a, b
+        ``IndexResult`` runs, or methodology specs (``"hsidi-2023-05"``, ``"hsidi"``, a path, a
+        ``Methodology``) built on ``market``.
+    market
+        The market both runs use (needed for specs, the effects, the CXO weight and the fund).
+    labels
+        Names in tables (default: the specs, or ``"a"`` / ``"b"``).
+    split
+        The revision date (default 2025-08-11).
+    fund
+        True (default ETF settings) or an ``EtfConfig``: simulate the ETF tracking ``b`` and report
+        what the review nearest ``split`` cost it in trading.
+    """
+    if market is None:
+        raise DataError(
+            describe("compare needs the market the runs were built on", fix="pass market=")
+        )
+    if labels is None:
+        labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
+    la, lb = str(labels[0]), str(labels[1])
+    ra, rb = _build(a, market, la), _build(b, market, lb)
+    base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
+    split = pd.Timestamp(split)
+    risk = pd.DataFrame(
+        {
+            lab: {
+                "total_return": float(
+                    res.levels["price"].iloc[-1] / res.levels["price"].iloc[0] - 1
+                ),
+                "volatility": float(
+                    simple_returns(res.levels["price"]).std(ddof=1)
+                    * np.sqrt(conventions.periods_per_year)
+                ),
+                "max_drawdown": max_drawdown(res.levels["price"]),
+            }
+            for lab, res in ((la, ra), (lb, rb))
+        }
+    ).T
+    sessions = base.levels.index
+    before = sessions[sessions < split]
+    at = sessions[sessions >= split]
+    cxo_rows = {}
+    for lab, w in ((la, base.weights_a), (lb, base.weights_b)):
+        b0 = cxo_weight(w, market, before[-1]) if len(before) else float("nan")
+        b1 = cxo_weight(w, market, at[0]) if len(at) else float("nan")
+        cxo_rows[lab] = {"before": b0, "at": b1, "removed": b0 - b1}
+    cxo = pd.DataFrame(cxo_rows).T
+    fund_cost = None
+    if fund is not False and fund is not None:
+        from engine.fund import backtest
+
+        config = None if fund is True else fund
+        fund_cost = revision_trading_cost(backtest(rb, market, config), split)
+    warnings_ = tuple(getattr(market, "warnings", ()) or ())
+    return VersionComparison(
+        base=base,
+        changes=pd.concat([membership_rules(ra, la), membership_rules(rb, lb)], ignore_index=True),
+        risk=risk,
+        cxo=cxo,
+        effects=effects(ra, rb, market),
+        fund_cost=fund_cost,
+        split=split,
+        synthetic=bool(base.synthetic or market.synthetic),
+        warnings=warnings_,
+        conventions=conventions,
+    )
+
+
+__all__ = [
+    "VersionComparison",
+    "compare",
+    "cxo_weight",
+    "effects",
+    "max_drawdown",
+    "membership_rules",
+    "revision_trading_cost",
+    "start_weights",
+]

@@ -1,0 +1,412 @@
+"""Every review of a run in one compiled pass over ``[review, security]`` arrays.
+
+:func:`prepare_snapshots` reads, once, what the screens, ranking and capping need from the market at
+each review's cut-off, cap and pricing sessions (:data:`SNAPSHOT_DTYPE`); per-review settings become
+small arrays; :func:`engine.rules._nb.reviews_kernel` runs screens, ranking, buffer selection and
+capping for all reviews in order.  The result keeps compact integer reason codes
+(:mod:`engine.codes`, ``RS_*``); a review's table, with the reasons as text, is built only when it is
+read (:func:`review_table`).  The rules are those of :mod:`engine.rules.screens`,
+:mod:`engine.rules.selection` and :mod:`engine.rules.capping`; ``tests/rules`` compares the two
+paths on random markets.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from engine import codes as C
+from engine.data.market import MarketData
+from engine.errors import DataError, describe
+from engine.rules import _nb
+from engine.rules.capping import cap_weights
+from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review
+
+SNAPSHOT_DTYPE = np.dtype(
+    [
+        ("listed", np.bool_),  # a close at the cut-off and at the cap date
+        ("young", np.bool_),  # listed less than min_listed_months before the cut-off
+        ("suspended", np.bool_),  # at the cut-off
+        ("hsci", np.bool_),  # member at the cut-off
+        ("southbound", np.bool_),
+        ("cxo", np.bool_),
+        ("industry_ok", np.bool_),
+        ("priced_before_effective", np.bool_),  # a close on the session before the effective date
+        ("score", np.float64),  # relevance score in force at the cut-off (0 where none)
+        ("avg_tv", np.float64),  # mean traded value over the liquidity window, HKD
+        ("ffmc_cutoff", np.float64),  # close x shares x FAF at the cut-off, HKD
+        ("ffmc_cap", np.float64),  # close x shares x FAF at the cap date, HKD
+        ("shares", np.float64),  # issued shares at the cap date
+        ("free_float", np.float64),  # FAF at the cap date
+        ("float_shares", np.float64),  # shares x FAF at the cap date
+        ("price_close", np.float64),  # close on the session before the effective date, HKD
+    ]
+)
+
+
+def _relevance(market: MarketData, cutoffs: pd.DatetimeIndex) -> np.ndarray:
+    """``[review, security]`` relevance score in force at each cut-off (latest ``as_of`` <= it)."""
+    out = np.zeros((len(cutoffs), len(market.codes)))
+    rel = market.relevance
+    if len(rel) == 0:
+        return out
+    rel = rel.sort_values("as_of", kind="stable")
+    col = {c: j for j, c in enumerate(market.codes)}
+    cols = np.array([col.get(c, -1) for c in rel["code"]], dtype=np.int64)
+    asof = pd.DatetimeIndex(rel["as_of"])
+    score = rel["score"].to_numpy(dtype=float)
+    keep = cols >= 0
+    cols, asof, score = cols[keep], asof[keep], score[keep]
+    n_in = asof.searchsorted(cutoffs, side="right")
+    for k, n in enumerate(n_in):
+        out[k, cols[:n]] = score[:n]  # later assignments win: the latest as_of
+    return out
+
+
+def _window_mean(market: MarketData, rows: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Mean traded value over the listed sessions of the window ending at each cut-off row."""
+    out = np.full((len(rows), len(market.codes)), np.nan)
+    for k, (tc, w) in enumerate(zip(rows, window, strict=True)):
+        lo = max(0, tc - w + 1)
+        listed = ~np.isnan(market.close_hkd[lo : tc + 1])
+        count = listed.sum(axis=0)
+        total = np.where(listed, np.nan_to_num(market.traded_value_hkd[lo : tc + 1]), 0.0).sum(
+            axis=0
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[k] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return out
+
+
+def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) -> np.ndarray:
+    """The ``[review, security]`` :data:`SNAPSHOT_DTYPE` array of a review plan.
+
+    ``plan`` has the :data:`~engine.rules.calendar.REVIEW_DATE_COLUMNS`; ``versions[k]`` is the
+    methodology of review ``k``.
+    """
+    R, N = len(plan), len(market.codes)
+    x = np.zeros((R, N), dtype=SNAPSHOT_DTYPE)
+    if R == 0:
+        return x
+    dates = market.dates
+    tc = dates.get_indexer(pd.DatetimeIndex(plan["cutoff_date"]))
+    tk = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
+    if (tc < 0).any() or (tk < 0).any():
+        bad = plan["cutoff_date"].iloc[int(np.flatnonzero((tc < 0) | (tk < 0))[0])]
+        raise DataError(describe("date is not a session of this market", date=bad))
+    price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
+    close = market.close_hkd
+    close_c, close_k = close[tc], close[tk]
+    x["listed"] = ~(np.isnan(close_c) | np.isnan(close_k))
+    sec = market.securities.set_index("code").reindex(market.codes)
+    x["cxo"] = sec["is_cxo"].to_numpy(dtype=bool)[None, :]
+    x["suspended"] = market.suspended[tc]
+    uni = [m.universe for m in versions]
+    if any(u.require_hsci for u in uni):
+        x["hsci"] = market.membership("hsci")[tc]
+    if any(u.require_southbound for u in uni):
+        x["southbound"] = market.membership("southbound")[tc]
+    industry = sec["industry"].astype(object).to_numpy()
+    listed_on = pd.DatetimeIndex(sec["listing_date"])
+    cutoffs = pd.DatetimeIndex(plan["cutoff_date"])
+    for k, u in enumerate(uni):
+        if u.industries:
+            x["industry_ok"][k] = [v in set(u.industries) for v in industry]
+        if u.min_listed_months:
+            latest = cutoffs[k] - pd.DateOffset(months=u.min_listed_months)
+            x["young"][k] = np.asarray(listed_on.isna() | (listed_on > latest), dtype=bool)
+    x["score"] = _relevance(market, cutoffs)
+    if any(m.liquidity.enabled for m in versions):
+        x["avg_tv"] = _window_mean(
+            market, tc, np.array([m.liquidity.window_sessions for m in versions])
+        )
+    else:
+        x["avg_tv"] = np.nan
+    x["ffmc_cutoff"] = close_c * market.shares[tc] * market.free_float[tc]
+    shares, ff = market.shares[tk], market.free_float[tk]
+    x["ffmc_cap"] = close_k * shares * ff
+    x["shares"], x["free_float"], x["float_shares"] = shares, ff, shares * ff
+    pr = np.maximum(price_row, 0)
+    x["price_close"] = close[pr]
+    x["priced_before_effective"] = ~np.isnan(close[pr])
+    return x
+
+
+SETTING_FIELDS = (
+    "min_relevance",
+    "min_tv",
+    "by_relevance",
+    "K",
+    "add",
+    "remove",
+    "cap",
+    "rebalance",
+)
+
+
+def version_settings(m) -> tuple:
+    """One methodology version's kernel settings: screen flags (``bool[N_FLAGS]``) then
+    :data:`SETTING_FIELDS`."""
+    u = m.universe
+    flags = np.zeros(_nb.N_FLAGS, dtype=np.bool_)
+    flags[_nb.F_SUSPENDED] = u.exclude_suspended_at_cutoff
+    flags[_nb.F_HSCI] = u.require_hsci
+    flags[_nb.F_SOUTHBOUND] = u.require_southbound
+    flags[_nb.F_CXO] = u.exclude_cxo
+    flags[_nb.F_INDUSTRY] = bool(u.industries)
+    flags[_nb.F_LIQUIDITY] = m.liquidity.enabled
+    flags[_nb.F_YOUNG] = u.min_listed_months > 0
+    sel = m.selection
+    return (
+        flags,
+        float(u.min_relevance),
+        float(m.liquidity.min_avg_traded_value_hkd),
+        sel.ranking == "relevance",
+        int(sel.max_constituents),
+        int(sel.buffer_add_rank),
+        int(sel.buffer_remove_rank),
+        float(m.weighting.cap),
+        m.weighting.shares_at == "rebalance_close",
+    )
+
+
+_SETTING_DTYPES = (
+    np.float64,
+    np.float64,
+    np.bool_,
+    np.int64,
+    np.int64,
+    np.int64,
+    np.float64,
+    np.bool_,
+)
+
+
+def drop_checks(plan: pd.DataFrame, market: MarketData) -> np.ndarray:
+    """Per review: does the session before the effective date come after the cap date (so that a
+    selected security can stop trading in between)?"""
+    dates = market.dates
+    price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
+    cap_row = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
+    return np.asarray(price_row > cap_row, dtype=np.bool_)
+
+
+def expand_settings(per_version: list, version_of_review: np.ndarray) -> tuple:
+    """Per-review settings arrays (``flags [R, N_FLAGS]`` then :data:`SETTING_FIELDS`) from the
+    settings of each version and the version index of each review."""
+    flags = np.stack([p[0] for p in per_version])[version_of_review]
+    cols = [
+        np.array([p[i + 1] for p in per_version], dtype=dt)[version_of_review]
+        for i, dt in enumerate(_SETTING_DTYPES)
+    ]
+    return (flags, *cols)
+
+
+def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
+    unique = list(dict.fromkeys(versions))
+    where = {id(m): i for i, m in enumerate(unique)}
+    vi = np.array([where[id(m)] for m in versions], dtype=np.int64)
+    return (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
+
+
+def code_order(codes) -> np.ndarray:
+    """Column indices in ascending code order (the last ranking tie-breaker)."""
+    return np.argsort(np.asarray(codes, dtype=object).astype(str), kind="stable").astype(np.int64)
+
+
+def _fmt_m(value_hkd: float) -> str:
+    return f"{value_hkd / 1e6:.1f}m"
+
+
+def reason_text(code: int, j: int, k: int, out: dict) -> str:
+    """The review table's text for reason ``code`` of security ``j`` at review ``k``."""
+    m = out["versions"][k]
+    x = out["x"]
+    rk = out["ranks"][k, j]
+    sel = m.selection
+    if code == C.RS_SELECTED:
+        return f"selected: rank {int(rk)}"
+    if code == C.RS_KEPT_BY_BUFFER:
+        return f"selected: rank {int(rk)} kept by buffer (<={sel.buffer_remove_rank})"
+    if code == C.RS_FILLS_VACANCY:
+        return f"selected: rank {int(rk)} fills a vacancy"
+    if code == C.RS_CUT_OVERFLOW:
+        return f"out: rank {int(rk)} cut (more than {sel.max_constituents} qualified)"
+    if code == C.RS_BELOW_BUFFER:
+        return f"out: rank {int(rk)} below the buffer (>{sel.buffer_remove_rank})"
+    if code == C.RS_NEWCOMER_RANK:
+        return f"out: rank {int(rk)}, a newcomer needs rank <={sel.buffer_add_rank}"
+    if code == C.RS_BELOW_CUT:
+        return f"out: rank {int(rk)} below the cut"
+    if code == C.RS_TOO_YOUNG:
+        listed = out["listing_date"][j]
+        when = listed.date() if not pd.isna(listed) else "unknown"
+        return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
+    if code == C.RS_INDUSTRY:
+        return f"out: industry {out['industry'][j] or '(blank)'} not eligible"
+    if code == C.RS_RELEVANCE:
+        return f"out: relevance score {x[k, j]['score']:g}"
+    if code == C.RS_LIQUIDITY:
+        return (
+            f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
+            f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
+        )
+    if code == C.RS_DELISTED:
+        return out["delisted"][(k, j)]
+    return C.REASON_LABELS[code] if code != C.RS_NONE else ""
+
+
+def review_table(k: int, out: dict) -> pd.DataFrame:
+    """Review ``k``'s table (:data:`REVIEW_TABLE_COLUMNS`) from the compact arrays of a run."""
+    x = out["x"]
+    reason = out["reason"][k]
+    text = np.full(reason.shape[0], "", dtype=object)
+    for j in np.flatnonzero(reason):
+        text[j] = reason_text(int(reason[j]), int(j), k, out)
+    return pd.DataFrame(
+        {
+            "code": pd.Series(out["codes"], dtype=object),
+            "eligible": out["eligible"][k],
+            "rank": out["ranks"][k],
+            "selected": out["selected"][k],
+            "shares": x["shares"][k],
+            "free_float": x["free_float"][k],
+            "cap_factor": out["cap_factor"][k],
+            "weight": out["weight"][k],
+            "reason": pd.Series(text, dtype=object),
+        },
+        columns=REVIEW_TABLE_COLUMNS,
+    )
+
+
+def _delisted_notes(market, out, k, plan_row) -> None:
+    """Reason text and the warning for selected securities dropped at review ``k`` (no close on the
+    session before the effective date)."""
+    gone = np.flatnonzero(out["reason"][k] == C.RS_DELISTED)
+    if not len(gone):
+        return
+    cap_date = pd.Timestamp(plan_row["cap_date"])
+    effective = pd.Timestamp(plan_row["effective_date"])
+    price_row = int(market.dates.searchsorted(effective, side="left")) - 1
+    notes = []
+    for j in gone:
+        priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
+        last = market.dates[priced[-1]].date()
+        out["delisted"][(k, int(j))] = (
+            f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
+            f"review effective {effective.date()})"
+        )
+        notes.append(f"{market.codes[j]} (last close {last})")
+    warnings.warn(
+        f"{out['versions'][k].name} review effective {effective.date()}: {len(gone)} selected "
+        f"security(ies) stopped trading between the cap date {cap_date.date()} and the effective "
+        f"date and are dropped from the review: {', '.join(notes)}",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
+    """Run every review of ``plan`` (methodology versions looked up in ``by_name``).
+
+    Returns
+    -------
+    reviews : tuple of Review
+        Their tables are built on first access.
+    arrays : dict
+        ``selected``, ``q`` (index shares, 0 where not selected), ``weight`` ``[review, security]``
+        and ``codes``, for the index stage.
+
+    Raises
+    ------
+    DataError
+        A review where no security passes the screens (the message counts the reasons).
+    CappingError
+        A cap that cannot be met, or raw weights that are not positive finite numbers.
+    """
+    versions = [by_name[name] for name in plan["methodology"]]
+    x = prepare_snapshots(market, plan, versions)
+    codes = market.codes
+    reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
+        x, *_settings(versions, plan, market), code_order(codes)
+    )
+    sec = market.securities.set_index("code").reindex(codes)
+    out = {
+        "x": x,
+        "versions": versions,
+        "codes": codes,
+        "reason": reason,
+        "eligible": eligible,
+        "ranks": ranks,
+        "selected": selected,
+        "weight": weight,
+        "cap_factor": cf,
+        "industry": sec["industry"].astype(object).to_numpy(),
+        "listing_date": pd.DatetimeIndex(sec["listing_date"]),
+        "delisted": {},
+    }
+    rows = plan.to_dict("records")
+    for k in range(min(stop + 1, len(rows))):
+        _delisted_notes(market, out, k, rows[k])
+    if status != _nb.RV_OK:
+        _raise_review(status, stop, rows[stop], out, x)
+    reviews = []
+    for k, row in enumerate(rows):
+        reviews.append(
+            Review(
+                methodology=versions[k].name,
+                kind=str(row["kind"]),
+                cutoff_date=pd.Timestamp(row["cutoff_date"]),
+                announcement_date=pd.Timestamp(row["announcement_date"]),
+                cap_date=pd.Timestamp(row["cap_date"]),
+                effective_date=pd.Timestamp(row["effective_date"]),
+                table=(lambda k=k: review_table(k, out)),
+                shares_date=_shares_date(market, versions[k], row),
+            )
+        )
+    q = np.where(selected, x["shares"] * x["free_float"] * np.where(selected, cf, 1.0), 0.0)
+    arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
+    return tuple(reviews), arrays
+
+
+def _shares_date(market, m, row) -> pd.Timestamp:
+    if m.weighting.shares_at != "rebalance_close":
+        return pd.Timestamp(row["cap_date"])
+    eff = pd.Timestamp(row["effective_date"])
+    return market.dates[int(market.dates.searchsorted(eff, side="left")) - 1]
+
+
+def _raise_review(status, k, row, out, x) -> None:
+    m = out["versions"][k]
+    effective = pd.Timestamp(row["effective_date"])
+    if status == _nb.RV_EMPTY:
+        bad = ~out["eligible"][k]
+        texts = [reason_text(int(out["reason"][k, j]), int(j), k, out) for j in np.flatnonzero(bad)]
+        counts = Counter(texts).most_common(4)
+        raise DataError(
+            describe(
+                "no security passes the screens at this review",
+                source=m.name,
+                date=effective,
+                value=dict(counts),
+                fix="check memberships, relevance scores and prices around the cut-off date",
+            )
+        )
+    idx = np.flatnonzero(out["selected"][k])
+    cap_weights(
+        x["ffmc_cap"][k, idx], m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name
+    )  # raises the CappingError that names the problem
+    raise AssertionError("unreachable: the kernel reported a capping failure")  # pragma: no cover
+
+
+__all__ = [
+    "SNAPSHOT_DTYPE",
+    "code_order",
+    "prepare_snapshots",
+    "reason_text",
+    "review_table",
+    "run_compiled",
+]

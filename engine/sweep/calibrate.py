@@ -1,0 +1,371 @@
+"""Calibration: rank variants of the unconfirmed rules by how well they reproduce an observed series.
+
+:func:`calibrate` runs the grid through :func:`engine.sweep.run` (``keep="levels"``), compares each
+variant's levels with the observed series by :func:`engine.analytics.compare_observed` (calendar
+alignment, lag, price limits), ranks the variants by one fit figure (:data:`OBJECTIVES`) and
+measures how separable the best variant is from the runner-up with a **moving-block bootstrap**:
+blocks of ``block`` consecutive pairs are drawn with replacement (the same draws for both
+variants), the objective is recomputed for each, and the gap :math:`g^* = f^*_{best} -
+f^*_{runner}` (sign-adjusted so that positive means "best is better") is summarised by its 5-95%
+interval and :math:`P(g^* > 0)`.  An interval that straddles 0 means the data cannot tell the two
+rules apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine._display import Summary
+from engine.analytics.observed import SPLIT_DATE, compare_observed, fit_figures, merge_flagged
+from engine.errors import DataError, describe
+
+OBJECTIVES = {
+    # name: (figure, merged limit days, larger is better)
+    "r2_lag": ("r2_lag", False, True),
+    "r2_lag_merged": ("r2_lag", True, True),
+    "r2_same": ("r2_same", False, True),
+    "r2_same_merged": ("r2_same", True, True),
+    "corr_1d": ("corr_1d", False, True),
+    "corr_1d_merged": ("corr_1d", True, True),
+    "corr_5d": ("corr_5d", False, True),
+    "te": ("te", False, False),
+    "te_merged": ("te", True, False),
+    "abs_td": ("td", False, False),
+}
+"""Objectives :func:`calibrate` can rank by (figures of :func:`compare_observed`, period ``all``);
+``abs_td`` ranks by :math:`|TD|`."""
+
+
+def _arrays(cmp, merged: bool, period: str = "all"):
+    p = cmp.pairs if period == "all" else cmp.pairs[cmp.pairs["period"] == period]
+    o, r = p["observed"].to_numpy(), p["index"].to_numpy()
+    if merged:
+        o, r, _ = merge_flagged(o, r, p["limit_day"].to_numpy())
+    return o, r, np.r_[np.nan, r[:-1]]
+
+
+def _value(figs: dict, objective: str) -> float:
+    name, _, larger = OBJECTIVES[objective]
+    v = abs(figs[name]) if objective == "abs_td" else figs[name]
+    return float(v if larger else -v)  # larger is better after this sign
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Result of :func:`calibrate`.
+
+    Attributes
+    ----------
+    ranking : DataFrame
+        One row per variant that ran, best first: ``rank``, ``variant``, the axes, ``objective``
+        (the figure itself), then the main fit figures.
+    separability : dict
+        Bootstrap of the best against the runner-up: ``gap`` (point), ``gap_lo``, ``gap_hi``
+        (5% / 95%), ``p_better`` and ``separable`` (the 5-95% interval excludes 0).
+    comparisons : dict
+        Variant id -> :class:`~engine.analytics.observed.ObservedComparison` of the best few.
+    failed : DataFrame
+        Variants the sweep could not build (their errors).
+    """
+
+    ranking: pd.DataFrame
+    separability: dict
+    comparisons: dict
+    failed: pd.DataFrame
+    objective: str
+    axes: tuple[str, ...]
+    base: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def best(self) -> pd.Series:
+        return self.ranking.iloc[0]
+
+    def params(self, rank: int = 1) -> str:
+        """``axis=value, ...`` of the variant ranked ``rank`` (values in their own types)."""
+        return ", ".join(f"{a}={self.ranking[a].iloc[rank - 1]}" for a in self.axes) or "(base)"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.ranking.copy()
+
+    def summary(self) -> Summary:
+        b = self.best
+        params = self.params(1)
+        s = self.separability
+        against = f"observed ({self.meta.get('label', 'observed')})"
+        rows = [
+            {"metric": "variants", "value": len(self.ranking), "unit": "count"},
+            {"metric": "failed", "value": len(self.failed), "unit": "count"},
+            {"metric": "objective", "value": self.objective, "unit": "text"},
+            {"metric": "best_variant", "value": params, "unit": "text"},
+            {
+                "metric": "best_objective",
+                "value": float(b["objective"]),
+                "unit": "ratio",
+                "against": against,
+            },
+        ]
+        for name, unit in (
+            ("corr_1d", "ratio"),
+            ("corr_1d_merged", "ratio"),
+            ("r2_lag", "ratio"),
+            ("corr_5d", "ratio"),
+            ("td", "%"),
+            ("te", "%"),
+        ):
+            rows.append(
+                {
+                    "metric": f"best_{name}",
+                    "value": float(b[name]),
+                    "unit": unit,
+                    "against": against,
+                }
+            )
+        if len(self.ranking) > 1:
+            r = self.ranking.iloc[1]
+            rows.append(
+                {
+                    "metric": "runner_up",
+                    "value": ", ".join(f"{a}={r[a]}" for a in self.axes),
+                    "unit": "text",
+                }
+            )
+        rows += [
+            {
+                "metric": "gap_to_runner_up",
+                "value": s.get("gap", np.nan),
+                "unit": "ratio",
+                "note": "objective, best - runner-up (sign: positive = best better)",
+            },
+            {
+                "metric": "gap_lo_5pct",
+                "value": s.get("gap_lo", np.nan),
+                "unit": "ratio",
+                "note": f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}",
+            },
+            {"metric": "gap_hi_95pct", "value": s.get("gap_hi", np.nan), "unit": "ratio"},
+            {"metric": "p_best_better", "value": s.get("p_better", np.nan), "unit": "ratio"},
+            {
+                "metric": "separable",
+                "value": str(s.get("separable", False)),
+                "unit": "text",
+                "note": "the 5-95% gap interval excludes 0",
+            },
+        ]
+        for k, w in enumerate(self.meta.get("warnings", ())):
+            rows.append({"metric": f"warning_{k + 1}", "value": w, "unit": "text"})
+        return Summary(rows, title=f"Calibration of {self.base} by {self.objective}")
+
+    def plot(self, ax=None, top: int = 15):
+        """Objective of the best ``top`` variants (bar chart); returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 3.5))
+        r = self.ranking.head(top)
+        labels = [self.params(k + 1) for k in range(len(r))]
+        ax.bar(range(len(r)), r["objective"])
+        ax.set_xticks(range(len(r)), labels, rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel(self.objective)
+        ax.set_title(f"Calibration by {self.objective}")
+        lo = float(r["objective"].min())
+        hi = float(r["objective"].max())
+        ax.set_ylim(lo - 0.1 * (hi - lo + 1e-9), hi + 0.1 * (hi - lo + 1e-9))
+        return ax
+
+    def __repr__(self) -> str:
+        return (
+            f"Calibration({len(self.ranking)} variants by {self.objective}, best "
+            f"{float(self.best['objective']):.4f}, separable={self.separability.get('separable')})"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
+def block_bootstrap_gap(
+    a, b, objective: str, *, n_boot: int = 200, block: int = 10, seed: int = 0, periods: int = 252
+) -> dict:
+    """Bootstrap of ``objective(a) - objective(b)`` over blocks of aligned pairs.
+
+    ``a`` and ``b`` are ``(observed, index, index_lag)`` arrays on the same pairs.
+    """
+    n = len(a[0])
+    if n < 2 * block:
+        return {
+            "gap": np.nan,
+            "gap_lo": np.nan,
+            "gap_hi": np.nan,
+            "p_better": np.nan,
+            "separable": False,
+            "n_boot": 0,
+            "block": block,
+        }
+    rng = np.random.default_rng(seed)
+    starts = np.arange(n - block + 1)
+    k = int(np.ceil(n / block))
+    gaps = np.empty(n_boot)
+    for t in range(n_boot):
+        idx = (rng.choice(starts, k)[:, None] + np.arange(block)).ravel()[:n]
+        fa = fit_figures(a[0][idx], a[1][idx], a[2][idx], periods)
+        fb = fit_figures(b[0][idx], b[1][idx], b[2][idx], periods)
+        gaps[t] = _value(fa, objective) - _value(fb, objective)
+    gap = _value(fit_figures(*a, periods), objective) - _value(fit_figures(*b, periods), objective)
+    lo, hi = np.nanpercentile(gaps, [5, 95])
+    return {
+        "gap": float(gap),
+        "gap_lo": float(lo),
+        "gap_hi": float(hi),
+        "p_better": float(np.mean(gaps > 0)),
+        "separable": bool(lo > 0),
+        "n_boot": n_boot,
+        "block": block,
+    }
+
+
+def calibrate(
+    observed: pd.Series,
+    market,
+    base="hsidi",
+    grid=None,
+    objective: str = "r2_lag_merged",
+    *,
+    calendar: str = "XSHG",
+    split=SPLIT_DATE,
+    start=None,
+    end=None,
+    kind: str = "price",
+    keep_best: int = 3,
+    n_boot: int = 200,
+    block: int = 10,
+    seed: int = 0,
+    label: str | None = None,
+    warnings: tuple[str, ...] | list[str] = (),
+    progress: bool = False,
+) -> Calibration:
+    """Rank the variants of ``grid`` (around ``base``) by their fit to ``observed``.
+
+    Parameters
+    ----------
+    observed
+        Observed series (e.g. 520500's closes), on ``calendar`` sessions.
+    market, base, grid
+        As for :func:`engine.sweep.run` (``grid`` from :func:`engine.sweep.grid`).
+    objective
+        A key of :data:`OBJECTIVES` (default: R2 of the fit with the previous day's index return,
+        limit days merged).
+    calendar, split, start, end
+        Passed to :func:`engine.analytics.compare_observed`.
+    warnings
+        Approximations the market rests on (e.g. ``Onboarding.warnings``; default: the market's
+        own ``warnings`` when it has that field); carried into every comparison and the summary.
+    keep_best
+        How many of the best variants keep their full comparison in ``comparisons``.
+    n_boot, block, seed
+        Moving-block bootstrap of the best-versus-runner-up gap.
+    """
+    if objective not in OBJECTIVES:
+        raise DataError(
+            describe(
+                "unknown calibration objective",
+                value=objective,
+                fix=f"use one of {sorted(OBJECTIVES)}",
+            )
+        )
+    from engine.sweep import run
+
+    warns = tuple(warnings) or tuple(getattr(market, "warnings", ()) or ())
+
+    res = run(
+        market, base, grid, metrics=("total_return",), keep="levels", kind=kind, progress=progress
+    )
+    frame = res.to_frame()
+    ok = frame[frame["error"] == ""]
+    rows, cmps = [], {}
+    for i in ok.index:
+        v = ok["variant"].at[i]
+        lv = res.levels[v].dropna()
+        c = compare_observed(
+            lv.rename(f"variant {v}"),
+            observed,
+            calendar,
+            split=split,
+            start=start,
+            end=end,
+            label=label,
+            warnings=warns,
+        )
+        figs = {(p, m): c.figures.loc[(p, m)].to_dict() for p, m in c.figures.index}
+        allf, allm = figs[("all", False)], figs[("all", True)]
+        name, merged, _ = OBJECTIVES[objective]
+        rows.append(
+            {
+                "variant": v,
+                **{a: ok[a].at[i] for a in res.axes},
+                "objective": float(
+                    abs((allm if merged else allf)[name])
+                    if objective == "abs_td"
+                    else (allm if merged else allf)[name]
+                ),
+                "_score": _value(allm if merged else allf, objective),
+                "corr_1d": allf["corr_1d"],
+                "corr_1d_merged": allm["corr_1d"],
+                "r2_same": allf["r2_same"],
+                "r2_lag": allf["r2_lag"],
+                "r2_lag_merged": allm["r2_lag"],
+                "corr_5d": allf["corr_5d"],
+                "td": allf["td"],
+                "te": allf["te"],
+                "te_merged": allm["te"],
+                "return_index": allf["return_index"],
+                "td_before": figs[("before", False)]["td"],
+                "td_after": figs[("after", False)]["td"],
+            }
+        )
+        cmps[v] = c
+    if not rows:
+        raise DataError(
+            describe(
+                "no variant of the grid could be built",
+                source=str(base),
+                value=frame["error"].iloc[0] if len(frame) else None,
+            )
+        )
+    ranking = pd.DataFrame(rows).sort_values("_score", ascending=False, kind="stable")
+    ranking = ranking.drop(columns="_score").reset_index(drop=True)
+    ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
+    sep: dict = {"separable": False}
+    if len(ranking) > 1:
+        merged = OBJECTIVES[objective][1]
+        va, vb = ranking["variant"].iloc[0], ranking["variant"].iloc[1]
+        a, b = _arrays(cmps[va], merged), _arrays(cmps[vb], merged)
+        if len(a[0]) == len(b[0]):
+            sep = block_bootstrap_gap(
+                a,
+                b,
+                objective,
+                n_boot=n_boot,
+                block=block,
+                seed=seed,
+                periods=cmps[va].conventions.periods_per_year,
+            )
+    keep = set(ranking["variant"].head(keep_best))
+    return Calibration(
+        ranking=ranking,
+        separability=sep,
+        comparisons={v: c for v, c in cmps.items() if v in keep},
+        failed=frame[frame["error"] != ""],
+        objective=objective,
+        axes=tuple(res.axes),
+        base=str(res.base),
+        meta={
+            "label": label or str(getattr(observed, "name", None) or "observed"),
+            "warnings": warns,
+        },
+    )
+
+
+__all__ = ["Calibration", "OBJECTIVES", "block_bootstrap_gap", "calibrate"]

@@ -1,0 +1,234 @@
+"""`grid`: the variants of a parameter sweep, a Cartesian product of named axes.
+
+An axis is a setting and the list of values it takes:
+
+* **index axes** are :meth:`engine.rules.MethodologyHistory.replace` keys: a bare key when one section
+  has it (``cap``, ``max_constituents``, ``buffer_add_rank``, ``buffer_remove_rank``, ``frequency``,
+  ``months``, ``explicit_effective_dates``, ``min_avg_traded_value_hkd``, ``cap_factor_lag_sessions``,
+  ``exclude_cxo``, ...) or ``"section.key"`` (``"liquidity.enabled"``);
+* **fund axes** are :class:`engine.fund.EtfConfig` fields prefixed ``fund.``
+  (``"fund.management_fee"``, ``"fund.cash_buffer"``, ...).
+
+Variants are enumerated in :func:`itertools.product` order (the last axis varies fastest); variant
+``i`` is the ``i``-th mapping, with the axes in the order given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import MethodologyError, SweepError, describe
+
+FUND_PREFIX = "fund."
+"""Prefix of the axes that vary :class:`engine.fund.EtfConfig` fields."""
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars become Python scalars (the methodology checks ``isinstance(v, int)``)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _fund_fields() -> set[str]:
+    from engine.fund.config import EtfConfig
+
+    return {f.name for f in dataclasses.fields(EtfConfig)}
+
+
+def _check_key(axis: str) -> str:
+    """The canonical ``section.key`` (index) or ``fund.field`` of an axis; SweepError when unknown."""
+    if axis.startswith(FUND_PREFIX):
+        name = axis[len(FUND_PREFIX) :]
+        known = _fund_fields()
+        if name not in known:
+            raise SweepError(
+                describe(
+                    "unknown fund parameter",
+                    source="sweep.grid",
+                    field=axis,
+                    fix=f"fund axes are 'fund.<EtfConfig field>', one of {sorted(known)}",
+                )
+            )
+        return axis
+    from engine.rules.methodology import _resolve_key
+
+    try:
+        sec, name = _resolve_key(axis, "sweep.grid")
+    except MethodologyError as exc:
+        raise SweepError(
+            describe(f"unknown parameter: {exc}", source="sweep.grid", field=axis)
+        ) from None
+    return f"{sec}.{name}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The variants of a sweep: ordered axes, each a tuple of values (see :func:`grid`).
+
+    Attributes
+    ----------
+    axes : tuple of (name, values)
+        Axis names as given and their values.
+    """
+
+    axes: tuple[tuple[str, tuple], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.axes)
+
+    @property
+    def index_axes(self) -> tuple[str, ...]:
+        """Axes that change the methodology."""
+        return tuple(n for n in self.names if not n.startswith(FUND_PREFIX))
+
+    @property
+    def fund_axes(self) -> tuple[str, ...]:
+        """Axes that change the fund settings (``fund.`` prefixed)."""
+        return tuple(n for n in self.names if n.startswith(FUND_PREFIX))
+
+    def __len__(self) -> int:
+        return math.prod(len(values) for _, values in self.axes)
+
+    def __iter__(self) -> Iterator[dict]:
+        names = self.names
+        for combo in itertools.product(*(values for _, values in self.axes)):
+            yield dict(zip(names, combo, strict=True))
+
+    def __getitem__(self, i: int) -> dict:
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"variant {i} out of range for a grid of {n}")
+        i %= n
+        out = {}
+        for name, values in reversed(self.axes):  # mixed radix, last axis fastest
+            i, r = divmod(i, len(values))
+            out[name] = values[r]
+        return {name: out[name] for name in self.names}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant: ``variant`` id and one column per axis."""
+        frame = pd.DataFrame(list(self), columns=list(self.names))
+        frame.insert(0, "variant", np.arange(len(frame), dtype=np.int64))
+        return frame
+
+    def __repr__(self) -> str:
+        shape = " x ".join(f"{name}[{len(v)}]" for name, v in self.axes) or "base only"
+        return f"Grid({len(self)} variants: {shape})"
+
+
+def _values(axis: str, values: Any) -> tuple:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(
+        values, (Sequence, np.ndarray, pd.Index, range)
+    ):
+        raise SweepError(
+            describe(
+                "an axis takes a list of values",
+                source="sweep.grid",
+                field=axis,
+                value=values,
+                fix=f"write {axis}=[{values!r}] for a single value",
+            )
+        )
+    out = tuple(_plain(v) for v in values)
+    if not out:
+        raise SweepError(
+            describe(
+                "empty axis",
+                source="sweep.grid",
+                field=axis,
+                value=[],
+                fix="give at least one value",
+            )
+        )
+    seen = []
+    for v in out:
+        if any(v == s for s in seen):
+            raise SweepError(
+                describe(
+                    "value repeated on an axis (the variants would repeat)",
+                    source="sweep.grid",
+                    field=axis,
+                    value=v,
+                )
+            )
+        seen.append(v)
+    return out
+
+
+def _check_caps(grid: Grid, canonical: dict[str, str]) -> None:
+    """cap x max_constituents >= 1 for every pair of values when both are axes."""
+    by_key = {canonical[n]: n for n in grid.names}
+    cap_axis, count_axis = by_key.get("weighting.cap"), by_key.get("selection.max_constituents")
+    if cap_axis is None or count_axis is None:
+        return
+    values = dict(grid.axes)
+    for cap in values[cap_axis]:
+        for count in values[count_axis]:
+            if isinstance(cap, (int, float)) and isinstance(count, int) and cap * count < 1 - 1e-12:
+                raise SweepError(
+                    describe(
+                        f"impossible cap: {cap:g} x {count} constituents = {cap * count:g} < 1",
+                        source="sweep.grid",
+                        field=cap_axis,
+                        value=cap,
+                        fix=f"use caps >= 1/{count} or more constituents (axis {count_axis!r})",
+                    )
+                )
+
+
+def grid(**axes: Sequence) -> Grid:
+    """The Cartesian product of the given axes.
+
+    Parameters
+    ----------
+    **axes
+        ``name=[values]``. Index axes are methodology keys (``cap``, ``max_constituents``,
+        ``"selection.buffer_add_rank"``, ``months``, ``explicit_effective_dates``, ...); fund axes are
+        ``"fund.<EtfConfig field>"`` (pass them with ``**{"fund.management_fee": [...]}``). No axes:
+        one variant, the base settings.
+
+    Returns
+    -------
+    Grid
+        ``len(g)`` variants; ``list(g)`` the mappings; ``g.to_frame()`` the table.
+
+    Raises
+    ------
+    SweepError
+        An unknown parameter, an axis that is not a list or is empty or repeats a value, or a cap
+        that cannot be met with a constituent count of the grid (:math:`cap \\times N < 1`); the
+        message names the axis and the value.
+    """
+    canonical = {}
+    for name in axes:
+        key = _check_key(name)
+        if key in canonical.values():
+            other = next(n for n, k in canonical.items() if k == key)
+            raise SweepError(
+                describe(
+                    "two axes set the same parameter", source="sweep.grid", field=name, value=other
+                )
+            )
+        canonical[name] = key
+    g = Grid(tuple((name, _values(name, values)) for name, values in axes.items()))
+    _check_caps(g, canonical)
+    return g
+
+
+def split(variant: Mapping) -> tuple[dict, dict]:
+    """A variant's index changes and its fund changes (``fund.`` prefix removed)."""
+    index = {k: v for k, v in variant.items() if not k.startswith(FUND_PREFIX)}
+    fund = {k[len(FUND_PREFIX) :]: v for k, v in variant.items() if k.startswith(FUND_PREFIX)}
+    return index, fund

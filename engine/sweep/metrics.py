@@ -1,0 +1,153 @@
+"""Reduced metrics of many level series at once: one value per variant (column).
+
+Notation: :math:`L_{t,v}` the level of variant :math:`v` on the :math:`n + 1` dates :math:`t = 0..n`,
+:math:`r_{t,v} = L_{t,v} / L_{t-1,v} - 1`, :math:`p` periods per year and the sample standard deviation
+with ``ddof`` from :mod:`engine.conventions`.
+
+======================  =====================================================================
+``total_return``        :math:`R_v = L_{n,v} / L_{0,v} - 1`
+``annualised_return``   :math:`(1 + R_v)^{p/n} - 1` (:func:`engine.conventions.annualise_return`)
+``volatility``          :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v})`
+``max_drawdown``        :math:`\\min_t L_{t,v} / \\max_{s \\le t} L_{s,v} - 1` (a fraction <= 0)
+``turnover``            mean one-way turnover per review after the first (from the index run)
+``tracking_difference`` :math:`R_v - R_b` over the dates the variant and ``against`` share
+``tracking_error``      :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v} - r^b)` on those dates
+``correlation``         :math:`\\mathrm{corr}(r_{\\cdot,v}, r^b)` on those dates
+======================  =====================================================================
+
+The last three follow :func:`engine.analytics.tracking.metrics_from_returns` (``td_period``,
+``te_std``, ``correlation``); returns on the shared dates are taken between consecutive shared dates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.conventions import DEFAULT, Conventions, check_levels
+from engine.errors import DataError, SweepError, describe
+
+METRICS: dict[str, str] = {
+    "total_return": "%",
+    "annualised_return": "%",
+    "volatility": "%",
+    "max_drawdown": "%",
+    "turnover": "%",
+    "tracking_difference": "%",
+    "tracking_error": "%",
+    "correlation": "ratio",
+}
+"""Metric name -> unit (:data:`engine._display.UNITS`)."""
+
+DEFAULT_METRICS = ("total_return", "annualised_return", "volatility", "max_drawdown", "turnover")
+AGAINST_METRICS = ("tracking_difference", "tracking_error", "correlation")
+
+
+def check_metrics(metrics, against) -> tuple[str, ...]:
+    """The metric names to compute: the given ones (validated), plus TD/TE/correlation with ``against``."""
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    metrics = tuple(metrics)
+    for m in metrics:
+        if m not in METRICS:
+            raise SweepError(
+                describe(
+                    "unknown metric",
+                    source="sweep.run",
+                    field="metrics",
+                    value=m,
+                    fix=f"use some of {list(METRICS)}",
+                )
+            )
+        if m in AGAINST_METRICS and against is None:
+            raise SweepError(
+                describe(
+                    f"metric {m!r} needs a series to compare with",
+                    source="sweep.run",
+                    field="against",
+                    fix="pass against=<observed or reference levels>",
+                )
+            )
+    if against is not None:
+        metrics += tuple(m for m in AGAINST_METRICS if m not in metrics)
+    return metrics
+
+
+def check_against(against) -> pd.Series | None:
+    """A valid ``against`` level series (positive, dated, ascending) or None."""
+    if against is None:
+        return None
+    check_levels(
+        against,
+        source=str(against.name or "against") if isinstance(against, pd.Series) else "against",
+    )
+    return against.astype(float)
+
+
+def _std(x: np.ndarray, ddof: int) -> np.ndarray:
+    n = x.shape[0]
+    if n <= ddof:
+        return np.full(x.shape[1], np.nan)
+    return np.std(x, axis=0, ddof=ddof)
+
+
+def reduce(
+    levels: np.ndarray,
+    dates: pd.DatetimeIndex,
+    metrics: tuple[str, ...],
+    *,
+    against: pd.Series | None = None,
+    turnover: np.ndarray | None = None,
+    conventions: Conventions = DEFAULT,
+) -> dict[str, np.ndarray]:
+    """Each metric of ``metrics`` for every column of ``levels`` ``[n_dates, V]`` (NaN columns stay NaN).
+
+    Raises
+    ------
+    DataError
+        ``against`` shares fewer than two dates with ``dates``.
+    """
+    L = np.asarray(levels, dtype=float)
+    p, ddof = conventions.periods_per_year, conventions.ddof
+    n = L.shape[0] - 1
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        total = L[-1] / L[0] - 1.0
+        r = L[1:] / L[:-1] - 1.0
+        for m in metrics:
+            if m == "total_return":
+                out[m] = total
+            elif m == "annualised_return":
+                ok = np.isfinite(total) & (total > -1.0) & (n > 0)
+                out[m] = np.where(ok, np.power(1.0 + total, p / max(n, 1)) - 1.0, np.nan)
+            elif m == "volatility":
+                out[m] = _std(r, ddof) * np.sqrt(p)
+            elif m == "max_drawdown":
+                out[m] = np.min(L / np.maximum.accumulate(L, axis=0) - 1.0, axis=0)
+            elif m == "turnover":
+                out[m] = (
+                    np.full(L.shape[1], np.nan) if turnover is None else np.asarray(turnover, float)
+                )
+        if against is not None and any(m in AGAINST_METRICS for m in metrics):
+            common = dates.intersection(against.index)
+            if len(common) < 2:
+                raise DataError(
+                    describe(
+                        "the variants and `against` share fewer than two dates",
+                        source=str(against.name or "against"),
+                        value=len(common),
+                        fix=f"give levels on some of the sessions {dates[0].date()}..{dates[-1].date()}",
+                    )
+                )
+            Lc = L[dates.get_indexer(common)]
+            b = against.reindex(common).to_numpy(dtype=float)
+            rv = Lc[1:] / Lc[:-1] - 1.0
+            rb = (b[1:] / b[:-1] - 1.0)[:, None]
+            a = rv - rb
+            out["tracking_difference"] = (Lc[-1] / Lc[0] - 1.0) - (b[-1] / b[0] - 1.0)
+            out["tracking_error"] = _std(a, ddof) * np.sqrt(p)
+            cv, cb = rv - rv.mean(axis=0), rb - rb.mean(axis=0)
+            var_v, var_b = (cv * cv).sum(axis=0), float((cb * cb).sum())
+            corr = (cv * cb).sum(axis=0) / np.sqrt(var_v * var_b)
+            out["correlation"] = np.where((var_v > 0) & (var_b > 0), corr, np.nan)
+    return {m: out[m] for m in metrics}

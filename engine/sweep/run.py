@@ -1,0 +1,358 @@
+"""`run`: evaluate every variant of a grid and reduce each to a row of metrics.
+
+Variants are cut into chunks; each chunk is one call of the batch index core
+(:func:`engine.batch.index_batch`) or, for fund sweeps, one index build and one call of the batch fund
+core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
+level matrix ``[n_dates, chunk]`` is reduced to metrics (:mod:`engine.sweep.metrics`) and dropped, so
+memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
+``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
+identical to the local run because the chunks and the function are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.conventions import DEFAULT, Conventions
+from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError, describe
+from engine.sweep.grid import Grid, split
+from engine.sweep.grid import grid as make_grid
+from engine.sweep.metrics import DEFAULT_METRICS, check_against, check_metrics, reduce
+from engine.sweep.result import SweepResult
+
+KINDS = ("price", "gross", "net")
+CHUNK_BYTES = 64 * 2**20
+"""Budget of one chunk's level matrix (``n_dates x chunk x 8`` bytes) when ``chunk_size`` is not given."""
+MAX_CHUNK = 4096
+
+INSTALL_DISTRIBUTED = (
+    "pip install 'hsidi-engine[distributed]'  (or: pip install 'dask[distributed]')"
+)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What every chunk computes (sent once with each chunk to the workers)."""
+
+    kind: str
+    metrics: tuple[str, ...]
+    against: pd.Series | None
+    keep_levels: bool
+    fund: object | None
+    flows: object | None
+    fx: object | None
+    conventions: Conventions
+
+
+def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
+    """Metrics (and levels when kept) of one chunk of ``(variant id, variant)`` pairs."""
+    from engine.sweep import _engines
+
+    ids = np.array([i for i, _ in items], dtype=np.int64)
+    errors: list[tuple[int, str]] = []
+    if spec.fund is None:
+        b = _engines.index_batch(
+            market,
+            base,
+            [v for _, v in items],
+            kinds=(spec.kind,),
+            keep_levels=True,
+            chunk_size=max(len(items), 1),
+        )
+        levels, dates, turnover = b.levels[spec.kind], b.dates, np.asarray(b.turnover, float)
+        errors += [(int(ids[k]), msg) for k, msg in b.errors]
+    else:
+        from engine.pipeline import build_index
+
+        index_changes = split(items[0][1])[0]
+        try:
+            idx = build_index(market, base.replace(**index_changes) if index_changes else base)
+        except EngineError as exc:
+            nan = np.full(len(items), np.nan)
+            return {
+                "ids": ids,
+                "values": {m: nan for m in spec.metrics},
+                "errors": [(int(i), str(exc)) for i in ids],
+                "levels": None,
+            }
+        fb = _engines.fund_batch(
+            idx,
+            market,
+            spec.fund,
+            [split(v)[1] for _, v in items],
+            flows=spec.flows,
+            fx=spec.fx,
+            keep_nav=True,
+        )
+        levels, dates = fb.nav_per_unit_cny, fb.dates
+        turnover = np.full(len(items), _engines.index_turnover(idx))
+        errors += [(int(ids[k]), msg) for k, msg in fb.errors]
+    values = reduce(
+        levels,
+        dates,
+        spec.metrics,
+        against=spec.against,
+        turnover=turnover,
+        conventions=spec.conventions,
+    )
+    kept = (
+        pd.DataFrame(levels, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
+        if spec.keep_levels
+        else None
+    )
+    return {"ids": ids, "values": values, "errors": errors, "levels": kept}
+
+
+def _chunks(variants: list[dict], fund_sweep: bool, size: int) -> list[list[tuple[int, dict]]]:
+    """Consecutive chunks of at most ``size``; for fund sweeps one index variant per chunk."""
+    items = list(enumerate(variants))
+    if not fund_sweep:
+        return [items[i : i + size] for i in range(0, len(items), size)]
+    groups: dict[str, list] = {}
+    for i, v in items:
+        groups.setdefault(repr(sorted(split(v)[0].items())), []).append((i, v))
+    return [g[i : i + size] for g in groups.values() for i in range(0, len(g), size)]
+
+
+def _check_axes(g: Grid, base, fund) -> None:
+    """Each axis value against the base settings; SweepError naming the axis and the value.
+
+    An index value that fails on its own is an error when it is the grid's only index axis (nothing
+    else in the grid can make it valid); with several index axes a combination may still be valid, so
+    failing combinations are reported per variant in the result's ``error`` column.
+    """
+    only = len(g.index_axes) == 1
+    for name, values in g.axes:
+        for value in values:
+            try:
+                if name in g.fund_axes:
+                    fund.replace(**split({name: value})[1])
+                elif only:
+                    base.replace(**{name: value})
+            except (MethodologyError, FundConfigError) as exc:
+                raise SweepError(
+                    describe(
+                        f"bad value on axis {name!r}: {exc}",
+                        source="sweep.run",
+                        field=name,
+                        value=value,
+                    )
+                ) from None
+            except TypeError as exc:
+                raise SweepError(
+                    describe(
+                        f"bad value on axis {name!r}: {exc}",
+                        source="sweep.run",
+                        field=name,
+                        value=value,
+                    )
+                ) from None
+
+
+def _default_chunk(n_dates: int) -> int:
+    return int(max(1, min(MAX_CHUNK, CHUNK_BYTES // (8 * max(n_dates, 1)))))
+
+
+def _distributed(client, market, base, chunks, spec, bar) -> list[dict]:
+    try:
+        from distributed import as_completed
+    except ImportError:
+        raise SweepError(
+            describe(
+                "client= needs dask.distributed, which is not installed",
+                source="sweep.run",
+                field="client",
+                fix=INSTALL_DISTRIBUTED,
+            )
+        ) from None
+    if not hasattr(client, "submit") or not hasattr(client, "scatter"):
+        raise SweepError(
+            describe(
+                "client must be a dask.distributed.Client",
+                source="sweep.run",
+                field="client",
+                value=type(client).__name__,
+                fix="Client('tcp://scheduler:8786') or Client(LocalCluster())",
+            )
+        )
+    market_f, base_f, spec_f = (client.scatter(x, broadcast=True) for x in (market, base, spec))
+    futures = [client.submit(_evaluate, market_f, base_f, c, spec_f, pure=False) for c in chunks]
+    order = {f.key: k for k, f in enumerate(futures)}
+    out: list[dict | None] = [None] * len(futures)
+    for fut in as_completed(futures):
+        k = order[fut.key]
+        out[k] = fut.result()
+        bar.update(len(chunks[k]))
+    return out
+
+
+def run(
+    market,
+    base="hsidi",
+    grid=None,
+    metrics=DEFAULT_METRICS,
+    against: pd.Series | None = None,
+    keep: str | None = None,
+    kind: str = "price",
+    fund=None,
+    client=None,
+    chunk_size: int | None = None,
+    progress: bool = False,
+    *,
+    flows=None,
+    fx=None,
+    conventions: Conventions = DEFAULT,
+) -> SweepResult:
+    """Evaluate every variant of ``grid`` on ``market`` and reduce each to metrics.
+
+    Parameters
+    ----------
+    market
+        A :class:`engine.data.MarketData`.
+    base
+        The methodology the index axes change: a history name (``"hsidi"``), a version name, a TOML
+        path, a ``Methodology`` or ``MethodologyHistory``.
+    grid
+        A :class:`Grid` from :func:`engine.sweep.grid` (or a mapping of axes); None: the base only.
+    metrics
+        Names from :data:`engine.sweep.metrics.METRICS`; TD / TE / correlation are added when
+        ``against`` is given.
+    against
+        Levels (or prices) to compare with, a Series on its own dates; the comparison uses the dates
+        it shares with the variants.
+    keep
+        ``"levels"`` keeps every variant's levels (``result.levels``, ``[date, variant]``); None
+        keeps only the metrics (memory bounded by one chunk).
+    kind
+        Index level kind of an index sweep (``"price"``, ``"gross"``, ``"net"``).
+    fund
+        An :class:`engine.fund.EtfConfig`: sweep the fund (metrics on the NAV per unit); implied by
+        any ``fund.`` axis (default settings then).
+    client
+        A ``dask.distributed.Client``: evaluate the chunks on its cluster.
+    chunk_size
+        Variants per chunk (default: a level matrix of at most 64 MiB, at most 4,096 variants).
+    progress
+        Show a progress bar over the variants.
+    flows, fx
+        Passed to the fund backtest (fund sweeps).
+    conventions
+        Annualisation settings (:mod:`engine.conventions`).
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    SweepError
+        A bad grid (see :func:`engine.sweep.grid`), a value that the base settings reject (the axis
+        and the value are named), an unknown metric or keep, ``client`` without dask.distributed, or
+        every variant failing.
+    """
+    from engine.rules.methodology import resolve
+
+    g = (
+        grid
+        if isinstance(grid, Grid)
+        else make_grid(**(grid or {}))
+        if isinstance(grid, Mapping | type(None))
+        else None
+    )
+    if g is None:
+        raise SweepError(
+            describe(
+                "grid must be a Grid (engine.sweep.grid(...))",
+                source="sweep.run",
+                field="grid",
+                value=type(grid).__name__,
+            )
+        )
+    if kind not in KINDS:
+        raise SweepError(
+            describe(
+                "unknown level kind",
+                source="sweep.run",
+                field="kind",
+                value=kind,
+                fix=f"use one of {KINDS}",
+            )
+        )
+    if keep not in (None, "levels"):
+        raise SweepError(
+            describe(
+                "unknown keep",
+                source="sweep.run",
+                field="keep",
+                value=keep,
+                fix="use keep=None (metrics only) or keep='levels'",
+            )
+        )
+    against = check_against(against)
+    metric_names = check_metrics(metrics, against)
+    base_obj = resolve(base)
+    if fund is None and g.fund_axes:
+        from engine.fund.config import EtfConfig
+
+        fund = EtfConfig.default()
+    _check_axes(g, base_obj, fund)
+    variants = list(g)
+    size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
+    if size < 1:
+        raise SweepError(
+            describe(
+                "chunk_size must be >= 1", source="sweep.run", field="chunk_size", value=chunk_size
+            )
+        )
+    chunks = _chunks(variants, fund is not None, size)
+    spec = _Spec(kind, metric_names, against, keep == "levels", fund, flows, fx, conventions)
+
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(variants), desc="sweep", unit="variant", disable=not progress) as bar:
+        if client is not None:
+            parts = _distributed(client, market, base_obj, chunks, spec, bar)
+        else:
+            parts = []
+            for c in chunks:
+                parts.append(_evaluate(market, base_obj, c, spec))
+                bar.update(len(c))
+    return _assemble(g, variants, parts, spec, base_obj, against, fund is not None)
+
+
+def _assemble(g, variants, parts, spec, base, against, fund_sweep) -> SweepResult:
+    V = len(variants)
+    values = {m: np.full(V, np.nan) for m in spec.metrics}
+    error = np.full(V, "", dtype=object)
+    for part in parts:
+        for m in spec.metrics:
+            values[m][part["ids"]] = part["values"][m]
+        for i, msg in part["errors"]:
+            error[i] = msg
+            for m in spec.metrics:
+                values[m][i] = np.nan
+    if V and (error != "").all():
+        raise SweepError(
+            describe(f"every variant failed; the first: {error[0]}", source="sweep.run")
+        )
+    frame = g.to_frame()
+    for m in spec.metrics:
+        frame[m] = values[m]
+    frame["error"] = error
+    levels = None
+    if spec.keep_levels:
+        levels = pd.concat([p["levels"] for p in parts], axis=1).sort_index(axis=1)
+        levels.columns.name = "variant"
+    return SweepResult(
+        frame=frame,
+        axes=g.names,
+        metrics=spec.metrics,
+        levels=levels,
+        kind="nav_per_unit_cny" if fund_sweep else spec.kind,
+        base=getattr(base, "name", str(base)),
+        against=None if against is None else str(against.name or "against"),
+    )

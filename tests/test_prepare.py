@@ -1,0 +1,90 @@
+"""`engine.prepare`: the inputs the index and the fund share, against hand-worked examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import market_from_closes, sessions
+
+from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_SPLIT
+from engine.errors import DataError, FundConfigError
+from engine.prepare import (
+    action_records,
+    capital_change_factors,
+    restated_review_shares,
+    withholding_rates,
+)
+from engine.rules.schedule import Review
+
+
+def _market(records=()):
+    d = sessions(8)
+    close = pd.DataFrame(10.0, index=d, columns=["A", "B"])
+    acts = pd.DataFrame(
+        [(d[i], c, k, amt, r, np.nan) for i, c, k, amt, r in records],
+        columns=["ex_date", "code", "kind", "amount_hkd", "ratio", "price_hkd"],
+    )
+    return market_from_closes(close, actions=acts if len(acts) else None), d
+
+
+def _review(d, cap, eff, shares_date=None):
+    table = pd.DataFrame(
+        {
+            "code": ["A", "B"],
+            "eligible": True,
+            "rank": [1.0, 2.0],
+            "selected": True,
+            "shares": [100.0, 200.0],
+            "free_float": [0.5, 1.0],
+            "cap_factor": [1.0, 0.5],
+            "weight": [0.5, 0.5],
+            "reason": "",
+        }
+    )
+    return Review("t", "regular", d[cap], d[cap], d[cap], d[eff], table, shares_date=shares_date)
+
+
+def test_action_records_order_and_codes():
+    # input order: dividend of A on row 3, split of B on row 3, bonus of A on row 2, dividend on row 1
+    market, _ = _market(
+        [
+            (3, "A", "cash_dividend", 0.5, np.nan),
+            (3, "B", "split", np.nan, 2.0),
+            (2, "A", "bonus", np.nan, 0.1),
+            (1, "B", "cash_dividend", 0.2, np.nan),
+        ]
+    )
+    rec = action_records(market, after_row=1)
+    assert list(rec["row"]) == [2, 3, 3]
+    assert list(rec["kind"]) == [ACT_BONUS, ACT_SPLIT, ACT_CASH_DIVIDEND]  # capital before cash
+    assert list(rec["col"]) == [0, 1, 0]
+    src = market.actions.iloc[rec["source_row"]]  # rows of the (validated) actions table
+    assert list(src["kind"]) == ["bonus", "split", "cash_dividend"]
+    assert list(src["code"]) == ["A", "B", "A"]
+    assert list(rec["pay_row"]) == [2, 3, 3]  # pay date defaults to the ex-date
+    assert len(action_records(market)) == 4
+
+
+def test_capital_change_factors_between_shares_date_and_effective():
+    market, d = _market([(3, "A", "split", np.nan, 2.0), (4, "A", "bonus", np.nan, 0.5)])
+    lag = _review(d, cap=2, eff=5)  # rows 3 and 4 lie strictly between: 2 x 1.5
+    same_day = _review(d, cap=2, eff=4)  # the bonus on the effective date is applied by the index
+    late = _review(d, cap=2, eff=5, shares_date=d[4])  # shares read on row 4: nothing in between
+    f = capital_change_factors([lag, same_day, late], market)
+    np.testing.assert_allclose(f, [[3.0, 1.0], [2.0, 1.0], [1.0, 1.0]])
+    q = restated_review_shares([lag], market)
+    np.testing.assert_allclose(q, [[100 * 0.5 * 3.0, 200 * 1.0 * 0.5]])
+
+
+def test_withholding_rates_and_errors():
+    market, _ = _market()
+    needed = np.array([True, False])
+    np.testing.assert_allclose(withholding_rates(market, {"H": 0.1}, needed), [0.1, 0.1])
+    with pytest.raises(DataError, match="wht_class"):
+        withholding_rates(market, {"hk": 0.0}, needed)
+    with pytest.raises(FundConfigError, match="no withholding"):
+        withholding_rates(market, {}, needed, error=FundConfigError, source="EtfConfig")
+    with pytest.raises(DataError, match=r"\[0, 1\]"):
+        withholding_rates(market, {"H": 1.5}, needed)
+    np.testing.assert_allclose(withholding_rates(market, {}, np.array([False, False])), [0, 0])
