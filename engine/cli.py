@@ -509,7 +509,6 @@ def cmd_export_data(args) -> int:
     return 0
 
 
-<<<<<<< HEAD
 def cmd_check(args) -> int:
     from engine.data import check_folder
 
@@ -519,7 +518,8 @@ def cmd_check(args) -> int:
     n = len(report.problems)
     _say(f"{args.path}: {'no problems' if report.ok else f'{n} problem(s)'}")
     return 0 if report.ok else 1
-=======
+
+
 def cmd_compare(args) -> int:
     from engine.analytics import compare
 
@@ -608,7 +608,6 @@ def cmd_verify(args) -> int:
         else:
             _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
     return 1 if bad else 0
->>>>>>> main
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -672,11 +671,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="default_market", help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
-<<<<<<< HEAD
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
     p.set_defaults(func=cmd_check)
-=======
     p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
@@ -686,7 +683,6 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="second methodology (e.g. hsidi)")
     p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
     p.set_defaults(func=cmd_compare)
->>>>>>> main
     return parser
 
 
