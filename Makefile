@@ -24,7 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run.py --write
+	$(BIN)/python -m benchmarks --write
 
 clean:
 	rm -rf out .pytest_cache

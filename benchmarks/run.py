@@ -1,321 +1,366 @@
-"""Side-by-side benchmark: a capped basket rebalanced at quarterly reviews, held between them.
+"""Benchmarks of issue 6 section 6: the standard workload through the public API against the peers.
 
-That is the core of an index level (a Laspeyres basket with a divisor) and the only part of our job
-that the peers can also express.  The same random market and the same target weights go to
+``python -m benchmarks`` (or ``make bench``) runs, each tool in its own fresh subprocess with an empty
+Numba cache (``NUMBA_CACHE_DIR`` = a new temporary folder):
 
-* ``engine``   : the index kernel ``engine.index._nb.index_kernel`` (Numba, what ``compute`` runs);
-* ``pandas``   : a short, obviously-correct chain-linked pandas version (also our test oracle style);
-* ``vectorbt`` : ``Portfolio.from_orders(size_type="targetpercent", cash_sharing=True, call_seq="auto")``
-  with fractional sizes and no fees, orders at the review closes;
-* ``bt``       : ``RunOnDate`` + ``WeighTarget`` + ``Rebalance`` with ``integer_positions=False``.
+1. per size S, M, L and tool (engine public API, bare Numba reference, pandas, bt, vectorbt): build
+   the workload (long frames -> ``MarketData.from_frames`` -> ``engine.build_index`` for the engine),
+   **check the levels equal the reference to a relative 1e-9** (a mismatch is reported as FAILED and
+   the tool is not timed), then the first-call time (empty cache), the warm time (best of
+   ``--repeat``) and the process's peak resident size;
+2. the sweep benchmark (10,000 variants at S through ``engine.sweep.run``);
+3. cold start: a fresh process imports the engine and builds the default index, with an empty and with
+   a warm Numba cache;
+4. the scaling figure (``scaling.png``): warm time against universe size at 2,600 sessions and
+   against sessions at 600 securities.
 
-Each (tool, case) runs in a fresh subprocess: imports, inputs, a warm-up call on a tiny slice (for
-the Numba tools mostly compilation, paid once per machine thanks to ``cache=True``), then
-``gc.collect()`` and ``malloc_trim(0)`` so the heap left by the warm-up goes back to the system, then
-the timed calls while a thread samples the resident size every 0.5 ms.  Peak extra memory is the highest
-sample minus the resident size just before the first timed call.  Timing: the best of ``--repeat``.  Parity: every tool's final level (normalised to the
-base) is compared with the engine's; the table reports the largest relative difference over all days.
-
-Run ``make bench`` (installs the ``bench`` extra: bt, vectorbt), or::
-
-    python benchmarks/run.py [--cases small,default,large] [--repeat 5] [--write]
-
-``--write`` rewrites the results table in ``benchmarks/README.md`` between the markers.
+``--quick``: S only, reference, engine and pandas, no sweep/scaling.  ``--write`` puts the tables and
+the machine into ``benchmarks/README.md`` between the markers.  Targets are reported, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-CASES = {
-    "small": (500, 20),  # two years, 20 names
-    "default": (1724, 80),  # the default market's shape: 2019-2025 sessions, ~80 names
-    "large": (5000, 500),  # 20 years, 500 names
-}
-TOOLS = ("engine", "pandas", "vectorbt", "bt")
-REVIEW_EVERY = 63  # sessions between reviews (quarterly)
-TIMEOUT_S = 600
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+TOOLS = ("reference", "engine", "pandas", "bt", "vectorbt")
+TOLERANCE = 1e-9
+TIMEOUT_S = 1800
 
 
-def make_case(T: int, N: int, seed: int = 7):
-    """Random raw closes (some names list late), review rows and index shares ``q`` per review."""
-    rng = np.random.default_rng(seed)
-    rets = rng.standard_t(4, size=(T, N)) * 0.015 + 0.0003
-    close = 20.0 * np.exp(np.cumsum(rets, axis=0))
-    review_rows = np.arange(
-        1, T, REVIEW_EVERY, dtype=np.int64
-    )  # effective rows; weights set on the close before
-    q = np.zeros((len(review_rows), N))
-    for r, row in enumerate(review_rows):
-        members = rng.random(N) < 0.8
-        members[rng.integers(N)] = True
-        w = np.where(members, rng.pareto(1.5, N) + 0.1, 0.0)
-        w = np.minimum(w / w.sum(), 0.10)
-        w /= w.sum()
-        q[r] = (
-            w / close[row - 1]
-        )  # shares such that the weights hold at the close before the effective row
-    return close, review_rows, q
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(close, review_rows, q):
-    from engine.index._nb import index_kernel
+def one(tool: str, size: str, repeat: int) -> dict:
+    """Run in the subprocess: equality check first, then the timings."""
+    import impls
+    import workload
 
-    empty_i = np.zeros(0, dtype=np.int64)
-    empty_f = np.zeros(0)
-    out = index_kernel(
-        close,
-        0,
-        1.0,
-        review_rows,
-        q,
-        empty_i,
-        empty_i,
-        empty_i,
-        empty_f,
-        empty_f,
-        empty_f,
-        np.zeros(close.shape[1]),
-    )
-    return out[0][:, 0]
-
-
-def run_pandas(close, review_rows, q):
-    import pandas as pd
-
-    px = pd.DataFrame(close)
-    level = pd.Series(np.nan, index=px.index)
-    level.iloc[0] = 1.0
-    bounds = list(review_rows) + [len(px)]
-    for r, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        basket = px.iloc[start - 1 : stop].mul(q[r], axis=1).sum(axis=1)
-        level.iloc[start:stop] = (
-            (level.iloc[start - 1] * basket / basket.iloc[0]).iloc[1:].to_numpy()
-        )
-    return level.to_numpy()
-
-
-def _weights_frame(close, review_rows, q):
-    import pandas as pd
-
-    w = np.full(close.shape, np.nan)
-    for r, row in enumerate(review_rows):
-        v = q[r] * close[row - 1]
-        w[row - 1] = v / v.sum()
-    idx = pd.bdate_range("2000-01-03", periods=close.shape[0])
-    return pd.DataFrame(close, index=idx), pd.DataFrame(w, index=idx)
-
-
-def run_vectorbt(close, review_rows, q):
-    import vectorbt as vbt
-
-    px, w = _weights_frame(close, review_rows, q)
-    pf = vbt.Portfolio.from_orders(
-        px,
-        w,
-        size_type="targetpercent",
-        group_by=True,
-        cash_sharing=True,
-        call_seq="auto",
-        init_cash=1e9,
-        freq="1D",
-    )
-    value = pf.value().to_numpy()
-    return value / value[0]
-
-
-def run_bt(close, review_rows, q):
-    import bt
-
-    px, w = _weights_frame(close, review_rows, q)
-    px.columns = [f"s{j}" for j in range(px.shape[1])]
-    w.columns = px.columns
-    dates = list(w.index[review_rows - 1])
-    weights = w.loc[dates].fillna(0.0)
-    strategy = bt.Strategy(
-        "basket", [bt.algos.RunOnDate(*dates), bt.algos.WeighTarget(weights), bt.algos.Rebalance()]
-    )
-    res = bt.run(
-        bt.Backtest(strategy, px, integer_positions=False, initial_capital=1e6, progress_bar=False)
-    )
-    prices = res.prices.iloc[:, 0].to_numpy()
-    # bt prepends one day before the data: drop it so rows line up with the input
-    prices = prices[-close.shape[0] :]
-    return prices / prices[0]
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _trim() -> None:
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:  # not glibc
-        pass
-
-
-class _RssSampler:
-    """Samples the resident size in a thread; ``peak_extra_mib`` = max sample - size at entry."""
-
-    def __enter__(self):
-        self.base = self.peak = _rss_bytes()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_bytes())
-            time.sleep(0.0005)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss_bytes())
-        self.peak_extra_mib = (self.peak - self.base) / 2**20
-
-
-def one(tool: str, case: str, repeat: int) -> dict:
-    T, N = CASES[case]
-    close, review_rows, q = make_case(T, N)
-    fn = {"engine": run_engine, "pandas": run_pandas, "vectorbt": run_vectorbt, "bt": run_bt}[tool]
-    tiny = make_case(3 * REVIEW_EVERY, 4, seed=1)
+    w = workload.make(size)
+    panels_mib = 4 * w.close.nbytes / 2**20  # close, shares, free float, traded value
     t0 = time.perf_counter()
-    fn(*tiny)
-    warmup = time.perf_counter() - t0
-    gc.collect()
-    _trim()
-    sampler = _RssSampler()
-    best = np.inf
-    with sampler:
-        for _ in range(max(repeat, 1)):
-            t0 = time.perf_counter()
-            fn(
-                close, review_rows, q
-            )  # the result is dropped before the next call, as in a user loop
-            best = min(best, time.perf_counter() - t0)
-    level = fn(close, review_rows, q)
-    return {
+    ref = workload.rebased(impls.reference(w), w)
+    ref_first_s = time.perf_counter() - t0  # includes the reference's compilation
+    out = {
         "tool": tool,
-        "case": case,
-        "T": T,
-        "N": N,
-        "warmup_s": warmup,
-        "best_s": best,
-        "peak_mib": sampler.peak_extra_mib,
-        "level": np.asarray(level, dtype=float).tolist(),
+        "size": size,
+        "N": w.close.shape[1],
+        "T": w.close.shape[0],
+        "panels_mib": panels_mib,
+    }
+    rss0 = _maxrss_mib()
+    if tool == "engine":
+        t0 = time.perf_counter()
+        market = impls.engine_market(w)
+        out["from_frames_first_s"] = time.perf_counter() - t0
+        m = workload.methodology(w)
+        fn = lambda: impls.engine_build(w, market, m)  # noqa: E731
+    else:
+        fn = lambda: impls.IMPLS[tool](w)  # noqa: E731
+    t0 = time.perf_counter()
+    levels = fn()
+    out["first_s"] = ref_first_s if tool == "reference" else time.perf_counter() - t0
+    got = workload.rebased(levels, w)
+    if len(got) != len(ref):
+        raise SystemExit(
+            f"EQUALITY FAILED: {tool} gives {len(got)} levels, the reference {len(ref)}"
+        )
+    diff = float(np.max(np.abs(got / ref - 1.0)))
+    out["max_rel_diff"] = diff
+    if not diff <= TOLERANCE:
+        raise SystemExit(f"EQUALITY FAILED: {tool} differs from the reference by {diff:.2e} > 1e-9")
+    best = np.inf
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    out["warm_s"] = best
+    if tool == "engine":
+        t0 = time.perf_counter()
+        impls.engine_market(w)
+        out["from_frames_s"] = time.perf_counter() - t0
+    out["peak_rss_mib"] = _maxrss_mib()
+    out["rss_before_mib"] = rss0
+    return out
+
+
+def sweep_bench(n_variants: int) -> dict:
+    """10,000 variants at S: cap x max_constituents x buffer_remove_rank."""
+    import impls
+    import workload
+
+    import engine.sweep as sw
+
+    w = workload.make("S")
+    market = impls.engine_market(w)
+    m = workload.methodology(w)
+    g = sw.grid(
+        cap=list(np.round(np.linspace(0.05, 0.17, 25), 4)),
+        max_constituents=list(range(31, 51)),
+        buffer_remove_rank=list(range(50, 70)),
+    )
+    sw.run(market, m, sw.grid(cap=[0.1, 0.12]))  # compile (cached) before timing
+    t0 = time.perf_counter()
+    res = sw.run(market, m, g)
+    dt = time.perf_counter() - t0
+    return {
+        "variants": len(g),
+        "seconds": dt,
+        "failed": len(res.failed),
+        "per_variant_s": dt / len(g),
+        "peak_rss_mib": _maxrss_mib(),
     }
 
 
-def available(tool: str) -> bool:
-    try:
-        __import__(
-            tool
-            if tool not in ("engine", "pandas")
-            else {"engine": "engine", "pandas": "pandas"}[tool]
+COLD = (
+    "import time; t = time.perf_counter(); import engine; from engine.data import default_market; "
+    "engine.build_index(default_market(), 'hsidi'); print(time.perf_counter() - t)"
+)
+
+
+def _sub(args, cache: str, timeout=TIMEOUT_S):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(REPO))
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def _last_json(proc):
+    if proc.returncode != 0:
+        err = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        return {"error": (err[-1] if err else f"exit {proc.returncode}")[:300]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def cold_start() -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        out = {}
+        for label in ("empty_cache_s", "warm_cache_s"):
+            p = _sub([sys.executable, "-c", COLD], cache)
+            out[label] = float(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else None
+            if p.returncode != 0:
+                out["error"] = p.stderr.strip().splitlines()[-1][:300]
+        return out
+
+
+def _fmt(x, spec=".3f"):
+    return "-" if x is None else format(x, spec)
+
+
+def table(rows) -> str:
+    lines = [
+        "| size (N x T) | tool | first call, empty cache (s) | warm, best of N (s) | ratio to engine | peak RSS (MiB) | max rel. diff vs reference | note |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        eng = next(
+            (
+                x
+                for x in rows
+                if x.get("size") == r["size"] and x["tool"] == "engine" and "warm_s" in x
+            ),
+            None,
         )
-        return True
-    except ImportError:
-        return False
+        shape = f"{r['size']} ({r.get('N', '?')} x {r.get('T', '?')})"
+        if "error" in r:
+            lines.append(f"| {shape} | {r['tool']} | - | - | - | - | - | FAILED: {r['error']} |")
+            continue
+        ratio = r["warm_s"] / eng["warm_s"] if eng else None
+        note = ""
+        if r["tool"] == "engine":
+            note = f"from_frames {r['from_frames_s']:.2f} s (first {r['from_frames_first_s']:.2f} s); input panels {r['panels_mib']:.0f} MiB"
+        lines.append(
+            f"| {shape} | {r['tool']} | {r['first_s']:.3f} | {r['warm_s']:.4f} | {_fmt(ratio, '.1f')} | "
+            f"{r['peak_rss_mib']:.0f} | {r['max_rel_diff']:.1e} | {note} |"
+        )
+    return "\n".join(lines)
+
+
+def scaling(repeat: int, tools=("reference", "engine")) -> dict:
+    """Warm time against N (T = 2,600) and against T (N = 600); one subprocess per point."""
+    import workload
+
+    points = {
+        "N": [(n, 2600) for n in (80, 300, 1000, 2600)],
+        "T": [(600, t) for t in (650, 1300, 2600, 5174)],
+    }
+    out = {}
+    for axis, pts in points.items():
+        for n, t in pts:
+            workload.SIZES[f"{n}x{t}"] = (n, t)
+            for tool in tools:
+                with tempfile.TemporaryDirectory() as cache:
+                    p = _sub(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--one",
+                            tool,
+                            f"{n}x{t}",
+                            "--repeat",
+                            str(repeat),
+                            "--size",
+                            f"{n}x{t}",
+                        ],
+                        cache,
+                    )
+                r = _last_json(p)
+                out.setdefault(tool, {}).setdefault(axis, []).append(
+                    (n if axis == "N" else t, r.get("warm_s"))
+                )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, axis, label in (
+        (axes[0], "N", "securities (2,600 sessions)"),
+        (axes[1], "T", "sessions (600 securities)"),
+    ):
+        for tool, series in out.items():
+            pts = [(x, y) for x, y in series.get(axis, []) if y is not None]
+            if pts:
+                ax.loglog(*zip(*pts, strict=True), marker="o", label=tool)
+        ax.set_xlabel(label)
+        ax.set_ylabel("warm time (s)")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+    fig.suptitle("Standard workload: warm build time")
+    fig.tight_layout()
+    fig.savefig(HERE / "scaling.png", dpi=110)
+    return out
+
+
+def machine() -> str:
+    import numba
+    import pandas
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    vers = [
+        f"Python {platform.python_version()}",
+        f"numpy {np.__version__}",
+        f"pandas {pandas.__version__}",
+        f"numba {numba.__version__}",
+    ]
+    for mod in ("bt", "vectorbt", "dask"):
+        try:
+            vers.append(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            pass
+    return f"{cpu}, {os.cpu_count()} cores; " + ", ".join(vers)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", default="small,default,large")
+    ap.add_argument("--sizes", default="S,M,L")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument(
-        "--write", action="store_true", help="rewrite the table in benchmarks/README.md"
+        "--quick", action="store_true", help="S only, reference/engine/pandas, no sweep or scaling"
     )
-    ap.add_argument("--one", nargs=2, metavar=("TOOL", "CASE"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--write", action="store_true", help="rewrite the results in benchmarks/README.md"
+    )
+    ap.add_argument("--no-scaling", action="store_true", help="skip the scaling figure")
+    ap.add_argument("--one", nargs=2, metavar=("TOOL", "SIZE"), help=argparse.SUPPRESS)
+    ap.add_argument("--size", help=argparse.SUPPRESS)
+    ap.add_argument("--sweep-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
+        import workload
+
+        if "x" in args.one[1]:
+            n, t = args.one[1].split("x")
+            workload.SIZES[args.one[1]] = (int(n), int(t))
         print(json.dumps(one(args.one[0], args.one[1], args.repeat)))
         return 0
-
-    rows = []
-    for case in args.cases.split(","):
-        ref = None
-        for tool in args.tools.split(","):
-            if not available(tool):
-                rows.append(
-                    {
-                        "tool": tool,
-                        "case": case,
-                        "note": "not installed (pip install -e '.[bench]')",
-                    }
-                )
-                continue
-            print(f"running {tool} on {case} {CASES[case]} ...", flush=True)
-            cmd = [sys.executable, __file__, "--one", tool, case, "--repeat", str(args.repeat)]
-            try:
-                proc = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
-                )
-            except subprocess.TimeoutExpired:
-                rows.append({"tool": tool, "case": case, "note": f"timed out after {TIMEOUT_S} s"})
-                continue
-            if proc.returncode != 0:
-                err = proc.stderr.strip().splitlines()
-                rows.append(
-                    {
-                        "tool": tool,
-                        "case": case,
-                        "note": "failed: " + (err[-1] if err else "?")[:160],
-                    }
-                )
-                continue
-            res = json.loads(proc.stdout.strip().splitlines()[-1])
-            level = np.array(res.pop("level"))
-            if tool == "engine":
-                ref = level
-            if ref is not None and len(ref) == len(level):
-                res["max_rel_diff"] = float(np.max(np.abs(level / ref - 1.0)))
-            rows.append(res)
-
-    header = "| case (T x N) | tool | warm-up (s) | best of N (ms) | peak extra memory (MiB) | max rel. diff vs engine |"
-    lines = [header, "|---|---|---:|---:|---:|---:|"]
-    for r in rows:
-        shape = f"{r['case']} ({CASES[r['case']][0]} x {CASES[r['case']][1]})"
-        if "note" in r:
-            lines.append(f"| {shape} | {r['tool']} | - | - | - | {r['note']} |")
-            continue
-        diff = r.get("max_rel_diff")
-        lines.append(
-            f"| {shape} | {r['tool']} | {r['warmup_s']:.2f} | {1e3 * r['best_s']:.2f} | {r['peak_mib']:.1f} | "
-            f"{'-' if diff is None else f'{diff:.1e}'} |"
+    if args.sweep_only:
+        print(json.dumps(sweep_bench(10_000)))
+        return 0
+    sizes = ["S"] if args.quick else args.sizes.split(",")
+    tools = ["reference", "engine", "pandas"] if args.quick else args.tools.split(",")
+    repeat = 2 if args.quick else args.repeat
+    rows, failed = [], False
+    for size in sizes:
+        for tool in tools:
+            print(f"running {tool} at {size} ...", flush=True)
+            with tempfile.TemporaryDirectory() as cache:
+                try:
+                    p = _sub(
+                        [sys.executable, __file__, "--one", tool, size, "--repeat", str(repeat)],
+                        cache,
+                    )
+                    r = _last_json(p)
+                except subprocess.TimeoutExpired:
+                    r = {"error": f"timed out after {TIMEOUT_S} s"}
+            r.setdefault("tool", tool)
+            r.setdefault("size", size)
+            failed |= "error" in r
+            rows.append(r)
+    text = table(rows)
+    extra = []
+    if not args.quick:
+        with tempfile.TemporaryDirectory() as cache:
+            sw = _last_json(_sub([sys.executable, __file__, "--sweep-only"], cache))
+        if "error" in sw:
+            extra.append(f"Sweep (10,000 variants at S): FAILED: {sw['error']}")
+        else:
+            extra.append(
+                f"Sweep: {sw['variants']:,} variants at S in {sw['seconds']:.2f} s "
+                f"({sw['failed']} failed), peak RSS {sw['peak_rss_mib']:.0f} MiB."
+            )
+        cs = cold_start()
+        extra.append(
+            f"Cold start (fresh process: import engine, default market, build the default index): "
+            f"empty Numba cache {_fmt(cs.get('empty_cache_s'), '.2f')} s, warm cache "
+            f"{_fmt(cs.get('warm_cache_s'), '.2f')} s"
+            + (f" ({cs['error']})" if "error" in cs else "")
+            + "."
         )
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    table = (
-        "\n".join(lines)
-        + f"\n\nMachine: {machine}; repeat={args.repeat}; run on {time.strftime('%Y-%m-%d')}.\n"
+        if not args.no_scaling:
+            scaling(2)
+            extra.append("Scaling figure: `scaling.png`.")
+    report = (
+        text
+        + "\n\n"
+        + "\n\n".join(extra)
+        + ("\n\n" if extra else "\n")
+        + f"Machine: {machine()}; repeat={repeat}; run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"
     )
-    print(table)
+    print(report)
     if args.write:
         readme = HERE / "README.md"
-        text = readme.read_text()
+        body = readme.read_text()
         start, end = "<!-- results:start -->", "<!-- results:end -->"
-        head, rest = text.split(start)
+        head, rest = body.split(start)
         _, tail = rest.split(end)
-        readme.write_text(head + start + "\n" + table + end + tail)
+        readme.write_text(head + start + "\n" + report + end + tail)
         print(f"updated {readme}")
-    return 0
+    if failed:
+        print("some implementations FAILED (see the table)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

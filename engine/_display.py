@@ -126,4 +126,27 @@ class Summary:
         return head + self.formatted().to_html(escape=True)
 
 
-__all__ = ["COLUMNS", "UNITS", "Summary", "fmt"]
+def result_html(result) -> str:
+    """``_repr_html_`` of a result: its one-line repr, then its summary table."""
+    head = f"<p><code>{html.escape(repr(result))}</code></p>"
+    summary = result.summary() if hasattr(result, "summary") else None
+    if summary is None:
+        return head
+    if isinstance(summary, pd.Series):
+        summary = summary.to_frame()
+    if isinstance(summary, pd.DataFrame):
+        return head + summary.to_html(float_format=_plain)
+    if hasattr(summary, "_repr_html_"):
+        return head + summary._repr_html_()
+    return head + f"<pre>{html.escape(str(summary))}</pre>"
+
+
+def _plain(x: float) -> str:
+    """A number without exponent noise: thousands separators, 4 significant digits; below 1e-9 (float
+    rounding such as -1.1102e-11 in a sum of returns) it shows as 0."""
+    if abs(x) < 1e-9:
+        return "0"
+    return f"{x:,.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
+
+
+__all__ = ["COLUMNS", "UNITS", "Summary", "fmt", "result_html"]

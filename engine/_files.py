@@ -1,14 +1,26 @@
-"""Atomic file output: a result file is either complete or absent, never half-written."""
+"""Atomic file output: a result file is either complete or absent, never half-written; a run's
+outputs are written as a set (:class:`OutputSet`) that replaces the previous set in one step."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import hashlib
+import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "hsidi-outputs/1"
+PARQUET_KEY = b"hsidi"
+"""Key of the provenance record in the key-value metadata of every Parquet output."""
 
 
 @contextmanager
@@ -39,12 +51,39 @@ def _umask() -> int:
     return mask
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
-    """Write ``frame`` atomically as CSV or Parquet, chosen by the suffix of ``path``."""
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    index: bool | None = None,
+    metadata: Mapping | None = None,
+) -> Path:
+    """Write ``frame`` atomically as CSV or Parquet, chosen by the suffix of ``path``.
+
+    ``index=None`` writes the index only when it carries information (it has a name, or is not the
+    default ``0..n-1`` range), so a CSV never starts with an unnamed column.  ``metadata`` (a JSON-able
+    mapping) is stored in a Parquet file's key-value metadata under :data:`PARQUET_KEY`.
+    """
     target = Path(path)
+    if index is None:
+        default = isinstance(frame.index, pd.RangeIndex) and frame.index.equals(
+            pd.RangeIndex(len(frame))
+        )
+        index = not (default and frame.index.name is None)
+    if index and any(n is None for n in frame.index.names):
+        frame = frame.rename_axis([n or "index" for n in frame.index.names])
     with atomic_path(target) as tmp:
         if target.suffix == ".parquet":
-            frame.to_parquet(tmp, index=index)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=index)
+            if metadata:
+                record = json.dumps(dict(metadata), sort_keys=True, default=str).encode()
+                table = table.replace_schema_metadata(
+                    {**(table.schema.metadata or {}), PARQUET_KEY: record}
+                )
+            pq.write_table(table, tmp)
         elif target.suffix == ".csv":
             frame.to_csv(tmp, index=index)
         else:
@@ -52,6 +91,14 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = T
                 f"unsupported table format {target.suffix!r} for {target}; use .csv or .parquet"
             )
     return target
+
+
+def parquet_provenance(path: str | os.PathLike) -> dict:
+    """The provenance record stored by :func:`write_table` in a Parquet file (``{}`` if none)."""
+    import pyarrow.parquet as pq
+
+    raw = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
+    return json.loads(raw) if raw else {}
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -68,3 +115,189 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def write_text(text: str, path: str | os.PathLike) -> Path:
     """Write ``text`` (UTF-8) atomically."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def json_bytes(obj) -> bytes:
+    """Stable JSON (sorted keys, two-space indent, trailing newline): equal objects, equal bytes."""
+    return (json.dumps(obj, sort_keys=True, indent=2, default=str) + "\n").encode("utf-8")
+
+
+_TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+"""Temporary names: ``.NAME.XXXX.tmp`` (a file from :func:`atomic_path` or a staged set)."""
+_OUTPUT_NAME = re.compile(
+    r"^(index_levels.*|constituents_.*|fund_.*|tracking_report.*|compare.*|index_summary\.txt|"
+    + re.escape(MANIFEST)
+    + r")$"
+)
+
+
+def clean_stale(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove ``.NAME.XXXX.tmp`` debris (files and staged folders) left in ``folder`` by killed runs
+    (only those of ``NAME`` when ``name`` is given)."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for entry in folder.iterdir():
+        if _TMP_FILE.match(entry.name) and (name is None or entry.name.startswith(f".{name}.")):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def read_manifest(folder: str | os.PathLike) -> dict:
+    """The manifest of an output folder (``{}`` when it has none)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+class OutputSet:
+    """Write one run's outputs as a set that replaces the previous set of ``target`` in one step.
+
+    Files are written into a staging folder ``.TARGET.XXXX.tmp`` beside ``target``; on success the
+    manifest (``manifest.json``: provenance and the SHA-256 of every file of each run) is added and the
+    staging folder is swapped with ``target`` (an atomic exchange where the OS offers one, otherwise
+    two renames, the previous set being restored by the next run if a kill falls between them).  An
+    error or a kill before the swap leaves the previous set untouched; the debris is removed by the
+    next run.  Outputs of other commands already in ``target`` (listed in its manifest) are carried
+    into the new set, except files this run writes again.
+
+    Use::
+
+        with OutputSet(out, "build", provenance) as outs:
+            write_table(frame, outs / "index_levels_hsidi.csv")
+    """
+
+    def __init__(self, target: str | os.PathLike, run: str, provenance: Mapping):
+        self.target = Path(target).absolute()
+        self.run = run
+        self.provenance = dict(provenance)
+        self.stage: Path | None = None
+
+    def __truediv__(self, name: str) -> Path:
+        return self.stage / name
+
+    def __enter__(self) -> OutputSet:
+        target = self.target
+        if target.exists() and not target.is_dir():
+            raise NotADirectoryError(f"--out {target} is a file, not a folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _recover(target)
+        clean_stale(target.parent, target.name)
+        clean_stale(target)
+        if target.is_dir() and not (target / MANIFEST).is_file():
+            foreign = [p.name for p in target.iterdir() if not _OUTPUT_NAME.match(p.name)]
+            if foreign:
+                raise FileExistsError(
+                    f"output folder {target} holds files hsidi did not write ({', '.join(sorted(foreign)[:3])}"
+                    f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
+                )
+        self.stage = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        )
+        os.chmod(self.stage, 0o777 & ~_umask())
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        stage = self.stage
+        if exc_type is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+            return
+        try:
+            self._commit(stage)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+    def _commit(self, stage: Path) -> None:
+        target = self.target
+        written = sorted(p.name for p in stage.iterdir())
+        old = read_manifest(target) if target.is_dir() else {}
+        runs = {}
+        for name, run in (old.get("runs") or {}).items():
+            if name == self.run:
+                continue
+            files = {f: h for f, h in run.get("files", {}).items() if f not in written}
+            if files:
+                runs[name] = {**run, "files": files}
+        listed_old = {f for run in (old.get("runs") or {}).values() for f in run.get("files", {})}
+        keep = {f for run in runs.values() for f in run["files"]}
+        if target.is_dir() and old:
+            for entry in target.iterdir():
+                name = entry.name
+                if name == MANIFEST or name in written:
+                    continue
+                if name in keep or name not in listed_old:  # other runs' outputs; the user's files
+                    _carry(entry, stage / name)
+        runs[self.run] = {
+            **self.provenance,
+            "files": {name: sha256_file(stage / name) for name in written},
+        }
+        manifest = {"format": MANIFEST_FORMAT, "runs": runs}
+        (stage / MANIFEST).write_bytes(json_bytes(manifest))
+        os.chmod(stage / MANIFEST, 0o666 & ~_umask())
+        _swap(stage, target)
+
+
+def _carry(src: Path, dst: Path) -> None:
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True)
+        return
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _swap(stage: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(stage, target)
+        return
+    if _exchange(stage, target):
+        shutil.rmtree(stage, ignore_errors=True)  # the stage now holds the previous set
+        return
+    old = stage.with_name(stage.name[: -len(".tmp")] + "_previous.tmp")
+    os.rename(target, old)
+    os.rename(stage, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(target: Path) -> None:
+    """Restore the previous set if a run was killed between the two renames of :func:`_swap`."""
+    if target.exists():
+        return
+    previous = sorted(target.parent.glob(f".{glob_escape(target.name)}.*_previous.tmp"))
+    if previous:
+        os.rename(previous[-1], target)
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?[])", r"[\1]", name)

@@ -294,12 +294,13 @@ class _FastPath:
     """
 
     def __init__(self, market):
-        from engine.rules.compiled import code_ranks
+        from engine.rules.compiled import code_order
 
         self.market = market
         self.plans: dict = {}
         self.groups: dict = {}
-        self.code_rank = code_ranks(market.codes)
+        self.base_rows: dict = {}
+        self.code_order = code_order(market.codes)
 
     def _plan(self, history):
         from engine.rules import review_dates
@@ -319,7 +320,8 @@ class _FastPath:
             eff = self.market.dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
             names = list(dict.fromkeys(plan["methodology"]))
             vi = np.array([names.index(x) for x in plan["methodology"]], dtype=np.int64)
-            self.plans[key] = (plan, eff, names, vi)
+            ok = not plan.empty and plan["kind"].iloc[0] == "initial" and not (eff < 0).any()
+            self.plans[key] = (plan, eff, names, vi, ok)
         return key, self.plans[key]
 
     def key(self, history):
@@ -332,10 +334,12 @@ class _FastPath:
         dates = market.dates
         if not len(dates) or not dates[0] <= base <= dates[-1]:
             return None
-        pkey, (plan, eff_rows, names, _vi) = self._plan(history)
-        if plan.empty or plan["kind"].iloc[0] != "initial" or (eff_rows < 0).any():
+        pkey, (_plan, eff_rows, names, _vi, ok) = self._plan(history)
+        if not ok:
             return None
-        base_row = int(dates.get_indexer([base])[0])
+        base_row = self.base_rows.get(base)
+        if base_row is None:
+            base_row = self.base_rows[base] = int(dates.get_indexer([base])[0])
         if base_row < 0 or eff_rows[0] != base_row + 1:
             return None
         by_name = {m.name: m for m in history.versions}
@@ -370,7 +374,7 @@ class _FastPath:
 
         market = self.market
         pkey, _snap, base_row, _bv, rates = gkey
-        plan, eff_rows, names, vi = self.plans[pkey]
+        plan, eff_rows, names, vi, _ok = self.plans[pkey]
         by_name = dict(zip(names, versions, strict=True))
         per_review = [by_name[x] for x in plan["methodology"]]
         x = prepare_snapshots(market, plan, per_review)
@@ -410,7 +414,7 @@ class _FastPath:
             g["x"],
             *stacked,
             g["drop"],
-            self.code_rank,
+            self.code_order,
             g["factors"],
             g["known"],
             self.market.close_hkd,

@@ -7,24 +7,46 @@ Commands::
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
     hsidi export-data  write the default market as a canonical data folder
+    hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
 
 Every command reads the embedded SYNTHETIC default market unless ``--data FOLDER`` names a canonical
-data folder (see docs/data-format.md).  Errors from ``engine.errors`` are printed as one line and
-exit with status 2.
+data folder (see docs/data-format.md).  A run's outputs are written as a set with a ``manifest.json``
+(engine version, methodology and fund-settings hashes, data fingerprint, command, file hashes).
+Errors from ``engine.errors`` and from the operating system are printed as one line and exit with
+status 2; Ctrl-C exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import re
+import shlex
 import sys
+import tempfile
 import time
+import tomllib
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from engine._files import write_table, write_text
-from engine.errors import EngineError
+from engine._files import (
+    OutputSet,
+    json_bytes,
+    parquet_provenance,
+    read_manifest,
+    sha256_file,
+    write_table,
+    write_text,
+)
+from engine.errors import DataError, EngineError, FundConfigError, describe
 
 VARIANTS = {
     "launch": "hsidi-2023-05",
@@ -41,7 +63,110 @@ def _say(msg: str) -> None:
 def _load_market(args):
     from engine.data import default_market, read_folder
 
-    return read_folder(args.data) if args.data else default_market()
+    if args.data:
+        return read_folder(args.data, verify=not getattr(args, "no_verify", False))
+    return default_market()
+
+
+def _label(methodology: str) -> str:
+    """Output label of a methodology: a name as given, a path by its file's stem."""
+    p = Path(methodology)
+    return p.stem if (p.suffix == ".toml" or len(p.parts) > 1) else methodology
+
+
+def _read_settings(path: str) -> dict:
+    """Fund settings from a TOML or JSON file (a flat table of ``EtfConfig`` fields)."""
+    file = Path(path)
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FundConfigError(
+            describe(
+                "fund settings file is not valid " + ("JSON" if file.suffix == ".json" else "TOML"),
+                source=str(file),
+                value=str(exc),
+                fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
+            )
+        ) from None
+    if not isinstance(data, dict):
+        raise FundConfigError(describe("fund settings must be a table", source=str(file)))
+    return data
+
+
+def _fund_config(args):
+    """``EtfConfig.default()`` with ``--config FILE`` and ``--benchmark`` applied."""
+    from engine.fund import EtfConfig
+
+    config = EtfConfig.default()
+    changes = _read_settings(args.config) if getattr(args, "config", None) else {}
+    if getattr(args, "benchmark", None):
+        changes["benchmark"] = args.benchmark
+    known = {f.name for f in dataclasses.fields(EtfConfig)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise FundConfigError(
+            describe(
+                "unknown fund setting(s)",
+                source=getattr(args, "config", None) or "--benchmark",
+                field=", ".join(unknown),
+                fix=f"use EtfConfig fields: {', '.join(sorted(known))}",
+            )
+        )
+    for key, value in changes.items():
+        if isinstance(value, list):
+            changes[key] = tuple(value)
+    return config.replace(**changes) if changes else config
+
+
+def _read_fx(path: str | None):
+    """``--fx FILE``: a valuation fixing, CSV or Parquet with columns ``date`` and ``hkd_cny``."""
+    if not path:
+        return None
+    file = Path(path)
+    frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
+    missing = [c for c in ("date", "hkd_cny") if c not in frame.columns]
+    if missing:
+        raise DataError(
+            describe(
+                "fixing file lacks column(s)",
+                source=str(file),
+                field=", ".join(missing),
+                fix="give columns date (YYYY-MM-DD) and hkd_cny (CNY per HKD)",
+            )
+        )
+    dates = pd.to_datetime(frame["date"], format="ISO8601", errors="coerce")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise DataError(
+            describe(
+                "unreadable date",
+                source=str(file),
+                row=row,
+                field="date",
+                value=frame["date"].iloc[row],
+                fix="write dates as YYYY-MM-DD",
+            )
+        )
+    return pd.Series(
+        pd.to_numeric(frame["hkd_cny"], errors="coerce").to_numpy(float),
+        index=pd.DatetimeIndex(dates, name="date"),
+        name="hkd_cny",
+    )
+
+
+def settings_record(config) -> dict:
+    """The fund settings as plain JSON values (what the fund-settings hash is taken over)."""
+    out = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        out[f.name] = str(value.date()) if isinstance(value, pd.Timestamp) else value
+    return json.loads(json.dumps(out, default=str))
+
+
+def settings_hash(config) -> str:
+    return hashlib.sha256(json_bytes(settings_record(config))).hexdigest()[:16]
 
 
 def _banner(market) -> str:
@@ -73,8 +198,11 @@ def build_variants(market, names: dict[str, str], *, progress: bool = True) -> d
     return results
 
 
-def write_index_outputs(results: dict, market, out: Path) -> list[Path]:
-    """Levels and constituent tables (CSV + Parquet) for every variant, plus the levels figure."""
+def write_index_outputs(results: dict, market, out, meta: dict | None = None) -> list[Path]:
+    """Levels and constituent tables (CSV + Parquet) for every variant, plus the levels figure.
+
+    ``out`` is a folder or an :class:`~engine._files.OutputSet`; ``meta`` goes into every Parquet
+    file's key-value metadata."""
     from engine.report import index_figure
 
     written = []
@@ -82,8 +210,12 @@ def write_index_outputs(results: dict, market, out: Path) -> list[Path]:
         levels = res.levels
         reviews = res.schedule.to_frame()
         for ext in ("csv", "parquet"):
-            written.append(write_table(levels, out / f"index_levels_{label}.{ext}"))
-            written.append(write_table(reviews, out / f"constituents_{label}.{ext}", index=False))
+            written.append(write_table(levels, out / f"index_levels_{label}.{ext}", metadata=meta))
+            written.append(
+                write_table(
+                    reviews, out / f"constituents_{label}.{ext}", index=False, metadata=meta
+                )
+            )
     written.append(
         Path(
             index_figure(
@@ -158,90 +290,186 @@ def index_summary(results: dict, market) -> str:
 
 
 def _show(obj) -> str:
-    """Plain-text rendering of a summary Series/DataFrame with readable numbers."""
+    """Plain-text rendering of a summary (a :class:`~engine._display.Summary` shows itself; a
+    Series/DataFrame gets readable numbers: thousands separators, no exponent, noise shown as 0)."""
+    from engine._display import Summary
+
+    if isinstance(obj, Summary):
+        return repr(obj)
 
     def fmt(v):
-        if isinstance(v, (float, np.floating)):
-            return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
+        if isinstance(v, bool | np.bool_):
+            return str(v)
+        if isinstance(v, pd.Timestamp):
+            return str(v.date()) if v == v.normalize() else str(v)
+        if isinstance(v, float | np.floating):
+            if v != v:
+                return "n/a"
+            if abs(v) < 5e-13:
+                return "0"
+            if abs(v) >= 1e3:
+                return f"{v:,.0f}"
+            return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) >= 1e-4 else f"{v:.2e}"
+        if isinstance(v, int | np.integer):
+            return f"{v:,}"
         return str(v)
 
-    if isinstance(obj, pd.Series):
-        return obj.map(fmt).to_string()
-    if isinstance(obj, pd.DataFrame):
+    if isinstance(obj, pd.Series | pd.DataFrame):
         return obj.map(fmt).to_string()
     return str(obj)
+
+
+# ---------------------------------------------------------------------- provenance
+def _resolved_argv(argv: list[str]) -> list[str]:
+    """``argv`` with file and folder options made absolute, so ``hsidi verify`` can rerun it."""
+    out, take = [], None
+    for a in argv:
+        if take:
+            out.append(str(Path(a).absolute()) if take != "--methodology" or _label(a) != a else a)
+            take = None
+            continue
+        key, sep, value = a.partition("=")
+        if key in ("--data", "--fx", "--config", "--out", "--methodology"):
+            if sep:
+                keep = key == "--methodology" and _label(value) == value
+                out.append(f"{key}={value if keep else Path(value).absolute()}")
+            else:
+                out.append(a)
+                take = key
+            continue
+        out.append(a)
+    return out
+
+
+def _provenance(args, market, index_results: dict, config=None) -> dict:
+    from engine import __version__
+
+    return {
+        "engine_version": __version__,
+        "command": "hsidi " + shlex.join(args.argv),
+        "argv": _resolved_argv(args.argv),
+        "data": _banner(market),
+        "data_fingerprint": market.fingerprint(),
+        "methodology": {
+            label: {"name": res.name, "hash": res.meta.get("methodology_hash", "")}
+            for label, res in index_results.items()
+        },
+        "fund_settings_hash": None if config is None else settings_hash(config),
+        "fund_settings": None if config is None else settings_record(config),
+    }
+
+
+def _parquet_meta(prov: dict) -> dict:
+    return {k: v for k, v in prov.items() if k != "fund_settings"}
+
+
+@contextlib.contextmanager
+def _fixed_dates(market):
+    """Reproducible figures and reports: ``SOURCE_DATE_EPOCH`` (read by matplotlib's PDF writer and
+    by the report) is the market's last session, unless the caller set it."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(market.dates[-1].timestamp()))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+# ---------------------------------------------------------------------- commands
+def _methodologies(args) -> dict[str, str]:
+    return dict(VARIANTS) if not args.methodology else {_label(m): m for m in args.methodology}
 
 
 def cmd_build(args) -> int:
     market = _load_market(args)
     _say(f"Market: {market!r}")
     _say(f"Data: {_banner(market)}")
-    names = dict(VARIANTS) if not args.methodology else {m: m for m in args.methodology}
-    results = build_variants(market, names, progress=not args.quiet)
-    out = Path(args.out)
-    write_index_outputs(results, market, out)
+    results = build_variants(market, _methodologies(args), progress=not args.quiet)
     text = index_summary(results, market)
-    write_text(text + "\n", out / "index_summary.txt")
+    prov = _provenance(args, market, results)
+    with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
+        write_index_outputs(results, market, outs, _parquet_meta(prov))
+        write_text(text + "\n", outs / "index_summary.txt")
     _say(text)
-    _say(f"Wrote index outputs to {out}/")
+    _say(f"Wrote index outputs to {args.out}/")
     return 0
 
 
-def _backtest(market, index_result, *, progress: bool):
-    from engine.fund import EtfConfig, backtest, default_flows
+def _fund_run(market, index_result, config, *, fx, progress: bool):
+    from engine.fund import backtest, default_flows
 
-    config = EtfConfig.default()
     flows = default_flows(market, config)
-    return backtest(index_result, market, config, flows=flows, progress=progress)
+    fund = backtest(index_result, market, config, flows=flows, progress=progress, fx=fx)
+    return fund, flows
 
 
-def write_fund_outputs(fund, out: Path) -> None:
+def write_fund_outputs(fund, out, meta: dict | None = None) -> None:
+    """NAV, trades, costs (columns suffixed ``_cny``: the costs are in CNY) and holdings."""
     for name in ("nav", "trades", "costs", "holdings"):
         frame = getattr(fund, name)
+        if name == "costs":
+            frame = frame.rename(columns=lambda c: c if str(c).endswith("_cny") else f"{c}_cny")
         for ext in ("csv", "parquet"):
-            write_table(frame, out / f"fund_{name}.{ext}")
+            write_table(frame, out / f"fund_{name}.{ext}", metadata=meta)
+
+
+def _one_index(args, market):
+    from engine import build_index
+
+    name = args.methodology or "hsidi"
+    return {_label(name): build_index(market, name, progress=not args.quiet)}
 
 
 def cmd_backtest(args) -> int:
-    from engine import build_index
-
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
-    index_result = build_index(market, args.methodology or "hsidi", progress=not args.quiet)
-    fund = _backtest(market, index_result, progress=not args.quiet)
-    out = Path(args.out)
-    write_fund_outputs(fund, out)
+    config = _fund_config(args)
+    fx = _read_fx(args.fx)
+    indexes = _one_index(args, market)
+    fund, _ = _fund_run(market, *indexes.values(), config, fx=fx, progress=not args.quiet)
+    prov = _provenance(args, market, indexes, config)
+    with _fixed_dates(market), OutputSet(args.out, "backtest", prov) as outs:
+        write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say(_show(fund.summary()))
-    _say(f"Wrote fund outputs to {out}/")
+    _say(f"Wrote fund outputs to {args.out}/")
     return 0
 
 
-def make_report(market, index_result, out: Path, *, progress: bool):
+def make_report(market, index_result, out, *, progress: bool, config=None, fx=None):
     from engine.analytics import attribute
-    from engine.fund import EtfConfig, backtest, default_flows
+    from engine.fund import EtfConfig
     from engine.report import tracking_report
 
-    config = EtfConfig.default()
-    flows = default_flows(market, config)
-    fund = backtest(index_result, market, config, flows=flows, progress=progress)
-    waterfall = attribute(index_result, market, config, flows=flows, actual=fund)
+    config = EtfConfig.default() if config is None else config
+    fund, flows = _fund_run(market, index_result, config, fx=fx, progress=progress)
+    waterfall = attribute(index_result, market, config, flows=flows, actual=fund, fx=fx)
     paths = tracking_report(
         fund, index_result, out / "tracking_report", market=market, attribution=waterfall
     )
     return fund, waterfall, paths
 
 
-def cmd_report(args) -> int:
-    from engine import build_index
+def _waterfall_text(waterfall) -> str:
+    summ = waterfall.summary()
+    return _show(summ.round(2) if isinstance(summ, pd.DataFrame) else summ)
 
+
+def cmd_report(args) -> int:
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
-    index_result = build_index(market, args.methodology or "hsidi", progress=not args.quiet)
-    out = Path(args.out)
-    fund, waterfall, paths = make_report(market, index_result, out, progress=not args.quiet)
-    _say(_show(waterfall.summary().round(2)))
+    config = _fund_config(args)
+    fx = _read_fx(args.fx)
+    indexes = _one_index(args, market)
+    prov = _provenance(args, market, indexes, config)
+    with _fixed_dates(market), OutputSet(args.out, "report", prov) as outs:
+        fund, waterfall, paths = make_report(
+            market, *indexes.values(), outs, progress=not args.quiet, config=config, fx=fx
+        )
+    _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
-        _say(f"Wrote {kind.upper()} report: {path}")
+        _say(f"Wrote {kind.upper()} report: {Path(args.out) / path.name}")
     return 0
 
 
@@ -250,21 +478,26 @@ def cmd_demo(args) -> int:
     market = _load_market(args)
     _say(f"Market: {market!r}")
     _say(f"Data: {_banner(market)}")
-    out = Path(args.out)
+    config = _fund_config(args)
+    fx = _read_fx(args.fx)
     results = build_variants(market, dict(VARIANTS), progress=not args.quiet)
-    write_index_outputs(results, market, out)
     text = index_summary(results, market)
-    write_text(text + "\n", out / "index_summary.txt")
     _say(text)
-    fund, waterfall, paths = make_report(market, results["chained"], out, progress=not args.quiet)
-    write_fund_outputs(fund, out)
+    prov = _provenance(args, market, results, config)
+    with _fixed_dates(market), OutputSet(args.out, "demo", prov) as outs:
+        write_index_outputs(results, market, outs, _parquet_meta(prov))
+        write_text(text + "\n", outs / "index_summary.txt")
+        fund, waterfall, paths = make_report(
+            market, results["chained"], outs, progress=not args.quiet, config=config, fx=fx
+        )
+        write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say("ETF 520500 backtest (against the chained index):")
     _say(_show(fund.summary()))
     _say("Tracking-difference attribution (basis points):")
-    _say(_show(waterfall.summary().round(2)))
+    _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
-        _say(f"Wrote {kind.upper()} report: {path}")
-    _say(f"Demo finished in {time.perf_counter() - t0:.1f} s; outputs in {out}/")
+        _say(f"Wrote {kind.upper()} report: {Path(args.out) / path.name}")
+    _say(f"Demo finished in {time.perf_counter() - t0:.1f} s; outputs in {args.out}/")
     return 0
 
 
@@ -286,11 +519,84 @@ def cmd_compare(args) -> int:
     at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
     for _, r in at.iterrows():
         _say(f"  {r['label']:<14} {r['change']:<8} {r['code']}  {r['rule']}")
-    out = Path(args.out)
-    write_table(cmp.changes, out / "compare_changes.csv", index=False)
-    for kind, path in cmp.report(out / "compare").items():
-        _say(f"Wrote {kind.upper()} report: {path}")
+    prov = _provenance(args, market, {})
+    with _fixed_dates(market), OutputSet(args.out, "compare", prov) as outs:
+        write_table(cmp.changes, outs / "compare_changes.csv", index=False)
+        paths = cmp.report(outs / "compare")
+    for kind, path in paths.items():
+        _say(f"Wrote {kind.upper()} report: {Path(args.out) / Path(path).name}")
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Equal bytes; Parquet files: equal data and provenance apart from the command (its --out)."""
+    if sha256_file(a) == sha256_file(b):
+        return True
+    if a.suffix != ".parquet":
+        return False
+    import pyarrow.parquet as pq
+
+    skip = ("command", "argv")
+    pa_, pb_ = parquet_provenance(a), parquet_provenance(b)
+    if {k: v for k, v in pa_.items() if k not in skip} != {
+        k: v for k, v in pb_.items() if k not in skip
+    }:
+        return False
+    return (
+        pq.read_table(a)
+        .replace_schema_metadata(None)
+        .equals(pq.read_table(b).replace_schema_metadata(None))
+    )
+
+
+def cmd_verify(args) -> int:
+    folder = Path(args.folder)
+    manifest = read_manifest(folder)
+    if not manifest.get("runs"):
+        raise FileNotFoundError(
+            f"{folder / 'manifest.json'}: no manifest (not a hsidi output folder)"
+        )
+    bad = 0
+    for run, rec in manifest["runs"].items():
+        files = rec.get("files", {})
+        changed = [
+            f
+            for f, h in files.items()
+            if not (folder / f).is_file() or sha256_file(folder / f) != h
+        ]
+        argv = list(rec["argv"])
+        with tempfile.TemporaryDirectory(prefix=".hsidi-verify.", dir=folder.parent) as tmp:
+            redo = Path(tmp) / "out"
+            pos = argv.index("--out") if "--out" in argv else None
+            if pos is not None:
+                argv[pos + 1] = str(redo)
+            else:
+                argv = [a for a in argv if not a.startswith("--out=")] + ["--out", str(redo)]
+            with contextlib.redirect_stdout(io.StringIO()):
+                rc = main(argv)
+            if rc != 0:
+                _say(f"{run}: could not rerun `{rec.get('command')}` (exit {rc})")
+                bad += 1
+                continue
+            again = read_manifest(redo)["runs"][run]
+            if again["data_fingerprint"] != rec.get("data_fingerprint"):
+                _say(
+                    f"{run}: the data changed (fingerprint {rec.get('data_fingerprint')} recorded, "
+                    f"{again['data_fingerprint']} now)"
+                )
+            differ = [
+                f for f in files if f not in again["files"] or not _same_file(folder / f, redo / f)
+            ]
+        if changed or differ:
+            bad += 1
+            _say(f"{run}: MISMATCH: `{rec.get('command')}`")
+            for f in changed:
+                _say(f"  {f}: differs from the hash in the manifest (edited or replaced)")
+            for f in sorted(set(differ) - set(changed)):
+                _say(f"  {f}: differs from a fresh recomputation")
+        else:
+            _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
+    return 1 if bad else 0
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -304,13 +610,35 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--data", help="canonical data folder (default: the embedded SYNTHETIC market)"
         )
+        p.add_argument(
+            "--no-verify",
+            action="store_true",
+            help="accept a data folder whose files no longer match the fingerprint in its meta.json",
+        )
         p.add_argument("--out", default=out, help=f"output folder (default: {out})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    def fund_options(p):
+        p.add_argument(
+            "--config", metavar="FILE", help="fund settings (TOML or JSON: EtfConfig fields)"
+        )
+        p.add_argument(
+            "--fx",
+            metavar="FILE",
+            help="valuation fixing, CSV/Parquet with date, hkd_cny (CNY per HKD)",
+        )
+        p.add_argument(
+            "--benchmark",
+            choices=("price", "gross", "net"),
+            help="index variant the fund is measured against, in CNY (default: the settings')",
+        )
 
     p = sub.add_parser("build", help="rebuild the index under each methodology")
     common(p)
     p.add_argument(
-        "--methodology", action="append", help="methodology or history name (repeatable)"
+        "--methodology",
+        action="append",
+        help="methodology or history name, or a .toml path (repeatable)",
     )
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
@@ -319,15 +647,22 @@ def make_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=helptext)
         common(p)
-        p.add_argument("--methodology", help="methodology or history name (default: hsidi)")
+        fund_options(p)
+        p.add_argument(
+            "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
+        )
         p.set_defaults(func=func)
     p = sub.add_parser("demo", help="everything, on the embedded default market")
     common(p)
+    fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
     p.add_argument("--out", default="default_market", help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
+    p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
+    p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
+    p.set_defaults(func=cmd_verify)
     p = sub.add_parser("compare", help="compare two methodologies (membership, effects, report)")
     common(p)
     p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
@@ -337,16 +672,58 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Python argument -> CLI option, for warnings raised inside the engine and printed by the CLI.
+_CLI_WORDS = (
+    (re.compile(r"\bpass fx=(?=\W|$)"), "pass --fx FILE"),
+    (re.compile(r"\bfx=market\.fx\b"), "--fx FILE"),
+    (re.compile(r"\bverify=False\b"), "--no-verify"),
+    (re.compile(r"\bconfig=(?=\W|$)"), "--config FILE"),
+)
+
+
+def cli_words(message: str) -> str:
+    """``message`` with Python arguments (``fx=``, ``verify=False``) named as the CLI's options."""
+    for pattern, word in _CLI_WORDS:
+        message = pattern.sub(word, message)
+    return message
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
+    args.argv = argv
     try:
-        return args.func(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                return args.func(args)
+            finally:
+                seen = set()
+                for w in caught:
+                    if not issubclass(w.category, UserWarning):
+                        continue  # library deprecations: not the user's business
+                    text = cli_words(str(w.message))
+                    if text not in seen:
+                        seen.add(text)
+                        print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
     except EngineError as exc:
-        print(f"hsidi {args.command}: error: {exc}", file=sys.stderr)
+        print(f"hsidi {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"hsidi {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"hsidi {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom without error."""
+"""Every notebook in notebooks/ runs top to bottom without error and shows its figures inline;
+notebook 2 shows the report it writes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,25 @@ def test_notebook_runs(path, tmp_path):
         if out.get("output_type") == "error"
     ]
     assert not errors
+    images = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
+    assert images, f"{path.name}: no inline figure in the executed notebook"
+    forced = [c.source for c in nb.cells if 'matplotlib.use("Agg")' in c.source]
+    assert not forced, f"{path.name} forces a non-interactive backend"
+    if path.name.startswith("02_"):
+        shown = [
+            out["data"]["text/html"]
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+            if "text/html" in out.get("data", {})
+        ]
+        assert any("<iframe srcdoc=" in h and "Attribution waterfall" in h for h in shown)
 
 
 def test_there_are_notebooks():

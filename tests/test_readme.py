@@ -21,3 +21,10 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "tracking_report.html").exists()
     reviews = namespace["schedule"].summary().set_index("effective_date")
     assert int(reviews.loc["2025-08-11", "constituents"]) == 31
+
+
+def test_readme_calls_the_31_constituents_a_construction_target():
+    text = " ".join(README.read_text().split())
+    assert "as the ETF held" not in text and "(the ETF held" not in text
+    assert "by construction, not a validation" in text
+    assert "built so that 31 names pass the revised screens" in text

@@ -261,6 +261,11 @@ class Waterfall:
             f"arithmetic, {self.total_log * 1e4:.2f} bp log{tag})"
         )
 
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
 
 def waterfall(
     levels: list[tuple[str, pd.Series]],

@@ -304,6 +304,11 @@ class IndexComparison:
             f"TE_std={self.metrics['te_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
         )
 
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
 
 def compare_indexes(
     a,

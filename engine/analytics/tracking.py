@@ -432,6 +432,11 @@ class TrackingResult:
             f"TE_rms={m['te_rms']:.4%} vs {self.benchmark}{tag})"
         )
 
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
 
 def tracking(
     fund: pd.Series,

@@ -26,11 +26,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from engine.errors import DataError, describe
+
+if TYPE_CHECKING:
+    from engine.data.plausibility import Plausibility
 
 PANELS = {
     "close": "close_hkd",
@@ -94,6 +98,11 @@ class MarketData:
     fx: pd.Series
     synthetic: bool = False
     source: str = "frames"
+    warnings: tuple[str, ...] = ()
+    """Plausibility findings and approximations carried by the market (empty by default): each a
+    message naming the file, row, date, code and field.  Not part of :meth:`fingerprint`; written to
+    ``meta.json`` by :func:`~engine.data.io.write_folder` and read back by
+    :func:`~engine.data.io.read_folder`.  Results built on the market carry them on."""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ access
@@ -212,6 +221,8 @@ class MarketData:
 
     def __repr__(self) -> str:
         tag = (" SYNTHETIC" if self.synthetic else "") + (" ADJUSTED" if self.is_adjusted else "")
+        if self.warnings:
+            tag += f", {len(self.warnings)} warning(s)"
         return (
             f"MarketData({len(self.dates)} sessions {self.dates[0].date()}..{self.dates[-1].date()}, "
             f"{len(self.codes_)} securities, {len(self.actions)} actions{tag}, source={self.source!r})"
@@ -231,6 +242,8 @@ class MarketData:
         synthetic: bool = False,
         source: str = "frames",
         sources: Mapping[str, str] | None = None,
+        plausibility: Plausibility | None = None,
+        warnings: tuple[str, ...] | list[str] = (),
     ) -> MarketData:
         """Validate tidy frames and align them into a :class:`MarketData`.
 
@@ -257,6 +270,14 @@ class MarketData:
             Optional labels for error messages, table name -> label (e.g. ``{"prices":
             "data/prices.csv"}``); :func:`engine.data.io.read_folder` passes the file paths so
             every error names the file (and, for CSV, the line).
+        plausibility
+            Thresholds of the plausibility checks (one-day price and issued-shares spikes, rights
+            priced above the market); default :class:`~engine.data.plausibility.Plausibility()`.
+            A finding raises :class:`DataError`, or with ``Plausibility(on_finding="warn")`` is
+            carried in :attr:`warnings`.
+        warnings
+            Warnings already known about the data (e.g. from a loader), kept first in
+            :attr:`warnings`.
         """
         from engine.data import validate
 
@@ -271,6 +292,8 @@ class MarketData:
             synthetic=synthetic,
             source=source,
             sources=sources,
+            plausibility=plausibility,
+            warnings_in=tuple(warnings),
         )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

@@ -103,6 +103,7 @@ from engine.codes import (
     TRADE_REVIEW,
     TRADE_RIGHTS,
 )
+from engine.prepare import ACTION_DTYPE
 
 _F = np.float64
 _I = np.int64
@@ -161,17 +162,7 @@ EVENT_DT = np.dtype(
         ("cash_hkd", _F),
     ]
 )
-ACTION_DT = np.dtype(
-    [
-        ("row", _I),
-        ("col", _I),
-        ("kind", _I),
-        ("ratio", _F),
-        ("price_hkd", _F),
-        ("amount_hkd", _F),
-        ("pay_row", _I),
-    ]
-)
+ACTION_DT = ACTION_DTYPE  # engine.prepare: one record per corporate action
 DAY_STATE_FIELDS = (
     "cash_hkd",
     "receivable_hkd",

@@ -26,11 +26,10 @@ import numpy as np
 import pandas as pd
 
 from engine.codes import (
-    ACT_CASH_DIVIDEND,
-    ACTION_CODES,
     COST_KINDS,
     FUND_EVENTS,
     PAYER_FUND,
+    PAYER_PARTICIPANT,
     TRADE_REASONS,
     TRADING_COST_KINDS,
 )
@@ -40,8 +39,8 @@ from engine.fund import _nb
 from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.result import FundResult
-from engine.index.compute import capital_change_factors
 from engine.index.result import IndexResult
+from engine.prepare import action_records, restated_review_shares, withholding_rates
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +62,21 @@ class FundInputs:
     actions: np.ndarray
     flow_units: np.ndarray
 
+    def arrays(self) -> tuple:
+        """The leading arguments of :func:`engine.fund._nb.simulate` and ``simulate_batch``."""
+        return (
+            self.close,
+            self.lot_raw,
+            self.wht,
+            self.days_elapsed,
+            self.pay_fee_days,
+            self.target_q,
+            self.rev_rows,
+            self.rev_q,
+            self.actions,
+            self.flow_units,
+        )
+
 
 def backtest(
     index_result: IndexResult,
@@ -71,6 +85,7 @@ def backtest(
     flows=None,
     progress: bool = False,
     fx=None,
+    allow_other_market: bool = False,
 ) -> FundResult:
     """Simulate the ETF from ``config.inception_date`` to the market's last session.
 
@@ -96,12 +111,18 @@ def backtest(
         ``market.fx`` (e.g. the fund administrator's WM/Reuters or CFETS fixing).  It must hold a
         positive value for every fund session; a gap is a :class:`~engine.errors.DataError` naming the
         first missing session.
+    allow_other_market
+        The market must be the one the index was built on: when the index records a
+        ``data_fingerprint`` that differs from ``market.fingerprint()`` a
+        :class:`~engine.errors.DataError` names both, unless this is ``True`` (a deliberate
+        backtest of one index on other data).
 
     Returns
     -------
     FundResult
     """
     config = _check_args(index_result, market, config)
+    check_same_market(index_result, market, allow_other_market)
     steps = _progress(progress)
     inputs = prepare(index_result, market, config, flows=flows, fx=fx)
     next(steps)
@@ -144,6 +165,27 @@ def _check_args(index_result, market, config) -> EtfConfig:
     return config
 
 
+def check_same_market(index_result, market, allow_other_market: bool = False) -> None:
+    """DataError when the index was built on another market (its recorded ``data_fingerprint`` is
+    not ``market.fingerprint()``), unless ``allow_other_market``.  An index that records no
+    fingerprint is not checked."""
+    recorded = (index_result.meta or {}).get("data_fingerprint")
+    if allow_other_market or not recorded:
+        return
+    here = market.fingerprint()
+    if recorded != here:
+        raise DataError(
+            describe(
+                "the fund is backtested on a different market from the one its index was built on",
+                source="backtest",
+                field="data_fingerprint",
+                value=f"index {recorded} != market {here}",
+                fix="build the index on this market (engine.build_index(market, ...)), or pass "
+                "allow_other_market=True to backtest it on other data on purpose",
+            )
+        )
+
+
 def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
     """The plain-number settings of ``config`` with its effect switches applied, as one
     :data:`engine.fund._nb.PARAMS_DT` record; ``fx0`` is the inception
@@ -162,7 +204,9 @@ def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
     rec["initial_units"] = float(config.initial_units)
     rec["use_lots"] = bool(config.use_board_lots and "lot_rounding" in on)
     rec["lag"] = int(config.flow_lag_sessions) if "flow_timing" in on else 0
-    rec["creation_payer"] = PAYER_FUND
+    rec["creation_payer"] = (
+        PAYER_PARTICIPANT if config.creation_costs == "participant" else PAYER_FUND
+    )
     return rec
 
 
@@ -231,23 +275,9 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
     lot_raw = np.where(np.isfinite(lots) & (lots > 0), lots, 0.0)
     wht = np.zeros(N)
     if "withholding_tax" in on:
-        rates = config.withholding_rates
-        classes = sec["wht_class"].astype(object).to_numpy()
-        for j in range(N):
-            cls_ = classes[j]
-            if cls_ in rates:
-                wht[j] = rates[cls_]
-            elif ever[j]:
-                raise FundConfigError(
-                    describe(
-                        "no withholding rate for the security's class",
-                        source="EtfConfig",
-                        code=codes[j],
-                        field="withholding",
-                        value=cls_,
-                        fix=f"add {cls_!r} to config.withholding (known: {sorted(rates)})",
-                    )
-                )
+        wht = withholding_rates(
+            market, config.withholding_rates, ever, error=FundConfigError, source="EtfConfig"
+        )
     days_elapsed = np.zeros(T)
     days_elapsed[1:] = np.diff(dates.asi8) / 86_400e9
     month = dates.year * 12 + dates.month
@@ -265,39 +295,18 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
             reviews.append(review)
             rev_rows.append(row)
     # the index's own review shares: cap-date q restated for capital changes between the cap date
-    # and the effective date (the same function engine.index.compute applies), so the fund trades to
+    # and the effective date (engine.prepare, as the index applies them), so the fund trades to
     # exactly the weights the index reprices at
-    rev_q = np.zeros((len(reviews), N))
-    col = {c: j for j, c in enumerate(codes)}
-    for r, review in enumerate(reviews):
-        for code, q in review.index_shares.items():
-            rev_q[r, col[code]] = float(q)
-    rev_q *= capital_change_factors(reviews, market)
+    rev_q = restated_review_shares(reviews, market)
     target_q = q_daily.copy()
     for r, row in enumerate(rev_rows):
         target_q[row] = rev_q[r]
 
     # ------------------------------------------------------------------ corporate actions
-    act = market.actions
-    actions = _nb.records(0, _nb.ACTION_DT)
-    if len(act):
-        ex_rows = market.dates.get_indexer(pd.DatetimeIndex(act["ex_date"])) - s0
-        pay_dates = pd.DatetimeIndex(act["pay_date"].fillna(act["ex_date"]))
-        pay_rows = np.minimum(market.dates.searchsorted(pay_dates, side="left") - s0, T)
-        kinds = np.array([ACTION_CODES[k] for k in act["kind"]], dtype=np.int64)
-        keep = (ex_rows >= 1) & (ex_rows < T)
-        order = np.lexsort(
-            (np.arange(len(act)), (kinds == ACT_CASH_DIVIDEND).astype(np.int64), ex_rows)
-        )
-        order = order[keep[order]]
-        actions = _nb.records(len(order), _nb.ACTION_DT)
-        actions["row"] = ex_rows[order]
-        actions["col"] = [col[c] for c in act["code"].to_numpy()[order]]
-        actions["kind"] = kinds[order]
-        actions["ratio"] = act["ratio"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["price_hkd"] = act["price_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["amount_hkd"] = act["amount_hkd"].to_numpy(dtype=float, na_value=np.nan)[order]
-        actions["pay_row"] = np.maximum(pay_rows[order], ex_rows[order])
+    # rows relative to the inception session; actions on it are in its opening holdings' price
+    actions = action_records(market, after_row=s0).copy().view(np.recarray)
+    actions["row"] -= s0
+    actions["pay_row"] -= s0
 
     # ------------------------------------------------------------------ flows
     if flows is None:
@@ -336,16 +345,7 @@ def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_h
         trades = _nb.records(n_trade, _nb.TRADE_DT)
         events = _nb.records(n_event, _nb.EVENT_DT)
         _nb.simulate(
-            inputs.close,
-            inputs.lot_raw,
-            inputs.wht,
-            inputs.days_elapsed,
-            inputs.pay_fee_days,
-            inputs.target_q,
-            inputs.rev_rows,
-            inputs.rev_q,
-            inputs.actions,
-            inputs.flow_units,
+            *inputs.arrays(),
             params,
             rates,
             state[0],

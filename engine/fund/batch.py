@@ -3,6 +3,11 @@
 Each variant is a mapping of :meth:`EtfConfig.replace` keys (fees, cash buffer, trading-cost rates,
 lots on or off, ...) applied to one base config; variant ``v`` gives exactly what
 ``backtest(index, market, config.replace(**variants[v]), flows=flows, fx=fx)`` gives.
+
+Variants whose shared kernel inputs agree (same inception, fixing, withholding, lot table and flows:
+see :func:`_shared_key`) run in one compiled call, :func:`engine.fund._nb.simulate_batch`, one
+variant per thread (``prange``); each variant's plain-number settings are one
+:data:`engine.fund._nb.PARAMS_DT` record and one row of trading-cost rates.
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import EngineError, FundConfigError, describe
-from engine.fund.config import COST_KINDS, EtfConfig
+from engine.fund import _nb
+from engine.fund.backtest import check_same_market, cost_rates, params_record, prepare
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
+from engine.fund.flows import fund_sessions
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,8 +39,10 @@ class FundBatch:
     total_return : float64[V]
         :math:`NAV/unit_{T} / NAV/unit_0 - 1` per variant.
     costs_cny : DataFrame
-        One row per variant, one column per cost kind (:data:`engine.fund.config.COST_KINDS`), CNY
-        over the whole run.
+        One row per variant: the fund's costs over the run by kind, ``<kind>_cny`` for each of
+        :data:`engine.codes.COST_KINDS`, then the costs borne by creating/redeeming participants,
+        ``participant_<kind>_cny`` for each of :data:`engine.fund.config.PARTICIPANT_COST_KINDS`
+        (CNY, each day's cost at that day's fixing).
     variants : list of dict
         The variants as given.
     errors : list of (int, str)
@@ -104,6 +115,7 @@ def fund_batch(
     flows=None,
     fx=None,
     keep_nav: bool = True,
+    allow_other_market: bool = False,
 ) -> FundBatch:
     """Backtest every variant of ``config`` against ``index``.
 
@@ -121,6 +133,8 @@ def fund_batch(
         As for :func:`engine.fund.backtest`, shared by every variant.
     keep_nav : bool
         Keep the ``[n_days, V]`` NAV per unit (otherwise only the reduced figures).
+    allow_other_market : bool
+        As for :func:`engine.fund.backtest` (checked once, before any variant).
 
     Returns
     -------
@@ -128,44 +142,105 @@ def fund_batch(
         A variant whose settings are invalid (an :mod:`engine.errors` error) has NaN figures and an
         entry in ``errors``.
     """
-    from engine.fund.backtest import backtest
-
     config = EtfConfig.default() if config is None else config
     variants = _check_variants(config, variants)
+    check_same_market(index, market, allow_other_market)
     V = len(variants)
     errors: list[tuple[int, str]] = []
-    navs: list[np.ndarray | None] = []
-    costs = np.full((V, len(COST_KINDS)), np.nan)
-    dates = None
+    groups: dict[tuple, list[tuple[int, EtfConfig]]] = {}
     for i, v in enumerate(variants):
         try:
-            res = backtest(index, market, config.replace(**v), flows=flows, fx=fx)
+            cfg = config.replace(**v)
         except EngineError as exc:
             errors.append((i, str(exc)))
-            navs.append(None)
             continue
-        dates = res.nav.index
-        navs.append(res.nav["nav_per_unit_cny"].to_numpy())
-        costs[i] = res.costs.reindex(columns=list(COST_KINDS)).sum(axis=0).to_numpy()
-    if dates is None:
-        from engine.fund.flows import fund_sessions
-
-        dates = fund_sessions(market, config)
-    nav = np.full((len(dates), V), np.nan)
-    for i, x in enumerate(navs):
-        if x is not None:
-            nav[:, i] = x
-    total = nav[-1] / nav[0] - 1.0
-    frame = pd.DataFrame(costs, columns=[f"{k}_cny" for k in COST_KINDS])
+        groups.setdefault(_shared_key(cfg), []).append((i, cfg))
+    dates = fund_sessions(market, config)
+    nav = None
+    total = np.full(V, np.nan)
+    costs = np.full((V, len(COST_KINDS)), np.nan)
+    pcosts = np.full((V, len(PARTICIPANT_COST_KINDS)), np.nan)
+    pcols = [COST_KINDS.index(k) for k in PARTICIPANT_COST_KINDS]
+    for members in groups.values():
+        try:
+            inputs = prepare(index, market, members[0][1], flows=flows, fx=fx)
+        except EngineError as exc:
+            errors.extend((i, str(exc)) for i, _ in members)
+            continue
+        if nav is None:
+            dates = inputs.dates
+            nav = np.full((len(dates), V), np.nan) if keep_nav else None
+        cols = [i for i, _ in members]
+        nav_g, costs_g, pcosts_g = run_batch(inputs, [cfg for _, cfg in members])
+        total[cols] = nav_g[-1] / nav_g[0] - 1.0
+        costs[cols] = costs_g
+        pcosts[cols] = pcosts_g[:, pcols]
+        if keep_nav:
+            nav[:, cols] = nav_g
+    if keep_nav and nav is None:
+        nav = np.full((len(dates), V), np.nan)
+    frame = pd.DataFrame(
+        np.hstack([costs, pcosts]),
+        columns=[f"{k}_cny" for k in COST_KINDS]
+        + [f"participant_{k}_cny" for k in PARTICIPANT_COST_KINDS],
+    )
     frame.index.name = "variant"
     return FundBatch(
         dates=pd.DatetimeIndex(dates),
-        nav_per_unit_cny=nav if keep_nav else None,
+        nav_per_unit_cny=nav,
         total_return=total,
         costs_cny=frame,
         variants=variants,
-        errors=errors,
+        errors=sorted(errors),
     )
+
+
+def _shared_key(cfg: EtfConfig) -> tuple:
+    """What the kernel's shared inputs depend on (:func:`engine.fund.backtest.prepare`): variants with
+    the same key run in one compiled call."""
+    on = set(cfg.effects)
+    return (
+        cfg.inception_date,
+        "fx" in on and cfg.fx_source == "market",
+        cfg.withholding if "withholding_tax" in on else None,
+        bool(cfg.use_board_lots and "lot_rounding" in on),
+        cfg.initial_units,
+        cfg.creation_unit,
+        cfg.max_redemption_fraction,
+        cfg.max_creation_multiple,
+    )
+
+
+def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`engine.fund._nb.simulate_batch` for ``configs`` on shared ``inputs``.
+
+    Returns the NAV per unit ``[n_days, V]`` (CNY) and the fund's and participants' costs over the
+    run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column)."""
+    V = len(configs)
+    T = len(inputs.dates)
+    params = _nb.records(V, _nb.PARAMS_DT)
+    rates = np.zeros((V, len(TRADING_COST_KINDS)))
+    for v, cfg in enumerate(configs):
+        params[v] = params_record(cfg, inputs.fx[0])
+        rates[v] = cost_rates(cfg)
+    states = _nb.records(V, _nb.STATE_DT)
+    days = _nb.records((V, T), _nb.DAY_DT)
+    cost_totals = np.zeros((V, _nb.N_COSTS))
+    pcost_totals = np.zeros((V, _nb.N_COSTS))
+    _nb.simulate_batch(
+        *inputs.arrays(),
+        inputs.fx,
+        params,
+        rates,
+        states,
+        days,
+        _nb.records(0, _nb.TRADE_DT),
+        _nb.records(0, _nb.EVENT_DT),
+        cost_totals,
+        pcost_totals,
+    )
+    nav = (days["nav_hkd"] * inputs.fx[None, :] / days["units"]).T
+    return np.ascontiguousarray(nav), cost_totals, pcost_totals
 
 
 __all__ = ["FundBatch", "fund_batch"]

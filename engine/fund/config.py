@@ -63,6 +63,7 @@ STOCK_CONNECT_WITHHOLDING = {
 PRC-resident (10 % + 20 %)."""
 
 REVIEW_TRADE_TIMINGS = ("cap_date_close",)
+CREATION_COST_PAYERS = ("participant", "fund")
 FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
 BENCHMARKS = ("price", "gross", "net")
@@ -158,6 +159,30 @@ class EtfConfig:
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
+    max_redemption_fraction: float = 0.9
+    """Plausibility threshold (assumption): one session's redemptions may cancel at most this share
+    of the units outstanding before them.  Redeeming all but a few units leaves the fund's residual
+    cash, rounding and costs to those few (NAV per unit can jump from 1.0 to hundreds of thousands),
+    so a larger redemption is rejected as a likely data error (a :class:`~engine.errors.FlowError`);
+    raise it (at most 1) to simulate a near-liquidation on purpose."""
+    max_creation_multiple: float = 10.0
+    """Plausibility threshold (assumption): one session's creations may add at most this multiple of
+    the units outstanding before them (520500 grew about tenfold in a year, never in a day);
+    larger creations are rejected as a likely data error (a :class:`~engine.errors.FlowError`)."""
+    creation_costs: str = "participant"
+    """Who bears the costs of a creation or redemption: ``"participant"`` (default) or ``"fund"``.
+
+    Assumption (UNCONFIRMED for 520500): in a cash-creation ETF such as 520500 the subscribing or
+    redeeming participant pays the duties and charges of buying or selling the basket (a cash
+    creation/redemption fee or "duties and charges" added to or withheld from the cash), so that
+    existing holders' NAV is not diluted by other investors' flows.  Under ``"participant"`` the
+    trading costs of investing creation cash (pro rata to the creation cash in the amount invested
+    that close), of the inception purchase (the seed participant) and of the sales that raise
+    redemption cash (withheld from the payout), and the CNY<->HKD conversion cost of the flows
+    (``fx_spread``), are booked in ``FundResult.participant_costs`` and do not lower the NAV; the
+    inception NAV per unit is then exactly ``initial_nav_cny``.  ``"fund"``: the fund bears them
+    (every holder pays; the inception NAV per unit is struck after the purchase costs and the
+    inception-day costs are in ``FundResult.costs``)."""
     benchmark: str = "price"
     """Index variant the fund is measured against, converted to CNY at the fund's valuation fixing
     (:math:`B_t = I_t \\, fx_t / fx_0`): ``"price"`` (default), ``"gross"`` or ``"net"`` total return.
@@ -232,7 +257,19 @@ class EtfConfig:
                     value=self.cash_buffer,
                 )
             )
-        for name in ("initial_nav_cny", "initial_units", "creation_unit"):
+        if not (
+            isinstance(self.max_redemption_fraction, int | float)
+            and 0.0 < self.max_redemption_fraction <= 1.0
+        ):
+            raise FundConfigError(
+                describe(
+                    "max_redemption_fraction must lie in (0, 1]",
+                    source="EtfConfig",
+                    field="max_redemption_fraction",
+                    value=self.max_redemption_fraction,
+                )
+            )
+        for name in ("initial_nav_cny", "initial_units", "creation_unit", "max_creation_multiple"):
             value = getattr(self, name)
             if not (
                 isinstance(value, int | float)
@@ -263,6 +300,7 @@ class EtfConfig:
             ("review_trade_timing", REVIEW_TRADE_TIMINGS),
             ("fx_source", FX_SOURCES),
             ("dividend_timing", DIVIDEND_TIMINGS),
+            ("creation_costs", CREATION_COST_PAYERS),
             ("benchmark", BENCHMARKS),
         ):
             if getattr(self, name) not in allowed:
@@ -352,6 +390,7 @@ def _check_effects(effects) -> tuple[str, ...]:
 __all__ = [
     "BENCHMARKS",
     "COST_KINDS",
+    "CREATION_COST_PAYERS",
     "EFFECTS",
     "EtfConfig",
     "PARTICIPANT_COST_KINDS",

@@ -98,7 +98,9 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
 
     Raises :class:`FlowError` naming the date and units for: a date that is not a market session,
     a date before inception, a duplicated date, a NaN or infinite value, or a redemption that would
-    leave zero or fewer units outstanding (cumulative, from ``config.initial_units``).
+    leave zero or fewer units outstanding (cumulative, from ``config.initial_units``), and an
+    implausible flow: a session's redemptions above ``config.max_redemption_fraction`` of the units
+    outstanding before them, or its creations above ``config.max_creation_multiple`` times them.
     """
     dates = fund_sessions(market, config)
     if flows is None:
@@ -183,6 +185,36 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
                 value=float(out[i]),
                 units_before=float(outstanding[i] - out[i]),
                 fix="redeem fewer units than are outstanding (initial_units plus earlier flows)",
+            )
+        )
+    before = outstanding - out
+    too_big = np.flatnonzero(
+        (out < 0) & (-out > float(config.max_redemption_fraction) * before)
+        | (out > 0) & (out > float(config.max_creation_multiple) * before)
+    )
+    if len(too_big):
+        i = int(too_big[0])
+        if out[i] < 0:
+            what = (
+                f"implausible redemption: more than {config.max_redemption_fraction:.0%} of the "
+                "units outstanding in one session"
+            )
+            field, limit = "max_redemption_fraction", config.max_redemption_fraction
+        else:
+            what = (
+                f"implausible creation: more than {config.max_creation_multiple:g} times the "
+                "units outstanding in one session"
+            )
+            field, limit = "max_creation_multiple", config.max_creation_multiple
+        raise FlowError(
+            describe(
+                what,
+                source="flows",
+                date=dates[i],
+                field="units",
+                value=float(out[i]),
+                units_before=float(before[i]),
+                fix=f"check the flow data; if it is real, raise EtfConfig.{field} (now {limit:g})",
             )
         )
     return out

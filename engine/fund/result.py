@@ -293,5 +293,10 @@ class FundResult:
             f"{len(self.trades)} trades, effects={list(getattr(self.config, 'effects', ()))})"
         )
 
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
 
 __all__ = ["FundResult"]

@@ -478,7 +478,7 @@ def variants_kernel(
     cap,
     rebalance,
     drop_check,
-    code_rank,
+    code_order,
     factors,
     known_wht,
     close,
@@ -526,7 +526,7 @@ def variants_kernel(
             cap[v],
             rebalance[v],
             drop_check,
-            code_rank,
+            code_order,
         )
         if status != 0:
             continue

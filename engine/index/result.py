@@ -172,3 +172,8 @@ class IndexResult:
             f"price={last['price']:.2f}, gross={last['gross']:.2f}, net={last['net']:.2f}, "
             f"{len(self.events)} events)"
         )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)

@@ -107,7 +107,7 @@ def build_comparison_content(comparison, title: str | None = None) -> ReportCont
             "The ETF's trading cost is the fund simulator's, with its default (assumed) cost rates.",
         ),
         provenance=prov,
-        notes=tuple(comparison.warnings),
+        warnings=tuple(comparison.warnings),
         engine_version=str(comparison.base.meta.get("engine_version", "")),
     )
 

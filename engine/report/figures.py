@@ -123,6 +123,8 @@ def _draw_rolling(ax, tr) -> None:
     )
     ax.set_ylabel("% p.a.")
     ax.grid(alpha=0.3)
+    if len(r.index) > 1:  # the whole run, like the other time axes (the first window is NaN)
+        ax.set_xlim(r.index[0], r.index[-1])
     if r.notna().any().any():
         ax.legend(loc="best", fontsize=8)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +220,9 @@ def _provenance(fund_result, index_result, market) -> pd.DataFrame:
         rows.extend((f"fund {k}", str(v)) for k, v in meta.items())
     rows.append(("index", getattr(index_result, "name", "")))
     rows.append(("synthetic data", str(_is_synthetic(fund_result, index_result, market))))
-    rows.append(("generated (UTC)", _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S")))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible builds: the CLI fixes it per run
+    when = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch else _dt.datetime.now(_dt.UTC)
+    rows.append(("generated (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 

@@ -151,7 +151,7 @@ def _screen(k, x, flags, min_relevance, min_tv, reason, eligible):
 
 
 @njit
-def _rank(k, x, eligible, code_rank, by_relevance, ranks):
+def _rank(k, x, eligible, code_order, by_relevance, ranks):
     """Ranks 1..n of review ``k``'s eligible securities: a lexicographic sort by stable passes."""
     N = eligible.shape[1]
     idx = np.flatnonzero(eligible[k])
@@ -160,7 +160,13 @@ def _rank(k, x, eligible, code_rank, by_relevance, ranks):
         ranks[k, j] = np.nan
     if n == 0:
         return
-    order = idx[np.argsort(code_rank[idx], kind="mergesort")]
+    order = np.empty(n, dtype=np.int64)  # eligible securities in code order
+    m = 0
+    for i in range(N):
+        j = code_order[i]
+        if eligible[k, j]:
+            order[m] = j
+            m += 1
     key = np.empty(n)
     for i in range(n):
         f = x[k, order[i]]["ffmc_cutoff"]
@@ -275,7 +281,7 @@ def reviews_kernel(
     cap,
     rebalance,
     drop_check,
-    code_rank,
+    code_order,
 ):
     """Screens, ranking, buffer selection and capping of every review in order.
 
@@ -293,7 +299,7 @@ def reviews_kernel(
     current = np.zeros(N, dtype=np.bool_)
     for k in range(R):
         _screen(k, x, flags, min_relevance, min_tv, reason, eligible)
-        _rank(k, x, eligible, code_rank, by_relevance[k], ranks)
+        _rank(k, x, eligible, code_order, by_relevance[k], ranks)
         first = not current.any()
         _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
         if drop_check[k]:

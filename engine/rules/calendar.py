@@ -54,7 +54,10 @@ def _session_pos(
 ) -> int:
     """Position of ``date`` in ``sessions``; :class:`CalendarError` naming ``what`` (and ``where``:
     source, field) when it is not a session."""
-    pos = sessions.get_indexer([date])[0]
+    ts = pd.Timestamp(date)
+    pos = int(sessions.searchsorted(ts))
+    if pos >= len(sessions) or sessions[pos] != ts:
+        pos = -1
     if pos < 0:
         raise CalendarError(describe(f"{what} is not an HKEX session", date=date, fix=fix, **where))
     return int(pos)

@@ -229,12 +229,9 @@ def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
     return (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
 
 
-def code_ranks(codes) -> np.ndarray:
-    """Position of each code in ascending string order (the last ranking tie-breaker)."""
-    order = np.argsort(np.asarray(codes, dtype=object).astype(str), kind="stable")
-    out = np.empty(len(order), dtype=np.int64)
-    out[order] = np.arange(len(order))
-    return out
+def code_order(codes) -> np.ndarray:
+    """Column indices in ascending code order (the last ranking tie-breaker)."""
+    return np.argsort(np.asarray(codes, dtype=object).astype(str), kind="stable").astype(np.int64)
 
 
 def _fmt_m(value_hkd: float) -> str:
@@ -353,7 +350,7 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     x = prepare_snapshots(market, plan, versions)
     codes = market.codes
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
-        x, *_settings(versions, plan, market), code_ranks(codes)
+        x, *_settings(versions, plan, market), code_order(codes)
     )
     sec = market.securities.set_index("code").reindex(codes)
     out = {
@@ -426,7 +423,7 @@ def _raise_review(status, k, row, out, x) -> None:
 
 __all__ = [
     "SNAPSHOT_DTYPE",
-    "code_ranks",
+    "code_order",
     "prepare_snapshots",
     "reason_text",
     "review_table",

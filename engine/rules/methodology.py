@@ -186,6 +186,9 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+_SPECS = {cls: {f.name: f.metadata for f in fields(cls)} for cls in _SECTIONS.values()}
+
+
 @dataclass(frozen=True)
 class Methodology:
     """One rulebook version: a frozen, hashable tree of settings.
@@ -298,10 +301,20 @@ def _text(value: Any) -> str:
 
 
 def _field_spec(cls: type, name: str) -> dict:
-    return next(f.metadata for f in fields(cls) if f.name == name)
+    return _SPECS[cls][name]
 
 
 def _resolve_key(key: str, where: str) -> tuple[str, str]:
+    found = _KEY_CACHE.get(key)
+    if found is None:
+        found = _KEY_CACHE[key] = _resolve_key_uncached(key, where)
+    return found
+
+
+_KEY_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def _resolve_key_uncached(key: str, where: str) -> tuple[str, str]:
     for sep in (".", "__"):
         if sep in key:
             sec, _, name = key.partition(sep)

@@ -86,6 +86,12 @@ class Review:
             index=sel["code"].to_numpy(),
         )
 
+    def __repr__(self) -> str:
+        return (
+            f"Review({self.effective_date.date()} {self.methodology} {self.kind}, "
+            f"{len(self.constituents)} constituents of {len(self.table)} considered)"
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class ReviewSchedule:
@@ -159,3 +165,19 @@ class ReviewSchedule:
                 }
             )
         return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        if not self.reviews:
+            return f"ReviewSchedule({self.history}, no reviews)"
+        first, last = self.reviews[0], self.reviews[-1]
+        versions = ", ".join(dict.fromkeys(r.methodology for r in self.reviews))
+        return (
+            f"ReviewSchedule({self.history}, {len(self.reviews)} reviews "
+            f"{first.effective_date.date()}..{last.effective_date.date()}, {versions}, "
+            f"{int(last.table['selected'].sum())} constituents at the last review)"
+        )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)

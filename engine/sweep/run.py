@@ -56,7 +56,12 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
     errors: list[tuple[int, str]] = []
     if spec.fund is None:
         b = _engines.index_batch(
-            market, base, [v for _, v in items], kinds=(spec.kind,), keep_levels=True
+            market,
+            base,
+            [v for _, v in items],
+            kinds=(spec.kind,),
+            keep_levels=True,
+            chunk_size=max(len(items), 1),
         )
         levels, dates, turnover = b.levels[spec.kind], b.dates, np.asarray(b.turnover, float)
         errors += [(int(ids[k]), msg) for k, msg in b.errors]

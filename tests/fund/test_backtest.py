@@ -165,10 +165,16 @@ def test_costs_non_negative_and_by_kind(full_case):
         "withholding_tax",
     ):
         assert tot[kind] > 0, kind
-    # stamp duty is 0.1 % of all consideration traded (converted at each day's fixing)
+    # stamp duty is 0.1 % of all consideration traded (converted at each day's fixing), borne by
+    # the fund or, for trades that invest creation cash or raise redemption cash, by participants
     tr = res.trades.copy()
-    tr_cny = (tr["value_hkd"] * res.nav["fx"].reindex(tr["date"]).to_numpy()).sum()
-    assert tot["stamp_duty"] == pytest.approx(0.001 * tr_cny, rel=1e-9)
+    fx = res.nav["fx"].reindex(tr["date"]).to_numpy()
+    tr_cny = (tr["value_hkd"] * fx).sum()
+    borne = res.participant_costs["stamp_duty"].sum()
+    assert borne > 0  # the default: creating and redeeming participants pay their own costs
+    assert tot["stamp_duty"] + borne == pytest.approx(0.001 * tr_cny, rel=1e-9)
+    share = (tr["participant_cost_hkd"] / tr["cost_hkd"]).to_numpy()
+    assert borne == pytest.approx(0.001 * (tr["value_hkd"] * fx * share).sum(), rel=1e-9)
 
 
 def test_sells_before_buys_on_review_days(full_case):
@@ -295,7 +301,7 @@ def test_inception_before_base_date_rejected():
 def test_unknown_withholding_class_rejected():
     market, idx = random_case(1)
     cfg = cfg_for(market, withholding={"H": 0.1})
-    with pytest.raises(FundConfigError, match=r"no withholding rate.*code=0002.*'red_chip'"):
+    with pytest.raises(FundConfigError, match=r"no withholding-tax rate.*code=0002.*'red_chip'"):
         backtest(idx, market, cfg, flows=pd.Series(dtype=float))
     # with withholding switched off the classes are not needed
     backtest(idx, market, cfg.with_effects(()), flows=pd.Series(dtype=float))

@@ -8,9 +8,9 @@ import pytest
 from fund_builders import random_case
 
 from engine.errors import FundConfigError
-from engine.fund import EtfConfig, backtest
+from engine.fund import EtfConfig, _nb, backtest
 from engine.fund.batch import FundBatch, fund_batch
-from engine.fund.config import COST_KINDS
+from engine.fund.config import COST_KINDS, PARTICIPANT_COST_KINDS
 
 VARIANTS = [
     {},
@@ -19,6 +19,9 @@ VARIANTS = [
     {"cash_buffer": 0.02, "stamp_duty": 0.0013, "market_impact": 0.001},
     {"use_board_lots": False},
     {"brokerage": 0.0, "fx_spread": 0.001, "flow_lag_sessions": 0},
+    {"creation_costs": "fund", "sfc_levy": 0.0001},
+    {"effects": ("fees", "trading_costs", "lot_rounding")},  # another group of shared inputs
+    {"withholding": {"H": 0.2, "red_chip": 0.2, "p_chip": 0.0, "foreign": 0.0, "hk": 0.0}},
 ]
 
 
@@ -34,13 +37,23 @@ def case():
     return market, idx, config
 
 
-def test_each_variant_equals_a_single_backtest(case):
+def test_each_variant_equals_a_single_backtest(case, monkeypatch):
     market, idx, config = case
     flows = _flows(market)
+    calls = []
+    real = _nb.simulate_batch
+    monkeypatch.setattr(
+        _nb, "simulate_batch", lambda *a: (calls.append(a[11].shape[0]), real(*a))[1]
+    )
     fb = fund_batch(idx, market, config, VARIANTS, flows=flows)
     assert isinstance(fb, FundBatch)
+    # four groups of shared inputs (the base; lots off, other effects, other withholding, whose
+    # lot table, fixing or rates differ): one compiled call each
+    assert sorted(calls) == [1, 1, 1, len(VARIANTS) - 3]
     assert fb.nav_per_unit_cny.shape == (len(fb.dates), len(VARIANTS))
-    assert list(fb.costs_cny.columns) == [f"{k}_cny" for k in COST_KINDS]
+    assert list(fb.costs_cny.columns) == [f"{k}_cny" for k in COST_KINDS] + [
+        f"participant_{k}_cny" for k in PARTICIPANT_COST_KINDS
+    ]
     assert fb.errors == []
     seen = set()
     for i, v in enumerate(VARIANTS):
@@ -48,8 +61,12 @@ def test_each_variant_equals_a_single_backtest(case):
         nav = one.nav["nav_per_unit_cny"].to_numpy()
         np.testing.assert_allclose(fb.nav_per_unit_cny[:, i], nav, rtol=1e-10, atol=0)
         assert fb.total_return[i] == pytest.approx(nav[-1] / nav[0] - 1, rel=1e-10, abs=1e-14)
+        got = fb.costs_cny.iloc[i].to_numpy()
         np.testing.assert_allclose(
-            fb.costs_cny.iloc[i].to_numpy(), one.costs.sum().to_numpy(), rtol=1e-10, atol=1e-9
+            got[: len(COST_KINDS)], one.costs.sum().to_numpy(), rtol=1e-10, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            got[len(COST_KINDS) :], one.participant_costs.sum().to_numpy(), rtol=1e-10, atol=1e-9
         )
         seen.add(round(float(nav[-1]), 12))
     assert len(seen) == len(VARIANTS)  # every variant changes the result

@@ -11,11 +11,9 @@ from engine.fund import EFFECTS, EtfConfig, backtest
 
 @pytest.fixture(scope="module")
 def default_run():
-    try:
-        from engine import build_index
-        from engine.data import default_market
-    except ImportError as exc:  # pragma: no cover - only while the other stages are being built
-        pytest.skip(f"pipeline not available: {exc}")
+    from engine import build_index
+    from engine.data import default_market
+
     market = default_market()
     idx = build_index(market, "hsidi")
     return market, idx

@@ -11,10 +11,11 @@ from engine.index import compute
 
 @pytest.fixture(scope="module")
 def pipeline():
-    synthetic = pytest.importorskip("engine.data.synthetic")
-    run = pytest.importorskip("engine.rules.run")
-    market = synthetic.default_market()
-    schedule = run.run_reviews(market)
+    from engine.data.synthetic import default_market
+    from engine.rules.run import run_reviews
+
+    market = default_market()
+    schedule = run_reviews(market)
     return market, schedule, compute(market, schedule)
 
 

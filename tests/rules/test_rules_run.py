@@ -165,15 +165,7 @@ def test_progress_bar_and_names(market, capsys):
 
 @pytest.mark.slow
 def test_default_market_2025_08_11_review_has_31_non_cxo_constituents():
-    default_market = getattr(engine.data, "default_market", None)
-    if default_market is None:
-        synthetic = pytest.importorskip(
-            "engine.data.synthetic", reason="engine.data.default_market() is not written yet"
-        )
-        default_market = getattr(synthetic, "default_market", None)
-        if default_market is None:
-            pytest.skip("engine.data.synthetic has no default_market() yet")
-    market = default_market()
+    market = engine.data.default_market()
     s = run_reviews(market, "hsidi")
     (review,) = [r for r in s.reviews if r.effective_date == T("2025-08-11")]
     assert review.methodology == "hsidi-2025-08"
