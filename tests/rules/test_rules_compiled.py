@@ -46,7 +46,9 @@ def cases(draw):
                 is_cxo=draw(st.booleans()),
                 industry=draw(st.sampled_from(["Pharmaceuticals", "Biotechnology", "Devices"])),
                 traded_value=draw(st.sampled_from([1e7, 3e7])),
-                first=draw(st.sampled_from([None, "2024-10-02", "2025-04-01"])),
+                # the first security covers the base date (else run_reviews stops with a
+                # CalendarError before any review, which the per-review Python path never raises)
+                first=None if i == 0 else draw(st.sampled_from([None, "2024-10-02", "2025-04-01"])),
                 last=draw(st.sampled_from([None, None, None, "2025-06-06", "2025-09-05"])),
                 southbound=draw(st.booleans()),
                 suspended=draw(st.sampled_from(SUSPENSIONS)),
