@@ -42,6 +42,7 @@ RS_INDUSTRY = 16  # "out: industry x not eligible"
 RS_RELEVANCE = 17  # "out: relevance score s"
 RS_LIQUIDITY = 18  # "out: liquidity HKD xm < ym"
 RS_DELISTED = 19  # "out: delisted after the cap date ..."
+RS_LONG_SUSPENDED = 20  # "out: suspended n sessions"
 REASON_LABELS = {
     RS_NONE: "",
     RS_SELECTED: "selected",
@@ -61,6 +62,7 @@ REASON_LABELS = {
     RS_RELEVANCE: "out: relevance score",
     RS_LIQUIDITY: "out: liquidity",
     RS_DELISTED: "out: delisted after the cap date",
+    RS_LONG_SUSPENDED: "out: suspended too long",
 }
 
 # --- trade reasons, fund events, cost kinds, cost payers: fund --------------------------------

@@ -15,6 +15,7 @@ from engine.codes import (
     RS_INDUSTRY,
     RS_KEPT_BY_BUFFER,
     RS_LIQUIDITY,
+    RS_LONG_SUSPENDED,
     RS_NEWCOMER_RANK,
     RS_NOT_HSCI,
     RS_NOT_LISTED,
@@ -111,8 +112,10 @@ def cap_factors_nb(raw: np.ndarray, capped: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------ all reviews
 # screen flags (columns of ``flags``): which optional screens a review's methodology switches on
-F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG = range(7)
-N_FLAGS = 7
+F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG, F_LONG_SUSPENDED = (
+    range(8)
+)
+N_FLAGS = 8
 # review status codes
 RV_OK, RV_EMPTY, RV_CAP, RV_RAW = 0, 1, 2, 3
 
@@ -127,6 +130,8 @@ def _screen(k, x, flags, min_relevance, min_tv, reason, eligible):
             code = RS_NOT_LISTED
         elif flags[k, F_YOUNG] and x[k, j]["young"]:
             code = RS_TOO_YOUNG
+        elif flags[k, F_LONG_SUSPENDED] and x[k, j]["long_suspended"]:
+            code = RS_LONG_SUSPENDED
         elif flags[k, F_SUSPENDED] and x[k, j]["suspended"]:
             code = RS_SUSPENDED
         elif flags[k, F_HSCI] and not x[k, j]["hsci"]:

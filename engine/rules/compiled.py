@@ -30,6 +30,8 @@ SNAPSHOT_DTYPE = np.dtype(
         ("listed", np.bool_),  # a close at the cut-off and at the cap date
         ("young", np.bool_),  # listed less than min_listed_months before the cut-off
         ("suspended", np.bool_),  # at the cut-off
+        ("long_suspended", np.bool_),  # suspended > max_suspended_sessions sessions to the cut-off
+        ("suspended_sessions", np.int64),  # consecutive suspended sessions ending at the cut-off
         ("hsci", np.bool_),  # member at the cut-off
         ("southbound", np.bool_),
         ("cxo", np.bool_),
@@ -81,6 +83,16 @@ def _window_mean(market: MarketData, rows: np.ndarray, window: np.ndarray) -> np
     return out
 
 
+def suspended_run(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``[len(rows), security]`` number of consecutive suspended sessions ending at each row
+    (inclusive; 0 where the security is not suspended on that row)."""
+    run = np.zeros(suspended.shape, dtype=np.int64)
+    for t in range(suspended.shape[0]):
+        prev = run[t - 1] if t else 0
+        run[t] = np.where(suspended[t], prev + 1, 0)
+    return run[np.asarray(rows, dtype=np.int64)]
+
+
 def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) -> np.ndarray:
     """The ``[review, security]`` :data:`SNAPSHOT_DTYPE` array of a review plan.
 
@@ -104,7 +116,11 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     sec = market.securities.set_index("code").reindex(market.codes)
     x["cxo"] = sec["is_cxo"].to_numpy(dtype=bool)[None, :]
     x["suspended"] = market.suspended[tc]
+    x["suspended_sessions"] = suspended_run(market.suspended, tc)
     uni = [m.universe for m in versions]
+    for k, u in enumerate(uni):
+        if u.max_suspended_sessions:
+            x["long_suspended"][k] = x["suspended_sessions"][k] > u.max_suspended_sessions
     if any(u.require_hsci for u in uni):
         x["hsci"] = market.membership("hsci")[tc]
     if any(u.require_southbound for u in uni):
@@ -159,6 +175,7 @@ def version_settings(m) -> tuple:
     flags[_nb.F_INDUSTRY] = bool(u.industries)
     flags[_nb.F_LIQUIDITY] = m.liquidity.enabled
     flags[_nb.F_YOUNG] = u.min_listed_months > 0
+    flags[_nb.F_LONG_SUSPENDED] = u.max_suspended_sessions > 0
     sel = m.selection
     return (
         flags,
@@ -245,6 +262,8 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
         listed = out["listing_date"][j]
         when = listed.date() if not pd.isna(listed) else "unknown"
         return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
+    if code == C.RS_LONG_SUSPENDED:
+        return f"out: suspended {int(x[k, j]['suspended_sessions'])} sessions"
     if code == C.RS_INDUSTRY:
         return f"out: industry {out['industry'][j] or '(blank)'} not eligible"
     if code == C.RS_RELEVANCE:

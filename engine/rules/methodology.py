@@ -81,6 +81,9 @@ class UniverseRules:
     min_listed_months: int = _key(
         "int", lambda v: 0 <= v <= 600, "an integer in 0..600 (calendar months; 0 = off)", default=0
     )
+    max_suspended_sessions: int = _key(
+        "int", lambda v: v >= 0, "an integer >= 0 (sessions; 0 = off)", default=0
+    )  # assumption: removal after a prolonged suspension
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Screens run in a fixed order and the first one a security fails becomes its ``re
 1a. ``out: listed less than <n> months`` (when ``universe.min_listed_months = n > 0``): the security
    master's ``listing_date`` is after the cut-off date minus ``n`` calendar months (unknown listing
    dates fail too);
+1b. ``out: suspended <n> sessions`` (when ``universe.max_suspended_sessions = m > 0``): suspended on
+   more than ``m`` consecutive sessions ending at the cut-off (inclusive); an assumption;
 2. ``out: suspended at cutoff`` (when ``universe.exclude_suspended_at_cutoff``);
 3. ``out: not an HSCI member`` (when ``universe.require_hsci``), membership on the cut-off session;
 4. ``out: not Southbound eligible`` (when ``universe.require_southbound``);
@@ -110,6 +112,11 @@ def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenR
                 f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})"
             ),
         )
+    if u.max_suspended_sessions:
+        run = np.zeros(n, dtype=np.int64)
+        for t in range(tc + 1):
+            run = np.where(market.suspended[t], run + 1, 0)
+        fail(run > u.max_suspended_sessions, lambda j: f"out: suspended {int(run[j])} sessions")
     if u.exclude_suspended_at_cutoff:
         fail(market.suspended[tc], "out: suspended at cutoff")
     if u.require_hsci:

@@ -21,6 +21,12 @@ from engine.errors import EngineError
 from engine.rules import review_dates, run_review, run_reviews
 
 CLOSE_DATES = ["2024-09-02", "2025-01-02", "2025-03-03", "2025-06-02", "2025-08-01"]
+# suspension spans between close changes, across the 2025-03-31 and 2025-06-30 cut-offs
+SUSPENSIONS = [
+    (),
+    tuple(pd.bdate_range("2025-03-04", "2025-05-30")),
+    tuple(pd.bdate_range("2025-06-03", "2025-07-31")),
+]
 
 
 @st.composite
@@ -40,9 +46,12 @@ def cases(draw):
                 is_cxo=draw(st.booleans()),
                 industry=draw(st.sampled_from(["Pharmaceuticals", "Biotechnology", "Devices"])),
                 traded_value=draw(st.sampled_from([1e7, 3e7])),
-                first=draw(st.sampled_from([None, "2024-10-02", "2025-04-01"])),
+                # the first security covers the base date (else run_reviews stops with a
+                # CalendarError before any review, which the per-review Python path never raises)
+                first=None if i == 0 else draw(st.sampled_from([None, "2024-10-02", "2025-04-01"])),
                 last=draw(st.sampled_from([None, None, None, "2025-06-06", "2025-09-05"])),
                 southbound=draw(st.booleans()),
+                suspended=draw(st.sampled_from(SUSPENSIONS)),
             )
         )
     k = draw(st.integers(1, 6))
@@ -62,6 +71,7 @@ def cases(draw):
         "window_sessions": draw(st.sampled_from([5, 126])),
         "min_avg_traded_value_hkd": 2e7,
         "min_listed_months": draw(st.sampled_from([0, 3])),
+        "max_suspended_sessions": draw(st.sampled_from([0, 10, 30])),
         "shares_at": draw(st.sampled_from(["cap_date", "rebalance_close"])),
         "cap_factor_lag_sessions": draw(st.sampled_from([1, 3])),
         "exclude_suspended_at_cutoff": draw(st.booleans()),

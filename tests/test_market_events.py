@@ -1,0 +1,226 @@
+"""Hong Kong market events (issue 7 section 8) on small hand-built markets, through the public API.
+
+Each test states the event, the hand-worked outcome and the parameter that controls it; the doc is
+``docs/market-events.md``.  Markets are built with ``tests/rules/rules_factory.py`` (constant closes
+of 10 HKD unless a test changes them, so any level move is the event's doing).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "rules"))
+from rules_factory import make_market, methodology, sec  # noqa: E402
+
+from engine.data import hkex_sessions  # noqa: E402
+from engine.index import compute  # noqa: E402
+from engine.rules import run_reviews  # noqa: E402
+from engine.rules.screens import screen  # noqa: E402
+
+T = pd.Timestamp
+# the 2025-08 rules with three constituents, no buffer and no cap bite (cap 1/3 on equal names)
+SMALL = {"max_constituents": 3, "buffer_add_rank": 3, "buffer_remove_rank": 3, "cap": 0.5}
+
+
+def _specs(**over):
+    """Five names ranked by score, 0001 best; ``over[code]`` replaces that name's keywords."""
+    return [sec(f"000{i}", **over.get(f"000{i}", {"score": 10.0 - i})) for i in range(1, 6)]
+
+
+def _table(schedule, effective):
+    (review,) = [r for r in schedule.reviews if r.effective_date == T(effective)]
+    return review.table.set_index("code")
+
+
+def _selected(schedule, effective):
+    t = _table(schedule, effective)
+    return sorted(t.index[t["selected"]])
+
+
+# ------------------------------------------------------------------ prolonged suspension
+SUSP_FROM, SUSP_TO = "2025-02-03", "2025-07-31"
+
+
+def _suspended_market():
+    days = hkex_sessions(SUSP_FROM, SUSP_TO)
+    # 0001 closes at 12 from 2025-01-20, then is suspended (the feed carries the 12) for months
+    return make_market(
+        _specs(**{"0001": {"score": 9.0, "closes": {"2025-01-20": 12.0}, "suspended": list(days)}})
+    )
+
+
+def test_suspension_default_keeps_the_last_price_and_the_constituent():
+    """Default (``exclude_suspended_at_cutoff = false``, ``max_suspended_sessions = 0``): a
+    constituent suspended across reviews stays in at its last close and the level does not move."""
+    market = _suspended_market()
+    m = methodology(**SMALL, exclude_suspended_at_cutoff=False)
+    assert m.universe.max_suspended_sessions == 0
+    sch = run_reviews(market, m)
+    for eff in ("2025-03-10", "2025-06-09"):
+        assert "0001" in _selected(sch, eff)
+    res = compute(market, sch)
+    lv = res.levels["price"]
+    # 0001 is one third of the index at 10 on the base date; +20% on 2025-01-20 -> 1 + 0.2/3
+    assert lv[T("2025-01-17")] == pytest.approx(3000.0)
+    assert lv[T("2025-01-20")] == pytest.approx(3000.0 * (1 + 0.2 / 3))
+    # the suspension carries 12: no move until it ends (the March review is divisor-neutral)
+    window = lv[T(SUSP_FROM) : T(SUSP_TO)]
+    assert np.allclose(window.to_numpy(), 3000.0 * (1 + 0.2 / 3))
+
+
+def test_suspended_at_cutoff_screen_removes_it_at_the_first_review_it_spans():
+    m = methodology(**SMALL, exclude_suspended_at_cutoff=True)
+    sch = run_reviews(_suspended_market(), m)
+    assert "0001" in _selected(sch, "2025-03-10")  # cut-off 2024-12-31, before the suspension
+    t = _table(sch, "2025-06-09")  # cut-off 2025-03-31, inside the suspension
+    assert t.loc["0001", "reason"] == "out: suspended at cutoff"
+    assert _selected(sch, "2025-06-09") == ["0002", "0003", "0004"]
+
+
+def test_max_suspended_sessions_removes_after_a_prolonged_suspension():
+    """``max_suspended_sessions = 60``: at the 2025-06-09 review (cut-off 2025-03-31) 0001 has been
+    suspended 41 sessions (20 in February from the 3rd, 21 in March) and stays; at 2025-08-11
+    (cut-off 2025-06-30) 101 sessions (April 19: Ching Ming and Easter; May 20: Labour Day and
+    Buddha's Birthday; June 21) and it leaves with the reason naming the count."""
+    market = _suspended_market()
+    m = methodology(**SMALL, exclude_suspended_at_cutoff=False, max_suspended_sessions=60)
+    sch = run_reviews(market, m)
+    n_june = len(hkex_sessions(SUSP_FROM, "2025-03-31"))
+    n_aug = len(hkex_sessions(SUSP_FROM, "2025-06-30"))
+    assert (n_june, n_aug) == (41, 101)
+    assert _selected(sch, "2025-06-09") == ["0001", "0002", "0003"]
+    t = _table(sch, "2025-08-11")
+    assert t.loc["0001", "reason"] == "out: suspended 101 sessions"
+    assert not t.loc["0001", "eligible"]
+    assert _selected(sch, "2025-08-11") == ["0002", "0003", "0004"]
+    # the Python screens say the same
+    r = screen(market, m, T("2025-06-30"), _cap_date(sch, "2025-08-11"))
+    assert r.reason[list(market.codes).index("0001")] == "out: suspended 101 sessions"
+    # a security that is not a constituent is screened the same way (and first)
+    m2 = methodology(**SMALL, exclude_suspended_at_cutoff=True, max_suspended_sessions=10)
+    t2 = _table(run_reviews(market, m2), "2025-06-09")
+    assert t2.loc["0001", "reason"] == "out: suspended 41 sessions"
+
+
+def _cap_date(schedule, effective):
+    (review,) = [r for r in schedule.reviews if r.effective_date == T(effective)]
+    return review.cap_date
+
+
+def test_max_suspended_sessions_zero_keeps_todays_results():
+    market = _suspended_market()
+    a = run_reviews(market, methodology(**SMALL))
+    b = run_reviews(market, methodology(**SMALL, max_suspended_sessions=0))
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+# ------------------------------------------------------------------ delisting between reviews
+def test_delisting_between_reviews_leaves_without_replacement():
+    """0002 stops trading on 2025-04-15 (last row): it leaves the index at its last close on the next
+    session with a divisor adjustment (no level jump) and is not replaced before the 2025-06-09
+    review, where 0004 (the best non-constituent) enters."""
+    market = make_market(_specs(**{"0002": {"score": 8.0, "last": "2025-04-15"}}))
+    sch = run_reviews(market, methodology(**SMALL))
+    assert _selected(sch, "2025-03-10") == ["0001", "0002", "0003"]
+    res = compute(market, sch)
+    assert np.allclose(res.levels["price"].to_numpy(), 3000.0)  # constant prices, no jump
+    w = res.weights
+    held_after = w.loc[T("2025-04-16")]
+    assert sorted(held_after.index[held_after > 0]) == ["0001", "0003"]
+    assert held_after.sum() == pytest.approx(1.0)
+    assert _selected(sch, "2025-06-09") == ["0001", "0003", "0004"]
+    assert _table(sch, "2025-06-09").loc["0002", "reason"] == "out: not listed"
+
+
+# ------------------------------------------------------------------ new listing
+def test_new_listing_enters_at_the_first_review_whose_cutoff_it_passes():
+    """0009 lists on 2025-03-03 with the best score: it is not listed at the 2025-03-10 review's
+    cut-off (2024-12-31) and enters at 2025-06-09 (cut-off 2025-03-31; no fast entry); with
+    ``min_listed_months = 3`` it waits until the first cut-off at least 3 months after listing
+    (2025-06-30, the 2025-08-11 review)."""
+    specs = [*_specs(), sec("0009", score=50.0, first="2025-03-03")]
+    market = make_market(specs)
+    sch = run_reviews(market, methodology(**SMALL))
+    assert _table(sch, "2025-03-10").loc["0009", "reason"] == "out: not listed"
+    assert "0009" in _selected(sch, "2025-06-09")
+    seasoned = run_reviews(market, methodology(**SMALL, min_listed_months=3))
+    t = _table(seasoned, "2025-06-09")
+    assert t.loc["0009", "reason"] == "out: listed less than 3 months (listed 2025-03-03)"
+    assert "0009" in _selected(seasoned, "2025-08-11")
+
+
+# ------------------------------------------------------------------ Southbound eligibility
+def test_loss_of_southbound_between_reviews_acts_at_the_next_review():
+    """0001 leaves Southbound on 2025-04-01: it stays a constituent through the 2025-06-09 review
+    (cut-off 2025-03-31) until the 2025-08-11 review (cut-off 2025-06-30), where it is out for
+    Southbound; nothing happens between reviews."""
+    market = make_market(
+        _specs(**{"0001": {"score": 9.0, "southbound": ("2024-06-03", "2025-04-01")}})
+    )
+    sch = run_reviews(market, methodology(**SMALL))
+    assert "0001" in _selected(sch, "2025-06-09")
+    assert _table(sch, "2025-08-11").loc["0001", "reason"] == "out: not Southbound eligible"
+    w = compute(market, sch).weights
+    assert w.loc[T("2025-08-08"), "0001"] > 0 and w.loc[T("2025-08-11"), "0001"] == 0
+
+
+def test_secondary_listing_converting_to_primary_enters_once_southbound():
+    """A secondary listing is not Southbound eligible; its conversion to primary shows in the data as
+    a Southbound interval starting on the conversion date (2025-04-07), and it enters at the first
+    review whose cut-off falls after it (2025-06-30, the 2025-08-11 review)."""
+    market = make_market(_specs(**{"0005": {"score": 50.0, "southbound": ("2025-04-07", None)}}))
+    sch = run_reviews(market, methodology(**SMALL))
+    assert _table(sch, "2025-06-09").loc["0005", "reason"] == "out: not Southbound eligible"
+    assert "0005" in _selected(sch, "2025-08-11")
+
+
+# ------------------------------------------------------------------ calendar events
+def test_half_day_sessions_are_ordinary_sessions():
+    """Christmas Eve and New Year's Eve are half days on HKEX: full sessions for the engine (one
+    close each); Christmas Day is not a session."""
+    s = hkex_sessions("2024-12-20", "2025-01-03")
+    assert {T("2024-12-24"), T("2024-12-31")} <= set(s)
+    assert T("2024-12-25") not in s and T("2024-12-26") not in s
+
+
+def test_typhoon_closure_days(monkeypatch):
+    """Whole-day closures for a typhoon signal 8 or a black rainstorm come from the XHKG calendar:
+    2016-10-21 (Haima) and 2017-08-23 (Hato) are not sessions.  A closure the calendar does not
+    know (2023-09-08, black rainstorm, is listed as a session) cannot be left out of the data: a
+    market without rows on a calendar session is a DataError naming the date and the code."""
+    s = hkex_sessions("2016-10-01", "2023-09-30")
+    assert T("2016-10-21") not in s and T("2017-08-23") not in s
+    assert T("2023-09-08") in s
+
+    import rules_factory
+
+    from engine.data import MarketData
+    from engine.errors import DataError
+
+    class ClosedOn:  # the factory's MarketData with every row of one day removed
+        @staticmethod
+        def from_frames(prices, *args, **kw):
+            return MarketData.from_frames(prices[prices["date"] != T("2025-04-15")], *args, **kw)
+
+    monkeypatch.setattr(rules_factory, "MarketData", ClosedOn)
+    with pytest.raises(DataError, match="missing price row inside the listed period") as err:
+        make_market(_specs())
+    assert "2025-04-15" in str(err.value)
+
+
+def test_effective_date_after_a_holiday_first_friday():
+    """A review whose first Friday is a holiday: 2025-04-04 (Ching Ming) is a holiday, so the last
+    day of the old composition is Thursday 2025-04-03 and the new one takes effect on the next
+    session, Monday 2025-04-07."""
+    from engine.rules.calendar import regular_effective_date
+
+    s = hkex_sessions("2025-03-01", "2025-05-01")
+    assert T("2025-04-04") not in s
+    assert regular_effective_date(s, 2025, 4) == T("2025-04-07")
+    # a normal month: first Friday 2025-03-07 -> Monday 2025-03-10
+    assert regular_effective_date(s, 2025, 3) == T("2025-03-10")
