@@ -348,6 +348,7 @@ class _FastPath:
             (
                 m.universe.industries,
                 m.universe.min_listed_months,
+                m.universe.max_suspended_sessions,
                 m.liquidity.enabled,
                 m.liquidity.window_sessions,
                 m.universe.require_hsci,
