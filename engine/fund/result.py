@@ -63,18 +63,17 @@ class FundResult:
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:
         """The NAV frame plus the index levels rebased to the fund's first NAV per unit
-        (``index_price``, ``index_gross``, ``index_net``), ``benchmark_cny`` (the gross index at the
-        fund's fixing, :math:`G_t / G_0 \\cdot fx_t / fx_0`, rebased the same way; the likely benchmark
-        of 520500) and the day's total cost in CNY (``costs_cny``)."""
+        (``index_price``, ``index_gross``, ``index_net``), ``benchmark_cny`` (the fund's benchmark,
+        ``config.benchmark``, at the fund's fixing, :math:`I_t / I_0 \\cdot fx_t / fx_0`, rebased the same
+        way: :meth:`benchmark_cny`) and the day's total cost in CNY (``costs_cny``)."""
         out = self.nav.copy()
         if self.index_levels is not None:
             start = float(self.nav["nav_per_unit_cny"].iloc[0])
             for variant in self.index_levels.columns:
                 lv = self.index_levels[variant]
                 out[f"index_{variant}"] = lv / lv.iloc[0] * start
-            if "gross" in self.index_levels:
-                fx = self.nav["fx"]
-                out["benchmark_cny"] = out["index_gross"] * fx / fx.iloc[0]
+            bench = self.benchmark_cny()
+            out["benchmark_cny"] = bench / float(bench.iloc[0]) * start
         out["costs_cny"] = self.costs.sum(axis=1)
         return out
 
@@ -247,7 +246,8 @@ class FundResult:
         return frame[keep]
 
     def plot(self, ax=None):
-        """NAV per unit against the index (gross and price, rebased to the first NAV per unit).
+        """NAV per unit against its benchmark in CNY and the index (gross and price in HKD), all
+        rebased to the first NAV per unit.
 
         Returns the matplotlib ``Axes``; the title says SYNTHETIC when the data were generated.
         """
@@ -263,7 +263,7 @@ class FundResult:
                 frame["benchmark_cny"],
                 lw=1.1,
                 alpha=0.8,
-                label=f"{self.index_name} gross in CNY",
+                label=f"benchmark: {self.benchmark_cny().name}",
             )
         for variant, style in (("gross", "--"), ("price", ":")):
             colname = f"index_{variant}"
