@@ -22,4 +22,5 @@ def test_frame_and_plot_use_the_configured_benchmark(benchmark):
     )
     assert bench.iloc[0] == pytest.approx(frame["nav_per_unit_cny"].iloc[0], rel=1e-12)
     labels = [line.get_label() for line in fund.plot().get_lines()]
-    assert f"benchmark: HSIDI {benchmark} index (CNY)" in labels
+    assert f"benchmark: {fund.benchmark_cny().name}" in labels
+    assert benchmark in fund.benchmark_cny().name
