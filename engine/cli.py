@@ -452,8 +452,7 @@ def make_report(market, index_result, out, *, progress: bool, config=None, fx=No
 
 
 def _waterfall_text(waterfall) -> str:
-    summ = waterfall.summary()
-    return _show(summ.round(2) if isinstance(summ, pd.DataFrame) else summ)
+    return _show(waterfall.summary())
 
 
 def cmd_report(args) -> int:

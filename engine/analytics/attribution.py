@@ -46,15 +46,6 @@ BASIS_LABELS = {
 }
 
 
-class _WaterfallSummary(Summary):
-    """A :class:`~engine._display.Summary` that also accepts ``.round(n)`` (returns itself: values are
-    shown formatted by unit), so a caller written for the old DataFrame summary keeps working.
-    Transitional: drop once ``engine/cli.py`` prints the Summary directly."""
-
-    def round(self, decimals: int = 0) -> _WaterfallSummary:
-        return self
-
-
 @dataclass(frozen=True, eq=False)
 class Waterfall:
     """Consecutive differences of period returns along a chain of runs (arithmetic and log).
@@ -243,7 +234,7 @@ class Waterfall:
             }
         )
         tag = " [SYNTHETIC]" if self.synthetic else ""
-        return _WaterfallSummary(
+        return Summary(
             rows, title=f"Attribution of the tracking difference vs {self.benchmark}{tag}"
         )
 
