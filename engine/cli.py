@@ -276,7 +276,8 @@ def index_summary(results: dict, market) -> str:
     lines.append("Returns (price / gross / net):")
     for label, res in results.items():
         summ = res.summary()  # per variant, annualised by engine.conventions
-        tot, ann = summ["total_return"], summ["annualised_return"]
+        tot = {v: summ[f"total_return_{v}"] for v in ("price", "gross", "net")}
+        ann = {v: summ[f"annualised_return_{v}"] for v in ("price", "gross", "net")}
         price = res.levels["price"]
         last_year = price.index[-1].year
         prior = price[price.index.year < last_year]

@@ -514,6 +514,7 @@ def _assemble(
         prices=prices,
         meta=meta,
         participant_costs=participant_costs,
+        warnings=tuple(dict.fromkeys((*index_result.warnings, *market.warnings))),
     )
 
 

@@ -40,6 +40,9 @@ class FundResult:
         ``[date, kind]`` trading and conversion costs borne by creating and redeeming participants
         (outside the NAV; see ``EtfConfig.creation_costs``), in CNY (kinds:
         :data:`engine.fund.config.PARTICIPANT_COST_KINDS`).
+    warnings : tuple of str
+        Approximations and plausibility findings of the market and index the run rests on; the
+        summary counts them and reports show them.
     events : DataFrame
         Corporate actions applied to the holdings: ``date, code, kind, shares_before, shares_after,
         cash_hkd``.
@@ -59,6 +62,7 @@ class FundResult:
     prices: pd.DataFrame = field(repr=False, default=None)
     meta: dict = field(default_factory=dict, repr=False)
     participant_costs: pd.DataFrame = field(repr=False, default=None)
+    warnings: tuple = ()
 
     # ------------------------------------------------------------------ views
     def to_frame(self) -> pd.DataFrame:

@@ -210,6 +210,7 @@ def compute(
         name=schedule.history or "hsidi",
         synthetic=bool(market.synthetic),
         meta=meta,
+        warnings=tuple(market.warnings),
     )
 
 

@@ -48,6 +48,9 @@ class IndexResult:
     callables: each is built on first access and kept (``engine.index.compute`` does this, so a run
     whose weights nobody reads never builds the dense ``[date, code]`` frames).
 
+    warnings : tuple of str
+        Approximations and plausibility findings carried from the market (``MarketData.warnings``);
+        reports show them.
     meta : dict
         Provenance: ``methodology_hash``, ``data_fingerprint``, ``engine_version``, ``withholding``
         (class -> rate used), ``market_source``, ``skipped_reviews`` (effective dates after the data).
@@ -64,6 +67,7 @@ class IndexResult:
     name: str = "hsidi"
     synthetic: bool = False
     meta: dict = field(default_factory=dict)
+    warnings: tuple = ()
 
     # ------------------------------------------------------------------ views
     def _check_variant(self, variant: str) -> str:
@@ -111,33 +115,52 @@ class IndexResult:
             return row.rename(idx[pos])
         return float(row[self._check_variant(variant)])
 
-    def summary(self) -> pd.DataFrame:
-        """One row per variant: start and end dates and levels, total return
-        :math:`TR = I_{end}/I_{start} - 1`, annualised return :math:`(1 + TR)^{p/n} - 1` with
-        :math:`n` daily returns and :math:`p` sessions per year
-        (:func:`engine.conventions.annualise_return`; NaN for a zero-length run), review and event
-        counts."""
+    def summary(self):
+        """The run in one :class:`engine._display.Summary`: sessions, start and end dates, reviews and
+        events, and per variant ``v`` (price, gross, net) the end level ``end_level_v``, total return
+        ``total_return_v`` :math:`= I_{end}/I_{start} - 1` and annualised return
+        ``annualised_return_v`` :math:`= (1 + TR)^{p/n} - 1` with :math:`n` daily returns and :math:`p`
+        sessions per year (:func:`engine.conventions.annualise_return`; NaN for a zero-length run);
+        then a ``warnings`` row when the result carries any (approximations and plausibility findings
+        of the market it was built on)."""
+        from engine._display import Summary
+
         start, end = self.levels.index[0], self.levels.index[-1]
         n_returns = len(self.levels) - 1
         n_reviews = int((self.events["kind"] == "review").sum()) if len(self.events) else 0
-        rows = []
+        rows = [
+            {"metric": "start", "value": start, "unit": "date"},
+            {"metric": "end", "value": end, "unit": "date"},
+            {"metric": "sessions", "value": len(self.levels), "unit": "count"},
+            {"metric": "reviews", "value": n_reviews, "unit": "count"},
+            {"metric": "events", "value": len(self.events), "unit": "count"},
+        ]
         for v in VARIANTS:
             first, last = float(self.levels[v].iloc[0]), float(self.levels[v].iloc[-1])
             total = last / first - 1.0
+            what = f"{self.name} {v} index, HKD"
+            rows += [
+                {"metric": f"end_level_{v}", "value": last, "unit": "level", "note": what},
+                {"metric": f"total_return_{v}", "value": total, "unit": "%", "note": what},
+                {
+                    "metric": f"annualised_return_{v}",
+                    "value": annualise_return(total, n_returns),
+                    "unit": "%",
+                    "note": f"{what}; sessions per year from engine.conventions",
+                },
+            ]
+        if self.warnings:
             rows.append(
                 {
-                    "variant": v,
-                    "start": start,
-                    "end": end,
-                    "start_level": first,
-                    "end_level": last,
-                    "total_return": total,
-                    "annualised_return": annualise_return(total, n_returns),
-                    "reviews": n_reviews,
-                    "events": len(self.events),
+                    "metric": "warnings",
+                    "value": len(self.warnings),
+                    "unit": "count",
+                    "note": "; ".join(self.warnings[:3])
+                    + (" ..." if len(self.warnings) > 3 else ""),
                 }
             )
-        return pd.DataFrame(rows).set_index("variant")
+        tag = " [SYNTHETIC]" if self.synthetic else ""
+        return Summary(rows, title=f"{self.name} index levels{tag}")
 
     def plot(self, ax=None):
         """Draw the three levels, with light vertical lines on review effective dates; returns ``ax``.

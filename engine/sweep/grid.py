@@ -9,6 +9,10 @@ An axis is a setting and the list of values it takes:
 * **fund axes** are :class:`engine.fund.EtfConfig` fields prefixed ``fund.``
   (``"fund.management_fee"``, ``"fund.cash_buffer"``, ...).
 
+* **joint axes** vary settings that only make sense together (a review ``frequency`` and its
+  ``months``): the name joins the keys with ``+`` and each value is a tuple with one entry per key,
+  ``**{"frequency+months": [("quarterly", (3, 6, 9, 12)), ("semiannual", (6, 12))]}``.
+
 Variants are enumerated in :func:`itertools.product` order (the last axis varies fastest); variant
 ``i`` is the ``i``-th mapping, with the axes in the order given.
 """
@@ -29,6 +33,8 @@ from engine.errors import MethodologyError, SweepError, describe
 
 FUND_PREFIX = "fund."
 """Prefix of the axes that vary :class:`engine.fund.EtfConfig` fields."""
+JOINT = "+"
+"""Separator of the keys of a joint axis."""
 
 
 def _plain(value: Any) -> Any:
@@ -44,6 +50,24 @@ def _fund_fields() -> set[str]:
     from engine.fund.config import EtfConfig
 
     return {f.name for f in dataclasses.fields(EtfConfig)}
+
+
+def _check_keys(axis: str) -> tuple[str, ...]:
+    """The canonical keys of an axis (several for a joint axis, all index or all fund keys)."""
+    keys = tuple(_check_key(part.strip()) for part in axis.split(JOINT))
+    kinds = {k.startswith(FUND_PREFIX) for k in keys}
+    if len(kinds) > 1:
+        raise SweepError(
+            describe(
+                "a joint axis mixes fund and methodology settings",
+                source="sweep.grid",
+                field=axis,
+                fix="join only methodology keys, or only 'fund.' keys",
+            )
+        )
+    if len(set(keys)) < len(keys):
+        raise SweepError(describe("a joint axis repeats a key", source="sweep.grid", field=axis))
+    return keys
 
 
 def _check_key(axis: str) -> str:
@@ -128,7 +152,7 @@ class Grid:
         return f"Grid({len(self)} variants: {shape})"
 
 
-def _values(axis: str, values: Any) -> tuple:
+def _values(axis: str, values: Any, width: int = 1) -> tuple:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(
         values, (Sequence, np.ndarray, pd.Index, range)
     ):
@@ -142,6 +166,17 @@ def _values(axis: str, values: Any) -> tuple:
             )
         )
     out = tuple(_plain(v) for v in values)
+    if width > 1:
+        for v in out:
+            if not isinstance(v, tuple) or len(v) != width:
+                raise SweepError(
+                    describe(
+                        f"each value of a joint axis is a tuple of {width} values, one per key",
+                        source="sweep.grid",
+                        field=axis,
+                        value=v,
+                    )
+                )
     if not out:
         raise SweepError(
             describe(
@@ -169,7 +204,7 @@ def _values(axis: str, values: Any) -> tuple:
 
 def _check_caps(grid: Grid, canonical: dict[str, str]) -> None:
     """cap x max_constituents >= 1 for every pair of values when both are axes."""
-    by_key = {canonical[n]: n for n in grid.names}
+    by_key = {keys[0]: n for n, keys in canonical.items() if len(keys) == 1}
     cap_axis, count_axis = by_key.get("weighting.cap"), by_key.get("selection.max_constituents")
     if cap_axis is None or count_axis is None:
         return
@@ -211,24 +246,34 @@ def grid(**axes: Sequence) -> Grid:
         that cannot be met with a constituent count of the grid (:math:`cap \\times N < 1`); the
         message names the axis and the value.
     """
-    canonical = {}
+    canonical: dict[str, tuple[str, ...]] = {}
     for name in axes:
-        key = _check_key(name)
-        if key in canonical.values():
-            other = next(n for n, k in canonical.items() if k == key)
-            raise SweepError(
-                describe(
-                    "two axes set the same parameter", source="sweep.grid", field=name, value=other
+        keys = _check_keys(name)
+        for other, taken in canonical.items():
+            if set(keys) & set(taken):
+                raise SweepError(
+                    describe(
+                        "two axes set the same parameter",
+                        source="sweep.grid",
+                        field=name,
+                        value=other,
+                    )
                 )
-            )
-        canonical[name] = key
-    g = Grid(tuple((name, _values(name, values)) for name, values in axes.items()))
+        canonical[name] = keys
+    g = Grid(
+        tuple((name, _values(name, values, len(canonical[name]))) for name, values in axes.items())
+    )
     _check_caps(g, canonical)
     return g
 
 
 def split(variant: Mapping) -> tuple[dict, dict]:
-    """A variant's index changes and its fund changes (``fund.`` prefix removed)."""
-    index = {k: v for k, v in variant.items() if not k.startswith(FUND_PREFIX)}
-    fund = {k[len(FUND_PREFIX) :]: v for k, v in variant.items() if k.startswith(FUND_PREFIX)}
+    """A variant's index changes and its fund changes (``fund.`` prefix removed; joint axes expanded
+    into their keys)."""
+    flat: dict = {}
+    for name, value in variant.items():
+        parts = [p.strip() for p in name.split(JOINT)]
+        flat.update(zip(parts, value if len(parts) > 1 else (value,), strict=True))
+    index = {k: v for k, v in flat.items() if not k.startswith(FUND_PREFIX)}
+    fund = {k[len(FUND_PREFIX) :]: v for k, v in flat.items() if k.startswith(FUND_PREFIX)}
     return index, fund

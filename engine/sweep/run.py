@@ -58,7 +58,7 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
         b = _engines.index_batch(
             market,
             base,
-            [v for _, v in items],
+            [split(v)[0] for _, v in items],
             kinds=(spec.kind,),
             keep_levels=True,
             chunk_size=max(len(items), 1),
@@ -132,7 +132,7 @@ def _check_axes(g: Grid, base, fund) -> None:
                 if name in g.fund_axes:
                     fund.replace(**split({name: value})[1])
                 elif only:
-                    base.replace(**{name: value})
+                    base.replace(**split({name: value})[0])
             except (MethodologyError, FundConfigError) as exc:
                 raise SweepError(
                     describe(

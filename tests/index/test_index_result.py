@@ -87,24 +87,30 @@ def test_level_at(res):
 def test_summary(res):
     d, r = res
     s = r.summary()
-    assert list(s.index) == ["price", "gross", "net"]
+    assert [m for m in s.metrics if m.startswith("total_return_")] == [
+        "total_return_price",
+        "total_return_gross",
+        "total_return_net",
+    ]
+    assert s.unit("total_return_price") == "%"
     # annualised by session count, like every other annualised figure: 10 sessions are 9 daily
     # returns, p = PERIODS_PER_YEAR sessions a year
     n_returns = len(d) - 1
     assert n_returns == 9
     for v in ("price", "gross", "net"):
         tr = r.levels[v].iloc[-1] / 100.0 - 1
-        assert s.loc[v, "total_return"] == pytest.approx(tr, rel=1e-12)
-        assert s.loc[v, "annualised_return"] == pytest.approx(
+        assert s[f"total_return_{v}"] == pytest.approx(tr, rel=1e-12)
+        assert s[f"annualised_return_{v}"] == pytest.approx(
             (1 + tr) ** (PERIODS_PER_YEAR / n_returns) - 1, rel=1e-12
         )
-    assert (s["reviews"] == 2).all() and (s["events"] == 3).all()
+    assert s["reviews"] == 2 and s["events"] == 3
     assert (
-        s.loc["gross", "total_return"]
-        > s.loc["net", "total_return"]
-        > s.loc["price", "total_return"]
+        s["total_return_gross"]
+        > s["total_return_net"]
+        > s["total_return_price"]
     )
-    assert (s["start"] == d[0]).all() and (s["end"] == d[-1]).all()
+    assert s["start"] == d[0] and s["end"] == d[-1]
+    assert s["sessions"] == len(d)
 
 
 def test_plot_marks_reviews_and_synthetic(res):
