@@ -104,11 +104,7 @@ def test_summary(res):
             (1 + tr) ** (PERIODS_PER_YEAR / n_returns) - 1, rel=1e-12
         )
     assert s["reviews"] == 2 and s["events"] == 3
-    assert (
-        s["total_return_gross"]
-        > s["total_return_net"]
-        > s["total_return_price"]
-    )
+    assert s["total_return_gross"] > s["total_return_net"] > s["total_return_price"]
     assert s["start"] == d[0] and s["end"] == d[-1]
     assert s["sessions"] == len(d)
 
