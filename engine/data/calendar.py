@@ -25,14 +25,22 @@ def _calendar():
 
 @lru_cache(maxsize=32)
 def hkex_sessions(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
-    """HKEX trading sessions from ``start`` to ``end`` inclusive, as a tz-naive ``DatetimeIndex``."""
+    """HKEX trading sessions from ``start`` to ``end`` inclusive, as a tz-naive ``DatetimeIndex``.
+
+    The range is clipped to the sessions the calendar knows (exchange_calendars builds XHKG up to a
+    year or so ahead): a request that reaches past them, such as the rules calendar padding after
+    data that end near the calendar's last session, gets the known sessions, not an exception."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
         raise CalendarError(
             describe("calendar end before start", date=end, value=str(start.date()))
         )
     cal = _calendar()
-    sessions = cal.sessions_in_range(max(start, cal.first_session), end)
+    lo, hi = max(start, cal.first_session), min(end, cal.last_session)
+    if hi < lo:
+        sessions = pd.DatetimeIndex([])
+    else:
+        sessions = cal.sessions_in_range(lo, hi)
     idx = (
         pd.DatetimeIndex(sessions).tz_localize(None)
         if sessions.tz is not None
