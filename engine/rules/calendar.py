@@ -142,9 +142,13 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
             for mo in sorted(sch.months)
             if pd.Timestamp(year=y, month=mo, day=1) <= end
         ]
+        # a review day whose effective date lies past the sessions the calendar knows is also past
+        # the data (market dates are calendar sessions), so it is not a review of this run
+        last = len(sessions) - 1
         effective = [
             _shift(sessions, r, sch.effective_sessions_after, "month-end review day")
             for r in review_days
+            if sessions.searchsorted(r) + sch.effective_sessions_after <= last
         ]
     else:
         effective = [
