@@ -368,7 +368,9 @@ def test_result_frames_and_methods(full_case):
     frame = res.to_frame()
     assert {"index_gross", "index_price", "costs_cny", "benchmark_cny"} <= set(frame)
     fx = res.nav["fx"]
-    np.testing.assert_allclose(frame["benchmark_cny"], frame["index_gross"] * fx / fx.iloc[0])
+    # the configured benchmark (the price index by default) at the fund's fixing, rebased alike
+    assert res.config.benchmark == "price"
+    np.testing.assert_allclose(frame["benchmark_cny"], frame["index_price"] * fx / fx.iloc[0])
     # the benchmark of the summary is config.benchmark (default: the price index) in CNY
     b = idx.levels[res.config.benchmark].reindex(res.nav.index)
     assert s["benchmark_return_cny"] == pytest.approx(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import distributed  # in the dev extra: the suite always runs the cluster test
 import pandas as pd
-import pytest
 
 import engine.sweep as sw
-
-distributed = pytest.importorskip("distributed", reason="the optional 'distributed' extra")
 
 
 def test_cluster_run_equals_local_run(market):
