@@ -9,7 +9,7 @@ Its target is the index of ``index_result``: at each review it trades, at the cl
 before the effective date (the index's own repricing close), to the new index weights
 :math:`w_i = q'_i P_i / \\sum_j q'_j P_j` (:math:`q'` the review's index shares as the index uses
 them: restated for capital changes between the cap date and the effective date by
-:func:`engine.index.compute.capital_change_factors`); subscription cash is bought at the index weights of the day it
+:func:`engine.prepare.capital_change_factors`); subscription cash is bought at the index weights of the day it
 is invested.  The daily loop and its order of events are in :mod:`engine.fund._nb`; this module only
 converts pandas <-> NumPy, applies the effect switches of :class:`~engine.fund.config.EtfConfig` and
 checks the inputs.

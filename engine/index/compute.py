@@ -26,7 +26,7 @@ from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
 from engine.index.result import VARIANTS, IndexResult
-from engine.prepare import (  # capital_change_factors is also imported from here by the fund
+from engine.prepare import (
     action_records,
     capital_change_factors,
     restated_review_shares,

@@ -133,16 +133,7 @@ def _check_axes(g: Grid, base, fund) -> None:
                     fund.replace(**split({name: value})[1])
                 elif only:
                     base.replace(**split({name: value})[0])
-            except (MethodologyError, FundConfigError) as exc:
-                raise SweepError(
-                    describe(
-                        f"bad value on axis {name!r}: {exc}",
-                        source="sweep.run",
-                        field=name,
-                        value=value,
-                    )
-                ) from None
-            except TypeError as exc:
+            except (MethodologyError, FundConfigError, TypeError) as exc:
                 raise SweepError(
                     describe(
                         f"bad value on axis {name!r}: {exc}",
