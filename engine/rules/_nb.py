@@ -110,6 +110,55 @@ def cap_factors_nb(raw: np.ndarray, capped: np.ndarray) -> np.ndarray:
     return ratio
 
 
+@njit
+def _suspended_sessions(suspended, t, j):
+    """Consecutive suspended sessions of security ``j`` ending at row ``t`` (inclusive)."""
+    s = t
+    while s >= 0 and suspended[s, j]:
+        s -= 1
+    return t - s
+
+
+@njit
+def suspended_run_nb(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``out[k, j]``: consecutive suspended sessions of security ``j`` ending at row ``rows[k]``
+    (inclusive), :math:`\\max\\{n : s_{t-n+1..t, j} \\text{ all suspended}\\}`, counted back
+    from each row (cost: reviews x securities x run length, not sessions x securities)."""
+    out = np.zeros((rows.shape[0], suspended.shape[1]), dtype=np.int64)
+    for k in range(rows.shape[0]):
+        for j in range(suspended.shape[1]):
+            out[k, j] = _suspended_sessions(suspended, rows[k], j)
+    return out
+
+
+@njit
+def fill_market_fields(x, close, shares, free_float, suspended, cut_rows, cap_rows, price_rows):
+    """Fill the market fields of the ``[review, security]`` snapshots ``x`` in one pass.
+
+    For review ``k`` with cut-off row :math:`c`, cap row :math:`p` and pricing row :math:`e` (the
+    session before the effective date, clipped at 0): ``listed`` = closes at :math:`c` and
+    :math:`p`; ``suspended`` and ``suspended_sessions`` at :math:`c`;
+    ``ffmc_cutoff`` :math:`= P_c S_c F_c`; ``ffmc_cap`` :math:`= P_p S_p F_p`; ``shares``,
+    ``free_float``, ``float_shares`` :math:`= S_p F_p` at :math:`p`; ``price_close`` :math:`= P_e`
+    and ``priced_before_effective`` = a close at :math:`e`.
+    """
+    R, N = x.shape
+    for k in range(R):
+        c, p, e = cut_rows[k], cap_rows[k], price_rows[k]
+        for j in range(N):
+            y = x[k, j]
+            y["listed"] = not (np.isnan(close[c, j]) or np.isnan(close[p, j]))
+            y["suspended"] = suspended[c, j]
+            y["suspended_sessions"] = _suspended_sessions(suspended, c, j)
+            y["ffmc_cutoff"] = close[c, j] * shares[c, j] * free_float[c, j]
+            y["ffmc_cap"] = close[p, j] * shares[p, j] * free_float[p, j]
+            y["shares"] = shares[p, j]
+            y["free_float"] = free_float[p, j]
+            y["float_shares"] = shares[p, j] * free_float[p, j]
+            y["price_close"] = close[e, j]
+            y["priced_before_effective"] = not np.isnan(close[e, j])
+
+
 # ------------------------------------------------------------------------------------ all reviews
 # screen flags (columns of ``flags``): which optional screens a review's methodology switches on
 F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG, F_LONG_SUSPENDED = (
@@ -151,33 +200,50 @@ def _screen(k, x, flags, min_relevance, min_tv, reason, eligible):
 
 
 @njit
-def _rank(k, x, eligible, code_order, by_relevance, ranks):
-    """Ranks 1..n of review ``k``'s eligible securities: a lexicographic sort by stable passes."""
+def _before(a, b, pa, pb):
+    """Lexicographic ``(a, b) < (pa, pb)``: strictly ahead in the ranking."""
+    return a < pa or (a == pa and b < pb)
+
+
+@njit
+def _rank(k, x, eligible, code_order, by_relevance, depth, ranks):
+    """Ranks 1..``depth`` of review ``k``'s eligible securities; the other eligible ones get ``inf``
+    (ranked below ``depth``), the ineligible ones NaN.
+
+    The ranking is lexicographic: relevance score descending (when ``by_relevance``), free-float
+    market cap at the cut-off descending (NaN last), code ascending.  Walking the eligible securities
+    in code order, each is inserted into a sorted buffer of the best ``depth`` so far behind every
+    equal key (which keeps the code tie-break), so the pass costs about ``N`` comparisons rather than
+    a full sort.  ``depth = max(K, buffer ranks)`` is every rank the selection reads; the full
+    ranking of a review, for its table, is :func:`engine.rules.selection.rank`.
+    """
     N = eligible.shape[1]
-    idx = np.flatnonzero(eligible[k])
-    n = idx.shape[0]
-    for j in range(N):
-        ranks[k, j] = np.nan
-    if n == 0:
-        return
-    order = np.empty(n, dtype=np.int64)  # eligible securities in code order
-    m = 0
+    buf_j = np.empty(depth, dtype=np.int64)
+    buf_a = np.empty(depth)
+    buf_b = np.empty(depth)
+    n_buf = 0
     for i in range(N):
         j = code_order[i]
-        if eligible[k, j]:
-            order[m] = j
-            m += 1
-    key = np.empty(n)
-    for i in range(n):
-        f = x[k, order[i]]["ffmc_cutoff"]
-        key[i] = np.inf if np.isnan(f) else -f
-    order = order[np.argsort(key, kind="mergesort")]
-    if by_relevance:
-        for i in range(n):
-            key[i] = -x[k, order[i]]["score"]
-        order = order[np.argsort(key, kind="mergesort")]
-    for i in range(n):
-        ranks[k, order[i]] = i + 1.0
+        if not eligible[k, j]:
+            ranks[k, j] = np.nan
+            continue
+        ranks[k, j] = np.inf
+        f = x[k, j]["ffmc_cutoff"]
+        b = np.inf if np.isnan(f) else -f
+        a = -x[k, j]["score"] if by_relevance else 0.0
+        if n_buf == depth:
+            if not _before(a, b, buf_a[depth - 1], buf_b[depth - 1]):
+                continue
+            p = depth - 1
+        else:
+            p = n_buf
+            n_buf += 1
+        while p > 0 and _before(a, b, buf_a[p - 1], buf_b[p - 1]):
+            buf_j[p], buf_a[p], buf_b[p] = buf_j[p - 1], buf_a[p - 1], buf_b[p - 1]
+            p -= 1
+        buf_j[p], buf_a[p], buf_b[p] = j, a, b
+    for p in range(n_buf):
+        ranks[k, buf_j[p]] = p + 1.0
 
 
 @njit
@@ -212,7 +278,7 @@ def _select(k, ranks, current, first, K, add, remove, reason, selected):
         rest = np.empty(N, dtype=np.int64)
         m = 0
         for j in range(N):
-            if not np.isnan(ranks[k, j]) and not selected[k, j]:
+            if np.isfinite(ranks[k, j]) and not selected[k, j]:  # every rank it can need
                 rest[m] = j
                 m += 1
         rest = rest[:m]
@@ -299,7 +365,7 @@ def reviews_kernel(
     current = np.zeros(N, dtype=np.bool_)
     for k in range(R):
         _screen(k, x, flags, min_relevance, min_tv, reason, eligible)
-        _rank(k, x, eligible, code_order, by_relevance[k], ranks)
+        _rank(k, x, eligible, code_order, by_relevance[k], max(K[k], add[k], remove[k], 1), ranks)
         first = not current.any()
         _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
         if drop_check[k]:

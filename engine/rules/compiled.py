@@ -24,6 +24,7 @@ from engine.errors import DataError, describe
 from engine.rules import _nb
 from engine.rules.capping import cap_weights
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review
+from engine.rules.selection import rank
 
 SNAPSHOT_DTYPE = np.dtype(
     [
@@ -86,11 +87,9 @@ def _window_mean(market: MarketData, rows: np.ndarray, window: np.ndarray) -> np
 def suspended_run(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``[len(rows), security]`` number of consecutive suspended sessions ending at each row
     (inclusive; 0 where the security is not suspended on that row)."""
-    run = np.zeros(suspended.shape, dtype=np.int64)
-    for t in range(suspended.shape[0]):
-        prev = run[t - 1] if t else 0
-        run[t] = np.where(suspended[t], prev + 1, 0)
-    return run[np.asarray(rows, dtype=np.int64)]
+    return _nb.suspended_run_nb(
+        np.ascontiguousarray(suspended, dtype=np.bool_), np.asarray(rows, dtype=np.int64)
+    )
 
 
 def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) -> np.ndarray:
@@ -110,14 +109,20 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         bad = plan["cutoff_date"].iloc[int(np.flatnonzero((tc < 0) | (tk < 0))[0])]
         raise DataError(describe("date is not a session of this market", date=bad))
     price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
-    close = market.close_hkd
-    close_c, close_k = close[tc], close[tk]
-    x["listed"] = ~(np.isnan(close_c) | np.isnan(close_k))
-    sec = market.securities.set_index("code").reindex(market.codes)
-    x["cxo"] = sec["is_cxo"].to_numpy(dtype=bool)[None, :]
-    x["suspended"] = market.suspended[tc]
-    x["suspended_sessions"] = suspended_run(market.suspended, tc)
+    _nb.fill_market_fields(
+        x,
+        market.close_hkd,
+        market.shares,
+        market.free_float,
+        market.suspended,
+        tc.astype(np.int64),
+        tk.astype(np.int64),
+        np.maximum(price_row, 0).astype(np.int64),
+    )
     uni = [m.universe for m in versions]
+    sec = _master(market)
+    if any(u.exclude_cxo for u in uni):
+        x["cxo"] = sec["is_cxo"].to_numpy(dtype=bool)[None, :]
     for k, u in enumerate(uni):
         if u.max_suspended_sessions:
             x["long_suspended"][k] = x["suspended_sessions"][k] > u.max_suspended_sessions
@@ -131,24 +136,27 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     for k, u in enumerate(uni):
         if u.industries:
             x["industry_ok"][k] = [v in set(u.industries) for v in industry]
-        if u.min_listed_months:
-            latest = cutoffs[k] - pd.DateOffset(months=u.min_listed_months)
-            x["young"][k] = np.asarray(listed_on.isna() | (listed_on > latest), dtype=bool)
-    x["score"] = _relevance(market, cutoffs)
+    for months in {u.min_listed_months for u in uni} - {0}:
+        ks = [k for k, u in enumerate(uni) if u.min_listed_months == months]
+        latest = cutoffs[ks] - pd.DateOffset(months=months)
+        young = listed_on.isna()[None, :] | (
+            listed_on.to_numpy()[None, :] > latest.to_numpy()[:, None]
+        )
+        x["young"][ks] = young
+    if len(market.relevance):
+        x["score"] = _relevance(market, cutoffs)
     if any(m.liquidity.enabled for m in versions):
         x["avg_tv"] = _window_mean(
             market, tc, np.array([m.liquidity.window_sessions for m in versions])
         )
     else:
         x["avg_tv"] = np.nan
-    x["ffmc_cutoff"] = close_c * market.shares[tc] * market.free_float[tc]
-    shares, ff = market.shares[tk], market.free_float[tk]
-    x["ffmc_cap"] = close_k * shares * ff
-    x["shares"], x["free_float"], x["float_shares"] = shares, ff, shares * ff
-    pr = np.maximum(price_row, 0)
-    x["price_close"] = close[pr]
-    x["priced_before_effective"] = ~np.isnan(close[pr])
     return x
+
+
+def _master(market: MarketData) -> pd.DataFrame:
+    """The security master in the market's column order."""
+    return market.securities.set_index("code").reindex(market.codes)
 
 
 SETTING_FIELDS = (
@@ -242,7 +250,7 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
     """The review table's text for reason ``code`` of security ``j`` at review ``k``."""
     m = out["versions"][k]
     x = out["x"]
-    rk = out["ranks"][k, j]
+    rk = review_ranks(k, out)[j]
     sel = m.selection
     if code == C.RS_SELECTED:
         return f"selected: rank {int(rk)}"
@@ -278,6 +286,25 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
     return C.REASON_LABELS[code] if code != C.RS_NONE else ""
 
 
+def review_ranks(k: int, out: dict) -> np.ndarray:
+    """Review ``k``'s full ranking (NaN = not eligible).  The kernel ranks only as deep as the
+    selection reads (``inf`` below that); the rest is ranked here, once, by
+    :func:`engine.rules.selection.rank`, the same lexicographic order."""
+    ranks = out["ranks"][k]
+    if not np.isinf(ranks).any():
+        return ranks
+    if k not in out["full_ranks"]:
+        x = out["x"][k]
+        out["full_ranks"][k] = rank(
+            out["eligible"][k],
+            x["score"],
+            x["ffmc_cutoff"],
+            out["codes"],
+            out["versions"][k].selection.ranking,
+        )
+    return out["full_ranks"][k]
+
+
 def review_table(k: int, out: dict) -> pd.DataFrame:
     """Review ``k``'s table (:data:`REVIEW_TABLE_COLUMNS`) from the compact arrays of a run."""
     x = out["x"]
@@ -289,7 +316,7 @@ def review_table(k: int, out: dict) -> pd.DataFrame:
         {
             "code": pd.Series(out["codes"], dtype=object),
             "eligible": out["eligible"][k],
-            "rank": out["ranks"][k],
+            "rank": review_ranks(k, out),
             "selected": out["selected"][k],
             "shares": x["shares"][k],
             "free_float": x["free_float"][k],
@@ -352,7 +379,7 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
         x, *_settings(versions, plan, market), code_order(codes)
     )
-    sec = market.securities.set_index("code").reindex(codes)
+    sec = _master(market)
     out = {
         "x": x,
         "versions": versions,
@@ -366,6 +393,7 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
         "industry": sec["industry"].astype(object).to_numpy(),
         "listing_date": pd.DatetimeIndex(sec["listing_date"]),
         "delisted": {},
+        "full_ranks": {},
     }
     rows = plan.to_dict("records")
     for k in range(min(stop + 1, len(rows))):
