@@ -265,43 +265,44 @@ def withholding_rates(
         A needed security whose class has no rate, or a rate outside [0, 1].
     """
     codes = market.codes
-    classes = market.securities.set_index("code")["wht_class"].reindex(codes).fillna("").astype(str)
-    classes = classes.to_numpy(dtype=object)
-    out = np.zeros(len(codes))
-    for j in range(len(codes)):
+    classes = [c if isinstance(c, str) else "" for c in market.master_column("wht_class")]
+    per_class = {c: _rate(rates[c]) for c in set(classes) if c in rates}
+    known = np.array([c in per_class for c in classes], dtype=bool)
+    rate = np.array([per_class.get(c, 0.0) for c in classes], dtype=float)
+    valid = known & (rate >= 0.0) & (rate <= 1.0)  # NaN (not a number) fails both
+    bad = np.flatnonzero(np.asarray(needed, dtype=bool) & ~valid)
+    if len(bad):
+        j = int(bad[0])
         cls_ = classes[j]
-        if cls_ not in rates:
-            if needed[j]:
-                raise error(
-                    describe(
-                        "no withholding-tax rate for the security's class",
-                        source="securities",
-                        code=codes[j],
-                        field="wht_class",
-                        value=cls_,
-                        fix=f"pass withholding={{{cls_!r}: rate, ...}} or set it in the methodology "
-                        f"(known classes: {sorted(rates)})",
-                    )
-                )
-            continue
-        try:
-            rate = float(rates[cls_])
-        except (TypeError, ValueError):
-            rate = np.nan
-        if not (0.0 <= rate <= 1.0):
-            if not needed[j]:
-                continue
+        if not known[j]:
             raise error(
                 describe(
-                    "withholding-tax rate must lie in [0, 1]",
-                    source=source,
+                    "no withholding-tax rate for the security's class",
+                    source="securities",
                     code=codes[j],
-                    field=cls_,
-                    value=rates[cls_],
+                    field="wht_class",
+                    value=cls_,
+                    fix=f"pass withholding={{{cls_!r}: rate, ...}} or set it in the methodology "
+                    f"(known classes: {sorted(rates)})",
                 )
             )
-        out[j] = rate
-    return out
+        raise error(
+            describe(
+                "withholding-tax rate must lie in [0, 1]",
+                source=source,
+                code=codes[j],
+                field=cls_,
+                value=rates[cls_],
+            )
+        )
+    return np.where(valid, rate, 0.0)
+
+
+def _rate(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 __all__ = [

@@ -141,6 +141,17 @@ class MarketData:
         except KeyError:
             raise DataError(describe("unknown security code", code=code)) from None
 
+    def master_column(self, name: str) -> np.ndarray:
+        """Column ``name`` of the security master in column (:attr:`codes`) order, missing codes as
+        NaN/NaT; read-only and cached (the master is fixed once the market is built)."""
+        key = ("master", name)
+        out = self._cache.get(key)
+        if out is None:
+            out = self.securities.set_index("code")[name].reindex(list(self.codes_)).to_numpy()
+            out.flags.writeable = False
+            self._cache[key] = out
+        return out
+
     def row(self, date) -> int:
         """Row index of the session ``date``; :class:`DataError` if it is not a session here."""
         ts = pd.Timestamp(date)

@@ -218,10 +218,10 @@ def compute(
 def _place_reviews(schedule: ReviewSchedule, dates: pd.DatetimeIndex):
     """Rows of the effective dates; reviews after the last session are skipped (with a warning)."""
     reviews = list(schedule.reviews)
+    effective = [_day(review.effective_date) for review in reviews]
+    found = dates.get_indexer(pd.DatetimeIndex(effective))
     eff_rows: list[int | None] = []
-    for k, review in enumerate(reviews):
-        eff = _day(review.effective_date)
-        pos = int(dates.get_indexer([eff])[0])
+    for k, (eff, pos) in enumerate(zip(effective, found.tolist(), strict=True)):
         if pos >= 0:
             eff_rows.append(pos)
             continue

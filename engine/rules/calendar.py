@@ -24,6 +24,10 @@ effect on the session after the base date.  Out-of-cycle reviews (``[[schedule.e
 
 from __future__ import annotations
 
+import calendar
+from collections import Counter
+
+import numpy as np
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
@@ -45,32 +49,63 @@ _PAD_BEFORE = pd.DateOffset(months=14)
 _PAD_AFTER = pd.DateOffset(days=40)
 
 
-def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
-    return hkex_sessions(pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER)
+def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> _Cal:
+    return _Cal(hkex_sessions(pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER))
 
 
-def _session_pos(
-    sessions: pd.DatetimeIndex, date, what: str, *, fix: str = "use a trading day", **where
-) -> int:
+class _Cal:
+    """Sessions as nanosecond integers, for fast position lookups (the dates of a review plan are
+    placed with a few hundred of them)."""
+
+    __slots__ = ("ns",)
+
+    def __init__(self, sessions):
+        self.ns = np.asarray(pd.DatetimeIndex(sessions).as_unit("ns").asi8)
+
+    def __len__(self) -> int:
+        return len(self.ns)
+
+    def right(self, date) -> int:
+        """Number of sessions on or before ``date``."""
+        return int(np.searchsorted(self.ns, _ns(date), side="right"))
+
+    def at(self, pos: int) -> pd.Timestamp:
+        return pd.Timestamp(int(self.ns[pos]))
+
+
+def _ns(date) -> int:
+    return pd.Timestamp(date).as_unit("ns").value
+
+
+def _cal(sessions) -> _Cal:
+    return sessions if isinstance(sessions, _Cal) else _Cal(sessions)
+
+
+def _month_end(year: int, month: int) -> pd.Timestamp:
+    """Last calendar day of ``year-month`` (``month`` may run outside 1..12)."""
+    y, m = divmod(year * 12 + month - 1, 12)
+    return pd.Timestamp(year=y, month=m + 1, day=calendar.monthrange(y, m + 1)[1])
+
+
+def _session_pos(sessions, date, what: str, *, fix: str = "use a trading day", **where) -> int:
     """Position of ``date`` in ``sessions``; :class:`CalendarError` naming ``what`` (and ``where``:
     source, field) when it is not a session."""
-    ts = pd.Timestamp(date)
-    pos = int(sessions.searchsorted(ts))
-    if pos >= len(sessions) or sessions[pos] != ts:
-        pos = -1
-    if pos < 0:
+    cal = _cal(sessions)
+    pos = cal.right(date) - 1
+    if pos < 0 or cal.ns[pos] != _ns(date):
         raise CalendarError(describe(f"{what} is not an HKEX session", date=date, fix=fix, **where))
-    return int(pos)
+    return pos
 
 
-def _shift(sessions: pd.DatetimeIndex, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
+def _shift(sessions, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
     """The session ``n`` sessions away from session ``date`` (negative = earlier)."""
-    pos = _session_pos(sessions, date, what)
-    if not 0 <= pos + n < len(sessions):
+    cal = _cal(sessions)
+    pos = _session_pos(cal, date, what)
+    if not 0 <= pos + n < len(cal):
         raise CalendarError(
             describe(f"{what} shifted by {n} sessions leaves the calendar", date=date)
         )
-    return sessions[pos + n]
+    return cal.at(pos + n)
 
 
 def first_friday(year: int, month: int) -> pd.Timestamp:
@@ -79,34 +114,34 @@ def first_friday(year: int, month: int) -> pd.Timestamp:
     return first + pd.Timedelta(days=(4 - first.day_of_week) % 7)
 
 
-def regular_effective_date(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+def regular_effective_date(sessions, year: int, month: int) -> pd.Timestamp:
     """First session after the last session on or before the first Friday of ``year-month``."""
+    cal = _cal(sessions)
     friday = first_friday(year, month)
-    last_old = sessions.searchsorted(friday, side="right") - 1
-    if last_old < 0 or last_old + 1 >= len(sessions):
+    last_old = cal.right(friday) - 1
+    if last_old < 0 or last_old + 1 >= len(cal):
         raise CalendarError(describe("review month outside the calendar", date=friday))
-    return sessions[last_old + 1]
+    return cal.at(last_old + 1)
 
 
-def month_end_session(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+def month_end_session(sessions, year: int, month: int) -> pd.Timestamp:
     """Last session on or before the last calendar day of ``year-month``."""
-    end = pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)
-    pos = sessions.searchsorted(end, side="right") - 1
+    cal = _cal(sessions)
+    end = _month_end(year, month)
+    pos = cal.right(end) - 1
     if pos < 0:
         raise CalendarError(describe("review month outside the calendar", date=end))
-    return sessions[pos]
+    return cal.at(pos)
 
 
-def cutoff_for(
-    sessions: pd.DatetimeIndex, effective: pd.Timestamp, months_before: int
-) -> pd.Timestamp:
+def cutoff_for(sessions, effective: pd.Timestamp, months_before: int) -> pd.Timestamp:
     """Last session of the month ``months_before`` months before the effective month."""
-    month_start = pd.Timestamp(year=effective.year, month=effective.month, day=1)
-    end = month_start - pd.DateOffset(months=months_before) + pd.offsets.MonthEnd(0)
-    pos = sessions.searchsorted(end, side="right") - 1
+    cal = _cal(sessions)
+    end = _month_end(effective.year, effective.month - months_before)
+    pos = cal.right(end) - 1
     if pos < 0:
         raise CalendarError(describe("cut-off month outside the calendar", date=end))
-    return sessions[pos]
+    return cal.at(pos)
 
 
 def _row(kind, m: Methodology, cutoff, announcement, cap_date, effective) -> dict:
@@ -148,7 +183,7 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
         effective = [
             _shift(sessions, r, sch.effective_sessions_after, "month-end review day")
             for r in review_days
-            if sessions.searchsorted(r) + sch.effective_sessions_after <= last
+            if sessions.right(r) - 1 + sch.effective_sessions_after <= last
         ]
     else:
         effective = [
@@ -261,23 +296,28 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
         stop = None if single else history.until(m)
         rows += _regular(m, sessions, start, stop, hi)
         rows += _extras(m, sessions, initial_eff, hi)
-    out = pd.DataFrame(rows, columns=REVIEW_DATE_COLUMNS)
     # an extra review replaces a regular one on the same effective date
-    extra_days = set(out.loc[out["kind"] == "extraordinary", "effective_date"])
-    out = out[~((out["kind"] == "regular") & out["effective_date"].isin(extra_days))]
-    keep = (out["effective_date"] <= hi) & (out["cutoff_date"] >= lo)
-    out = out[keep].sort_values("effective_date", kind="stable").reset_index(drop=True)
-    dup = out["effective_date"].duplicated(keep=False)
-    if dup.any():
-        clash = out[dup]
+    extra_days = {r["effective_date"] for r in rows if r["kind"] == "extraordinary"}
+    rows = [
+        r
+        for r in rows
+        if not (r["kind"] == "regular" and r["effective_date"] in extra_days)
+        and r["effective_date"] <= hi
+        and r["cutoff_date"] >= lo
+    ]
+    rows.sort(key=lambda r: r["effective_date"])  # stable
+    days = Counter(r["effective_date"] for r in rows)
+    clash = [r for r in rows if days[r["effective_date"]] > 1]
+    if clash:
         raise CalendarError(
             describe(
                 "two reviews take effect on the same date",
-                date=clash["effective_date"].iloc[0],
-                value=list(clash["methodology"]),
+                date=clash[0]["effective_date"],
+                value=[r["methodology"] for r in clash],
                 fix="remove one of the extra reviews",
             )
         )
+    out = pd.DataFrame(rows, columns=REVIEW_DATE_COLUMNS)
     return out
 
 

@@ -120,9 +120,8 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         np.maximum(price_row, 0).astype(np.int64),
     )
     uni = [m.universe for m in versions]
-    sec = _master(market)
     if any(u.exclude_cxo for u in uni):
-        x["cxo"] = sec["is_cxo"].to_numpy(dtype=bool)[None, :]
+        x["cxo"] = market.master_column("is_cxo").astype(bool)[None, :]
     for k, u in enumerate(uni):
         if u.max_suspended_sessions:
             x["long_suspended"][k] = x["suspended_sessions"][k] > u.max_suspended_sessions
@@ -130,8 +129,8 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         x["hsci"] = market.membership("hsci")[tc]
     if any(u.require_southbound for u in uni):
         x["southbound"] = market.membership("southbound")[tc]
-    industry = sec["industry"].astype(object).to_numpy()
-    listed_on = pd.DatetimeIndex(sec["listing_date"])
+    industry = market.master_column("industry")
+    listed_on = pd.DatetimeIndex(market.master_column("listing_date"))
     cutoffs = pd.DatetimeIndex(plan["cutoff_date"])
     for k, u in enumerate(uni):
         if u.industries:
@@ -152,11 +151,6 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     else:
         x["avg_tv"] = np.nan
     return x
-
-
-def _master(market: MarketData) -> pd.DataFrame:
-    """The security master in the market's column order."""
-    return market.securities.set_index("code").reindex(market.codes)
 
 
 SETTING_FIELDS = (
@@ -379,7 +373,6 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
         x, *_settings(versions, plan, market), code_order(codes)
     )
-    sec = _master(market)
     out = {
         "x": x,
         "versions": versions,
@@ -390,8 +383,8 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
         "selected": selected,
         "weight": weight,
         "cap_factor": cf,
-        "industry": sec["industry"].astype(object).to_numpy(),
-        "listing_date": pd.DatetimeIndex(sec["listing_date"]),
+        "industry": market.master_column("industry"),
+        "listing_date": pd.DatetimeIndex(market.master_column("listing_date")),
         "delisted": {},
         "full_ranks": {},
     }
