@@ -248,51 +248,52 @@ def _rank(k, x, eligible, code_order, by_relevance, depth, ranks):
 
 @njit
 def _select(k, ranks, current, first, K, add, remove, reason, selected):
-    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`)."""
+    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`).
+
+    The finite ranks are distinct integers, so the securities are walked in rank order through a
+    table ``by_rank[r] = column`` instead of sorting.
+    """
     N = ranks.shape[1]
-    r = np.empty(N)
-    qualify = np.zeros(N, dtype=np.bool_)
-    n_q = 0
+    by_rank = np.full(N + 1, -1, dtype=np.int64)
     for j in range(N):
-        ranked = not np.isnan(ranks[k, j])
-        r[j] = ranks[k, j] if ranked else np.inf
-        if ranked:
-            if first:
-                qualify[j] = r[j] <= K
-            else:
-                qualify[j] = (current[j] and r[j] <= remove) or (not current[j] and r[j] <= add)
-            if qualify[j]:
-                n_q += 1
-    q_idx = np.flatnonzero(qualify)
-    order = q_idx[np.argsort(r[q_idx], kind="mergesort")]
+        if np.isfinite(ranks[k, j]):
+            by_rank[int(ranks[k, j])] = j
+    # 1. qualifiers (the first review: rank <= K; later: incumbents within the remove rank,
+    #    newcomers within the add rank), best first, up to K; the rest of them overflow
     overflow = np.zeros(N, dtype=np.bool_)
     n_sel = 0
-    for i in range(order.shape[0]):
-        if i < K:
-            selected[k, order[i]] = True
-            n_sel += 1
+    for r in range(1, N + 1):
+        j = by_rank[r]
+        if j < 0:
+            continue
+        if first:
+            qualify = r <= K
         else:
-            overflow[order[i]] = True
+            qualify = (current[j] and r <= remove) or (not current[j] and r <= add)
+        if qualify:
+            if n_sel < K:
+                selected[k, j] = True
+                n_sel += 1
+            else:
+                overflow[j] = True
+    # 2. vacancies: the best-ranked securities not selected
     filled = np.zeros(N, dtype=np.bool_)
-    if n_sel < K:
-        rest = np.empty(N, dtype=np.int64)
-        m = 0
-        for j in range(N):
-            if np.isfinite(ranks[k, j]) and not selected[k, j]:  # every rank it can need
-                rest[m] = j
-                m += 1
-        rest = rest[:m]
-        rest = rest[np.argsort(r[rest], kind="mergesort")]
-        for i in range(min(m, K - n_sel)):
-            selected[k, rest[i]] = True
-            filled[rest[i]] = True
+    for r in range(1, N + 1):
+        if n_sel >= K:
+            break
+        j = by_rank[r]
+        if j >= 0 and not selected[k, j]:
+            selected[k, j] = True
+            filled[j] = True
+            n_sel += 1
     for j in range(N):
         if np.isnan(ranks[k, j]):
             continue
+        r = ranks[k, j]  # inf below the ranking depth
         if selected[k, j]:
             if filled[j]:
                 reason[k, j] = RS_FILLS_VACANCY
-            elif r[j] > K:
+            elif r > K:
                 reason[k, j] = RS_KEPT_BY_BUFFER
             else:
                 reason[k, j] = RS_SELECTED
@@ -300,7 +301,7 @@ def _select(k, ranks, current, first, K, add, remove, reason, selected):
             reason[k, j] = RS_CUT_OVERFLOW
         elif current[j]:
             reason[k, j] = RS_BELOW_BUFFER
-        elif not first and r[j] <= K:
+        elif not first and r <= K:
             reason[k, j] = RS_NEWCOMER_RANK
         else:
             reason[k, j] = RS_BELOW_CUT
@@ -309,8 +310,13 @@ def _select(k, ranks, current, first, K, add, remove, reason, selected):
 @njit
 def _weigh(k, x, selected, cap, rebalance, weight, cap_factor):
     """Capped weights and cap factors of review ``k``'s selection; returns a status code."""
-    idx = np.flatnonzero(selected[k])
-    n = idx.shape[0]
+    N = selected.shape[1]
+    idx = np.empty(N, dtype=np.int64)
+    n = 0
+    for j in range(N):
+        if selected[k, j]:
+            idx[n] = j
+            n += 1
     if n == 0:
         return RV_EMPTY
     raw = np.empty(n)
@@ -322,10 +328,13 @@ def _weigh(k, x, selected, cap, rebalance, weight, cap_factor):
         return RV_CAP
     capped = cap_weights_nb(raw, cap)
     if rebalance:
-        ratio = np.empty(n)
+        cf = np.empty(n)
+        top = 0.0
         for i in range(n):
-            ratio[i] = capped[i] / (x[k, idx[i]]["price_close"] * x[k, idx[i]]["float_shares"])
-        cf = ratio / ratio.max()
+            cf[i] = capped[i] / (x[k, idx[i]]["price_close"] * x[k, idx[i]]["float_shares"])
+            top = max(top, cf[i])
+        for i in range(n):
+            cf[i] /= top
     else:
         cf = cap_factors_nb(raw, capped)
     for i in range(n):
@@ -354,6 +363,8 @@ def reviews_kernel(
     ``x`` holds the ``[review, security]`` snapshots prepared by :mod:`engine.rules.compiled`; each
     review's buffer compares against the previous review's selection.  Stops at the first review
     that fails (no selection, impossible cap, bad raw weights) and returns its number and status.
+    ``ranks`` holds ranks 1..``max(K, add, remove)`` (all the selection reads), ``inf`` for the
+    eligible securities below and NaN for the others (:func:`_rank`).
     """
     R, N = x.shape
     reason = np.zeros((R, N), dtype=np.int8)
