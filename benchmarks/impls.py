@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from numba import njit
@@ -123,10 +125,16 @@ def _target_frame(w: Workload, capped: bool) -> pd.DataFrame:
     return pd.DataFrame(tw, index=w.dates, columns=w.codes)
 
 
+def _vectorbt_close(w: Workload) -> pd.DataFrame:
+    """Closes for vectorbt: NaN before listing filled (no position is held there, so no value moves)."""
+    return pd.DataFrame(w.close, index=w.dates, columns=w.codes).ffill().bfill()
+
+
 def vectorbt_levels(w: Workload) -> pd.Series:
+    """``Portfolio.from_orders``: target percents on the R+1 rows, one cash-sharing group, sells first."""
     import vectorbt as vbt
 
-    px = pd.DataFrame(w.close, index=w.dates, columns=w.codes).ffill().bfill()
+    px = _vectorbt_close(w)
     tw = _target_frame(w, capped=True)
     pf = vbt.Portfolio.from_orders(
         px,
@@ -136,6 +144,79 @@ def vectorbt_levels(w: Workload) -> pd.Series:
         cash_sharing=True,
         call_seq="auto",
         init_cash=1e9,
+        freq="1D",
+    )
+    return pf.value()
+
+
+@functools.cache
+def _vectorbt_order_funcs():
+    """The compiled callbacks of :func:`vectorbt_of_levels`, built on first use (vectorbt imported then)."""
+    from vectorbt.portfolio import nb as vnb
+    from vectorbt.portfolio.enums import Direction, NoOrder, SizeType
+
+    target_percent, long_only = SizeType.TargetPercent, Direction.LongOnly
+
+    @njit
+    def pre_group(c):
+        return (np.empty(c.group_len),)  # the order values of a segment, reused
+
+    @njit
+    def pre_segment(c, order_value, weights):
+        """Value the group at this close, then order the calls by order value: sells first."""
+        value = c.last_cash[c.group]
+        for k in range(c.group_len):
+            col = c.from_col + k
+            c.last_val_price[col] = c.close[c.i, col]  # trade and value at this close
+            value += c.last_position[col] * c.last_val_price[col]
+        for k in range(c.group_len):
+            col = c.from_col + k
+            held = c.last_position[col] * c.last_val_price[col]
+            order_value[k] = weights[c.i, col] * value - held
+        c.call_seq_now[:] = np.argsort(order_value, kind="mergesort")
+        return ()
+
+    @njit
+    def order(c, weights):
+        """Target percent of the group's value at the close; nothing where nothing is held or wanted."""
+        wt = weights[c.i, c.col]
+        if wt == 0.0 and c.position_now == 0.0:
+            return NoOrder
+        return vnb.order_nb(
+            size=wt, price=c.close[c.i, c.col], size_type=target_percent, direction=long_only
+        )
+
+    return pre_group, pre_segment, order
+
+
+def vectorbt_of_levels(w: Workload) -> pd.Series:
+    r"""``Portfolio.from_order_func``: the same orders as :func:`vectorbt_levels` from Numba callbacks.
+
+    Segments (one cash-sharing group) are active on the rebalance rows R+1 only; the pre-segment
+    callback sets the valuation prices to that close, values the group :math:`V = c + \sum_j q_j P_j`
+    and sorts the call sequence by order value :math:`w_j V - q_j P_j` (sells first); the order
+    callback asks for target percent :math:`w_j` at the close (long only).
+    """
+    import vectorbt as vbt
+
+    pre_group, pre_segment, order = _vectorbt_order_funcs()
+    px = _vectorbt_close(w)
+    weights = np.nan_to_num(_target_frame(w, capped=True).to_numpy())
+    mask = np.zeros((len(w.dates), 1), dtype=bool)
+    mask[w.review_rows + 1] = True
+    pf = vbt.Portfolio.from_order_func(
+        px,
+        order,
+        weights,
+        pre_group_func_nb=pre_group,
+        pre_segment_func_nb=pre_segment,
+        pre_segment_args=(weights,),
+        segment_mask=mask,
+        group_by=True,
+        cash_sharing=True,
+        init_cash=1e9,
+        fill_pos_record=False,  # no position records are read
+        max_logs=1,  # as from_orders does without logging
         freq="1D",
     )
     return pf.value()
@@ -172,4 +253,5 @@ IMPLS = {
     "pandas": pandas_levels,
     "bt": bt_levels,
     "vectorbt": vectorbt_levels,
+    "vectorbt_of": vectorbt_of_levels,
 }

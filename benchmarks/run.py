@@ -3,7 +3,8 @@
 ``python -m benchmarks`` (or ``make bench``) runs, each tool in its own fresh subprocess with an empty
 Numba cache (``NUMBA_CACHE_DIR`` = a new temporary folder):
 
-1. per size S, M, L and tool (engine public API, bare Numba reference, pandas, bt, vectorbt): build
+1. per size S, M, L and tool (engine public API, bare Numba reference, pandas, bt, vectorbt
+   ``from_orders`` and vectorbt ``from_order_func``): build
    the workload (long frames -> ``MarketData.from_frames`` -> ``engine.build_index`` for the engine),
    **check the levels equal the reference to a relative 1e-9** (a mismatch is reported as FAILED and
    the tool is not timed), then the first-call time (empty cache), the warm time (best of
@@ -36,7 +37,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-TOOLS = ("reference", "engine", "pandas", "bt", "vectorbt")
+TOOLS = ("reference", "engine", "pandas", "bt", "vectorbt", "vectorbt_of")
+LABELS = {"vectorbt": "vectorbt (from_orders)", "vectorbt_of": "vectorbt (order_func)"}
+"""The tool column of the table where it differs from the ``--tools`` name."""
 TOLERANCE = 1e-9
 TIMEOUT_S = 1800
 
@@ -176,15 +179,16 @@ def table(rows) -> str:
             None,
         )
         shape = f"{r['size']} ({r.get('N', '?')} x {r.get('T', '?')})"
+        tool = LABELS.get(r["tool"], r["tool"])
         if "error" in r:
-            lines.append(f"| {shape} | {r['tool']} | - | - | - | - | - | FAILED: {r['error']} |")
+            lines.append(f"| {shape} | {tool} | - | - | - | - | - | FAILED: {r['error']} |")
             continue
         ratio = r["warm_s"] / eng["warm_s"] if eng else None
         note = ""
         if r["tool"] == "engine":
             note = f"from_frames {r['from_frames_s']:.2f} s (first {r['from_frames_first_s']:.2f} s); input panels {r['panels_mib']:.0f} MiB"
         lines.append(
-            f"| {shape} | {r['tool']} | {r['first_s']:.3f} | {r['warm_s']:.4f} | {_fmt(ratio, '.1f')} | "
+            f"| {shape} | {tool} | {r['first_s']:.3f} | {r['warm_s']:.4f} | {_fmt(ratio, '.1f')} | "
             f"{r['peak_rss_mib']:.0f} | {r['max_rel_diff']:.1e} | {note} |"
         )
     return "\n".join(lines)
@@ -275,7 +279,7 @@ def machine() -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="S,M,L")
-    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated, from %(default)s")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument(
         "--quick", action="store_true", help="S only, reference/engine/pandas, no sweep or scaling"
