@@ -25,6 +25,7 @@ from engine.codes import (
     RS_SUSPENDED,
     RS_TOO_YOUNG,
 )
+from engine.rules._replace_nb import exclude_gone, select_replacement
 
 
 @njit
@@ -115,7 +116,10 @@ def cap_factors_nb(raw: np.ndarray, capped: np.ndarray) -> np.ndarray:
 F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG, F_LONG_SUSPENDED = (
     range(8)
 )
-N_FLAGS = 8
+# selection.replace_delisted (engine.rules._replace_nb): exclude securities gone at the effective
+# date; this review is an ad-hoc replacement (keep the incumbents, fill the vacancies by rank)
+F_REPLACE_DELISTED, F_REPLACEMENT = 8, 9
+N_FLAGS = 10
 # review status codes
 RV_OK, RV_EMPTY, RV_CAP, RV_RAW = 0, 1, 2, 3
 
@@ -299,9 +303,14 @@ def reviews_kernel(
     current = np.zeros(N, dtype=np.bool_)
     for k in range(R):
         _screen(k, x, flags, min_relevance, min_tv, reason, eligible)
+        if flags[k, F_REPLACE_DELISTED]:
+            exclude_gone(k, x, reason, eligible)
         _rank(k, x, eligible, code_order, by_relevance[k], ranks)
         first = not current.any()
-        _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
+        if flags[k, F_REPLACEMENT]:
+            select_replacement(k, x, ranks, current, reason, selected)
+        else:
+            _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
         if drop_check[k]:
             for j in range(N):
                 if selected[k, j] and not x[k, j]["priced_before_effective"]:
