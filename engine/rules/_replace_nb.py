@@ -5,6 +5,10 @@ plan of ad-hoc replacement reviews is made by :mod:`engine.rules.replace`.
 
 A security is *gone* at review :math:`k` when it has no close on or after the review's effective
 date (snapshot field ``gone``): it stopped trading for good, whereas a suspended day carries a close.
+
+Numba's on-disk cache of :func:`~engine.rules._nb.reviews_kernel` is keyed on ``_nb.py`` only: after
+editing this file, clear the cache (the ``__pycache__/*.nbi``/``*.nbc`` files, or run with a fresh
+``NUMBA_CACHE_DIR``) so that the kernel is compiled with the change.
 """
 
 from __future__ import annotations
