@@ -114,8 +114,8 @@ class SelectionRules:
         default="last_close",
     )
     """Assumption: the data the replacement's screens and ranking read: the delisted name's last
-    close (``last_close``) or the cut-off of the latest regular review (``review_cutoff``, the
-    reserve-list reading)."""
+    close (``last_close``) or the cut-off of the latest review that is not a replacement
+    (``review_cutoff``, the reserve-list reading)."""
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,35 @@ def test_delisting_between_cap_date_and_effective_date_under_a_lag():
     assert np.allclose(res.levels["price"].to_numpy(), 3000.0)
 
 
+def test_a_history_replaces_only_under_the_versions_that_say_so():
+    """A version with ``false`` from the base date until a second one with ``true`` takes effect on
+    2025-05-01; its first review is 2025-06-09.  0002 stops after 2025-04-15 (the first version is
+    in force: deleted, not replaced); 0003 stops after 2025-06-20 (replaced on 2025-06-23)."""
+    from engine.rules.methodology import MethodologyHistory
+
+    market = make_market(
+        [
+            sec("0001", score=9.0),
+            sec("0002", score=8.0, last=LAST),
+            sec("0003", score=7.0, last="2025-06-20"),
+            sec("0004", score=6.0),
+            sec("0005", score=5.0),
+            sec("0006", score=4.0),
+        ]
+    )
+    rules = {**RULES, "buffer_add_rank": 3, "buffer_remove_rank": 3}
+    first = methodology(**rules, extra=(), effective_from="2024-12-31")
+    later = first.replace(name="hsidi-later", effective_from="2025-05-01", replace_delisted=True)
+    sch = run_reviews(market, MethodologyHistory("two", (first, later)))
+    reps = [(r.effective_date, r.methodology) for r in sch.reviews if r.kind == "replacement"]
+    assert reps == [(T("2025-06-23"), "hsidi-later")]
+    res = compute(market, sch)
+    ev = res.events
+    assert list(ev.loc[ev["kind"] == "deletion", "code"]) == ["0002"]
+    assert _selected(sch, "2025-06-09") == ["0001", "0003", "0004"]
+    assert _selected(sch, "2025-06-23") == ["0001", "0004", "0005"]
+
+
 def test_no_delisting_means_no_change():
     """On a market without delistings the setting changes nothing (the same reviews and levels)."""
     market = make_market([sec(f"000{i}", score=10.0 - i) for i in range(1, 6)])
@@ -307,6 +336,22 @@ def test_no_delisting_means_no_change():
     for a, b in zip(off.reviews, on.reviews, strict=True):
         pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(compute(market, off).levels, compute(market, on).levels)
+
+
+def test_default_market_has_no_replacement_either_way():
+    """The default market has no constituent that stops trading: the shipped history (``false``)
+    and the same with ``true`` give the same schedule and levels, with no replacement review."""
+    from engine.data.synthetic import default_market
+    from engine.rules import load_history
+
+    market = default_market()
+    history = load_history("hsidi")
+    assert not any(m.selection.replace_delisted for m in history.versions)
+    off = build_index(market, history)
+    on = build_index(market, history.replace(replace_delisted=True))
+    assert "replacement" not in {r.kind for r in on.schedule.reviews}
+    pd.testing.assert_frame_equal(off.schedule.to_frame(), on.schedule.to_frame())
+    pd.testing.assert_frame_equal(off.levels, on.levels)
 
 
 def test_batch_and_sweep_equal_build_index():

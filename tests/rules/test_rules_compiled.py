@@ -3,8 +3,9 @@
 `run_review` screens, ranks, selects and caps one review with NumPy and pandas (the original code);
 `run_reviews` runs every review in one compiled pass.  On random markets (ties in market cap and
 score, buffers, too few eligible names, caps that bind or cannot be met, liquidity, listing age,
-industries, the rebalance-close shares) both give the same tables, reasons included, or the same
-error.
+industries, the rebalance-close shares, delistings replaced by ad-hoc reviews or not) both give the
+same tables, reasons included, or the same error.  With ``replace_delisted`` the Python path places
+the replacement reviews itself, review by review (not by the compiled path's repeated passes).
 """
 
 from __future__ import annotations
