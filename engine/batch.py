@@ -334,6 +334,8 @@ class _FastPath:
         dates = market.dates
         if not len(dates) or not dates[0] <= base <= dates[-1]:
             return None
+        if any(m.selection.replace_delisted for m in history.versions):  # ad-hoc reviews
+            return None
         pkey, (_plan, eff_rows, names, _vi, ok) = self._plan(history)
         if not ok:
             return None

@@ -43,6 +43,12 @@ RS_RELEVANCE = 17  # "out: relevance score s"
 RS_LIQUIDITY = 18  # "out: liquidity HKD xm < ym"
 RS_DELISTED = 19  # "out: delisted after the cap date ..."
 RS_LONG_SUSPENDED = 20  # "out: suspended n sessions"
+# selection.replace_delisted (engine.rules.replace): a security with no close from the review's
+# effective date on, and the two selection outcomes of an ad-hoc replacement review
+RS_GONE = 21  # "out: delisted (last close d)"
+RS_REPLACES = 22  # "selected: rank r replaces c (delisted, last close d)"
+RS_KEPT_AT_REPLACEMENT = 23  # "selected: constituent kept at the replacement (...)"
+RS_REPLACE_CODES = (RS_GONE, RS_REPLACES, RS_KEPT_AT_REPLACEMENT)
 REASON_LABELS = {
     RS_NONE: "",
     RS_SELECTED: "selected",
@@ -63,6 +69,9 @@ REASON_LABELS = {
     RS_LIQUIDITY: "out: liquidity",
     RS_DELISTED: "out: delisted after the cap date",
     RS_LONG_SUSPENDED: "out: suspended too long",
+    RS_GONE: "out: delisted",
+    RS_REPLACES: "selected: replaces a delisted constituent",
+    RS_KEPT_AT_REPLACEMENT: "selected: constituent kept at a replacement",
 }
 
 # --- trade reasons, fund events, cost kinds, cost payers: fund --------------------------------

@@ -123,9 +123,14 @@ def test_max_suspended_sessions_zero_keeps_todays_results():
 def test_delisting_between_reviews_leaves_without_replacement():
     """0002 stops trading on 2025-04-15 (last row): it leaves the index at its last close on the next
     session with a divisor adjustment (no level jump) and is not replaced before the 2025-06-09
-    review, where 0004 (the best non-constituent) enters."""
+    review, where 0004 (the best non-constituent) enters.  This is ``selection.replace_delisted =
+    false``, the default; ``true`` (an ad-hoc replacement) is tested in
+    ``tests/rules/test_replace_delisted.py``."""
     market = make_market(_specs(**{"0002": {"score": 8.0, "last": "2025-04-15"}}))
-    sch = run_reviews(market, methodology(**SMALL))
+    m = methodology(**SMALL)
+    assert m.selection.replace_delisted is False
+    sch = run_reviews(market, m)
+    assert "replacement" not in {r.kind for r in sch.reviews}
     assert _selected(sch, "2025-03-10") == ["0001", "0002", "0003"]
     res = compute(market, sch)
     assert np.allclose(res.levels["price"].to_numpy(), 3000.0)  # constant prices, no jump

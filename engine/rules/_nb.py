@@ -7,6 +7,9 @@ import numpy as np
 from engine._jit import njit
 from engine.codes import (
     RS_BELOW_BUFFER,
+    RS_GONE,
+    RS_KEPT_AT_REPLACEMENT,
+    RS_REPLACES,
     RS_BELOW_CUT,
     RS_CUT_OVERFLOW,
     RS_CXO,
@@ -164,7 +167,10 @@ def fill_market_fields(x, close, shares, free_float, suspended, cut_rows, cap_ro
 F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG, F_LONG_SUSPENDED = (
     range(8)
 )
-N_FLAGS = 8
+# selection.replace_delisted (engine.rules.replace): exclude securities gone at the effective
+# date; this review is an ad-hoc replacement (keep the incumbents, fill the vacancies by rank)
+F_REPLACE_DELISTED, F_REPLACEMENT = 8, 9
+N_FLAGS = 10
 # review status codes
 RV_OK, RV_EMPTY, RV_CAP, RV_RAW = 0, 1, 2, 3
 
@@ -344,6 +350,67 @@ def _weigh(k, x, selected, cap, rebalance, weight, cap_factor):
 
 
 @njit
+def exclude_gone(k, x, reason, eligible):
+    """``selection.replace_delisted``: a security listed at the cut-off but gone at the effective
+    date (no close on or after it, snapshot field ``gone``; a suspended day carries a close) is
+    out, reason ``RS_GONE``.
+
+    It cannot take part in a composition that starts on a session where it no longer trades, so it
+    is neither ranked nor selected; its vacancy is filled by the review's own selection (a regular
+    review's buffer rules, a replacement review's :func:`select_replacement`).  The plan of ad-hoc
+    replacement reviews is made by :mod:`engine.rules.replace`.
+    """
+    N = eligible.shape[1]
+    for j in range(N):
+        if x[k, j]["gone"] and x[k, j]["listed"]:
+            reason[k, j] = RS_GONE
+            eligible[k, j] = False
+
+
+@njit
+def select_replacement(k, x, ranks, current, reason, selected):
+    """An ad-hoc replacement review: keep the incumbents, fill the vacancies by rank.
+
+    With :math:`S` the previous review's constituents (``current``) and :math:`G` the securities gone
+    at this review's effective date, the selection is
+
+    .. math:: S' = (S \\setminus G) \\cup \\{\\text{the } |S| - |S \\setminus G| \\text{ best-ranked
+              eligible } j \\notin S\\}.
+
+    Incumbents stay whatever the screens at the replacement's cut-off say (the screens act at the
+    next regular review; reason ``RS_KEPT_AT_REPLACEMENT``, ``eligible`` and ``rank`` as the screens
+    found them); newcomers get ``RS_REPLACES``; the other ranked securities ``RS_BELOW_CUT``.  Fewer
+    eligible non-constituents than vacancies leaves the rest empty.  The vacancies never exceed the
+    ranking depth (``K``), so the finite ranks, walked in order, are all it reads.
+    """
+    N = ranks.shape[1]
+    n_prev = 0
+    n_kept = 0
+    for j in range(N):
+        if current[j]:
+            n_prev += 1
+            if not x[k, j]["gone"]:
+                selected[k, j] = True
+                reason[k, j] = RS_KEPT_AT_REPLACEMENT
+                n_kept += 1
+    by_rank = np.full(N + 1, -1, dtype=np.int64)
+    for j in range(N):
+        if not current[j] and not np.isnan(ranks[k, j]):
+            reason[k, j] = RS_BELOW_CUT
+            if np.isfinite(ranks[k, j]):
+                by_rank[int(ranks[k, j])] = j
+    vacancies = n_prev - n_kept
+    for r in range(1, N + 1):
+        if vacancies == 0:
+            break
+        j = by_rank[r]
+        if j >= 0:
+            selected[k, j] = True
+            reason[k, j] = RS_REPLACES
+            vacancies -= 1
+
+
+@njit
 def reviews_kernel(
     x,
     flags,
@@ -376,9 +443,14 @@ def reviews_kernel(
     current = np.zeros(N, dtype=np.bool_)
     for k in range(R):
         _screen(k, x, flags, min_relevance, min_tv, reason, eligible)
+        if flags[k, F_REPLACE_DELISTED]:
+            exclude_gone(k, x, reason, eligible)
         _rank(k, x, eligible, code_order, by_relevance[k], max(K[k], add[k], remove[k], 1), ranks)
         first = not current.any()
-        _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
+        if flags[k, F_REPLACEMENT]:
+            select_replacement(k, x, ranks, current, reason, selected)
+        else:
+            _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
         if drop_check[k]:
             for j in range(N):
                 if selected[k, j] and not x[k, j]["priced_before_effective"]:

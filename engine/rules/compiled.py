@@ -46,6 +46,7 @@ SNAPSHOT_DTYPE = np.dtype(
         ("free_float", np.float64),  # FAF at the cap date
         ("float_shares", np.float64),  # shares x FAF at the cap date
         ("price_close", np.float64),  # close on the session before the effective date, HKD
+        ("gone", np.bool_),  # no close on or after the effective date (replace_delisted only)
     ]
 )
 
@@ -150,6 +151,10 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         )
     else:
         x["avg_tv"] = np.nan
+    if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
+        from engine.rules.replace import gone_at
+
+        x["gone"] = gone_at(market, price_row + 1)
     return x
 
 
@@ -178,6 +183,7 @@ def version_settings(m) -> tuple:
     flags[_nb.F_LIQUIDITY] = m.liquidity.enabled
     flags[_nb.F_YOUNG] = u.min_listed_months > 0
     flags[_nb.F_LONG_SUSPENDED] = u.max_suspended_sessions > 0
+    flags[_nb.F_REPLACE_DELISTED] = m.selection.replace_delisted
     sel = m.selection
     return (
         flags,
@@ -228,7 +234,9 @@ def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
     unique = list(dict.fromkeys(versions))
     where = {id(m): i for i, m in enumerate(unique)}
     vi = np.array([where[id(m)] for m in versions], dtype=np.int64)
-    return (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
+    out = (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
+    out[0][:, _nb.F_REPLACEMENT] = (plan["kind"] == "replacement").to_numpy()  # rules.replace
+    return out
 
 
 def code_order(codes) -> np.ndarray:
@@ -275,7 +283,7 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
             f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
             f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
         )
-    if code == C.RS_DELISTED:
+    if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts: _delisted_notes, replace
         return out["delisted"][(k, j)]
     return C.REASON_LABELS[code] if code != C.RS_NONE else ""
 
@@ -391,6 +399,10 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     rows = plan.to_dict("records")
     for k in range(min(stop + 1, len(rows))):
         _delisted_notes(market, out, k, rows[k])
+    if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
+        from engine.rules.replace import replacement_notes
+
+        replacement_notes(market, out, min(stop + 1, len(rows)))
     if status != _nb.RV_OK:
         _raise_review(status, stop, rows[stop], out, x)
     reviews = []

@@ -103,6 +103,19 @@ class SelectionRules:
     max_constituents: int = _key("int", lambda v: v >= 1, "an integer >= 1")
     buffer_add_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
     buffer_remove_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
+    replace_delisted: bool = _key("bool", default=False)
+    """Assumption: a constituent that stops trading between reviews is replaced at once by the
+    best-ranked eligible non-constituent (an ad-hoc review, :mod:`engine.rules.replace`); False (the
+    default) leaves the vacancy until the next review."""
+    replacement_cutoff: str = _key(
+        "str",
+        lambda v: v in _REPLACEMENT_CUTOFFS,
+        "'last_close' or 'review_cutoff'",
+        default="last_close",
+    )
+    """Assumption: the data the replacement's screens and ranking read: the delisted name's last
+    close (``last_close``) or the cut-off of the latest review that is not a replacement
+    (``review_cutoff``, the reserve-list reading)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,7 @@ class ExtraReview:
 
 _FREQUENCIES = {"quarterly": 4, "semiannual": 2, "annual": 1, "month_end": None, "explicit": None}
 _SHARES_AT = ("cap_date", "rebalance_close")
+_REPLACEMENT_CUTOFFS = ("last_close", "review_cutoff")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pandas as pd
 
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, describe
+from engine.rules import replace
 from engine.rules.calendar import review_dates
 from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
-from engine.rules.compiled import run_compiled
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 from engine.rules.screens import screen
@@ -44,6 +44,8 @@ def run_review(
     ------
     DataError
         No security passes the screens (the message counts the reasons).
+    CappingError
+        ``cap x N < 1`` for the number ``N`` of selected securities.
 
     Notes
     -----
@@ -53,8 +55,11 @@ def run_review(
     are computed over the remaining selection.  The ``shares`` column holds the issued shares on the
     cap date; :func:`engine.index.compute` restates the index shares for capital changes between the
     cap date and the effective date.
-    CappingError
-        ``cap x N < 1`` for the number ``N`` of selected securities.
+
+    With ``selection.replace_delisted`` a security listed at the cut-off and cap date but without a
+    close from the effective date on is out before the ranking (``"out: delisted (last close d)"``),
+    and a review of kind ``"replacement"`` keeps the current constituents that still trade and fills
+    the vacancies by rank (:mod:`engine.rules.replace`).
     """
     codes = market.codes
     n = len(codes)
@@ -62,13 +67,21 @@ def run_review(
     cutoff, cap_date = pd.Timestamp(dates["cutoff_date"]), pd.Timestamp(dates["cap_date"])
     effective = pd.Timestamp(dates["effective_date"])
     scr = screen(market, m, cutoff, cap_date)
-    ranks = rank(scr.eligible, scr.relevance, scr.ffmc_cutoff_hkd, codes, m.selection.ranking)
-    selected, sel_reason = select(ranks, current, m.selection)
+    eligible, screen_reason = scr.eligible, scr.reason
+    if m.selection.replace_delisted or dates["kind"] == replace.KIND:  # delisted at effective: out
+        eligible, screen_reason, gone, left = replace.exclude_gone(
+            market, eligible, screen_reason, cutoff, cap_date, effective
+        )
+    ranks = rank(eligible, scr.relevance, scr.ffmc_cutoff_hkd, codes, m.selection.ranking)
+    if dates["kind"] == replace.KIND:
+        selected, sel_reason = replace.select_replacement(market, ranks, current, gone, left)
+    else:
+        selected, sel_reason = select(ranks, current, m.selection)
     selected, sel_reason = _drop_delisted_before_effective(
         market, selected, sel_reason, cap_date, effective, m.name
     )
     if not selected.any():
-        counts = Counter(scr.reason[~scr.eligible]).most_common(4)
+        counts = Counter(screen_reason[~eligible]).most_common(4)
         raise DataError(
             describe(
                 "no security passes the screens at this review",
@@ -78,7 +91,7 @@ def run_review(
                 fix="check memberships, relevance scores and prices around the cut-off date",
             )
         )
-    reason = np.where(scr.eligible, sel_reason, scr.reason)
+    reason = np.where(eligible | selected, sel_reason, screen_reason)
     tk = market.row(cap_date)
     shares = market.shares[tk].copy()
     free_float = market.free_float[tk].copy()
@@ -100,7 +113,7 @@ def run_review(
     table = pd.DataFrame(
         {
             "code": pd.Series(codes, dtype=object),
-            "eligible": scr.eligible,
+            "eligible": eligible,
             "rank": ranks,
             "selected": selected,
             "shares": shares,
@@ -218,7 +231,7 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
             )
         )
     by_name = {m.name: m for m in history.versions}
-    reviews, arrays = run_compiled(market, plan, by_name)
+    reviews, arrays = replace.run_with_replacements(market, plan, by_name)  # + ad-hoc replacements
     return ReviewSchedule(
         reviews=reviews,
         history=spec.name,

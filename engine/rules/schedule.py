@@ -57,7 +57,7 @@ class Review:
     """One index review: dates, the methodology used, and a table with one row per security considered."""
 
     methodology: str  # name of the methodology version applied ("hsidi-2025-08")
-    kind: str  # "initial", "regular" or "extraordinary"
+    kind: str  # "initial", "regular", "extraordinary" or "replacement" (engine.rules.replace)
     cutoff_date: pd.Timestamp  # data cut-off (eligibility, ranking)
     announcement_date: pd.Timestamp
     cap_date: pd.Timestamp  # close used for shares, FAF, weights and cap factors

@@ -3,8 +3,9 @@
 `run_review` screens, ranks, selects and caps one review with NumPy and pandas (the original code);
 `run_reviews` runs every review in one compiled pass.  On random markets (ties in market cap and
 score, buffers, too few eligible names, caps that bind or cannot be met, liquidity, listing age,
-industries, the rebalance-close shares) both give the same tables, reasons included, or the same
-error.
+industries, the rebalance-close shares, delistings replaced by ad-hoc reviews or not) both give the
+same tables, reasons included, or the same error.  With ``replace_delisted`` the Python path places
+the replacement reviews itself, review by review (not by the compiled path's repeated passes).
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ def cases(draw):
                 # the first security covers the base date (else run_reviews stops with a
                 # CalendarError before any review, which the per-review Python path never raises)
                 first=None if i == 0 else draw(st.sampled_from([None, "2024-10-02", "2025-04-01"])),
-                last=draw(st.sampled_from([None, None, None, "2025-06-06", "2025-09-05"])),
+                # delisted on a cap date (2025-06-06, 2025-09-05) or between reviews
+                last=draw(
+                    st.sampled_from(
+                        [None, None, None, "2025-06-06", "2025-09-05", "2025-04-15", "2025-07-15"]
+                    )
+                ),
                 southbound=draw(st.booleans()),
                 suspended=draw(st.sampled_from(SUSPENSIONS)),
             )
@@ -75,6 +81,8 @@ def cases(draw):
         "shares_at": draw(st.sampled_from(["cap_date", "rebalance_close"])),
         "cap_factor_lag_sessions": draw(st.sampled_from([1, 3])),
         "exclude_suspended_at_cutoff": draw(st.booleans()),
+        "replace_delisted": draw(st.booleans()),
+        "replacement_cutoff": draw(st.sampled_from(["last_close", "review_cutoff"])),
         "extra": (),
     }
     if changes["cap"] * k < 1:
@@ -83,12 +91,41 @@ def cases(draw):
 
 
 def _python_path(market, m):
-    plan = review_dates(m, market.dates)
-    reviews, current = [], None
-    for row in plan.to_dict("records"):
+    """Review by review; with ``replace_delisted`` a replacement review is added, as the run goes,
+    on the first session after each review's effective date (before the next one) on which one of
+    its constituents has no close from then to the end of the data."""
+    rows = review_dates(m, market.dates).to_dict("records")
+    reviews, current, i = [], None, 0
+    dates, close = market.dates, market.close_hkd
+    while i < len(rows):
+        row = rows[i]
         review = run_review(market, m, row, current)
         current = review.table["selected"].to_numpy(dtype=bool)
         reviews.append(review)
+        i += 1
+        if not m.selection.replace_delisted:
+            continue
+        lo = dates.get_loc(row["effective_date"])
+        hi = dates.get_loc(rows[i]["effective_date"]) if i < len(rows) else len(dates)
+        for t in range(lo + 1, hi):
+            if (current & np.isnan(close[t:]).all(axis=0)).any():
+                last = dates[t - 1]
+                regular = [r for r in reviews if r.kind != "replacement"][-1]
+                cutoff = (
+                    last if m.selection.replacement_cutoff == "last_close" else regular.cutoff_date
+                )
+                rows.insert(
+                    i,
+                    {
+                        "kind": "replacement",
+                        "methodology": m.name,
+                        "cutoff_date": cutoff,
+                        "announcement_date": last,
+                        "cap_date": last,
+                        "effective_date": dates[t],
+                    },
+                )
+                break
     return reviews
 
 
