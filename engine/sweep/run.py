@@ -60,10 +60,12 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
             base,
             [split(v)[0] for _, v in items],
             kinds=(spec.kind,),
-            keep_levels=True,
+            keep_levels=False,
             chunk_size=max(len(items), 1),
         )
-        levels, dates, turnover = b.levels[spec.kind], b.dates, np.asarray(b.turnover, float)
+        # metrics once per distinct variant (variants with the same index share a column)
+        levels, dates, column = b.distinct_levels[spec.kind], b.dates, b.column
+        turnover = np.asarray(b.turnover, float)
         errors += [(int(ids[k]), msg) for k, msg in b.errors]
     else:
         from engine.pipeline import build_index
@@ -89,21 +91,20 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
             keep_nav=True,
         )
         levels, dates = fb.nav_per_unit_cny, fb.dates
+        column = np.arange(len(items), dtype=np.int64)
         turnover = np.full(len(items), _engines.index_turnover(idx))
         errors += [(int(ids[k]), msg) for k, msg in fb.errors]
-    values = reduce(
-        levels,
-        dates,
-        spec.metrics,
-        against=spec.against,
-        turnover=turnover,
-        conventions=spec.conventions,
-    )
-    kept = (
-        pd.DataFrame(levels, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
-        if spec.keep_levels
-        else None
-    )
+    per_column = reduce(levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions)
+    ran = column >= 0
+    values = {}
+    for m in spec.metrics:
+        values[m] = np.full(len(items), np.nan)
+        values[m][ran] = turnover[ran] if m == "turnover" else per_column[m][column[ran]]
+    kept = None
+    if spec.keep_levels:
+        full = np.full((len(dates), len(items)), np.nan)
+        full[:, ran] = levels[:, column[ran]]
+        kept = pd.DataFrame(full, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
     return {"ids": ids, "values": values, "errors": errors, "levels": kept}
 
 
