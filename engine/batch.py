@@ -350,33 +350,39 @@ class _Changes:
     """Validated variants of one base history.
 
     A variant of :data:`KERNEL_SETTINGS` keys gives exactly the versions (and the errors, with the
-    same messages, in the same order) that :meth:`MethodologyHistory.replace` gives: each value is
-    converted once per version and key (:func:`engine.rules.methodology._convert`), each changed
-    section built once per set of values, and only the cross-key checks
-    (:func:`engine.rules.methodology._check`) run per variant.  Any other variant goes through
-    :meth:`MethodologyHistory.replace`.
+    same messages, in the same order) that :meth:`MethodologyHistory.replace` gives: each changed
+    section is converted (:func:`engine.rules.methodology._convert`) and built once per version
+    and set of values, and only the cross-key checks (:func:`engine.rules.methodology._check`)
+    run per variant.  Any other variant goes through :meth:`MethodologyHistory.replace`.
     """
 
     def __init__(self, history):
+        from engine.rules.methodology import _SECTIONS
+
         self.history = history
         self.where = [m.source or f"<replace on {m.name}>" for m in history.versions]
-        self.keys: dict = {}
-        self.values: dict = {}
+        self.base = [{name: getattr(m, name) for name in _SECTIONS} for m in history.versions]
+        self.layouts: dict = {}
         self.sections: dict = {}
 
-    def _key(self, key):
-        """``(section, name)`` of a kernel setting, else None."""
+    def _layout(self, keys: tuple):
+        """``(names, [(section, positions of its keys)])`` of a tuple of kernel-setting keys, or
+        None when a key is anything else."""
         from engine.rules.methodology import MethodologyError, _resolve_key
 
-        found = self.keys.get(key, False)
+        found = self.layouts.get(keys, False)
         if found is False:
+            found = None
             try:
-                found = _resolve_key(key, self.where[0])
+                names = [_resolve_key(k, self.where[0]) for k in keys]
             except MethodologyError:
-                found = None
-            if found is not None and f"{found[0]}.{found[1]}" not in KERNEL_SETTINGS:
-                found = None
-            self.keys[key] = found
+                names = None
+            if names is not None and all(f"{s}.{n}" in KERNEL_SETTINGS for s, n in names):
+                per: dict[str, list[int]] = {}
+                for p, (sec, _name) in enumerate(names):
+                    per.setdefault(sec, []).append(p)
+                found = (names, list(per.items()))
+            self.layouts[keys] = found
         return found
 
     def variant(self, changes: dict):
@@ -386,51 +392,53 @@ class _Changes:
         """
         if not changes:
             return self.history
-        keys = [self._key(k) for k in changes]
-        if None in keys:
+        layout = self._layout(tuple(changes))
+        if layout is None:
             return self.history.replace(**changes)
+        values = tuple(changes.values())
         try:
             versions = tuple(
-                self._version(i, m, keys, list(changes.values()))
-                for i, m in enumerate(self.history.versions)
+                self._version(i, layout, values) for i in range(len(self.history.versions))
             )
         except TypeError:  # an unhashable value: the general path converts and names it
             return self.history.replace(**changes)
         return _Variant(self.history, changes, versions)
 
-    def _version(self, i, m, keys, values):
-        """``m.replace(**changes)`` from the caches (see the class docstring)."""
-        from engine.rules.methodology import _SECTIONS, Methodology, _check
+    def _version(self, i, layout, values):
+        """``versions[i].replace(**changes)`` from the caches (see the class docstring)."""
+        from engine.rules.methodology import Methodology, _check
 
-        per_section: dict[str, list] = {}
-        for (sec, name), value in zip(keys, values, strict=True):
-            per_section.setdefault(sec, []).append((name, self._value(i, sec, name, value)))
-        sections = {name: getattr(m, name) for name in _SECTIONS}
-        for sec, upd in per_section.items():
-            k = (i, sec, tuple((name, type(v), v) for name, v in upd))
-            section = self.sections.get(k)
-            if section is None:
-                section = self.sections[k] = dataclasses.replace(sections[sec], **dict(upd))
-            sections[sec] = section
+        names, per_section = layout
+        sections = dict(self.base[i])
+        for sec, positions in per_section:
+            k = (i, sec, tuple((names[p][1], type(values[p]), values[p]) for p in positions))
+            got = self.sections.get(k)
+            if got is None:
+                got = self.sections[k] = self._section(i, sec, [(names[p][1], values[p]) for p in positions])
+            if isinstance(got, Exception):  # raise the variant's first bad key, as replace does
+                for (owner, name), value in zip(names, values, strict=True):
+                    self._convert(i, owner, name, value)
+            sections[sec] = got
         out = Methodology(**sections, source="")
         _check(out, self.where[i])
         return out
 
-    def _value(self, i, sec, name, value):
-        """The converted value (or its conversion error, raised again) of one key of version ``i``."""
-        from engine.rules.methodology import _SECTIONS, MethodologyError, _convert, _field_spec
+    def _convert(self, i, sec, name, value):
+        """One value converted for version ``i`` (raises its :class:`MethodologyError`)."""
+        from engine.rules.methodology import _SECTIONS, _convert, _field_spec
 
-        k = (i, sec, name, type(value), value)
-        got = self.values.get(k, self.values)
-        if got is self.values:
-            try:
-                got = _convert(value, _field_spec(_SECTIONS[sec], name), self.where[i], sec, name)
-            except MethodologyError as exc:
-                got = exc
-            self.values[k] = got
-        if isinstance(got, MethodologyError):
-            raise got
-        return got
+        return _convert(value, _field_spec(_SECTIONS[sec], name), self.where[i], sec, name)
+
+    def _section(self, i, sec, changes):
+        """Section ``sec`` of version ``i`` with ``changes`` (``[(name, value)]``), or the first
+        conversion error."""
+        from engine.rules.methodology import MethodologyError
+
+        try:
+            upd = {name: self._convert(i, sec, name, value) for name, value in changes}
+        except MethodologyError as exc:
+            return exc
+        return dataclasses.replace(self.base[i][sec], **upd)
 
 
 def _run_full(market, target, i, kinds, out: _Distinct) -> None:
