@@ -17,8 +17,8 @@ message in :attr:`IndexBatch.errors` and leaves its columns NaN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -414,7 +414,9 @@ class _Changes:
             k = (i, sec, tuple((names[p][1], type(values[p]), values[p]) for p in positions))
             got = self.sections.get(k)
             if got is None:
-                got = self.sections[k] = self._section(i, sec, [(names[p][1], values[p]) for p in positions])
+                got = self.sections[k] = self._section(
+                    i, sec, [(names[p][1], values[p]) for p in positions]
+                )
             if isinstance(got, Exception):  # raise the variant's first bad key, as replace does
                 for (owner, name), value in zip(names, values, strict=True):
                     self._convert(i, owner, name, value)

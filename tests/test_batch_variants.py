@@ -65,7 +65,9 @@ def test_cached_validation_gives_replace(history, changes):
     assert got.history() == want
 
 
-@pytest.mark.parametrize("changes", BAD_VARIANTS, ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items()))
+@pytest.mark.parametrize(
+    "changes", BAD_VARIANTS, ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items())
+)
 def test_cached_validation_gives_the_same_error(history, changes):
     with pytest.raises(MethodologyError) as want:
         history.replace(**changes)
@@ -126,3 +128,28 @@ def test_remove_ranks_past_the_ranked_names_coincide(market, history):
     one = engine.build_index(market, history.replace(buffer_remove_rank=301))
     np.testing.assert_array_equal(b.levels["price"][:, 1], one.levels["price"].to_numpy())
     assert b.distinct_levels["price"].shape[1] == 2
+
+
+def test_a_variant_the_kernel_cannot_finish_gets_the_build_error(market, history):
+    """Nobody passes the screens: the kernel stops and the full build names the error."""
+    b = index_batch(market, "hsidi", [{"min_relevance": 1.0}, {"cap": 0.12}])
+    with pytest.raises(engine.errors.EngineError) as want:
+        engine.build_index(market, history.replace(min_relevance=1.0))
+    assert b.errors == [(0, str(want.value))]
+    assert b.column.tolist() == [-1, 0]
+
+
+def test_without_the_kernel_every_variant_takes_the_full_build(market, monkeypatch):
+    """The one route for variants the kernel cannot take (key None) gives the same batch."""
+    from engine.batch import _FastPath
+
+    variants = [KERNEL_VARIANTS[0], KERNEL_VARIANTS[3], BAD_VARIANTS[1], {"min_relevance": 1.0}]
+    fast = index_batch(market, "hsidi", variants)
+    monkeypatch.setattr(_FastPath, "_group_key", lambda self, history: None)
+    market._cache.pop("batch_fast_path", None)
+    full = index_batch(market, "hsidi", variants)
+    market._cache.pop("batch_fast_path", None)
+    assert full.errors == fast.errors and [i for i, _ in full.errors] == [2, 3]
+    np.testing.assert_array_equal(full.levels["price"], fast.levels["price"])
+    np.testing.assert_array_equal(full.turnover, fast.turnover)
+    np.testing.assert_array_equal(full.n_constituents, fast.n_constituents)

@@ -94,7 +94,9 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
         column = np.arange(len(items), dtype=np.int64)
         turnover = np.full(len(items), _engines.index_turnover(idx))
         errors += [(int(ids[k]), msg) for k, msg in fb.errors]
-    per_column = reduce(levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions)
+    per_column = reduce(
+        levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions
+    )
     ran = column >= 0
     values = {}
     for m in spec.metrics:

@@ -21,7 +21,9 @@ def test_coinciding_variants_keep_their_own_rows(market):
         rows = metrics[f["cap"] == cap].to_numpy()
         np.testing.assert_array_equal(rows[1], rows[2])  # 300 and 301 coincide
         assert not np.array_equal(rows[0], rows[1])
-    one = engine.build_index(market, load_history("hsidi").replace(cap=0.15, buffer_remove_rank=301))
+    one = engine.build_index(
+        market, load_history("hsidi").replace(cap=0.15, buffer_remove_rank=301)
+    )
     np.testing.assert_array_equal(res.levels[5].to_numpy(), one.levels["price"].to_numpy())
     np.testing.assert_array_equal(res.levels[4].to_numpy(), res.levels[5].to_numpy())
     # the same figures as one chunk per variant (no sharing at all)
