@@ -190,7 +190,8 @@ def index_batch(
         Show a tqdm progress bar over the variants.
     chunk_size
         Variants per compiled call (bounds the working memory: ``chunk_size x n_days`` levels per
-        kind at most, fewer when variants coincide).
+        kind at most, fewer when variants coincide, and 24 bytes per selected security and review
+        of each variant).
 
     Returns
     -------
@@ -251,6 +252,7 @@ def index_batch(
                 bar.update(len(chunk))
     if bar is not None:
         bar.close()
+    fast.retain(groups)
     base_dates = None
     if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
         base_dates = compute(market, run_reviews(market, history)).levels.index
@@ -489,11 +491,17 @@ class _FastPath:
     def of(cls, market) -> _FastPath:
         """The market's fast path, kept in the market's cache of derived data so that the chunks
         of a sweep share the plans and group inputs (they depend only on the market and the
-        settings in their keys)."""
+        settings in their keys; :meth:`retain` keeps those of the last batch only)."""
         fast = market._cache.get("batch_fast_path")
         if fast is None:
             fast = market._cache["batch_fast_path"] = cls(market)
         return fast
+
+    def retain(self, gkeys) -> None:
+        """Drop the groups (and plans) other than ``gkeys``: memory stays that of one batch."""
+        self.groups = {k: self.groups[k] for k in gkeys}
+        self.plans = {k[0]: self.plans[k[0]] for k in gkeys}
+        self.base_key = (None, None)
 
     def __init__(self, market):
         from engine.rules.compiled import code_order

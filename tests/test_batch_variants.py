@@ -153,3 +153,13 @@ def test_without_the_kernel_every_variant_takes_the_full_build(market, monkeypat
     np.testing.assert_array_equal(full.levels["price"], fast.levels["price"])
     np.testing.assert_array_equal(full.turnover, fast.turnover)
     np.testing.assert_array_equal(full.n_constituents, fast.n_constituents)
+
+
+def test_the_market_keeps_the_inputs_of_the_last_batch_only(market):
+    from engine.batch import _FastPath
+
+    index_batch(market, "hsidi", [{"months": (6, 12), "frequency": "semiannual"}, {"cap": 0.12}])
+    fast = _FastPath.of(market)
+    assert len(fast.groups) == 2  # two review calendars
+    index_batch(market, "hsidi", [{"cap": 0.15}])
+    assert _FastPath.of(market) is fast and len(fast.groups) == len(fast.plans) == 1

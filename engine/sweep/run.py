@@ -3,8 +3,9 @@
 Variants are cut into chunks; each chunk is one call of the batch index core
 (:func:`engine.batch.index_batch`) or, for fund sweeps, one index build and one call of the batch fund
 core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
-level matrix ``[n_dates, chunk]`` is reduced to metrics (:mod:`engine.sweep.metrics`) and dropped, so
-memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
+level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out the same share
+one column, :attr:`engine.batch.IndexBatch.column`) is reduced to metrics (:mod:`engine.sweep.metrics`)
+and dropped, so memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
 ``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
 identical to the local run because the chunks and the function are the same.
 """
