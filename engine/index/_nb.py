@@ -561,7 +561,8 @@ def variants_kernel(
     levels : float64[U, T - base_row, len(kinds)]
         Levels of each distinct variant from ``base_row`` on.
     column : int64[V]
-        The distinct variant whose levels variant ``v`` has (-1 where it did not finish).
+        The distinct variant whose levels variant ``v`` has (-1 where its rules stopped; ``ok``
+        says whether the index run finished).
     turnover, n_constituents : float64[V]
     ok : bool[V]
         False where a variant stopped (no selection, impossible cap, a constituent without a
