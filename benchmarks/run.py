@@ -9,7 +9,8 @@ Numba cache (``NUMBA_CACHE_DIR`` = a new temporary folder):
    **check the levels equal the reference to a relative 1e-9** (a mismatch is reported as FAILED and
    the tool is not timed), then the first-call time (empty cache), the warm time (best of
    ``--repeat``) and the process's peak resident size;
-2. the sweep benchmark (10,000 variants at S through ``engine.sweep.run``);
+2. the sweep benchmarks (10,000 variants at S through ``engine.sweep.run``; 100,000 for the peak
+   resident size, ``--sweep-100k``);
 3. cold start: a fresh process imports the engine and builds the default index, with an empty and with
    a warm Numba cache;
 4. the scaling figure (``scaling.png``): warm time against universe size at 2,600 sessions and
@@ -101,8 +102,24 @@ def one(tool: str, size: str, repeat: int) -> dict:
     return out
 
 
-def sweep_bench(n_variants: int) -> dict:
-    """10,000 variants at S: cap x max_constituents x buffer_remove_rank."""
+def _sweep_axes(n_variants: int) -> dict:
+    """cap x max_constituents x buffer_remove_rank (10,000 variants), times buffer_add_rank for
+    100,000."""
+    axes = {
+        "cap": list(np.round(np.linspace(0.05, 0.17, 25), 4)),
+        "max_constituents": list(range(31, 51)),
+        "buffer_remove_rank": list(range(50, 70)),
+    }
+    if n_variants == 100_000:
+        axes["buffer_add_rank"] = list(range(22, 32))  # <= the smallest max_constituents
+    elif n_variants != 10_000:
+        raise SystemExit(f"the sweep benchmark has 10,000 or 100,000 variants, not {n_variants}")
+    return axes
+
+
+def sweep_bench(n_variants: int = 10_000) -> dict:
+    """10,000 (or 100,000) variants at S through ``engine.sweep.run``, metrics only: the time and
+    the process's peak resident size (the levels are reduced chunk by chunk, never all kept)."""
     import impls
     import workload
 
@@ -111,12 +128,9 @@ def sweep_bench(n_variants: int) -> dict:
     w = workload.make("S")
     market = impls.engine_market(w)
     m = workload.methodology(w)
-    g = sw.grid(
-        cap=list(np.round(np.linspace(0.05, 0.17, 25), 4)),
-        max_constituents=list(range(31, 51)),
-        buffer_remove_rank=list(range(50, 70)),
-    )
+    g = sw.grid(**_sweep_axes(n_variants))
     sw.run(market, m, sw.grid(cap=[0.1, 0.12]))  # compile (cached) before timing
+    rss0 = _maxrss_mib()
     t0 = time.perf_counter()
     res = sw.run(market, m, g)
     dt = time.perf_counter() - t0
@@ -126,6 +140,8 @@ def sweep_bench(n_variants: int) -> dict:
         "failed": len(res.failed),
         "per_variant_s": dt / len(g),
         "peak_rss_mib": _maxrss_mib(),
+        "rss_before_mib": rss0,
+        "load_1min": os.getloadavg()[0],
     }
 
 
@@ -291,6 +307,11 @@ def main(argv=None) -> int:
     ap.add_argument("--one", nargs=2, metavar=("TOOL", "SIZE"), help=argparse.SUPPRESS)
     ap.add_argument("--size", help=argparse.SUPPRESS)
     ap.add_argument("--sweep-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--sweep-100k",
+        action="store_true",
+        help="only the sweep of 100,000 variants at S (time and peak RSS), as JSON",
+    )
     args = ap.parse_args(argv)
     if args.one:
         import workload
@@ -300,8 +321,8 @@ def main(argv=None) -> int:
             workload.SIZES[args.one[1]] = (int(n), int(t))
         print(json.dumps(one(args.one[0], args.one[1], args.repeat)))
         return 0
-    if args.sweep_only:
-        print(json.dumps(sweep_bench(10_000)))
+    if args.sweep_only or args.sweep_100k:
+        print(json.dumps(sweep_bench(100_000 if args.sweep_100k else 10_000)))
         return 0
     sizes = ["S"] if args.quick else args.sizes.split(",")
     tools = ["reference", "engine", "pandas"] if args.quick else args.tools.split(",")
@@ -326,15 +347,17 @@ def main(argv=None) -> int:
     text = table(rows)
     extra = []
     if not args.quick:
-        with tempfile.TemporaryDirectory() as cache:
-            sw = _last_json(_sub([sys.executable, __file__, "--sweep-only"], cache))
-        if "error" in sw:
-            extra.append(f"Sweep (10,000 variants at S): FAILED: {sw['error']}")
-        else:
-            extra.append(
-                f"Sweep: {sw['variants']:,} variants at S in {sw['seconds']:.2f} s "
-                f"({sw['failed']} failed), peak RSS {sw['peak_rss_mib']:.0f} MiB."
-            )
+        for flag, label in (("--sweep-only", "10,000"), ("--sweep-100k", "100,000")):
+            with tempfile.TemporaryDirectory() as cache:
+                sw = _last_json(_sub([sys.executable, __file__, flag], cache))
+            if "error" in sw:
+                extra.append(f"Sweep ({label} variants at S): FAILED: {sw['error']}")
+            else:
+                extra.append(
+                    f"Sweep: {sw['variants']:,} variants at S in {sw['seconds']:.2f} s "
+                    f"({sw['failed']} failed), peak RSS {sw['peak_rss_mib']:.0f} MiB "
+                    f"({sw['rss_before_mib']:.0f} MiB before the sweep; load {sw['load_1min']:.1f})."
+                )
         cs = cold_start()
         extra.append(
             f"Cold start (fresh process: import engine, default market, build the default index): "

@@ -17,6 +17,7 @@ message in :attr:`IndexBatch.errors` and leaves its columns NaN.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -52,6 +53,13 @@ class IndexBatch:
         The variant mappings given.
     errors : list
         ``(variant_index, message)`` for each variant that raised an engine error.
+    distinct_levels : dict
+        ``kind -> float64[n_days, U]``: the levels of the distinct variants (always kept; variants
+        of one compiled call whose selections, index shares and target weights are bitwise the same
+        have the same levels and share a column).
+    column : ndarray
+        ``int64[V]``: variant ``v``'s levels are ``distinct_levels[kind][:, column[v]]`` (-1: it
+        failed).
     """
 
     dates: pd.DatetimeIndex
@@ -62,6 +70,8 @@ class IndexBatch:
     n_reviews: np.ndarray
     variants: list
     errors: list = field(default_factory=list)
+    distinct_levels: dict = field(default_factory=dict)
+    column: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variant: its settings (as text), ``total_return_<kind>``, ``turnover``,
@@ -130,6 +140,26 @@ def review_turnover(result) -> float:
     return float(np.mean(out))
 
 
+KERNEL_SETTINGS = frozenset(
+    {
+        "weighting.cap",
+        "selection.max_constituents",
+        "selection.buffer_add_rank",
+        "selection.buffer_remove_rank",
+        "selection.ranking",
+        "universe.min_relevance",
+        "universe.exclude_cxo",
+        "universe.exclude_suspended_at_cutoff",
+        "liquidity.min_avg_traded_value_hkd",
+    }
+)
+"""Settings the batch reads only through :func:`engine.rules.compiled.version_settings`: they change
+neither the review calendar nor the market snapshots nor anything else of :meth:`_FastPath.key`'s
+group key.  A variant that changes only these shares the base methodology's group and is validated
+from per-value caches (:class:`_Changes`); any other key goes through
+:meth:`MethodologyHistory.replace`."""
+
+
 def index_batch(
     market: MarketData,
     methodology,
@@ -154,11 +184,14 @@ def index_batch(
     kinds
         Index kinds to return, some of ``("price", "gross", "net")``.
     keep_levels
-        Keep the ``[n_days, V]`` levels (otherwise only the reduced figures).
+        Keep the ``[n_days, V]`` levels (otherwise only the reduced figures and the distinct
+        levels, :attr:`IndexBatch.distinct_levels`).
     progress
         Show a tqdm progress bar over the variants.
     chunk_size
-        Variants per compiled call (bounds the working memory: ``chunk_size x n_days x 3`` levels).
+        Variants per compiled call (bounds the working memory: ``chunk_size x n_days`` levels per
+        kind at most, fewer when variants coincide, and 24 bytes per selected security and review
+        of each variant).
 
     Returns
     -------
@@ -181,25 +214,25 @@ def index_batch(
     history = _history(methodology)
     variants = [dict(v) for v in variants]
     n = len(variants)
-    histories = []
+    changes = _Changes(history)
+    targets: list = []
     for v in variants:  # grid mistakes (unknown key, bad type) raise before anything runs
         try:
-            histories.append(history.replace(**v) if v else history)
+            targets.append(changes.variant(v))
         except MethodologyError as exc:
             if _is_grid_mistake(str(exc)):
                 raise
-            histories.append(exc)
-    fast = _FastPath(market)
-    results: dict[int, tuple] = {}
-    errors: list[tuple[int, str]] = []
+            targets.append(exc)
+    fast = _FastPath.of(market)
+    out = _Distinct(n, kinds)
     groups: dict = {}
-    for i, h in enumerate(histories):
+    for i, h in enumerate(targets):
         if isinstance(h, Exception):
-            errors.append((i, str(h)))
+            out.errors.append((i, str(h)))
             continue
         key = fast.key(h)
         if key is None:  # the full build decides (and names any error)
-            _run_full(market, h, i, results, errors)
+            _run_full(market, h, i, kinds, out)
         else:
             groups.setdefault(key[0], []).append((i, key[1]))
     bar = None
@@ -211,66 +244,227 @@ def index_batch(
     for gkey, members in groups.items():
         for lo in range(0, len(members), chunk_size):
             chunk = members[lo : lo + chunk_size]
-            for i, out in zip(
-                [i for i, _ in chunk], fast.run(gkey, [v for _, v in chunk]), strict=True
-            ):
-                if out is None:
-                    _run_full(market, histories[i], i, results, errors)
-                else:
-                    results[i] = out
+            ids = np.array([i for i, _ in chunk], dtype=np.int64)
+            again = fast.run(gkey, [s for _, s in chunk], ids, kinds, out)
+            for i in again:  # the kernel stopped: the full build names the error
+                _run_full(market, targets[i], i, kinds, out)
             if bar is not None:
                 bar.update(len(chunk))
     if bar is not None:
         bar.close()
-    errors.sort()
-    if results:
-        dates = market.dates[results[min(results)][1] :]
-    else:  # every variant failed: the base methodology's sessions
-        dates = compute(market, run_reviews(market, history)).levels.index
-    levels = {k: np.full((len(dates), n), np.nan) for k in kinds} if keep_levels else {}
-    total = {k: np.full(n, np.nan) for k in kinds}
-    turnover = np.full(n, np.nan)
-    n_const = np.full(n, np.nan)
-    n_rev = np.full(n, np.nan)
-    for i, (lv, base_row, tv, nk, nr) in results.items():
-        own = lv  # [T - base_row, 3] from base_row on
-        if len(own) != len(dates):  # a variant with another base date: on the first one's dates
-            own = pd.DataFrame(own, index=market.dates[base_row:]).reindex(dates).to_numpy()
-        for kind in kinds:
-            col = own[:, VARIANTS.index(kind)]
+    fast.retain(groups)
+    base_dates = None
+    if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
+        base_dates = compute(market, run_reviews(market, history)).levels.index
+    return out.result(market, variants, keep_levels, base_dates)
+
+
+class _Distinct:
+    """What the batch collects: blocks of distinct levels (one column per distinct variant, from
+    the block's base row on) and, per variant, its distinct column and figures."""
+
+    def __init__(self, n, kinds):
+        self.kinds = kinds
+        self.blocks: list[tuple[np.ndarray, int]] = []  # ([U_b, T - base_row, kinds], base_row)
+        self.starts: list[int] = []  # first distinct column of each block
+        self.n_distinct = 0
+        self.column = np.full(n, -1, dtype=np.int64)
+        self.turnover = np.full(n, np.nan)
+        self.n_const = np.full(n, np.nan)
+        self.n_rev = np.full(n, np.nan)
+        self.errors: list[tuple[int, str]] = []
+
+    def add(self, levels, base_row, ids, column, turnover, n_const, n_rev) -> None:
+        """A block of distinct levels ``[U, T - base_row, kinds]`` and its variants ``ids`` (their
+        ``column`` in the block, -1: not finished)."""
+        done = column >= 0
+        self.column[ids[done]] = self.n_distinct + column[done]
+        self.turnover[ids[done]] = turnover[done]
+        self.n_const[ids[done]] = n_const[done]
+        self.n_rev[ids[done]] = n_rev
+        self.blocks.append((levels, base_row))
+        self.starts.append(self.n_distinct)
+        self.n_distinct += levels.shape[0]
+
+    def result(self, market, variants, keep_levels, base_dates) -> IndexBatch:
+        column = self.column
+        ran = column >= 0
+        if base_dates is None:  # the sessions of the first variant that ran
+            first = int(column[np.flatnonzero(ran)[0]])
+            first_row = self.blocks[int(np.searchsorted(self.starts, first, side="right")) - 1][1]
+            dates = market.dates[first_row:]
+        else:
+            first_row, dates = None, pd.DatetimeIndex(base_dates)
+        U = self.n_distinct
+        distinct = {k: np.full((len(dates), U), np.nan) for k in self.kinds}
+        for (levels, base_row), lo in zip(self.blocks, self.starts, strict=True):
+            for c, kind in enumerate(self.kinds):
+                block = levels[:, :, c].T  # [T - base_row, U_b]
+                if base_row != first_row:  # another base date: on the first variant's dates
+                    block = pd.DataFrame(block, index=market.dates[base_row:]).reindex(dates)
+                    block = block.to_numpy()
+                distinct[kind][:, lo : lo + levels.shape[0]] = block
+        total, kept = {}, {}
+        for kind in self.kinds:
+            d = distinct[kind]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total[kind] = _take(d[-1] / d[0] - 1.0 if len(d) else np.full(U, np.nan), column)
             if keep_levels:
-                levels[kind][:, i] = col
-            total[kind][i] = col[-1] / col[0] - 1.0
-        turnover[i], n_const[i], n_rev[i] = tv, nk, nr
-    return IndexBatch(
-        dates=pd.DatetimeIndex(dates),
-        levels=levels,
-        total_return=total,
-        turnover=turnover,
-        n_constituents=n_const,
-        n_reviews=n_rev,
-        variants=variants,
-        errors=errors,
-    )
+                kept[kind] = np.full((len(dates), len(column)), np.nan)
+                kept[kind][:, ran] = d[:, column[ran]]
+        return IndexBatch(
+            dates=pd.DatetimeIndex(dates),
+            levels=kept,
+            total_return=total,
+            turnover=self.turnover,
+            n_constituents=self.n_const,
+            n_reviews=self.n_rev,
+            variants=variants,
+            errors=sorted(self.errors),
+            distinct_levels=distinct,
+            column=column,
+        )
 
 
-def _run_full(market, history, i, results, errors) -> None:
+def _take(values: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """``values[column]`` with NaN where ``column`` is -1."""
+    out = np.full(len(column), np.nan)
+    ran = column >= 0
+    out[ran] = values[column[ran]]
+    return out
+
+
+class _Variant:
+    """A variant of the base history that changes only :data:`KERNEL_SETTINGS`: its validated
+    versions (in the base's order) and the changes (for the full build, which rebuilds the history
+    with :meth:`MethodologyHistory.replace`)."""
+
+    __slots__ = ("base", "changes", "versions")
+
+    def __init__(self, base, changes, versions):
+        self.base, self.changes, self.versions = base, changes, versions
+
+    def history(self):
+        return self.base.replace(**self.changes)
+
+
+class _Changes:
+    """Validated variants of one base history.
+
+    A variant of :data:`KERNEL_SETTINGS` keys gives exactly the versions (and the errors, with the
+    same messages, in the same order) that :meth:`MethodologyHistory.replace` gives: each changed
+    section is converted (:func:`engine.rules.methodology._convert`) and built once per version
+    and set of values, and only the cross-key checks (:func:`engine.rules.methodology._check`)
+    run per variant.  Any other variant goes through :meth:`MethodologyHistory.replace`.
+    """
+
+    def __init__(self, history):
+        from engine.rules.methodology import _SECTIONS
+
+        self.history = history
+        self.where = [m.source or f"<replace on {m.name}>" for m in history.versions]
+        self.base = [{name: getattr(m, name) for name in _SECTIONS} for m in history.versions]
+        self.layouts: dict = {}
+        self.sections: dict = {}
+
+    def _layout(self, keys: tuple):
+        """``(names, [(section, positions of its keys)])`` of a tuple of kernel-setting keys, or
+        None when a key is anything else."""
+        from engine.rules.methodology import MethodologyError, _resolve_key
+
+        found = self.layouts.get(keys, False)
+        if found is False:
+            found = None
+            try:
+                names = [_resolve_key(k, self.where[0]) for k in keys]
+            except MethodologyError:
+                names = None
+            if names is not None and all(f"{s}.{n}" in KERNEL_SETTINGS for s, n in names):
+                per: dict[str, list[int]] = {}
+                for p, (sec, _name) in enumerate(names):
+                    per.setdefault(sec, []).append(p)
+                found = (names, list(per.items()))
+            self.layouts[keys] = found
+        return found
+
+    def variant(self, changes: dict):
+        """The base history (``{}``), a :class:`_Variant`, or ``history.replace(**changes)``.
+
+        Raises the :class:`MethodologyError` that ``history.replace`` raises.
+        """
+        if not changes:
+            return self.history
+        layout = self._layout(tuple(changes))
+        if layout is None:
+            return self.history.replace(**changes)
+        values = tuple(changes.values())
+        try:
+            versions = tuple(
+                self._version(i, layout, values) for i in range(len(self.history.versions))
+            )
+        except TypeError:  # an unhashable value: the general path converts and names it
+            return self.history.replace(**changes)
+        return _Variant(self.history, changes, versions)
+
+    def _version(self, i, layout, values):
+        """``versions[i].replace(**changes)`` from the caches (see the class docstring)."""
+        from engine.rules.methodology import Methodology, _check
+
+        names, per_section = layout
+        sections = dict(self.base[i])
+        for sec, positions in per_section:
+            k = (i, sec, tuple((names[p][1], type(values[p]), values[p]) for p in positions))
+            got = self.sections.get(k)
+            if got is None:
+                got = self.sections[k] = self._section(
+                    i, sec, [(names[p][1], values[p]) for p in positions]
+                )
+            if isinstance(got, Exception):  # raise the variant's first bad key, as replace does
+                for (owner, name), value in zip(names, values, strict=True):
+                    self._convert(i, owner, name, value)
+            sections[sec] = got
+        out = Methodology(**sections, source="")
+        _check(out, self.where[i])
+        return out
+
+    def _convert(self, i, sec, name, value):
+        """One value converted for version ``i`` (raises its :class:`MethodologyError`)."""
+        from engine.rules.methodology import _SECTIONS, _convert, _field_spec
+
+        return _convert(value, _field_spec(_SECTIONS[sec], name), self.where[i], sec, name)
+
+    def _section(self, i, sec, changes):
+        """Section ``sec`` of version ``i`` with ``changes`` (``[(name, value)]``), or the first
+        conversion error."""
+        from engine.rules.methodology import MethodologyError
+
+        try:
+            upd = {name: self._convert(i, sec, name, value) for name, value in changes}
+        except MethodologyError as exc:
+            return exc
+        return dataclasses.replace(self.base[i][sec], **upd)
+
+
+def _run_full(market, target, i, kinds, out: _Distinct) -> None:
     """One full build (rules and index) reduced to what the batch keeps, or its error."""
     from engine.index import compute
     from engine.rules import run_reviews
 
+    history = target.history() if isinstance(target, _Variant) else target
     try:
         r = compute(market, run_reviews(market, history))
     except EngineError as exc:
-        errors.append((i, str(exc)))
+        out.errors.append((i, str(exc)))
         return
     base_row = market.row(r.base_date)
     applied = int((r.events["kind"] == "review").sum())
-    results[i] = (
-        r.levels[list(VARIANTS)].to_numpy(),
+    out.add(
+        r.levels[list(kinds)].to_numpy()[None, :, :],
         base_row,
-        review_turnover(r),
-        len(r.schedule.reviews[applied - 1].constituents),
+        np.array([i], dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.array([review_turnover(r)]),
+        np.array([float(len(r.schedule.reviews[applied - 1].constituents))]),
         applied,
     )
 
@@ -293,6 +487,22 @@ class _FastPath:
     name) goes to the full build.
     """
 
+    @classmethod
+    def of(cls, market) -> _FastPath:
+        """The market's fast path, kept in the market's cache of derived data so that the chunks
+        of a sweep share the plans and group inputs (they depend only on the market and the
+        settings in their keys; :meth:`retain` keeps those of the last batch only)."""
+        fast = market._cache.get("batch_fast_path")
+        if fast is None:
+            fast = market._cache["batch_fast_path"] = cls(market)
+        return fast
+
+    def retain(self, gkeys) -> None:
+        """Drop the groups (and plans) other than ``gkeys``: memory stays that of one batch."""
+        self.groups = {k: self.groups[k] for k in gkeys}
+        self.plans = {k[0]: self.plans[k[0]] for k in gkeys}
+        self.base_key = (None, None)
+
     def __init__(self, market):
         from engine.rules.compiled import code_order
 
@@ -300,6 +510,7 @@ class _FastPath:
         self.plans: dict = {}
         self.groups: dict = {}
         self.base_rows: dict = {}
+        self.base_key: tuple = (None, None)  # (the last base history of a _Variant, its _group_key)
         self.code_order = code_order(market.codes)
 
     def _plan(self, history):
@@ -324,10 +535,25 @@ class _FastPath:
             self.plans[key] = (plan, eff, names, vi, ok)
         return key, self.plans[key]
 
-    def key(self, history):
-        """``(group key, per-version kernel settings)`` of a variant, or None for the full build."""
+    def key(self, target):
+        """``(group key, per-version kernel settings)`` of a variant (a history or a
+        :class:`_Variant`), or None for the full build."""
         from engine.rules.compiled import version_settings
 
+        if isinstance(target, _Variant):  # the base's group: KERNEL_SETTINGS leave it as it is
+            if self.base_key[0] is not target.base:
+                self.base_key = (target.base, self._group_key(target.base))
+            found = self.base_key[1]
+        else:
+            found = self._group_key(target)
+        if found is None:
+            return None
+        gkey, order = found
+        return gkey, [version_settings(target.versions[k]) for k in order]
+
+    def _group_key(self, history):
+        """``(group key, version positions in the plan's order)`` of a history, or None when the
+        kernel cannot run it (the full build decides)."""
         market = self.market
         first = history.first
         base = first.index.base_date
@@ -344,8 +570,9 @@ class _FastPath:
             base_row = self.base_rows[base] = int(dates.get_indexer([base])[0])
         if base_row < 0 or eff_rows[0] != base_row + 1:
             return None
-        by_name = {m.name: m for m in history.versions}
-        versions = [by_name[name] for name in names]
+        position = {m.name: k for k, m in enumerate(history.versions)}
+        order = [position[name] for name in names]
+        versions = [history.versions[k] for k in order]
         snap = tuple(
             (
                 m.universe.industries,
@@ -368,7 +595,7 @@ class _FastPath:
         )
         if gkey not in self.groups:
             self.groups[gkey] = self._group(gkey, versions)
-        return gkey, [version_settings(m) for m in versions]
+        return gkey, order
 
     def _group(self, gkey, versions):
         """Everything a group of variants shares."""
@@ -403,17 +630,20 @@ class _FastPath:
             "n_reviews": len(plan),
         }
 
-    def run(self, gkey, settings: list) -> list:
-        """Run the variants of one group; one ``(levels, base_row, turnover, n, reviews)`` or None
-        per variant."""
+    def run(self, gkey, settings: list, ids: np.ndarray, kinds, out: _Distinct) -> list[int]:
+        """Run the variants ``ids`` of one group (their per-version settings) into ``out``; the
+        variants the kernel could not finish (for the full build)."""
         from engine.index import _nb as inb
         from engine.rules.compiled import expand_settings
 
         g = self.groups[gkey]
         _pkey, _snap, base_row, base_value, _rates = gkey
-        per = [expand_settings(s, g["vi"]) for s in settings]
-        stacked = [np.ascontiguousarray(np.stack([p[c] for p in per])) for c in range(len(per[0]))]
-        levels, turnover, n_const, ok = inb.variants_kernel(
+        V, n_versions, R = len(settings), len(settings[0]), len(g["vi"])
+        # every variant's per-review settings in one expansion: row v * R + k is review k of v
+        per_review = (np.arange(V)[:, None] * n_versions + g["vi"][None, :]).ravel()
+        expanded = expand_settings([s for per in settings for s in per], per_review)
+        stacked = [np.ascontiguousarray(a.reshape((V, R) + a.shape[1:])) for a in expanded]
+        levels, column, turnover, n_const, ok = inb.variants_kernel(
             g["x"],
             *stacked,
             g["drop"],
@@ -427,14 +657,13 @@ class _FastPath:
             g["cap_rows"],
             g["act"],
             g["wht"],
-            np.arange(3, dtype=np.int64),
+            np.array([VARIANTS.index(k) for k in kinds], dtype=np.int64),
         )
-        return [
-            (levels[v], base_row, float(turnover[v]), float(n_const[v]), g["n_reviews"])
-            if ok[v]
-            else None
-            for v in range(len(settings))
-        ]
+        used = np.zeros(levels.shape[0], dtype=bool)
+        used[column[ok]] = True  # distinct variants whose index run finished
+        column = np.where(ok, (np.cumsum(used) - 1)[column], -1)
+        out.add(levels[used], base_row, ids, column, turnover, n_const, g["n_reviews"])
+        return [int(i) for i in ids[~ok]]
 
 
 def _is_grid_mistake(message: str) -> bool:

@@ -17,6 +17,7 @@ KERNEL_TESTS = [
     "rules/test_rules_selection.py",
     "index/test_index_properties.py",
     "index/test_index_handworked.py",
+    "index/test_variants_distinct.py",
     "fund/test_kernel.py",
     "fund/test_loop_oracle.py",
 ]

@@ -270,6 +270,8 @@ def grid(**axes: Sequence) -> Grid:
 def split(variant: Mapping) -> tuple[dict, dict]:
     """A variant's index changes and its fund changes (``fund.`` prefix removed; joint axes expanded
     into their keys)."""
+    if not any(JOINT in name or name.startswith(FUND_PREFIX) for name in variant):
+        return dict(variant), {}
     flat: dict = {}
     for name, value in variant.items():
         parts = [p.strip() for p in name.split(JOINT)]

@@ -3,8 +3,9 @@
 Variants are cut into chunks; each chunk is one call of the batch index core
 (:func:`engine.batch.index_batch`) or, for fund sweeps, one index build and one call of the batch fund
 core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
-level matrix ``[n_dates, chunk]`` is reduced to metrics (:mod:`engine.sweep.metrics`) and dropped, so
-memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
+level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out the same share
+one column, :attr:`engine.batch.IndexBatch.column`) is reduced to metrics (:mod:`engine.sweep.metrics`)
+and dropped, so memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
 ``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
 identical to the local run because the chunks and the function are the same.
 """
@@ -60,10 +61,12 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
             base,
             [split(v)[0] for _, v in items],
             kinds=(spec.kind,),
-            keep_levels=True,
+            keep_levels=False,
             chunk_size=max(len(items), 1),
         )
-        levels, dates, turnover = b.levels[spec.kind], b.dates, np.asarray(b.turnover, float)
+        # metrics once per distinct variant (variants with the same index share a column)
+        levels, dates, column = b.distinct_levels[spec.kind], b.dates, b.column
+        turnover = np.asarray(b.turnover, float)
         errors += [(int(ids[k]), msg) for k, msg in b.errors]
     else:
         from engine.pipeline import build_index
@@ -89,21 +92,22 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
             keep_nav=True,
         )
         levels, dates = fb.nav_per_unit_cny, fb.dates
+        column = np.arange(len(items), dtype=np.int64)
         turnover = np.full(len(items), _engines.index_turnover(idx))
         errors += [(int(ids[k]), msg) for k, msg in fb.errors]
-    values = reduce(
-        levels,
-        dates,
-        spec.metrics,
-        against=spec.against,
-        turnover=turnover,
-        conventions=spec.conventions,
+    per_column = reduce(
+        levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions
     )
-    kept = (
-        pd.DataFrame(levels, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
-        if spec.keep_levels
-        else None
-    )
+    ran = column >= 0
+    values = {}
+    for m in spec.metrics:
+        values[m] = np.full(len(items), np.nan)
+        values[m][ran] = turnover[ran] if m == "turnover" else per_column[m][column[ran]]
+    kept = None
+    if spec.keep_levels:
+        full = np.full((len(dates), len(items)), np.nan)
+        full[:, ran] = levels[:, column[ran]]
+        kept = pd.DataFrame(full, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
     return {"ids": ids, "values": values, "errors": errors, "levels": kept}
 
 
