@@ -489,6 +489,74 @@ def _check_last_line(file: Path, width: int, rows: int, warned: list | None) -> 
         )
 
 
+def check_field_counts(file: str | os.PathLike, *, source: str | None = None) -> int:
+    """Raise :class:`DataError` at the first line of a CSV file whose number of fields differs from
+    the header's, naming the file, the line and both counts (``line 7 has 5 fields, the header has
+    9``); return the number of data records.
+
+    A short line in the middle of a file (a field and its comma lost in an edit or a bad export)
+    would otherwise be read with its last fields empty and reported, if at all, as a problem of
+    whichever field ended up blank.  A blank line counts as 0 fields.  The last line is left to the
+    truncation check when the file does not end with a line end (a file cut mid-line), so that case
+    keeps its own message.  Lines are counted as the ``csv`` module reads them (a quoted field may
+    span lines; the line named is the one the record ends on); the header is line 1, so a record
+    without embedded line ends at ``row`` (0-based) is on line ``row + 2``.
+    """
+    file = Path(file)
+    label = source or str(file)
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                return 0
+            width = len(header)
+            counts = np.fromiter(map(len, reader), dtype=np.int64)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(_describe(f"malformed CSV ({exc})", source=label)) from None
+    bad = np.flatnonzero(counts != width)
+    if not len(bad):
+        return len(counts)
+    row = int(bad[0])
+    if row == len(counts) - 1 and not _ends_with_line_end(file):
+        return len(counts)  # cut mid-line: _check_last_line reports it as a truncated file
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        taken: list[str] = []  # the physical lines of the record being read
+
+        def feed():
+            for text in fh:
+                taken.append(text)
+                yield text
+
+        reader = csv.reader(feed())
+        next(reader)
+        for _ in range(row + 1):
+            taken.clear()
+            record = next(reader)
+        line = reader.line_num
+    k = len(record)
+    raise DataError(
+        _describe(
+            f"line {line} has {k} field{'' if k == 1 else 's'}, the header has {width}"
+            + (" (a blank line)" if k == 0 else ""),
+            source=label,
+            row=row,
+            line=line,
+            value="".join(taken).rstrip("\r\n")[:80],
+            fix="every line needs one field per header column (empty fields stay as commas)",
+        )
+    )
+
+
+def _ends_with_line_end(file: Path) -> bool:
+    with open(file, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) in (b"\n", b"\r")
+
+
 def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame:
     """Read a CSV table as text, then parse the number columns, naming file, row, line and field.
 
@@ -509,6 +577,7 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
             )
         )
     _check_columns(header, name, file)
+    check_field_counts(file)
     try:
         raw = pd.read_csv(
             file,
@@ -575,6 +644,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_TABLES",
     "TABLES",
+    "check_field_counts",
     "read_folder",
     "read_meta",
     "write_folder",

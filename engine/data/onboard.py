@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Summary
+from engine.data.io import check_field_counts
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS, MarketData
 from engine.data.vendors import _wide, normalise_code, read_yfinance_csv
 from engine.errors import DataError, describe
@@ -224,6 +225,7 @@ def read_prices(prices, *, start=None, end=None) -> tuple[pd.DataFrame, str, boo
             ):
                 frame, adjusted = read_yfinance_csv(p), True
             else:
+                check_field_counts(p)
                 frame = pd.read_csv(p, dtype={"code": str})
         else:
             raise DataError(

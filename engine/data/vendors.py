@@ -217,10 +217,13 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
         if len(parts) != width:
             raise DataError(
                 _describe(
-                    f"expected {width} fields, found {len(parts)}",
+                    f"line {first_data_line + n} has {len(parts)} field"
+                    f"{'' if len(parts) == 1 else 's'}, the header has {width}",
                     source=src,
                     line=first_data_line + n,
                     value=text[:80],
+                    fix="every line needs one field per header column (a vendor file cut or "
+                    "edited by hand: download it again)",
                 )
             )
         cells.append(parts)

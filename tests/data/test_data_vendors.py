@@ -147,7 +147,13 @@ def test_conflicting_duplicate_is_an_error(tmp_path):
             SINGLE.replace("2020-01-03 00", "03/01/2020 00"),
             r"unparseable date .*code=2269, field=Date, value='03/01/2020 00:00:00\+08:00', line=3",
         ),
-        (SINGLE.replace("33.8,", "33,8,"), r"expected 8 fields, found 9 .*line=3"),
+        (SINGLE.replace("33.8,", "33,8,"), r"line 3 has 9 fields, the header has 8 .*line=3"),
+        # a short line in the middle of the file, not only a cut last line
+        (SINGLE.replace(",0.25,0.0\n", ",0.25\n"), r"line 3 has 7 fields, the header has 8 .*line=3"),
+        (
+            MULTI.replace("2023-08-30,30.5,31.5,30.0,30.1,2000", "2023-08-30,30.5,31.5,30.0,2000"),
+            r"line 5 has 5 fields, the header has 6 .*line=5",
+        ),
         (
             SINGLE.replace(",33.8,", ",n/a,"),
             r"not a number .*date=2020-01-03, code=2269, field=Close, value='n/a', line=3",
