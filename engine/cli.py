@@ -256,7 +256,7 @@ def index_summary(results: dict, market) -> str:
             "*** SYNTHETIC default market: simulated prices, every figure below is illustrative ***"
         )
     chained = results.get("chained") or next(iter(results.values()))
-    counts = chained.schedule.summary()
+    counts = chained.schedule.per_review()
     lines.append("Constituents at each review (chained history):")
     for _, r in counts.iterrows():
         lines.append(
