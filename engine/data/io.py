@@ -10,7 +10,8 @@ A market folder holds one file per table plus ``meta.json`` (the layout is docum
     intervals.<ext>   code, kind, start, end
     relevance.<ext>   as_of, code, score
     fx.<ext>          date, hkd_cny
-    meta.json         format_version, format, synthetic, source, fx_placeholder, fingerprint, ...
+    meta.json         format_version, format, synthetic, source, fx_placeholder, fingerprint,
+                      closures (optional), ...
 
 ``<ext>`` is ``parquet`` or ``csv``; one folder uses one format.  ``prices`` and ``securities`` are
 required; ``actions``, ``intervals`` and ``relevance`` are empty when their file is absent; without
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import closure_dates
 from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
 from engine.data.plausibility import Plausibility
 from engine.data.validate import Report, _describe
@@ -161,6 +163,8 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
         "rows": {name: len(frames[name]) for name in TABLES},
         "warnings": list(market.warnings),
     }
+    if market.closures:
+        meta["closures"] = [str(d.date()) for d in market.closures]
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         for name in TABLES:
@@ -284,7 +288,11 @@ def read_meta(path: str | os.PathLike) -> dict | None:
 
 
 def read_folder(
-    path: str | os.PathLike, *, verify: bool = True, plausibility: Plausibility | None = None
+    path: str | os.PathLike,
+    *,
+    verify: bool = True,
+    plausibility: Plausibility | None = None,
+    closures=(),
 ) -> MarketData:
     """Read a market folder written by :func:`write_folder` (or made by hand in the same layout).
 
@@ -301,6 +309,11 @@ def read_folder(
     plausibility
         Thresholds of the plausibility checks (:class:`~engine.data.plausibility.Plausibility`;
         default: its defaults, findings become :attr:`MarketData.warnings`).
+    closures
+        Whole-day HKEX closures the calendar does not know, declared for this market (see
+        :meth:`MarketData.from_frames`), added to the ``closures`` list of ``meta.json``
+        (``"closures": ["2023-09-08"]``, which :func:`write_folder` writes for a market that has
+        them).
 
     Returns
     -------
@@ -312,6 +325,7 @@ def read_folder(
     """
     path = Path(path)
     meta, files, tables, warned = _load(path, Report())
+    declared = [*meta_closures(meta, path), *closure_dates(closures)]
     adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
     market = MarketData.from_frames(
         tables["prices"],
@@ -325,6 +339,7 @@ def read_folder(
         sources={name: str(file) for name, file in files.items()},
         plausibility=plausibility,
         warnings=[*map(str, meta.get("warnings") or []), *warned],
+        closures=declared,
     )
     expected = meta.get("fingerprint")
     if verify and expected and market.fingerprint() != expected:
@@ -340,6 +355,28 @@ def read_folder(
             )
         )
     return market
+
+
+def meta_closures(meta: dict, path: Path) -> tuple[pd.Timestamp, ...]:
+    """The ``closures`` list of a folder's ``meta.json`` (``YYYY-MM-DD`` strings) as dates."""
+    raw = meta.get("closures")
+    if raw is None:
+        return ()
+    target = str(Path(path) / META_FILE)
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise DataError(
+            _describe(
+                "closures in meta.json must be a list of dates",
+                source=target,
+                field="closures",
+                value=raw,
+                fix='write e.g. "closures": ["2023-09-08"]',
+            )
+        )
+    try:
+        return closure_dates(raw)
+    except DataError as exc:
+        raise type(exc)(f"{exc} (in {target})") from None
 
 
 def _load(path: Path, rep: Report):
@@ -645,6 +682,7 @@ __all__ = [
     "REQUIRED_TABLES",
     "TABLES",
     "check_field_counts",
+    "meta_closures",
     "read_folder",
     "read_meta",
     "write_folder",

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.data import io as dio
-from engine.data.check import check_folder
 from engine.data.calendar import hkex_sessions
+from engine.data.check import check_folder
 from engine.data.io import read_folder, read_meta, write_folder
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError
