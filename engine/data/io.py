@@ -541,16 +541,16 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
     """
     file = Path(file)
     label = source or str(file)
-    try:
-        with open(file, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                return 0
-            width = len(header)
-            counts = np.fromiter(map(len, reader), dtype=np.int64)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(_describe(f"malformed CSV ({exc})", source=label)) from None
+    counts = _field_counts_unquoted(file)
+    if counts is None:  # quotes or lone carriage returns: let the csv module read the records
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as fh:
+                counts = np.fromiter(map(len, csv.reader(fh)), dtype=np.int64)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(_describe(f"malformed CSV ({exc})", source=label)) from None
+    if len(counts) == 0:
+        return 0
+    width, counts = int(counts[0]), counts[1:]
     bad = np.flatnonzero(counts != width)
     if not len(bad):
         return len(counts)
@@ -583,6 +583,28 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
             fix="every line needs one field per header column (empty fields stay as commas)",
         )
     )
+
+
+def _field_counts_unquoted(file: Path) -> np.ndarray | None:
+    """Fields per line of a CSV file without quotes, header first, counted on the bytes (commas
+    between line ends; an empty line has 0 fields, as the ``csv`` module reads it); None when the
+    file has a quote or a carriage return outside ``\\r\\n``, which only the ``csv`` module reads
+    right."""
+    data = file.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    if b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    if not data:
+        return np.zeros(0, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if not len(ends) or ends[-1] != len(raw) - 1:
+        ends = np.append(ends, len(raw))  # a last line without a line end
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    commas = np.flatnonzero(raw == 44)
+    fields = np.diff(np.searchsorted(commas, np.concatenate([[0], ends]))) + 1
+    length = ends - starts - (raw[np.maximum(ends - 1, 0)] == 13)  # without a \r before \n
+    fields[length <= 0] = 0
+    return fields
 
 
 def _ends_with_line_end(file: Path) -> bool:

@@ -37,9 +37,11 @@ On a suspended session the close repeats the previous one and traded value is 0.
 Calendar: the draws are made on the sessions of ``exchange_calendars``' ``XHKG`` calendar; the
 whole-day closures it misses (:data:`engine.data.calendar.EXTRA_CLOSURES`: 2023-09-01 and
 2023-09-08) are then dropped, each closed day's move added to the next session's, so the market's
-sessions are :func:`~engine.data.calendar.hkex_sessions` and adding a closure to that list moves no
-price of another day.  A corporate action's amount is relative to the previous close of the market
-(the session before a closed day, for an ex-date right after one).
+sessions are :func:`~engine.data.calendar.hkex_sessions`.  A corporate action's amount is relative
+to the previous close of the market (the session before a closed day, for an ex-date right after
+one), so adding a closure changes no draw and no price of another day, except through the amount of
+a dividend or rights issue that goes ex on the session after the closed day (2877 on 2023-09-04 and
+0867 on 2023-09-11).
 
 Calibration (loose, to public facts): the innovative-drug group falls about 73% from June 2021 to
 October 2022 (the HK biotech drawdown), declines in each calendar year 2021-2024, and from

@@ -534,3 +534,22 @@ def test_relative_path(tmp_path, tiny_market, monkeypatch):
     out = write_folder(tiny_market, "rel", fmt="csv")
     assert out == tmp_path / "rel" and _listing(tmp_path) == ["rel"]
     assert read_folder("rel").fingerprint() == tiny_market.fingerprint()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.lists(st.sampled_from(["a", "", "1.5", " ", "0013"]), max_size=4), max_size=6
+    ),
+    sep=st.sampled_from(["\n", "\r\n"]),
+    end=st.booleans(),
+    bom=st.booleans(),
+)
+def test_byte_field_counts_agree_with_the_csv_module(tmp_path_factory, lines, sep, end, bom):
+    """The byte-level count of fields per line (files without quotes) is what csv.reader reads."""
+    text = sep.join(",".join(fields) for fields in lines) + (sep if end else "")
+    path = tmp_path_factory.mktemp("fc") / "x.csv"
+    path.write_bytes((("\ufeff" if bom else "") + text).encode("utf-8"))
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        want = [len(r) for r in csv.reader(fh)]
+    assert dio._field_counts_unquoted(path).tolist() == want
