@@ -1,4 +1,5 @@
-"""Every result's ``plot()`` returns the same kind of object: the matplotlib ``Axes`` it drew on.
+"""Every result's ``plot()`` returns the same kind of object: the matplotlib ``Axes`` it drew on;
+every ``summary()`` is an :class:`engine._display.Summary`.
 
 A multi-panel figure returns its first, main panel (the others are ``ax.figure.axes[1:]``); without
 ``ax`` the figure is a pyplot one, so a notebook shows it inline; ``plot(ax=ax)`` draws into ``ax``
@@ -19,6 +20,7 @@ import pytest
 from matplotlib.axes import Axes
 
 import engine
+from engine._display import Summary
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -142,3 +144,4 @@ def test_plot_returns_the_axes_it_drew_on(run, name):
     fig, given = plt.subplots()
     assert obj.plot(ax=given) is given
     assert given.has_data()
+    assert isinstance(obj.summary(), Summary), (name, type(obj.summary()))

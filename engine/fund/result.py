@@ -105,7 +105,8 @@ class FundResult:
         ``config.initial_nav_cny`` (the NAV per unit before the inception purchase).  Under
         ``creation_costs = "fund"`` the first NAV per unit is struck after the inception purchase
         costs, :math:`NAV_0 = NAV_{sub} (1 - c_0)`, so the return from it leaves them out; the
-        since-launch return holds them, :math:`(1 + R_{launch}) = (1 + R)(1 - c_0)`.  Under
+        since-launch return holds them, :math:`(1 + R_{launch}) = (1 + R)(1 - c_0)` (:math:`c_0`:
+        the inception purchase costs over the subscription amount).  Under
         ``"participant"`` :math:`NAV_0 = NAV_{sub}` and the two agree.  Then
         the benchmark's return (``benchmark_return_cny``: ``config.benchmark`` in CNY at the fund's
         fixing, see :meth:`benchmark_cny`), the tracking difference ``tracking_difference_cny`` and
