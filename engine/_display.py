@@ -141,6 +141,29 @@ def result_html(result) -> str:
     return head + f"<pre>{html.escape(str(summary))}</pre>"
 
 
+def plot_axes(draw, result, ax=None, **kw):
+    """What a result's ``plot()`` returns: the ``Axes`` that ``draw`` drew ``result`` on.
+
+    ``draw`` is a figure function of :mod:`engine.report.figures` (``draw(result, ax=..., **kw)``
+    or ``draw(result, fig=..., **kw)``).  With ``ax`` it draws there and ``ax`` is returned; without,
+    it draws into a new ``pyplot`` figure (shown inline in a notebook, like every other result's
+    plot) and returns that figure's first, main ``Axes`` (the other panels of a multi-panel figure
+    are ``ax.figure.axes[1:]``).
+    """
+    if ax is not None:
+        draw(result, ax=ax, **kw)
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    try:
+        draw(result, fig=fig, **kw)
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig.axes[0]
+
+
 def _plain(x: float) -> str:
     """A number without exponent noise: thousands separators, 4 significant digits; below 1e-9 (float
     rounding such as -1.1102e-11 in a sum of returns) it shows as 0."""
@@ -149,4 +172,4 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
 
 
-__all__ = ["COLUMNS", "UNITS", "Summary", "fmt", "result_html"]
+__all__ = ["COLUMNS", "UNITS", "Summary", "fmt", "plot_axes", "result_html"]

@@ -63,8 +63,19 @@ def _say(msg: str) -> None:
 def _load_market(args):
     from engine.data import default_market, read_folder
 
+    closures = getattr(args, "closure", None) or ()
     if args.data:
-        return read_folder(args.data, verify=not getattr(args, "no_verify", False))
+        return read_folder(
+            args.data, verify=not getattr(args, "no_verify", False), closures=closures
+        )
+    if closures:
+        raise DataError(
+            describe(
+                "--closure declares closures of a data folder's market",
+                value=list(closures),
+                fix="pass --data FOLDER (the default market already follows the HKEX calendar)",
+            )
+        )
     return default_market()
 
 
@@ -256,7 +267,7 @@ def index_summary(results: dict, market) -> str:
             "*** SYNTHETIC default market: simulated prices, every figure below is illustrative ***"
         )
     chained = results.get("chained") or next(iter(results.values()))
-    counts = chained.schedule.summary()
+    counts = chained.schedule.per_review()
     lines.append("Constituents at each review (chained history):")
     for _, r in counts.iterrows():
         lines.append(
@@ -512,7 +523,7 @@ def cmd_export_data(args) -> int:
 def cmd_check(args) -> int:
     from engine.data import check_folder
 
-    report = check_folder(args.path)
+    report = check_folder(args.path, closures=args.closure or ())
     for line in report.lines():
         print(line)
     n = len(report.problems)
@@ -626,8 +637,18 @@ def make_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="accept a data folder whose files no longer match the fingerprint in its meta.json",
         )
+        closure_option(p)
         p.add_argument("--out", default=out, help=f"output folder (default: {out})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    def closure_option(p):
+        p.add_argument(
+            "--closure",
+            action="append",
+            metavar="DATE",
+            help="a whole-day HKEX closure the calendar does not know, YYYY-MM-DD (repeatable; "
+            "also a 'closures' list in the folder's meta.json)",
+        )
 
     def fund_options(p):
         p.add_argument(
@@ -673,6 +694,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
+    closure_option(p)
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
@@ -692,6 +714,7 @@ _CLI_WORDS = (
     (re.compile(r"\bfx=market\.fx\b"), "--fx FILE"),
     (re.compile(r"\bverify=False\b"), "--no-verify"),
     (re.compile(r"\bconfig=(?=\W|$)"), "--config FILE"),
+    (re.compile(r"\bclosures=\['(\d{4}-\d{2}-\d{2})'\]"), r"--closure \1"),
 )
 
 

@@ -27,3 +27,13 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real data folder {REAL_DATA} is absent")
     return REAL_DATA
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Results' ``plot()`` draws into a new pyplot figure (so notebooks show it inline); close what
+    a test leaves open."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

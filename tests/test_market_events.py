@@ -193,29 +193,163 @@ def test_half_day_sessions_are_ordinary_sessions():
     assert T("2024-12-25") not in s and T("2024-12-26") not in s
 
 
-def test_typhoon_closure_days(monkeypatch):
-    """Whole-day closures for a typhoon signal 8 or a black rainstorm come from the XHKG calendar:
-    2016-10-21 (Haima) and 2017-08-23 (Hato) are not sessions.  A closure the calendar does not
-    know (2023-09-08, black rainstorm, is listed as a session) cannot be left out of the data: a
-    market without rows on a calendar session is a DataError naming the date and the code."""
-    s = hkex_sessions("2016-10-01", "2023-09-30")
-    assert T("2016-10-21") not in s and T("2017-08-23") not in s
-    assert T("2023-09-08") in s
+def test_typhoon_closure_days():
+    """Whole-day closures for a typhoon signal 8 or a black rainstorm are not sessions: the ones
+    XHKG lists (2016-10-21 Haima, 2017-08-23 Hato, 2023-07-17 Talim, 2024-09-06) and the two HKEX
+    closures of September 2023 that exchange_calendars 4.13 misses, which EXTRA_CLOSURES adds with
+    their reason and the HKEX notice."""
+    from engine.data.calendar import EXTRA_CLOSURES
 
+    s = hkex_sessions("2016-10-01", "2024-09-30")
+    for day in ("2016-10-21", "2017-08-23", "2023-07-17", "2024-09-06", "2023-09-01", "2023-09-08"):
+        assert T(day) not in s, day
+    assert {c.date for c in EXTRA_CLOSURES} == {T("2023-09-01"), T("2023-09-08")}
+    for c in EXTRA_CLOSURES:
+        assert "hkex.com.hk" in c.source and c.reason
+    # the sessions around them are untouched: Thursday 08-31 and Monday 09-04, 09-07 and 09-11
+    assert {T("2023-08-31"), T("2023-09-04"), T("2023-09-07"), T("2023-09-11")} <= set(s)
+
+
+def _market_without(monkeypatch, day, *, code=None, closures=(), start=None, end=None):
+    """The factory's market with the rows of ``day`` removed (only ``code``'s when given), built
+    with ``closures`` declared."""
     import rules_factory
 
     from engine.data import MarketData
-    from engine.errors import DataError
 
-    class ClosedOn:  # the factory's MarketData with every row of one day removed
+    class Without:
         @staticmethod
         def from_frames(prices, *args, **kw):
-            return MarketData.from_frames(prices[prices["date"] != T("2025-04-15")], *args, **kw)
+            drop = prices["date"] == T(day)
+            if code is not None:
+                drop &= prices["code"] == code
+            return MarketData.from_frames(prices[~drop], *args, closures=closures, **kw)
 
-    monkeypatch.setattr(rules_factory, "MarketData", ClosedOn)
-    with pytest.raises(DataError, match="missing price row inside the listed period") as err:
-        make_market(_specs())
-    assert "2025-04-15" in str(err.value)
+    monkeypatch.setattr(rules_factory, "MarketData", Without)
+    span = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+    return make_market(_specs(), **span)
+
+
+def test_a_market_without_rows_on_the_2023_09_08_closure_builds(monkeypatch):
+    """2023-09-08 (black rainstorm) is not a session, so a market whose files have no row on it
+    builds, and its sessions skip the day; before, it stopped with 'missing price row'."""
+    m = _market_without(monkeypatch, "2023-09-08", start="2023-08-01", end="2023-10-31")
+    assert T("2023-09-08") not in m.dates and T("2023-09-01") not in m.dates
+    assert T("2023-09-07") in m.dates and T("2023-09-11") in m.dates
+    assert m.closures == ()
+
+
+def test_a_whole_day_without_rows_says_so_and_can_be_declared(monkeypatch):
+    """A calendar session with no row for any code is one error naming the day and suggesting a
+    closure; declared (closures=[day]) the market builds without that session, and a row on a
+    declared closure is an error."""
+    from engine.errors import CalendarError, DataError
+
+    with pytest.raises(DataError, match="the whole day is missing") as err:
+        _market_without(monkeypatch, "2025-04-15")
+    msg = str(err.value)
+    assert "date=2025-04-15" in msg and "closures=['2025-04-15']" in msg
+    assert "code=" not in msg  # the day, not the first code
+    m = _market_without(monkeypatch, "2025-04-15", closures=["2025-04-15"])
+    assert T("2025-04-15") not in m.dates and m.closures == (T("2025-04-15"),)
+    assert len(m.dates) == len(hkex_sessions(m.dates[0], m.dates[-1])) - 1
+    with pytest.raises(DataError, match="closure declared for this market"):
+        m.row("2025-04-15")
+    # declared, yet the rows are there: a row on a day the market says was shut
+    with pytest.raises(
+        CalendarError, match="not HKEX trading sessions .*2025-04-15 is a whole-day"
+    ):
+        _market_without(monkeypatch, "2025-04-16", closures=["2025-04-15"])
+
+
+def test_a_review_date_on_a_declared_closure_stops_with_its_name(monkeypatch):
+    """The review calendar counts XHKG sessions less EXTRA_CLOSURES only: a closure declared for
+    one market that falls on a review's cut-off (here 2025-03-31, the last session of March for
+    the 2025-06-09 review) is an error naming the date, never a review read off another day."""
+    from engine.errors import DataError
+
+    m = _market_without(monkeypatch, "2025-03-31", closures=["2025-03-31"])
+    with pytest.raises(DataError, match=r"not a session of this market \(date=2025-03-31\)"):
+        run_reviews(m, methodology(**SMALL))
+
+
+def test_one_code_missing_a_day_is_still_an_error(monkeypatch):
+    from engine.errors import DataError
+
+    with pytest.raises(
+        DataError, match=r"missing price row inside the listed period .*date=2025-04-15, code=0002"
+    ):
+        _market_without(monkeypatch, "2025-04-15", code="0002")
+
+
+def test_closures_travel_with_the_data_folder(monkeypatch, tmp_path):
+    """write_folder records a market's declared closures in meta.json; read_folder and hsidi check
+    read them back; a folder's meta.json may also list them by hand, or the CLI pass --closure."""
+    import json
+
+    from engine.cli import main
+    from engine.data import check_folder, read_folder, write_folder
+    from engine.errors import DataError
+
+    m = _market_without(monkeypatch, "2025-04-15", closures=["2025-04-15"])
+    out = write_folder(m, tmp_path / "m", fmt="csv")
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["closures"] == ["2025-04-15"]
+    back = read_folder(out)
+    assert back.closures == m.closures and back.fingerprint() == m.fingerprint()
+    assert check_folder(out).ok
+    # the same folder without the list: the whole day is missing, declared again by hand or CLI
+    del meta["closures"]
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="the whole day is missing"):
+        read_folder(out)
+    assert read_folder(out, closures=["2025-04-15"]).closures == (T("2025-04-15"),)
+    rep = check_folder(out)
+    assert not rep.ok and any("whole day is missing" in p for p in rep.problems["message"])
+    assert check_folder(out, closures=["2025-04-15"]).ok
+    assert main(["check", str(out)]) == 1
+    assert main(["check", str(out), "--closure", "2025-04-15"]) == 0
+    meta["closures"] = ["2025-04-15"]
+    (out / "meta.json").write_text(json.dumps(meta))
+    assert read_folder(out).closures == (T("2025-04-15"),)
+    meta["closures"] = "2025-04-15"
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="closures in meta.json must be a list"):
+        read_folder(out)
+
+
+def test_the_cli_names_the_closure_option(monkeypatch, tmp_path, capsys):
+    import json
+
+    from engine.cli import main
+    from engine.data import write_folder
+
+    out = write_folder(
+        _market_without(monkeypatch, "2025-04-15", closures=["2025-04-15"]), tmp_path / "m"
+    )
+    meta = json.loads((out / "meta.json").read_text())
+    del meta["closures"]
+    (out / "meta.json").write_text(json.dumps(meta))
+    assert main(["build", "--data", str(out), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "the whole day is missing" in err and "--closure 2025-04-15" in err
+    assert main(["build", "--closure", "2025-04-15", "--out", str(tmp_path / "o")]) == 2
+    assert "--closure declares closures of a data folder" in capsys.readouterr().err
+
+
+def test_default_market_follows_the_hkex_calendar():
+    """The default market is drawn on XHKG's sessions and has no session on the two September 2023
+    closures; its September 2023 review takes its cap factors from the close of Thursday
+    2023-08-31 (one session before the effective date, Monday 2023-09-04)."""
+    from engine.data import default_market
+    from engine.rules.calendar import review_dates
+    from engine.rules.methodology import load_history
+
+    m = default_market()
+    assert T("2023-09-01") not in m.dates and T("2023-09-08") not in m.dates
+    assert m.dates.equals(hkex_sessions(m.dates[0], m.dates[-1]))
+    plan = review_dates(load_history("hsidi"), m.dates).set_index("effective_date")
+    assert plan.loc[T("2023-09-04"), "cap_date"] == T("2023-08-31")
 
 
 def test_effective_date_after_a_holiday_first_friday():

@@ -19,7 +19,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own documentation
     assert (tmp_path / "out" / "tracking_report.html").exists()
-    reviews = namespace["schedule"].summary().set_index("effective_date")
+    reviews = namespace["schedule"].per_review().set_index("effective_date")
     assert int(reviews.loc["2025-08-11", "constituents"]) == 31
 
 

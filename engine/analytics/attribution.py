@@ -240,10 +240,12 @@ class Waterfall:
 
     def plot(self, ax=None, annualised: bool = False, basis: str = "arithmetic"):
         """A waterfall bar chart of the contributions (bp) of ``basis`` (:data:`BASES`), from the
-        benchmark to the actual fund. ``annualised=True`` draws differences of annualised returns."""
+        benchmark to the actual fund. ``annualised=True`` draws differences of annualised returns.
+        Returns the ``Axes`` drawn on."""
+        from engine._display import plot_axes
         from engine.report.figures import waterfall_figure
 
-        return waterfall_figure(self, ax=ax, annualised=annualised, basis=basis)
+        return plot_axes(waterfall_figure, self, ax=ax, annualised=annualised, basis=basis)
 
     def __repr__(self) -> str:
         tag = " SYNTHETIC" if self.synthetic else ""

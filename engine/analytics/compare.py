@@ -293,10 +293,13 @@ class IndexComparison:
         return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){tag}")
 
     def plot(self, ax=None):
-        """Levels (rebased to 1), active share and turnover per review; returns the Figure."""
+        """Levels (rebased to 1), active share and turnover per review in three panels; returns
+        the top (levels) ``Axes`` (the others are ``ax.figure.axes[1:]``).  Into a given ``ax`` it
+        draws the levels only."""
+        from engine._display import plot_axes
         from engine.report.figures import comparison_figure
 
-        return comparison_figure(self, ax=ax)
+        return plot_axes(comparison_figure, self, ax=ax)
 
     def __repr__(self) -> str:
         return (

@@ -417,11 +417,14 @@ class TrackingResult:
         """Draw ``"levels"`` (both rebased to 1), ``"active"`` (daily active returns, bp),
         ``"rolling"`` (rolling TE, STD and RMS, %) or ``"all"`` (three stacked panels).
 
-        Returns the matplotlib ``Figure``. Draws into ``ax`` when given (not for ``"all"``).
+        Returns the matplotlib ``Axes`` drawn on (for ``"all"`` the top, levels panel; the others
+        are ``ax.figure.axes[1:]``). Draws into ``ax`` when given (``"all"`` then draws its main
+        panel, the levels).
         """
+        from engine._display import plot_axes
         from engine.report.figures import tracking_axes
 
-        return tracking_axes(self, kind=kind, ax=ax)
+        return plot_axes(tracking_axes, self, ax=ax, kind=kind)
 
     def __repr__(self) -> str:
         m = self.metrics

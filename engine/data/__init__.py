@@ -7,11 +7,13 @@
 * :func:`check_folder`: every problem in a data folder in one pass (``hsidi check``);
 * :func:`onboard` / :class:`Onboarding` / :func:`reference_table`: onboarding real data
   (:mod:`engine.data.onboard`);
-* :func:`default_market`: the embedded SYNTHETIC default market.
+* :func:`default_market`: the embedded SYNTHETIC default market;
+* :func:`hkex_sessions` and :data:`EXTRA_CLOSURES`: the HKEX calendar (``XHKG`` less the whole-day
+  closures it misses; :mod:`engine.data.calendar`).
 """
 
 from engine.data import vendors
-from engine.data.calendar import hkex_sessions
+from engine.data.calendar import EXTRA_CLOSURES, Closure, hkex_sessions
 from engine.data.check import CheckReport, check_folder
 from engine.data.io import read_folder, write_folder
 from engine.data.market import MarketData
@@ -20,7 +22,9 @@ from engine.data.plausibility import Plausibility
 from engine.data.synthetic import default_market
 
 __all__ = [
+    "EXTRA_CLOSURES",
     "CheckReport",
+    "Closure",
     "MarketData",
     "Onboarding",
     "Plausibility",

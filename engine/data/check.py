@@ -76,7 +76,11 @@ class CheckReport:
 
 
 def check_folder(
-    path: str | os.PathLike, *, plausibility: Plausibility | None = None, limit: int = 20
+    path: str | os.PathLike,
+    *,
+    plausibility: Plausibility | None = None,
+    limit: int = 20,
+    closures=(),
 ) -> CheckReport:
     """Check a market data folder and list every problem (see the module docstring).
 
@@ -89,6 +93,9 @@ def check_folder(
         finding is a problem here (a build would carry it as a warning).
     limit
         At most this many rows listed per check (the rest counted in one line).
+    closures
+        Whole-day closures declared beyond the calendar's and the ``closures`` of ``meta.json``
+        (see :func:`~engine.data.io.read_folder`).
 
     Raises
     ------
@@ -96,7 +103,8 @@ def check_folder(
         The folder cannot be read at all: it does not exist, has no ``prices`` or ``securities``
         file, or its ``meta.json`` is unreadable (``hsidi check`` exits 2).
     """
-    from engine.data.io import META_FILE, _load, read_folder
+    from engine.data.calendar import closure_dates
+    from engine.data.io import META_FILE, _load, meta_closures, read_folder
     from engine.data.market import MarketData
     from engine.data.validate import build
 
@@ -104,6 +112,11 @@ def check_folder(
     plaus = plausibility or Plausibility(on_finding="error")
     rep = Report(collect=True, limit=limit)
     meta, files, tables, warned = _load(path, rep)
+    try:
+        declared = (*meta_closures(meta, path), *closure_dates(closures))
+    except DataError as exc:
+        rep.record(str(exc), source=str(path / META_FILE), field="closures")
+        declared = closure_dates(closures)
     if "prices" in tables and "securities" in tables:
         try:
             build(
@@ -119,6 +132,7 @@ def check_folder(
                 sources={name: str(file) for name, file in files.items()},
                 plausibility=plaus,
                 report=rep,
+                closures=declared,
             )
         except DataError as exc:  # a problem with a whole table (missing columns, no rows)
             rep.record(str(exc), source=str(path))
@@ -128,7 +142,7 @@ def check_folder(
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                read_folder(path, plausibility=plaus.replace(on_finding="warn"))
+                read_folder(path, plausibility=plaus.replace(on_finding="warn"), closures=closures)
         except DataError as exc:
             rep.record(str(exc), source=str(path / META_FILE), field="fingerprint")
     problems = pd.DataFrame(rep.problems, columns=PROBLEM_COLUMNS)

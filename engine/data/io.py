@@ -10,7 +10,8 @@ A market folder holds one file per table plus ``meta.json`` (the layout is docum
     intervals.<ext>   code, kind, start, end
     relevance.<ext>   as_of, code, score
     fx.<ext>          date, hkd_cny
-    meta.json         format_version, format, synthetic, source, fx_placeholder, fingerprint, ...
+    meta.json         format_version, format, synthetic, source, fx_placeholder, fingerprint,
+                      closures (optional), ...
 
 ``<ext>`` is ``parquet`` or ``csv``; one folder uses one format.  ``prices`` and ``securities`` are
 required; ``actions``, ``intervals`` and ``relevance`` are empty when their file is absent; without
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.data.calendar import closure_dates
 from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
 from engine.data.plausibility import Plausibility
 from engine.data.validate import Report, _describe
@@ -161,6 +163,8 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
         "rows": {name: len(frames[name]) for name in TABLES},
         "warnings": list(market.warnings),
     }
+    if market.closures:
+        meta["closures"] = [str(d.date()) for d in market.closures]
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         for name in TABLES:
@@ -284,7 +288,11 @@ def read_meta(path: str | os.PathLike) -> dict | None:
 
 
 def read_folder(
-    path: str | os.PathLike, *, verify: bool = True, plausibility: Plausibility | None = None
+    path: str | os.PathLike,
+    *,
+    verify: bool = True,
+    plausibility: Plausibility | None = None,
+    closures=(),
 ) -> MarketData:
     """Read a market folder written by :func:`write_folder` (or made by hand in the same layout).
 
@@ -301,6 +309,11 @@ def read_folder(
     plausibility
         Thresholds of the plausibility checks (:class:`~engine.data.plausibility.Plausibility`;
         default: its defaults, findings become :attr:`MarketData.warnings`).
+    closures
+        Whole-day HKEX closures the calendar does not know, declared for this market (see
+        :meth:`MarketData.from_frames`), added to the ``closures`` list of ``meta.json``
+        (``"closures": ["2023-09-08"]``, which :func:`write_folder` writes for a market that has
+        them).
 
     Returns
     -------
@@ -312,6 +325,7 @@ def read_folder(
     """
     path = Path(path)
     meta, files, tables, warned = _load(path, Report())
+    declared = [*meta_closures(meta, path), *closure_dates(closures)]
     adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
     market = MarketData.from_frames(
         tables["prices"],
@@ -325,6 +339,7 @@ def read_folder(
         sources={name: str(file) for name, file in files.items()},
         plausibility=plausibility,
         warnings=[*map(str, meta.get("warnings") or []), *warned],
+        closures=declared,
     )
     expected = meta.get("fingerprint")
     if verify and expected and market.fingerprint() != expected:
@@ -340,6 +355,28 @@ def read_folder(
             )
         )
     return market
+
+
+def meta_closures(meta: dict, path: Path) -> tuple[pd.Timestamp, ...]:
+    """The ``closures`` list of a folder's ``meta.json`` (``YYYY-MM-DD`` strings) as dates."""
+    raw = meta.get("closures")
+    if raw is None:
+        return ()
+    target = str(Path(path) / META_FILE)
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise DataError(
+            _describe(
+                "closures in meta.json must be a list of dates",
+                source=target,
+                field="closures",
+                value=raw,
+                fix='write e.g. "closures": ["2023-09-08"]',
+            )
+        )
+    try:
+        return closure_dates(raw)
+    except DataError as exc:
+        raise type(exc)(f"{exc} (in {target})") from None
 
 
 def _load(path: Path, rep: Report):
@@ -489,6 +526,96 @@ def _check_last_line(file: Path, width: int, rows: int, warned: list | None) -> 
         )
 
 
+def check_field_counts(file: str | os.PathLike, *, source: str | None = None) -> int:
+    """Raise :class:`DataError` at the first line of a CSV file whose number of fields differs from
+    the header's, naming the file, the line and both counts (``line 7 has 5 fields, the header has
+    9``); return the number of data records.
+
+    A short line in the middle of a file (a field and its comma lost in an edit or a bad export)
+    would otherwise be read with its last fields empty and reported, if at all, as a problem of
+    whichever field ended up blank.  A blank line counts as 0 fields.  The last line is left to the
+    truncation check when the file does not end with a line end (a file cut mid-line), so that case
+    keeps its own message.  Lines are counted as the ``csv`` module reads them (a quoted field may
+    span lines; the line named is the one the record ends on); the header is line 1, so a record
+    without embedded line ends at ``row`` (0-based) is on line ``row + 2``.
+    """
+    file = Path(file)
+    label = source or str(file)
+    counts = _field_counts_unquoted(file)
+    if counts is None:  # quotes or lone carriage returns: let the csv module read the records
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as fh:
+                counts = np.fromiter(map(len, csv.reader(fh)), dtype=np.int64)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(_describe(f"malformed CSV ({exc})", source=label)) from None
+    if len(counts) == 0:
+        return 0
+    width, counts = int(counts[0]), counts[1:]
+    bad = np.flatnonzero(counts != width)
+    if not len(bad):
+        return len(counts)
+    row = int(bad[0])
+    if row == len(counts) - 1 and not _ends_with_line_end(file):
+        return len(counts)  # cut mid-line: _check_last_line reports it as a truncated file
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        taken: list[str] = []  # the physical lines of the record being read
+
+        def feed():
+            for text in fh:
+                taken.append(text)
+                yield text
+
+        reader = csv.reader(feed())
+        next(reader)
+        for _ in range(row + 1):
+            taken.clear()
+            record = next(reader)
+        line = reader.line_num
+    k = len(record)
+    raise DataError(
+        _describe(
+            f"line {line} has {k} field{'' if k == 1 else 's'}, the header has {width}"
+            + (" (a blank line)" if k == 0 else ""),
+            source=label,
+            row=row,
+            line=line,
+            value="".join(taken).rstrip("\r\n")[:80],
+            fix="every line needs one field per header column (empty fields stay as commas)",
+        )
+    )
+
+
+def _field_counts_unquoted(file: Path) -> np.ndarray | None:
+    """Fields per line of a CSV file without quotes, header first, counted on the bytes (commas
+    between line ends; an empty line has 0 fields, as the ``csv`` module reads it); None when the
+    file has a quote or a carriage return outside ``\\r\\n``, which only the ``csv`` module reads
+    right."""
+    data = file.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    if b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    if not data:
+        return np.zeros(0, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if not len(ends) or ends[-1] != len(raw) - 1:
+        ends = np.append(ends, len(raw))  # a last line without a line end
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    commas = np.flatnonzero(raw == 44)
+    fields = np.diff(np.searchsorted(commas, np.concatenate([[0], ends]))) + 1
+    length = ends - starts - (raw[np.maximum(ends - 1, 0)] == 13)  # without a \r before \n
+    fields[length <= 0] = 0
+    return fields
+
+
+def _ends_with_line_end(file: Path) -> bool:
+    with open(file, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) in (b"\n", b"\r")
+
+
 def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame:
     """Read a CSV table as text, then parse the number columns, naming file, row, line and field.
 
@@ -509,6 +636,7 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
             )
         )
     _check_columns(header, name, file)
+    check_field_counts(file)
     try:
         raw = pd.read_csv(
             file,
@@ -575,6 +703,8 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_TABLES",
     "TABLES",
+    "check_field_counts",
+    "meta_closures",
     "read_folder",
     "read_meta",
     "write_folder",

@@ -103,6 +103,11 @@ class MarketData:
     message naming the file, row, date, code and field.  Not part of :meth:`fingerprint`; written to
     ``meta.json`` by :func:`~engine.data.io.write_folder` and read back by
     :func:`~engine.data.io.read_folder`.  Results built on the market carry them on."""
+    closures: tuple[pd.Timestamp, ...] = ()
+    """Whole-day closures declared for this market beyond the calendar's
+    (:data:`engine.data.calendar.EXTRA_CLOSURES`): not sessions, so no row falls on them.  Not
+    part of :meth:`fingerprint` (the rows are); written to ``meta.json`` by
+    :func:`~engine.data.io.write_folder` and read back by :func:`~engine.data.io.read_folder`."""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ access
@@ -157,6 +162,18 @@ class MarketData:
         ts = pd.Timestamp(date)
         pos = self.dates.get_indexer([ts])[0]
         if pos < 0:
+            if ts in self.closures:
+                raise DataError(
+                    describe(
+                        "date is a closure declared for this market (MarketData.closures), not a "
+                        "session",
+                        date=ts,
+                        fix="the review calendar (engine.rules) counts XHKG sessions less "
+                        "engine.data.calendar.EXTRA_CLOSURES only: a review date that falls on a "
+                        "declared closure cannot be read; add the closure to EXTRA_CLOSURES with "
+                        "its source if the exchange was shut that day",
+                    )
+                )
             raise DataError(describe("date is not a session of this market", date=ts))
         return int(pos)
 
@@ -255,6 +272,7 @@ class MarketData:
         sources: Mapping[str, str] | None = None,
         plausibility: Plausibility | None = None,
         warnings: tuple[str, ...] | list[str] = (),
+        closures=(),
     ) -> MarketData:
         """Validate tidy frames and align them into a :class:`MarketData`.
 
@@ -289,6 +307,12 @@ class MarketData:
         warnings
             Warnings already known about the data (e.g. from a loader), kept first in
             :attr:`warnings`.
+        closures
+            Whole-day closures of HKEX that the calendar does not know (dates, ``YYYY-MM-DD``
+            strings or :class:`~engine.data.calendar.Closure`), beyond
+            :data:`~engine.data.calendar.EXTRA_CLOSURES`: they are not sessions, so the data need
+            no rows on them (and may have none).  Recorded as :attr:`closures`.  A session without
+            a row for any code is an error that suggests declaring it here.
         """
         from engine.data import validate
 
@@ -305,6 +329,7 @@ class MarketData:
             sources=sources,
             plausibility=plausibility,
             warnings_in=tuple(warnings),
+            closures=closures,
         )
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

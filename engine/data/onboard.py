@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Summary
+from engine.data.io import check_field_counts
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS, MarketData
 from engine.data.vendors import _wide, normalise_code, read_yfinance_csv
 from engine.errors import DataError, describe
@@ -190,7 +191,9 @@ class Onboarding:
 
 
 # =========================================================================== read
-def read_prices(prices, *, start=None, end=None) -> tuple[pd.DataFrame, str, bool | None]:
+def read_prices(
+    prices, *, start=None, end=None, closures=()
+) -> tuple[pd.DataFrame, str, bool | None]:
     """Tidy ``date, code, close, volume`` from any accepted ``prices`` input.
 
     Returns the frame, a label and whether the input is known to be adjusted (yfinance: True;
@@ -210,7 +213,9 @@ def read_prices(prices, *, start=None, end=None) -> tuple[pd.DataFrame, str, boo
                         "no CSV files in the folder", source=label, fix="pass the files' folder"
                     )
                 )
-            frame = pd.concat([read_yfinance_csv(f) for f in files], ignore_index=True)
+            frame = pd.concat(
+                [read_yfinance_csv(f, closures=closures) for f in files], ignore_index=True
+            )
             adjusted = True
         elif p.suffix.lower() == ".parquet":
             frame = pd.read_parquet(p)
@@ -222,8 +227,9 @@ def read_prices(prices, *, start=None, end=None) -> tuple[pd.DataFrame, str, boo
                 or first.startswith("date,open")
                 or "stock splits" in first
             ):
-                frame, adjusted = read_yfinance_csv(p), True
+                frame, adjusted = read_yfinance_csv(p, closures=closures), True
             else:
+                check_field_counts(p)
                 frame = pd.read_csv(p, dtype={"code": str})
         else:
             raise DataError(
@@ -328,6 +334,7 @@ def onboard(
     proxy_window: int = PROXY_WINDOW,
     fill_gaps: bool = True,
     wht_default: str | None = None,
+    closures=(),
 ) -> Onboarding:
     """Turn vendor prices and optional tables into a validated :class:`MarketData`.
 
@@ -375,6 +382,9 @@ def onboard(
     fill_gaps
         Carry the previous close over a session without a close inside a priced life and flag
         it suspended (reported); False: such a gap is an error.
+    closures
+        Whole-day HKEX closures the calendar does not know (see :meth:`MarketData.from_frames`):
+        not sessions, so they are neither gaps nor filled.
 
     Raises
     ------
@@ -389,7 +399,7 @@ def onboard(
                 "unknown approximation", value=approximation, fix=f"use one of {APPROXIMATIONS}"
             )
         )
-    tidy, label, known_adj = read_prices(prices, start=start, end=end)
+    tidy, label, known_adj = read_prices(prices, start=start, end=end, closures=closures)
     if adjusted is None:
         adjusted = bool(known_adj)
     warns: list[str] = []
@@ -429,7 +439,7 @@ def onboard(
     codes = list(close_w.columns)
     from engine.data.calendar import hkex_sessions
 
-    sessions = hkex_sessions(close_w.index.min(), close_w.index.max())
+    sessions = hkex_sessions(close_w.index.min(), close_w.index.max(), closures)
     off = close_w.index.difference(sessions)
     if len(off):
         raise DataError(
@@ -596,6 +606,7 @@ def onboard(
         synthetic=False,
         source=source,
         sources={"prices": label},
+        closures=closures,
     )
     if "warnings" in {f.name for f in dataclasses.fields(MarketData)}:
         market = dataclasses.replace(

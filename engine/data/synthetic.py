@@ -34,6 +34,15 @@ adjusted for the action, times that day's move ``exp(L_t - L_{t-1})``. The ``sha
 on the same ex-date by ``ratio`` (split) or ``1 + ratio`` (bonus, rights), and at two share placings.
 On a suspended session the close repeats the previous one and traded value is 0.
 
+Calendar: the draws are made on the sessions of ``exchange_calendars``' ``XHKG`` calendar; the
+whole-day closures it misses (:data:`engine.data.calendar.EXTRA_CLOSURES`: 2023-09-01 and
+2023-09-08) are then dropped, each closed day's move added to the next session's, so the market's
+sessions are :func:`~engine.data.calendar.hkex_sessions`.  A corporate action's amount is relative
+to the previous close of the market (the session before a closed day, for an ex-date right after
+one), so adding a closure changes no draw and no price of another day, except through the amount of
+a dividend or rights issue that goes ex on the session after the closed day (2877 on 2023-09-04 and
+0867 on 2023-09-11).
+
 Calibration (loose, to public facts): the innovative-drug group falls about 73% from June 2021 to
 October 2022 (the HK biotech drawdown), declines in each calendar year 2021-2024, and from
 2025-01-02 to 2025-08-22 gains ``exp(0.80) - 1`` (about +123%; the real index was +116% YTD to
@@ -97,7 +106,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import hkex_sessions
+from engine.data.calendar import hkex_sessions, xhkg_sessions
 from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, MarketData
 from engine.data.universe import UNIVERSE, SecuritySpec, security_master
 from engine.errors import DataError, describe
@@ -359,7 +368,7 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
     for the model. :func:`default_market` validates these into a :class:`MarketData`."""
     seed = _check_seed(seed)
     rng = np.random.default_rng(seed)
-    dates = hkex_sessions(START, END)
+    dates = xhkg_sessions(pd.Timestamp(START), pd.Timestamp(END))
     n_t = len(dates)
     specs: list[SecuritySpec] = sorted(UNIVERSE, key=lambda s: s.code)
     codes = tuple(s.code for s in specs)
@@ -395,6 +404,11 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
     events = _events(dates, col, first_rows, suspended)
     ref_px = np.array([s.price_hkd for s in specs])
     econ = np.exp(log_level - log_level[t_anchor])  # economic value relative to the anchor
+    # an action's amount is relative to the previous close of the market: the row before, or
+    # the one before a whole-day closure that XHKG lists as a session (dropped at the end)
+    is_open = dates.isin(hkex_sessions(START, END))
+    prev_open = np.maximum.accumulate(np.where(is_open, np.arange(n_t), 0))
+    prev_open = np.concatenate([[0], prev_open[:-1]])
 
     def factors(amounts_fixed: dict | None, scale: np.ndarray):
         """Step multipliers for price (D) and shares (M) after each event, per column."""
@@ -403,7 +417,7 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
         d_cur = np.ones(n_j)
         details = {}
         for k, (t, j, kind, value, extra) in enumerate(events):
-            prev = scale[j] * econ[t - 1, j] * d_cur[j]
+            prev = scale[j] * econ[prev_open[t], j] * d_cur[j]
             if kind == "cash_dividend":
                 amount = value * prev if amounts_fixed is None else amounts_fixed[k]
                 g, m = 1.0 - amount / prev, 1.0
@@ -528,8 +542,58 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
         "relevance": _relevance(specs, dates, first_rows),
         "fx": fx,
     }
+    # whole-day closures that XHKG lists as sessions (engine.data.calendar.EXTRA_CLOSURES): the
+    # draws above are made on XHKG's sessions, so a closure moves no price of another day
+    if not is_open.all():
+        frames, dates, log_move = _drop_closed_days(frames, dates, log_move, dates[is_open])
     log_move.setflags(write=False)
     return SyntheticFrames(frames=frames, dates=dates, codes=codes, log_move=log_move)
+
+
+def _drop_closed_days(frames: dict, dates, log_move, open_days):
+    r"""The frames without the rows of the XHKG sessions that are not in ``open_days``.
+
+    Each closed day's economic move is added to the next session's (so ``log_move`` stays
+    :math:`L_t - L_{t-1}` between market sessions: a raw close still equals the previous close,
+    action-adjusted, times :math:`e^{log\_move}`); an ex-date or pay date on a closed day moves to
+    the next session (the action's factor is relative to the close before the closed day, the
+    previous session's, so the ex-date identity holds there)."""
+    shut = dates.difference(open_days)
+    rows = dates.get_indexer(shut)
+    if rows.max() >= len(dates) - 1:
+        raise DataError(describe("a closure on the default market's last session", date=shut[-1]))
+    move = log_move.copy()
+    for t in rows[::-1]:  # later days first, so two closed days in a row add up
+        was_first = np.isnan(move[t - 1]) & ~np.isnan(move[t]) if t > 0 else ~np.isnan(move[t])
+        both = ~np.isnan(move[t]) & ~np.isnan(move[t + 1])
+        move[t + 1] = np.where(both, move[t] + move[t + 1], move[t + 1])
+        move[t + 1, was_first] = 0.0
+    keep = np.ones(len(dates), dtype=bool)
+    keep[rows] = False
+    out = dict(frames)
+    prices = frames["prices"]
+    prices = prices[~prices["date"].isin(shut)].reset_index(drop=True)
+    # a suspended day carries the previous close: one right after a closed day would carry the
+    # closed day's close (the suspensions are fixed dates in SUSPENSIONS, not drawn)
+    after = dates[rows + 1]
+    if prices.loc[prices["date"].isin(after), "suspended"].any():
+        raise DataError(
+            describe(
+                "a suspension of the default market starts right after a closed day",
+                date=after[0],
+                fix="move it in engine.data.synthetic.SUSPENSIONS",
+            )
+        )
+    out["prices"] = prices
+    actions = frames["actions"].copy()
+    for col in ("ex_date", "pay_date"):
+        on = actions[col].isin(shut)
+        if on.any():
+            nxt = open_days[open_days.searchsorted(actions.loc[on, col], side="left")]
+            actions.loc[on, col] = nxt
+    out["actions"] = actions
+    out["fx"] = frames["fx"][~frames["fx"].index.isin(shut)]
+    return out, dates[keep], move[keep]
 
 
 def default_market(seed: int = DEFAULT_SEED) -> MarketData:

@@ -61,7 +61,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import check_sessions, hkex_sessions
+from engine.data.calendar import check_sessions, closure_dates, hkex_sessions
 from engine.data.market import (
     ACTION_COLUMNS,
     ACTION_KINDS,
@@ -548,7 +548,12 @@ def _ts(ns: int) -> pd.Timestamp | None:
 
 
 def _check_prices(
-    prices: pd.DataFrame, sec: pd.DataFrame, where: _Where, rep: Report, dropped=frozenset()
+    prices: pd.DataFrame,
+    sec: pd.DataFrame,
+    where: _Where,
+    rep: Report,
+    dropped=frozenset(),
+    closures: tuple = (),
 ) -> Aligned | None:
     """Check the price rows and scatter them into panels (None in collect mode when no row can be
     placed)."""
@@ -590,7 +595,9 @@ def _check_prices(
 
     # the data window and each row's session; one row per (session, code)
     valid = d_ns[keep] if not keep.all() else d_ns
-    sessions = hkex_sessions(pd.Timestamp(int(valid.min())), pd.Timestamp(int(valid.max())))
+    sessions = hkex_sessions(
+        pd.Timestamp(int(valid.min())), pd.Timestamp(int(valid.max())), closures
+    )
     s_ns = sessions.asi8
     n_days, n_codes = len(sessions), len(sec)
     # session of each row through a table indexed by calendar day (cheaper than a binary search)
@@ -651,7 +658,11 @@ def _check_prices(
     off = keep & ~on
     for i in rep.each(off, "dates that are not HKEX trading sessions", label):
         try:
-            check_sessions(pd.DatetimeIndex([_ts(d_ns[i])]), source=_row_label(where, "prices", i))
+            check_sessions(
+                pd.DatetimeIndex([_ts(d_ns[i])]),
+                source=_row_label(where, "prices", i),
+                closures=closures,
+            )
         except CalendarError as exc:
             if not rep.collect:
                 raise
@@ -734,27 +745,52 @@ def _check_coverage(a: Aligned, sec: pd.DataFrame, where: _Where, rep: Report) -
     d_ns = dates.asi8
     have = a.rowpos >= 0
     n_days = len(dates)
-    count = have.sum(axis=0)
-    first = np.argmax(have, axis=0)
-    last = n_days - 1 - np.argmax(have[::-1], axis=0)
     lst = sec["listing_date"].to_numpy("datetime64[ns]").view(np.int64)
     dls = sec["delisting_date"].to_numpy("datetime64[ns]").view(np.int64)
     start = np.searchsorted(d_ns, np.maximum(lst, d_ns[0]), side="left")
     end_ns = np.where((dls == _NAT) | (dls > d_ns[-1]), d_ns[-1], dls)
     stop = np.searchsorted(d_ns, end_ns, side="right")  # one past the last listed session
+    # a session on which some code is listed but no code has a row: the whole day is missing (a
+    # closure the calendar does not list, or a day lost from the file); one problem for the day,
+    # not one per code
+    no_day = ~have.any(axis=1)
+    if no_day.any():
+        listed = np.zeros(n_days + 1, dtype=np.int64)
+        np.add.at(listed, start, 1)
+        np.add.at(listed, np.maximum(stop, start), -1)
+        no_day &= np.cumsum(listed)[:n_days] > 0
+    if no_day.any():
+        what = "no price row for any code on an HKEX session: the whole day is missing"
+        for t in rep.each(no_day, what, where.label("prices")):
+            rep.fail(
+                what,
+                **where("prices", date=dates[t], field="date"),
+                fix="if the exchange was closed that day (a typhoon or rainstorm closure the XHKG "
+                f"calendar does not list), declare it a closure: closures=['{dates[t]:%Y-%m-%d}'] "
+                "(MarketData.from_frames, read_folder, onboard; in a data folder a 'closures' "
+                "list in meta.json; hsidi --closure DATE); otherwise add the day's rows",
+            )
+        t_ix = np.arange(n_days)[:, None]
+        have = have | (no_day[:, None] & (t_ix >= start) & (t_ix < stop))
+    count = have.sum(axis=0)
+    first = np.argmax(have, axis=0)
+    last = n_days - 1 - np.argmax(have[::-1], axis=0)
     empty = count == 0
     lo = np.minimum(first, start)
     hi = np.maximum(last, stop - 1)
     short = count < hi - lo + 1
     flagged = np.flatnonzero((empty & (start < stop)) | (~empty & short))
     for jj in flagged:
-        _coverage_problem(a, sec, int(jj), where, rep)
+        _coverage_problem(a, sec, int(jj), where, rep, no_day)
         if rep.collect and len(rep.problems) > 10 * rep.limit:
             break
 
 
-def _coverage_problem(a: Aligned, sec: pd.DataFrame, jj: int, where: _Where, rep: Report) -> None:
-    """The message for one security whose rows do not cover its listed period."""
+def _coverage_problem(
+    a: Aligned, sec: pd.DataFrame, jj: int, where: _Where, rep: Report, no_day=None
+) -> None:
+    """The message for one security whose rows do not cover its listed period (``no_day``: the
+    sessions without any row, already reported as whole missing days, are not gaps of the code)."""
     dates = a.dates
     first_day, last_day = dates[0], dates[-1]
     code = a.codes[jj]
@@ -793,7 +829,8 @@ def _coverage_problem(a: Aligned, sec: pd.DataFrame, jj: int, where: _Where, rep
             fix="set delisting_date in the security master (or supply the missing rows)",
         )
         return
-    gap = _first_bad(~have[lo : hi + 1])
+    present = have if no_day is None else have | no_day
+    gap = _first_bad(~present[lo : hi + 1])
     if gap is not None:
         rep.fail(
             "missing price row inside the listed period",
@@ -1294,6 +1331,7 @@ def build(
     plausibility=None,
     warnings_in=(),
     report: Report | None = None,
+    closures=(),
 ):
     """Validate the frames and return ``cls(...)`` (a :class:`MarketData`).
 
@@ -1303,15 +1341,18 @@ def build(
     :class:`~engine.data.plausibility.Plausibility` (default: its defaults).  ``warnings_in``:
     warnings already carried (e.g. by a loader), kept first in :attr:`MarketData.warnings`.
     ``report``: a collect-mode :class:`Report` (see :func:`engine.data.check_folder`); then None is
-    returned when the frames cannot be aligned at all.
+    returned when the frames cannot be aligned at all.  ``closures``: whole-day closures declared
+    for this market beyond :data:`engine.data.calendar.EXTRA_CLOSURES` (not sessions; no row may
+    fall on them).
     """
     from engine.data.plausibility import Plausibility, check_market
 
     rep = report or Report()
     where = _Where(sources)
+    closures = closure_dates(closures)
     sec, dropped = _check_securities(securities, where, rep)
     known = set(sec["code"])
-    aligned = _check_prices(prices, sec, where, rep, dropped)
+    aligned = _check_prices(prices, sec, where, rep, dropped, closures)
     if aligned is None:
         return None
     plausibility = plausibility or Plausibility()
@@ -1342,4 +1383,5 @@ def build(
         synthetic=bool(synthetic),
         source=source,
         warnings=found,
+        closures=closures,
     )

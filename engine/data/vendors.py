@@ -83,7 +83,9 @@ def normalise_code(ticker: str) -> str:
 
 
 # =========================================================================== read
-def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.DataFrame:
+def read_yfinance_csv(
+    path: str | os.PathLike, code: str | None = None, *, closures=()
+) -> pd.DataFrame:
     """Read one yfinance CSV file into a tidy frame of **adjusted** prices.
 
     Two layouts are recognised:
@@ -104,6 +106,9 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
         HKEX code of the security (``"2269"``, ``"0013"``, ``"2269.HK"``).  Default: the ticker in
         the header (three-line layout) or the file name (``2269.HK.csv``).  For a three-line file
         the code must match a ticker in it.
+    closures
+        Whole-day closures beyond :data:`engine.data.calendar.EXTRA_CLOSURES` (see
+        :meth:`MarketData.from_frames`); rows on them are left out like other off-calendar rows.
 
     Returns
     -------
@@ -217,10 +222,13 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
         if len(parts) != width:
             raise DataError(
                 _describe(
-                    f"expected {width} fields, found {len(parts)}",
+                    f"line {first_data_line + n} has {len(parts)} field"
+                    f"{'' if len(parts) == 1 else 's'}, the header has {width}",
                     source=src,
                     line=first_data_line + n,
                     value=text[:80],
+                    fix="every line needs one field per header column (a vendor file cut or "
+                    "edited by hand: download it again)",
                 )
             )
         cells.append(parts)
@@ -273,7 +281,7 @@ def read_yfinance_csv(path: str | os.PathLike, code: str | None = None) -> pd.Da
     # --- rows left out, each reported
     keep = np.ones(len(out), dtype=bool)
     if len(out):
-        sessions = hkex_sessions(out["date"].min(), out["date"].max())
+        sessions = hkex_sessions(out["date"].min(), out["date"].max(), closures)
         off = ~out["date"].isin(sessions).to_numpy()
     else:
         off = np.zeros(0, dtype=bool)
@@ -380,6 +388,7 @@ def market_from_adjusted_closes(
     fill_gaps: bool = False,
     source: str | None = None,
     plausibility=None,
+    closures=(),
 ) -> MarketData:
     """Build a **price-return-only** :class:`MarketData` from vendor-adjusted closes.
 
@@ -404,11 +413,12 @@ def market_from_adjusted_closes(
     fx
         Optional HKD->CNY fixings (see :meth:`MarketData.from_frames`); default constant 1.0.
     fill_gaps
-        A session inside a security's priced life with no close (e.g. vendor files miss the
-        2023-09-01 and 2023-09-08 typhoon/rainstorm closures, which the XHKG calendar lists as
-        sessions) is an error by default.  With ``fill_gaps=True`` the previous close is carried
-        and the day is flagged ``suspended`` (traded value 0), so the filled days stay visible in
-        :attr:`MarketData.suspended`.
+        A session inside a security's priced life with no close is an error by default.  With
+        ``fill_gaps=True`` the previous close is carried and the day is flagged ``suspended``
+        (traded value 0), so the filled days stay visible in :attr:`MarketData.suspended`.  A
+        whole-day closure is not a gap: the ones ``exchange_calendars`` misses (2023-09-01 and
+        2023-09-08) are in :data:`engine.data.calendar.EXTRA_CLOSURES`; declare others in
+        ``closures``.
     source
         Label after the ``"adjusted:"`` prefix; default: the ``attrs["source"]`` of ``closes`` or
         ``"closes"``.
@@ -416,6 +426,8 @@ def market_from_adjusted_closes(
         Thresholds of the plausibility checks (:class:`~engine.data.plausibility.Plausibility`):
         a one-day spike in the vendor closes is a warning in :attr:`MarketData.warnings` (or an
         error with ``on_finding="error"``).
+    closures
+        Whole-day closures declared for the market (see :meth:`MarketData.from_frames`).
 
     Returns
     -------
@@ -440,7 +452,7 @@ def market_from_adjusted_closes(
         raise DataError(_describe("no closes given", source=label, fix="pass at least one close"))
     close_w = close_w.sort_index()
     idx = close_w.index
-    sessions = hkex_sessions(idx.min(), idx.max())
+    sessions = hkex_sessions(idx.min(), idx.max(), closures)
     off = idx.difference(sessions)
     if len(off):
         raise CalendarError(
@@ -535,6 +547,7 @@ def market_from_adjusted_closes(
         source=f"adjusted:{label}",
         sources={"prices": f"adjusted closes ({label})"},
         plausibility=plausibility,
+        closures=closures,
     )
 
 

@@ -98,8 +98,16 @@ class FundResult:
     def summary(self):
         """The run in one :class:`engine._display.Summary`.
 
-        Start/end dates and NAV per unit, total return, annualised return :math:`(1 + R)^{p/n} - 1`
-        (:math:`n` daily returns, :math:`p` sessions per year: :func:`engine.conventions.annualise_return`),
+        Start/end dates and NAV per unit, total return from the first NAV per unit, annualised return
+        :math:`(1 + R)^{p/n} - 1` (:math:`n` daily returns, :math:`p` sessions per year:
+        :func:`engine.conventions.annualise_return`), the since-launch return
+        ``since_launch_return`` :math:`= NAV_T / NAV_{sub} - 1` from the subscription price
+        ``config.initial_nav_cny`` (the NAV per unit before the inception purchase).  Under
+        ``creation_costs = "fund"`` the first NAV per unit is struck after the inception purchase
+        costs, :math:`NAV_0 = NAV_{sub} (1 - c_0)`, so the return from it leaves them out; the
+        since-launch return holds them, :math:`(1 + R_{launch}) = (1 + R)(1 - c_0)` (:math:`c_0`:
+        the inception purchase costs over the subscription amount).  Under
+        ``"participant"`` :math:`NAV_0 = NAV_{sub}` and the two agree.  Then
         the benchmark's return (``benchmark_return_cny``: ``config.benchmark`` in CNY at the fund's
         fixing, see :meth:`benchmark_cny`), the tracking difference ``tracking_difference_cny`` and
         tracking error (STD, RMS) against it, computed by :func:`engine.analytics.tracking.tracking`
@@ -121,7 +129,12 @@ class FundResult:
             {"metric": "sessions", "value": len(nav), "unit": "count"},
             {"metric": "start_nav_per_unit_cny", "value": start, "unit": "level", "note": "CNY"},
             {"metric": "end_nav_per_unit_cny", "value": end, "unit": "level", "note": "CNY"},
-            {"metric": "total_return", "value": end / start - 1.0, "unit": "%"},
+            {
+                "metric": "total_return",
+                "value": end / start - 1.0,
+                "unit": "%",
+                "note": "from the first NAV per unit, struck after the inception purchase",
+            },
             {
                 "metric": "annualised_return",
                 "value": annualise_return(end / start - 1.0, len(nav) - 1),
@@ -129,6 +142,18 @@ class FundResult:
                 "note": "(1 + R)^(p/n) - 1",
             },
         ]
+        launch = getattr(self.config, "initial_nav_cny", None)
+        if launch is not None and float(launch) > 0:
+            rows.append(
+                {
+                    "metric": "since_launch_return",
+                    "value": end / float(launch) - 1.0,
+                    "unit": "%",
+                    "note": f"from the subscription price {float(launch):g} CNY per unit (before "
+                    "the inception purchase): holds the inception purchase costs under either "
+                    "creation_costs setting",
+                }
+            )
         if self.index_levels is not None and len(nav) >= 2:
             bench = self.benchmark_cny()
             tr = tracking(nav_pu, bench, labels=("fund NAV per unit (CNY)", str(bench.name)))

@@ -1,7 +1,9 @@
 """Matplotlib figures of the analytics results (Agg-safe: built on ``matplotlib.figure.Figure``,
 never ``pyplot``, so nothing depends on a display or leaks global figure state).
 
-Every function returns the ``Figure``; when ``ax`` is given it draws into that axes instead.
+Every function returns the ``Figure``; when ``ax`` is given it draws into that axes instead, and
+``fig=`` (where accepted) draws into a given empty figure: results' ``plot()`` methods pass a
+``pyplot`` figure there so that notebooks show it inline, and return its main ``Axes``.
 A result marked synthetic gets "SYNTHETIC" in its title.
 """
 
@@ -30,8 +32,15 @@ def _title(text: str, synthetic: bool) -> str:
     return f"{text} [{SYNTHETIC_TAG} DATA]" if synthetic else text
 
 
-def _new(nrows: int = 1, figsize=(9, 4.2), layout: str | None = None):
-    fig = Figure(figsize=figsize, layout=layout)
+def _new(nrows: int = 1, figsize=(9, 4.2), layout: str | None = None, fig=None):
+    """A figure of ``nrows`` stacked axes: a new ``Figure``, or ``fig`` (an empty one, e.g. from
+    ``pyplot``, so that a result's ``plot()`` shows inline) resized and laid out the same way."""
+    if fig is None:
+        fig = Figure(figsize=figsize, layout=layout)
+    else:
+        fig.set_size_inches(figsize)
+        if layout is not None:
+            fig.set_layout_engine(layout)
     if layout is None:  # fixed margins: constrained layout costs more than the drawing itself
         fig.subplots_adjust(
             left=0.09, right=0.97, top=0.92 if nrows == 1 else 0.95, bottom=0.1, hspace=0.35
@@ -144,21 +153,17 @@ def _draw_rolling(ax, tr) -> None:
 _TRACKING_KINDS = {"levels": _draw_levels, "active": _draw_active, "rolling": _draw_rolling}
 
 
-def tracking_axes(tr, kind: str = "all", ax=None, marks=()):
+def tracking_axes(tr, kind: str = "all", ax=None, marks=(), fig=None):
     """Draw a :class:`~engine.analytics.tracking.TrackingResult`: ``levels``, ``active``, ``rolling`` or
-    ``all``; ``marks`` (``(date, label)`` pairs) are drawn on every time axis."""
+    ``all``; ``marks`` (``(date, label)`` pairs) are drawn on every time axis.  Without ``ax`` the
+    panels go into ``fig`` (an empty figure) or a new ``Figure``; into a given ``ax``, ``all`` draws
+    its main panel, the levels."""
     from engine.errors import DataError, describe
 
+    if kind == "all" and ax is not None:
+        kind = "levels"
     if kind == "all":
-        if ax is not None:
-            raise DataError(
-                describe(
-                    "kind='all' draws three panels and cannot use one ax",
-                    field="kind",
-                    fix="pass ax=None",
-                )
-            )
-        fig, axes = _new(3, figsize=(9, 9))
+        fig, axes = _new(3, figsize=(9, 9), fig=fig)
         for a, k in zip(axes, ("levels", "active", "rolling"), strict=True):
             _TRACKING_KINDS[k](a, tr)
             mark_dates(a, marks)
@@ -173,14 +178,14 @@ def tracking_axes(tr, kind: str = "all", ax=None, marks=()):
             )
         )
     if ax is None:
-        fig, (ax,) = _new(1)
+        fig, (ax,) = _new(1, fig=fig)
     _TRACKING_KINDS[kind](ax, tr)
     mark_dates(ax, marks)
     return ax.figure
 
 
 # ------------------------------------------------------------------------------------- waterfall
-def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithmetic"):
+def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithmetic", fig=None):
     """Waterfall bar chart of the contributions to the difference from the benchmark (bp).
 
     ``basis``: ``"arithmetic"`` (differences of period returns, adding up to the tracking
@@ -193,7 +198,7 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
     from engine.analytics.attribution import BASIS_LABELS
 
     if ax is None:
-        fig, (ax,) = _new(1, figsize=(9, 4.8), layout="constrained")
+        fig, (ax,) = _new(1, figsize=(9, 4.8), layout="constrained", fig=fig)
     if annualised:
         r = wf.annualised_returns.to_numpy() * 1e4
         contrib = np.diff(r)
@@ -388,8 +393,9 @@ def index_levels_figure(
     return z.figure
 
 
-def comparison_figure(cmp, ax=None):
-    """Rebased levels, active share and one-way turnover per review of an ``IndexComparison``."""
+def comparison_figure(cmp, ax=None, fig=None):
+    """Rebased levels, active share and one-way turnover per review of an ``IndexComparison``
+    (only the levels when drawn into ``ax``; the three panels go into ``fig`` or a new ``Figure``)."""
     if ax is not None:
         lv = cmp.levels / cmp.levels.iloc[0]
         for c in lv.columns:
@@ -397,7 +403,7 @@ def comparison_figure(cmp, ax=None):
         ax.legend(fontsize=8)
         ax.set_title(_title("Levels rebased to 1", cmp.synthetic), fontsize=10)
         return ax.figure
-    fig, axes = _new(3, figsize=(9, 9), layout="constrained")
+    fig, axes = _new(3, figsize=(9, 9), layout="constrained", fig=fig)
     lv = cmp.levels / cmp.levels.iloc[0]
     for c in lv.columns:
         axes[0].plot(lv.index, lv[c], lw=1.2, label=str(c))

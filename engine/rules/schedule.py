@@ -29,6 +29,22 @@ REVIEW_TABLE_COLUMNS = [
 ]
 
 
+PER_REVIEW_COLUMNS = [
+    "effective_date",
+    "methodology",
+    "kind",
+    "cutoff_date",
+    "constituents",
+    "eligible",
+    "max_weight",
+    "added",
+    "removed",
+    "one_way_turnover",
+    "vacancies_filled",
+]
+"""Columns of :meth:`ReviewSchedule.per_review`."""
+
+
 class _Lazy:
     """A field of a frozen dataclass that holds a value or a zero-argument builder of it.
 
@@ -148,11 +164,35 @@ class ReviewSchedule:
             return pd.DataFrame(columns=["effective_date", "methodology", *REVIEW_TABLE_COLUMNS])
         return pd.concat(parts, ignore_index=True)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per review: dates, methodology, constituent count, largest weight."""
+    def per_review(self) -> pd.DataFrame:
+        """One row per review, in effective-date order.
+
+        Columns: ``effective_date``, ``methodology``, ``kind``, ``cutoff_date``, ``constituents``
+        (selected), ``eligible`` (passed every screen), ``max_weight`` (largest capped weight on the
+        cap date), ``added`` and ``removed`` (codes entering and leaving against the review before;
+        0 for the first), ``one_way_turnover`` and ``vacancies_filled``.
+
+        ``one_way_turnover`` is :math:`\\tfrac12 \\sum_i |w_{r,i} - w_{r-1,i}|` over the capped
+        review weights of review :math:`r` and the review before (0 for a code not selected); it
+        compares target weights only, without the price drift between the reviews, and is NaN for
+        the first review.  ``vacancies_filled`` counts constituents selected only to fill a
+        vacancy (fewer names than the target passed the selection rule; reason ``selected: rank r
+        fills a vacancy``).
+        """
         rows = []
+        prev_w: pd.Series | None = None
+        prev_in: set[str] = set()
         for r in self.reviews:
-            sel = r.table[r.table["selected"]]
+            t = r.table
+            sel = t[t["selected"]]
+            w = pd.Series(sel["weight"].to_numpy(float), index=sel["code"].to_numpy())
+            now_in = set(w.index)
+            if prev_w is None:
+                turnover = np.nan
+            else:
+                both = w.index.union(prev_w.index)
+                diff = w.reindex(both, fill_value=0.0) - prev_w.reindex(both, fill_value=0.0)
+                turnover = 0.5 * float(np.abs(diff.to_numpy()).sum())
             rows.append(
                 {
                     "effective_date": r.effective_date,
@@ -160,11 +200,127 @@ class ReviewSchedule:
                     "kind": r.kind,
                     "cutoff_date": r.cutoff_date,
                     "constituents": len(sel),
-                    "eligible": int(r.table["eligible"].sum()),
+                    "eligible": int(t["eligible"].sum()),
                     "max_weight": float(sel["weight"].max()) if len(sel) else np.nan,
+                    "added": len(now_in - prev_in) if prev_w is not None else 0,
+                    "removed": len(prev_in - now_in) if prev_w is not None else 0,
+                    "one_way_turnover": turnover,
+                    "vacancies_filled": int(
+                        sel["reason"].astype(str).str.endswith("fills a vacancy").sum()
+                    ),
                 }
             )
-        return pd.DataFrame(rows)
+            prev_w, prev_in = w, now_in
+        return pd.DataFrame(rows, columns=PER_REVIEW_COLUMNS)
+
+    def summary(self):
+        """The schedule in one :class:`engine._display.Summary` (the per-review table is
+        :meth:`per_review`).
+
+        Number of reviews (by kind in the note), first and last effective date, the methodology
+        versions applied, constituents, eligible securities and the largest weight at the last
+        review, mean one-way turnover per review (:meth:`per_review`: target weights of successive
+        reviews, no price drift; over every review after the first), codes added and removed over
+        the run, and the reviews in which a name was selected only to fill a vacancy.
+        """
+        from engine._display import Summary
+
+        per = self.per_review()
+        title = f"Review schedule {self.history}"
+        if per.empty:
+            return Summary([{"metric": "reviews", "value": 0, "unit": "count"}], title=title)
+        last = per.iloc[-1]
+        kinds = per["kind"].value_counts()
+        vacancy = per.loc[per["vacancies_filled"] > 0, "effective_date"]
+        turnover = per["one_way_turnover"].dropna()
+        rows = [
+            {
+                "metric": "reviews",
+                "value": len(per),
+                "unit": "count",
+                "note": ", ".join(f"{n} {k}" for k, n in kinds.items()),
+            },
+            {
+                "metric": "first_effective_date",
+                "value": per["effective_date"].iloc[0],
+                "unit": "date",
+            },
+            {"metric": "last_effective_date", "value": last["effective_date"], "unit": "date"},
+            {
+                "metric": "methodologies",
+                "value": ", ".join(dict.fromkeys(per["methodology"])),
+                "unit": "text",
+                "note": "versions applied, in order",
+            },
+            {
+                "metric": "constituents_last_review",
+                "value": int(last["constituents"]),
+                "unit": "count",
+                "note": f"effective {last['effective_date'].date()}",
+            },
+            {
+                "metric": "eligible_last_review",
+                "value": int(last["eligible"]),
+                "unit": "count",
+                "note": "passed every screen",
+            },
+            {
+                "metric": "max_weight_last_review",
+                "value": float(last["max_weight"]),
+                "unit": "%",
+                "note": "largest capped weight on the cap date",
+            },
+            {
+                "metric": "mean_one_way_turnover",
+                "value": float(turnover.mean()) if len(turnover) else np.nan,
+                "unit": "%",
+                "note": f"per review, over {len(turnover)} reviews after the first: "
+                "0.5 * sum|w_r - w_(r-1)| of review target weights (no price drift)",
+            },
+            {
+                "metric": "codes_added",
+                "value": int(per["added"].sum()),
+                "unit": "count",
+                "note": "entries over the run, after the first review",
+            },
+            {
+                "metric": "codes_removed",
+                "value": int(per["removed"].sum()),
+                "unit": "count",
+                "note": "deletions over the run",
+            },
+            {
+                "metric": "reviews_with_vacancies",
+                "value": len(vacancy),
+                "unit": "count",
+                "note": "a name selected only to fill a vacancy"
+                + (f"; first {vacancy.iloc[0].date()}" if len(vacancy) else ""),
+            },
+        ]
+        return Summary(rows, title=title)
+
+    def plot(self, ax=None):
+        """Constituents per review (bars, one colour per methodology version) and the one-way
+        turnover of target weights (:meth:`per_review`, right axis, %); returns the ``Axes`` of the
+        bars (the turnover axis is its twin)."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(9, 4))
+        per = self.per_review()
+        x = np.arange(len(per))
+        for k, (version, part) in enumerate(per.groupby("methodology", sort=False)):
+            ax.bar(x[part.index], part["constituents"], color=f"C{k}", label=str(version))
+        ax.set_xticks(
+            x, [d.strftime("%Y-%m-%d") for d in per["effective_date"]], rotation=60, fontsize=7
+        )
+        ax.set_ylabel("constituents")
+        twin = ax.twinx()
+        twin.plot(x, per["one_way_turnover"].to_numpy() * 100, color="black", marker=".", lw=1)
+        twin.set_ylabel("one-way turnover of target weights, %")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title(f"Reviews of {self.history}")
+        return ax
 
     def __repr__(self) -> str:
         if not self.reviews:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from analytics_fakes import make_index, random_closes
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
 from engine.analytics import compare_indexes, membership_changes, tracking, wide_panel
 from engine.conventions import PERIODS_PER_YEAR
@@ -123,8 +123,9 @@ def test_frame_plot_and_flags(runs):
         "active_share",
     } <= set(f.columns)
     assert cmp.synthetic and "SYNTHETIC" in repr(cmp)
-    fig = cmp.plot()
-    assert isinstance(fig, Figure) and "SYNTHETIC" in fig.axes[0].get_title()
+    ax = cmp.plot()
+    assert isinstance(ax, Axes) and "SYNTHETIC" in ax.get_title()
+    assert len(ax.figure.axes) == 3 and ax is ax.figure.axes[0]
 
 
 def test_compare_errors(runs):

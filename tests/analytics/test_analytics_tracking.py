@@ -11,7 +11,7 @@ import pytest
 from analytics_fakes import FakeConfig, make_fund, make_index, random_closes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
 from engine._display import Summary
 from engine.analytics import _nb, tracking
@@ -357,10 +357,10 @@ def test_summary_to_frame_plot():
     f = tr.to_frame()
     assert {"fund_level", "benchmark_level", "active", "te_std", "te_rms"} <= set(f.columns)
     assert len(f) == 90 and np.isnan(f["active"].iloc[0])
-    for kind in ("all", "levels", "active", "rolling"):
-        fig = tr.plot(kind)
-        assert isinstance(fig, Figure)
-    assert "SYNTHETIC" in tr.plot("levels").axes[0].get_title()
+    for kind, panels in (("all", 3), ("levels", 1), ("active", 1), ("rolling", 1)):
+        ax = tr.plot(kind)
+        assert isinstance(ax, Axes) and len(ax.figure.axes) == panels
+    assert "SYNTHETIC" in tr.plot("levels").get_title()
     assert "SYNTHETIC" in repr(tr)
     with pytest.raises(DataError, match="kind"):
         tr.plot("pie")
@@ -417,7 +417,7 @@ def test_fund_tracking_uses_the_config_benchmark_and_names_it():
         assert tr["td_period"] == pytest.approx(want, rel=1e-12, abs=1e-15)
         s = tr.summary().to_frame().set_index("metric")
         assert s.loc["td_period", "against"] == s.loc["te_std", "against"] == name
-        assert name in tr.plot("levels").axes[0].get_legend_handles_labels()[1][1]
+        assert name in tr.plot("levels").get_legend_handles_labels()[1][1]
         assert name in repr(tr)
     # the fund holds the gross index: zero TD against gross, a dividend gap against price
     gross_cfg = dataclasses.replace(FakeConfig(), benchmark="gross")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from engine.data import io as dio
 from engine.data.calendar import hkex_sessions
+from engine.data.check import check_folder
 from engine.data.io import read_folder, read_meta, write_folder
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError
@@ -402,8 +405,52 @@ def test_wrong_columns(csv_folder, header, match):
 
 def test_ragged_csv_line(csv_folder):
     path = csv_folder / "fx.csv"
-    path.write_text(path.read_text() + "2024-02-01,0.91,extra\n")
-    with pytest.raises(DataError, match=r"malformed CSV .*source=.*fx\.csv"):
+    text = path.read_text()
+    path.write_text(text + "2024-02-01,0.91,extra\n")
+    line = len(text.splitlines()) + 1
+    with pytest.raises(
+        DataError, match=rf"line {line} has 3 fields, the header has 2 .*source=.*fx\.csv"
+    ):
+        read_folder(csv_folder)
+
+
+@pytest.mark.parametrize("table", ["prices", "securities", "actions", "fx"])
+def test_short_line_in_the_middle_of_a_csv(csv_folder, table):
+    """A line with fewer fields than the header anywhere in the file (not only a cut last line) is
+    an error naming the file, the line and both counts; before, pandas filled the missing fields
+    with empty text and a later check blamed whichever field was blank, or nothing noticed."""
+    path = csv_folder / f"{table}.csv"
+    lines = path.read_text().splitlines()
+    width = len(lines[0].split(","))
+    k = 2  # the second data line, on line 3
+    fields = next(csv.reader([lines[k]]))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields[:-1])
+    lines[k] = out.getvalue()  # its last field and that field's comma lost
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        read_folder(csv_folder)
+    msg = str(err.value)
+    got = "field" if width - 1 == 1 else "fields"
+    assert f"line 3 has {width - 1} {got}, the header has {width}" in msg
+    assert f"{table}.csv" in msg and "row=1" in msg and "line=3" in msg
+    # hsidi check reports it in its one pass, beside any other problem
+    found = check_folder(csv_folder).problems["message"]
+    assert any(f"line 3 has {width - 1} {got}," in m and f"{table}.csv" in m for m in found)
+
+
+def test_short_line_with_a_quoted_line_end_names_the_physical_line(csv_folder):
+    path = csv_folder / "securities.csv"
+    lines = path.read_text().splitlines()
+    head = lines[0].split(",")
+    name = head.index("name")
+    first = next(csv.reader([lines[1]]))
+    first[name] = "two\nlines"
+    second = next(csv.reader([lines[2]]))[:-1]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([head, first, second])
+    path.write_text(out.getvalue() + "\n".join(lines[3:]) + "\n")
+    with pytest.raises(DataError, match=rf"line 4 has {len(head) - 1} fields.*row=1,.*line=4"):
         read_folder(csv_folder)
 
 
@@ -487,3 +534,22 @@ def test_relative_path(tmp_path, tiny_market, monkeypatch):
     out = write_folder(tiny_market, "rel", fmt="csv")
     assert out == tmp_path / "rel" and _listing(tmp_path) == ["rel"]
     assert read_folder("rel").fingerprint() == tiny_market.fingerprint()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.lists(st.sampled_from(["a", "", "1.5", " ", "0013"]), max_size=4), max_size=6
+    ),
+    sep=st.sampled_from(["\n", "\r\n"]),
+    end=st.booleans(),
+    bom=st.booleans(),
+)
+def test_byte_field_counts_agree_with_the_csv_module(tmp_path_factory, lines, sep, end, bom):
+    """The byte-level count of fields per line (files without quotes) is what csv.reader reads."""
+    text = sep.join(",".join(fields) for fields in lines) + (sep if end else "")
+    path = tmp_path_factory.mktemp("fc") / "x.csv"
+    path.write_bytes((("\ufeff" if bom else "") + text).encode("utf-8"))
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        want = [len(r) for r in csv.reader(fh)]
+    assert dio._field_counts_unquoted(path).tolist() == want

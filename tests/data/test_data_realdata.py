@@ -76,17 +76,18 @@ def test_repeated_split_rows_are_kept_as_given(real_data):
 
 def test_adjusted_market_from_real_files(frames, tmp_path):
     tidy = pd.concat(frames.values(), ignore_index=True)
-    # vendor gaps: 2012-03-19 for 1177, and the 2023-09-01/08 closures that XHKG lists as sessions
+    # a vendor gap: 2012-03-19 for 1177; the 2023-09-01/08 closures, which the files skip, are
+    # not sessions (engine.data.calendar.EXTRA_CLOSURES), so they are no gap
     with pytest.raises(
-        DataError, match=r"3 session\(s\) without a close .*date=2012-03-19, code=1177"
+        DataError, match=r"1 session\(s\) without a close .*date=2012-03-19, code=1177"
     ):
         market_from_adjusted_closes(tidy)
     m = market_from_adjusted_closes(tidy, fill_gaps=True, source="luciusneo")
     assert m.is_adjusted and m.codes == sorted(CODES)
     assert m.dates[-1] == pd.Timestamp("2025-10-30")
-    susp = m.panel("suspended")
     for d in ("2023-09-01", "2023-09-08"):
-        assert susp.loc[d].all()
+        assert pd.Timestamp(d) not in m.dates
+    assert m.panel("suspended").loc["2012-03-19", "1177"]
     # price returns are the vendor's
     ret = m.panel("close").pct_change()
     assert ret.loc["2021-12-15", "2269"] == pytest.approx(-0.192, abs=0.003)

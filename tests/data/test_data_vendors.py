@@ -26,8 +26,9 @@ Date,,,,,
 2023-09-05,,,,,0
 2023-09-06,30.0,31.6,29.9,31.4,2500
 """
-# 2023-09-01 (typhoon closure, yet an XHKG session) is missing; 2023-09-02 is a Saturday;
-# 2023-09-04 is a zero-volume session row (kept); 2023-09-05 has no close.
+# 2023-09-01 (typhoon closure; a session in exchange_calendars' XHKG, not in hkex_sessions) has no
+# row; 2023-09-02 is a Saturday; 2023-09-04 is a zero-volume session row (kept); 2023-09-05 has no
+# close.
 
 SINGLE = """Date,Open,High,Low,Close,Volume,Dividends,Stock Splits
 2020-01-02 00:00:00+08:00,33.0,33.9,32.7,33.5,9722019,0.0,0.0
@@ -147,7 +148,16 @@ def test_conflicting_duplicate_is_an_error(tmp_path):
             SINGLE.replace("2020-01-03 00", "03/01/2020 00"),
             r"unparseable date .*code=2269, field=Date, value='03/01/2020 00:00:00\+08:00', line=3",
         ),
-        (SINGLE.replace("33.8,", "33,8,"), r"expected 8 fields, found 9 .*line=3"),
+        (SINGLE.replace("33.8,", "33,8,"), r"line 3 has 9 fields, the header has 8 .*line=3"),
+        # a short line in the middle of the file, not only a cut last line
+        (
+            SINGLE.replace(",0.25,0.0\n", ",0.25\n"),
+            r"line 3 has 7 fields, the header has 8 .*line=3",
+        ),
+        (
+            MULTI.replace("2023-08-30,30.5,31.5,30.0,30.1,2000", "2023-08-30,30.5,31.5,30.0,2000"),
+            r"line 5 has 5 fields, the header has 6 .*line=5",
+        ),
         (
             SINGLE.replace(",33.8,", ",n/a,"),
             r"not a number .*date=2020-01-03, code=2269, field=Close, value='n/a', line=3",
@@ -234,20 +244,26 @@ def test_market_without_volumes_has_zero_traded_value():
 
 def test_market_from_tidy_reader_output(tmp_path):
     df = read_yfinance_csv(_write(tmp_path, "2269.HK.csv", MULTI))
+    # the 2023-09-01 typhoon closure is not a gap (engine.data.calendar.EXTRA_CLOSURES); 09-05 is
     with pytest.raises(
         DataError,
-        match=r"2 session\(s\) without a close inside the priced life .*date=2023-09-01, code=2269.*fill_gaps=True",
+        match=r"1 session\(s\) without a close inside the priced life .*date=2023-09-05, code=2269.*fill_gaps=True",
     ):
         market_from_adjusted_closes(df)
     m = market_from_adjusted_closes(df, fill_gaps=True)
     assert m.source == f"adjusted:{tmp_path / '2269.HK.csv'}"
+    assert pd.Timestamp("2023-09-01") not in m.dates
     close = m.panel("close")["2269"]
-    # 2023-09-01 and 2023-09-05 were filled with the previous close and flagged suspended
-    assert close.loc["2023-09-01"] == 31.0 and close.loc["2023-09-05"] == 31.5
+    # 2023-09-05 was filled with the previous close and flagged suspended
+    assert close.loc["2023-09-05"] == 31.5
     susp = m.panel("suspended")["2269"]
-    assert susp[susp].index.strftime("%Y-%m-%d").tolist() == ["2023-09-01", "2023-09-05"]
-    assert m.panel("traded_value")["2269"].loc["2023-09-01"] == 0.0
+    assert susp[susp].index.strftime("%Y-%m-%d").tolist() == ["2023-09-05"]
+    assert m.panel("traded_value")["2269"].loc["2023-09-05"] == 0.0
     assert m.panel("traded_value")["2269"].loc["2023-08-30"] == 30.5 * 2000
+    # a closure the calendar does not know, declared: 2023-09-05 is then no gap either
+    rows = df[df["date"] != pd.Timestamp("2023-09-05")]
+    m2 = market_from_adjusted_closes(rows, closures=["2023-09-05"])
+    assert pd.Timestamp("2023-09-05") not in m2.dates and not m2.suspended.any()
 
 
 def test_market_off_calendar_date():

@@ -246,3 +246,17 @@ def test_real_folder_onboards_and_builds(real_data):
     idx = engine.build_index(ob.market, load_history("hsidi").replace(base_date="2024-12-31"))
     rev = [r for r in idx.schedule.reviews if r.effective_date == pd.Timestamp("2025-08-11")][0]
     assert not {"2359", "2269", "2268"} & set(rev.constituents)
+
+
+def test_tidy_price_csv_with_a_short_line_names_the_line(tmp_path):
+    """A tidy ``date,code,close,volume`` CSV given to onboard: a short line in the middle of it is
+    an error naming the file and line, not a silently empty volume."""
+    from engine.data.onboard import read_prices
+
+    path = tmp_path / "prices.csv"
+    _long().to_csv(path, index=False)
+    lines = path.read_text().splitlines()
+    lines[10] = lines[10].rsplit(",", 1)[0]  # the volume and its comma lost on line 11
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"line 11 has 3 fields, the header has 4 .*prices\.csv"):
+        read_prices(path)

@@ -116,3 +116,29 @@ def test_conversion_cost_follows_the_payer():
 def test_unknown_payer_rejected():
     with pytest.raises(FundConfigError, match="creation_costs.*'issuer'"):
         EtfConfig(creation_costs="issuer")
+
+
+def test_since_launch_return_holds_the_inception_cost():
+    """Under "fund" the first NAV per unit is struck after the inception purchase, 1 / (1 + c), so
+    the return from it leaves that cost out; the since-launch return starts from the subscription
+    price 1.000 and is lower by it: 1 + R_launch = (1 + R_first) / (1 + c).  Under "participant"
+    the first NAV per unit is the subscription price and the two agree."""
+    fund = _case("fund").summary()
+    # hand-worked path of test_fund_bears_creation_and_redemption_costs: prices constant
+    v0 = 1e5 / (1 + C)
+    nav0 = v0 / 1e5
+    v1 = v0 + 5e4 * nav0 / (1 + C)
+    v2 = v1 - 3e4 * (v1 / 1.5e5) / (1 - C)
+    nav_end = v2 / 1.2e5
+    assert fund["total_return"] == pytest.approx(nav_end / nav0 - 1, rel=1e-9)
+    assert fund["since_launch_return"] == pytest.approx(nav_end / 1.0 - 1, rel=1e-9)
+    assert 1 + fund["since_launch_return"] == pytest.approx(
+        (1 + fund["total_return"]) / (1 + C), rel=1e-12
+    )
+    assert fund["since_launch_return"] < fund["total_return"]
+    assert fund.unit("since_launch_return") == "%"
+    note = fund.to_frame().set_index("metric").at["since_launch_return", "note"]
+    assert "subscription price 1 CNY" in note
+    part = _case("participant").summary()
+    assert part["since_launch_return"] == pytest.approx(part["total_return"], abs=1e-13)
+    assert part["total_return"] == pytest.approx(0.0, abs=1e-13)  # nobody else's flow costs them

@@ -160,7 +160,8 @@ def test_base_date_outside_the_market_is_an_error(market):
 def test_progress_bar_and_names(market, capsys):
     s = run_reviews(market, methodology("hsidi-2023-05"), progress=True)
     assert len(s.reviews) == 4  # no extra review under the launch rules
-    assert set(s.summary()["methodology"]) == {"hsidi-2023-05"}
+    assert set(s.per_review()["methodology"]) == {"hsidi-2023-05"}
+    assert s.summary()["methodologies"] == "hsidi-2023-05"
 
 
 @pytest.mark.slow
