@@ -527,7 +527,7 @@ class _FastPath:
             for m in history.versions
         )
         if key not in self.plans:
-            plan = review_dates(history, self.market.dates)
+            plan = review_dates(history, self.market)
             eff = self.market.dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
             names = list(dict.fromkeys(plan["methodology"]))
             vi = np.array([names.index(x) for x in plan["methodology"]], dtype=np.int64)

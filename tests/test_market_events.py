@@ -262,15 +262,20 @@ def test_a_whole_day_without_rows_says_so_and_can_be_declared(monkeypatch):
         _market_without(monkeypatch, "2025-04-16", closures=["2025-04-15"])
 
 
-def test_a_review_date_on_a_declared_closure_stops_with_its_name(monkeypatch):
-    """The review calendar counts XHKG sessions less EXTRA_CLOSURES only: a closure declared for
-    one market that falls on a review's cut-off (here 2025-03-31, the last session of March for
-    the 2025-06-09 review) is an error naming the date, never a review read off another day."""
-    from engine.errors import DataError
-
+def test_a_review_date_on_a_declared_closure_moves_to_the_session_before(monkeypatch):
+    """A closure declared for one market is not a session of its review calendar either: the
+    2025-06-09 review's cut-off, the last session of March (2025-03-31), becomes 2025-03-28 when
+    2025-03-31 is declared shut, as it would for a closure XHKG lists; the other reviews keep
+    their dates."""
     m = _market_without(monkeypatch, "2025-03-31", closures=["2025-03-31"])
-    with pytest.raises(DataError, match=r"not a session of this market \(date=2025-03-31\)"):
-        run_reviews(m, methodology(**SMALL))
+    shut = run_reviews(m, methodology(**SMALL)).reviews
+    plain = run_reviews(_market_without(monkeypatch, None), methodology(**SMALL)).reviews
+    june = [r for r in shut if r.effective_date == T("2025-06-09")]
+    assert len(june) == 1 and june[0].cutoff_date == T("2025-03-28")
+    assert [r.effective_date for r in shut] == [r.effective_date for r in plain]
+    assert [r.cutoff_date for r in shut if r.effective_date != T("2025-06-09")] == [
+        r.cutoff_date for r in plain if r.effective_date != T("2025-06-09")
+    ]
 
 
 def test_one_code_missing_a_day_is_still_an_error(monkeypatch):

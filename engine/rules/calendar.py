@@ -49,8 +49,12 @@ _PAD_BEFORE = pd.DateOffset(months=14)
 _PAD_AFTER = pd.DateOffset(days=40)
 
 
-def _sessions(start: pd.Timestamp, end: pd.Timestamp) -> _Cal:
-    return _Cal(hkex_sessions(pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER))
+def _sessions(start: pd.Timestamp, end: pd.Timestamp, closures=()) -> _Cal:
+    return _Cal(
+        hkex_sessions(
+            pd.Timestamp(start) - _PAD_BEFORE, pd.Timestamp(end) + _PAD_AFTER, closures=closures
+        )
+    )
 
 
 class _Cal:
@@ -253,7 +257,9 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
         apply from its first review on or after its ``effective_from``; a version without an extra
         review on that date waits for its first regular one.
     market_dates
-        The market's sessions (a ``DatetimeIndex`` or a ``MarketData``).
+        The market's sessions (a ``DatetimeIndex``) or a ``MarketData``, whose declared
+        ``closures`` are then not sessions of the review calendar either (a cut-off that would fall
+        on one moves to the session before, as for the closures ``XHKG`` knows).
 
     Returns
     -------
@@ -263,8 +269,8 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
         ``cutoff_date >= `` the first market session and ``effective_date <=`` the last one.  When an
         extra review and a regular one share an effective date, the extra one replaces it.
     """
-    dates = getattr(market_dates, "dates", market_dates)
-    dates = pd.DatetimeIndex(dates)
+    closures = getattr(market_dates, "closures", ())
+    dates = pd.DatetimeIndex(getattr(market_dates, "dates", market_dates))
     if len(dates) == 0:
         return pd.DataFrame(columns=REVIEW_DATE_COLUMNS)
     history = (
@@ -275,7 +281,7 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
     first = history.first
     base = first.index.base_date
     lo, hi = dates[0], dates[-1]
-    sessions = _sessions(min(base, lo), max(base, hi))
+    sessions = _sessions(min(base, lo), max(base, hi), closures)
     _session_pos(
         sessions,
         base,

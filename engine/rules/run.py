@@ -220,7 +220,7 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
                 fix="load data from the base date on, or use methodology.replace(base_date=...)",
             )
         )
-    plan = review_dates(history, market.dates)
+    plan = review_dates(history, market)
     if plan.empty or plan["kind"].iloc[0] != "initial":
         raise CalendarError(
             describe(
