@@ -151,7 +151,8 @@ def test_without_the_kernel_every_variant_takes_the_full_build(market, monkeypat
     market._cache.pop("batch_fast_path", None)
     assert full.errors == fast.errors and [i for i, _ in full.errors] == [2, 3]
     np.testing.assert_array_equal(full.levels["price"], fast.levels["price"])
-    np.testing.assert_array_equal(full.turnover, fast.turnover)
+    # turnover: the kernel and engine.batch.review_turnover sum |w' - w| in different orders
+    np.testing.assert_allclose(full.turnover, fast.turnover, rtol=1e-13, atol=0)
     np.testing.assert_array_equal(full.n_constituents, fast.n_constituents)
 
 
