@@ -15,11 +15,13 @@ TESTS = Path(__file__).resolve().parent
 KERNEL_TESTS = [
     "rules/test_rules_capping.py",
     "rules/test_rules_selection.py",
+    "rules/test_rules_kernel_steps.py",
     "index/test_index_properties.py",
     "index/test_index_handworked.py",
     "index/test_variants_distinct.py",
     "fund/test_kernel.py",
     "fund/test_loop_oracle.py",
+    "sweep/test_level_stats.py",
     "fund/test_fund_batch.py",  # simulate_batch, the kernel of engine.fund.batch (about 2 s without JIT)
 ]
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from engine.conventions import DEFAULT, Conventions, check_levels
 from engine.errors import DataError, SweepError, describe
+from engine.sweep._nb import level_stats
 
 METRICS: dict[str, str] = {
     "total_return": "%",
@@ -112,8 +113,11 @@ def reduce(
     n = L.shape[0] - 1
     out: dict[str, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        total = L[-1] / L[0] - 1.0
-        r = L[1:] / L[:-1] - 1.0
+        if L.shape[0] >= 2:
+            total, std, mdd = level_stats(np.ascontiguousarray(L), ddof)
+        else:  # one date: no period return
+            total = L[-1] / L[0] - 1.0
+            std, mdd = np.full(L.shape[1], np.nan), L[0] / L[0] - 1.0
         for m in metrics:
             if m == "total_return":
                 out[m] = total
@@ -121,9 +125,9 @@ def reduce(
                 ok = np.isfinite(total) & (total > -1.0) & (n > 0)
                 out[m] = np.where(ok, np.power(1.0 + total, p / max(n, 1)) - 1.0, np.nan)
             elif m == "volatility":
-                out[m] = _std(r, ddof) * np.sqrt(p)
+                out[m] = std * np.sqrt(p)
             elif m == "max_drawdown":
-                out[m] = np.min(L / np.maximum.accumulate(L, axis=0) - 1.0, axis=0)
+                out[m] = mdd
             elif m == "turnover":
                 out[m] = (
                     np.full(L.shape[1], np.nan) if turnover is None else np.asarray(turnover, float)

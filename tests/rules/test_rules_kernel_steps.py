@@ -1,0 +1,60 @@
+"""Kernel steps of the rules stage against short, obviously right versions: the depth-limited
+ranking (:func:`engine.rules._nb._rank`) against :func:`engine.rules.selection.rank`, and the
+suspended-session count against a running count."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.sampled_from([0.0, 1.0, 2.0]),
+            st.sampled_from([np.nan, 1e8, 2e8, 5e8, 1e9]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 45),
+    st.booleans(),
+)
+def test_kernel_rank_is_the_full_ranking_cut_at_depth(rows, depth, by_relevance):
+    """The insertion-buffer ranking gives :func:`engine.rules.selection.rank`'s ranks 1..depth
+    (ties on score and market cap broken by code, NaN market cap last) and ``inf`` below."""
+    from engine.rules import _nb
+    from engine.rules.compiled import SNAPSHOT_DTYPE, code_order
+    from engine.rules.selection import rank
+
+    n = len(rows)
+    codes = [f"{(7 * i) % 97:04d}" for i in range(n)]  # columns not in code order
+    x = np.zeros((1, n), dtype=SNAPSHOT_DTYPE)
+    eligible = np.array([[r[0] for r in rows]])
+    x["score"][0] = [r[1] for r in rows]
+    x["ffmc_cutoff"][0] = [r[2] for r in rows]
+    ranks = np.zeros((1, n))
+    _nb._rank(0, x, eligible, code_order(codes), by_relevance, depth, ranks)
+    full = rank(
+        eligible[0], x["score"][0], x["ffmc_cutoff"][0], codes, "relevance" if by_relevance else "ffmc"
+    )
+    expect = np.where(full <= depth, full, np.where(np.isnan(full), np.nan, np.inf))
+    np.testing.assert_array_equal(ranks[0], expect)
+
+
+@given(
+    st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=1, max_size=30),
+    st.data(),
+)
+def test_suspended_run_counts_back_from_each_row(mask, data):
+    """Oracle: the running count ``run[t] = (run[t-1] + 1) if suspended[t] else 0``."""
+    from engine.rules.compiled import suspended_run
+
+    s = np.array(mask, dtype=bool)
+    rows = np.array(data.draw(st.lists(st.integers(0, len(s) - 1), max_size=5)), dtype=np.int64)
+    run = np.zeros(s.shape, dtype=np.int64)
+    for t in range(len(s)):
+        run[t] = np.where(s[t], (run[t - 1] if t else 0) + 1, 0)
+    np.testing.assert_array_equal(suspended_run(s, rows), run[rows])
