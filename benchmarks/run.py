@@ -9,8 +9,9 @@ Numba cache (``NUMBA_CACHE_DIR`` = a new temporary folder):
    **check the levels equal the reference to a relative 1e-9** (a mismatch is reported as FAILED and
    the tool is not timed), then the first-call time (empty cache), the warm time (best of
    ``--repeat``) and the process's peak resident size;
-2. the sweep benchmarks (10,000 variants at S through ``engine.sweep.run``; 100,000 for the peak
-   resident size, ``--sweep-100k``);
+2. the sweep benchmarks at S through ``engine.sweep.run`` (:data:`SWEEPS`: 10,000 variants of a
+   grid, 10,000 variants that are all different indexes, 100,000 for the peak resident size;
+   ``--sweep NAME`` runs one);
 3. cold start: a fresh process imports the engine and builds the default index, with an empty and with
    a warm Numba cache;
 4. the scaling figure (``scaling.png``): warm time against universe size at 2,600 sessions and
@@ -102,24 +103,33 @@ def one(tool: str, size: str, repeat: int) -> dict:
     return out
 
 
-def _sweep_axes(n_variants: int) -> dict:
-    """cap x max_constituents x buffer_remove_rank (10,000 variants), times buffer_add_rank for
-    100,000."""
+SWEEPS = {
+    "10k": "cap x max_constituents x buffer_remove_rank: 25 x 20 x 20",
+    "10k-distinct": "10,000 caps from 0.0335 to 0.095 (each binds: every variant a different index)",
+    "100k": "cap x max_constituents x buffer_remove_rank x buffer_add_rank: 25 x 20 x 20 x 10",
+}
+
+
+def _sweep_axes(which: str) -> dict:
+    """The grid of sweep benchmark ``which`` (:data:`SWEEPS`)."""
+    if which == "10k-distinct":
+        return {"cap": list(np.linspace(0.0335, 0.095, 10_000))}
     axes = {
         "cap": list(np.round(np.linspace(0.05, 0.17, 25), 4)),
         "max_constituents": list(range(31, 51)),
         "buffer_remove_rank": list(range(50, 70)),
     }
-    if n_variants == 100_000:
+    if which == "100k":
         axes["buffer_add_rank"] = list(range(22, 32))  # <= the smallest max_constituents
-    elif n_variants != 10_000:
-        raise SystemExit(f"the sweep benchmark has 10,000 or 100,000 variants, not {n_variants}")
+    elif which != "10k":
+        raise SystemExit(f"unknown sweep benchmark {which!r}: one of {list(SWEEPS)}")
     return axes
 
 
-def sweep_bench(n_variants: int = 10_000) -> dict:
-    """10,000 (or 100,000) variants at S through ``engine.sweep.run``, metrics only: the time and
-    the process's peak resident size (the levels are reduced chunk by chunk, never all kept)."""
+def sweep_bench(which: str = "10k") -> dict:
+    """A sweep at S through ``engine.sweep.run``, metrics only: the time, the process's peak
+    resident size (the levels are reduced chunk by chunk, never all kept) and how many variants
+    give different results (variants with the same index share one index run)."""
     import impls
     import workload
 
@@ -128,14 +138,19 @@ def sweep_bench(n_variants: int = 10_000) -> dict:
     w = workload.make("S")
     market = impls.engine_market(w)
     m = workload.methodology(w)
-    g = sw.grid(**_sweep_axes(n_variants))
+    g = sw.grid(**_sweep_axes(which))
     sw.run(market, m, sw.grid(cap=[0.1, 0.12]))  # compile (cached) before timing
     rss0 = _maxrss_mib()
     t0 = time.perf_counter()
     res = sw.run(market, m, g)
     dt = time.perf_counter() - t0
+    f = res.to_frame()
+    metrics = ["total_return", "volatility", "max_drawdown", "turnover"]
     return {
+        "sweep": which,
+        "grid": SWEEPS[which],
         "variants": len(g),
+        "distinct": int(len(f[metrics].drop_duplicates())),
         "seconds": dt,
         "failed": len(res.failed),
         "per_variant_s": dt / len(g),
@@ -306,11 +321,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-scaling", action="store_true", help="skip the scaling figure")
     ap.add_argument("--one", nargs=2, metavar=("TOOL", "SIZE"), help=argparse.SUPPRESS)
     ap.add_argument("--size", help=argparse.SUPPRESS)
-    ap.add_argument("--sweep-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument(
-        "--sweep-100k",
-        action="store_true",
-        help="only the sweep of 100,000 variants at S (time and peak RSS), as JSON",
+        "--sweep",
+        choices=list(SWEEPS),
+        help="only this sweep benchmark at S (time, peak RSS, distinct results), as JSON",
     )
     args = ap.parse_args(argv)
     if args.one:
@@ -321,8 +335,8 @@ def main(argv=None) -> int:
             workload.SIZES[args.one[1]] = (int(n), int(t))
         print(json.dumps(one(args.one[0], args.one[1], args.repeat)))
         return 0
-    if args.sweep_only or args.sweep_100k:
-        print(json.dumps(sweep_bench(100_000 if args.sweep_100k else 10_000)))
+    if args.sweep:
+        print(json.dumps(sweep_bench(args.sweep)))
         return 0
     sizes = ["S"] if args.quick else args.sizes.split(",")
     tools = ["reference", "engine", "pandas"] if args.quick else args.tools.split(",")
@@ -347,15 +361,16 @@ def main(argv=None) -> int:
     text = table(rows)
     extra = []
     if not args.quick:
-        for flag, label in (("--sweep-only", "10,000"), ("--sweep-100k", "100,000")):
+        for which in SWEEPS:
             with tempfile.TemporaryDirectory() as cache:
-                sw = _last_json(_sub([sys.executable, __file__, flag], cache))
+                sw = _last_json(_sub([sys.executable, __file__, "--sweep", which], cache))
             if "error" in sw:
-                extra.append(f"Sweep ({label} variants at S): FAILED: {sw['error']}")
+                extra.append(f"Sweep {which} ({SWEEPS[which]}) at S: FAILED: {sw['error']}")
             else:
                 extra.append(
-                    f"Sweep: {sw['variants']:,} variants at S in {sw['seconds']:.2f} s "
-                    f"({sw['failed']} failed), peak RSS {sw['peak_rss_mib']:.0f} MiB "
+                    f"Sweep {which} ({sw['grid']}): {sw['variants']:,} variants at S in "
+                    f"{sw['seconds']:.2f} s, {sw['distinct']:,} different results (unique metric "
+                    f"rows), {sw['failed']} failed; peak RSS {sw['peak_rss_mib']:.0f} MiB "
                     f"({sw['rss_before_mib']:.0f} MiB before the sweep; load {sw['load_1min']:.1f})."
                 )
         cs = cold_start()
