@@ -231,7 +231,7 @@ def scaling(repeat: int, tools=("reference", "engine")) -> dict:
 
     points = {
         "N": [(n, 2600) for n in (80, 300, 1000, 2600)],
-        "T": [(600, t) for t in (650, 1300, 2600, 5174)],
+        "T": [(600, t) for t in (650, 1300, 2600, 5172)],
     }
     out = {}
     for axis, pts in points.items():

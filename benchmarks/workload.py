@@ -1,7 +1,8 @@
 """The standard workload, generated deterministically, and the shared pieces every implementation uses.
 
-Sizes (securities x sessions): S 80 x 2,600, M 600 x 2,600, L 2,600 x 5,174 (the HKEX calendar of
-``exchange_calendars`` spans 2006-12 to 2027-11, 5,174 sessions: the issue's 5,200 is not available).
+Sizes (securities x sessions): S 80 x 2,600, M 600 x 2,600, L 2,600 x 5,172 (the HKEX calendar of
+``exchange_calendars`` spans 2006-12 to 2027-11: 5,174 XHKG sessions less the two whole-day
+closures it misses, :data:`engine.data.calendar.EXTRA_CLOSURES`; the issue's 5,200 is not available).
 
 Market: Student-t daily moves, prices from 1 to 100 HKD, issued shares 1e8..1e10, free float 0.3..1,
 10 % of the names CXO, 70 % listed before the data starts and the rest listing on the first session on
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-SIZES = {"S": (80, 2600), "M": (600, 2600), "L": (2600, 5174)}
+SIZES = {"S": (80, 2600), "M": (600, 2600), "L": (2600, 5172)}
 TOP, CAP, MONTHS, MIN_LISTED_MONTHS = 31, 0.10, (2, 5, 8, 11), 6
 START = "2006-12-01"
 
