@@ -67,7 +67,7 @@ ST_NAN_PRICE = 2  # a constituent has no close on the session before a review br
 ST_BAD_DIVIDEND = 3  # a cash dividend would take the adjusted prior capitalisation to zero or below
 
 
-@njit
+@njit(inline="always")
 def _fail(status, code, row, col):
     status[0] = code
     status[1] = row
@@ -98,7 +98,7 @@ def _load_review(k, rev_ptr, rev_col, rev_q, close, prow, cols, q, pos, status):
     return c0
 
 
-@njit
+@njit(inline="always")
 def _log(ev, ev_div, n_ev, row, kind, col, ref, div):
     """Append an event with the divisors before it; returns its position."""
     ev[n_ev]["row"] = row
@@ -110,14 +110,14 @@ def _log(ev, ev_div, n_ev, row, kind, col, ref, div):
     return n_ev
 
 
-@njit
+@njit(inline="always")
 def _logged(ev_div, e, div):
     """Record the divisors after event ``e``."""
     for v in range(3):
         ev_div[e, 3 + v] = div[v]
 
 
-@njit
+@njit(inline="always")
 def _rescale(div, cap, v, new_cap):
     div[v] *= new_cap / cap[v]
     cap[v] = new_cap
