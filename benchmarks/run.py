@@ -50,6 +50,23 @@ def _maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _traced_peak_mib(w) -> float:
+    """Peak of the NumPy and Python memory the engine allocates for ``from_frames`` and one build
+    (``tracemalloc``; the market it builds included; Numba's own allocations inside kernels, the
+    small ``[review, security]`` outputs, are not traced)."""
+    import tracemalloc
+
+    import impls
+    import workload
+
+    tracemalloc.start()
+    market = impls.engine_market(w)
+    impls.engine_build(w, market, workload.methodology(w))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
 def one(tool: str, size: str, repeat: int) -> dict:
     """Run in the subprocess: equality check first, then the timings."""
     import impls
@@ -104,6 +121,7 @@ def one(tool: str, size: str, repeat: int) -> dict:
             best = min(best, time.perf_counter() - t0)
             del market
         out["from_frames_s"] = best
+        out["traced_peak_mib"] = _traced_peak_mib(w)
     out["rss_before_mib"] = rss0
     return out
 
@@ -222,7 +240,12 @@ def table(rows) -> str:
         ratio = r["warm_s"] / eng["warm_s"] if eng else None
         note = ""
         if r["tool"] == "engine":
-            note = f"from_frames {r['from_frames_s']:.2f} s (first {r['from_frames_first_s']:.2f} s); input panels {r['panels_mib']:.0f} MiB"
+            note = (
+                f"from_frames {r['from_frames_s']:.2f} s (first {r['from_frames_first_s']:.2f} s); "
+                f"input panels {r['panels_mib']:.0f} MiB; engine allocations peak "
+                f"{r['traced_peak_mib']:.0f} MiB = {r['traced_peak_mib'] / r['panels_mib']:.2f}x "
+                "the panels (tracemalloc: from_frames + build, the market included)"
+            )
         lines.append(
             f"| {shape} | {tool} | {r['first_s']:.3f} | {r['warm_s']:.4f} | {_fmt(ratio, '.1f')} | "
             f"{r['peak_rss_mib']:.0f} | {r['max_rel_diff']:.1e} | {note} |"

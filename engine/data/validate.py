@@ -206,10 +206,16 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         chunked = series.array.__arrow_array__()
         if chunked.null_count == 0:  # (nulls: the general path keeps them as one value)
             enc = pc.dictionary_encode(chunked).combine_chunks()
-            idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-            return idx, np.asarray(enc.dictionary.to_pylist(), dtype=object)
+            idx = enc.indices.to_numpy(zero_copy_only=False)
+            return _small_labels(idx), np.asarray(enc.dictionary.to_pylist(), dtype=object)
     idx, uniq = pd.factorize(series, use_na_sentinel=False)
-    return np.asarray(idx, dtype=np.int64), np.asarray(uniq, dtype=object)
+    return _small_labels(np.asarray(idx)), np.asarray(uniq, dtype=object)
+
+
+def _small_labels(idx: np.ndarray) -> np.ndarray:
+    """Labels as int32 (half the memory of a long frame's int64 labels; there are fewer than 2**31
+    distinct values)."""
+    return idx.astype(np.int32, copy=False)
 
 
 def _map_unique(series: pd.Series, fn) -> pd.Series:
@@ -575,7 +581,7 @@ def _check_prices(
         prices["date"], where, "prices", "date", required=True, rep=rep, code_at=code_at
     ).view(np.int64)
     keep &= d_ns != _NAT
-    u_j = pd.Index(sec["code"]).get_indexer(pd.Index(cnorm, dtype=object))
+    u_j = pd.Index(sec["code"]).get_indexer(pd.Index(cnorm, dtype=object)).astype(np.int32)
     j = u_j[cidx]
     unknown = (j < 0) & keep
     if dropped:
@@ -601,18 +607,21 @@ def _check_prices(
     s_ns = sessions.asi8
     n_days, n_codes = len(sessions), len(sec)
     # session of each row through a table indexed by calendar day (cheaper than a binary search)
+    # int32 positions while rows and cells fit (a long frame's index arrays are its largest
+    # temporaries)
+    fits = max(n, n_days * n_codes) < np.iinfo(np.int32).max
+    idx_dtype = np.int32 if fits else np.int64
     day = (s_ns - s_ns[0]) // _NS_PER_DAY
-    table = np.full(int(day[-1]) + 2, -1, dtype=np.int64)
+    table = np.full(int(day[-1]) + 2, -1, dtype=idx_dtype)
     table[day] = np.arange(n_days)
     rel = (d_ns - s_ns[0]) // _NS_PER_DAY
     np.clip(rel, -1, len(table) - 1, out=rel)
     t = table[rel]  # rel = -1 (before the window or NaT) lands on the last entry: -1
+    del rel
     on = t >= 0
     np.maximum(t, 0, out=t)
-    del rel
-    key = t * n_codes + np.maximum(j, 0)
+    key = t.astype(idx_dtype, copy=False) * idx_dtype(n_codes) + np.maximum(j, 0).astype(idx_dtype)
     del t
-    idx_dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
     rows = np.arange(n, dtype=idx_dtype)
     rowpos = np.full(n_days * n_codes, -1, dtype=idx_dtype)
     placed = keep & on
@@ -708,6 +717,7 @@ def _check_prices(
         key = key[keep]
         vals = {c: v[keep] for c, v in vals.items()}
         susp = susp[keep]
+    del d_ns, j, cidx, rows, on, placed, clash, keep  # the panels' memory comes next
     shape = (n_days, n_codes)
     dense = len(key) == n_days * n_codes  # every cell has its row: nothing to pre-fill
     panels = {}

@@ -135,7 +135,9 @@ def suspended_run_nb(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 @njit
-def fill_market_fields(x, close, shares, free_float, suspended, cut_rows, cap_rows, price_rows):
+def fill_market_fields(
+    x, close, shares, free_float, suspended, cxo, cut_rows, cap_rows, price_rows
+):
     """Fill the market fields of the ``[review, security]`` snapshots ``x`` in one pass.
 
     For review ``k`` with cut-off row :math:`c`, cap row :math:`p` and pricing row :math:`e` (the
@@ -143,7 +145,8 @@ def fill_market_fields(x, close, shares, free_float, suspended, cut_rows, cap_ro
     :math:`p`; ``suspended`` and ``suspended_sessions`` at :math:`c`;
     ``ffmc_cutoff`` :math:`= P_c S_c F_c`; ``ffmc_cap`` :math:`= P_p S_p F_p`; ``shares``,
     ``free_float``, ``float_shares`` :math:`= S_p F_p` at :math:`p`; ``price_close`` :math:`= P_e`
-    and ``priced_before_effective`` = a close at :math:`e`.
+    and ``priced_before_effective`` = a close at :math:`e`; ``cxo`` from the master; ``avg_tv``
+    NaN (filled by the caller when a liquidity screen needs it).
     """
     R, N = x.shape
     for k in range(R):
@@ -160,6 +163,21 @@ def fill_market_fields(x, close, shares, free_float, suspended, cut_rows, cap_ro
             y["float_shares"] = shares[p, j] * free_float[p, j]
             y["price_close"] = close[e, j]
             y["priced_before_effective"] = not np.isnan(close[e, j])
+            y["cxo"] = cxo[j]
+            y["avg_tv"] = np.nan
+
+
+@njit
+def index_shares_nb(x, selected, cap_factor):
+    """``[review, security]`` index shares :math:`q = shares \\times FAF \\times CF` of the
+    selected securities (0 elsewhere)."""
+    R, N = selected.shape
+    q = np.zeros((R, N))
+    for k in range(R):
+        for j in range(N):
+            if selected[k, j]:
+                q[k, j] = x[k, j]["shares"] * x[k, j]["free_float"] * cap_factor[k, j]
+    return q
 
 
 # ------------------------------------------------------------------------------------ all reviews

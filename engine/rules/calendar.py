@@ -91,6 +91,12 @@ def _month_end(year: int, month: int) -> pd.Timestamp:
     return pd.Timestamp(year=y, month=m + 1, day=calendar.monthrange(y, m + 1)[1])
 
 
+def _month_end_ns(months: np.ndarray) -> np.ndarray:
+    """Last calendar day (midnight, ns) of each month ``year * 12 + month - 1``."""
+    first_next = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]")
+    return (first_next - 1).astype("datetime64[ns]").view(np.int64)
+
+
 def _session_pos(sessions, date, what: str, *, fix: str = "use a trading day", **where) -> int:
     """Position of ``date`` in ``sessions``; :class:`CalendarError` naming ``what`` (and ``where``:
     source, field) when it is not a session."""
@@ -175,20 +181,24 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
             )
             effective.append(d)
     elif sch.frequency == "month_end":
-        review_days = [
-            month_end_session(sessions, y, mo)
-            for y in range(start.year, end.year + 1)
-            for mo in sorted(sch.months)
-            if pd.Timestamp(year=y, month=mo, day=1) <= end
-        ]
+        months = np.array(
+            [
+                y * 12 + mo - 1
+                for y in range(start.year, end.year + 1)
+                for mo in sorted(sch.months)
+                if pd.Timestamp(year=y, month=mo, day=1) <= end
+            ],
+            dtype=np.int64,
+        )
+        day = np.searchsorted(sessions.ns, _month_end_ns(months), "right") - 1
+        if (day < 0).any():  # name the month
+            k = int(np.flatnonzero(day < 0)[0])
+            month_end_session(sessions, int(months[k] // 12), int(months[k] % 12) + 1)
         # a review day whose effective date lies past the sessions the calendar knows is also past
         # the data (market dates are calendar sessions), so it is not a review of this run
-        last = len(sessions) - 1
-        effective = [
-            _shift(sessions, r, sch.effective_sessions_after, "month-end review day")
-            for r in review_days
-            if sessions.right(r) - 1 + sch.effective_sessions_after <= last
-        ]
+        day = day[day + sch.effective_sessions_after <= len(sessions) - 1]
+        review_days = [sessions.at(int(d)) for d in day]
+        effective = [sessions.at(int(d) + sch.effective_sessions_after) for d in day]
     else:
         effective = [
             regular_effective_date(sessions, y, mo)
@@ -196,18 +206,38 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
             for mo in sorted(sch.months)
             if pd.Timestamp(year=y, month=mo, day=1) <= end
         ]
-    rows = []
-    for i, eff in enumerate(effective):
-        if not (start < eff <= end) or (stop is not None and eff >= stop):
-            continue
-        if sch.frequency == "month_end":  # months before the review day's month
-            cutoff = cutoff_for(sessions, review_days[i], sch.cutoff_months_before)
-        else:
-            cutoff = cutoff_for(sessions, eff, sch.cutoff_months_before)
-        ann = _shift(sessions, eff, -sch.announcement_sessions_before, "effective date")
-        cap = _shift(sessions, eff, -m.weighting.cap_factor_lag_sessions, "effective date")
-        rows.append(_row("regular", m, cutoff, ann, cap, eff))
-    return rows
+    # the other dates of every kept review at once, on integer session positions
+    eff_ns = np.array([_ns(e) for e in effective], dtype=np.int64)
+    keep = (eff_ns > _ns(start)) & (eff_ns <= _ns(end))
+    if stop is not None:
+        keep &= eff_ns < _ns(stop)
+    kept = np.flatnonzero(keep)
+    if not len(kept):
+        return []
+    eff_ns = eff_ns[kept]
+    ref = review_days if sch.frequency == "month_end" else effective  # cut-off months count from
+    months = np.array([ref[i].year * 12 + ref[i].month - 1 for i in kept], dtype=np.int64)
+    months -= sch.cutoff_months_before
+    cut = np.searchsorted(sessions.ns, _month_end_ns(months), "right")
+    pos = np.searchsorted(sessions.ns, eff_ns)
+    shifts = (sch.announcement_sessions_before, m.weighting.cap_factor_lag_sessions)
+    if (cut < 1).any() or (pos - max(shifts) < 0).any():  # name the first failure
+        for i in kept:
+            cutoff_for(sessions, ref[i], sch.cutoff_months_before)
+            for n in shifts:
+                _shift(sessions, effective[i], -n, "effective date")
+    ns = sessions.ns
+    return [
+        _row(
+            "regular",
+            m,
+            pd.Timestamp(int(ns[c - 1])),
+            pd.Timestamp(int(ns[p - shifts[0]])),
+            pd.Timestamp(int(ns[p - shifts[1]])),
+            pd.Timestamp(int(e)),
+        )
+        for c, p, e in zip(cut.tolist(), pos.tolist(), eff_ns.tolist(), strict=True)
+    ]
 
 
 def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> list:
@@ -323,8 +353,17 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
                 fix="remove one of the extra reviews",
             )
         )
-    out = pd.DataFrame(rows, columns=REVIEW_DATE_COLUMNS)
-    return out
+    return pd.DataFrame(
+        {
+            c: [r[c] for r in rows] if c in ("kind", "methodology") else _dates_of(rows, c)
+            for c in REVIEW_DATE_COLUMNS
+        },
+        columns=REVIEW_DATE_COLUMNS,
+    )
+
+
+def _dates_of(rows: list, column: str) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.array([_ns(r[column]) for r in rows], dtype="datetime64[ns]"))
 
 
 __all__ = [

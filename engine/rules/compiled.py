@@ -116,13 +116,12 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         market.shares,
         market.free_float,
         market.suspended,
+        np.asarray(market.master_column("is_cxo"), dtype=np.bool_),
         tc.astype(np.int64),
         tk.astype(np.int64),
         np.maximum(price_row, 0).astype(np.int64),
     )
     uni = [m.universe for m in versions]
-    if any(u.exclude_cxo for u in uni):
-        x["cxo"] = market.master_column("is_cxo").astype(bool)[None, :]
     for k, u in enumerate(uni):
         if u.max_suspended_sessions:
             x["long_suspended"][k] = x["suspended_sessions"][k] > u.max_suspended_sessions
@@ -149,8 +148,6 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         x["avg_tv"] = _window_mean(
             market, tc, np.array([m.liquidity.window_sessions for m in versions])
         )
-    else:
-        x["avg_tv"] = np.nan
     if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
         from engine.rules.replace import gone_at
 
@@ -405,8 +402,12 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
         replacement_notes(market, out, min(stop + 1, len(rows)))
     if status != _nb.RV_OK:
         _raise_review(status, stop, rows[stop], out, x)
+    before_effective = market.dates[
+        np.maximum(market.dates.searchsorted(pd.DatetimeIndex(plan["effective_date"])) - 1, 0)
+    ]
     reviews = []
     for k, row in enumerate(rows):
+        rebalance = versions[k].weighting.shares_at == "rebalance_close"
         reviews.append(
             Review(
                 methodology=versions[k].name,
@@ -416,19 +417,13 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
                 cap_date=pd.Timestamp(row["cap_date"]),
                 effective_date=pd.Timestamp(row["effective_date"]),
                 table=(lambda k=k: review_table(k, out)),
-                shares_date=_shares_date(market, versions[k], row),
+                # the session whose share counts the index shares are in
+                shares_date=before_effective[k] if rebalance else pd.Timestamp(row["cap_date"]),
             )
         )
-    q = np.where(selected, x["shares"] * x["free_float"] * np.where(selected, cf, 1.0), 0.0)
+    q = _nb.index_shares_nb(x, selected, cf)
     arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
     return tuple(reviews), arrays
-
-
-def _shares_date(market, m, row) -> pd.Timestamp:
-    if m.weighting.shares_at != "rebalance_close":
-        return pd.Timestamp(row["cap_date"])
-    eff = pd.Timestamp(row["effective_date"])
-    return market.dates[int(market.dates.searchsorted(eff, side="left")) - 1]
 
 
 def _raise_review(status, k, row, out, x) -> None:
