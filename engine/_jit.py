@@ -1,22 +1,100 @@
 """The single Numba shim every kernel goes through.
 
 ``njit`` compiles with ``cache=True`` and ``nogil=True``.  Setting ``NUMBA_DISABLE_JIT=1`` (Numba's own
-switch) runs every kernel as plain Python, which is how coverage tools and debuggers see them.  If the
-cache directory is not writable, set ``NUMBA_CACHE_DIR`` to a writable folder.
+switch) runs every kernel as plain Python, which is how coverage tools and debuggers see them.
+
+Numba's on-disk cache checks only the source file of the function it compiled, so a kernel that
+calls a kernel of another module (the batch index kernel calls the rules kernel) or compiles in a
+constant of another module (the codes of :mod:`engine.codes`, the dtype of :mod:`engine.prepare`)
+would be loaded stale after that other file changed.  The engine's kernels are therefore cached in
+a folder named by :func:`kernel_stamp`, a hash of every ``_nb.py`` module and of those two: any edit
+to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when
+``NUMBA_CACHE_DIR`` is set, else ``engine/__pycache__/numba/hsidi-<stamp>`` (the user's cache folder,
+``$XDG_CACHE_HOME`` or ``~/.cache``, ``hsidi-engine/numba/hsidi-<stamp>``, when the package folder
+is not writable).  Only the engine's own kernels use it; other Numba code in the process keeps
+Numba's settings.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from numba import config
 from numba import njit as _njit
 from numba import prange
 
-__all__ = ["njit", "prange"]
+__all__ = ["kernel_stamp", "njit", "prange"]
+
+_ROOT = Path(__file__).resolve().parent
+KERNEL_DEPENDENCIES = ("codes.py", "prepare.py")
+"""Modules besides the ``_nb.py`` files whose values the kernels compile in."""
+
+
+@functools.lru_cache(maxsize=1)
+def kernel_stamp() -> str:
+    """A hash of the source of every ``_nb.py`` module and of :data:`KERNEL_DEPENDENCIES`."""
+    h = hashlib.sha256()
+    files = sorted(_ROOT.rglob("_nb.py")) + [_ROOT / f for f in KERNEL_DEPENDENCIES]
+    for path in files:
+        h.update(path.relative_to(_ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK)
+
+
+@functools.lru_cache(maxsize=1)
+def cache_dir() -> str | None:
+    """The folder the engine's kernels are cached in (None: Numba's default locations)."""
+    name = f"hsidi-{kernel_stamp()}"
+    user = os.environ.get("NUMBA_CACHE_DIR")
+    if user:
+        candidates = [Path(user) / name]
+    else:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        candidates = [_ROOT / "__pycache__" / "numba" / name, home / "hsidi-engine" / "numba" / name]
+    for path in candidates:
+        if _writable(path):
+            return str(path)
+    return None
+
+
+@contextmanager
+def _engine_cache():
+    """Numba reads ``config.CACHE_DIR`` when a function's cache is set up (at decoration): point it
+    at :func:`cache_dir` for the engine's kernels only."""
+    before = config.CACHE_DIR
+    where = cache_dir()
+    if where is not None:
+        config.CACHE_DIR = where
+    try:
+        yield
+    finally:
+        config.CACHE_DIR = before
 
 
 def njit(*args, **kwargs):
-    """``numba.njit`` with the engine's defaults (``cache=True``, ``nogil=True``)."""
+    """``numba.njit`` with the engine's defaults (``cache=True``, ``nogil=True``), cached under
+    :func:`cache_dir`."""
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
     if args and callable(args[0]) and len(args) == 1 and not kwargs.get("_sig"):
-        return _njit(**kwargs)(args[0])
-    return _njit(*args, **kwargs)
+        with _engine_cache():
+            return _njit(**kwargs)(args[0])
+    decorate = _njit(*args, **kwargs)
+
+    def apply(func):
+        with _engine_cache():
+            return decorate(func)
+
+    return apply
