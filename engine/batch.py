@@ -296,14 +296,19 @@ class _Distinct:
         else:
             first_row, dates = None, pd.DatetimeIndex(base_dates)
         U = self.n_distinct
-        distinct = {k: np.full((len(dates), U), np.nan) for k in self.kinds}
-        for (levels, base_row), lo in zip(self.blocks, self.starts, strict=True):
-            for c, kind in enumerate(self.kinds):
-                block = levels[:, :, c].T  # [T - base_row, U_b]
-                if base_row != first_row:  # another base date: on the first variant's dates
-                    block = pd.DataFrame(block, index=market.dates[base_row:]).reindex(dates)
-                    block = block.to_numpy()
-                distinct[kind][:, lo : lo + levels.shape[0]] = block
+        if len(self.blocks) == 1 and self.blocks[0][1] == first_row:
+            # one block on the first variant's dates: the distinct levels are a view of it
+            levels = self.blocks[0][0]
+            distinct = {kind: levels[:, :, c].T for c, kind in enumerate(self.kinds)}
+        else:
+            distinct = {k: np.full((len(dates), U), np.nan) for k in self.kinds}
+            for (levels, base_row), lo in zip(self.blocks, self.starts, strict=True):
+                for c, kind in enumerate(self.kinds):
+                    block = levels[:, :, c].T  # [T - base_row, U_b]
+                    if base_row != first_row:  # another base date: on the first one's dates
+                        block = pd.DataFrame(block, index=market.dates[base_row:]).reindex(dates)
+                        block = block.to_numpy()
+                    distinct[kind][:, lo : lo + levels.shape[0]] = block
         total, kept = {}, {}
         for kind in self.kinds:
             d = distinct[kind]
@@ -662,7 +667,10 @@ class _FastPath:
         used = np.zeros(levels.shape[0], dtype=bool)
         used[column[ok]] = True  # distinct variants whose index run finished
         column = np.where(ok, (np.cumsum(used) - 1)[column], -1)
-        out.add(levels[used], base_row, ids, column, turnover, n_const, g["n_reviews"])
+        out.add(
+            levels if used.all() else levels[used], base_row, ids, column, turnover, n_const,
+            g["n_reviews"],
+        )
         return [int(i) for i in ids[~ok]]
 
 

@@ -6,14 +6,11 @@ import numpy as np
 
 from engine._jit import njit, prange
 
-BLOCK = 64
-"""Columns per parallel block: rows are walked in order inside a block, so reads stay contiguous."""
-
 
 @njit(parallel=True)
-def level_stats(L, ddof):
-    """Total return, standard deviation of the period returns and maximum drawdown of each column
-    of ``L`` ``[n + 1, V]``.
+def level_stats(Lt, ddof):
+    """Total return, standard deviation of the period returns and maximum drawdown of each row
+    of ``Lt`` ``[V, n + 1]`` (one variant's levels per row, in date order).
 
     With :math:`r_t = L_t / L_{t-1} - 1` (:math:`t = 1..n`):
 
@@ -21,45 +18,36 @@ def level_stats(L, ddof):
               s = \\sqrt{\\tfrac{1}{n - ddof} \\sum_t (r_t - \\bar r)^2}, \\qquad
               DD = \\min_t \\Big( L_t / \\max_{u \\le t} L_u \\Big) - 1,
 
-    the deviation from the mean in a second pass (as ``np.std``).  A column with a NaN level has
+    the deviation from the mean in a second pass (as ``np.std``).  A variant with a NaN level has
     NaN ``s`` and ``DD`` (as the NumPy expressions give); ``s`` is NaN when ``n <= ddof``.
     """
-    T, V = L.shape
+    V, T = Lt.shape
     n = T - 1
     total = np.full(V, np.nan)
     std = np.full(V, np.nan)
     mdd = np.full(V, np.nan)
-    for b in prange((V + BLOCK - 1) // BLOCK):
-        lo = b * BLOCK
-        w = min(V, lo + BLOCK) - lo
-        bad = np.zeros(w, dtype=np.bool_)
-        s1 = np.zeros(w)
-        peak = np.empty(w)
-        dd = np.zeros(w)
-        for i in range(w):
-            peak[i] = L[0, lo + i]
-            bad[i] = np.isnan(peak[i])
+    for v in prange(V):
+        x = Lt[v]
+        bad = np.isnan(x[0])
+        s1 = 0.0
+        peak = x[0]
+        dd = 0.0
         for t in range(1, T):
-            for i in range(w):
-                x = L[t, lo + i]
-                if np.isnan(x):
-                    bad[i] = True
-                s1[i] += x / L[t - 1, lo + i] - 1.0
-                if x > peak[i]:
-                    peak[i] = x
-                d = x / peak[i] - 1.0
-                if d < dd[i]:
-                    dd[i] = d
-        s2 = np.zeros(w)
+            if np.isnan(x[t]):
+                bad = True
+            s1 += x[t] / x[t - 1] - 1.0
+            if x[t] > peak:
+                peak = x[t]
+            d = x[t] / peak - 1.0
+            if d < dd:
+                dd = d
+        s2 = 0.0
         for t in range(1, T):
-            for i in range(w):
-                e = L[t, lo + i] / L[t - 1, lo + i] - 1.0 - s1[i] / n
-                s2[i] += e * e
-        for i in range(w):
-            v = lo + i
-            total[v] = L[n, v] / L[0, v] - 1.0
-            if not bad[i]:
-                mdd[v] = dd[i]
-                if n > ddof:
-                    std[v] = np.sqrt(s2[i] / (n - ddof))
+            e = x[t] / x[t - 1] - 1.0 - s1 / n
+            s2 += e * e
+        total[v] = x[n] / x[0] - 1.0
+        if not bad:
+            mdd[v] = dd
+            if n > ddof:
+                std[v] = np.sqrt(s2 / (n - ddof))
     return total, std, mdd

@@ -114,7 +114,8 @@ def reduce(
     out: dict[str, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if L.shape[0] >= 2:
-            total, std, mdd = level_stats(np.ascontiguousarray(L), ddof)
+            # variant-major for the kernel: a transposed view of the batch's levels needs no copy
+            total, std, mdd = level_stats(np.ascontiguousarray(L.T), ddof)
         else:  # one date: no period return
             total = L[-1] / L[0] - 1.0
             std, mdd = np.full(L.shape[1], np.nan), L[0] / L[0] - 1.0
