@@ -23,9 +23,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from numba import config
+from numba import config, prange
 from numba import njit as _njit
-from numba import prange
 
 __all__ = ["kernel_stamp", "njit", "prange"]
 
@@ -62,7 +61,10 @@ def cache_dir() -> str | None:
         candidates = [Path(user) / name]
     else:
         home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        candidates = [_ROOT / "__pycache__" / "numba" / name, home / "hsidi-engine" / "numba" / name]
+        candidates = [
+            _ROOT / "__pycache__" / "numba" / name,
+            home / "hsidi-engine" / "numba" / name,
+        ]
     for path in candidates:
         if _writable(path):
             return str(path)

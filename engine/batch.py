@@ -668,7 +668,12 @@ class _FastPath:
         used[column[ok]] = True  # distinct variants whose index run finished
         column = np.where(ok, (np.cumsum(used) - 1)[column], -1)
         out.add(
-            levels if used.all() else levels[used], base_row, ids, column, turnover, n_const,
+            levels if used.all() else levels[used],
+            base_row,
+            ids,
+            column,
+            turnover,
+            n_const,
             g["n_reviews"],
         )
         return [int(i) for i in ids[~ok]]

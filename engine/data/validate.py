@@ -717,7 +717,7 @@ def _check_prices(
         key = key[keep]
         vals = {c: v[keep] for c, v in vals.items()}
         susp = susp[keep]
-    del d_ns, j, cidx, rows, on, placed, clash, keep  # the panels' memory comes next
+    del d_ns, j, rows, on, placed, clash, keep  # the panels' memory comes next
     shape = (n_days, n_codes)
     dense = len(key) == n_days * n_codes  # every cell has its row: nothing to pre-fill
     panels = {}

@@ -184,4 +184,3 @@ def test_ties_and_too_few_names_hand_checked():
     ]
     np.testing.assert_allclose(t.loc[["0001", "0003", "0002"], "weight"], [0.5, 0.5, 0.0])
     assert BASE == "2024-12-31"
-

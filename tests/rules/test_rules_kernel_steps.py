@@ -38,7 +38,11 @@ def test_kernel_rank_is_the_full_ranking_cut_at_depth(rows, depth, by_relevance)
     ranks = np.zeros((1, n))
     _nb._rank(0, x, eligible, code_order(codes), by_relevance, depth, ranks)
     full = rank(
-        eligible[0], x["score"][0], x["ffmc_cutoff"][0], codes, "relevance" if by_relevance else "ffmc"
+        eligible[0],
+        x["score"][0],
+        x["ffmc_cutoff"][0],
+        codes,
+        "relevance" if by_relevance else "ffmc",
     )
     expect = np.where(full <= depth, full, np.where(np.isnan(full), np.nan, np.inf))
     np.testing.assert_array_equal(ranks[0], expect)
