@@ -130,8 +130,9 @@ def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
     reason = out["reason"][:n_reviews]
     if not np.isin(reason, C.RS_REPLACE_CODES).any():
         return
+    from engine.rules.compiled import review_ranks
+
     first_gone = first_gone_rows(market)
-    ranks = out["ranks"]
     notes = out["delisted"]
 
     def last(j):
@@ -144,9 +145,10 @@ def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
         k = int(k)
         gone = np.flatnonzero(out["selected"][k - 1] & (reason[k] == C.RS_GONE))
         new = np.flatnonzero(reason[k] == C.RS_REPLACES)
-        new = new[np.argsort(ranks[k, new], kind="stable")]
+        ranks = review_ranks(k, out)  # the full ranking: a kept incumbent may rank below K
+        new = new[np.argsort(ranks[new], kind="stable")]
         kept = np.flatnonzero(reason[k] == C.RS_KEPT_AT_REPLACEMENT)
-        texts = replacement_texts(out["codes"], ranks[k], gone, new, kept, last)
+        texts = replacement_texts(out["codes"], ranks, gone, new, kept, last)
         notes.update({(k, j): text for j, text in texts.items()})
 
 

@@ -444,3 +444,19 @@ def test_random_markets_against_the_python_screens(seed):
     pd.testing.assert_frame_equal(
         a.levels[a.levels.index < first], b.levels[b.levels.index < first]
     )
+
+
+def test_a_kept_incumbent_ranked_below_the_kernel_depth_says_its_rank():
+    """The compiled ranking stops at max(K, buffer ranks) = 5; an incumbent that falls to rank 8 at
+    the replacement's cut-off is kept and its text gives the full ranking's rank, as the plain
+    Python path does."""
+    specs = [
+        sec("0001", score=9.0),
+        sec("0002", score=8.0, last=LAST, closes={LAST: 12.0}),
+        sec("0003", scores=[("2024-06-03", 7.0), ("2025-04-01", 0.5)]),
+        *(sec(f"00{10 + i}", score=6.0 - i) for i in range(6)),
+    ]
+    m = methodology(**RULES, replace_delisted=True)
+    t = _table(run_reviews(make_market(specs), m), EVENT, kind="replacement")
+    assert t.loc["0003", "rank"] == 8
+    assert t.loc["0003", "reason"] == "selected: kept at the replacement of 0002 (rank 8)"
