@@ -620,8 +620,7 @@ class _FastPath:
             as_of = dates[eff_rows[k] - 1] if rebalance else pd.Timestamp(row.cap_date)
             reviews.append(_Review(row.cap_date, row.effective_date, as_of))
         rates = dict(rates)
-        known = market.securities.set_index("code")["wht_class"].reindex(market.codes)
-        known = known.isin(list(rates)).to_numpy(dtype=bool)
+        known = np.isin(market.master_column("wht_class"), list(rates))
         return {
             "x": x,
             "vi": vi,

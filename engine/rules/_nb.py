@@ -123,18 +123,6 @@ def _suspended_sessions(suspended, t, j):
 
 
 @njit
-def suspended_run_nb(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``out[k, j]``: consecutive suspended sessions of security ``j`` ending at row ``rows[k]``
-    (inclusive), :math:`\\max\\{n : s_{t-n+1..t, j} \\text{ all suspended}\\}`, counted back
-    from each row (cost: reviews x securities x run length, not sessions x securities)."""
-    out = np.zeros((rows.shape[0], suspended.shape[1]), dtype=np.int64)
-    for k in range(rows.shape[0]):
-        for j in range(suspended.shape[1]):
-            out[k, j] = _suspended_sessions(suspended, rows[k], j)
-    return out
-
-
-@njit
 def fill_market_fields(
     x, close, shares, free_float, suspended, cxo, cut_rows, cap_rows, price_rows
 ):

@@ -85,14 +85,6 @@ def _window_mean(market: MarketData, rows: np.ndarray, window: np.ndarray) -> np
     return out
 
 
-def suspended_run(suspended: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``[len(rows), security]`` number of consecutive suspended sessions ending at each row
-    (inclusive; 0 where the security is not suspended on that row)."""
-    return _nb.suspended_run_nb(
-        np.ascontiguousarray(suspended, dtype=np.bool_), np.asarray(rows, dtype=np.int64)
-    )
-
-
 def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) -> np.ndarray:
     """The ``[review, security]`` :data:`SNAPSHOT_DTYPE` array of a review plan.
 

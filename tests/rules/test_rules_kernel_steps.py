@@ -1,6 +1,6 @@
 """Kernel steps of the rules stage against short, obviously right versions: the depth-limited
 ranking (:func:`engine.rules._nb._rank`) against :func:`engine.rules.selection.rank`, and the
-suspended-session count against a running count."""
+suspended-session count of the snapshot against a running count."""
 
 from __future__ import annotations
 
@@ -52,13 +52,19 @@ def test_kernel_rank_is_the_full_ranking_cut_at_depth(rows, depth, by_relevance)
     st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=1, max_size=30),
     st.data(),
 )
-def test_suspended_run_counts_back_from_each_row(mask, data):
-    """Oracle: the running count ``run[t] = (run[t-1] + 1) if suspended[t] else 0``."""
-    from engine.rules.compiled import suspended_run
+def test_suspended_sessions_count_back_from_each_row(mask, data):
+    """The snapshot's ``suspended_sessions`` (:func:`engine.rules._nb.fill_market_fields`) against
+    the running count ``run[t] = (run[t-1] + 1) if suspended[t] else 0``."""
+    from engine.rules import _nb
+    from engine.rules.compiled import SNAPSHOT_DTYPE
 
     s = np.array(mask, dtype=bool)
     rows = np.array(data.draw(st.lists(st.integers(0, len(s) - 1), max_size=5)), dtype=np.int64)
     run = np.zeros(s.shape, dtype=np.int64)
     for t in range(len(s)):
         run[t] = np.where(s[t], (run[t - 1] if t else 0) + 1, 0)
-    np.testing.assert_array_equal(suspended_run(s, rows), run[rows])
+    x = np.zeros((len(rows), s.shape[1]), dtype=SNAPSHOT_DTYPE)
+    ones = np.ones(s.shape)
+    cxo = np.zeros(s.shape[1], dtype=bool)
+    _nb.fill_market_fields(x, ones, ones, ones, s, cxo, rows, rows, rows)
+    np.testing.assert_array_equal(x["suspended_sessions"], run[rows])
