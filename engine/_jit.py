@@ -7,7 +7,7 @@ Numba's on-disk cache checks only the source file of the function it compiled, s
 calls a kernel of another module (the batch index kernel calls the rules kernel) or compiles in a
 constant of another module (the codes of :mod:`engine.codes`, the dtype of :mod:`engine.prepare`)
 would be loaded stale after that other file changed.  The engine's kernels are therefore cached in
-a folder named by :func:`kernel_stamp`, a hash of every ``_nb.py`` module and of those two: any edit
+a folder named by :func:`kernel_stamp`, a hash of every kernel module (``_nb.py`` or ``*_nb.py``) and of those two: any edit
 to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when
 ``NUMBA_CACHE_DIR`` is set, else ``engine/__pycache__/numba/hsidi-<stamp>`` (the user's cache folder,
 ``$XDG_CACHE_HOME`` or ``~/.cache``, ``hsidi-engine/numba/hsidi-<stamp>``, when the package folder
@@ -35,9 +35,9 @@ KERNEL_DEPENDENCIES = ("codes.py", "prepare.py")
 
 @functools.lru_cache(maxsize=1)
 def kernel_stamp() -> str:
-    """A hash of the source of every ``_nb.py`` module and of :data:`KERNEL_DEPENDENCIES`."""
+    """A hash of the source of every kernel module (a name ending ``_nb.py``) and of :data:`KERNEL_DEPENDENCIES`."""
     h = hashlib.sha256()
-    files = sorted(_ROOT.rglob("_nb.py")) + [_ROOT / f for f in KERNEL_DEPENDENCIES]
+    files = sorted(_ROOT.rglob("*_nb.py")) + [_ROOT / f for f in KERNEL_DEPENDENCIES]
     for path in files:
         h.update(path.relative_to(_ROOT).as_posix().encode())
         h.update(path.read_bytes())
