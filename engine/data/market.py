@@ -41,6 +41,7 @@ from engine.data.schema import (
     SECURITY_COLUMNS,
 )
 from engine.errors import DataError, describe
+from engine.prepare import MarketArrays
 
 if TYPE_CHECKING:
     from engine.data.plausibility import Plausibility
@@ -78,6 +79,8 @@ class MarketData:
     part of :meth:`fingerprint` (the rows are); written to ``meta.json`` by
     :func:`~engine.data.io.write_folder` and read back by :func:`~engine.data.io.read_folder`."""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    """What the market derives from itself on first use (column lookup, master columns, membership
+    masks, fingerprint, :meth:`arrays`); written by :class:`MarketData`'s own methods only."""
 
     # ------------------------------------------------------------------ access
     @property
@@ -112,6 +115,19 @@ class MarketData:
             return lookup[code]
         except KeyError:
             raise DataError(describe("unknown security code", code=code)) from None
+
+    def arrays(self) -> MarketArrays:
+        """The kernel inputs that depend on this market alone (:class:`engine.prepare.MarketArrays`:
+        the corporate actions as records, in the order the kernels apply them), built on the first
+        call and kept with the market.
+
+        This is the one door through which later stages keep data derived from a market: the
+        index, the fund and the batch read it, none writes into the market.
+        """
+        out = self._cache.get("arrays")
+        if out is None:
+            out = self._cache["arrays"] = MarketArrays.build(self)
+        return out
 
     def master_column(self, name: str) -> np.ndarray:
         """Column ``name`` of the security master in column (:attr:`codes`) order, missing codes as
