@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import engine
-from engine.index.batch import index_batch, review_turnover
 from engine.data import default_market
 from engine.errors import MethodologyError
+from engine.index.batch import index_batch, review_turnover
 from engine.rules import load_history
 
 VARIANTS = [

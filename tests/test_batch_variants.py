@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import engine
-from engine.index.batch import KERNEL_SETTINGS, _Changes, _Variant, index_batch, review_turnover
 from engine.data import default_market
 from engine.errors import MethodologyError
+from engine.index.batch import KERNEL_SETTINGS, _Changes, _Variant, index_batch, review_turnover
 from engine.rules import load_history
 
 # one variant per kernel setting (several keys at once in some), each changing the index
@@ -157,7 +157,7 @@ def test_without_the_kernel_every_variant_takes_the_full_build(market, monkeypat
 
 
 def test_the_market_keeps_the_inputs_of_the_last_batch_only(market):
-    from engine.index.batch import _FAST_PATHS, _FastPath
+    from engine.index.batch import _FastPath
 
     index_batch(market, "hsidi", [{"months": (6, 12), "frequency": "semiannual"}, {"cap": 0.12}])
     fast = _FastPath.of(market)
