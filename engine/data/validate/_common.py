@@ -96,6 +96,32 @@ class Report:
             }
         )
 
+    def flag(
+        self,
+        mask,
+        what: str,
+        where: _Where,
+        table: str,
+        *,
+        date=None,
+        code=None,
+        field: str | None = None,
+        value=None,
+        fix: str | None = None,
+    ) -> None:
+        """Report the rows of ``table`` flagged in ``mask`` (:meth:`each`), each with ``what``.
+
+        ``date``, ``code`` and ``value`` give each row's entry: a sequence indexed by row, a
+        callable ``row -> entry``, or None; ``field`` and ``fix`` are the same for every row.
+        """
+        for i in self.each(mask, what, where.label(table)):
+            self.fail(
+                what,
+                **where(table, i, date=_at(date, i), code=_at(code, i), field=field),
+                value=_at(value, i),
+                fix=fix,
+            )
+
     def warn(self, what: str, **where) -> None:
         self.warnings.append(_describe(what, **where))
 
@@ -111,6 +137,15 @@ class Report:
                 dict.fromkeys(PROBLEM_COLUMNS)
                 | {"file": source, "message": f"{what}: {len(idx) - len(shown)} more row(s)"}
             )
+
+
+def _at(entries, i: int):
+    """Row ``i``'s entry of a message field (see :meth:`Report.flag`)."""
+    if entries is None:
+        return None
+    if callable(entries):
+        return entries(i)
+    return entries.iloc[i] if isinstance(entries, pd.Series) else entries[i]
 
 
 def _require(frame, columns: list[str], where: _Where, table: str, optional=()) -> None:
@@ -293,11 +328,9 @@ def date_values(
         missing = ns == _NAT
         if problem is not None:
             missing &= problem == None  # noqa: E711
-        for i in rep.each(missing, "missing date", where.label(table)):
-            code = None if code_at is None else code_at(i)
-            rep.fail(
-                "missing date", **where(table, i, code=code, field=field), fix="fill in the date"
-            )
+        rep.flag(
+            missing, "missing date", where, table, code=code_at, field=field, fix="fill in the date"
+        )
     out = ns.view("datetime64[ns]")
     return out
 
@@ -373,10 +406,9 @@ def _code_labels(
     norm = np.array([_norm_code(u) for u in uniq], dtype=object)
     blank = norm == ""
     if blank.any():
-        for i in rep.each(blank[idx], "missing security code", where.label(table)):
-            rep.fail(
-                "missing security code", **where(table, i, field="code"), fix="fill in the code"
-            )
+        rep.flag(
+            blank[idx], "missing security code", where, table, field="code", fix="fill in the code"
+        )
     return idx, norm
 
 

@@ -3,6 +3,8 @@ panels (:class:`Aligned`); coverage of each listed life and suspended days."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,6 @@ from engine.data.validate._common import (
     _describe,
     _first_bad,
     _numbers,
-    _plain,
     _require,
     _Where,
     date_values,
@@ -78,12 +79,15 @@ def _check_securities(sec: pd.DataFrame, where: _Where, rep: Report):
         code_at=codes.__getitem__,
     )
     early = (sec["delisting_date"] < sec["listing_date"]).to_numpy() & keep
-    for i in rep.each(early, "delisting date before listing date", where.label("securities")):
-        rep.fail(
-            "delisting date before listing date",
-            **where("securities", i, date=sec["delisting_date"][i], code=codes[i]),
-            field="delisting_date",
-        )
+    rep.flag(
+        early,
+        "delisting date before listing date",
+        where,
+        "securities",
+        date=sec["delisting_date"],
+        code=codes,
+        field="delisting_date",
+    )
     keep &= ~early
     for col in ("is_cxo", "is_18a"):
         sec[col] = _bools(sec[col], where, "securities", col, codes, rep)
@@ -91,12 +95,9 @@ def _check_securities(sec: pd.DataFrame, where: _Where, rep: Report):
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(lot) | ~(lot > 0) | (lot != np.round(lot))
     what = "board lot must be a positive whole number"
-    for i in rep.each(bad & keep, what, where.label("securities")):
-        rep.fail(
-            what,
-            **where("securities", i, code=codes[i], field="board_lot"),
-            value=sec["board_lot"][i],
-        )
+    rep.flag(
+        bad & keep, what, where, "securities", code=codes, field="board_lot", value=sec["board_lot"]
+    )
     sec["board_lot"] = np.where(bad, 1, lot).astype(np.int64)
     for col in ("name", "industry", "sub_industry", "wht_class"):
         sec[col] = sec[col].astype(object).where(sec[col].notna(), "").astype(str).astype(object)
@@ -128,6 +129,11 @@ class Aligned:
 
 def _ts(ns: int) -> pd.Timestamp | None:
     return None if ns == _NAT else pd.Timestamp(int(ns))
+
+
+def _ts_at(ns: np.ndarray, i: int) -> pd.Timestamp | None:
+    """Row ``i``'s date of an int64 nanosecond column (a message field, :meth:`Report.flag`)."""
+    return _ts(ns[i])
 
 
 def _check_prices(
@@ -166,12 +172,16 @@ def _check_prices(
         unknown &= ~quiet
         keep &= ~quiet
     what = "price row for a code missing from the security master"
-    for i in rep.each(unknown, what, label):
-        rep.fail(
-            what,
-            **where("prices", i, date=_ts(d_ns[i]), code=code_at(i), field="code"),
-            fix="add the security to the master or remove its rows",
-        )
+    rep.flag(
+        unknown,
+        what,
+        where,
+        "prices",
+        date=partial(_ts_at, d_ns),
+        code=code_at,
+        field="code",
+        fix="add the security to the master or remove its rows",
+    )
     keep &= j >= 0
     if not keep.any():
         return None
@@ -211,12 +221,15 @@ def _check_prices(
     if clash.any() or not on[keep].all():  # error path: pandas names the first repeat exactly
         ident = pd.DataFrame({"d": np.where(keep, d_ns, _NAT), "j": np.where(keep, j, -1)})
         dup = ident.duplicated(keep="first").to_numpy() & keep
-        for i in rep.each(dup, "duplicated (date, code) row", label):
-            rep.fail(
-                "duplicated (date, code) row",
-                **where("prices", i, date=_ts(d_ns[i]), code=code_at(i)),
-                fix="keep one row per security and session",
-            )
+        rep.flag(
+            dup,
+            "duplicated (date, code) row",
+            where,
+            "prices",
+            date=partial(_ts_at, d_ns),
+            code=code_at,
+            fix="keep one row per security and session",
+        )
         keep &= ~dup
     vals = {}
     for col, rule, lo, hi in _PRICE_RULES:
@@ -227,12 +240,16 @@ def _check_prices(
             else:
                 bad = ~((v > 0) if lo == "open" else (v >= 0)) | (v == np.inf)
         if bad.any():
-            for i in rep.each(bad & keep, rule, label):
-                rep.fail(
-                    rule,
-                    **where("prices", i, date=_ts(d_ns[i]), code=code_at(i), field=col),
-                    value=_plain(prices[col].iloc[i]),
-                )
+            rep.flag(
+                bad & keep,
+                rule,
+                where,
+                "prices",
+                date=partial(_ts_at, d_ns),
+                code=code_at,
+                field=col,
+                value=prices[col],
+            )
             v = np.where(bad, np.nan, v)
         vals[col] = v
     if "suspended" in prices.columns:

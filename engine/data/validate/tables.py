@@ -355,34 +355,44 @@ def _check_relevance(relevance, known, where: _Where, rep: Report, dropped=froze
     keep = (rel["code"] != "").to_numpy() & rel["as_of"].notna().to_numpy()
     if dropped:
         keep &= ~rel["code"].isin(dropped).to_numpy()
-    label = where.label("relevance")
     unknown = ~rel["code"].isin(known).to_numpy() & keep
-    for i in rep.each(unknown, "relevance score for an unknown code", label):
-        rep.fail(
-            "relevance score for an unknown code",
-            **where("relevance", i, date=rel["as_of"][i], code=rel["code"][i], field="code"),
-            fix="add the security to the master or remove the score",
-        )
+    rep.flag(
+        unknown,
+        "relevance score for an unknown code",
+        where,
+        "relevance",
+        date=rel["as_of"],
+        code=rel["code"],
+        field="code",
+        fix="add the security to the master or remove the score",
+    )
     keep &= ~unknown
     score = rel["score"].to_numpy()
     with np.errstate(invalid="ignore"):
         bad = (~np.isfinite(score) | (score < 0)) & keep
     what = "relevance score must be a non-negative number"
-    for i in rep.each(bad, what, label):
-        rep.fail(
-            what,
-            **where("relevance", i, date=rel["as_of"][i], code=rel["code"][i], field="score"),
-            value=_plain(raw_score[i]),
-        )
+    rep.flag(
+        bad,
+        what,
+        where,
+        "relevance",
+        date=rel["as_of"],
+        code=rel["code"],
+        field="score",
+        value=raw_score,
+    )
     keep &= ~bad
     dup = np.zeros(len(rel), dtype=bool)
     dup[keep] = rel[keep].duplicated(["as_of", "code"], keep="first").to_numpy()
-    for i in rep.each(dup, "duplicated (as_of, code) relevance row", label):
-        rep.fail(
-            "duplicated (as_of, code) relevance row",
-            **where("relevance", i, date=rel["as_of"][i], code=rel["code"][i]),
-            fix="keep one score per security and date",
-        )
+    rep.flag(
+        dup,
+        "duplicated (as_of, code) relevance row",
+        where,
+        "relevance",
+        date=rel["as_of"],
+        code=rel["code"],
+        fix="keep one score per security and date",
+    )
     keep &= ~dup
     rel = rel[keep] if not keep.all() else rel
     return rel.sort_values(["as_of", "code"], kind="stable").reset_index(drop=True)
@@ -414,12 +424,15 @@ def _check_fx(
         fx_dates = pd.Series(fx_dates)
         keep = fx_dates.notna().to_numpy().copy()
         dup = fx_dates.duplicated(keep="first").to_numpy() & keep
-        for i in rep.each(dup, "duplicated fixing date", where.label("fx")):
-            rep.fail(
-                "duplicated fixing date",
-                **where("fx", i, date=fx_dates[i], field="date"),
-                fix="keep one fixing per date",
-            )
+        rep.flag(
+            dup,
+            "duplicated fixing date",
+            where,
+            "fx",
+            date=fx_dates,
+            field="date",
+            fix="keep one fixing per date",
+        )
         keep &= ~dup
         fx_s = pd.Series(values[keep], index=pd.DatetimeIndex(fx_dates[keep])).reindex(dates)
         arr = fx_s.to_numpy()
