@@ -19,6 +19,11 @@ Tables beside the panels:
 * ``relevance``: innovative-drug relevance scores, columns ``as_of, code, score`` (a score applies from
   ``as_of`` until the next ``as_of`` of the same code);
 * ``fx``: HKD->CNY fixing (CNY per 1 HKD), a Series on the same sessions.
+
+The column lists and kind names live in :mod:`engine.data.schema` (re-exported here); the checks
+that :meth:`MarketData.from_frames` runs are in :mod:`engine.data.validate`.  What later stages
+derive from a market alone (the corporate actions as kernel records) is built once by
+:class:`engine.prepare.MarketArrays` and kept through :meth:`MarketData.arrays`.
 """
 
 from __future__ import annotations
