@@ -45,7 +45,7 @@ EVENT_LABELS = (
 
 # --- review reasons: rules ---------------------------------------------------------------------
 # Why a security is in or out at a review; the review table renders them as text only when asked
-# (engine.rules.compiled.reason_text), with the rank, score or traded value the text needs.
+# (engine.rules._reasons.reason_text), with the rank, score or traded value the text needs.
 RS_NONE = 0  # not decided (never left in a finished review)
 RS_SELECTED = 1  # "selected: rank r"
 RS_KEPT_BY_BUFFER = 2  # "selected: rank r kept by buffer (<=R)"
