@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import textwrap
 import math
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
