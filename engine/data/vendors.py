@@ -76,6 +76,38 @@ class DroppedRow:
         return f"{self.source}:{self.line} {self.date} {self.code}: {self.reason}"
 
 
+def read_text_lines(path: str | os.PathLike) -> list[str]:
+    """The lines of a UTF-8 text file (a byte-order mark is dropped).
+
+    Raises
+    ------
+    DataError
+        The file does not exist or cannot be read, or is not UTF-8: the message names the file, the
+        line and the byte that does not decode (a file saved as GBK or Latin-1: save it as UTF-8).
+    """
+    src = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataError(_describe("file not found", source=src)) from None
+    except OSError as exc:
+        raise DataError(_describe(f"unreadable file ({exc.strerror})", source=src)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            _describe(
+                "not UTF-8 text",
+                source=src,
+                line=line,
+                value=data[exc.start : exc.start + 1].hex(),
+                fix="save the file as UTF-8",
+            )
+        ) from None
+    return text.splitlines()
+
+
 def normalise_code(ticker: str) -> str:
     """``"2269.HK"`` -> ``"2269"``, ``"13.HK"`` -> ``"0013"``; other tickers are upper-cased."""
     s = str(ticker).strip().upper().removesuffix(".HK")
@@ -127,13 +159,7 @@ def read_yfinance_csv(
     """
     path = Path(path)
     src = str(path)
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            lines = fh.read().splitlines()
-    except FileNotFoundError:
-        raise DataError(_describe("vendor file not found", source=src)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(_describe(f"unreadable vendor file ({exc})", source=src)) from None
+    lines = read_text_lines(path)
     if not lines:
         raise DataError(_describe("empty vendor file", source=src))
 

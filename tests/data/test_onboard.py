@@ -8,9 +8,10 @@ import pytest
 
 import engine
 from engine.data import hkex_sessions
-from engine.data.onboard import onboard, reference_table, requirements
+from engine.data.onboard import onboard, reference_table
 from engine.errors import DataError
 from engine.rules.methodology import load_history
+from engine.rules.requirements import requirements
 
 pytestmark = pytest.mark.filterwarnings("ignore:market .*placeholder fixing")
 
@@ -28,7 +29,7 @@ def _long(codes=("1801", "9926", "9999"), start="2025-01-02", end="2025-03-31", 
 
 def test_one_error_lists_everything_missing():
     with pytest.raises(DataError) as e:
-        onboard(_long(), reference=False)
+        engine.onboard(_long(), reference=False)
     msg = str(e.value)
     for need in (
         "shares",
