@@ -67,6 +67,7 @@ from engine._display import Summary
 from engine.data import onboard_tables as tables
 from engine.data.market import MarketData
 from engine.data.onboard_read import Panel, apply_listing_dates, read_prices
+from engine.data.plausibility import Plausibility
 from engine.data.vendors import normalise_code
 from engine.errors import DataError, describe
 
@@ -577,7 +578,9 @@ def _shares_and_float(s: OnboardSettings, shares, free_float, market_cap, panel,
     elif approx == "equal":
         sh = tables.proxy_equal(panel.close, warns)
     elif approx == "traded_value":
-        sh = tables.proxy_traded_value(panel.close, panel.traded, panel.life, s.proxy_window, warns)
+        sh = tables.proxy_traded_value(
+            panel.close, panel.traded, panel.life, panel.sessions, s.proxy_window, warns
+        )
     else:
         sh = tables.proxy_market_cap(
             market_cap, panel.close, panel.life, panel.sessions, panel.codes, warns
@@ -617,6 +620,12 @@ def _delistings(sec: pd.DataFrame, panel: Panel, warns: list[str]) -> None:
         )
 
 
+_PROXY_PLAUSIBILITY = Plausibility(shares_spike_ratio=np.inf, shares_unexplained_ratio=np.inf)
+"""Plausibility thresholds for a market whose shares are a proxy (approximation != "none"): the
+issued-shares checks are off (a proxy is not issued shares; the warnings say what it is); the price
+and rights checks keep their defaults."""
+
+
 def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns) -> MarketData:
     """The market; the warnings :meth:`MarketData.from_frames` raises (the placeholder FX fixing)
     are recorded on it too, after the onboarding's own."""
@@ -645,6 +654,7 @@ def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, w
             sources={"prices": label},
             closures=s.closures,
             warnings=tuple(warns),
+            plausibility=_PROXY_PLAUSIBILITY if s.approximation != "none" else None,
         )
     extra = tuple(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     for w in caught:

@@ -239,7 +239,7 @@ class Panel:
                     fix="drop them (read_yfinance_csv drops and reports them)",
                 )
             )
-        raw = close_w.reindex(sessions).to_numpy(float)
+        raw = np.array(close_w.reindex(sessions).to_numpy(float), copy=True)
         vol = (
             vol_w.reindex(index=sessions, columns=codes).to_numpy(float)
             if vol_w is not None

@@ -116,18 +116,31 @@ def proxy_equal(close, warns) -> np.ndarray:
         return 1.0 / close
 
 
-def proxy_traded_value(close, traded, life, window: int, warns) -> np.ndarray:
-    """Shares ``mean traded value over window sessions / close``; a code that has not traded yet
-    gets a thousandth of the day's smallest positive proxy (so it ranks last)."""
+def proxy_traded_value(close, traded, life, sessions, window: int, warns) -> np.ndarray:
+    r"""Shares ``mean traded value over window sessions / close``, refreshed on the last session of
+    each month (and on a code's first session) and held in between.
+
+    With :math:`\overline{TV}_{i,s}` the mean traded value of code :math:`i` over the ``window``
+    listed sessions ending at :math:`s`, :math:`\text{shares}_{i,t} = \overline{TV}_{i,s}/P_{i,s}`
+    for the latest refresh session :math:`s \le t`.  Holding the proxy between refreshes keeps
+    market caps moving with prices (as real issued shares do) and keeps the proxy from tripping the
+    issued-shares plausibility checks.  A code that has not traded yet gets a thousandth of the
+    day's smallest positive proxy (so it ranks last).
+    """
     tv = pd.DataFrame(np.where(life, traded, np.nan))
     adv = tv.rolling(window, min_periods=1).mean().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        sh = np.where(adv > 0, adv, np.nan) / close
         floor = np.nanmin(np.where(adv > 0, adv, np.nan), axis=1, keepdims=True)
-        sh = np.where(np.isnan(sh) & life, np.nan_to_num(floor, nan=1.0) * 1e-3 / close, sh)
+        adv = np.where(life & ~(adv > 0), np.nan_to_num(floor, nan=1.0) * 1e-3, adv)
+        daily = adv / close
+    month_end = np.r_[sessions.month[1:] != sessions.month[:-1], True]
+    first = life & ~np.vstack([np.zeros((1, life.shape[1]), bool), life[:-1]])
+    refresh = (month_end[:, None] & life) | first
+    sh = pd.DataFrame(np.where(refresh, daily, np.nan)).ffill().to_numpy()
     warns.append(
         f"shares approximated by traded value (approximation='traded_value'): market cap "
-        f"is proxied by the mean traded value over {window} sessions, not a real market cap"
+        f"is proxied by the mean traded value over {window} sessions, refreshed at each month "
+        "end and held in between; not a real market cap"
     )
     return sh
 
