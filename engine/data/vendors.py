@@ -76,7 +76,7 @@ class DroppedRow:
         return f"{self.source}:{self.line} {self.date} {self.code}: {self.reason}"
 
 
-def read_text_lines(path: str | os.PathLike) -> list[str]:
+def read_text_lines(path: str | os.PathLike, what: str = "file") -> list[str]:
     """The lines of a UTF-8 text file (a byte-order mark is dropped).
 
     Raises
@@ -89,9 +89,9 @@ def read_text_lines(path: str | os.PathLike) -> list[str]:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise DataError(_describe("file not found", source=src)) from None
+        raise DataError(_describe(f"{what} not found", source=src)) from None
     except OSError as exc:
-        raise DataError(_describe(f"unreadable file ({exc.strerror})", source=src)) from None
+        raise DataError(_describe(f"unreadable {what} ({exc.strerror})", source=src)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -161,7 +161,7 @@ def read_yfinance_csv(
     """
     path = Path(path)
     src = str(path)
-    lines = read_text_lines(path)
+    lines = read_text_lines(path, "vendor file")
     if not lines:
         raise DataError(_describe("empty vendor file", source=src))
     layout, first_line, columns, want = _header(lines, path, code)
