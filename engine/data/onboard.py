@@ -417,8 +417,8 @@ def onboard(
     _delistings(sec, panel, warns)
     intervals = tables.memberships_table(memberships, panel.codes, panel.first_sessions(), warns)
     rel = tables.relevance_table(relevance, sec, panel.sessions, s.drug_industries, warns)
-    if adjusted:
-        warns.append(_ADJUSTED_NOTE)
+    if adjusted:  # first: summaries that show the first few warnings show this one
+        warns.insert(0, _ADJUSTED_NOTE)
     market = _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns)
     provided = _provided(shares, free_float, memberships, relevance, classification, ref, s)
     return Onboarding(
