@@ -620,10 +620,13 @@ def _delistings(sec: pd.DataFrame, panel: Panel, warns: list[str]) -> None:
         )
 
 
-_PROXY_PLAUSIBILITY = Plausibility(shares_spike_ratio=np.inf, shares_unexplained_ratio=np.inf)
-"""Plausibility thresholds for a market whose shares are a proxy (approximation != "none"): the
-issued-shares checks are off (a proxy is not issued shares; the warnings say what it is); the price
-and rights checks keep their defaults."""
+_HELD_PROXIES = ("traded_value", "market_cap")
+_PROXY_PLAUSIBILITY = Plausibility(shares_unexplained_ratio=np.inf)
+"""Plausibility thresholds for a market whose shares are a proxy held between refreshes
+(:data:`_HELD_PROXIES`): a lasting change at a refresh is the proxy moving, not an unexplained
+change of issued shares, so that warning is off (the proxy's own warning says what it is).  Spikes
+are still checked: a held proxy cannot make one.  ``approximation="equal"`` keeps every default:
+its shares are 1 / close, so a close that jumps and reverts shows as a shares spike too."""
 
 
 def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns) -> MarketData:
@@ -654,7 +657,7 @@ def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, w
             sources={"prices": label},
             closures=s.closures,
             warnings=tuple(warns),
-            plausibility=_PROXY_PLAUSIBILITY if s.approximation != "none" else None,
+            plausibility=_PROXY_PLAUSIBILITY if s.approximation in _HELD_PROXIES else None,
         )
     extra = tuple(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     for w in caught:
