@@ -541,6 +541,7 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
     """
     file = Path(file)
     label = source or str(file)
+    utf8_text(file.read_bytes(), label)
     counts = _field_counts_unquoted(file)
     if counts is None:  # quotes or lone carriage returns: let the csv module read the records
         try:
@@ -585,6 +586,23 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
     )
 
 
+def utf8_text(data: bytes, label: str) -> str:
+    """``data`` decoded as UTF-8 (a byte-order mark dropped); bytes that do not decode are a
+    :class:`DataError` naming the file (``label``), the line and the byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            _describe(
+                "not UTF-8 text",
+                source=label,
+                line=data[: exc.start].count(b"\n") + 1,
+                value=data[exc.start : exc.start + 1].hex(),
+                fix="save the file as UTF-8",
+            )
+        ) from None
+
+
 def _field_counts_unquoted(file: Path) -> np.ndarray | None:
     """Fields per line of a CSV file without quotes, header first, counted on the bytes (commas
     between line ends; an empty line has 0 fields, as the ``csv`` module reads it); None when the
@@ -622,11 +640,9 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
     Dates and booleans stay text here; :mod:`engine.data.validate` parses them with the same kind of
     message.  Codes stay text, so ``0013`` keeps its leading zero.
     """
-    try:
-        with open(file, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
-    except UnicodeDecodeError as exc:
-        raise DataError(_describe(f"malformed CSV ({exc})", source=str(file))) from None
+    utf8_text(file.read_bytes(), str(file))
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), None)
     if header is None:
         raise DataError(
             _describe(

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
+from engine.data.io import utf8_text
 from engine.data.market import SECURITY_COLUMNS, MarketData
 from engine.data.validate import _describe, _factorize, _one_date
 from engine.errors import CalendarError, DataError
@@ -92,19 +93,7 @@ def read_text_lines(path: str | os.PathLike, what: str = "file") -> list[str]:
         raise DataError(_describe(f"{what} not found", source=src)) from None
     except OSError as exc:
         raise DataError(_describe(f"unreadable {what} ({exc.strerror})", source=src)) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(
-            _describe(
-                "not UTF-8 text",
-                source=src,
-                line=line,
-                value=data[exc.start : exc.start + 1].hex(),
-                fix="save the file as UTF-8",
-            )
-        ) from None
+    text = utf8_text(data, src)
     return text.splitlines()
 
 

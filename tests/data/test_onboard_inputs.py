@@ -217,3 +217,16 @@ def test_splice_takes_the_first_source_and_checks_the_overlap():
     assert s.tolist() == [1.0, 1.1, 1.2, 1.3] and s.attrs["overlap"] == 2
     with pytest.raises(DataError, match="disagree.*date=2025-01-06"):
         splice(a, b.replace(1.2, 1.25))
+
+
+def test_a_data_folder_csv_that_is_not_utf8_names_the_line(tmp_path, tiny_market):
+    from engine.data import check_folder, read_folder, write_folder
+
+    folder = write_folder(tiny_market, tmp_path / "m", fmt="csv")
+    path = folder / "securities.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b",", "\u6052,".encode("gbk"), 1)  # a GBK name on line 3
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(DataError, match=r"not UTF-8 text.*securities\.csv.*line=3"):
+        read_folder(folder, verify=False)
+    assert any("not UTF-8 text" in x and "line=3" in x for x in check_folder(folder).lines())
