@@ -68,7 +68,7 @@ from engine.data import onboard_tables as tables
 from engine.data.market import MarketData
 from engine.data.onboard_read import Panel, apply_listing_dates, read_prices
 from engine.data.plausibility import Plausibility
-from engine.data.vendors import normalise_code
+from engine.data.vendors import ADJUSTED_NOTE, normalise_code
 from engine.errors import DataError, describe
 
 APPROXIMATIONS = ("none", "equal", "traded_value", "market_cap")
@@ -418,7 +418,7 @@ def onboard(
     intervals = tables.memberships_table(memberships, panel.codes, panel.first_sessions(), warns)
     rel = tables.relevance_table(relevance, sec, panel.sessions, s.drug_industries, warns)
     if adjusted:  # first: summaries that show the first few warnings show this one
-        warns.insert(0, _ADJUSTED_NOTE)
+        warns.insert(0, ADJUSTED_NOTE)
     market = _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns)
     provided = _provided(shares, free_float, memberships, relevance, classification, ref, s)
     return Onboarding(
@@ -430,13 +430,6 @@ def onboard(
         approximation=s.approximation,
         meta={"label": label, "adjusted": adjusted, "proxy_window": s.proxy_window},
     )
-
-
-_ADJUSTED_NOTE = (
-    "prices are vendor-adjusted closes (scaled back for cash dividends and splits): the 'price' "
-    "index built on them is a total-return-like series, and price, gross and net levels are the "
-    "same (no dividends are recorded), so they must not be read as different returns"
-)
 
 
 def _settings(settings: OnboardSettings | None, options: dict) -> OnboardSettings:

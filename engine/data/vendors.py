@@ -1,4 +1,4 @@
-"""Loaders for vendor price files: yfinance CSV layouts.  **Adjusted prices, price-return only.**
+"""Loaders for vendor price files: yfinance CSV layouts.  **Dividend-adjusted, total-return-like.**
 
 yfinance prices (``auto_adjust=True`` downloads and ``Ticker.history()``) are scaled back in time for
 splits *and* cash dividends.  They are not the raw exchange closes the index engine is built on, and
@@ -8,9 +8,10 @@ they carry no issued shares or free float.  So this module keeps them apart:
   ``attrs["adjusted"]`` is True;
 * :func:`market_from_adjusted_closes` builds a :class:`~engine.data.market.MarketData` whose
   ``source`` starts with ``"adjusted:"`` (:attr:`MarketData.is_adjusted` is True), with constant
-  shares and free float and no corporate actions.  Use it for price-return studies only (returns,
-  correlations, equal- or fixed-weight baskets); market-cap weights and total-return levels built
-  on it are meaningless.
+  shares and free float and no corporate actions.  Its returns are total returns (the closes are
+  scaled back for cash dividends): an index on it is total-return-like and its price, gross and
+  net levels are equal; :data:`ADJUSTED_NOTE` says so first in the market's warnings, which every
+  result carries.  Market-cap weights on its constant shares are meaningless.
 
 Nothing is dropped silently.  Rows :func:`read_yfinance_csv` leaves out (dates that are not XHKG
 sessions, such as yfinance's Saturday rows and rows on typhoon closures; rows without a close;
@@ -34,6 +35,13 @@ from engine.data.io import utf8_text
 from engine.data.market import SECURITY_COLUMNS, MarketData
 from engine.data.validate import _describe, _factorize, _one_date
 from engine.errors import CalendarError, DataError
+
+ADJUSTED_NOTE = (
+    "prices are vendor-adjusted closes (scaled back for cash dividends and splits): the 'price' "
+    "index built on them is a total-return-like series, and price, gross and net levels are the "
+    "same (no dividends are recorded), so they must not be read as different returns"
+)
+"""The warning every market built on vendor-adjusted closes carries first."""
 
 ADJ_SHARES = 1e9
 """Constant issued shares given to every security of an adjusted market (a placeholder)."""
@@ -441,7 +449,7 @@ def market_from_adjusted_closes(
     plausibility=None,
     closures=(),
 ) -> MarketData:
-    """Build a **price-return-only** :class:`MarketData` from vendor-adjusted closes.
+    """Build a :class:`MarketData` from vendor-adjusted (total-return-like) closes.
 
     Parameters
     ----------
@@ -599,6 +607,7 @@ def market_from_adjusted_closes(
         sources={"prices": f"adjusted closes ({label})"},
         plausibility=plausibility,
         closures=closures,
+        warnings=(ADJUSTED_NOTE,),
     )
 
 
@@ -679,6 +688,7 @@ def _numeric_wide(frame: pd.DataFrame, field: str) -> pd.DataFrame:
 
 
 __all__ = [
+    "ADJUSTED_NOTE",
     "ADJ_SHARES",
     "DroppedRow",
     "OUTPUT_COLUMNS",
