@@ -226,8 +226,9 @@ class Onboarding:
     market : MarketData
         The onboarded market (``source`` starts with ``"adjusted:"`` for vendor-adjusted prices).
     warnings : tuple of str
-        Every approximation and placeholder the market rests on.  Also on ``market.warnings`` when
-        :class:`MarketData` has that field.
+        Every approximation, placeholder and left-out row the market rests on, plus the market's
+        plausibility findings: the same tuple as ``market.warnings``, so every result built on the
+        market carries it (vendor-adjusted prices first).
     taken : DataFrame
         ``code, field, value, source``: every security-master value taken from the reference table.
     unclassified : tuple of str
