@@ -518,3 +518,27 @@ def test_build_index_base_date_auto_and_given():
 
     with pytest.raises(CalendarError, match="base date"):
         engine.build_index(ob.market, h)  # the methodology's 2019-12-31
+
+
+def test_cli_base_date_option(tmp_path, capsys):
+    """``hsidi build --base-date auto`` builds a market whose data start after the methodology's
+    base date; a base date that is not a date is a one-line error, exit 2."""
+    from engine.cli import main
+    from engine.data import write_folder
+    from engine.rules.requirements import earliest_base_date
+
+    codes = ("1801", "9926", "6160", "1093", "1177", "3692", "1530", "0013", "9969", "2162")
+    codes += ("1952", "2096", "0867", "3933")
+    prices = _long(codes, start="2024-06-03", end="2025-04-30")
+    prices["volume"] *= 10
+    ob = engine.onboard(prices, approximation="traded_value", memberships="all")
+    folder = write_folder(ob.market, tmp_path / "m")
+    out = tmp_path / "out"
+    args = ["build", "--data", str(folder), "--out", str(out), "--quiet", "--methodology", "hsidi"]
+    assert main([*args, "--base-date", "auto"]) == 0
+    levels = pd.read_csv(out / "index_levels_hsidi.csv", index_col=0, parse_dates=True)
+    assert levels.index[0] == earliest_base_date(ob.market, "hsidi")
+    capsys.readouterr()
+    assert main([*args, "--base-date", "someday"]) == 2
+    err = [x for x in capsys.readouterr().err.splitlines() if "someday" in x]
+    assert len(err) == 1 and "base_date" in err[0]
