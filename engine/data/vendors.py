@@ -524,80 +524,13 @@ def market_from_adjusted_closes(
         )
     close_w = close_w.reindex(sessions)
     vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
-
-    rows = []
-    for code in close_w.columns:
-        col = close_w[code].to_numpy(float)
-        have = np.flatnonzero(~np.isnan(col))
-        if len(have) == 0:
-            raise DataError(_describe("no close for this code", source=label, code=code))
-        lo, hi = have[0], have[-1]
-        life = col[lo : hi + 1]
-        gap = np.isnan(life)
-        if gap.any() and not fill_gaps:
-            g = int(np.flatnonzero(gap)[0])
-            raise DataError(
-                _describe(
-                    f"{int(gap.sum())} session(s) without a close inside the priced life",
-                    source=label,
-                    date=sessions[lo + g],
-                    code=code,
-                    field="close_adj",
-                    fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
-                )
-            )
-        filled = pd.Series(life).ffill().to_numpy()
-        if vol_w is not None:
-            vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
-        else:
-            vol = np.zeros(len(life))
-        traded = np.where(gap, 0.0, filled * vol)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "date": sessions[lo : hi + 1],
-                    "code": code,
-                    "close_hkd": filled,
-                    "shares": ADJ_SHARES,
-                    "free_float": 1.0,
-                    "traded_value_hkd": traded,
-                    "suspended": gap,
-                }
-            )
-        )
-    prices = pd.concat(rows, ignore_index=True)
+    prices = pd.concat(
+        [_code_rows(close_w, vol_w, code, sessions, fill_gaps, label) for code in close_w.columns],
+        ignore_index=True,
+    )
+    notes: tuple[str, ...] = ()
     if securities is None:
-        first = prices.groupby("code", sort=True)["date"].min()
-        last = prices.groupby("code", sort=True)["date"].max()
-        # the placeholder master has no delisting dates: closes that end before the last session
-        # are taken as a delisting on the last close (reported), since a truncated feed would
-        # otherwise be rejected by MarketData.from_frames
-        delisting = last.where(last < sessions[-1])
-        ended = delisting.dropna()
-        if len(ended):
-            shown = ", ".join(f"{c} ({d:%Y-%m-%d})" for c, d in ended.items())
-            warnings.warn(
-                f"adjusted closes ({label}): {len(ended)} code(s) have no close on the last "
-                f"session {sessions[-1]:%Y-%m-%d}; the placeholder security master sets their "
-                f"delisting_date to their last close: {shown}.  Pass a security master to state "
-                "the listed lives yourself",
-                UserWarning,
-                stacklevel=2,
-            )
-        securities = pd.DataFrame(
-            {
-                "code": first.index.astype(object),
-                "name": first.index.astype(object),
-                "industry": "",
-                "sub_industry": "",
-                "is_cxo": False,
-                "is_18a": False,
-                "listing_date": first.to_numpy(),
-                "delisting_date": delisting.to_numpy(dtype="datetime64[ns]"),
-                "board_lot": 1,
-                "wht_class": "",
-            }
-        )[SECURITY_COLUMNS]
+        securities, notes = _placeholder_master(prices, sessions, label)
     return MarketData.from_frames(
         prices,
         securities,
@@ -607,8 +540,85 @@ def market_from_adjusted_closes(
         sources={"prices": f"adjusted closes ({label})"},
         plausibility=plausibility,
         closures=closures,
-        warnings=(ADJUSTED_NOTE,),
+        warnings=(ADJUSTED_NOTE, *notes),
     )
+
+
+def _code_rows(close_w, vol_w, code, sessions, fill_gaps: bool, label: str) -> pd.DataFrame:
+    """Price rows of one code over its priced life (first to last close); a gap inside it is an
+    error, or (``fill_gaps``) the previous close carried and the day flagged suspended."""
+    col = close_w[code].to_numpy(float)
+    have = np.flatnonzero(~np.isnan(col))
+    if len(have) == 0:
+        raise DataError(_describe("no close for this code", source=label, code=code))
+    lo, hi = have[0], have[-1]
+    life = col[lo : hi + 1]
+    gap = np.isnan(life)
+    if gap.any() and not fill_gaps:
+        g = int(np.flatnonzero(gap)[0])
+        raise DataError(
+            _describe(
+                f"{int(gap.sum())} session(s) without a close inside the priced life",
+                source=label,
+                date=sessions[lo + g],
+                code=code,
+                field="close_adj",
+                fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
+            )
+        )
+    filled = pd.Series(life).ffill().to_numpy()
+    if vol_w is not None:
+        vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
+    else:
+        vol = np.zeros(len(life))
+    return pd.DataFrame(
+        {
+            "date": sessions[lo : hi + 1],
+            "code": code,
+            "close_hkd": filled,
+            "shares": ADJ_SHARES,
+            "free_float": 1.0,
+            "traded_value_hkd": np.where(gap, 0.0, filled * vol),
+            "suspended": gap,
+        }
+    )
+
+
+def _placeholder_master(prices, sessions, label: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Security master for codes without one: name = code, blank industry, listing on the first
+    close, and a delisting on the last close for codes whose closes end before the last session
+    (reported: a :class:`UserWarning` and a note for the market's warnings), since a truncated
+    feed would otherwise be rejected by :meth:`MarketData.from_frames`."""
+    first = prices.groupby("code", sort=True)["date"].min()
+    last = prices.groupby("code", sort=True)["date"].max()
+    delisting = last.where(last < sessions[-1])
+    ended = delisting.dropna()
+    notes: tuple[str, ...] = ()
+    if len(ended):
+        shown = ", ".join(f"{c} ({d:%Y-%m-%d})" for c, d in ended.items())
+        note = (
+            f"adjusted closes ({label}): {len(ended)} code(s) have no close on the last "
+            f"session {sessions[-1]:%Y-%m-%d}; the placeholder security master sets their "
+            f"delisting_date to their last close: {shown}.  Pass a security master to state "
+            "the listed lives yourself"
+        )
+        warnings.warn(note, UserWarning, stacklevel=3)
+        notes = (note,)
+    securities = pd.DataFrame(
+        {
+            "code": first.index.astype(object),
+            "name": first.index.astype(object),
+            "industry": "",
+            "sub_industry": "",
+            "is_cxo": False,
+            "is_18a": False,
+            "listing_date": first.to_numpy(),
+            "delisting_date": delisting.to_numpy(dtype="datetime64[ns]"),
+            "board_lot": 1,
+            "wht_class": "",
+        }
+    )[SECURITY_COLUMNS]
+    return securities, notes
 
 
 def _wide(closes: pd.DataFrame, volumes: pd.DataFrame | None):
