@@ -414,7 +414,7 @@ def onboard(
             )
         )
     panel.fill(s.fill_gaps, label, warns)
-    shares_a, ff_a = _shares_and_float(s, shares, free_float, market_cap, panel, warns)
+    shares_a, ff_a = _shares_and_float(s, adjusted, shares, free_float, market_cap, panel, warns)
     _delistings(sec, panel, warns)
     intervals = tables.memberships_table(memberships, panel.codes, panel.first_sessions(), warns)
     rel = tables.relevance_table(relevance, sec, panel.sessions, s.drug_industries, warns)
@@ -555,7 +555,7 @@ def _provided(shares, free_float, memberships, relevance, classification, ref, s
     }
 
 
-def _shares_and_float(s: OnboardSettings, shares, free_float, market_cap, panel, warns):
+def _shares_and_float(s: OnboardSettings, adjusted, shares, free_float, market_cap, panel, warns):
     shape = panel.raw.shape
     ff = (
         tables.per_code_panel(free_float, "free_float", panel.sessions, panel.codes, "free_float")
@@ -579,7 +579,7 @@ def _shares_and_float(s: OnboardSettings, shares, free_float, market_cap, panel,
         sh = tables.proxy_market_cap(
             market_cap, panel.close, panel.life, panel.sessions, panel.codes, warns
         )
-    if s.adjusted is not False and approx in ("none", "market_cap"):
+    if adjusted and approx in ("none", "market_cap"):
         warns.append(
             "market-cap weights on vendor-adjusted prices: past prices are scaled down by dividend "
             "adjustments, so market caps (shares x adjusted close) understate dividend payers "

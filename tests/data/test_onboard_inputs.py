@@ -230,3 +230,11 @@ def test_a_data_folder_csv_that_is_not_utf8_names_the_line(tmp_path, tiny_market
     with pytest.raises(DataError, match=r"not UTF-8 text.*securities\.csv.*line=3"):
         read_folder(folder, verify=False)
     assert any("not UTF-8 text" in x and "line=3" in x for x in check_folder(folder).lines())
+
+
+def test_raw_closes_do_not_warn_about_adjusted_prices():
+    shares = pd.DataFrame({"code": ["1801", "9926"], "shares": [1e9, 2e9]})
+    raw = _long().rename(columns={"close": "close_hkd"})
+    ob = onboard(raw, shares=shares, free_float=1.0, memberships="all", wht_default="foreign")
+    assert not ob.market.is_adjusted
+    assert not any("adjusted" in w for w in ob.warnings)
