@@ -77,7 +77,10 @@ def _read_any(prices, closures) -> tuple[pd.DataFrame, str, bool | None, list]:
     if not p.exists():
         raise DataError(describe("no such file or folder", source=label, field="prices"))
     if p.suffix.lower() == ".parquet":
-        return pd.read_parquet(p), label, None, []
+        try:
+            return pd.read_parquet(p), label, None, []
+        except (OSError, ValueError) as exc:
+            raise DataError(describe(f"unreadable Parquet file ({exc})", source=label)) from None
     if p.suffix.lower() != ".csv":
         raise DataError(
             describe(
@@ -87,13 +90,12 @@ def _read_any(prices, closures) -> tuple[pd.DataFrame, str, bool | None, list]:
             )
         )
     lines = read_text_lines(p)
-    if (
-        lines
-        and lines[0].lower().startswith(_YF_FIRST_LINES)
-        or "stock splits" in (lines[0].lower() if lines else "")
-    ):
+    first = lines[0].lower() if lines else ""
+    if first.startswith(_YF_FIRST_LINES) or "stock splits" in first:
         frame = read_yfinance_csv(p, closures=closures)
         return frame, label, True, list(frame.attrs.get("report", []))
+    if not first.strip():
+        raise DataError(describe("empty price file (no header line)", source=label))
     check_field_counts(p)
     return pd.read_csv(p, dtype={"code": str}), label, None, []
 

@@ -238,3 +238,14 @@ def test_raw_closes_do_not_warn_about_adjusted_prices():
     ob = onboard(raw, shares=shares, free_float=1.0, memberships="all", wht_default="foreign")
     assert not ob.market.is_adjusted
     assert not any("adjusted" in w for w in ob.warnings)
+
+
+def test_empty_or_broken_price_files_are_one_line_errors(tmp_path):
+    empty = tmp_path / "prices.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="empty price file"):
+        read_prices(empty)
+    broken = tmp_path / "prices.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match="unreadable Parquet file"):
+        read_prices(broken)
