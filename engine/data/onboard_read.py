@@ -249,6 +249,12 @@ class Panel:
         )
         return cls(sessions, codes, raw, vol)
 
+    def trim(self) -> None:
+        """Drop the leading sessions on which no code has a close (left by dropped rows)."""
+        k = int(np.argmax((~np.isnan(self.raw)).any(axis=1)))
+        if k:
+            self.sessions, self.raw, self.volume = self.sessions[k:], self.raw[k:], self.volume[k:]
+
     @property
     def first_i(self) -> np.ndarray:
         return np.argmax(~np.isnan(self.raw), axis=0)
@@ -323,7 +329,9 @@ def apply_listing_dates(panel: Panel, sec: pd.DataFrame, warns: list[str]) -> No
                 f"listing date {listing[j]:%Y-%m-%d}"
             )
             col[before] = np.nan
-        first = panel.sessions[int(np.argmax(~np.isnan(col)))]
+    panel.trim()
+    for j, code in enumerate(panel.codes):
+        first = panel.sessions[int(np.argmax(~np.isnan(panel.raw[:, j])))]
         if first > listing[j] and first > panel.sessions[0]:
             moved.append(f"{code} (listed {listing[j]:%Y-%m-%d}, first price {first:%Y-%m-%d})")
             sec.loc[sec.index[j], "listing_date"] = first

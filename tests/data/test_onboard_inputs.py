@@ -249,3 +249,13 @@ def test_empty_or_broken_price_files_are_one_line_errors(tmp_path):
     broken.write_bytes(b"PAR1 not really")
     with pytest.raises(DataError, match="unreadable Parquet file"):
         read_prices(broken)
+
+
+def test_sessions_before_every_listing_are_trimmed():
+    """When the only rows of the first sessions are placeholders before a listing date, the market
+    starts on the first session with a real close."""
+    frame = _long()
+    cls = pd.DataFrame({"code": ["1801", "9926"], "listing_date": ["2025-01-10", "2025-01-10"]})
+    ob = onboard(frame, classification=cls, **OK)
+    assert ob.market.dates[0] == pd.Timestamp("2025-01-10")
+    assert sum("before the listing date" in w for w in ob.warnings) == 1
