@@ -5,8 +5,10 @@ from __future__ import annotations
 from engine.data.market import MarketData
 from engine.data.onboard import DRUG_INDUSTRIES, Onboarding
 from engine.data.onboard import onboard as _onboard
+from engine.index.compute import compute
 from engine.rules.methodology import resolve
 from engine.rules.requirements import drug_industries, earliest_base_date, requirements
+from engine.rules.run import run_reviews
 
 
 def build_index(
@@ -40,9 +42,6 @@ def build_index(
     -------
     IndexResult
     """
-    from engine.index import compute
-    from engine.rules import run_reviews
-
     if base_date is not None:
         spec = resolve(methodology)
         if isinstance(base_date, str) and base_date == "auto":
