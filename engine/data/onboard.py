@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Summary
+from engine._settings import FLAG, Choice, Settings, Whole, setting
 from engine.data import onboard_tables as tables
 from engine.data.market import MarketData
 from engine.data.onboard_read import Panel, apply_listing_dates, read_prices
@@ -133,7 +134,7 @@ def _when(value, name: str) -> pd.Timestamp | None:
 
 
 @dataclass(frozen=True)
-class OnboardSettings:
+class OnboardSettings(Settings):
     """How :func:`onboard` reads prices and stands in for missing tables (every keyword of
     :func:`onboard` that is not a table).
 
@@ -160,44 +161,21 @@ class OnboardSettings:
         Industries scored 1 by the relevance-by-industry approximation.
     """
 
-    approximation: str | None = "none"
-    adjusted: bool | None = None
+    _error = DataError
+
+    approximation: str | None = setting("none", Choice(APPROXIMATIONS))
+    adjusted: bool | None = setting(None, Choice((True, False, None)))
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
-    proxy_window: int = PROXY_WINDOW
-    fill_gaps: bool = True
+    proxy_window: int = setting(PROXY_WINDOW, Whole(1))
+    fill_gaps: bool = setting(True, FLAG)
     wht_default: str | None = None
     closures: tuple = ()
     drug_industries: tuple[str, ...] = DRUG_INDUSTRIES
 
     def __post_init__(self) -> None:
-        approx = "none" if self.approximation is None else self.approximation
-        if approx not in APPROXIMATIONS:
-            raise DataError(
-                describe(
-                    "unknown approximation",
-                    field="approximation",
-                    value=self.approximation,
-                    fix=f"use one of {APPROXIMATIONS}",
-                )
-            )
-        object.__setattr__(self, "approximation", approx)
-        w = self.proxy_window
-        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
-            raise DataError(
-                describe("proxy_window must be an integer >= 1", field="proxy_window", value=w)
-            )
-        for name in ("fill_gaps",):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise DataError(
-                    describe(f"{name} must be True or False", field=name, value=getattr(self, name))
-                )
-        if self.adjusted is not None and not isinstance(self.adjusted, (bool, np.bool_)):
-            raise DataError(
-                describe(
-                    "adjusted must be True, False or None", field="adjusted", value=self.adjusted
-                )
-            )
+        if self.approximation is None:
+            object.__setattr__(self, "approximation", "none")
         object.__setattr__(self, "start", _when(self.start, "start"))
         object.__setattr__(self, "end", _when(self.end, "end"))
         if self.start is not None and self.end is not None and self.start > self.end:
@@ -210,10 +188,7 @@ class OnboardSettings:
             )
         object.__setattr__(self, "closures", tuple(self.closures or ()))
         object.__setattr__(self, "drug_industries", tuple(self.drug_industries))
-
-    def replace(self, **changes) -> OnboardSettings:
-        """A validated copy with some settings changed."""
-        return dataclasses.replace(self, **changes)
+        self.validate()
 
 
 # =========================================================================== result

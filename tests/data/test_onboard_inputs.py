@@ -154,13 +154,15 @@ def test_a_path_that_does_not_exist_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"proxy_window": 0}, "proxy_window must be an integer >= 1"),
-        ({"proxy_window": 2.5}, "proxy_window must be an integer >= 1"),
-        ({"approximation": "guess"}, "unknown approximation"),
+        ({"proxy_window": 0}, "proxy_window must be a whole number >= 1"),
+        ({"proxy_window": 2.5}, "proxy_window must be a whole number >= 1"),
+        ({"proxy_window": True}, "proxy_window must be a whole number >= 1"),
+        ({"approximation": "guess"}, "approximation must be one of"),
         ({"start": "not a date"}, "not a date.*field=start"),
         ({"end": "2025-01-02 10:00"}, "not a time stamp.*field=end"),
         ({"start": "2025-03-01", "end": "2025-01-01"}, "start after end"),
-        ({"fill_gaps": "no"}, "fill_gaps must be True or False"),
+        ({"fill_gaps": "no"}, "fill_gaps must be one of"),
+        ({"adjusted": "yes"}, "adjusted must be one of"),
     ],
 )
 def test_settings_are_checked(options, match):
@@ -177,6 +179,8 @@ def test_unknown_keyword_is_a_type_error():
 
 def test_settings_object_and_keywords_agree():
     s = OnboardSettings(approximation="equal", wht_default="foreign")
+    assert s.to_record()["approximation"] == "equal" and len(s.hash) == 16
+    assert s.replace(proxy_window=5).proxy_window == 5
     a = onboard(_long(), settings=s, memberships="all")
     b = onboard(_long(), memberships="all", approximation="equal", wht_default="foreign")
     assert a.market.fingerprint() == b.market.fingerprint()
