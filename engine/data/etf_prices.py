@@ -22,7 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from engine.data.vendors import read_text_lines
+from engine.data.text import read_text_lines
 from engine.errors import DataError, describe
 
 HEADER_NAMES = {

@@ -44,6 +44,7 @@ from engine.data.calendar import closure_dates
 from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
 from engine.data.schema import OPTIONAL_COLUMNS, TABLE_COLUMNS
+from engine.data.text import utf8_text
 from engine.data.validate import Report, _describe
 from engine.errors import DataError
 
@@ -569,23 +570,6 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
             fix="every line needs one field per header column (empty fields stay as commas)",
         )
     )
-
-
-def utf8_text(data: bytes, label: str) -> str:
-    """``data`` decoded as UTF-8 (a byte-order mark dropped); bytes that do not decode are a
-    :class:`DataError` naming the file (``label``), the line and the byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            _describe(
-                "not UTF-8 text",
-                source=label,
-                line=data[: exc.start].count(b"\n") + 1,
-                value=data[exc.start : exc.start + 1].hex(),
-                fix="save the file as UTF-8",
-            )
-        ) from None
 
 
 def _field_counts_unquoted(file: Path) -> np.ndarray | None:

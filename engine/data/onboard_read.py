@@ -17,7 +17,8 @@ import pandas as pd
 
 from engine.data.calendar import hkex_sessions
 from engine.data.io import check_field_counts
-from engine.data.vendors import _wide, normalise_code, read_text_lines, read_yfinance_csv
+from engine.data.text import read_text_lines
+from engine.data.vendors import _wide, normalise_code, read_yfinance_csv
 from engine.errors import DataError, describe
 
 # =========================================================================== read

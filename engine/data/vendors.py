@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
-from engine.data.io import utf8_text
 from engine.data.market import SECURITY_COLUMNS, MarketData
+from engine.data.text import read_text_lines
 from engine.data.validate import _describe, _factorize, _one_date
 from engine.errors import CalendarError, DataError
 
@@ -83,26 +83,6 @@ class DroppedRow:
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line} {self.date} {self.code}: {self.reason}"
-
-
-def read_text_lines(path: str | os.PathLike, what: str = "file") -> list[str]:
-    """The lines of a UTF-8 text file (a byte-order mark is dropped).
-
-    Raises
-    ------
-    DataError
-        The file does not exist or cannot be read, or is not UTF-8: the message names the file, the
-        line and the byte that does not decode (a file saved as GBK or Latin-1: save it as UTF-8).
-    """
-    src = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DataError(_describe(f"{what} not found", source=src)) from None
-    except OSError as exc:
-        raise DataError(_describe(f"unreadable {what} ({exc.strerror})", source=src)) from None
-    text = utf8_text(data, src)
-    return text.splitlines()
 
 
 def normalise_code(ticker: str) -> str:
