@@ -127,7 +127,7 @@ def _tidy(
     keep = ["date", "code", "close"] + (["volume"] if "volume" in frame.columns else [])
     frame = frame[keep].copy()
     frame["code"] = frame["code"].astype(str).map(normalise_code)
-    frame["date"] = _session_dates(frame, label)
+    frame["date"] = session_dates(frame, label)
     for col in keep[2:]:
         frame[col] = _numeric(frame, col, label)
     return frame, adjusted
@@ -167,7 +167,7 @@ def _check_currency(frame: pd.DataFrame, label: str) -> None:
             )
 
 
-def _session_dates(frame: pd.DataFrame, label: str) -> pd.Series:
+def session_dates(frame: pd.DataFrame, label: str) -> pd.Series:
     """Naive calendar dates: a tz-aware column is read in Hong Kong time; a time of day is an error."""
     raw = frame["date"]
     try:
@@ -345,4 +345,4 @@ def apply_listing_dates(panel: Panel, sec: pd.DataFrame, warns: list[str]) -> No
         )
 
 
-__all__ = ["Panel", "apply_listing_dates", "read_prices"]
+__all__ = ["Panel", "apply_listing_dates", "read_prices", "session_dates"]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS
+from engine.data.onboard_read import session_dates
 from engine.data.vendors import normalise_code
 from engine.errors import DataError, describe
 
@@ -97,7 +98,7 @@ def per_code_panel(table, value: str, sessions, codes, name: str) -> np.ndarray:
         )
     t[value] = _numbers(t, value, name)
     if "date" in t:
-        t["date"] = pd.to_datetime(t["date"])
+        t["date"] = session_dates(t, name)
         w = t.pivot_table(index="date", columns="code", values=value, aggfunc="last")
         w = w.reindex(w.index.union(sessions)).sort_index().ffill().bfill().reindex(sessions)
     else:
@@ -183,7 +184,7 @@ def proxy_market_cap(market_cap, close, life, sessions, codes, warns) -> np.ndar
                 value=t["market_cap_hkd"].iloc[i],
             )
         )
-    dates = pd.to_datetime(t["date"]) if "date" in t else pd.Series(sessions[0], index=t.index)
+    dates = session_dates(t, name) if "date" in t else pd.Series(sessions[0], index=t.index)
     pos = sessions.searchsorted(pd.DatetimeIndex(dates))
     late = pos >= len(sessions)
     if late.any():

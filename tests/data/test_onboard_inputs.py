@@ -263,3 +263,17 @@ def test_sessions_before_every_listing_are_trimmed():
     ob = onboard(frame, classification=cls, **OK)
     assert ob.market.dates[0] == pd.Timestamp("2025-01-10")
     assert sum("before the listing date" in w for w in ob.warnings) == 1
+
+
+def test_dates_of_the_optional_tables_are_checked():
+    snap = pd.DataFrame(
+        {"date": ["2025-01-02", "soon"], "code": ["1801", "9926"], "market_cap_hkd": 1e10}
+    )
+    with pytest.raises(DataError, match="unparseable date.*source=market_cap.*row=1.*code=9926"):
+        onboard(_long(), market_cap=snap, **{**OK, "approximation": "market_cap"})
+    shares = pd.DataFrame(
+        {"date": ["2025-01-02 15:00"] * 2, "code": ["1801", "9926"], "shares": [1e9, 2e9]}
+    )
+    opts = {k: v for k, v in OK.items() if k != "approximation"}
+    with pytest.raises(DataError, match="time of day.*source=shares.*row=0"):
+        onboard(_long(), shares=shares, free_float=1.0, **opts)
