@@ -328,7 +328,7 @@ def relevance_table(relevance, sec: pd.DataFrame, sessions, drug_industries, war
     codes = list(sec["code"])
     if relevance is None or (isinstance(relevance, str) and relevance == "industry"):
         return _relevance_by_industry(sec, sessions, drug_industries, warns)
-    if isinstance(relevance, str):
+    if isinstance(relevance, (str, bool, np.bool_)):
         raise DataError(
             describe(
                 "unknown relevance shortcut",

@@ -42,6 +42,12 @@ def test_relevance_outside_0_1_names_the_code(score):
         onboard(_long(), relevance=score, **OK)
 
 
+def test_relevance_flag_or_unknown_word_is_an_error():
+    for bad in (True, "all"):
+        with pytest.raises(DataError, match="unknown relevance shortcut"):
+            onboard(_long(), relevance=bad, **OK)
+
+
 def test_relevance_text_score_is_an_error():
     rel = pd.DataFrame({"code": ["1801", "9926"], "score": [0.5, "high"]})
     with pytest.raises(DataError, match="not a number.*code=9926.*field=score"):
