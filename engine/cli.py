@@ -197,14 +197,15 @@ def _cxo_weight(result, market, date) -> float:
     return float(row[[c for c in row.index if c in cxo]].sum())
 
 
-def build_variants(market, names: dict[str, str], *, progress: bool = True) -> dict:
-    """Run :func:`engine.build_index` for each labelled methodology name."""
+def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
+    """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
+    :func:`engine.build_index`; None keeps each methodology's)."""
     from engine import build_index
 
     results = {}
     for label, name in names.items():
         t0 = time.perf_counter()
-        results[label] = build_index(market, name, progress=progress)
+        results[label] = build_index(market, name, progress=progress, base_date=base_date)
         _say(f"  built {label:<9} ({name}) in {time.perf_counter() - t0:.2f} s")
     return results
 
@@ -398,7 +399,9 @@ def cmd_build(args) -> int:
     market = _load_market(args)
     _say(f"Market: {market!r}")
     _say(f"Data: {_banner(market)}")
-    results = build_variants(market, _methodologies(args), progress=not args.quiet)
+    results = build_variants(
+        market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
+    )
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
@@ -431,7 +434,8 @@ def _one_index(args, market):
     from engine import build_index
 
     name = args.methodology or "hsidi"
-    return {_label(name): build_index(market, name, progress=not args.quiet)}
+    base_date = getattr(args, "base_date", None)
+    return {_label(name): build_index(market, name, progress=not args.quiet, base_date=base_date)}
 
 
 def cmd_backtest(args) -> int:
@@ -640,6 +644,12 @@ def make_parser() -> argparse.ArgumentParser:
         closure_option(p)
         p.add_argument("--out", default=out, help=f"output folder (default: {out})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument(
+            "--base-date",
+            metavar="DATE",
+            help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
+            "the data can carry (for data that start late)",
+        )
 
     def closure_option(p):
         p.add_argument(
