@@ -187,8 +187,9 @@ def lw_constant_correlation(x):
               \\qquad \\delta = \\max\\big(0, \\min\\big(1, \\tfrac{(\\sum_{ij}\\pi_{ij} - \\rho) / \\gamma}{T}\\big)\\big).
 
     A security with zero variance in the window (suspended or zero-filled throughout) takes no part
-    in :math:`\\bar r` and keeps zero rows; :math:`\\delta = 0` when :math:`\\gamma = 0` (one
-    security, or the sample correlations all equal).  Returns ``(cov, delta)``.
+    in :math:`\\bar r` and keeps zero rows; :math:`\\delta = 0` when :math:`\\gamma = 0` up to
+    rounding (:math:`\\gamma \\le 10^{-20} \\sum s_{ij}^2`: one or two securities, or the sample
+    correlations all equal), where the target is :math:`S` itself.  Returns ``(cov, delta)``.
     """
     t_len, n = x.shape
     y, s = _centred(x)
@@ -227,7 +228,7 @@ def lw_constant_correlation(x):
             elif sd[i] > 0.0 and sd[j] > 0.0:
                 rho += 0.5 * r_bar * (sd[j] / sd[i] * th_i / t_len + sd[i] / sd[j] * th_j / t_len)
     delta = 0.0
-    if gamma > 0.0:
+    if gamma > 1e-20 * np.sum(s * s):  # gamma = 0 up to rounding: the target is S itself
         delta = min(1.0, max(0.0, (pi_sum - rho) / gamma / t_len))
     return delta * f + (1.0 - delta) * s, delta
 

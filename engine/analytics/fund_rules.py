@@ -24,6 +24,7 @@ UNCONFIRMED, and each reading the summary leaves open is marked "assumption" in 
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,10 @@ _MEASURED = {
 }
 
 
+def _shown(value, unit: str) -> str:
+    return f"{value:.2%}" if unit == "%" else f"{value:g}"
+
+
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
 class FundRules:
@@ -233,8 +238,8 @@ class FundRules:
         for check, (col, limit_attr, unit, sense) in _MEASURED.items():
             limit = getattr(rs, limit_attr)
             worst = t[col].idxmin() if sense == ">=" else t[col].idxmax()
-            shown = lambda v, u=unit: f"{v:.2%}" if u == "%" else f"{v:g}"
             section = {"liquidity_ok": "liquidity"}.get(check, limit_attr)
+            shown = functools.partial(_shown, unit=unit)
             rule, source, status, reading = texts.get(section, ("", "", "", "", ""))[1:]
             rows.append({
                 "metric": f"fails_{col}",

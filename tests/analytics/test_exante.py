@@ -1,0 +1,300 @@
+"""Ex-ante tracking error: hand-worked cases, identities, kernel oracles, bad input.
+
+Oracles: ``numpy.cov`` with ``aweights`` (the weighted covariance), pandas ``ewm().cov()``,
+scikit-learn's ``LedoitWolf`` (shrinkage to the scaled identity) and a vectorised NumPy transcription
+of the constant-correlation formulas (Ledoit and Wolf 2004), each on random inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from desk_fakes import closes_from_returns, tiny_fund, tiny_market
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.analytics import exante_nb as nb
+from engine.analytics.exante import (
+    CASH,
+    constituent_returns,
+    decay,
+    decompose,
+    ex_ante,
+)
+from engine.conventions import Conventions
+from engine.errors import DataError
+
+# ------------------------------------------------------------------------------------ hand-worked
+
+
+def test_decompose_two_securities_by_hand():
+    # S = [[4, 1], [1, 9]] e-4, a = (0.1, -0.1), p = 250:
+    # a'Sa = 1e-2 (4 + 9 - 2) e-4 = 1.1e-5, TE = sqrt(250 * 1.1e-5); S a = (3e-5, -8e-5)
+    cov = np.array([[4e-4, 1e-4], [1e-4, 9e-4]])
+    te, m, c = decompose(cov, np.array([0.1, -0.1]), 250)
+    assert te == pytest.approx(np.sqrt(2.75e-3), rel=1e-12)
+    assert m == pytest.approx([250 * 3e-5 / te, -250 * 8e-5 / te], rel=1e-12)
+    assert c == pytest.approx([7.5e-4 / te, 2e-3 / te], rel=1e-12)
+    assert c.sum() == pytest.approx(te, rel=1e-12)
+
+
+def _three_codes():
+    # A: +1%, -1%, +1%, -1%; B: +1%, -1%, -1%, +1% (uncorrelated with A, same variance);
+    # C: flat.  Sample covariance (n - 1 = 3): var = 4e-4 / 3, cov(A, B) = 0, C zero.
+    r = np.array([[1, 1, 0], [-1, -1, 0], [1, -1, 0], [-1, 1, 0]]) * 0.01
+    return tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+
+
+def test_three_securities_sample_by_hand():
+    market = _three_codes()
+    fund = tiny_fund(
+        market,
+        {"0001": 0.50, "0002": 0.29, "0003": 0.20},
+        {"0001": 0.48, "0002": 0.30, "0003": 0.22},
+    )
+    res = ex_ante(fund, market, model="sample", window=4)
+    a = np.array([0.02, -0.01, -0.02])
+    var = 4e-4 / 3
+    expected = np.sqrt(246 * (a[0] ** 2 + a[1] ** 2) * var)
+    assert res.te == pytest.approx(expected, rel=1e-12)
+    assert res.active_weights.loc[["0001", "0002", "0003"]].to_numpy() == pytest.approx(
+        a, abs=1e-12
+    )
+    # cash: 1% of NAV, an active weight with zero variance: no contribution
+    assert res.active_weights[CASH] == pytest.approx(0.01, abs=1e-12)
+    assert res.active_weights.sum() == pytest.approx(0.0, abs=1e-12)
+    assert res.contributions[CASH] == 0.0
+    assert res.contributions["0003"] == pytest.approx(0.0, abs=1e-15)  # flat: zero variance
+    # component of A: a_A * p * var * a_A / TE
+    assert res.contributions["0001"] == pytest.approx(246 * var * a[0] ** 2 / expected, rel=1e-12)
+    assert res.contributions.sum() == pytest.approx(res.te, rel=1e-12)
+    assert res.covariance.loc["0001", "0001"] == pytest.approx(var, rel=1e-12)
+    assert res.periods_per_year == 246
+    s = res.summary()
+    assert s["ex_ante_te"] == pytest.approx(expected) and s.unit("ex_ante_te") == "%"
+    note = s.to_frame().set_index("metric").loc["ex_ante_te"]
+    assert "sample" in note["note"] and "window 4" in note["note"] and "246" in note["note"]
+    assert note["against"] == "TINY index weights"
+
+
+def test_annualisation_follows_the_conventions():
+    market = _three_codes()
+    fund = tiny_fund(market, {"0001": 0.6, "0002": 0.4}, {"0001": 0.5, "0002": 0.5})
+    a = ex_ante(fund, market, model="sample", window=4)
+    b = ex_ante(
+        fund, market, model="sample", window=4, conventions=Conventions(periods_per_year=252)
+    )
+    assert b.te == pytest.approx(a.te * np.sqrt(252 / 246), rel=1e-12)
+    assert b.periods_per_year == 252
+
+
+def test_returns_restated_for_a_split_and_a_dividend():
+    closes = pd.DataFrame(
+        {"0001": [10.0, 11.0, 5.5, 5.0]}, index=closes_from_returns(np.zeros((3, 1)), ["x"]).index
+    )
+    actions = pd.DataFrame(
+        {
+            "ex_date": [closes.index[2], closes.index[3]],
+            "code": ["0001", "0001"],
+            "kind": ["split", "cash_dividend"],
+            "amount_hkd": [np.nan, 0.5],
+            "ratio": [2.0, np.nan],
+            "price_hkd": [np.nan, np.nan],
+            "pay_date": [pd.NaT, closes.index[3]],
+        }
+    )
+    market = tiny_market(closes, actions=actions)
+    r = constituent_returns(market)["0001"].to_numpy()
+    # 10 -> 11: +10%; split 2-for-1 at 5.5: 2 x 5.5 / 11 - 1 = 0; dividend 0.5: (5 + 0.5) / 5.5 - 1 = 0
+    assert np.isnan(r[0])
+    assert r[1:] == pytest.approx([0.1, 0.0, 0.0], abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------- oracles
+def _random(seed, t, n):
+    rng = np.random.default_rng(seed)
+    mix = rng.normal(size=(n, n)) / np.sqrt(n)
+    return rng.normal(0.0005, 0.02, size=(t, n)) @ (np.eye(n) + 0.5 * mix)
+
+
+@given(seed=st.integers(0, 10_000), t=st.integers(3, 40), n=st.integers(1, 6),
+       halflife=st.floats(0.5, 200), ddof=st.sampled_from([0, 1]))  # fmt: skip
+def test_ew_cov_equals_numpy_weighted_cov(seed, t, n, halflife, ddof):
+    x = _random(seed, t, n)
+    lam = decay(halflife)
+    w = lam ** np.arange(t - 1, -1, -1)
+    expected = np.atleast_2d(np.cov(x.T, aweights=w, ddof=ddof))
+    np.testing.assert_allclose(nb.ew_cov(x, lam, ddof), expected, rtol=1e-10, atol=1e-18)
+
+
+def test_sample_is_numpy_cov_and_ewma_is_pandas_ewm_cov():
+    x = _random(3, 250, 5)
+    np.testing.assert_allclose(nb.ew_cov(x, 1.0, 1), np.cov(x.T), rtol=1e-12)
+    frame = pd.DataFrame(x)
+    pandas = frame.ewm(halflife=60).cov(bias=False).loc[249].to_numpy()
+    np.testing.assert_allclose(nb.ew_cov(x, decay(60), 1), pandas, rtol=1e-10)
+
+
+@given(seed=st.integers(0, 10_000), window=st.integers(2, 30), n=st.integers(1, 5),
+       halflife=st.floats(1, 100), ddof=st.sampled_from([0, 1]))  # fmt: skip
+def test_recursive_series_equals_the_direct_sum_each_day(seed, window, n, halflife, ddof):
+    t_len = window + 25
+    r = _random(seed, t_len, n)
+    rng = np.random.default_rng(seed + 1)
+    rows = np.sort(rng.choice(np.arange(t_len), size=12, replace=False)).astype(np.int64)
+    act = rng.normal(0, 0.02, size=(len(rows), n))
+    for lam in (decay(halflife), 1.0):
+        got = nb.ew_quad_series(r, act, rows, lam, window, ddof)
+        for d, t in enumerate(rows):
+            if t < window:  # row 0 has no return: a full window needs rows t-window+1 >= 1
+                assert np.isnan(got[d])
+                continue
+            x = r[t - window + 1 : t + 1]
+            w = lam ** np.arange(window - 1, -1, -1)
+            cov = np.atleast_2d(np.cov(x.T, aweights=w, ddof=ddof))
+            assert got[d] == pytest.approx(act[d] @ cov @ act[d], rel=1e-8, abs=1e-20)
+
+
+@given(seed=st.integers(0, 10_000), t=st.integers(5, 60), n=st.integers(2, 8))
+def test_ledoit_wolf_identity_equals_sklearn(seed, t, n):
+    from sklearn.covariance import LedoitWolf
+
+    x = _random(seed, t, n)
+    got, delta = nb.lw_identity(x)
+    ref = LedoitWolf().fit(x)
+    assert delta == pytest.approx(ref.shrinkage_, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(got, ref.covariance_, rtol=1e-9, atol=1e-18)
+
+
+def _lw_cc_oracle(x):
+    """Constant-correlation shrinkage written straight from the 2004 formulas, vectorised."""
+    t, n = x.shape
+    y = x - x.mean(axis=0)
+    s = y.T @ y / t
+    sd = np.sqrt(np.diag(s))
+    corr = s / np.outer(sd, sd)
+    r_bar = (corr.sum() - n) / (n * (n - 1))
+    f = r_bar * np.outer(sd, sd)
+    np.fill_diagonal(f, np.diag(s))
+    z = y[:, :, None] * y[:, None, :] - s  # [t, i, j]
+    pi = (z**2).mean(axis=0)
+    diag = np.einsum("tii->ti", z)  # z_t,ii
+    theta = np.einsum("ti,tij->ij", diag, z) / t  # theta[i, j] = mean_t z_t,ii z_t,ij
+    ratio = np.outer(1 / sd, sd)  # ratio[i, j] = sd_j / sd_i
+    off = r_bar / 2 * (ratio * theta + ratio.T * theta.T)
+    np.fill_diagonal(off, 0.0)
+    rho = np.trace(pi) + off.sum()
+    gamma = ((f - s) ** 2).sum()
+    if n == 2:  # one correlation: the target is the sample covariance, any delta gives S
+        return s, 0.0
+    delta = max(0.0, min(1.0, (pi.sum() - rho) / gamma / t))
+    return delta * f + (1 - delta) * s, delta
+
+
+@given(seed=st.integers(0, 10_000), t=st.integers(5, 60), n=st.integers(2, 8))
+def test_ledoit_wolf_constant_correlation_equals_the_oracle(seed, t, n):
+    x = _random(seed, t, n)
+    got, delta = nb.lw_constant_correlation(x)
+    want, want_delta = _lw_cc_oracle(x)
+    assert delta == pytest.approx(want_delta, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-18)
+
+
+def test_ledoit_wolf_keeps_a_flat_security_out_of_the_correlation():
+    x = _random(5, 40, 4)
+    flat = np.column_stack([x, np.zeros(40)])
+    got, delta = nb.lw_constant_correlation(flat)
+    want, want_delta = _lw_cc_oracle(x)
+    assert delta == pytest.approx(want_delta, rel=1e-9)
+    np.testing.assert_allclose(got[:4, :4], want, rtol=1e-9)
+    assert not got[4].any() and not got[:, 4].any()
+
+
+def test_ledoit_wolf_series_equals_the_single_window():
+    r = _random(7, 60, 4)
+    rows = np.array([25, 40, 59], dtype=np.int64)
+    act = np.random.default_rng(0).normal(0, 0.02, size=(3, 4))
+    for target, one in ((0, nb.lw_constant_correlation), (1, nb.lw_identity)):
+        got = nb.lw_quad_series(r, act, rows, 20, target)
+        for d, t in enumerate(rows):
+            cov, _ = one(r[t - 19 : t + 1])
+            assert got[d] == pytest.approx(act[d] @ cov @ act[d], rel=1e-12)
+
+
+# ------------------------------------------------------------------------------ series end to end
+def _random_fund(n_days=120, seed=0):
+    rng = np.random.default_rng(seed)
+    r = rng.normal(0.0005, 0.02, size=(n_days, 3))
+    market = tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    nav_pu = np.cumprod(1 + rng.normal(0, 0.01, n_days + 1 - 40))
+    fund = tiny_fund(market, {"0001": 0.5, "0002": 0.3, "0003": 0.19}, {"0001": 0.45, "0002": 0.35, "0003": 0.2},
+                     start=40, nav_per_unit=nav_pu)  # fmt: skip
+    return market, fund
+
+
+@pytest.mark.parametrize("model", ["ewma", "sample", "ledoit-wolf", "ledoit-wolf-identity"])
+def test_series_matches_one_date_at_a_time(model):
+    market, fund = _random_fund()
+    res = ex_ante(
+        fund, market, model=model, window=30, halflife=10, dates="all", realised_window=20
+    )
+    assert list(res.series.index) == list(fund.nav.index)
+    for day in fund.nav.index[[0, 17, -1]]:
+        one = ex_ante(fund, market, date=day, model=model, window=30, halflife=10)
+        assert res.series.at[day, "te_ex_ante"] == pytest.approx(one.te, rel=1e-9)
+        assert one.contributions.sum() == pytest.approx(one.te, rel=1e-12)
+    assert res.te == pytest.approx(res.series["te_ex_ante"].iloc[-1], rel=1e-9)
+    # realised: sqrt(p) * std(active, ddof=1) over the last 20 daily differences
+    nav = fund.nav["nav_per_unit_cny"]
+    bench = fund.benchmark_cny()
+    active = (nav.pct_change() - bench.pct_change()).to_numpy()[-20:]
+    assert res.series["te_realised"].iloc[-1] == pytest.approx(
+        np.sqrt(246) * active.std(ddof=1), rel=1e-10
+    )
+    ax = res.plot()
+    assert "anticipated against realised" in ax.get_title()
+
+
+def test_missing_returns_counted_or_refused():
+    r = np.random.default_rng(1).normal(0, 0.02, size=(30, 2))
+    closes = closes_from_returns(r, ["0001", "0002"])
+    closes.iloc[:10, 1] = np.nan  # 0002 lists on session 10
+    market = tiny_market(closes)
+    fund = tiny_fund(market, {"0001": 0.5, "0002": 0.5}, {"0001": 0.6, "0002": 0.4}, start=25)
+    day = market.dates[25]
+    res = ex_ante(fund, market, date=day, window=20, model="sample")
+    # window: returns on sessions 6..25; 0002's first return is on session 11: 5 missing
+    assert res.missing.to_dict() == {"0002": 5}
+    assert res.summary()["codes_zero_filled"] == 1
+    with pytest.raises(DataError, match="missing"):
+        ex_ante(fund, market, date=day, window=20, missing="raise")
+    assert ex_ante(fund, market, date=day, window=15, missing="raise").missing.empty
+    assert ex_ante(fund, market, window=20, missing="raise").missing.empty  # last day: rows 11..30
+
+
+# -------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"date": "2030-01-02"}, "field=date"),
+        ({"window": 500}, "field=window"),
+        ({"window": 1}, "field=window"),
+        ({"model": "garch"}, "field=model"),
+        ({"halflife": 0}, "field=halflife"),
+        ({"halflife": -5.0}, "field=halflife"),
+        ({"dates": "some"}, "field=dates"),
+        ({"missing": "drop"}, "field=missing"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, field):
+    market, fund = _random_fund(60)
+    with pytest.raises(DataError, match=field):
+        ex_ante(fund, market, **{"window": 20, **kwargs})
+
+
+def test_window_longer_than_the_data_says_how_long_it_may_be():
+    market, fund = _random_fund(60)
+    with pytest.raises(DataError, match=r"window <= 60"):
+        ex_ante(fund, market, window=61)
+    assert ex_ante(fund, market, window=60).te > 0
