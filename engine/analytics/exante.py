@@ -3,8 +3,11 @@
 Notation: on the close of date :math:`t` the fund holds :math:`w^f_i = h_i P_i / NAV^{HKD}` of its
 net assets in code :math:`i` (:meth:`engine.fund.FundResult.weights`, column ``fund_nav``) and the
 rest, :math:`w^f_{cash} = 1 - \\sum_i w^f_i`, as cash (with receivables less accrued fees and
-payables); the index weighs :math:`w^b_i` (:attr:`engine.index.IndexResult.weights`, carried by the
-fund run as ``FundResult.index_weights``).  Active weights :math:`a = w^f - w^b`; cash is an active
+payables); the index weighs :math:`w^b_i`: by default (``index_timing="next"``) the composition in
+force from the next session valued at the close of :math:`t` (:func:`next_index_weights`), the
+exposure carried into the next session; with ``"close"`` the end-of-day weights of :math:`t`
+(:attr:`engine.index.IndexResult.weights`, carried by the fund run as ``FundResult.index_weights``).
+The two differ only on the close before a review or a capital change takes effect.  Active weights :math:`a = w^f - w^b`; cash is an active
 weight of its own, :math:`a_{cash} = w^f_{cash}`, with **zero variance** (it earns nothing over the
 day in HKD), so it adds nothing to the TE and its contribution is 0, while the stocks' active
 weights sum to :math:`-a_{cash}`.
@@ -50,16 +53,21 @@ MODELS = ("ewma", "sample", "ledoit-wolf", "ledoit-wolf-identity")
 Ledoit-Wolf shrinkage to constant correlation, Ledoit-Wolf shrinkage to the scaled identity."""
 MISSING = ("zero", "raise")
 """What a NaN return inside the window becomes (see the module docstring)."""
+TIMINGS = ("next", "close")
+"""Which index weights a close's holdings are measured against (:func:`ex_ante` ``index_timing``)."""
 CASH = "cash"
 """The row of the cash active weight in :attr:`ExAnteRisk.active_weights` and ``contributions``."""
 
 
 # ------------------------------------------------------------------------------------------ returns
-def constituent_returns(market, codes=None) -> pd.DataFrame:
+def constituent_returns(market, codes=None, *, income: bool = True) -> pd.DataFrame:
     """Daily close-to-close returns in HKD of ``codes`` (default all), restated for corporate actions.
 
     :math:`r_t = (n_t (P_t + d_t) - c_t) / P_{t-1} - 1` (module docstring); ``[date, code]``, the
     first session NaN, NaN where either close is missing.  Suspended days carry the close: return 0.
+    ``income=False``: the capital-restated price ratio only, :math:`n_t P_t / P_{t-1} - 1` (no
+    dividend, no rights payment), the change of :math:`q P` for index shares :math:`q` that follow
+    the capital changes.
     """
     close = market.panel("close")
     if codes is not None:
@@ -87,6 +95,9 @@ def constituent_returns(market, codes=None) -> pd.DataFrame:
                 n_shares[t, j] *= 1.0 + ratio
             elif kind == "cash_dividend":
                 dividend[t, j] += float(act["amount_hkd"].iloc[k])
+    if not income:
+        dividend[:] = 0.0
+        paid[:] = 0.0
     p = close.to_numpy(dtype=float)
     out = np.full(p.shape, np.nan)
     out[1:] = (n_shares[1:] * (p[1:] + dividend[1:]) - paid[1:]) / p[:-1] - 1.0
@@ -112,12 +123,41 @@ def active_weight_panel(fund, dates, codes) -> tuple[np.ndarray, np.ndarray, np.
     return w_fund, w_index, 1.0 - w_fund.sum(axis=1)
 
 
-def _codes(fund, dates) -> list[str]:
-    """Codes held by the fund or in the index on any of ``dates`` (column order of the fund run)."""
+def next_index_weights(fund, market, dates, codes, w_close: np.ndarray) -> np.ndarray:
+    """Index weights for the session after each of ``dates``, at that date's close.
+
+    :math:`w^{next}_{i,t} \\propto w_{i,t+1} / g_{i,t+1}` with :math:`g = n_{t+1} P_{t+1} / P_t` the
+    capital-restated price ratio (:func:`constituent_returns` with ``income=False``): the index
+    shares :math:`q_{t+1}` in force on the next session valued at the close of :math:`t`, i.e. the
+    composition the fund is measured against from the next open (a review's new constituents on
+    the close before it takes effect).  ``w_close`` is kept where the next session is not a day of
+    the fund run (its last day).
+    """
+    rows = market.dates.get_indexer(pd.DatetimeIndex(dates)) + 1
+    inside = rows < len(market.dates)
+    nxt = market.dates[np.minimum(rows, len(market.dates) - 1)]
+    bench = fund.index_weights
+    have = inside & nxt.isin(bench.index)
+    if not have.any():
+        return w_close
+    g = 1.0 + constituent_returns(market, codes, income=False).to_numpy()[rows[have]]
+    w = bench.reindex(index=nxt[have], columns=codes).fillna(0.0).to_numpy(dtype=float)
+    w = np.where(w > 0, w / g, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    out = w_close.copy()
+    out[have] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    return out
+
+
+def _codes(fund, market, dates) -> list[str]:
+    """Codes held by the fund or in the index on any of ``dates`` or the session after each
+    (column order of the fund run)."""
     held = fund.holdings.reindex(index=dates).fillna(0.0)
     used = set(held.columns[(held != 0).any(axis=0)])
     if fund.index_weights is not None:
-        iw = fund.index_weights.reindex(index=dates).fillna(0.0)
+        rows = np.minimum(market.dates.get_indexer(dates) + 1, len(market.dates) - 1)
+        around = pd.DatetimeIndex(dates).union(market.dates[rows])
+        iw = fund.index_weights.reindex(index=around).fillna(0.0)
         used |= set(iw.columns[(iw != 0).any(axis=0)])
     order = list(fund.prices.columns) if fund.prices is not None else sorted(used)
     return [c for c in order if c in used]
@@ -128,7 +168,7 @@ def _fail(what: str, field: str, value, fix: str, **where) -> DataError:
     return DataError(describe(what, source="ex_ante", field=field, value=value, fix=fix, **where))
 
 
-def _check_settings(model, halflife, window, missing) -> None:
+def _check_settings(model, halflife, window, missing, index_timing) -> None:
     if model not in MODELS:
         raise _fail("unknown covariance model", "model", model, f"use one of {MODELS}")
     if isinstance(halflife, bool) or not (
@@ -151,6 +191,8 @@ def _check_settings(model, halflife, window, missing) -> None:
         )
     if missing not in MISSING:
         raise _fail("unknown missing-return rule", "missing", missing, f"use one of {MISSING}")
+    if index_timing not in TIMINGS:
+        raise _fail("unknown index timing", "index_timing", index_timing, f"use one of {TIMINGS}")
 
 
 def _fund_date(fund, date) -> pd.Timestamp:
@@ -304,6 +346,7 @@ class ExAnteRisk:
     benchmark: str = "index weights"
     realised_benchmark: str = ""
     realised_window: int = DEFAULT_WINDOW
+    index_timing: str = "next"
     synthetic: bool = False
     conventions: Conventions = DEFAULT
     meta: dict = field(default_factory=dict)
@@ -317,9 +360,11 @@ class ExAnteRisk:
     def settings(self) -> str:
         """The model, half-life, window and annualisation in words (every note quotes it)."""
         model = f"EWMA half-life {self.halflife:g} sessions" if self.model == "ewma" else self.model
+        timing = "next session's" if self.index_timing == "next" else "closing"
         return (
             f"{model}, window {self.window} sessions to {self.date.date()}, "
-            f"annualised sqrt({self.periods_per_year} a'Sa), daily HKD returns"
+            f"annualised sqrt({self.periods_per_year} a'Sa), daily HKD returns, "
+            f"against the {timing} index weights"
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -427,13 +472,20 @@ class ExAnteRisk:
         tag = " (SYNTHETIC data)" if self.synthetic else ""
         if len(self.series) > 1:
             s = self.series * 100
-            ax.plot(s.index, s["te_ex_ante"], label=f"anticipated (ex-ante): {self.settings}")
+            model = f"EWMA h={self.halflife:g}" if self.model == "ewma" else self.model
+            ax.plot(
+                s.index,
+                s["te_ex_ante"],
+                label=f"anticipated (ex-ante): {model}, {self.window} sessions, vs "
+                f"{self.benchmark}",
+            )
             ax.plot(
                 s.index,
                 s["te_realised"],
                 label=f"realised: rolling {self.realised_window}-session STD vs "
                 f"{self.realised_benchmark}",
             )
+            ax.set_xlabel(f"annualised with p = {self.periods_per_year} sessions a year")
             ax.set_title(f"Tracking error: anticipated against realised{tag}")
             ax.set_ylabel("tracking error, % a year")
             ax.legend(loc="best", fontsize="small")
@@ -472,6 +524,7 @@ def ex_ante(
     dates=None,
     *,
     missing: str = "zero",
+    index_timing: str = "next",
     realised_window: int = DEFAULT_WINDOW,
     conventions: Conventions = DEFAULT,
 ) -> ExAnteRisk:
@@ -496,6 +549,15 @@ def ex_ante(
         EWMA, or a parallel Ledoit-Wolf per day), beside the realised rolling TE.
     missing : {"zero", "raise"}
         *Assumption*: what a non-existent return inside the window becomes (module docstring).
+    index_timing : {"next", "close"}
+        *Assumption*: the index weights the holdings at a close are measured against. ``"next"``
+        (default): the composition in force from the next session, valued at that close
+        (:func:`next_index_weights`), the exposure the fund carries into the next session; it
+        differs from ``"close"`` (the index's end-of-day weights of that date,
+        ``FundResult.index_weights``) only on the close before a review or a capital change takes
+        effect, where a fund that trades at that close (``review_trade_timing="cap_date_close"``)
+        already holds the new composition and ``"close"`` would show the review's whole weight
+        change as active risk for one day.
     realised_window : int
         Sessions of the realised rolling TE shown beside a series.
     conventions : Conventions
@@ -507,10 +569,10 @@ def ex_ante(
         Naming the argument: a date outside the fund, a window longer than the data, an unknown
         model, a half-life that is not positive, a missing return under ``missing="raise"``.
     """
-    _check_settings(model, halflife, window, missing)
+    _check_settings(model, halflife, window, missing, index_timing)
     requested = _requested(fund, date, dates)
     rows = _market_rows(market, requested, int(window))
-    codes = _codes(fund, requested)
+    codes = _codes(fund, market, requested)
     unknown = sorted(set(codes) - set(market.codes))
     if unknown:
         raise _fail(
@@ -522,6 +584,8 @@ def ex_ante(
     filled, _ = _fill_missing(raw[1:], codes, market.dates[span_lo:], missing)
     r = np.vstack([np.zeros((1, len(codes))), filled])
     w_fund, w_index, cash = active_weight_panel(fund, requested, codes)
+    if index_timing == "next" and fund.index_weights is not None:
+        w_index = next_index_weights(fund, market, requested, codes, w_index)
     act = np.ascontiguousarray(w_fund - w_index)
     p, ddof = conventions.periods_per_year, conventions.ddof
     cov, delta = covariance(r[len(r) - int(window) :], model, halflife, ddof)
@@ -556,6 +620,7 @@ def ex_ante(
         benchmark=f"{index_name} index weights",
         realised_benchmark=real_label,
         realised_window=int(realised_window),
+        index_timing=index_timing,
         synthetic=bool(getattr(fund, "synthetic", False) or getattr(market, "synthetic", False)),
         conventions=conventions,
         meta={"engine_version": _version(), "data_fingerprint": market.fingerprint()},
@@ -593,9 +658,11 @@ __all__ = [
     "CASH",
     "MISSING",
     "MODELS",
+    "TIMINGS",
     "ExAnteRisk",
     "active_weight_panel",
     "constituent_returns",
+    "next_index_weights",
     "covariance",
     "decay",
     "decompose",
