@@ -298,3 +298,59 @@ def test_window_longer_than_the_data_says_how_long_it_may_be():
     with pytest.raises(DataError, match=r"window <= 60"):
         ex_ante(fund, market, window=61)
     assert ex_ante(fund, market, window=60).te > 0
+
+
+def test_index_timing_next_measures_against_the_composition_of_the_next_session():
+    r = np.random.default_rng(4).normal(0, 0.02, size=(40, 3))
+    market = tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    new = {"0001": 0.5, "0002": 0.5}
+    fund = tiny_fund(market, new, {"0001": 0.4, "0002": 0.3, "0003": 0.3}, start=30)
+    # a review effective on session 35: the index holds `new` from there (weights drift with prices)
+    eff = market.dates[35]
+    p = market.panel("close")
+    drift = p.loc[eff:, ["0001", "0002"]] * 0.5 / p.loc[market.dates[34], ["0001", "0002"]]
+    fund.index_weights.loc[eff:, :] = 0.0
+    fund.index_weights.loc[eff:, ["0001", "0002"]] = drift.div(drift.sum(axis=1), axis=0)
+    day = market.dates[34]  # the fund already holds `new` at this close
+    close = ex_ante(fund, market, date=day, window=20, index_timing="close")
+    nxt = ex_ante(fund, market, date=day, window=20)
+    assert close.te > 0.01
+    assert nxt.te == pytest.approx(0.0, abs=1e-12)
+    assert nxt.weights.loc[["0001", "0002", "0003"], "index_weight"].to_numpy() == pytest.approx(
+        [0.5, 0.5, 0.0]
+    )
+    # away from the review the two agree (weights drift, the composition does not change)
+    later = market.dates[37]
+    a = ex_ante(fund, market, date=later, window=20, index_timing="close")
+    b = ex_ante(fund, market, date=later, window=20)
+    assert a.te == pytest.approx(b.te, rel=1e-9)
+    with pytest.raises(DataError, match="field=index_timing"):
+        ex_ante(fund, market, window=20, index_timing="open")
+
+
+@pytest.mark.slow
+def test_default_market_run():
+    from analytics_fakes import real_pipeline
+
+    from engine.analytics import fund_tracking
+
+    market, idx, _, fund = real_pipeline()
+    day = fund.nav.index[120]
+    res = ex_ante(fund, market, date=day, index_timing="close")
+    w = fund.weights(day)
+    assert res.weights["fund_weight"].reindex(w.index).to_numpy() == pytest.approx(
+        w["fund_nav"].to_numpy(), abs=1e-12
+    )
+    assert res.weights["index_weight"].reindex(w.index).to_numpy() == pytest.approx(
+        w["index"].to_numpy(), abs=1e-12
+    )
+    assert res.contributions.sum() == pytest.approx(res.te, rel=1e-10)
+    assert 0 < res.te < 0.05
+    series = ex_ante(fund, market, dates="all")
+    assert series.series["te_ex_ante"].iloc[120] == pytest.approx(
+        ex_ante(fund, market, date=day).te, rel=1e-9
+    )
+    roll = fund_tracking(fund, idx).rolling["te_std"]
+    pd.testing.assert_series_equal(
+        series.series["te_realised"], roll.reindex(series.series.index), check_names=False
+    )
