@@ -28,6 +28,7 @@ import pandas as pd
 
 from engine._display import Summary, result_html
 from engine.errors import DataError, describe
+from engine.metrics import row
 
 COLUMNS = ("top1", "top5", "top10", "hhi", "effective_n")
 """The measures, in column order."""
@@ -54,6 +55,11 @@ def measures(weights) -> np.ndarray:
     with np.errstate(divide="ignore"):
         out[:, 4] = 1.0 / out[:, 3]
     return out
+
+
+def _named(summary_row: dict, metric: str) -> dict:
+    """A :func:`engine.metrics.row` under another metric name (``top1_last``, ``top1_max``)."""
+    return {**summary_row, "metric": metric}
 
 
 def _frame(values: np.ndarray, index) -> pd.DataFrame:
@@ -100,31 +106,13 @@ class Concentration:
         d = self.daily.dropna()
         last = d.index[-1]
         w = self.weights_measured
-        rows = [
-            {"metric": f"{col}_last", "value": float(d.at[last, col]), "unit": unit,
-             "note": f"{label} on {last.date()}; {w}"}
-            for col, unit, label in (
-                ("top1", "%", "largest weight"),
-                ("top5", "%", "five largest weights together"),
-                ("top10", "%", "ten largest weights together"),
-                ("hhi", "ratio", "Herfindahl index sum w_i^2"),
-                ("effective_n", "ratio", "effective number of names 1 / HHI"),
-            )
-        ]  # fmt: skip
-        for col, pick, label in (
-            ("top1", "idxmax", "largest weight, highest over the run"),
-            ("top5", "idxmax", "top five together, highest over the run"),
-            ("effective_n", "idxmin", "effective number of names, lowest over the run"),
-        ):
+        rows = [_named(row(col, float(d.at[last, col]), note=f"on {last.date()}; {w}; "), f"{col}_last")
+                for col in COLUMNS]  # fmt: skip
+        for col, pick in (("top1", "idxmax"), ("top5", "idxmax"), ("effective_n", "idxmin")):
             at = getattr(d[col], pick)()
-            rows.append(
-                {
-                    "metric": f"{col}_{'max' if pick == 'idxmax' else 'min'}",
-                    "value": float(d.at[at, col]),
-                    "unit": "ratio" if col == "effective_n" else "%",
-                    "note": f"{label}, on {at.date()}",
-                }
-            )
+            end = "max" if pick == "idxmax" else "min"
+            note = f"{'highest' if end == 'max' else 'lowest'} over the run, on {at.date()}; "
+            rows.append(_named(row(col, float(d.at[at, col]), note=note), f"{col}_{end}"))
         rows.append(
             {"metric": "reviews", "value": len(self.per_review), "unit": "count", "note": w}
         )

@@ -47,6 +47,7 @@ from engine.analytics import exante_nb as nb
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
+from engine.metrics import row
 
 MODELS = ("ewma", "sample", "ledoit-wolf", "ledoit-wolf-identity")
 """Covariance models: exponentially weighted (half-life in sessions), equally weighted sample,
@@ -388,7 +389,7 @@ class ExAnteRisk:
         note = self.settings
         a = self.weights["active_weight"]
         rows = [
-            _row("ex_ante_te", self.te, "%", self.benchmark, f"ex-ante tracking error: {note}"),
+            row("ex_ante_te", self.te, against=self.benchmark, note=f"{note}; "),
             _row("periods_per_year", self.periods_per_year, "count", "", "p in sqrt(p a'Sa)"),
             _row(
                 "names",
@@ -408,13 +409,7 @@ class ExAnteRisk:
                 self.benchmark,
                 "cash share of NAV: an active weight with zero variance",
             ),
-            _row(
-                "active_share",
-                0.5 * float(a.drop(CASH).abs().sum()),
-                "%",
-                self.benchmark,
-                "0.5 * sum |a_i| over codes",
-            ),
+            row("active_share", 0.5 * float(a.drop(CASH).abs().sum()), against=self.benchmark),
         ]
         for code in self.contributions.drop(CASH).abs().nlargest(3).index:
             c = float(self.contributions[code])
@@ -454,13 +449,21 @@ class ExAnteRisk:
         span = f"{len(s)} days with both" + (
             f", {s.index[0].date()} to {s.index[-1].date()}" if len(s) else ""
         )
-        realised = f"realised rolling TE (STD, {self.realised_window} sessions, annualised)"
-        return [
-            _row("mean_ex_ante_te", float(s["te_ex_ante"].mean()), "%", self.benchmark,
-                 f"anticipated: mean of the daily ex-ante TE; {span}"),
-            _row("mean_realised_te", float(s["te_realised"].mean()), "%", self.realised_benchmark,
-                 f"{realised}, mean over the same days"),
-        ]  # fmt: skip
+        anticipated = row(
+            "ex_ante_te",
+            float(s["te_ex_ante"].mean()),
+            against=self.benchmark,
+            note=f"anticipated, mean of the daily values; {span}; ",
+        )
+        realised = row(
+            "tracking_error_std",
+            float(s["te_realised"].mean()),
+            against=self.realised_benchmark,
+            note=f"realised, rolling over {self.realised_window} sessions, mean over the "
+            "same days; ",
+        )
+        return [{**anticipated, "metric": "mean_ex_ante_te"},
+                {**realised, "metric": "mean_realised_te"}]  # fmt: skip
 
     def plot(self, ax=None):
         """With a series: the daily ex-ante TE beside the realised rolling TE ("anticipated against
