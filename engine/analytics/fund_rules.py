@@ -225,6 +225,24 @@ class FundRules:
         """True when every review passes every rule."""
         return bool(self.table["passed"].all())
 
+    def verdict_row(self, label: str) -> dict:
+        """One :class:`~engine._display.Summary` row ``fund_rules_<label>``: the reviews failing
+        any rule (count), the rules they fail in the note (what a version comparison shows)."""
+        t = self.table
+        failing = {c.removesuffix("_ok"): int((~t[c]).sum()) for c in CHECKS if (~t[c]).any()}
+        note = (
+            "passes at every review"
+            if not failing
+            else "fails " + ", ".join(f"{k} at {n}" for k, n in failing.items())
+        )
+        return {
+            "metric": f"fund_rules_{label}",
+            "value": int((~t["passed"]).sum()),
+            "unit": "count",
+            "against": self.rules.name,
+            "note": f"reviews failing of {len(t)}: {note} ({self.rules.status})",
+        }
+
     def to_frame(self) -> pd.DataFrame:
         """The per-review table (:attr:`table`)."""
         return self.table.copy()

@@ -111,3 +111,19 @@ def test_unknown_rule_set_and_bad_numbers(tmp_path):
         fund_rules(idx, market, rules=bad)
     with pytest.raises(DataError, match="field=index"):
         fund_rules(market, market)
+
+
+def test_version_comparison_shows_the_rules_for_both_versions():
+    from engine.analytics import compare
+
+    market, a = _three_codes()
+    closes = market.panel("close")
+    b = make_index(closes, [(8, {"A": 60, "B": 40})], name="toy-b")  # 60% in one name
+    cmp = compare(a, b, market=market, labels=("a", "b"))
+    assert set(cmp.fund_rules) == {"a", "b"}
+    s = cmp.summary()
+    # sse-2025-11: 3 and 2 names (< 30) fail, and b's 60% breaks the 15% cap
+    assert s["fund_rules_a"] == 1 and s["fund_rules_b"] == 1
+    note_b = s.to_frame().set_index("metric").at["fund_rules_b", "note"]
+    assert "max_weight at 1" in note_b and "constituents at 1" in note_b
+    assert cmp.fund_rules["b"].table.at[0, "max_weight"] == pytest.approx(0.6)
