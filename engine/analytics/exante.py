@@ -81,21 +81,24 @@ def constituent_returns(market, codes=None, *, income: bool = True) -> pd.DataFr
     if len(act):
         rows = market.dates.get_indexer(pd.DatetimeIndex(act["ex_date"]))
         kinds = act["kind"].to_numpy(dtype=object)
-        capital_first = np.argsort(kinds == "cash_dividend", kind="stable")
-        for k in capital_first:
-            j, t = cols.get(act["code"].iloc[k]), rows[k]
+        code = act["code"].to_numpy(dtype=object)
+        ratio, price, amount = (
+            pd.to_numeric(act[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            for c in ("ratio", "price_hkd", "amount_hkd")
+        )
+        for k in np.argsort(kinds == "cash_dividend", kind="stable"):  # capital changes first
+            j, t = cols.get(code[k]), rows[k]
             if j is None or t < 0:
                 continue
-            kind, ratio = kinds[k], float(act["ratio"].iloc[k])
-            if kind == "split":
-                n_shares[t, j] *= ratio
-            elif kind == "bonus":
-                n_shares[t, j] *= 1.0 + ratio
-            elif kind == "rights":
-                paid[t, j] += n_shares[t, j] * ratio * float(act["price_hkd"].iloc[k])
-                n_shares[t, j] *= 1.0 + ratio
-            elif kind == "cash_dividend":
-                dividend[t, j] += float(act["amount_hkd"].iloc[k])
+            if kinds[k] == "split":
+                n_shares[t, j] *= ratio[k]
+            elif kinds[k] == "bonus":
+                n_shares[t, j] *= 1.0 + ratio[k]
+            elif kinds[k] == "rights":
+                paid[t, j] += n_shares[t, j] * ratio[k] * price[k]
+                n_shares[t, j] *= 1.0 + ratio[k]
+            elif kinds[k] == "cash_dividend":
+                dividend[t, j] += amount[k]
     if not income:
         dividend[:] = 0.0
         paid[:] = 0.0

@@ -111,6 +111,25 @@ def test_returns_restated_for_a_split_and_a_dividend():
     assert r[1:] == pytest.approx([0.1, 0.0, 0.0], abs=1e-12)
 
 
+def test_returns_restated_for_rights_and_a_bonus_issue():
+    index = closes_from_returns(np.zeros((2, 1)), ["x"]).index
+    closes = pd.DataFrame({"0001": [10.0, 9.2, 8.5]}, index=index)
+    actions = pd.DataFrame(
+        {
+            "ex_date": [index[1], index[2]],
+            "code": ["0001", "0001"],
+            "kind": ["rights", "bonus"],
+            "amount_hkd": [np.nan, np.nan],
+            "ratio": [0.5, 0.1],
+            "price_hkd": [8.0, np.nan],
+            "pay_date": [pd.NaT, pd.NaT],
+        }
+    )
+    r = constituent_returns(tiny_market(closes, actions=actions))["0001"].to_numpy()
+    # rights 1 new per 2 at 8: (1.5 x 9.2 - 0.5 x 8) / 10 - 1 = -2%; bonus 1 per 10: 1.1 x 8.5 / 9.2 - 1
+    assert r[1:] == pytest.approx([-0.02, 1.1 * 8.5 / 9.2 - 1], abs=1e-12)
+
+
 # --------------------------------------------------------------------------------------- oracles
 def _random(seed, t, n):
     rng = np.random.default_rng(seed)
