@@ -82,23 +82,12 @@ def test_weights_and_active_share(runs):
 def test_return_risk_and_te_agree_with_tracking(runs):
     _, launch, revision, cmp = runs
     tr = tracking(revision.levels["price"], launch.levels["price"])
-    for key in (
-        "tracking_error_std",
-        "tracking_error_rms",
-        "tracking_difference",
-        "correlation",
-        "beta",
-    ):
+    for key in ("tracking_error_std", "tracking_error_rms", "tracking_difference", "correlation", "beta"):
         assert cmp.metrics[key] == pytest.approx(tr[key], rel=1e-12, abs=1e-15), key
     s = cmp.summary()
     assert s["return_diff"] == pytest.approx(tr["tracking_difference"], rel=1e-12)
     assert s["vol_diff"] == pytest.approx(tr["fund_vol"] - tr["benchmark_vol"], rel=1e-12)
-    assert {
-        "tracking_error_std",
-        "tracking_error_rms",
-        "mean_turnover_launch",
-        "mean_turnover_revision",
-    } <= set(s.metrics)
+    assert {"tracking_error_std", "tracking_error_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.metrics)
 
 
 def test_summary_names_each_volatility_after_its_own_series(runs):
