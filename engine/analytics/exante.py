@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine._display import Summary, result_html
 from engine.analytics import exante_nb as nb
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
@@ -252,7 +253,21 @@ def _market_rows(market, dates, window) -> np.ndarray:
     return rows.astype(np.int64)
 
 
-def _fill_missing(x: np.ndarray, codes, dates, missing: str) -> tuple[np.ndarray, np.ndarray]:
+def _window_returns(market, codes, rows, window: int, missing: str):
+    """``(r, offset, nan_count)``: the returns of ``codes`` on every session any window ending at
+    ``rows`` reads, missing ones filled (:func:`_fill_missing`), behind one dummy row so that ``r``
+    row ``t - offset`` is market row ``t``; ``nan_count`` per code in the last window."""
+    lo = max(1, int(rows[0]) - window + 1)
+    end = int(rows[-1])
+    raw = constituent_returns(market, codes).to_numpy()[lo : end + 1]
+    filled = _fill_missing(raw, codes, market.dates[lo:], missing)
+    r = np.vstack([np.zeros((1, len(codes))), filled])
+    return r, lo - 1, np.isnan(raw[len(raw) - window :]).sum(axis=0)
+
+
+def _fill_missing(x: np.ndarray, codes, dates, missing: str) -> np.ndarray:
+    """``x`` with NaN returns as 0 (``missing="zero"``); :class:`DataError` naming the first (date,
+    code) under ``"raise"``."""
     nan = np.isnan(x)
     if nan.any() and missing == "raise":
         t, j = np.argwhere(nan)[0]
@@ -267,7 +282,7 @@ def _fill_missing(x: np.ndarray, codes, dates, missing: str) -> tuple[np.ndarray
                 fix="pass missing='zero' to count it as 0 (reported per code), or a shorter window",
             )
         )
-    return np.where(nan, 0.0, x), nan.sum(axis=0)
+    return np.where(nan, 0.0, x)
 
 
 # --------------------------------------------------------------------------------------- covariance
@@ -584,23 +599,18 @@ def ex_ante(
         raise _fail(
             "a fund code is not in the market", "market", unknown[0], "pass the fund's market"
         )
-    span_lo = max(1, int(rows[0]) - int(window) + 1)
-    end = int(rows[-1])
-    raw = constituent_returns(market, codes).to_numpy()[span_lo - 1 : end + 1]
-    filled, _ = _fill_missing(raw[1:], codes, market.dates[span_lo:], missing)
-    r = np.vstack([np.zeros((1, len(codes))), filled])
+    r, offset, nan_count = _window_returns(market, codes, rows, int(window), missing)
     w_fund, w_index, cash = active_weight_panel(fund, requested, codes)
     if index_timing == "next" and fund.index_weights is not None:
         w_index = next_index_weights(fund, market, requested, codes, w_index)
     act = np.ascontiguousarray(w_fund - w_index)
     p, ddof = conventions.periods_per_year, conventions.ddof
     cov, delta = covariance(r[len(r) - int(window) :], model, halflife, ddof)
-    nan_count = np.isnan(raw[len(raw) - int(window) :]).sum(axis=0)
     te_last, marginal, comp = decompose(cov, act[-1], p)
     series = pd.DataFrame({"te_ex_ante": [te_last]}, index=requested[-1:])
     real_label = ""
     if len(requested) > 1:
-        daily = _daily_te(r, act, rows - (span_lo - 1), model, halflife, window, ddof, p)
+        daily = _daily_te(r, act, rows - offset, model, halflife, window, ddof, p)
         realised, real_label = _realised(fund, requested, realised_window, conventions)
         series = pd.DataFrame({"te_ex_ante": daily, "te_realised": realised}, index=requested)
     index_name = str(getattr(fund, "index_name", "index") or "index").upper()
@@ -629,7 +639,7 @@ def ex_ante(
         index_timing=index_timing,
         synthetic=bool(getattr(fund, "synthetic", False) or getattr(market, "synthetic", False)),
         conventions=conventions,
-        meta={"engine_version": _version(), "data_fingerprint": market.fingerprint()},
+        meta={"engine_version": __version__, "data_fingerprint": market.fingerprint()},
     )
 
 
@@ -652,12 +662,6 @@ def _realised(fund, dates, window, conventions) -> tuple[np.ndarray, str]:
         return np.full(len(dates), np.nan), str(bench.name)
     tr = tracking(nav, bench, window=int(window), conventions=conventions)
     return tr.rolling["te_std"].reindex(dates).to_numpy(dtype=float), str(bench.name)
-
-
-def _version() -> str:
-    import engine
-
-    return getattr(engine, "__version__", "")
 
 
 __all__ = [
