@@ -453,7 +453,7 @@ class ExAnteRisk:
                 "count",
                 "",
                 "codes with returns missing in the window, counted as 0 (assumption): "
-                + ", ".join(f"{c} ({n})" for c, n in self.missing.items()),
+                + (", ".join(f"{c} ({n})" for c, n in self.missing.items()) or "none"),
             )
         )
         rows += self._series_rows()

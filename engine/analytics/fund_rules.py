@@ -291,10 +291,27 @@ class FundRules:
         ax.set_ylabel("% of index weight")
         right = ax.twinx()
         right.step(t["date"], t["constituents"], where="post", color="grey", label="constituents")
-        right.axhline(rs.min_constituents, color="grey", ls=":", lw=1)
-        right.set_ylabel(f"constituents (minimum {rs.min_constituents})")
-        ax.legend(loc="best", fontsize="small")
-        ax.set_title(f"{self.name} against {rs.name} ({'passes' if self.passed else 'fails'})")
+        right.axhline(
+            rs.min_constituents,
+            color="grey",
+            ls=":",
+            lw=1,
+            label=f"minimum {rs.min_constituents} names",
+        )
+        right.set_ylabel("constituents")
+        handles, labels = (
+            a + b
+            for a, b in zip(
+                ax.get_legend_handles_labels(), right.get_legend_handles_labels(), strict=True
+            )
+        )
+        ax.legend(handles, labels, loc="best", fontsize="small")
+        passing = int(t["passed"].sum())
+        status = " (rules UNCONFIRMED)" if rs.status.startswith("UNCONFIRMED") else ""
+        tag = ", SYNTHETIC data" if self.synthetic else ""
+        ax.set_title(
+            f"{self.name} against {rs.name}: {passing} of {len(t)} reviews pass{status}{tag}"
+        )
         return ax
 
     def __repr__(self) -> str:
