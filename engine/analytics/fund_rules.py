@@ -25,6 +25,7 @@ UNCONFIRMED, and each reading the summary leaves open is marked "assumption" in 
 from __future__ import annotations
 
 import functools
+import itertools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,15 +175,17 @@ def _review_row(review, market, base_date, rs: FundRuleSet) -> dict:
         "universe": len(adv),
         "history_months": months,
         "constituents_ok": n >= rs.min_constituents,
-        "max_weight_ok": bool(top1 <= rs.max_weight + 1e-12),
-        "top5_ok": bool(top5 <= rs.max_top5_weight + 1e-12),
-        "liquidity_ok": liquid >= rs.liquid_weight_share - 1e-12,
+        "max_weight_ok": bool(top1 <= rs.max_weight + TOLERANCE),
+        "top5_ok": bool(top5 <= rs.max_top5_weight + TOLERANCE),
+        "liquidity_ok": liquid >= rs.liquid_weight_share - TOLERANCE,
         "history_ok": months >= rs.min_history_months,
     }
     row["passed"] = all(row[k] for k in CHECKS)
     return row
 
 
+TOLERANCE = 1e-12
+"""Rounding slack of the weight comparisons (a cap of exactly 15% passes a 15% limit)."""
 CHECKS = ("constituents_ok", "max_weight_ok", "top5_ok", "liquidity_ok", "history_ok")
 """The pass/fail columns of :attr:`FundRules.table`."""
 _MEASURED = {
@@ -192,6 +195,19 @@ _MEASURED = {
     "liquidity_ok": ("liquid_weight", "liquid_weight_share", "%", ">="),
     "history_ok": ("history_months", "min_history_months", "count", ">="),
 }
+
+
+def _largest_between(index, dates: pd.Series) -> np.ndarray:
+    """The largest end-of-day index weight from each review's effective date to the session before
+    the next one (information: the checks read the review's target weights)."""
+    daily = index.weights.max(axis=1)
+    bounds = list(pd.DatetimeIndex(dates)) + [daily.index[-1] + pd.Timedelta(days=1)]
+    return np.array(
+        [
+            daily[(daily.index >= lo) & (daily.index < hi)].max()
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+    )
 
 
 def _shown(value, unit: str) -> str:
@@ -208,7 +224,9 @@ class FundRules:
     rules : FundRuleSet
     table : DataFrame
         One row per review: ``date`` (effective), ``methodology``, ``constituents``,
-        ``max_weight`` and ``max_weight_code``, ``top5_weight``, ``liquid_weight``, ``universe``
+        ``max_weight`` and ``max_weight_code``, ``max_weight_between`` (the largest end-of-day
+        weight until the next review, as the weights drift: information, not checked),
+        ``top5_weight``, ``liquid_weight``, ``universe``
         (securities ranked), ``history_months``, the checks :data:`CHECKS` and ``passed``.
     name : str
         The index checked.
@@ -259,12 +277,19 @@ class FundRules:
             section = {"liquidity_ok": "liquidity"}.get(check, limit_attr)
             shown = functools.partial(_shown, unit=unit)
             rule, source, status, reading = texts.get(section, ("", "", "", "", ""))[1:]
+            drift = (
+                f"; between reviews the weights drift to {t['max_weight_between'].max():.2%} "
+                "(not checked)"
+                if col == "max_weight"
+                else ""
+            )
             rows.append({
                 "metric": f"fails_{col}",
                 "value": int((~t[check]).sum()),
                 "unit": "count",
                 "against": f"{rs.name}: {col} {sense} {shown(limit)}",
                 "note": f"{rule}; worst {shown(t.at[worst, col])} on {t.at[worst, 'date'].date()}"
+                f"{drift}"
                 f"; {status}; {reading}".rstrip("; "),
             })  # fmt: skip
         rows.append(
@@ -345,6 +370,7 @@ def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
         )  # fmt: skip
     rows = [_review_row(r, market, index.base_date, rs) for r in index.schedule.reviews]
     table = pd.DataFrame(rows)
+    table.insert(5, "max_weight_between", _largest_between(index, table["date"]))
     return FundRules(
         rules=rs,
         table=table,

@@ -70,6 +70,8 @@ def test_three_securities_by_hand(tmp_path):
     assert row["constituents"] == 3 and row["constituents_ok"]
     assert row["max_weight"] == pytest.approx(0.45) and row["max_weight_code"] == "A"
     assert row["max_weight_ok"]
+    # information: the largest end-of-day weight from the review on (prices flat: 45% throughout)
+    assert row["max_weight_between"] == pytest.approx(idx.weights.iloc[8:].max(axis=1).max())
     assert row["top5_weight"] == pytest.approx(1.0) and not row["top5_ok"]  # 100% > 90%
     # ADV ranks A 1, B 2, C 3; top 67% of 3 names = rank <= 2.01: A and B, 80% < 90%
     assert row["liquid_weight"] == pytest.approx(0.80) and not row["liquidity_ok"]
