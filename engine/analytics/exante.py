@@ -146,6 +146,7 @@ def next_index_weights(fund, market, dates, codes, w_close: np.ndarray) -> np.nd
     if not have.any():
         return w_close
     g = 1.0 + constituent_returns(market, codes, income=False).to_numpy()[rows[have]]
+    g = np.where(np.isfinite(g) & (g > 0), g, 1.0)  # no close on t: the weight as it stands
     w = bench.reindex(index=nxt[have], columns=codes).fillna(0.0).to_numpy(dtype=float)
     w = np.where(w > 0, w / g, 0.0)
     total = w.sum(axis=1, keepdims=True)
