@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from desk_fakes import closes_from_returns, tiny_fund, tiny_market
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.analytics.exante import (
     CASH,
@@ -29,6 +31,23 @@ def test_decompose_two_securities_by_hand():
     assert m == pytest.approx([250 * 3e-5 / te, -250 * 8e-5 / te], rel=1e-12)
     assert c == pytest.approx([7.5e-4 / te, 2e-3 / te], rel=1e-12)
     assert c.sum() == pytest.approx(te, rel=1e-12)
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 8))
+def test_components_add_up_and_marginals_are_the_derivative(seed, n):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 0.02, size=(n + 5, n))
+    cov = np.cov(x.T).reshape(n, n)
+    a = rng.normal(0, 0.05, n)
+    te, m, c = decompose(cov, a, 246)
+    assert c.sum() == pytest.approx(te, rel=1e-12)
+    h = 1e-7
+    for i in range(n):
+        up, down = a.copy(), a.copy()
+        up[i] += h
+        down[i] -= h
+        fd = (decompose(cov, up, 246)[0] - decompose(cov, down, 246)[0]) / (2 * h)
+        assert m[i] == pytest.approx(fd, rel=1e-5, abs=1e-9)
 
 
 def _three_codes():
