@@ -126,6 +126,21 @@ REGISTRY: dict[str, Metric] = _registry(
         "1/2 sum_i |w_target(k) - w_target(k-1)| between successive reviews' target weights, "
         "mean per review after the first",
     ),
+    # ex-ante risk and concentration (engine.analytics.exante, engine.analytics.concentration)
+    (
+        "ex_ante_te",
+        "Ex-ante tracking error (annualised)",
+        "%",
+        "sqrt(p a'Sa): a = fund NAV weights - index weights, S = daily covariance of the "
+        "constituents' returns",
+        True,
+    ),
+    ("active_share", "Active share", "%", "1/2 sum_i |a_i| over codes (cash left out)", True),
+    ("top1", "Largest weight", "%", "max_i w_i"),
+    ("top5", "Five largest weights", "%", "sum of the five largest w_i"),
+    ("top10", "Ten largest weights", "%", "sum of the ten largest w_i"),
+    ("hhi", "Herfindahl index", "ratio", "HHI = sum_i w_i^2"),
+    ("effective_n", "Effective number of names", "ratio", "1 / HHI"),
 )
 """Canonical name -> :class:`Metric`.  Every summary row of a metric takes its label, unit and
 definition from here."""

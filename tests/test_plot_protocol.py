@@ -106,6 +106,11 @@ BUILDERS = {
         r[2], _observed(r), limit=None
     ),
     "engine.analytics.implied.ImpliedWeights": _implied,
+    "engine.analytics.exante.ExAnteRisk": lambda r: engine.analytics.ex_ante(
+        r[3], r[0], dates="all"
+    ),
+    "engine.analytics.concentration.Concentration": lambda r: engine.analytics.concentration(r[2]),
+    "engine.analytics.fund_rules.FundRules": lambda r: engine.analytics.fund_rules(r[2], r[0]),
     "engine.data.onboard.Onboarding": _onboarding,
     "engine.sweep.result.SweepResult": lambda r: engine.sweep.run(
         r[0], "hsidi", engine.sweep.grid(cap=[0.15])

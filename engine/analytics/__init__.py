@@ -12,6 +12,9 @@ Quick use::
     wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
     wf.summary()                       # arithmetic and log contributions, total and per year
     cmp = analytics.compare_indexes(launch, revision)
+    risk = analytics.ex_ante(fund_result, market, dates="all")  # anticipated against realised TE
+    analytics.concentration(idx)       # top1/top5/top10/HHI/effective_n per day and per review
+    analytics.fund_rules(idx, market)  # SSE/SZSE index-fund rules (sse-2025-11) at each review
 """
 
 from engine.analytics.attribution import (
@@ -29,6 +32,9 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.concentration import Concentration, concentration
+from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
+from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
@@ -49,6 +55,14 @@ from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "BASES",
+    "Concentration",
+    "ExAnteRisk",
+    "FundRules",
+    "concentration",
+    "constituent_returns",
+    "ex_ante",
+    "fund_rules",
+    "load_fund_rules",
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
