@@ -17,7 +17,8 @@ mean absolute deviation     :math:`\\mathrm{mean}(|d_t|)` (not annualised; æ—¥å
 rolling figures             each of the above over the :math:`w` periods ending on each date
 ==========================  ===================================================================
 
-A **breach** is a window whose figure exceeds the preset's limit (strictly); the breach table lists
+A **breach** is a window whose figure exceeds the preset's limit (strictly, beyond rounding:
+:data:`LIMIT_RTOL`); the breach table lists
 each one with its value, the limit and the running count of consecutive breaching windows.
 """
 
@@ -44,6 +45,9 @@ from engine.errors import DataError, describe
 TE_METHODS = ("std", "rms")
 DIFFERENCES = ("daily", "monthly")
 MONITORS = ("rolling", "year")
+LIMIT_RTOL = 1e-9
+"""A figure breaches when it exceeds its limit by more than this relative margin: a figure equal to
+the limit up to floating-point rounding of the returns is not a breach."""
 XSHG_FALLBACK = 243
 """Sessions per year used for the ``csrc`` preset when the XSHG calendar cannot be read
 (assumption: mainland calendars have 242-244 sessions a year)."""
@@ -301,7 +305,7 @@ def _breaches(preset, rolling: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFr
             continue
         value = frame[figure].to_numpy(dtype=float)
         test = np.abs(value) if figure == "tracking_difference" else value
-        flag = test > limit
+        flag = test > limit * (1.0 + LIMIT_RTOL)
         run = _runs(flag)
         parts.append(
             pd.DataFrame(
