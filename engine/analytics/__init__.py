@@ -12,6 +12,8 @@ Quick use::
     wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
     wf.summary()                       # arithmetic and log contributions, total and per year
     cmp = analytics.compare_indexes(launch, revision)
+    reg = analytics.regulatory(fund_result, idx, "csrc")   # preset figures, breaches, period table
+    cap = analytics.capacity(idx, market, fund=fund_result)  # value, ADV, days to trade per review
 """
 
 from engine.analytics.attribution import (
@@ -22,6 +24,11 @@ from engine.analytics.attribution import (
     cost_table,
     waterfall,
 )
+from engine.analytics.capacity import (  # the function shadows the module name, as compare does
+    CapacitySettings,
+    RebalanceCapacity,
+    capacity,
+)
 from engine.analytics.compare import (
     IndexComparison,
     compare_indexes,
@@ -31,6 +38,11 @@ from engine.analytics.compare import (
 )
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
+from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
+    RegulatoryPreset,
+    RegulatoryReport,
+    regulatory,
+)
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -49,17 +61,22 @@ from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "BASES",
+    "CapacitySettings",
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
     "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
+    "RebalanceCapacity",
+    "RegulatoryPreset",
+    "RegulatoryReport",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
+    "capacity",
     "benchmark_label",
     "benchmark_series",
     "compare",
@@ -74,6 +91,7 @@ __all__ = [
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",
+    "regulatory",
     "rolling_tracking_error",
     "tracking",
     "waterfall",

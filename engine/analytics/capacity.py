@@ -520,30 +520,31 @@ class RebalanceCapacity:
         return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{tag}")
 
     def plot(self, review=None, ax=None):
-        """Days to trade: per code at ``review`` (a date), or the largest per review when None; a
-        dashed line at one day. Returns the ``Axes``."""
+        """Days to trade: per code at ``review`` (a date), or the largest finite one per review when
+        None; a dashed line at one day; names without traded value in the window (infinite days)
+        are counted in the x labels. Returns the ``Axes``."""
         if ax is None:
             import matplotlib.pyplot as plt
 
             ax = plt.figure(figsize=(9, 4)).subplots()
+        t = self.table if review is None else self.review(review)
+        finite = t["days_to_trade"].where(np.isfinite(t["days_to_trade"]))
         if review is None:
-            br = self.by_review
-            x = [d.date().isoformat() for d in br.index] if not br.empty else []
-            y = br["max_days_to_trade"].to_numpy() if not br.empty else []
-            ax.bar(x, y, color="#1f4e79")
-            ax.set_title(
-                "Largest days to trade at each review" + (" [SYNTHETIC]" if self.synthetic else "")
-            )
-            ax.tick_params(axis="x", rotation=90, labelsize=7)
+            days = finite.groupby(t["review"]).max()
+            none = (~(t["adv_hkd"] > 0)).groupby(t["review"]).sum()
+            x = [f"{d.date()}" + (f" ({n} no ADV)" if n else "") for d, n in none.items()]
+            ax.bar(x, days.fillna(0.0).to_numpy(), color="#1f4e79")
+            title = "Largest days to trade at each review"
         else:
-            rows = self.review(review)
-            colors = np.where(rows["over_one_day"], "#c62828", "#1f4e79")
-            ax.bar(rows["code"], rows["days_to_trade"], color=colors)
-            ax.set_title(
-                f"Days to trade at the review of {pd.Timestamp(review).date()}"
-                + (" [SYNTHETIC]" if self.synthetic else "")
-            )
-            ax.tick_params(axis="x", rotation=90, labelsize=7)
+            x = [
+                c + (" (no ADV)" if not a > 0 else "")
+                for c, a in zip(t["code"], t["adv_hkd"], strict=True)
+            ]
+            colors = np.where(t["over_one_day"], "#c62828", "#1f4e79")
+            ax.bar(x, finite.fillna(0.0).to_numpy(), color=colors)
+            title = f"Days to trade at the review of {pd.Timestamp(review).date()}"
+        ax.set_title(title + (" [SYNTHETIC]" if self.synthetic else ""))
+        ax.tick_params(axis="x", rotation=90, labelsize=7)
         ax.axhline(1.0, color="#455a64", ls="--", lw=1)
         ax.set_ylabel(f"days at {self.settings.participation:.0%} of ADV")
         return ax
