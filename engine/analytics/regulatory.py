@@ -57,6 +57,9 @@ XSHG_FALLBACK = 243
 class RegulatoryPreset:
     """One regulator's (or contract's) tracking conventions and limits; every field is explicit.
 
+    Text fields stay ASCII (the PDF report's font has no CJK glyphs); the Chinese terms are in
+    :data:`TERMS_ZH`, :data:`PERIODS` and :data:`PERIOD_COLUMNS`.
+
     Limits are fractions (0.002 = 0.2%); ``None`` means the regulator sets none (the figure is still
     computed and shown).
     """
@@ -117,14 +120,19 @@ def _bad(name, value, fix):
 
 
 _TS = "reference/tracking-standards.md section 1"
+TERMS_ZH = {
+    "tracking deviation": "跟踪偏离度",
+    "mean absolute daily tracking deviation": "日均跟踪偏离度的绝对值",
+    "annual tracking error": "年跟踪误差",
+}
+"""The standard Chinese terms of the mainland contracts for the csrc preset's figures."""
 PRESETS: dict[str, RegulatoryPreset] = {
     "csrc": RegulatoryPreset(
         name="csrc",
         title="Mainland fund contract / CSRC quarterly report",
         source=(
             "Mainland equity ETF contracts (e.g. CSI innovative-drug ETFs): tracking deviation "
-            "跟踪偏离度 = fund daily return - benchmark daily return; annual TE 年跟踪误差 = "
-            "annualised standard deviation of the daily deviations; typical targets mean absolute "
+            "= fund daily return - benchmark daily return; annual TE = annualised standard deviation of the daily deviations; typical targets mean absolute "
             "daily deviation <= 0.2% and annual TE <= 2% (index and feeder funds often 0.35% / 4%: "
             "pass mean_abs_deviation_limit=0.0035, te_limit=0.04); CSRC quarterly report section "
             f"3.2 period table ({_TS})"
@@ -689,6 +697,7 @@ __all__ = [
     "PERIODS",
     "PERIOD_COLUMNS",
     "PRESETS",
+    "TERMS_ZH",
     "RegulatoryPreset",
     "RegulatoryReport",
     "calendar_periods",
