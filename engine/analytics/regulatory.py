@@ -132,7 +132,8 @@ PRESETS: dict[str, RegulatoryPreset] = {
         title="Mainland fund contract / CSRC quarterly report",
         source=(
             "Mainland equity ETF contracts (e.g. CSI innovative-drug ETFs): tracking deviation "
-            "= fund daily return - benchmark daily return; annual TE = annualised standard deviation of the daily deviations; typical targets mean absolute "
+            "= fund daily return - benchmark daily return; annual TE = annualised standard "
+            "deviation of the daily deviations; typical targets mean absolute "
             "daily deviation <= 0.2% and annual TE <= 2% (index and feeder funds often 0.35% / 4%: "
             "pass mean_abs_deviation_limit=0.0035, te_limit=0.04); CSRC quarterly report section "
             f"3.2 period table ({_TS})"
