@@ -297,8 +297,18 @@ CHECKS = (
 
 
 def _breaches(preset, rolling: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFrame:
-    """Each breaching window: check, window start and end, value, limit, consecutive count."""
-    cols = ["check", "limit_field", "window_start", "window_end", "value", "limit", "consecutive"]
+    """Each breaching window: check, window start and end, value, limit (fractions), the unit they
+    read in (``bp`` for the mean absolute deviation, ``%`` otherwise), consecutive count."""
+    cols = [
+        "check",
+        "limit_field",
+        "window_start",
+        "window_end",
+        "value",
+        "limit",
+        "unit",
+        "consecutive",
+    ]
     parts = []
     for figure, limit_field, label in CHECKS:
         limit = getattr(preset, limit_field)
@@ -325,6 +335,7 @@ def _breaches(preset, rolling: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFr
                     "window_end": np.asarray(ends)[flag],
                     "value": value[flag],
                     "limit": limit,
+                    "unit": "bp" if figure == "mean_abs_deviation" else "%",
                     "consecutive": run[flag],
                 }
             )
@@ -416,7 +427,8 @@ class RegulatoryReport:
     by_year : DataFrame
         Per calendar year: returns, TD, TE, mean absolute deviation (and the gap to the anticipated TE).
     breaches : DataFrame
-        ``check, limit_field, window_start, window_end, value, limit, consecutive``.
+        ``check, limit_field, window_start, window_end, value, limit, unit, consecutive`` (value and
+        limit are fractions; ``unit`` is how they read: ``bp`` or ``%``).
     periods : DataFrame or None
         The mainland quarterly-report table (:func:`period_table`), for presets with ``period_table``.
     """
@@ -481,7 +493,7 @@ class RegulatoryReport:
                 _row(
                     f"mean_abs_{diff}_deviation",
                     f["mean_abs_deviation"],
-                    "%",
+                    "bp",
                     bench,
                     f"mean |fund {diff} return - benchmark {diff} return|, not annualised",
                 )
@@ -495,14 +507,19 @@ class RegulatoryReport:
                     note=f"{diff} periods in each rolling window (one year = p)",
                 )
             )
-        for _figure, limit_field, label in CHECKS:
+        for figure, limit_field, label in CHECKS:
             limit = getattr(p, limit_field)
             if limit is None:
                 continue
             hits = self.breaches[self.breaches["limit_field"] == limit_field]
             where = "rolling windows" if p.monitor == "rolling" else "calendar years"
             rows += [
-                _row(limit_field, limit, "%", note=f"limit on the {label} of a window"),
+                _row(
+                    limit_field,
+                    limit,
+                    "bp" if figure == "mean_abs_deviation" else "%",
+                    note=f"limit on the {label} of a window",
+                ),
                 _row(
                     f"breaches_{limit_field}",
                     len(hits),

@@ -559,8 +559,8 @@ def regulatory_sections(reg) -> list[Section]:
             "check": shown["check"],
             "window start": [str(pd.Timestamp(d).date()) for d in shown["window_start"]],
             "window end": [str(pd.Timestamp(d).date()) for d in shown["window_end"]],
-            "value": [fmt(v, "%") for v in shown["value"]],
-            "limit": [fmt(v, "%") for v in shown["limit"]],
+            "value": [fmt(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)],
+            "limit": [fmt(v, u) for v, u in zip(shown["limit"], shown["unit"], strict=True)],
             "consecutive": shown["consecutive"].astype(int),
         }
     )

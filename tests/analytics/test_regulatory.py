@@ -53,11 +53,12 @@ def test_csrc_planted_spike_hand_worked():
     expected = np.std([0, 0, 0, 0, 0.015], ddof=1) * np.sqrt(250)
     np.testing.assert_allclose(te["value"], expected, rtol=1e-6)
     assert list(te["consecutive"]) == [1, 2, 3, 4, 5]
+    assert (mad["unit"] == "bp").all() and (te["unit"] == "%").all()
     s = rep.summary()
     assert s["breaches_mean_abs_deviation_limit"] == 5
     assert s["longest_run_te_limit"] == 5
     np.testing.assert_allclose(s["mean_abs_daily_deviation"], 0.015 / 20, rtol=1e-9)
-    assert s.unit("mean_abs_daily_deviation") == "%"
+    assert s.unit("mean_abs_daily_deviation") == "bp"  # 0.2% reads 20.0 bp
 
 
 def test_csrc_equal_to_limit_is_not_a_breach():
