@@ -652,7 +652,8 @@ def regulatory(
     variant : {"price", "gross", "net"}, optional
         The benchmark variant (default the fund's ``config.benchmark``).
     **overrides
-        Any :class:`RegulatoryPreset` field, e.g. ``te_limit=0.04, mean_abs_deviation_limit=0.0035``
+        Any :class:`RegulatoryPreset` field (an explicit ``window`` longer than the data is an
+        error; the default one-year window on a younger fund gives no rolling figure and a note), e.g. ``te_limit=0.04, mean_abs_deviation_limit=0.0035``
         for a feeder fund, ``anticipated_te=0.01`` (ESMA), ``te_method="rms"``.
     """
     p = resolve_preset(preset, overrides)
@@ -688,6 +689,16 @@ def regulatory(
     rets["active"] = rets["fund"] - rets["benchmark"]
     figures = _figures(rets["fund"].to_numpy(), rets["benchmark"].to_numpy(), conv, p.te_method)
     rolling = _rolling(levels, rets, p.window, conv, p.te_method)
+    if len(rets) < p.window and overrides.get("window") is not None:
+        raise DataError(
+            describe(
+                f"the window is longer than the data ({len(rets)} {p.difference} differences)",
+                field="window",
+                value=p.window,
+                fix=f"use a window of at most {len(rets)}, or leave it out (one year; a younger "
+                "fund then gets no rolling figure and a note)",
+            )
+        )
     if len(rets) < p.window:
         notes.append(
             f"{len(rets)} {p.difference} differences, fewer than one window of {p.window}: "

@@ -260,6 +260,11 @@ def test_unknown_preset_and_setting():
         regulatory(fund, bench, "csrc", te_limit=-0.02)
     with pytest.raises(DataError, match="window"):
         regulatory(fund, bench, "csrc", window=1)
+    with pytest.raises(
+        DataError, match="window.*longer than the data|longer than the data.*window"
+    ):
+        regulatory(fund, bench, "sebi", window=31)  # 30 daily differences
+    assert regulatory(fund, bench, "sebi", window=30).rolling["tracking_error"].notna().sum() == 1
     with pytest.raises(DataError, match="fund, index"):
         regulatory(fund, None, "csrc")
 
