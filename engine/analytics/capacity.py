@@ -241,6 +241,50 @@ def _liquidity(pos: int, traded: np.ndarray, rets: np.ndarray, codes, settings):
     return (pd.Series(adv, idx), pd.Series(n, idx), pd.Series(vol, idx))
 
 
+def _daily_returns(market, closes: pd.DataFrame) -> np.ndarray:
+    """``[day, code]`` close-to-close returns, NaN on the first day and where :func:`_vol_mask` says."""
+    c = closes.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rets = np.vstack([np.full((1, c.shape[1]), np.nan), c[1:] / c[:-1] - 1.0])
+    rets[_vol_mask(market, closes)] = np.nan
+    return rets
+
+
+def _evaluate(index, market, aum, fund, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-review, per-code table and the reviews skipped (``review, reason``)."""
+    dates = pd.DatetimeIndex(index.levels.index)
+    shares = index.index_shares.reindex(dates)
+    closes = market.panel("close")
+    traded = market.panel("traded_value").reindex(index=closes.index, columns=closes.columns)
+    traded_np = traded.to_numpy(dtype=float)
+    rets = _daily_returns(market, closes)
+    parts, skipped = [], []
+    for review in index.schedule.reviews:
+        e = pd.Timestamp(review.effective_date)
+        k = dates.get_indexer([e])[0]
+        if k <= 0:
+            first = "first session of the index (no composition before)"
+            skipped.append({"review": e, "reason": first if k == 0 else "not in the index run"})
+            continue
+        t = dates[k - 1]
+        assets = _assets_hkd(t, aum, fund, market.fx)
+        if not np.isfinite(assets):
+            why = f"the fund has no NAV on the trade date {t.date()}"
+            skipped.append({"review": e, "reason": why})
+            continue
+        pos = closes.index.get_indexer([t])[0]
+        liq = _liquidity(pos, traded_np, rets, closes.columns, settings)
+        rows = _review_rows(review, k, dates, shares, closes, assets, liq, settings)
+        rows.insert(2, "tracked_assets_hkd", assets)
+        parts.append(rows)
+    table = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=[*COLUMNS[:2], "tracked_assets_hkd", *COLUMNS[2:]])
+    )
+    return table, pd.DataFrame(skipped, columns=["review", "reason"])
+
+
 # ------------------------------------------------------------------------------------------ entry
 def capacity(
     index,
@@ -298,45 +342,7 @@ def capacity(
                 fix="pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>",
             )
         )
-    shares = index.index_shares
-    dates = pd.DatetimeIndex(index.levels.index)
-    shares = shares.reindex(dates)
-    closes = market.panel("close")
-    traded = market.panel("traded_value").reindex(index=closes.index, columns=closes.columns)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rets = closes.to_numpy(dtype=float)[1:] / closes.to_numpy(dtype=float)[:-1] - 1.0
-    rets = np.vstack([np.full((1, closes.shape[1]), np.nan), rets])
-    rets[_vol_mask(market, closes)] = np.nan
-    traded_np = traded.to_numpy(dtype=float)
-    parts, skipped = [], []
-    for review in index.schedule.reviews:
-        e = pd.Timestamp(review.effective_date)
-        k = dates.get_indexer([e])[0]
-        if k <= 0:
-            why = (
-                "first session of the index (no composition before)"
-                if k == 0
-                else "not in the index run"
-            )
-            skipped.append({"review": e, "reason": why})
-            continue
-        t = dates[k - 1]
-        assets = _assets_hkd(t, aum, fund, market.fx)
-        if not np.isfinite(assets):
-            skipped.append(
-                {"review": e, "reason": f"the fund has no NAV on the trade date {t.date()}"}
-            )
-            continue
-        pos = closes.index.get_indexer([t])[0]
-        liq = _liquidity(pos, traded_np, rets, closes.columns, settings)
-        rows = _review_rows(review, k, dates, shares, closes, assets, liq, settings)
-        rows.insert(2, "tracked_assets_hkd", assets)
-        parts.append(rows)
-    table = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=[*COLUMNS[:2], "tracked_assets_hkd", *COLUMNS[2:]])
-    )
+    table, skipped = _evaluate(index, market, aum, fund, settings)
     return RebalanceCapacity(
         table=table,
         settings=settings,
@@ -345,7 +351,7 @@ def capacity(
             if aum is not None
             else "the fund's NAV on each trade date (HKD)"
         ),
-        skipped=pd.DataFrame(skipped, columns=["review", "reason"]),
+        skipped=skipped,
         index_name=str(getattr(index, "name", "index")),
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
     )
