@@ -413,6 +413,8 @@ class RegulatoryReport:
                     note=f"{diff} periods in each rolling window (one year = p)",
                 )
             )
+        else:
+            rows += self._year_rows()
         for figure, limit_field, label in CHECKS:
             limit = getattr(p, limit_field)
             if limit is None:
@@ -445,6 +447,23 @@ class RegulatoryReport:
         return Summary(
             rows, title=f"Regulatory figures ({p.name}) of {self.fund_label} vs {bench}{tag}"
         )
+
+    def _year_rows(self) -> list[dict]:
+        """TD and TE of each calendar year (and the gap to the anticipated TE when there is one)."""
+        rows, bench, method = [], self.benchmark, self.preset.te_method
+        for year, y in self.by_year.iterrows():
+            span = f"{y['start'].date()} to {y['end'].date()}, {int(y['periods'])} periods"
+            rows.append(
+                _row(f"tracking_difference_{year}", y["tracking_difference"], "%", bench, span)
+            )
+            rows.append(
+                _row(f"tracking_error_{method}_{year}", y["tracking_error"], "%", bench, span)
+            )
+            if "te_gap" in y:
+                rows.append(
+                    _row(f"te_gap_{year}", y["te_gap"], "%", bench, "realised TE - anticipated TE")
+                )
+        return rows
 
     def plot(self, ax=None):
         """Rolling figures against their limits (rolling monitor) or calendar-year TD and TE (year

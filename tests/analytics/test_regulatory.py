@@ -159,6 +159,7 @@ def test_sfc_calendar_year_td_hand_worked_and_internal_limit():
     td = (f.iloc[-1] / f.iloc[0] - 1) - (b.iloc[-1] / b.iloc[0] - 1)
     np.testing.assert_allclose(y["tracking_difference"], td, rtol=1e-9)
     assert y["start"] == pd.Timestamp("2024-12-31")
+    np.testing.assert_allclose(rep.summary()["tracking_difference_2025"], td, rtol=1e-9)
     rep = regulatory(fund, bench, "sfc", td_limit=0.005)
     assert list(rep.breaches["window_end"]) == [fund.index[-1]]
     assert rep.breaches["consecutive"].tolist() == [1]
@@ -175,6 +176,7 @@ def test_esma_realised_above_anticipated_is_flagged_by_year():
     np.testing.assert_allclose(y.at[2025, "tracking_error"], d.std(ddof=1) * np.sqrt(246))
     np.testing.assert_allclose(y.at[2025, "te_gap"], y.at[2025, "tracking_error"] - 0.01)
     assert y.at[2024, "te_gap"] < 0
+    assert rep.summary()["te_gap_2025"] == y.at[2025, "te_gap"]
 
 
 def test_esma_and_sfc_clean_flag_nothing_even_with_limits():
