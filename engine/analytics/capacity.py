@@ -19,7 +19,10 @@ impact cost (HKD)      :math:`V_i \\cdot k \\, \\sigma_i \\sqrt{V_i / \\bar D_i}
 ``vol_window`` sessions before :math:`t` (sample, ddof=1, not annualised), leaving out suspended days
 and the ex-dates of splits, bonus and rights issues (raw closes jump there).  A code with no traded
 value in the ADV window (suspended throughout) has infinite days to trade and no impact estimate
-(NaN); ``names_without_adv`` counts them and the impact costs summed per review leave them out.  Tracked assets
+(NaN); ``names_without_adv`` counts them and the impact costs summed per review leave them out.
+:math:`q^{new}` is read on :math:`e`, so a split or bonus issue with its ex-date on the effective
+date itself would show as a weight change (assumption: rare; pricing both compositions at the same
+close keeps every other change exact).  Tracked assets
 :math:`A_t` are the fund's NAV on :math:`t` in HKD (``nav_hkd``, else ``nav_cny / fx``) or, with
 ``aum_cny``, that amount (all money tracking the index) converted at the market's fixing on
 :math:`t`: :math:`A_t = aum^{CNY} / fx_t` (CNY per HKD).

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from analytics_fakes import FakeConfig, fake_backtest, make_fx, make_index, random_closes
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
 from engine._display import Summary
@@ -15,6 +17,7 @@ from engine.analytics.regulatory import (
     PRESETS,
     RegulatoryPreset,
     RegulatoryReport,
+    _runs,
     calendar_periods,
     regulatory,
 )
@@ -296,3 +299,11 @@ def test_protocol():
         assert "<table" in rep._repr_html_()
         assert isinstance(rep.plot(), Axes)
         assert len(rep.to_frame()) == len(fund) - 1
+
+
+@given(st.lists(st.booleans(), max_size=60))
+def test_consecutive_count_oracle(flags):
+    """The running count against a groupby of the runs of True."""
+    s = pd.Series(flags, dtype=bool)
+    oracle = s.groupby((~s).cumsum()).cumsum().where(s, 0).astype(int)
+    assert _runs(np.asarray(flags, dtype=bool)).tolist() == oracle.tolist()
