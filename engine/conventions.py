@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine._settings import Choice, Settings, Whole, setting
 from engine.errors import DataError, describe
 
 PERIODS_PER_YEAR: int = 246
@@ -41,7 +42,7 @@ DAYS_PER_YEAR: float = 365.0
 
 
 @dataclass(frozen=True)
-class Conventions:
+class Conventions(Settings):
     """The set of conventions a metric was computed with (recorded in every analytics result).
 
     Attributes
@@ -52,21 +53,12 @@ class Conventions:
         Delta degrees of freedom of the sample standard deviation (1: divide by :math:`n - 1`).
     """
 
-    periods_per_year: int = PERIODS_PER_YEAR
-    ddof: int = DDOF
+    _error = DataError
 
-    def __post_init__(self):
-        if not (isinstance(self.periods_per_year, int | np.integer) and self.periods_per_year > 0):
-            raise DataError(
-                describe(
-                    "periods_per_year must be a positive integer",
-                    field="periods_per_year",
-                    value=self.periods_per_year,
-                    fix=f"use {PERIODS_PER_YEAR} (HKEX sessions per year)",
-                )
-            )
-        if self.ddof not in (0, 1):
-            raise DataError(describe("ddof must be 0 or 1", field="ddof", value=self.ddof))
+    periods_per_year: int = setting(
+        PERIODS_PER_YEAR, Whole(1, fix=f"use {PERIODS_PER_YEAR} (HKEX sessions per year)")
+    )
+    ddof: int = setting(DDOF, Choice((0, 1)))
 
 
 DEFAULT = Conventions()
