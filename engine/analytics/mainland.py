@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from engine.analytics.tracking import metrics_from_returns
+from engine import metrics
 from engine.conventions import Conventions
 
 XSHG_FALLBACK = 243
@@ -85,7 +85,7 @@ def period_table(levels: pd.DataFrame, as_of=None, ddof: int = 1) -> pd.DataFram
     """
     end = levels.index[-1] if as_of is None else pd.Timestamp(as_of)
     lv = levels.loc[:end]
-    raw = Conventions(periods_per_year=1, ddof=ddof)  # p = 1: the std is left per day
+    raw = Conventions(ddof=ddof)  # engine.metrics.std: not annualised
     rows = []
     for label, chinese, months in PERIODS:
         row = {"period": label, "period_zh": chinese, "start": pd.NaT, "end": end, "note": ""}
@@ -96,16 +96,14 @@ def period_table(levels: pd.DataFrame, as_of=None, ddof: int = 1) -> pd.DataFram
             )
             rows.append(row)
             continue
-        seg = lv.loc[lv.index[lv.index <= start][-1] :].to_numpy(dtype=float)
         row["start"] = lv.index[lv.index <= start][-1]
-        rf = seg[1:, 0] / seg[:-1, 0] - 1.0
-        rb = seg[1:, 1] / seg[:-1, 1] - 1.0
-        m = metrics_from_returns(rf, rb, raw)
+        seg = lv.loc[row["start"] :].to_numpy(dtype=float)
+        rf, rb = metrics.returns(seg[:, 0]), metrics.returns(seg[:, 1])
         row.update(
-            nav_growth=m["fund_return"],
-            nav_growth_std=m["fund_vol"],
-            benchmark_return=m["benchmark_return"],
-            benchmark_return_std=m["benchmark_vol"],
+            nav_growth=metrics.total_return(seg[:, 0]),
+            nav_growth_std=metrics.std(rf, raw),
+            benchmark_return=metrics.total_return(seg[:, 1]),
+            benchmark_return_std=metrics.std(rb, raw),
         )
         row["diff_1_3"] = row["nav_growth"] - row["benchmark_return"]
         row["diff_2_4"] = row["nav_growth_std"] - row["benchmark_return_std"]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary, result_html
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
@@ -37,12 +38,7 @@ from engine.analytics.mainland import (
     calendar_periods,
     period_table,
 )
-from engine.analytics.tracking import (
-    fund_tracking,
-    metrics_from_returns,
-    rolling_tracking_error,
-    tracking,
-)
+from engine.analytics.tracking import fund_tracking, tracking
 from engine.conventions import PERIODS_PER_YEAR, Conventions
 from engine.errors import DataError, describe
 
@@ -200,35 +196,41 @@ def _monthly(levels: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([levels.iloc[[0]], last]).pipe(lambda x: x[~x.index.duplicated()])
 
 
-def _figures(rf: np.ndarray, rb: np.ndarray, conv: Conventions, method: str) -> dict:
-    """TD, annualised TD, TE (``method``), mean |d| of one window, through the tracking metrics."""
-    m = metrics_from_returns(rf, rb, conv)
-    d = rf - rb
+def _figures(levels: np.ndarray, conv: Conventions, method: str) -> dict:
+    """TD, annualised TD, TE (``method``) and mean :math:`|d|` of one window of ``[n + 1, 2]`` levels
+    (fund, benchmark), through :func:`engine.metrics.tracking_metrics`."""
+    m = metrics.tracking_metrics(levels[:, 0], levels[:, 1], conv)
+    d = metrics.returns(levels[:, 0]) - metrics.returns(levels[:, 1])
     return {
         "periods": int(m["n_returns"]),
         "fund_return": m["fund_return"],
         "benchmark_return": m["benchmark_return"],
-        "tracking_difference": m["td_period"],
-        "tracking_difference_ann": m["td_ann"],
-        "tracking_error": m[f"te_{method}"],
-        "mean_abs_deviation": float(np.mean(np.abs(d))) if d.size else float("nan"),
+        "tracking_difference": m["tracking_difference"],
+        "tracking_difference_ann": m["tracking_difference_ann"],
+        "tracking_error": m[f"tracking_error_{method}"],
+        "mean_abs_deviation": mean_abs_deviation(d),
     }
 
 
+def mean_abs_deviation(active: np.ndarray) -> float:
+    r""":math:`\mathrm{mean}_t |d_t|` of the tracking deviations (not annualised); NaN when empty."""
+    d = np.abs(np.asarray(active, dtype=float))
+    return float(metrics.rolling(d, d.size, "mean")[-1]) if d.size else float("nan")
+
+
 # ------------------------------------------------------------------------------------- the pieces
-def _rolling(levels: pd.DataFrame, rets: pd.DataFrame, w: int, conv, method) -> pd.DataFrame:
-    """Per date: the deviation and the rolling figures over the ``w`` periods ending there."""
-    a = rets["active"]
-    out = pd.DataFrame({"deviation": a})
-    out["window_start"] = pd.Series(levels.index[:-1], index=a.index).shift(w - 1)
-    if len(a) >= w:
-        out["mean_abs_deviation"] = a.abs().rolling(w).mean()
-        out["tracking_error"] = rolling_tracking_error(a, w, method=method, conventions=conv)
-        lv = levels.iloc[1:]
-        base = levels.shift(w).iloc[1:]
-        out["tracking_difference"] = (lv["fund"] / base["fund"] - 1) - (
-            lv["benchmark"] / base["benchmark"] - 1
-        )
+def _rolling(levels: pd.DataFrame, w: int, conv, method) -> pd.DataFrame:
+    """Per date: the deviation :math:`d_t` and the rolling figures over the ``w`` periods ending
+    there (:func:`engine.metrics.rolling`, :func:`engine.metrics.rolling_tracking_error`)."""
+    lv = levels.to_numpy(dtype=float)
+    d = metrics.returns(lv[:, 0]) - metrics.returns(lv[:, 1])
+    out = pd.DataFrame({"deviation": d}, index=levels.index[1:])
+    out["window_start"] = pd.Series(levels.index[:-1], index=out.index).shift(w - 1)
+    if len(d) >= w:
+        out["mean_abs_deviation"] = metrics.rolling(np.abs(d), w, "mean")
+        out["tracking_error"] = metrics.rolling_tracking_error(d, w, method, conv)
+        grow = lv[w:] / lv[:-w] - 1.0  # each window's fund and benchmark return
+        out["tracking_difference"] = np.r_[np.full(w - 1, np.nan), grow[:, 0] - grow[:, 1]]
     else:
         for c in ("mean_abs_deviation", "tracking_error", "tracking_difference"):
             out[c] = np.nan
@@ -245,10 +247,8 @@ def _by_year(levels: pd.DataFrame, conv, method, anticipated) -> pd.DataFrame:
         seg = levels.iloc[start : pos[-1] + 1].to_numpy(dtype=float)
         if len(seg) < 2:
             continue
-        rf = seg[1:, 0] / seg[:-1, 0] - 1.0
-        rb = seg[1:, 1] / seg[:-1, 1] - 1.0
         row = {"year": int(y), "start": levels.index[start], "end": levels.index[pos[-1]]}
-        row.update(_figures(rf, rb, conv, method))
+        row.update(_figures(seg, conv, method))
         if anticipated is not None:
             row["anticipated_te"] = anticipated
             row["te_gap"] = row["tracking_error"] - anticipated
@@ -605,28 +605,22 @@ def regulatory(
         ppy, pnote = PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
     p = dataclasses.replace(p, periods_per_year=int(ppy), window=int(p.window or ppy))
     conv = Conventions(periods_per_year=p.periods_per_year)
-    rf = levels["fund"].to_numpy(dtype=float)
-    rb = levels["benchmark"].to_numpy(dtype=float)
-    rets = pd.DataFrame(
-        {"fund": rf[1:] / rf[:-1] - 1.0, "benchmark": rb[1:] / rb[:-1] - 1.0},
-        index=levels.index[1:],
-    )
-    rets["active"] = rets["fund"] - rets["benchmark"]
-    figures = _figures(rets["fund"].to_numpy(), rets["benchmark"].to_numpy(), conv, p.te_method)
-    rolling = _rolling(levels, rets, p.window, conv, p.te_method)
-    if len(rets) < p.window and overrides.get("window") is not None:
+    figures = _figures(levels.to_numpy(dtype=float), conv, p.te_method)
+    rolling = _rolling(levels, p.window, conv, p.te_method)
+    n = figures["periods"]
+    if n < p.window and overrides.get("window") is not None:
         raise DataError(
             describe(
-                f"the window is longer than the data ({len(rets)} {p.difference} differences)",
+                f"the window is longer than the data ({n} {p.difference} differences)",
                 field="window",
                 value=p.window,
-                fix=f"use a window of at most {len(rets)}, or leave it out (one year; a younger "
+                fix=f"use a window of at most {n}, or leave it out (one year; a younger "
                 "fund then gets no rolling figure and a note)",
             )
         )
-    if len(rets) < p.window:
+    if n < p.window:
         notes.append(
-            f"{len(rets)} {p.difference} differences, fewer than one window of {p.window}: "
+            f"{n} {p.difference} differences, fewer than one window of {p.window}: "
             "no rolling figure"
         )
     by_year = _by_year(levels, conv, p.te_method, p.anticipated_te)

@@ -211,8 +211,8 @@ def test_fund_result_path_matches_fund_tracking():
     rep = regulatory(fund, idx, "sebi")
     tr = fund_tracking(fund, idx)
     assert rep.benchmark == tr.benchmark
-    np.testing.assert_allclose(rep.figures["tracking_error"], tr.metrics["te_std"])
-    np.testing.assert_allclose(rep.figures["tracking_difference"], tr.metrics["td_period"])
+    np.testing.assert_allclose(rep.figures["tracking_error"], tr.metrics["tracking_error_std"])
+    np.testing.assert_allclose(rep.figures["tracking_difference"], tr.metrics["tracking_difference"])
 
 
 # ---------------------------------------------------------------------------------- period table
