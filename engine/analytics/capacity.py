@@ -30,12 +30,14 @@ close keeps every other change exact).  Tracked assets
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from engine._display import Summary, result_html
+from engine._settings import Interval, Settings, Whole, setting
 from engine.errors import DataError, describe
 
 CAPITAL_CHANGES = ("split", "bonus", "rights")
@@ -61,54 +63,27 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
-class CapacitySettings:
+class CapacitySettings(Settings):
     """Settings of :func:`capacity`; every one is an assumption of the desk, not a rule."""
 
-    participation: float = 0.2
+    _error = DataError
+
+    participation: float = setting(
+        0.2, Interval(0.0, 1.0, lo_open=True, fix="use a share of the day's traded value, e.g. 0.2")
+    )
     """Share of a day's traded value the fund takes, in (0, 1] (assumption: a common desk limit of
     20% of the day's value; the fund's own limit is not published)."""
-    adv_window: int = 20
+    adv_window: int = setting(20, Whole(1, fix="use e.g. 20 sessions (a month)"))
     """Sessions of traded value averaged for the ADV, ending the session before the trade date
     (assumption: about one month)."""
-    vol_window: int = 60
+    vol_window: int = setting(60, Whole(2, fix="use e.g. 60 sessions (a quarter)"))
     """Sessions of daily returns for the volatility of the impact model, ending the session before
     the trade date (assumption: about one quarter)."""
-    impact_coefficient: float = 1.0
+    impact_coefficient: float = setting(
+        1.0, Interval(0.0, math.inf, hi_open=True, fix="use e.g. 1.0")
+    )
     """:math:`k` of the square-root impact model :math:`k \\sigma \\sqrt{V / ADV}` (assumption: of order
     one, as published fits of the square-root law find; not calibrated on HKEX trades)."""
-
-    def __post_init__(self):
-        p = self.participation
-        if not (isinstance(p, int | float) and not isinstance(p, bool) and 0 < p <= 1):
-            raise DataError(
-                describe(
-                    "participation rate must be in (0, 1]",
-                    field="participation",
-                    value=p,
-                    fix="use a share of the day's traded value, e.g. 0.2 for 20%",
-                )
-            )
-        for name, low in (("adv_window", 1), ("vol_window", 2)):
-            v = getattr(self, name)
-            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
-                raise DataError(
-                    describe(
-                        f"{name} must be an integer of at least {low} session(s)",
-                        field=name,
-                        value=v,
-                        fix="use e.g. 20 (a month) or 60 (a quarter)",
-                    )
-                )
-        k = self.impact_coefficient
-        if not (isinstance(k, int | float) and np.isfinite(k) and k >= 0):
-            raise DataError(
-                describe(
-                    "impact coefficient must be a finite number >= 0",
-                    field="impact_coefficient",
-                    value=k,
-                    fix="use e.g. 1.0",
-                )
-            )
 
 
 # ------------------------------------------------------------------------------------------ pieces

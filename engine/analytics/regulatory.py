@@ -24,7 +24,6 @@ each one with its value, the limit and the running count of consecutive breachin
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +31,7 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Summary, result_html
+from engine._settings import FLAG, POSITIVE, Choice, Settings, Whole, setting
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
     PERIODS,
@@ -51,7 +51,24 @@ the limit up to floating-point rounding of the returns is not a breach."""
 
 
 @dataclass(frozen=True)
-class RegulatoryPreset:
+class OrNone:
+    """A settings check: ``None`` (no limit, not set) or a value that ``check`` accepts."""
+
+    check: object
+    fix: str = ""
+
+    def accepts(self, value) -> bool:
+        return value is None or self.check.accepts(value)
+
+    def describe(self) -> str:
+        return f"{self.check.describe()}, or None"
+
+
+_LIMIT = OrNone(POSITIVE, fix="use a positive fraction (0.02 = 2%), or None for no limit")
+
+
+@dataclass(frozen=True)
+class RegulatoryPreset(Settings):
     """One regulator's (or contract's) tracking conventions and limits; every field is explicit.
 
     Text fields stay ASCII (the PDF report's font has no CJK glyphs); the Chinese terms are in
@@ -61,59 +78,35 @@ class RegulatoryPreset:
     computed and shown).
     """
 
+    _error = DataError
+
     name: str
     title: str
     source: str
     """Where the convention and the limits come from (reference/tracking-standards.md)."""
-    te_method: str = "std"
+    te_method: str = setting("std", Choice(TE_METHODS))
     """``"std"``: centred standard deviation (ddof=1); ``"rms"``: root mean square (uncentred)."""
-    difference: str = "daily"
+    difference: str = setting("daily", Choice(DIFFERENCES))
     """``"daily"``: differences of daily returns; ``"monthly"``: of month-end returns (p = 12)."""
-    periods_per_year: int | None = None
+    periods_per_year: int | None = setting(None, OrNone(Whole(1)))
     """:math:`p`; None: the sessions per year of ``calendar``, else the engine's HKEX convention
     (:data:`engine.conventions.PERIODS_PER_YEAR`), or 12 for monthly differences."""
     calendar: str | None = None
     """``exchange_calendars`` name whose sessions per calendar year give :math:`p` (``"XSHG"``)."""
-    monitor: str = "rolling"
+    monitor: str = setting("rolling", Choice(MONITORS))
     """``"rolling"``: each trailing window of ``window`` periods; ``"year"``: each calendar year."""
-    window: int | None = None
+    window: int | None = setting(None, OrNone(Whole(2)))
     """Periods in a rolling window; None: one year (:math:`p`)."""
-    mean_abs_deviation_limit: float | None = None
+    mean_abs_deviation_limit: float | None = setting(None, _LIMIT)
     """Limit on the mean absolute tracking deviation of a window (not annualised)."""
-    te_limit: float | None = None
+    te_limit: float | None = setting(None, _LIMIT)
     """Limit on the annualised tracking error of a window."""
-    td_limit: float | None = None
+    td_limit: float | None = setting(None, _LIMIT)
     """Limit on the absolute tracking difference of a window."""
-    anticipated_te: float | None = None
+    anticipated_te: float | None = setting(None, _LIMIT)
     """The prospectus' anticipated tracking error (ESMA); a realised TE above it is a gap to explain."""
-    period_table: bool = False
+    period_table: bool = setting(False, FLAG)
     """Compute the mainland quarterly-report period table (:meth:`RegulatoryReport.periods`)."""
-
-    def __post_init__(self):
-        for name, allowed in (
-            ("te_method", TE_METHODS),
-            ("difference", DIFFERENCES),
-            ("monitor", MONITORS),
-        ):
-            if getattr(self, name) not in allowed:
-                _bad(name, getattr(self, name), f"use one of {allowed}")
-        for name in ("periods_per_year", "window"):
-            v = getattr(self, name)
-            low = 1 if name == "periods_per_year" else 2
-            if v is not None and (
-                not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low
-            ):
-                _bad(name, v, f"use an integer of at least {low}, or None")
-        for name in ("mean_abs_deviation_limit", "te_limit", "td_limit", "anticipated_te"):
-            v = getattr(self, name)
-            if v is not None and not (
-                isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < np.inf
-            ):
-                _bad(name, v, "use a positive fraction (0.02 = 2%), or None for no limit")
-
-
-def _bad(name, value, fix):
-    raise DataError(describe("invalid regulatory preset setting", field=name, value=value, fix=fix))
 
 
 _TS = "reference/tracking-standards.md section 1"
@@ -533,13 +526,7 @@ def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
                 fix=f"use one of {sorted(PRESETS)} or a RegulatoryPreset",
             )
         )
-    names = {f.name for f in dataclasses.fields(RegulatoryPreset)} - {"name"}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise DataError(
-            describe("unknown preset setting", field=unknown[0], fix=f"use one of {sorted(names)}")
-        )
-    return dataclasses.replace(base, **overrides)
+    return base.replace(**overrides)
 
 
 def _tracked(fund, index, variant):
@@ -603,7 +590,7 @@ def regulatory(
         ppy, pnote = calendar_periods(p.calendar, levels.index[0], levels.index[-1])
     else:
         ppy, pnote = PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
-    p = dataclasses.replace(p, periods_per_year=int(ppy), window=int(p.window or ppy))
+    p = p.replace(periods_per_year=int(ppy), window=int(p.window or ppy))
     conv = Conventions(periods_per_year=p.periods_per_year)
     figures = _figures(levels.to_numpy(dtype=float), conv, p.te_method)
     rolling = _rolling(levels, p.window, conv, p.te_method)
