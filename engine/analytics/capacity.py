@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary, result_html
 from engine._settings import Interval, Settings, Whole, setting
 from engine.errors import DataError, describe
@@ -210,11 +211,9 @@ def _liquidity(pos: int, traded: np.ndarray, rets: np.ndarray, codes, settings):
     with np.errstate(invalid="ignore"):
         adv = np.where(n > 0, np.nansum(win, axis=0) / np.maximum(n, 1), np.nan)
     r = rets[max(0, pos - settings.vol_window) : pos]  # returns of sessions pos-W .. pos-1
-    m = np.sum(np.isfinite(r), axis=0)
-    mean = np.where(m > 0, np.nansum(r, axis=0) / np.maximum(m, 1), np.nan)
-    dev = np.where(np.isfinite(r), r - mean, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vol = np.where(m > 1, np.sqrt((dev * dev).sum(axis=0) / (m - 1)), np.nan)
+    # sample std (ddof=1, not annualised) of each code's usable returns; pandas skips the masked
+    # ones (engine.metrics.std takes complete columns only) and gives NaN below two
+    vol = pd.DataFrame(r).std(ddof=1).to_numpy(dtype=float)
     idx = pd.Index(codes)
     return (pd.Series(adv, idx), pd.Series(n, idx), pd.Series(vol, idx))
 
@@ -335,6 +334,10 @@ def capacity(
     )
 
 
+def _row(metric, value, unit, note):
+    return {"metric": metric, "value": value, "unit": unit, "note": note}
+
+
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
 class RebalanceCapacity:
@@ -397,7 +400,12 @@ class RebalanceCapacity:
             {
                 "trade_date": g["trade_date"].first(),
                 "tracked_assets_hkd": g["tracked_assets_hkd"].first(),
-                "one_way_turnover": 0.5 * g["weight_change"].apply(lambda x: np.abs(x).sum()),
+                "one_way_turnover": pd.Series(
+                    {
+                        r: metrics.one_way_turnover(x["weight_before"], x["weight_after"])
+                        for r, x in g
+                    }
+                ),
                 "value_to_trade_hkd": g["value_to_trade_hkd"].sum(),
                 "names_traded": g["value_to_trade_hkd"].apply(lambda x: int((x > 0).sum())),
                 "names_over_one_day": g["over_one_day"].sum().astype(int),
@@ -415,91 +423,54 @@ class RebalanceCapacity:
     def summary(self) -> Summary:
         """Reviews evaluated, the worst review and code by days to trade, names over one day, the
         largest review's value and impact cost, and the assumptions (participation, windows, k)."""
-        s = self.settings
+        s, row = self.settings, metrics.row
         rows = [
-            {
-                "metric": "reviews",
-                "value": self.table["review"].nunique(),
-                "unit": "count",
-                "note": f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
-            },
-            {
-                "metric": "tracked_assets",
-                "value": self.basis,
-                "unit": "text",
-                "note": "value to trade = tracked assets x |weight after - weight before|",
-            },
+            _row(
+                "reviews",
+                self.table["review"].nunique(),
+                "count",
+                f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
+            ),
+            _row(
+                "tracked_assets",
+                self.basis,
+                "text",
+                "value to trade = tracked assets x |weight after - weight before|",
+            ),
         ]
         br = self.by_review
         if not br.empty:
             worst = br["max_days_to_trade"].idxmax()
             big = br["value_to_trade_hkd"].idxmax()
+            at = f"at the review of {big.date()}; "
             rows += [
-                {
-                    "metric": "max_days_to_trade",
-                    "value": float(br.at[worst, "max_days_to_trade"]),
-                    "unit": "ratio",
-                    "against": f"{s.participation:.0%} of ADV",
-                    "note": f"days; code {br.at[worst, 'max_days_code']} at the review of {worst.date()}",
-                },
-                {
-                    "metric": "names_over_one_day",
-                    "value": int(br["names_over_one_day"].sum()),
-                    "unit": "count",
-                    "note": "review x code rows needing more than one day at the participation rate",
-                },
-                {
-                    "metric": "names_without_adv",
-                    "value": int(br["names_without_adv"].sum()),
-                    "unit": "count",
-                    "note": "review x code rows with no traded value in the ADV window "
-                    "(days to trade inf, impact n/a)",
-                },
-                {
-                    "metric": "largest_review_value_hkd",
-                    "value": float(br.at[big, "value_to_trade_hkd"]),
-                    "unit": "HKD",
-                    "note": f"value to trade at the review of {big.date()}",
-                },
-                {
-                    "metric": "largest_review_impact_cost_hkd",
-                    "value": float(br.at[big, "impact_cost_hkd"]),
-                    "unit": "HKD",
-                    "note": "square-root impact estimate at that review (assumption)",
-                },
-                {
-                    "metric": "largest_review_impact",
-                    "value": float(br.at[big, "impact_bp_value_weighted"]) / 1e4,
-                    "unit": "bp",
-                    "note": "value-weighted mean impact of that review's trades",
-                },
+                row(
+                    "max_days_to_trade",
+                    float(br.at[worst, "max_days_to_trade"]),
+                    note=f"at {s.participation:.0%} of ADV, code {br.at[worst, 'max_days_code']} "
+                    f"at the review of {worst.date()}; ",
+                ),
+                row("names_over_one_day", int(br["names_over_one_day"].sum())),
+                row("names_without_adv", int(br["names_without_adv"].sum())),
+                row("largest_review_value_hkd", float(br.at[big, "value_to_trade_hkd"]), note=at),
+                row(
+                    "largest_review_impact_cost_hkd",
+                    float(br.at[big, "impact_cost_hkd"]),
+                    note=at + "assumption: the square-root model; ",
+                ),
+                row(
+                    "largest_review_impact",
+                    float(br.at[big, "impact_bp_value_weighted"]) / 1e4,
+                    note=at,
+                ),
             ]
-        rows += [
-            {
-                "metric": "participation",
-                "value": s.participation,
-                "unit": "%",
-                "note": "share of each day's traded value taken (assumption)",
-            },
-            {
-                "metric": "adv_window",
-                "value": s.adv_window,
-                "unit": "count",
-                "note": "sessions of traded value in the ADV, before the trade date (assumption)",
-            },
-            {
-                "metric": "vol_window",
-                "value": s.vol_window,
-                "unit": "count",
-                "note": "sessions of daily returns in the volatility, before the trade date (assumption)",
-            },
-            {
-                "metric": "impact_coefficient",
-                "value": s.impact_coefficient,
-                "unit": "ratio",
-                "note": "k in impact = k * daily vol * sqrt(value / ADV) (assumption)",
-            },
-        ]
+        docs = {
+            "participation": ("%", "share of each day's traded value taken"),
+            "adv_window": ("count", "sessions of traded value in the ADV, before the trade date"),
+            "vol_window": ("count", "sessions of daily returns in the volatility, before it"),
+            "impact_coefficient": ("ratio", "k in impact = k * daily vol * sqrt(value / ADV)"),
+        }
+        rows += [_row(k, getattr(s, k), u, f"{d} (assumption)") for k, (u, d) in docs.items()]
         tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{tag}")
 

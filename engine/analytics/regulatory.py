@@ -371,31 +371,23 @@ class RegulatoryReport:
             _row("preset", f"{p.name}: {p.title}", "text", note=p.source),
             _row("te_convention", self.convention, "text", note="every TE below uses it"),
             _row("periods_per_year", p.periods_per_year, "count", note=self.periods_note),
-            _row(
+            metrics.row(
                 "tracking_difference",
                 f["tracking_difference"],
-                "%",
-                bench,
-                f"fund return - benchmark return over {f['periods']} {diff} periods",
+                against=bench,
+                note=f"{f['periods']} {diff} periods; ",
             ),
-            _row(
-                "tracking_difference_ann",
-                f["tracking_difference_ann"],
-                "%",
-                bench,
-                "(1 + R_f)^(p/n) - (1 + R_b)^(p/n)",
+            metrics.row("tracking_difference_ann", f["tracking_difference_ann"], against=bench),
+            metrics.row(
+                f"tracking_error_{p.te_method}",
+                f["tracking_error"],
+                against=bench,
+                note=f"{self.convention}; ",
             ),
-            _row(f"tracking_error_{p.te_method}", f["tracking_error"], "%", bench, self.convention),
         ]
         if p.mean_abs_deviation_limit is not None:
             rows.append(
-                _row(
-                    f"mean_abs_{diff}_deviation",
-                    f["mean_abs_deviation"],
-                    "bp",
-                    bench,
-                    f"mean |fund {diff} return - benchmark {diff} return|, not annualised",
-                )
+                metrics.row(f"mean_abs_{diff}_deviation", f["mean_abs_deviation"], against=bench)
             )
         if p.monitor == "rolling":
             rows.append(
