@@ -212,7 +212,9 @@ def test_fund_result_path_matches_fund_tracking():
     tr = fund_tracking(fund, idx)
     assert rep.benchmark == tr.benchmark
     np.testing.assert_allclose(rep.figures["tracking_error"], tr.metrics["tracking_error_std"])
-    np.testing.assert_allclose(rep.figures["tracking_difference"], tr.metrics["tracking_difference"])
+    np.testing.assert_allclose(
+        rep.figures["tracking_difference"], tr.metrics["tracking_difference"]
+    )
 
 
 # ---------------------------------------------------------------------------------- period table
