@@ -18,8 +18,8 @@ rolling figures             each of the above over the :math:`w` periods ending 
 ==========================  ===================================================================
 
 A **breach** is a window whose figure exceeds the preset's limit (strictly, beyond rounding:
-:data:`LIMIT_RTOL`); the breach table lists
-each one with its value, the limit and the running count of consecutive breaching windows.
+:data:`LIMIT_RTOL`); the breach table lists each one with its value, the limit and the running count
+of consecutive breaching windows.  Every figure is computed by :mod:`engine.metrics`.
 """
 
 from __future__ import annotations
