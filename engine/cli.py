@@ -451,7 +451,7 @@ def cmd_backtest(args) -> int:
 
 
 def make_report(market, index_result, out, *, progress: bool, config=None, fx=None, preset=None):
-    from engine.analytics import attribute, regulatory
+    from engine.analytics import attribute, capacity, regulatory
     from engine.fund import EtfConfig
     from engine.report import tracking_report
 
@@ -468,6 +468,7 @@ def make_report(market, index_result, out, *, progress: bool, config=None, fx=No
         market=market,
         attribution=waterfall,
         regulatory=reg,
+        capacity=capacity(index_result, market, fund=fund),
     )
     return fund, waterfall, paths
 

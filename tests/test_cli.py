@@ -96,6 +96,8 @@ def test_report_preset_writes_the_regulator_sections(tmp_path, capsys):
         "Breaches: csrc preset",
         "Calendar-year figures: csrc preset",
         "Quarterly-report periods (mainland section 3.2)",
+        "Rebalance capacity at each review",
+        "Largest review (2025-08-11): days to trade by code",
     ):
         assert title in html
     assert (tmp_path / "tracking_report.pdf").read_bytes()[:4] == b"%PDF"

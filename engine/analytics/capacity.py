@@ -420,6 +420,12 @@ class RebalanceCapacity:
         out["impact_bp_value_weighted"] = out["impact_cost_hkd"] / denom.where(denom > 0) * 1e4
         return out
 
+    @property
+    def largest_review(self) -> pd.Timestamp | None:
+        """The review with the largest value to trade (None when no review was evaluated)."""
+        br = self.by_review
+        return None if br.empty else pd.Timestamp(br["value_to_trade_hkd"].idxmax())
+
     def summary(self) -> Summary:
         """Reviews evaluated, the worst review and code by days to trade, names over one day, the
         largest review's value and impact cost, and the assumptions (participation, windows, k)."""
@@ -441,7 +447,7 @@ class RebalanceCapacity:
         br = self.by_review
         if not br.empty:
             worst = br["max_days_to_trade"].idxmax()
-            big = br["value_to_trade_hkd"].idxmax()
+            big = self.largest_review
             at = f"at the review of {big.date()}; "
             rows += [
                 row(

@@ -326,6 +326,7 @@ def build_content(
     title: str | None = None,
     mark=None,
     regulatory=None,
+    capacity=None,
 ) -> ReportContent:
     """Compute everything the report shows (see :func:`tracking_report`)."""
     import engine
@@ -504,6 +505,8 @@ def build_content(
         sections.append(Section("Holding weights vs index weights", None, f"Not shown: {exc}"))
     if regulatory is not None:
         sections.extend(regulatory_sections(regulatory))
+    if capacity is not None:
+        sections.extend(capacity_sections(capacity))
     if len(tr.excluded):
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
@@ -616,6 +619,68 @@ def regulatory_sections(reg) -> list[Section]:
     return out
 
 
+def capacity_sections(cap) -> list[Section]:
+    """The sections of a :class:`~engine.analytics.capacity.RebalanceCapacity`: each review's passive
+    demand, and the largest review's days to trade by code.  Reads the result only."""
+    from matplotlib.figure import Figure
+
+    s, br = cap.settings, cap.by_review
+    assumptions = (
+        f"Tracked assets: {cap.basis}. Days to trade at {s.participation:.0%} of the ADV over the "
+        f"{s.adv_window} sessions before the trade date; impact = {s.impact_coefficient:g} x daily "
+        f"volatility ({s.vol_window} sessions) x sqrt(value / ADV), the square-root model. The "
+        "participation rate, the windows and the coefficient are assumptions."
+    )
+    if br.empty:
+        return [Section("Rebalance capacity", None, "No review evaluated. " + assumptions)]
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(ax=fig.subplots())
+    table = pd.DataFrame(
+        {
+            "trade date": [fmt(d, "date") for d in br["trade_date"]],
+            "tracked assets": [fmt(v, "HKD") for v in br["tracked_assets_hkd"]],
+            "one-way turnover": [fmt(v, "%") for v in br["one_way_turnover"]],
+            "value to trade": [fmt(v, "HKD") for v in br["value_to_trade_hkd"]],
+            "names over one day": br["names_over_one_day"].astype(int),
+            "names without ADV": br["names_without_adv"].astype(int),
+            "largest days (code)": [
+                f"{d:.2f} ({c})"
+                for d, c in zip(br["max_days_to_trade"], br["max_days_code"], strict=True)
+            ],
+            "impact cost": [fmt(v, "HKD") for v in br["impact_cost_hkd"]],
+            "impact (value-weighted)": [fmt(v / 1e4, "bp") for v in br["impact_bp_value_weighted"]],
+        },
+        index=pd.Index([fmt(d, "date") for d in br.index], name="review"),
+    )
+    out = [Section("Rebalance capacity at each review", fig, assumptions, table)]
+    big = cap.largest_review
+    rows = cap.review(big).head(15)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(review=big, ax=fig.subplots())
+    shown = pd.DataFrame(
+        {
+            "code": rows["code"],
+            "side": rows["side"],
+            "weight before": [fmt(v, "%") for v in rows["weight_before"]],
+            "weight after": [fmt(v, "%") for v in rows["weight_after"]],
+            "value to trade": [fmt(v, "HKD") for v in rows["value_to_trade_hkd"]],
+            "ADV": [fmt(v, "HKD") for v in rows["adv_hkd"]],
+            "days to trade": [f"{v:.2f}" for v in rows["days_to_trade"]],
+            "impact": [fmt(v / 1e4, "bp") for v in rows["impact_bp"]],
+        }
+    )
+    out.append(
+        Section(
+            f"Largest review ({fmt(big, 'date')}): days to trade by code",
+            fig,
+            "The 15 names needing the most days at the participation rate; red bars need more than "
+            "one day; a name without traded value in the window (suspended) cannot be traded.",
+            shown,
+        )
+    )
+    return out
+
+
 # ----------------------------------------------------------------------------------------- entry
 def _targets(path, formats) -> dict[str, Path]:
     formats = tuple(formats)
@@ -646,6 +711,7 @@ def tracking_report(
     title: str | None = None,
     mark=None,
     regulatory=None,
+    capacity=None,
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
 
@@ -671,6 +737,9 @@ def tracking_report(
     regulatory : RegulatoryReport, optional
         A regulator preset's figures (:func:`engine.analytics.regulatory`): the report adds its
         figures, breach table, calendar-year table and (csrc) the quarterly-report period table.
+    capacity : RebalanceCapacity, optional
+        Passive demand at each review (:func:`engine.analytics.capacity`): the report adds the
+        per-review table and the largest review's days to trade by code.
 
     Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation
     fixing, the same numbers as ``FundResult.summary()`` and the waterfall.
@@ -700,6 +769,7 @@ def tracking_report(
         title=title,
         mark=mark,
         regulatory=regulatory,
+        capacity=capacity,
     )
     payloads: dict[str, bytes] = {}
     if "html" in targets:
@@ -748,6 +818,7 @@ __all__ = [
     "ReportContent",
     "Section",
     "build_content",
+    "capacity_sections",
     "holding_weights",
     "index_figure",
     "regulatory_sections",

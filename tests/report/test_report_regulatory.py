@@ -17,7 +17,7 @@ from analytics_fakes import (
 import engine.report.html as html_mod
 import engine.report.pdf as pdf_mod
 from engine._display import fmt
-from engine.analytics import attribute, regulatory
+from engine.analytics import attribute, capacity, regulatory
 from engine.report import build_content
 
 
@@ -81,3 +81,21 @@ def test_csrc_period_table_and_renderers(world):
         warnings.simplefilter("always")
         assert pdf_mod.render(content)[:4] == b"%PDF"
     assert not [w for w in caught if "Glyph" in str(w.message)]  # no glyph the PDF font lacks
+
+
+def test_capacity_sections_read_the_result(world):
+    from test_capacity import TRADE, _market, _panels
+
+    idx, market, fund, wf = world
+    _, closes, traded, suspended, actions = _panels()
+    index = make_index(closes, [(0, {"A": 100.0, "B": 50.0}), (TRADE + 1, {"B": 50.0, "C": 400.0})])
+    cap = capacity(index, _market(closes, traded, suspended, actions), aum_cny=9.2e6)
+    sec = _sections(build_content(fund, idx, market=market, attribution=wf, capacity=cap))
+    table = sec["Rebalance capacity at each review"].table
+    br = cap.by_review
+    assert list(table["value to trade"]) == [fmt(v, "HKD") for v in br["value_to_trade_hkd"]]
+    assert list(table["names over one day"]) == list(br["names_over_one_day"])
+    assert "assumptions" in sec["Rebalance capacity at each review"].caption
+    big = sec[f"Largest review ({closes.index[TRADE + 1].date()}): days to trade by code"]
+    assert list(big.table["code"]) == list(cap.review(cap.largest_review)["code"])
+    assert big.figure is not None
