@@ -487,7 +487,7 @@ class RebalanceCapacity:
         if ax is None:
             import matplotlib.pyplot as plt
 
-            ax = plt.figure(figsize=(9, 4)).subplots()
+            ax = plt.figure(figsize=(9, 4), layout="constrained").subplots()
         t = self.table if review is None else self.review(review)
         finite = t["days_to_trade"].where(np.isfinite(t["days_to_trade"]))
         if review is None:

@@ -456,7 +456,7 @@ class RegulatoryReport:
         if ax is None:
             import matplotlib.pyplot as plt
 
-            ax = plt.figure(figsize=(9, 4)).subplots()
+            ax = plt.figure(figsize=(9, 4), layout="constrained").subplots()
         p = self.preset
         if p.monitor == "rolling":
             for figure, limit_field, label in CHECKS:
@@ -477,11 +477,13 @@ class RegulatoryReport:
                 if getattr(p, limit_field) is not None:
                     ax.axhline(getattr(p, limit_field) * 100, ls="--", lw=1, label=label)
         ax.set_ylabel("%")
-        ax.set_title(
-            f"{p.name}: {self.convention} vs {self.benchmark}"
-            + (" [SYNTHETIC]" if self.synthetic else ""),
-            fontsize=8,
+        title = (
+            f"{p.name}: {p.te_method.upper()} of {p.difference} differences x sqrt("
+            f"{p.periods_per_year}), vs {self.benchmark}"
         )
+        ax.set_title(title + (" [SYNTHETIC]" if self.synthetic else ""), fontsize=9)
+        if p.monitor == "rolling":
+            ax.tick_params(axis="x", rotation=30, labelsize=7)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
         return ax
