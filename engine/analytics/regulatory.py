@@ -92,7 +92,9 @@ class RegulatoryPreset(Settings):
     """:math:`p`; None: the sessions per year of ``calendar``, else the engine's HKEX convention
     (:data:`engine.conventions.PERIODS_PER_YEAR`), or 12 for monthly differences."""
     calendar: str | None = None
-    """``exchange_calendars`` name whose sessions per calendar year give :math:`p` (``"XSHG"``)."""
+    """``exchange_calendars`` name whose sessions per calendar year give :math:`p` (``"XSHG"``).  Only
+    the annualisation reads it: the deviations are taken on the dates of the level series (the
+    fund's valuation dates, HKEX sessions in the engine)."""
     monitor: str = setting("rolling", Choice(MONITORS))
     """``"rolling"``: each trailing window of ``window`` periods; ``"year"``: each calendar year."""
     window: int | None = setting(None, OrNone(Whole(2)))
