@@ -526,7 +526,8 @@ def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
 
 
 def _tracked(fund, index, variant):
-    """(TrackingResult, synthetic) of a FundResult against an IndexResult, or of two level Series."""
+    """The :class:`TrackingResult` of a FundResult against an IndexResult, or of two level Series
+    (aligned, checked; only its levels, labels and provenance are read)."""
     if isinstance(fund, pd.Series) and isinstance(index, pd.Series):
         return tracking(
             fund, index, labels=(str(fund.name or "fund"), str(index.name or "benchmark"))
@@ -560,9 +561,16 @@ def regulatory(
     variant : {"price", "gross", "net"}, optional
         The benchmark variant (default the fund's ``config.benchmark``).
     **overrides
-        Any :class:`RegulatoryPreset` field (an explicit ``window`` longer than the data is an
-        error; the default one-year window on a younger fund gives no rolling figure and a note), e.g. ``te_limit=0.04, mean_abs_deviation_limit=0.0035``
-        for a feeder fund, ``anticipated_te=0.01`` (ESMA), ``te_method="rms"``.
+        Any :class:`RegulatoryPreset` field, e.g. ``te_limit=0.04, mean_abs_deviation_limit=0.0035``
+        for a feeder fund, ``anticipated_te=0.01`` (ESMA), ``te_method="rms"``.  An explicit
+        ``window`` longer than the data is an error; the default one-year window on a younger fund
+        gives no rolling figure and a note.
+
+    Raises
+    ------
+    DataError
+        An unknown preset or setting, a bad setting value, ``as_of`` not a date of the data, an
+        explicit window longer than the data, inputs that are neither pair.
     """
     p = resolve_preset(preset, overrides)
     tr = _tracked(fund, index, variant)
