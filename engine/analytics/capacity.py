@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine._settings import Interval, Settings, Whole, setting
 from engine.errors import DataError, describe
 
@@ -340,7 +340,7 @@ def _row(metric, value, unit, note):
 
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
-class RebalanceCapacity:
+class RebalanceCapacity(Result):
     """Passive demand at each review (see the module docstring for every formula).
 
     Attributes
@@ -477,8 +477,7 @@ class RebalanceCapacity:
             "impact_coefficient": ("ratio", "k in impact = k * daily vol * sqrt(value / ADV)"),
         }
         rows += [_row(k, getattr(s, k), u, f"{d} (assumption)") for k, (u, d) in docs.items()]
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{tag}")
+        return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{self.tag}")
 
     def plot(self, review=None, ax=None):
         """Days to trade: per code at ``review`` (a date), or the largest finite one per review when
@@ -504,7 +503,7 @@ class RebalanceCapacity:
             colors = np.where(t["over_one_day"], "#c62828", "#1f4e79")
             ax.bar(x, finite.fillna(0.0).to_numpy(), color=colors)
             title = f"Days to trade at the review of {pd.Timestamp(review).date()}"
-        ax.set_title(title + (" [SYNTHETIC]" if self.synthetic else ""))
+        ax.set_title(title + self.tag)
         ax.tick_params(axis="x", rotation=90, labelsize=7)
         ax.axhline(1.0, color="#455a64", ls="--", lw=1)
         ax.set_ylabel(f"days at {self.settings.participation:.0%} of ADV")
@@ -518,9 +517,6 @@ class RebalanceCapacity:
             f"RebalanceCapacity({n} reviews of {self.index_name}, {over} names over one day at "
             f"{self.settings.participation:.0%} of ADV{tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 __all__ = ["COLUMNS", "CapacitySettings", "RebalanceCapacity", "capacity"]

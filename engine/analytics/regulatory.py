@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine._settings import FLAG, POSITIVE, Choice, Settings, Whole, setting
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
@@ -312,7 +312,7 @@ def _breaches(preset, rolling: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFr
 
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
-class RegulatoryReport:
+class RegulatoryReport(Result):
     """A preset's figures, its breach table and (csrc) the quarterly-report period table.
 
     Attributes
@@ -430,9 +430,8 @@ class RegulatoryReport:
                     f"most consecutive {where} in breach",
                 ),
             ]
-        tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(
-            rows, title=f"Regulatory figures ({p.name}) of {self.fund_label} vs {bench}{tag}"
+            rows, title=f"Regulatory figures ({p.name}) of {self.fund_label} vs {bench}{self.tag}"
         )
 
     def _year_rows(self) -> list[dict]:
@@ -483,7 +482,7 @@ class RegulatoryReport:
             f"{p.name}: {p.te_method.upper()} of {p.difference} differences x sqrt("
             f"{p.periods_per_year}), vs {self.benchmark}"
         )
-        ax.set_title(title + (" [SYNTHETIC]" if self.synthetic else ""), fontsize=9)
+        ax.set_title(title + self.tag, fontsize=9)
         if p.monitor == "rolling":
             ax.tick_params(axis="x", rotation=30, labelsize=7)
         if ax.get_legend_handles_labels()[0]:
@@ -497,9 +496,6 @@ class RegulatoryReport:
             f"{self.preset.te_method.upper()}, {len(self.breaches)} breaching windows vs "
             f"{self.benchmark}{tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 def _row(metric, value, unit, against="", note=""):
