@@ -184,3 +184,24 @@ def test_protocol(case):
     assert isinstance(res.plot(review=closes.index[TRADE + 1]), Axes)
     with pytest.raises(DataError, match="date"):
         res.review("2030-01-01")
+
+
+@pytest.mark.slow
+def test_default_revision_sells_every_cxo_name():
+    """On the default run, the 2025-08-11 revision sells each CXO constituent in full: value to trade
+    = the fund's NAV on 2025-08-08 (HKD) x its weight before, and nothing is bought back."""
+    from analytics_fakes import real_pipeline
+
+    market, idx, _, fund = real_pipeline()
+    rows = capacity(idx, market, fund=fund).review("2025-08-11").set_index("code")
+    cxo = market.securities.set_index("code")["is_cxo"]
+    held_cxo = [c for c in rows.index if cxo.get(c, False) and rows.at[c, "weight_before"] > 0]
+    assert held_cxo
+    nav_hkd = float(fund.nav.loc["2025-08-08", "nav_hkd"])
+    for code in held_cxo:
+        assert rows.at[code, "weight_after"] == 0 and rows.at[code, "side"] == "sell"
+        np.testing.assert_allclose(
+            rows.at[code, "value_to_trade_hkd"], nav_hkd * rows.at[code, "weight_before"]
+        )
+    np.testing.assert_allclose(rows["weight_after"].sum(), 1.0)
+    np.testing.assert_allclose(rows["weight_before"].sum(), 1.0)
