@@ -5,6 +5,7 @@ Commands::
     hsidi build     rebuild the index under each methodology; levels, constituents, a figure
     hsidi backtest  backtest ETF 520500 against the index; NAV, trades, costs
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
+                    (--preset csrc/sfc/esma/sebi adds a regulator's figures and breaches)
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
     hsidi export-data  write the default market as a canonical data folder
     hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
@@ -453,16 +454,25 @@ def cmd_backtest(args) -> int:
     return 0
 
 
-def make_report(market, index_result, out, *, progress: bool, config=None, fx=None):
-    from engine.analytics import attribute
+def make_report(market, index_result, out, *, progress: bool, config=None, fx=None, preset=None):
+    from engine.analytics import attribute, capacity, regulatory
     from engine.fund import EtfConfig
     from engine.report import tracking_report
 
     config = EtfConfig.default() if config is None else config
     fund, flows = _fund_run(market, index_result, config, fx=fx, progress=progress)
     waterfall = attribute(index_result, market, config, flows=flows, actual=fund, fx=fx)
+    reg = regulatory(fund, index_result, preset) if preset else None
+    if reg is not None:
+        _say(_show(reg.summary()))
     paths = tracking_report(
-        fund, index_result, out / "tracking_report", market=market, attribution=waterfall
+        fund,
+        index_result,
+        out / "tracking_report",
+        market=market,
+        attribution=waterfall,
+        regulatory=reg,
+        capacity=capacity(index_result, market, fund=fund),
     )
     return fund, waterfall, paths
 
@@ -480,7 +490,13 @@ def cmd_report(args) -> int:
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "report", prov) as outs:
         fund, waterfall, paths = make_report(
-            market, *indexes.values(), outs, progress=not args.quiet, config=config, fx=fx
+            market,
+            *indexes.values(),
+            outs,
+            progress=not args.quiet,
+            config=config,
+            fx=fx,
+            preset=getattr(args, "preset", None),
         )
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
@@ -693,6 +709,13 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
         )
+        if name == "report":
+            p.add_argument(
+                "--preset",
+                choices=("csrc", "sfc", "esma", "sebi"),
+                help="add a regulator's tracking figures, breach table and (csrc) the "
+                "quarterly-report period table (engine.analytics.regulatory)",
+            )
         p.set_defaults(func=func)
     p = sub.add_parser("demo", help="everything, on the embedded default market")
     common(p)

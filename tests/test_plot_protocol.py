@@ -111,6 +111,12 @@ BUILDERS = {
     ),
     "engine.analytics.concentration.Concentration": lambda r: engine.analytics.concentration(r[2]),
     "engine.analytics.fund_rules.FundRules": lambda r: engine.analytics.fund_rules(r[2], r[0]),
+    "engine.analytics.capacity.RebalanceCapacity": lambda r: engine.analytics.capacity(
+        r[2], r[0], fund=r[3]
+    ),
+    "engine.analytics.regulatory.RegulatoryReport": lambda r: engine.analytics.regulatory(
+        r[3], r[2], "csrc"
+    ),
     "engine.data.onboard.Onboarding": _onboarding,
     "engine.sweep.result.SweepResult": lambda r: engine.sweep.run(
         r[0], "hsidi", engine.sweep.grid(cap=[0.15])

@@ -15,6 +15,8 @@ Quick use::
     risk = analytics.ex_ante(fund_result, market, dates="all")  # anticipated against realised TE
     analytics.concentration(idx)       # top1/top5/top10/HHI/effective_n per day and per review
     analytics.fund_rules(idx, market)  # SSE/SZSE index-fund rules (sse-2025-11) at each review
+    reg = analytics.regulatory(fund_result, idx, "csrc")   # preset figures, breaches, period table
+    cap = analytics.capacity(idx, market, fund=fund_result)  # value, ADV, days to trade per review
 """
 
 from engine.analytics.attribution import (
@@ -24,6 +26,11 @@ from engine.analytics.attribution import (
     cost_drag,
     cost_table,
     waterfall,
+)
+from engine.analytics.capacity import (  # the function shadows the module name, as compare does
+    CapacitySettings,
+    RebalanceCapacity,
+    capacity,
 )
 from engine.analytics.compare import (
     IndexComparison,
@@ -37,6 +44,11 @@ from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
 from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
+from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
+    RegulatoryPreset,
+    RegulatoryReport,
+    regulatory,
+)
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -63,17 +75,22 @@ __all__ = [
     "ex_ante",
     "fund_rules",
     "load_fund_rules",
+    "CapacitySettings",
     "METRICS",
     "PERIODS_PER_YEAR",
     "Conventions",
     "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
+    "RebalanceCapacity",
+    "RegulatoryPreset",
+    "RegulatoryReport",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
+    "capacity",
     "benchmark_label",
     "benchmark_series",
     "compare",
@@ -88,6 +105,7 @@ __all__ = [
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",
+    "regulatory",
     "rolling_tracking_error",
     "tracking",
     "waterfall",
