@@ -20,7 +20,7 @@ import pytest
 from matplotlib.axes import Axes
 
 import engine
-from engine._display import Summary
+from engine._display import Result, Summary
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -132,7 +132,9 @@ def _classes_with_plot() -> set[str]:
             continue
         mod = importlib.import_module(info.name)
         for obj in vars(mod).values():
-            if inspect.isclass(obj) and obj.__module__ == mod.__name__ and "plot" in vars(obj):
+            if not (inspect.isclass(obj) and obj.__module__ == mod.__name__) or obj is Result:
+                continue
+            if "plot" in vars(obj) or issubclass(obj, Result):
                 found.add(f"{obj.__module__}.{obj.__qualname__}")
     return found
 
