@@ -3,8 +3,6 @@ panels (:class:`Aligned`); coverage of each listed life and suspended days."""
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 
@@ -131,11 +129,6 @@ def _ts(ns: int) -> pd.Timestamp | None:
     return None if ns == _NAT else pd.Timestamp(int(ns))
 
 
-def _ts_at(ns: np.ndarray, i: int) -> pd.Timestamp | None:
-    """Row ``i``'s date of an int64 nanosecond column (a message field, :meth:`Report.flag`)."""
-    return _ts(ns[i])
-
-
 def _check_prices(
     prices: pd.DataFrame,
     sec: pd.DataFrame,
@@ -145,92 +138,150 @@ def _check_prices(
     closures: tuple = (),
 ) -> Aligned | None:
     """Check the price rows and scatter them into panels (None in collect mode when no row can be
-    placed)."""
+    placed).
+
+    In order: codes and dates (:func:`_read_rows`), each row's session and cell, one row per cell
+    (:func:`_place_rows`), the values (:func:`_price_values`), dates on the calendar
+    (:func:`_check_off_calendar`), rows inside the listed life (:func:`_check_listed_life`), then
+    the panels (:func:`_scatter`), the coverage of each listed life and the suspended days.
+    """
     _require(prices, PRICE_COLUMNS, where, "prices", optional=OPTIONAL_COLUMNS["prices"])
     if len(prices) == 0:
         raise DataError(
             _describe("no price rows", **where("prices"), fix="provide at least one row")
         )
-    label = where.label("prices")
     prices = prices.reset_index(drop=True)
-    n = len(prices)
-    cidx, cnorm = _code_labels(prices["code"], where, "prices", rep)
+    r = _read_rows(prices, sec, where, rep, dropped)
+    if r is None:
+        return None
+    g = _place_rows(r, sec, where, rep, closures)
+    vals, susp = _price_values(prices, r, where, rep)
+    _check_off_calendar(r, g, where, rep, closures)
+    _check_listed_life(r, g, sec, where, rep)
+    key, keep = g.key, r.keep
+    if not keep.all():
+        g.rowpos[:] = -1
+        g.rowpos[key[keep]] = g.rows[keep]
+        key = key[keep]
+        vals = {c: v[keep] for c, v in vals.items()}
+        susp = susp[keep]
+    del r, keep  # the rows' arrays go before the panels' memory comes
+    g.key = g.rows = g.on = None
+    aligned = _scatter(g, sec, key, vals, susp)
+    _check_coverage(aligned, sec, where, rep)
+    _check_suspensions(aligned, key[susp], where, rep)
+    return aligned
 
-    def code_at(i):
-        return cnorm[cidx[i]]
 
-    keep = (cnorm != "")[cidx]
-    d_ns = date_values(
-        prices["date"], where, "prices", "date", required=True, rep=rep, code_at=code_at
+class _Rows:
+    """The price rows being checked: each row's code (``cnorm[cidx[i]]``), date (int64 ns, NaT
+    where missing), column in the master ``j`` (-1: unknown) and whether it is still ``keep``."""
+
+    __slots__ = ("cidx", "cnorm", "d_ns", "j", "keep")
+
+    def code_at(self, i: int) -> str:
+        return self.cnorm[self.cidx[i]]
+
+    def date_at(self, i: int) -> pd.Timestamp | None:
+        return _ts(self.d_ns[i])
+
+
+def _read_rows(prices, sec, where: _Where, rep: Report, dropped) -> _Rows | None:
+    """Codes, dates and master columns of the price rows (None: no row is left to place)."""
+    r = _Rows()
+    r.cidx, r.cnorm = _code_labels(prices["code"], where, "prices", rep)
+    r.keep = (r.cnorm != "")[r.cidx]
+    r.d_ns = date_values(
+        prices["date"], where, "prices", "date", required=True, rep=rep, code_at=r.code_at
     ).view(np.int64)
-    keep &= d_ns != _NAT
-    u_j = pd.Index(sec["code"]).get_indexer(pd.Index(cnorm, dtype=object)).astype(np.int32)
-    j = u_j[cidx]
-    unknown = (j < 0) & keep
+    r.keep &= r.d_ns != _NAT
+    u_j = pd.Index(sec["code"]).get_indexer(pd.Index(r.cnorm, dtype=object)).astype(np.int32)
+    r.j = u_j[r.cidx]
+    unknown = (r.j < 0) & r.keep
     if dropped:
-        quiet = np.isin(cnorm, list(dropped))[cidx]
+        quiet = np.isin(r.cnorm, list(dropped))[r.cidx]
         unknown &= ~quiet
-        keep &= ~quiet
-    what = "price row for a code missing from the security master"
+        r.keep &= ~quiet
     rep.flag(
         unknown,
-        what,
+        "price row for a code missing from the security master",
         where,
         "prices",
-        date=partial(_ts_at, d_ns),
-        code=code_at,
+        date=r.date_at,
+        code=r.code_at,
         field="code",
         fix="add the security to the master or remove its rows",
     )
-    keep &= j >= 0
-    if not keep.any():
-        return None
+    r.keep &= r.j >= 0
+    return r if r.keep.any() else None
 
-    # the data window and each row's session; one row per (session, code)
-    valid = d_ns[keep] if not keep.all() else d_ns
-    sessions = hkex_sessions(
+
+class _Grid:
+    """The sessions of the data window and each row's cell ``key = t * N + j`` of the
+    ``[day, security]`` panels (``on``: the row's date is a session; ``rowpos``: the row of each
+    cell, -1 where none)."""
+
+    __slots__ = ("sessions", "s_ns", "n_days", "n_codes", "key", "rows", "rowpos", "on")
+
+
+def _place_rows(r: _Rows, sec, where: _Where, rep: Report, closures) -> _Grid:
+    """Each kept row's session and cell; a second row for one (session, code) is reported."""
+    g = _Grid()
+    valid = r.d_ns[r.keep] if not r.keep.all() else r.d_ns
+    g.sessions = hkex_sessions(
         pd.Timestamp(int(valid.min())), pd.Timestamp(int(valid.max())), closures
     )
-    s_ns = sessions.asi8
-    n_days, n_codes = len(sessions), len(sec)
+    del valid
+    g.s_ns = g.sessions.asi8
+    g.n_days, g.n_codes = n_days, n_codes = len(g.sessions), len(sec)
+    n = len(r.d_ns)
     # session of each row through a table indexed by calendar day (cheaper than a binary search)
     # int32 positions while rows and cells fit (a long frame's index arrays are its largest
     # temporaries)
     fits = max(n, n_days * n_codes) < np.iinfo(np.int32).max
     idx_dtype = np.int32 if fits else np.int64
-    day = (s_ns - s_ns[0]) // _NS_PER_DAY
+    day = (g.s_ns - g.s_ns[0]) // _NS_PER_DAY
     table = np.full(int(day[-1]) + 2, -1, dtype=idx_dtype)
     table[day] = np.arange(n_days)
-    rel = (d_ns - s_ns[0]) // _NS_PER_DAY
+    rel = (r.d_ns - g.s_ns[0]) // _NS_PER_DAY
     np.clip(rel, -1, len(table) - 1, out=rel)
     t = table[rel]  # rel = -1 (before the window or NaT) lands on the last entry: -1
     del rel
-    on = t >= 0
+    g.on = t >= 0
     np.maximum(t, 0, out=t)
-    key = t.astype(idx_dtype, copy=False) * idx_dtype(n_codes) + np.maximum(j, 0).astype(idx_dtype)
+    g.key = t.astype(idx_dtype, copy=False) * idx_dtype(n_codes) + np.maximum(r.j, 0).astype(
+        idx_dtype
+    )
     del t
-    rows = np.arange(n, dtype=idx_dtype)
-    rowpos = np.full(n_days * n_codes, -1, dtype=idx_dtype)
+    g.rows = rows = np.arange(n, dtype=idx_dtype)
+    g.rowpos = np.full(n_days * n_codes, -1, dtype=idx_dtype)
+    keep, key, on = r.keep, g.key, g.on
     placed = keep & on
     if placed.all():
-        rowpos[key] = rows
-        clash = rowpos[key] != rows
+        g.rowpos[key] = rows
+        clash = g.rowpos[key] != rows
     else:
-        rowpos[key[placed]] = rows[placed]
-        clash = placed & (rowpos[key] != rows)
+        g.rowpos[key[placed]] = rows[placed]
+        clash = placed & (g.rowpos[key] != rows)
     if clash.any() or not on[keep].all():  # error path: pandas names the first repeat exactly
-        ident = pd.DataFrame({"d": np.where(keep, d_ns, _NAT), "j": np.where(keep, j, -1)})
+        ident = pd.DataFrame({"d": np.where(keep, r.d_ns, _NAT), "j": np.where(keep, r.j, -1)})
         dup = ident.duplicated(keep="first").to_numpy() & keep
         rep.flag(
             dup,
             "duplicated (date, code) row",
             where,
             "prices",
-            date=partial(_ts_at, d_ns),
-            code=code_at,
+            date=r.date_at,
+            code=r.code_at,
             fix="keep one row per security and session",
         )
         keep &= ~dup
+    return g
+
+
+def _price_values(prices, r: _Rows, where: _Where, rep: Report) -> tuple[dict, np.ndarray]:
+    """The numeric columns (NaN where a rule of :data:`_PRICE_RULES` fails, reported) and the
+    suspension flags, one entry per row."""
     vals = {}
     for col, rule, lo, hi in _PRICE_RULES:
         v = _numbers(prices[col])
@@ -241,94 +292,102 @@ def _check_prices(
                 bad = ~((v > 0) if lo == "open" else (v >= 0)) | (v == np.inf)
         if bad.any():
             rep.flag(
-                bad & keep,
+                bad & r.keep,
                 rule,
                 where,
                 "prices",
-                date=partial(_ts_at, d_ns),
-                code=code_at,
+                date=r.date_at,
+                code=r.code_at,
                 field=col,
                 value=prices[col],
             )
             v = np.where(bad, np.nan, v)
         vals[col] = v
     if "suspended" in prices.columns:
-        susp = _bools(prices["suspended"], where, "prices", "suspended", code_at, rep)
+        susp = _bools(prices["suspended"], where, "prices", "suspended", r.code_at, rep)
     else:
-        susp = np.zeros(n, dtype=bool)
+        susp = np.zeros(len(r.d_ns), dtype=bool)
+    return vals, susp
 
-    # calendar: name the first off-calendar row
-    off = keep & ~on
+
+def _check_off_calendar(r: _Rows, g: _Grid, where: _Where, rep: Report, closures) -> None:
+    """Rows dated on a day that is not an HKEX session, named by the calendar check."""
+    label = where.label("prices")
+    off = r.keep & ~g.on
     for i in rep.each(off, "dates that are not HKEX trading sessions", label):
         try:
             check_sessions(
-                pd.DatetimeIndex([_ts(d_ns[i])]),
+                pd.DatetimeIndex([r.date_at(i)]),
                 source=_row_label(where, "prices", i),
                 closures=closures,
             )
         except CalendarError as exc:
             if not rep.collect:
                 raise
-            rep.record(str(exc), source=label, row=i, date=_ts(d_ns[i]), code=code_at(i))
-    keep &= on
+            rep.record(str(exc), source=label, row=i, date=r.date_at(i), code=r.code_at(i))
+    r.keep &= g.on
 
-    # listed life from the master: per security, its first and last row against the listed
-    # sessions (cheap, over the [day, security] row map); the rows are named only on the error path
+
+def _check_listed_life(r: _Rows, g: _Grid, sec, where: _Where, rep: Report) -> None:
+    """No row before a security's listing date or after its delisting date.
+
+    Per security, its first and last row against the listed sessions (cheap, over the
+    ``[day, security]`` row map); the rows are named only on the error path.
+    """
+    keep, d_ns, n_days = r.keep, r.d_ns, g.n_days
     lst = sec["listing_date"].to_numpy("datetime64[ns]").view(np.int64)
     dls = sec["delisting_date"].to_numpy("datetime64[ns]").view(np.int64)
     if not keep.all():
-        rowpos[:] = -1
-        rowpos[key[keep]] = rows[keep]
-    have = rowpos.reshape(n_days, n_codes) >= 0
+        g.rowpos[:] = -1
+        g.rowpos[g.key[keep]] = g.rows[keep]
+    have = g.rowpos.reshape(n_days, g.n_codes) >= 0
     any_row = have.any(axis=0)
     first = np.argmax(have, axis=0)
     last = n_days - 1 - np.argmax(have[::-1], axis=0)
     del have
-    start = np.searchsorted(s_ns, lst, side="left")
-    stop = np.where(dls == _NAT, n_days, np.searchsorted(s_ns, dls, side="right"))
-    if (any_row & ((first < start) | (last >= stop))).any():
-        jj = np.maximum(j, 0)
-        before = keep & (d_ns < lst[jj])
-        for i in rep.each(before, "price row before the listing date", label):
-            rep.fail(
-                f"price row before the security's listing date {_ts(lst[jj[i]]):%Y-%m-%d}",
-                **where("prices", i, date=_ts(d_ns[i]), code=code_at(i), field="date"),
-                fix="drop the row or correct listing_date in the security master",
-            )
-        d_end = dls[jj]
-        after = keep & (d_end != _NAT) & (d_ns > d_end)
-        for i in rep.each(after, "price row after the delisting date", label):
-            rep.fail(
-                f"price row after the security's delisting date {_ts(d_end[i]):%Y-%m-%d}",
-                **where("prices", i, date=_ts(d_ns[i]), code=code_at(i), field="date"),
-                fix="drop the row or correct delisting_date in the security master",
-            )
-        keep &= ~before & ~after
-        del jj, d_end, before, after
-    if not keep.all():
-        rowpos[:] = -1
-        rowpos[key[keep]] = rows[keep]
-        key = key[keep]
-        vals = {c: v[keep] for c, v in vals.items()}
-        susp = susp[keep]
-    del d_ns, j, rows, on, placed, clash, keep  # the panels' memory comes next
+    start = np.searchsorted(g.s_ns, lst, side="left")
+    stop = np.where(dls == _NAT, n_days, np.searchsorted(g.s_ns, dls, side="right"))
+    if not (any_row & ((first < start) | (last >= stop))).any():
+        return
+    label = where.label("prices")
+    jj = np.maximum(r.j, 0)
+    before = keep & (d_ns < lst[jj])
+    for i in rep.each(before, "price row before the listing date", label):
+        rep.fail(
+            f"price row before the security's listing date {_ts(lst[jj[i]]):%Y-%m-%d}",
+            **where("prices", i, date=r.date_at(i), code=r.code_at(i), field="date"),
+            fix="drop the row or correct listing_date in the security master",
+        )
+    d_end = dls[jj]
+    after = keep & (d_end != _NAT) & (d_ns > d_end)
+    for i in rep.each(after, "price row after the delisting date", label):
+        rep.fail(
+            f"price row after the security's delisting date {_ts(d_end[i]):%Y-%m-%d}",
+            **where("prices", i, date=r.date_at(i), code=r.code_at(i), field="date"),
+            fix="drop the row or correct delisting_date in the security master",
+        )
+    keep &= ~before & ~after
+
+
+def _scatter(g: _Grid, sec, key: np.ndarray, vals: dict, susp: np.ndarray) -> Aligned:
+    """The kept rows' values in ``[day, security]`` panels (NaN where no row; ``vals`` is emptied
+    as its columns are placed)."""
+    n_days, n_codes = g.n_days, g.n_codes
     shape = (n_days, n_codes)
     dense = len(key) == n_days * n_codes  # every cell has its row: nothing to pre-fill
     panels = {}
-    for col, v in vals.items():
+    for col in list(vals):
+        v = vals.pop(col)
         arr = np.empty(n_days * n_codes) if dense else np.full(n_days * n_codes, np.nan)
         arr[key] = v
         panels[col] = arr.reshape(shape)
-    del vals
+        del v
     susp_arr = np.zeros(n_days * n_codes, dtype=bool)
     if susp.any():
         susp_arr[key] = susp
-    aligned = Aligned(
-        sessions, tuple(sec["code"]), panels, susp_arr.reshape(shape), rowpos.reshape(shape)
+    return Aligned(
+        g.sessions, tuple(sec["code"]), panels, susp_arr.reshape(shape), g.rowpos.reshape(shape)
     )
-    _check_coverage(aligned, sec, where, rep)
-    _check_suspensions(aligned, key[susp], where, rep)
-    return aligned
 
 
 def _row_label(where: _Where, table: str, i: int) -> str:
