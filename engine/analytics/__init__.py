@@ -29,6 +29,7 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
@@ -58,6 +59,7 @@ __all__ = [
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
+    "active_share",
     "align",
     "attribute",
     "benchmark_label",
@@ -70,6 +72,7 @@ __all__ = [
     "cost_table",
     "fund_benchmark",
     "fund_tracking",
+    "holding_weights",
     "implied_weights",
     "membership_changes",
     "methodology_changes",

@@ -121,6 +121,32 @@ def cxo_weight(weights: pd.DataFrame, market, date) -> float:
     return float(row[[c for c in row.index if c in cxo]].sum())
 
 
+def cxo_around(weights: pd.DataFrame, market, split, sessions=None) -> dict:
+    """CXO weight (:func:`cxo_weight`, a fraction of the index) around ``split``: ``before`` at the
+    close of the last session before it (``before_date``), ``at`` at the close of the first session on
+    or after it (``at_date``), and ``removed`` = before - at; NaN (and NaT) where there is no such
+    session. ``sessions`` defaults to the dates of ``weights``."""
+    sessions = weights.index if sessions is None else pd.DatetimeIndex(sessions)
+    split = pd.Timestamp(split)
+    earlier, later = sessions[sessions < split], sessions[sessions >= split]
+    d0 = earlier[-1] if len(earlier) else pd.NaT
+    d1 = later[0] if len(later) else pd.NaT
+    b0 = cxo_weight(weights, market, d0) if len(earlier) else float("nan")
+    b1 = cxo_weight(weights, market, d1) if len(later) else float("nan")
+    return {"before_date": d0, "before": b0, "at_date": d1, "at": b1, "removed": b0 - b1}
+
+
+def year_to_date_return(levels: pd.Series) -> tuple[int, float]:
+    """The last calendar year of ``levels`` and its return so far, :math:`L_T / L_{y-1} - 1` with
+    :math:`L_{y-1}` the last level of an earlier year (a fraction, not annualised; NaN when the
+    series starts in its last year)."""
+    year = int(levels.index[-1].year)
+    prior = levels[levels.index.year < year]
+    if not len(prior):
+        return year, float("nan")
+    return year, float(levels.iloc[-1] / prior.iloc[-1] - 1.0)
+
+
 def revision_trading_cost(fund_result, split, sessions: int = 5) -> dict:
     """Review trades of ``fund_result`` on the trade date nearest ``split`` (within ``sessions``
     business days): ``date``, ``cost_hkd``, ``traded_value_hkd``, ``trades``."""
@@ -298,33 +324,12 @@ class VersionComparison:
         return Summary(rows, title=title)
 
     def plot(self, ax=None):
-        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes
+        (:func:`engine.plotting.versions_figure`)."""
+        from engine import plotting
+        from engine._display import plot_axes
 
-        if ax is None:
-            _, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-        else:
-            axes = [ax, ax.twinx()]
-        lv = self.base.levels
-        for c in lv.columns:
-            axes[0].plot(lv.index, lv[c] / lv[c].iloc[0], label=c)
-        axes[0].legend()
-        axes[0].set_ylabel("rebased to 1")
-        axes[0].set_title(self.summary().title)
-        cum = self.effects[["selection", "weighting"]].cumsum()
-        for c in cum.columns:
-            axes[1].plot(cum.index, cum[c], label=f"{c} (cumulative, arithmetic)")
-        axes[1].legend()
-        for a in axes:
-            if lv.index[0] <= self.split <= lv.index[-1]:
-                a.axvline(self.split, color="grey", ls="--", lw=1)
-        return axes[0]
-
-    def report(self, path, *, formats=("html", "pdf")) -> dict:
-        """Write the comparison report (see :func:`engine.report.compare.comparison_report`)."""
-        from engine.report.compare import comparison_report
-
-        return comparison_report(self, path, formats=formats)
+        return plot_axes(plotting.versions_figure, self, ax=ax)
 
     def __repr__(self) -> str:
         la, lb = self.labels
@@ -406,15 +411,12 @@ def compare(
             for lab, res in ((la, ra), (lb, rb))
         }
     ).T
-    sessions = base.levels.index
-    before = sessions[sessions < split]
-    at = sessions[sessions >= split]
-    cxo_rows = {}
-    for lab, w in ((la, base.weights_a), (lb, base.weights_b)):
-        b0 = cxo_weight(w, market, before[-1]) if len(before) else float("nan")
-        b1 = cxo_weight(w, market, at[0]) if len(at) else float("nan")
-        cxo_rows[lab] = {"before": b0, "at": b1, "removed": b0 - b1}
-    cxo = pd.DataFrame(cxo_rows).T
+    cxo = pd.DataFrame(
+        {
+            lab: cxo_around(w, market, split, base.levels.index)
+            for lab, w in ((la, base.weights_a), (lb, base.weights_b))
+        }
+    ).T[["before", "at", "removed"]].astype(float)
     fund_cost = None
     if fund is not False and fund is not None:
         from engine.fund import backtest
@@ -439,10 +441,12 @@ def compare(
 __all__ = [
     "VersionComparison",
     "compare",
+    "cxo_around",
     "cxo_weight",
     "effects",
     "max_drawdown",
     "membership_rules",
     "revision_trading_cost",
     "start_weights",
+    "year_to_date_return",
 ]
