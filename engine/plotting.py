@@ -6,8 +6,9 @@ stage's result may import it for its ``plot()``. Each function draws a result by
 attributes (``levels``, ``active``, ``contributions_by(basis)``, ...) and computes no figure of its
 own: the numbers drawn are the ones the result reports.
 
-Every function takes the result first and returns the ``Figure``; when ``ax`` is given it draws into
-that axes instead, and ``fig=`` (where accepted) draws into a given empty figure: results' ``plot()``
+Every function takes the result first and returns the ``Figure``; when ``ax`` is given (where
+accepted) it draws into that axes instead, and ``fig=`` (where accepted) draws into a given empty
+figure: results' ``plot()``
 methods pass a ``pyplot`` figure there (through :func:`engine._display.plot_axes`) so that notebooks
 show it inline, and return its main ``Axes``. A result marked synthetic gets "SYNTHETIC" in its title.
 """

@@ -411,12 +411,11 @@ def compare(
             for lab, res in ((la, ra), (lb, rb))
         }
     ).T
-    cxo = pd.DataFrame(
-        {
-            lab: cxo_around(w, market, split, base.levels.index)
-            for lab, w in ((la, base.weights_a), (lb, base.weights_b))
-        }
-    ).T[["before", "at", "removed"]].astype(float)
+    around = {
+        lab: cxo_around(w, market, split, base.levels.index)
+        for lab, w in ((la, base.weights_a), (lb, base.weights_b))
+    }
+    cxo = pd.DataFrame(around).T[["before", "at", "removed"]].astype(float)
     fund_cost = None
     if fund is not False and fund is not None:
         from engine.fund import backtest
