@@ -19,7 +19,8 @@ Fit figures, each on all pairs, pairs dated before the split date and pairs on o
 * ``corr_5d``: correlation of compounded returns over consecutive non-overlapping blocks of five
   pairs;
 * ``td``: :math:`\\prod(1+o_k) - \\prod(1+r_k)` (period tracking difference, observed minus index);
-  ``te``: :math:`\\sqrt{p}\\,\\mathrm{std}(o_k - r_k)` with ``ddof=1`` (STD convention).
+  ``te``: :math:`\\sqrt{p}\\,\\mathrm{std}(o_k - r_k)` with the ``ddof`` of the conventions
+  (:func:`engine.metrics.tracking_error`, STD convention).
 
 **Price limits.** A pair whose :math:`|o_k| \\ge` ``limit - limit_tolerance`` (SSE: ±10% for
 ETFs) is flagged: the observed price was held at the limit and catches up the next day.  The
@@ -28,7 +29,6 @@ ETFs) is flagged: the observed price was held at the limit and catches up the ne
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import CalendarError, DataError, describe
@@ -114,7 +115,9 @@ def merge_flagged(obs: np.ndarray, idx: np.ndarray, flag: np.ndarray):
     return np.array(o_out), np.array(i_out), np.array(end, dtype=int)
 
 
-def fit_figures(obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, periods: int) -> dict:
+def fit_figures(
+    obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, conventions: Conventions = DEFAULT
+) -> dict:
     """The fit figures of the module docstring on aligned return arrays."""
     n = len(obs)
     out = {"n": n}
@@ -148,7 +151,7 @@ def fit_figures(obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, periods: 
     out["return_observed"] = float(np.prod(1.0 + obs) - 1.0)
     out["return_index"] = float(np.prod(1.0 + idx) - 1.0)
     out["td"] = out["return_observed"] - out["return_index"]
-    out["te"] = float(np.std(obs - idx, ddof=1) * math.sqrt(periods)) if n > 1 else float("nan")
+    out["te"] = float(metrics.tracking_error(obs - idx, conventions))
     return out
 
 
@@ -217,7 +220,7 @@ class ObservedComparison:
             "return_observed": ("%", "", "prod(1+o) - 1"),
             "return_index": ("%", "", "prod(1+r) - 1, compounded over HK sessions"),
             "td": ("%", self.against, "observed - index, period"),
-            "te": ("%", self.against, "sqrt(p) * std(o - r, ddof=1)"),
+            "te": ("%", self.against, f"sqrt(p) * std(o - r, ddof={self.conventions.ddof})"),
             "corr_1d": ("ratio", self.against, "corr(o_t, r_t)"),
             "corr_lag": ("ratio", self.against, "corr(o_t, r_t-1)"),
             "r2_same": ("ratio", self.against, "R2 of o_t on r_t"),
@@ -440,7 +443,6 @@ def compare_observed(
         },
         index=pd.DatetimeIndex(dates, name="date"),
     )
-    p = conventions.periods_per_year
     rows = {}
     for merged in (False, True):
         for period in PERIODS:
@@ -456,7 +458,7 @@ def compare_observed(
                 fl = pairs.loc[sel, "limit_day"].to_numpy()
                 ob_, ix_, end_ = merge_flagged(ob_, ix_, fl)
                 lg_ = np.r_[np.nan, ix_[:-1]]
-            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, p)
+            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, conventions)
     figures = pd.DataFrame.from_dict(rows, orient="index")
     figures.index = pd.MultiIndex.from_tuples(figures.index, names=["period", "merged"])
     levels = pd.DataFrame({"observed": o / o[0], "index": i / i[0]}, index=obs.index)
