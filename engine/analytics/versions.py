@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
+from engine.metrics import max_drawdown  # kept here for one release (0.1 name)
 
 
 def membership_rules(index_result, label: str = "") -> pd.DataFrame:
@@ -69,10 +71,15 @@ def membership_rules(index_result, label: str = "") -> pd.DataFrame:
     )
 
 
-def max_drawdown(levels: pd.Series) -> float:
-    """:math:`\\min_t (L_t / \\max_{s \\le t} L_s - 1)` (0 for a series that never falls)."""
+def risk(levels: pd.Series, conventions: Conventions = DEFAULT) -> dict:
+    """``total_return``, ``volatility`` (annualised, ``conventions.ddof``) and ``max_drawdown`` of
+    one level series, as :mod:`engine.metrics` defines them (fractions)."""
     lv = levels.dropna().to_numpy(float)
-    return float(np.min(lv / np.maximum.accumulate(lv) - 1.0)) if len(lv) else float("nan")
+    return {
+        "total_return": metrics.total_return(lv),
+        "volatility": metrics.volatility(metrics.returns(lv), conventions),
+        "max_drawdown": metrics.max_drawdown(lv),
+    }
 
 
 def start_weights(index_result, market) -> pd.DataFrame:
@@ -144,7 +151,7 @@ def year_to_date_return(levels: pd.Series) -> tuple[int, float]:
     prior = levels[levels.index.year < year]
     if not len(prior):
         return year, float("nan")
-    return year, float(levels.iloc[-1] / prior.iloc[-1] - 1.0)
+    return year, metrics.total_return(np.array([prior.iloc[-1], levels.iloc[-1]], dtype=float))
 
 
 def revision_trading_cost(fund_result, split, sessions: int = 5) -> dict:
@@ -248,7 +255,7 @@ class VersionComparison:
         rows += [
             {
                 "metric": "return_difference",
-                "value": m["td_period"],
+                "value": m["tracking_difference"],
                 "unit": "%",
                 "against": against,
                 "note": f"R_{lb} - R_{la}, compounded",
@@ -269,8 +276,8 @@ class VersionComparison:
                 )
             ),
             {
-                "metric": "tracking_error",
-                "value": m["te_std"],
+                "metric": "tracking_error_std",
+                "value": m["tracking_error_std"],
                 "unit": "%",
                 "against": against,
                 "note": "STD convention, annualised",
@@ -335,7 +342,7 @@ class VersionComparison:
         la, lb = self.labels
         return (
             f"VersionComparison({lb} vs {la}, return difference "
-            f"{self.base.metrics['td_period']:+.2%}, {len(self.changes)} membership changes"
+            f"{self.base.metrics['tracking_difference']:+.2%}, {len(self.changes)} membership changes"
             f"{' SYNTHETIC' if self.synthetic else ''})"
         )
 
@@ -396,21 +403,7 @@ def compare(
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
     split = pd.Timestamp(split)
-    risk = pd.DataFrame(
-        {
-            lab: {
-                "total_return": float(
-                    res.levels["price"].iloc[-1] / res.levels["price"].iloc[0] - 1
-                ),
-                "volatility": float(
-                    simple_returns(res.levels["price"]).std(ddof=1)
-                    * np.sqrt(conventions.periods_per_year)
-                ),
-                "max_drawdown": max_drawdown(res.levels["price"]),
-            }
-            for lab, res in ((la, ra), (lb, rb))
-        }
-    ).T
+    risks = {lab: risk(res.levels["price"], conventions) for lab, res in ((la, ra), (lb, rb))}
     around = {
         lab: cxo_around(w, market, split, base.levels.index)
         for lab, w in ((la, base.weights_a), (lb, base.weights_b))
@@ -426,7 +419,7 @@ def compare(
     return VersionComparison(
         base=base,
         changes=pd.concat([membership_rules(ra, la), membership_rules(rb, lb)], ignore_index=True),
-        risk=risk,
+        risk=pd.DataFrame(risks).T,
         cxo=cxo,
         effects=effects(ra, rb, market),
         fund_cost=fund_cost,
@@ -446,6 +439,7 @@ __all__ = [
     "max_drawdown",
     "membership_rules",
     "revision_trading_cost",
+    "risk",
     "start_weights",
     "year_to_date_return",
 ]

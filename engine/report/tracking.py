@@ -444,12 +444,19 @@ def build_content(
     warnings = collect_warnings(market, index_result, fund_result)
     bench_name = getattr(index_result, "name", "index")
     lv = tr.levels
-    m = tr.metrics
+    td, td_ann, te_std, te_rms = (
+        fmt(tr.metrics[k], "%")
+        for k in (
+            "tracking_difference",
+            "tracking_difference_ann",
+            "tracking_error_std",
+            "tracking_error_rms",
+        )
+    )
     subtitle = (
         f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
-        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {fmt(m['td_period'], '%')} "
-        f"({fmt(m['td_ann'], '%')} per year); TE vs {bench}: {fmt(m['te_std'], '%')} STD, "
-        f"{fmt(m['te_rms'], '%')} RMS."
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
+        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
     )
     return ReportContent(
         title=title or f"Tracking report: ETF 520500 vs {bench_name.upper()}",
