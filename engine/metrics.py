@@ -188,11 +188,20 @@ class MetricValues(dict):
         raise KeyError(key)
 
 
-def row(name: str, value, *, against: str = "", note: str = "", unit: str | None = None) -> dict:
+def row(
+    name: str,
+    value,
+    *,
+    against: str = "",
+    note: str = "",
+    unit: str | None = None,
+    conventions: Conventions = DEFAULT,
+) -> dict:
     """A :class:`~engine._display.Summary` row of the registered metric ``name``: its unit, the
-    benchmark when it is relative, and ``note`` followed by the label and the definition."""
+    benchmark when it is relative, and ``note`` followed by the label and the definition (with the
+    ``ddof`` of ``conventions`` written in)."""
     m = REGISTRY[name]
-    text = f"{note}{m.label}: {m.definition}"
+    text = f"{note}{m.label}: {m.definition.replace('ddof)', f'ddof={conventions.ddof})')}"
     return {
         "metric": name,
         "value": value,

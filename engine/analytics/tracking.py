@@ -259,7 +259,13 @@ class TrackingResult:
             "n_returns": f"{self.levels.index[0].date()} to {self.levels.index[-1].date()}; ",
         }
         rows = [
-            metrics.row(key, self.metrics[key], against=self.benchmark, note=where.get(key, ""))
+            metrics.row(
+                key,
+                self.metrics[key],
+                against=self.benchmark,
+                note=where.get(key, ""),
+                conventions=self.conventions,
+            )
             for key in metrics.TRACKING
         ]
         rows.append(

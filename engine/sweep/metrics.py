@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics as core
-from engine.conventions import DEFAULT, Conventions, check_levels
+from engine.conventions import DEFAULT, Conventions, level_series
 from engine.errors import DataError, SweepError, describe
 
 METRICS: dict[str, str] = {
@@ -75,14 +75,21 @@ def check_metrics(metrics, against) -> tuple[str, ...]:
 
 
 def check_against(against) -> pd.Series | None:
-    """A valid ``against`` level series (positive, dated, ascending) or None."""
+    """A valid ``against`` level series (positive, dated, ascending, moving) or None."""
     if against is None:
         return None
-    check_levels(
-        against,
-        source=str(against.name or "against") if isinstance(against, pd.Series) else "against",
-    )
-    return against.astype(float)
+    name = str(getattr(against, "name", None) or "against")
+    out = level_series(against, source=name, field="against")
+    if len(out) and float(out.min()) == float(out.max()):
+        raise DataError(
+            describe(
+                "the `against` series never moves (zero variance): correlation is undefined",
+                source=name,
+                field="against",
+                value=float(out.iloc[0]),
+            )
+        )
+    return out
 
 
 def reduce(
