@@ -42,6 +42,7 @@ from engine.analytics.compare import (
 from engine.analytics.concentration import Concentration, concentration
 from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
 from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
+from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
@@ -88,6 +89,7 @@ __all__ = [
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
+    "active_share",
     "align",
     "attribute",
     "capacity",
@@ -101,6 +103,7 @@ __all__ = [
     "cost_table",
     "fund_benchmark",
     "fund_tracking",
+    "holding_weights",
     "implied_weights",
     "membership_changes",
     "methodology_changes",
