@@ -471,11 +471,12 @@ def _assemble(
     weights = index_result.weights.reindex(index=dates, columns=codes).fillna(0.0)
     prices = pd.DataFrame(close, index=dates, columns=pd.Index(codes, name="code"))
     meta = {
-        **Provenance.of(index_result, config, market).to_record(),
         "inception_session": dates[0],
         "effects": config.effects,
+        "data_fingerprint": market.fingerprint(),
         "index_meta": dict(index_result.meta),
         "market_source": market.source,
+        **Provenance.of(index_result, config, market).to_record(),
     }
     return FundResult(
         nav=nav,
