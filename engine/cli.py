@@ -30,7 +30,6 @@ import shlex
 import sys
 import tempfile
 import time
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -38,15 +37,17 @@ import numpy as np
 import pandas as pd
 
 from engine._files import (
+    MANIFEST,
     OutputSet,
+    check_out,
     json_bytes,
-    parquet_provenance,
     read_manifest,
+    read_text_file,
     sha256_file,
     write_table,
     write_text,
 )
-from engine.errors import DataError, EngineError, FundConfigError, describe
+from engine.errors import DataError, EngineError, FundConfigError, OutputError, describe
 
 VARIANTS = {
     "launch": "hsidi-2023-05",
@@ -87,22 +88,18 @@ def _label(methodology: str) -> str:
 
 def _read_settings(path: str) -> dict:
     """Fund settings from a TOML or JSON file (a flat table of ``EtfConfig`` fields)."""
-    file = Path(path)
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FundConfigError(
-            describe(
-                "fund settings file is not valid " + ("JSON" if file.suffix == ".json" else "TOML"),
-                source=str(file),
-                value=str(exc),
-                fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
-            )
-        ) from None
+    kind = "JSON" if Path(path).suffix == ".json" else "TOML"
+    data = read_text_file(
+        path,
+        kind,
+        error=FundConfigError,
+        what="--config file",
+        fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
+    )
     if not isinstance(data, dict):
-        raise FundConfigError(describe("fund settings must be a table", source=str(file)))
+        raise FundConfigError(
+            describe("fund settings must be a table", source=path, value=type(data).__name__)
+        )
     return data
 
 
@@ -136,6 +133,14 @@ def _read_fx(path: str | None):
     if not path:
         return None
     file = Path(path)
+    if not file.is_file():
+        raise DataError(
+            describe(
+                "--fx file does not exist" if not file.exists() else "--fx is not a file",
+                source=path,
+                fix="give a CSV or Parquet file with columns date, hkd_cny",
+            )
+        )
     frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     missing = [c for c in ("date", "hkd_cny") if c not in frame.columns]
     if missing:
@@ -332,34 +337,13 @@ def _show(obj) -> str:
 
 
 # ---------------------------------------------------------------------- provenance
-def _resolved_argv(argv: list[str]) -> list[str]:
-    """``argv`` with file and folder options made absolute, so ``hsidi verify`` can rerun it."""
-    out, take = [], None
-    for a in argv:
-        if take:
-            out.append(str(Path(a).absolute()) if take != "--methodology" or _label(a) != a else a)
-            take = None
-            continue
-        key, sep, value = a.partition("=")
-        if key in ("--data", "--fx", "--config", "--out", "--methodology"):
-            if sep:
-                keep = key == "--methodology" and _label(value) == value
-                out.append(f"{key}={value if keep else Path(value).absolute()}")
-            else:
-                out.append(a)
-                take = key
-            continue
-        out.append(a)
-    return out
-
-
 def _provenance(args, market, index_results: dict, config=None) -> dict:
     from engine import __version__
 
     return {
         "engine_version": __version__,
         "command": "hsidi " + shlex.join(args.argv),
-        "argv": _resolved_argv(args.argv),
+        "argv": list(args.argv),
         "data": _banner(market),
         "data_fingerprint": market.fingerprint(),
         "methodology": {
@@ -550,54 +534,109 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Equal bytes; Parquet files: equal data and provenance apart from the command (its --out)."""
-    if sha256_file(a) == sha256_file(b):
-        return True
-    if a.suffix != ".parquet":
-        return False
-    import pyarrow.parquet as pq
+RERUNNABLE = ("build", "backtest", "report", "demo", "compare")
+"""Commands ``hsidi verify`` reruns: those that write an output set (and read nothing but inputs)."""
+MAX_ARGV = 256
+"""Most arguments a recorded command may have (a real one has a dozen)."""
 
-    skip = ("command", "argv")
-    pa_, pb_ = parquet_provenance(a), parquet_provenance(b)
-    if {k: v for k, v in pa_.items() if k not in skip} != {
-        k: v for k, v in pb_.items() if k not in skip
-    }:
-        return False
-    return (
-        pq.read_table(a)
-        .replace_schema_metadata(None)
-        .equals(pq.read_table(b).replace_schema_metadata(None))
-    )
+
+def _recorded_args(rec: dict, run: str, source: str) -> argparse.Namespace:
+    """The recorded command of ``run`` parsed by the CLI's own parser; OutputError unless it is a
+    rerunnable command (:data:`RERUNNABLE`) named ``run``, with known options, one ``--out``."""
+
+    def refuse(what: str, value=None) -> OutputError:
+        return OutputError(
+            describe(
+                f"verify refuses to rerun: {what}",
+                source=source,
+                field=f"runs.{run}.argv",
+                value=value,
+                fix="verify only folders hsidi wrote; rerun the command by hand to rebuild one",
+            )
+        )
+
+    argv = rec["argv"]
+    if len(argv) > MAX_ARGV or any(len(a) > 4096 or "\x00" in a for a in argv):
+        raise refuse(f"the recorded command is longer than {MAX_ARGV} plain arguments", len(argv))
+    if not argv or argv[0] != run or run not in RERUNNABLE:
+        raise refuse(
+            f"the recorded command must be one of {', '.join(RERUNNABLE)} and name run {run!r}",
+            " ".join(argv[:1]),
+        )
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+            args = make_parser().parse_args(argv)
+    except SystemExit:
+        lines = [line for line in said.getvalue().splitlines() if line.strip()]
+        raise refuse(
+            "the recorded command is not one hsidi accepts: "
+            + (lines[-1].split("error: ", 1)[-1] if lines else "it asks for help or the version"),
+        ) from None
+    return args
+
+
+def _run_folder(folder: Path, recorded_out: str) -> Path:
+    """The folder a recorded command ran in: ``folder`` less its recorded relative ``--out``
+    (``runs/o`` recorded, ``/home/u/runs/o`` verified: ``/home/u``); otherwise the current folder."""
+    rec = Path(recorded_out)
+    if rec.is_absolute():
+        return Path.cwd()
+    parts = Path(os.path.normpath(rec)).parts
+    if parts == (".",):
+        return folder
+    if ".." not in parts and folder.parts[-len(parts) :] == parts:
+        return Path(*folder.parts[: -len(parts)])
+    return Path.cwd()
+
+
+def _rerun(args, run: str, rec: dict, folder: Path, redo: Path) -> str | None:
+    """Rerun the parsed command ``args`` with every output in ``redo``; a one-line reason on failure.
+
+    The options are those parsed from the manifest, except ``--out``, which is ``redo`` (``--out``
+    is the only option that writes).  Relative input paths are read from the folder the command ran
+    in (:func:`_run_folder`); the rerun records the command as it was typed, so its outputs are
+    byte-identical to the verified ones when nothing changed.
+    """
+    base = _run_folder(folder, args.out)
+    args.argv, args.out, args.quiet = list(rec["argv"]), str(redo), True
+    try:
+        with contextlib.chdir(base), contextlib.redirect_stdout(io.StringIO()):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                args.func(args)
+    except (EngineError, OSError) as exc:
+        msg = cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
+        return f"{msg} (inputs read relative to {base})"
+    return None
 
 
 def cmd_verify(args) -> int:
-    folder = Path(args.folder)
+    folder = Path(args.folder).absolute()
     manifest = read_manifest(folder)
     if not manifest.get("runs"):
-        raise FileNotFoundError(
-            f"{folder / 'manifest.json'}: no manifest (not a hsidi output folder)"
+        raise OutputError(
+            describe(
+                "no manifest: not an hsidi output folder",
+                source=str(Path(args.folder) / MANIFEST),
+                fix="give the folder a command's --out wrote",
+            )
         )
+    source = str(Path(args.folder) / MANIFEST)
+    parsed = {run: _recorded_args(rec, run, source) for run, rec in manifest["runs"].items()}
     bad = 0
     for run, rec in manifest["runs"].items():
-        files = rec.get("files", {})
+        files = rec["files"]
         changed = [
             f
             for f, h in files.items()
             if not (folder / f).is_file() or sha256_file(folder / f) != h
         ]
-        argv = list(rec["argv"])
-        with tempfile.TemporaryDirectory(prefix=".hsidi-verify.", dir=folder.parent) as tmp:
+        with tempfile.TemporaryDirectory(prefix="hsidi-verify.") as tmp:
             redo = Path(tmp) / "out"
-            pos = argv.index("--out") if "--out" in argv else None
-            if pos is not None:
-                argv[pos + 1] = str(redo)
-            else:
-                argv = [a for a in argv if not a.startswith("--out=")] + ["--out", str(redo)]
-            with contextlib.redirect_stdout(io.StringIO()):
-                rc = main(argv)
-            if rc != 0:
-                _say(f"{run}: could not rerun `{rec.get('command')}` (exit {rc})")
+            failed = _rerun(parsed[run], run, rec, folder, redo)
+            if failed:
+                _say(f"{run}: could not rerun `{rec.get('command')}`: {failed}")
                 bad += 1
                 continue
             again = read_manifest(redo)["runs"][run]
@@ -607,7 +646,10 @@ def cmd_verify(args) -> int:
                     f"{again['data_fingerprint']} now)"
                 )
             differ = [
-                f for f in files if f not in again["files"] or not _same_file(folder / f, redo / f)
+                f
+                for f in files
+                if f not in again["files"] or sha256_file(redo / f) != sha256_file(folder / f)
+                if (folder / f).is_file()
             ]
         if changed or differ:
             bad += 1
@@ -619,6 +661,17 @@ def cmd_verify(args) -> int:
         else:
             _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
     return 1 if bad else 0
+
+
+class _Once(argparse.Action):
+    """An option that may be given once (a second ``--out`` would silently win over the first)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        seen = namespace.__dict__.setdefault("_given", set())
+        if self.dest in seen:
+            raise argparse.ArgumentError(self, "given twice; give it once")
+        seen.add(self.dest)
+        setattr(namespace, self.dest, values)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -638,7 +691,12 @@ def make_parser() -> argparse.ArgumentParser:
             help="accept a data folder whose files no longer match the fingerprint in its meta.json",
         )
         closure_option(p)
-        p.add_argument("--out", default=out, help=f"output folder (default: {out})")
+        p.add_argument(
+            "--out",
+            default=out,
+            action=_Once,
+            help=f"output folder (default: {out}; a symlink to a folder is written through)",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     def closure_option(p):
@@ -689,7 +747,7 @@ def make_parser() -> argparse.ArgumentParser:
     fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", help="target folder")
+    p.add_argument("--out", default="default_market", action=_Once, help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
@@ -739,6 +797,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     args.argv = argv
     try:
+        if args.command in RERUNNABLE:
+            check_out(args.out)  # before any work: a bad --out fails now, not after the build
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             try:

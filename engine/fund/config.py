@@ -92,6 +92,11 @@ def _ts(value) -> pd.Timestamp:
     return ts.normalize()
 
 
+def _number(value) -> bool:
+    """A real number: an int or float, not a bool (``management_fee = false`` is a mistake, not 0)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class EtfConfig:
     """Settings of the simulated ETF (frozen and hashable).
@@ -238,7 +243,7 @@ class EtfConfig:
             "reinvest_threshold",
         ):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and value == value and 0.0 <= value < 1.0):
+            if not (_number(value) and value == value and 0.0 <= value < 1.0):
                 raise FundConfigError(
                     describe(
                         "fee or cost rate must be a number in [0, 1)",
@@ -248,7 +253,7 @@ class EtfConfig:
                         fix="give the rate as a fraction per year (fees) or per side (costs), e.g. 0.001",
                     )
                 )
-        if not (isinstance(self.cash_buffer, int | float) and 0.0 <= self.cash_buffer < 1.0):
+        if not (_number(self.cash_buffer) and 0.0 <= self.cash_buffer < 1.0):
             raise FundConfigError(
                 describe(
                     "cash buffer must lie in [0, 1)",
@@ -258,8 +263,7 @@ class EtfConfig:
                 )
             )
         if not (
-            isinstance(self.max_redemption_fraction, int | float)
-            and 0.0 < self.max_redemption_fraction <= 1.0
+            _number(self.max_redemption_fraction) and 0.0 < self.max_redemption_fraction <= 1.0
         ):
             raise FundConfigError(
                 describe(
@@ -271,12 +275,7 @@ class EtfConfig:
             )
         for name in ("initial_nav_cny", "initial_units", "creation_unit", "max_creation_multiple"):
             value = getattr(self, name)
-            if not (
-                isinstance(value, int | float)
-                and value == value
-                and value > 0
-                and value < float("inf")
-            ):
+            if not (_number(value) and value == value and value > 0 and value < float("inf")):
                 raise FundConfigError(
                     describe(
                         f"{name} must be a positive number",
@@ -285,6 +284,16 @@ class EtfConfig:
                         value=value,
                     )
                 )
+        if not isinstance(self.use_board_lots, bool):
+            raise FundConfigError(
+                describe(
+                    "use_board_lots must be true or false",
+                    source="EtfConfig",
+                    field="use_board_lots",
+                    value=self.use_board_lots,
+                    fix="write use_board_lots = false (a TOML boolean, not a string)",
+                )
+            )
         lag = self.flow_lag_sessions
         if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
             raise FundConfigError(
