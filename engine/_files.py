@@ -205,21 +205,21 @@ def parse_text(
     except json.JSONDecodeError as exc:
         raise error(
             describe(
-                f"not valid JSON: {exc.msg}",
+                f"not valid JSON: {exc.msg} (column {exc.colno})",
                 source=source,
                 line=exc.lineno,
-                column=exc.colno,
                 fix=fix,
             )
         ) from None
     except tomllib.TOMLDecodeError as exc:
         at = _TOML_AT.search(str(exc))
+        line = int(at.group(1)) if at else max(len(text.splitlines()), 1)  # "at end of document"
         raise error(
             describe(
-                f"not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}",
+                f"not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}"
+                + (f" (column {at.group(2)})" if at else ""),
                 source=source,
-                line=int(at.group(1)) if at else None,
-                column=int(at.group(2)) if at else None,
+                line=line,
                 fix=fix,
             )
         ) from None

@@ -125,7 +125,11 @@ def _fund_config(args):
     for key, value in changes.items():
         if isinstance(value, list):
             changes[key] = tuple(value)
-    return config.replace(**changes) if changes else config
+    try:
+        return config.replace(**changes) if changes else config
+    except FundConfigError as exc:
+        where = args.config if getattr(args, "config", None) else "--benchmark"
+        raise FundConfigError(f"{exc} (in {where})") from None
 
 
 def _read_fx(path: str | None):

@@ -392,6 +392,20 @@ def onboard(
         One error listing every input ``methodology`` needs that is missing, with the parameter
         that supplies each; or any validation error of :meth:`MarketData.from_frames`.
     """
+    if (
+        isinstance(proxy_window, bool)
+        or not isinstance(proxy_window, int | np.integer)
+        or proxy_window < 1
+    ):
+        raise DataError(
+            describe(
+                "proxy_window must be a whole number of sessions >= 1",
+                source="onboard",
+                field="proxy_window",
+                value=proxy_window,
+                fix=f"use e.g. {PROXY_WINDOW} (about six months of sessions)",
+            )
+        )
     approx = "none" if approximation is None else str(approximation)
     if approx not in APPROXIMATIONS:
         raise DataError(
