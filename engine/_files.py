@@ -176,25 +176,27 @@ def parse_text(
     error: type[EngineError] = DataError,
     fix: str | None = None,
     max_depth: int = MAX_DEPTH,
+    what: str = "file",
 ) -> object:
     """Parse ``raw`` as ``kind`` (``"JSON"`` or ``"TOML"``); every failure is one ``error`` line.
 
     The one parser of each input kind: the bytes must be UTF-8, not empty, valid ``kind`` and nested
-    at most ``max_depth`` levels; otherwise ``error`` is raised, naming ``source``, the line (and
-    column) where the parser stopped and ``fix``.  A deeply nested document is refused by the depth
+    at most ``max_depth`` levels; otherwise ``error`` is raised ("unreadable ``what``: ..."), naming
+    ``source``, the line (and column) where the parser stopped and ``fix``.  A deeply nested document is refused by the depth
     check or by the parser's own recursion limit, never as a ``RecursionError``.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
     if not raw.strip():
-        raise error(describe(f"empty {kind} file", source=source, fix=fix))
+        raise error(describe(f"unreadable {what}: empty {kind} file", source=source, fix=fix))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(
             describe(
-                f"not UTF-8: byte {exc.start} is {raw[exc.start : exc.start + 1]!r}",
+                f"unreadable {what}: not valid UTF-8: byte {exc.start} is "
+                f"{raw[exc.start : exc.start + 1]!r}",
                 source=source,
                 line=line,
                 fix="save the file as UTF-8",
@@ -205,7 +207,7 @@ def parse_text(
     except json.JSONDecodeError as exc:
         raise error(
             describe(
-                f"not valid JSON: {exc.msg} (column {exc.colno})",
+                f"unreadable {what}: not valid JSON: {exc.msg} (column {exc.colno})",
                 source=source,
                 line=exc.lineno,
                 fix=fix,
@@ -216,7 +218,7 @@ def parse_text(
         line = int(at.group(1)) if at else max(len(text.splitlines()), 1)  # "at end of document"
         raise error(
             describe(
-                f"not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}"
+                f"unreadable {what}: not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}"
                 + (f" (column {at.group(2)})" if at else ""),
                 source=source,
                 line=line,
@@ -228,7 +230,7 @@ def parse_text(
     if data is None or nesting(data, max_depth) > max_depth:
         raise error(
             describe(
-                f"{kind} nested more than {max_depth} levels deep",
+                f"unreadable {what}: {kind} nested more than {max_depth} levels deep",
                 source=source,
                 fix="write a flat file (the engine's own files nest 3 or 4 levels)",
             )
@@ -284,7 +286,7 @@ def read_text_file(
                 source=str(file),
             )
         )
-    return parse_text(file.read_bytes(), kind, source=str(file), error=error, fix=fix)
+    return parse_text(file.read_bytes(), kind, source=str(file), error=error, fix=fix, what=what)
 
 
 MANIFEST_MAX_BYTES = 2**20

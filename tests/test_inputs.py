@@ -31,7 +31,7 @@ def test_empty_deep_and_not_utf8_are_one_error_naming_the_source(kind):
         (b"  \n\t", "empty"),
         (DEEP[kind], "nested more than"),
         (JUST_TOO_DEEP[kind], "nested more than"),
-        (b"a = 1\n\xff\n", "not UTF-8"),
+        (b"a = 1\n\xff\n", "not valid UTF-8"),
     ):
         with pytest.raises(DataError, match=words) as info:
             parse_text(raw, kind, source="x.file")
@@ -45,14 +45,15 @@ def test_empty_deep_and_not_utf8_are_one_error_naming_the_source(kind):
 
 def test_truncated_files_name_line_and_column():
     with pytest.raises(
-        DataError, match=r"not valid JSON: Expecting value \(column 10\) \(source=m.json, line=3\)"
+        DataError,
+        match=r"unreadable file: not valid JSON: Expecting value \(column 10\) \(source=m.json, line=3\)",
     ):
         parse_text(b'{\n "a": 1,\n "b": [1,', "JSON", source="m.json")
     with pytest.raises(FundConfigError, match=r"not valid TOML.*line=2"):
         parse_text(b"a = 1\nb = [1,\n", "TOML", source="c.toml", error=FundConfigError)
     with pytest.raises(
         MethodologyError,
-        match=r"not valid TOML: Invalid value \(at end of document\) \(source=c.toml, line=2\)",
+        match=r"unreadable file: not valid TOML: Invalid value \(at end of document\) \(source=c.toml, line=2\)",
     ):
         parse_text(b"a = 1\nb = ", "TOML", source="c.toml", error=MethodologyError)
 
