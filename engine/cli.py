@@ -560,8 +560,11 @@ def _recorded_args(rec: dict, run: str, source: str) -> argparse.Namespace:
         )
 
     argv = rec["argv"]
-    if len(argv) > MAX_ARGV or any(len(a) > 4096 or "\x00" in a for a in argv):
-        raise refuse(f"the recorded command is longer than {MAX_ARGV} plain arguments", len(argv))
+    if len(argv) > MAX_ARGV or any(len(a) > 4096 or not a.isprintable() for a in argv):
+        raise refuse(
+            f"the recorded command is not at most {MAX_ARGV} arguments of printable text",
+            f"{len(argv)} arguments",
+        )
     if not argv or argv[0] != run or run not in RERUNNABLE:
         raise refuse(
             f"the recorded command must be one of {', '.join(RERUNNABLE)} and name run {run!r}",
@@ -630,7 +633,7 @@ def cmd_verify(args) -> int:
     parsed = {run: _recorded_args(rec, run, source) for run, rec in manifest["runs"].items()}
     bad = 0
     for run, rec in manifest["runs"].items():
-        files = rec["files"]
+        files, command = rec["files"], "hsidi " + shlex.join(rec["argv"])
         changed = [
             f
             for f, h in files.items()
@@ -640,14 +643,14 @@ def cmd_verify(args) -> int:
             redo = Path(tmp) / "out"
             failed = _rerun(parsed[run], run, rec, folder, redo)
             if failed:
-                _say(f"{run}: could not rerun `{rec.get('command')}`: {failed}")
+                _say(f"{run}: could not rerun `{command}`: {failed}")
                 bad += 1
                 continue
             again = read_manifest(redo)["runs"][run]
             if again["data_fingerprint"] != rec.get("data_fingerprint"):
                 _say(
-                    f"{run}: the data changed (fingerprint {rec.get('data_fingerprint')} recorded, "
-                    f"{again['data_fingerprint']} now)"
+                    f"{run}: the data changed (fingerprint {str(rec.get('data_fingerprint'))[:32]} "
+                    f"recorded, {again['data_fingerprint']} now)"
                 )
             differ = [
                 f
@@ -657,13 +660,13 @@ def cmd_verify(args) -> int:
             ]
         if changed or differ:
             bad += 1
-            _say(f"{run}: MISMATCH: `{rec.get('command')}`")
+            _say(f"{run}: MISMATCH: `{command}`")
             for f in changed:
                 _say(f"  {f}: differs from the hash in the manifest (edited or replaced)")
             for f in sorted(set(differ) - set(changed)):
                 _say(f"  {f}: differs from a fresh recomputation")
         else:
-            _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
+            _say(f"{run}: {len(files)} files match a fresh recomputation of `{command}`")
     return 1 if bad else 0
 
 

@@ -94,6 +94,8 @@ PLANTED = {
     "unknown option": ["build", "--out", "o", "--output", "{evil}"],
     "help": ["build", "-h"],
     "empty argv": [],
+    "terminal escapes": ["build", "--out", "o", "--methodology", "hsidi\x1b[2J"],
+    "too long": ["build", "--out", "o", *["--quiet"] * 300],
 }
 
 
