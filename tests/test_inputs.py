@@ -274,3 +274,15 @@ def test_onboard_proxy_window_must_be_a_positive_whole_number(window):
     prices = pd.DataFrame({"date": ["2025-01-02"], "code": ["1801"], "close": [1.0]})
     with pytest.raises(DataError, match="proxy_window.*field=proxy_window"):
         onboard(prices, proxy_window=window)
+
+
+def test_compare_and_onboard_name_a_garbage_date():
+    from engine.analytics import compare
+    from engine.data.onboard import onboard
+
+    with pytest.raises(DataError, match="split is not a date.*field=split"):
+        compare("hsidi-2023-05", "hsidi", market=object(), split="2025-02-30")
+    prices = pd.DataFrame({"date": ["2025-01-02"], "code": ["1801"], "close": [1.0]})
+    for name in ("start", "end"):
+        with pytest.raises(DataError, match=f"{name} is not a date.*source=onboard, field={name}"):
+            onboard(prices, **{name: "not a day"})

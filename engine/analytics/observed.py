@@ -28,7 +28,6 @@ ETFs) is flagged: the observed price was held at the limit and catches up the ne
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import CalendarError, DataError, describe
@@ -84,33 +84,6 @@ def check_calendar(calendar, source: str = "compare_observed") -> str:
             )
         )
     return calendar
-
-
-def date_argument(value, name: str, source: str = "compare_observed") -> pd.Timestamp | None:
-    """``value`` (a date, or text such as ``"2025-08-11"``) as a day; None stays None.
-
-    DataError naming the argument for anything else: text that is not a date, a number, a
-    time-zone-aware or time-stamped value (a day is meant).
-    """
-    if value is None:
-        return None
-    ts = None
-    if isinstance(value, str | _dt.date | np.datetime64):
-        try:
-            ts = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            ts = None
-    if ts is None or pd.isna(ts) or ts.tzinfo is not None or ts != ts.normalize():
-        raise DataError(
-            describe(
-                f"{name} is not a date",
-                source=source,
-                field=name,
-                value=value,
-                fix=f"give {name} as a day, e.g. '2025-08-11' (no time, no time zone)",
-            )
-        )
-    return ts
 
 
 def align_calendars(index_levels: pd.Series, observed_dates: pd.DatetimeIndex) -> pd.Series:
@@ -405,8 +378,9 @@ def compare_observed(
     if kind not in KINDS:
         raise DataError(describe("unknown observed kind", value=kind, fix=f"use one of {KINDS}"))
     check_calendar(calendar)
-    split = date_argument(split, "split")
-    start, end = date_argument(start, "start"), date_argument(end, "end")
+    split = date_argument(split, "split", "compare_observed")
+    start = date_argument(start, "start", "compare_observed")
+    end = date_argument(end, "end", "compare_observed")
     lv, against = _levels(result, variant)
     notes = [f"approximation: {w}" for w in warnings]
     if fx is not None:

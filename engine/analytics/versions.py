@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.observed import SPLIT_DATE
@@ -387,10 +388,10 @@ def compare(
         )
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
+    split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
-    split = pd.Timestamp(split)
     risk = pd.DataFrame(
         {
             lab: {

@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
 from engine.data.io import check_field_counts
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS, MarketData
@@ -259,10 +260,11 @@ def read_prices(
     frame = frame[keep].copy()
     frame["code"] = frame["code"].astype(str).map(normalise_code)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    start, end = date_argument(start, "start", "onboard"), date_argument(end, "end", "onboard")
     if start is not None:
-        frame = frame[frame["date"] >= pd.Timestamp(start)]
+        frame = frame[frame["date"] >= start]
     if end is not None:
-        frame = frame[frame["date"] <= pd.Timestamp(end)]
+        frame = frame[frame["date"] <= end]
     if frame.empty:
         raise DataError(describe("no prices in the chosen dates", source=label, value=(start, end)))
     return frame.reset_index(drop=True), label, adjusted

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
 from engine.analytics.observed import (
     SPLIT_DATE,
     check_calendar,
     compare_observed,
-    date_argument,
     fit_figures,
     merge_flagged,
 )
