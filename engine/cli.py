@@ -580,6 +580,9 @@ def _recorded_args(rec: dict, run: str, source: str) -> argparse.Namespace:
             "the recorded command is not one hsidi accepts: "
             + (lines[-1].split("error: ", 1)[-1] if lines else "it asks for help or the version"),
         ) from None
+    other = sorted(set(getattr(args, "_writes", ())) - {"out"})
+    if other:
+        raise refuse("the recorded command writes a path other than --out", ", ".join(other))
     return args
 
 
@@ -670,11 +673,14 @@ def cmd_verify(args) -> int:
     return 1 if bad else 0
 
 
-class _Once(argparse.Action):
-    """An option that may be given once (a second ``--out`` would silently win over the first)."""
+class _WritesPath(argparse.Action):
+    """An option naming a path the command writes (``--out``): given at most once (a second one
+    would silently win over the first), and recorded in ``namespace._writes`` so that ``hsidi
+    verify`` knows every path a recorded command would write (it replaces ``--out`` and refuses any
+    other)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        seen = namespace.__dict__.setdefault("_given", set())
+        seen = namespace.__dict__.setdefault("_writes", set())
         if self.dest in seen:
             raise argparse.ArgumentError(self, "given twice; give it once")
         seen.add(self.dest)
@@ -701,7 +707,7 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--out",
             default=out,
-            action=_Once,
+            action=_WritesPath,
             help=f"output folder (default: {out}; a symlink to a folder is written through)",
         )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -754,7 +760,7 @@ def make_parser() -> argparse.ArgumentParser:
     fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", action=_Once, help="target folder")
+    p.add_argument("--out", default="default_market", action=_WritesPath, help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")

@@ -113,6 +113,26 @@ def test_verify_refuses_a_command_it_cannot_prove(tmp_path, capsys, argv):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 
 
+def test_verify_refuses_any_other_option_that_writes_a_path(tmp_path, capsys, monkeypatch):
+    """An option declared as writing a path (as --out is) other than --out is refused."""
+    make = cli.make_parser
+
+    def with_log_option():
+        parser = make()
+        build = parser._subparsers._group_actions[0].choices["build"]
+        build.add_argument("--log", action=cli._WritesPath)  # a future option writing a file
+        return parser
+
+    monkeypatch.setattr(cli, "make_parser", with_log_option)
+    evil = tmp_path / "log.txt"
+    argv = ["build", "--out", "o", "--log", str(evil)]
+    folder = _manifest(tmp_path / "o", {"build": {"files": {}, "argv": argv}})
+    assert main(["verify", str(folder)]) == 2
+    line = _one_line_error(capsys, "verify")
+    assert "writes a path other than --out" in line and "value='log'" in line
+    assert not evil.exists()
+
+
 @pytest.mark.parametrize("run", ["export-data", "verify", "check"])
 def test_verify_reruns_only_commands_that_write_an_output_set(tmp_path, capsys, run):
     evil = tmp_path / "elsewhere"
