@@ -623,6 +623,14 @@ def _rerun(args, run: str, rec: dict, folder: Path, redo: Path) -> str | None:
 
 def cmd_verify(args) -> int:
     folder = Path(args.folder).absolute()
+    if not folder.is_dir():
+        raise OutputError(
+            describe(
+                "the folder to verify does not exist" if not folder.exists() else "not a folder",
+                source=args.folder,
+                fix="give the folder a command's --out wrote",
+            )
+        )
     manifest = read_manifest(folder)
     if not manifest.get("runs"):
         raise OutputError(

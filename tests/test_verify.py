@@ -133,6 +133,14 @@ def test_verify_refuses_any_other_option_that_writes_a_path(tmp_path, capsys, mo
     assert not evil.exists()
 
 
+def test_verify_of_a_missing_folder_or_a_file_names_it(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in _one_line_error(capsys, "verify")
+    (tmp_path / "f").write_text("x")
+    assert main(["verify", str(tmp_path / "f")]) == 2
+    assert "not a folder" in _one_line_error(capsys, "verify")
+
+
 @pytest.mark.parametrize("run", ["export-data", "verify", "check"])
 def test_verify_reruns_only_commands_that_write_an_output_set(tmp_path, capsys, run):
     evil = tmp_path / "elsewhere"
