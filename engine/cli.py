@@ -22,13 +22,11 @@ import argparse
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
 import shlex
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -37,17 +35,15 @@ import numpy as np
 import pandas as pd
 
 from engine._files import (
-    MANIFEST,
     OutputSet,
     check_out,
     json_bytes,
-    read_manifest,
     read_text_file,
-    sha256_file,
     write_table,
     write_text,
 )
-from engine.errors import DataError, EngineError, FundConfigError, OutputError, describe
+from engine._verify import RERUNNABLE, WritesPath, verify_folder
+from engine.errors import DataError, EngineError, FundConfigError, describe
 
 VARIANTS = {
     "launch": "hsidi-2023-05",
@@ -538,161 +534,13 @@ def cmd_compare(args) -> int:
     return 0
 
 
-RERUNNABLE = ("build", "backtest", "report", "demo", "compare")
-"""Commands ``hsidi verify`` reruns: those that write an output set (and read nothing but inputs)."""
-MAX_ARGV = 256
-"""Most arguments a recorded command may have (a real one has a dozen)."""
-
-
-def _recorded_args(rec: dict, run: str, source: str) -> argparse.Namespace:
-    """The recorded command of ``run`` parsed by the CLI's own parser; OutputError unless it is a
-    rerunnable command (:data:`RERUNNABLE`) named ``run``, with known options, one ``--out``."""
-
-    def refuse(what: str, value=None) -> OutputError:
-        return OutputError(
-            describe(
-                f"verify refuses to rerun: {what}",
-                source=source,
-                field=f"runs.{run}.argv",
-                value=value,
-                fix="verify only folders hsidi wrote; rerun the command by hand to rebuild one",
-            )
-        )
-
-    argv = rec["argv"]
-    if len(argv) > MAX_ARGV or any(len(a) > 4096 or not a.isprintable() for a in argv):
-        raise refuse(
-            f"the recorded command is not at most {MAX_ARGV} arguments of printable text",
-            f"{len(argv)} arguments",
-        )
-    if not argv or argv[0] != run or run not in RERUNNABLE:
-        raise refuse(
-            f"the recorded command must be one of {', '.join(RERUNNABLE)} and name run {run!r}",
-            " ".join(argv[:1]),
-        )
-    said = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
-            args = make_parser().parse_args(argv)
-    except SystemExit:
-        lines = [line for line in said.getvalue().splitlines() if line.strip()]
-        raise refuse(
-            "the recorded command is not one hsidi accepts: "
-            + (lines[-1].split("error: ", 1)[-1] if lines else "it asks for help or the version"),
-        ) from None
-    other = sorted(set(getattr(args, "_writes", ())) - {"out"})
-    if other:
-        raise refuse("the recorded command writes a path other than --out", ", ".join(other))
-    return args
-
-
-def _run_folder(folder: Path, recorded_out: str) -> Path:
-    """The folder a recorded command ran in: ``folder`` less its recorded relative ``--out``
-    (``runs/o`` recorded, ``/home/u/runs/o`` verified: ``/home/u``); otherwise the current folder."""
-    rec = Path(recorded_out)
-    if rec.is_absolute():
-        return Path.cwd()
-    parts = Path(os.path.normpath(rec)).parts
-    if parts == (".",):
-        return folder
-    if ".." not in parts and folder.parts[-len(parts) :] == parts:
-        return Path(*folder.parts[: -len(parts)])
-    return Path.cwd()
-
-
-def _rerun(args, run: str, rec: dict, folder: Path, redo: Path) -> str | None:
-    """Rerun the parsed command ``args`` with every output in ``redo``; a one-line reason on failure.
-
-    The options are those parsed from the manifest, except ``--out``, which is ``redo`` (``--out``
-    is the only option that writes).  Relative input paths are read from the folder the command ran
-    in (:func:`_run_folder`); the rerun records the command as it was typed, so its outputs are
-    byte-identical to the verified ones when nothing changed.
-    """
-    base = _run_folder(folder, args.out)
-    args.argv, args.out, args.quiet = list(rec["argv"]), str(redo), True
-    try:
-        with contextlib.chdir(base), contextlib.redirect_stdout(io.StringIO()):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                args.func(args)
-    except (EngineError, OSError) as exc:
-        msg = cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
-        return f"{msg} (inputs read relative to {base})"
-    return None
-
-
 def cmd_verify(args) -> int:
-    folder = Path(args.folder).absolute()
-    if not folder.is_dir():
-        raise OutputError(
-            describe(
-                "the folder to verify does not exist" if not folder.exists() else "not a folder",
-                source=args.folder,
-                fix="give the folder a command's --out wrote",
-            )
-        )
-    manifest = read_manifest(folder)
-    if not manifest.get("runs"):
-        raise OutputError(
-            describe(
-                "no manifest: not an hsidi output folder",
-                source=str(Path(args.folder) / MANIFEST),
-                fix="give the folder a command's --out wrote",
-            )
-        )
-    source = str(Path(args.folder) / MANIFEST)
-    parsed = {run: _recorded_args(rec, run, source) for run, rec in manifest["runs"].items()}
-    bad = 0
-    for run, rec in manifest["runs"].items():
-        files, command = rec["files"], "hsidi " + shlex.join(rec["argv"])
-        changed = [
-            f
-            for f, h in files.items()
-            if not (folder / f).is_file() or sha256_file(folder / f) != h
-        ]
-        with tempfile.TemporaryDirectory(prefix="hsidi-verify.") as tmp:
-            redo = Path(tmp) / "out"
-            failed = _rerun(parsed[run], run, rec, folder, redo)
-            if failed:
-                _say(f"{run}: could not rerun `{command}`: {failed}")
-                bad += 1
-                continue
-            again = read_manifest(redo)["runs"][run]
-            if again["data_fingerprint"] != rec.get("data_fingerprint"):
-                _say(
-                    f"{run}: the data changed (fingerprint {str(rec.get('data_fingerprint'))[:32]} "
-                    f"recorded, {again['data_fingerprint']} now)"
-                )
-            differ = [
-                f
-                for f in files
-                if f not in again["files"] or sha256_file(redo / f) != sha256_file(folder / f)
-                if (folder / f).is_file()
-            ]
-        if changed or differ:
-            bad += 1
-            _say(f"{run}: MISMATCH: `{command}`")
-            for f in changed:
-                _say(f"  {f}: differs from the hash in the manifest (edited or replaced)")
-            for f in sorted(set(differ) - set(changed)):
-                _say(f"  {f}: differs from a fresh recomputation")
-        else:
-            _say(f"{run}: {len(files)} files match a fresh recomputation of `{command}`")
-    return 1 if bad else 0
+    return verify_folder(args.folder, make_parser, say=_say, explain=_explain)
 
 
-class _WritesPath(argparse.Action):
-    """An option naming a path the command writes (``--out``): given at most once (a second one
-    would silently win over the first), and recorded in ``namespace._writes`` so that ``hsidi
-    verify`` knows every path a recorded command would write (it replaces ``--out`` and refuses any
-    other)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        seen = namespace.__dict__.setdefault("_writes", set())
-        if self.dest in seen:
-            raise argparse.ArgumentError(self, "given twice; give it once")
-        seen.add(self.dest)
-        setattr(namespace, self.dest, values)
+def _explain(exc: Exception) -> str:
+    """One line for an engine or operating-system error (as :func:`main` prints it)."""
+    return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -715,7 +563,7 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--out",
             default=out,
-            action=_WritesPath,
+            action=WritesPath,
             help=f"output folder (default: {out}; a symlink to a folder is written through)",
         )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -768,7 +616,7 @@ def make_parser() -> argparse.ArgumentParser:
     fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", action=_WritesPath, help="target folder")
+    p.add_argument("--out", default="default_market", action=WritesPath, help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")

@@ -12,6 +12,7 @@ import pytest
 
 import engine.cli as cli
 from engine._files import MANIFEST, MANIFEST_FORMAT, read_manifest
+from engine._verify import WritesPath
 from engine.cli import main
 
 BUILD = ["build", "--methodology", "hsidi", "--quiet"]
@@ -120,7 +121,7 @@ def test_verify_refuses_any_other_option_that_writes_a_path(tmp_path, capsys, mo
     def with_log_option():
         parser = make()
         build = parser._subparsers._group_actions[0].choices["build"]
-        build.add_argument("--log", action=cli._WritesPath)  # a future option writing a file
+        build.add_argument("--log", action=WritesPath)  # a future option writing a file
         return parser
 
     monkeypatch.setattr(cli, "make_parser", with_log_option)
