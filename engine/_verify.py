@@ -76,7 +76,7 @@ def run_folder(folder: Path, recorded_out: str) -> Path:
     if rec.is_absolute():
         return Path.cwd()
     parts = Path(os.path.normpath(rec)).parts
-    if parts == (".",):
+    if not parts:  # --out . : the folder itself
         return folder
     if ".." not in parts and folder.parts[-len(parts) :] == parts:
         return Path(*folder.parts[: -len(parts)])

@@ -254,3 +254,22 @@ def test_out_dangling_symlink_or_link_to_a_file_is_refused(tmp_path, capsys):
     assert main([*BUILD, "--out", str(link2)]) == 2
     assert "not a folder" in _one_line_error(capsys, "build")
     assert link2.is_symlink() and file.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "folder, recorded, expected",
+    [
+        ("/home/u/runs/o", "o", "/home/u/runs"),
+        ("/home/u/runs/o", "runs/o", "/home/u"),
+        ("/home/u/runs/o", "./runs/o/", "/home/u"),
+        ("/home/u/runs/o", ".", "/home/u/runs/o"),
+        ("/home/u/runs/o", "other", None),  # moved or renamed: the current folder
+        ("/home/u/runs/o", "../o", None),  # cannot be inverted: the current folder
+        ("/home/u/runs/o", "/home/u/runs/o", None),  # absolute: the current folder
+    ],
+)
+def test_run_folder_takes_the_recorded_out_off_the_verified_folder(folder, recorded, expected):
+    from engine._verify import run_folder
+
+    got = run_folder(Path(folder), recorded)
+    assert got == (Path.cwd() if expected is None else Path(expected))
