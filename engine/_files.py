@@ -166,6 +166,7 @@ MAX_INPUT_BYTES = 16 * 2**20
 """Largest JSON or TOML input read (16 MiB); the engine's own files are a few kilobytes."""
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _KINDS = ("JSON", "TOML")
+_TOO_DEEP = object()
 
 
 def parse_text(
@@ -182,8 +183,9 @@ def parse_text(
 
     The one parser of each input kind: the bytes must be UTF-8, not empty, valid ``kind`` and nested
     at most ``max_depth`` levels; otherwise ``error`` is raised ("unreadable ``what``: ..."), naming
-    ``source``, the line (and column) where the parser stopped and ``fix``.  A deeply nested document is refused by the depth
-    check or by the parser's own recursion limit, never as a ``RecursionError``.
+    ``source``, the line (and column) where the parser stopped and ``fix``.  A deeply nested
+    document is refused by the depth check or by the parser's own recursion limit, never as a
+    ``RecursionError``.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
@@ -226,8 +228,8 @@ def parse_text(
             )
         ) from None
     except RecursionError:
-        data = None
-    if data is None or nesting(data, max_depth) > max_depth:
+        data = _TOO_DEEP
+    if data is _TOO_DEEP or nesting(data, max_depth) > max_depth:
         raise error(
             describe(
                 f"unreadable {what}: {kind} nested more than {max_depth} levels deep",
@@ -282,7 +284,8 @@ def read_text_file(
     if size > max_bytes:
         raise error(
             describe(
-                f"{what} is too large to be a {kind} settings file ({size:,} bytes; limit {max_bytes:,})",
+                f"{what} is too large for a {kind} file hsidi reads ({size:,} bytes; "
+                f"limit {max_bytes:,})",
                 source=str(file),
             )
         )
@@ -466,9 +469,7 @@ def check_out(path: str | os.PathLike) -> Path:
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"--out {target} is a file, not a folder")
     if target.is_dir():
-        if (target / MANIFEST).is_file():
-            read_manifest(target)
-        else:
+        if not read_manifest(target):
             foreign = [p.name for p in target.iterdir() if not _OUTPUT_NAME.match(p.name)]
             foreign = [n for n in foreign if not _TMP_FILE.match(n)]
             if foreign:

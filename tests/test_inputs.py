@@ -58,6 +58,11 @@ def test_truncated_files_name_line_and_column():
         parse_text(b"a = 1\nb = ", "TOML", source="c.toml", error=MethodologyError)
 
 
+def test_a_json_null_or_number_is_read_as_such():
+    assert parse_text(b"null", "JSON", source="x") is None
+    assert parse_text(b" 3 ", "JSON", source="x") == 3
+
+
 def test_nesting_counts_levels_without_recursion():
     assert nesting(1) == 0 and nesting([]) == 1 and nesting({"a": [1, {"b": 2}]}) == 3
     deep: list = []
