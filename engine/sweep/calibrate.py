@@ -288,7 +288,14 @@ def calibrate(
     keep_best
         How many of the best variants keep their full comparison in ``comparisons``.
     n_boot, block, seed
-        Moving-block bootstrap of the best-versus-runner-up gap.
+        Moving-block bootstrap of the best-versus-runner-up gap (``n_boot`` samples of blocks of
+        ``block`` pairs; each a whole number >= 1).
+
+    Raises
+    ------
+    SweepError, DataError, CalendarError
+        Checked before anything is swept: ``n_boot`` or ``block`` below 1 or not whole, an unknown
+        ``calendar``, a ``split``/``start``/``end`` that is not a day; each names the argument.
     """
     if objective not in OBJECTIVES:
         raise DataError(
