@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from engine.data.market import MarketData
+from engine.index.compute import compute
+from engine.rules.run import run_reviews
 
 
 def build_index(market: MarketData, methodology="hsidi", *, progress: bool = False, **index_kwargs):
@@ -25,8 +27,5 @@ def build_index(market: MarketData, methodology="hsidi", *, progress: bool = Fal
     -------
     IndexResult
     """
-    from engine.index import compute
-    from engine.rules import run_reviews
-
     schedule = run_reviews(market, methodology, progress=progress)
     return compute(market, schedule, **index_kwargs)

@@ -42,8 +42,9 @@ import pandas as pd
 
 from engine._files import read_text_file
 from engine.data.calendar import closure_dates
-from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
+from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
+from engine.data.schema import OPTIONAL_COLUMNS, TABLE_COLUMNS
 from engine.data.validate import Report, _describe
 from engine.errors import DataError
 
@@ -55,25 +56,9 @@ TABLES = ("prices", "securities", "actions", "intervals", "relevance", "fx")
 REQUIRED_TABLES = ("prices", "securities")
 META_FILE = "meta.json"
 
-COLUMNS: dict[str, list[str]] = {
-    "prices": PRICE_COLUMNS,
-    "securities": SECURITY_COLUMNS,
-    "actions": ACTION_COLUMNS,
-    "intervals": ["code", "kind", "start", "end"],
-    "relevance": ["as_of", "code", "score"],
-    "fx": ["date", "hkd_cny"],
-}
-"""Columns of each table, in file order."""
+COLUMNS = TABLE_COLUMNS
+"""Columns of each table, in file order (:data:`engine.data.schema.TABLE_COLUMNS`)."""
 
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "prices": ("suspended",),
-    "securities": ("sub_industry", "is_18a", "delisting_date"),
-    "actions": ("amount_hkd", "ratio", "price_hkd", "pay_date"),
-    "intervals": (),
-    "relevance": (),
-    "fx": (),
-}
-"""Columns a hand-made file may leave out (defaults: see :meth:`MarketData.from_frames`)."""
 
 _KIND: dict[str, dict[str, str]] = {
     "prices": {

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
@@ -193,7 +194,7 @@ def compute(
     meta = {
         "methodology_hash": schedule.methodology_hash,
         "data_fingerprint": market.fingerprint(),
-        "engine_version": _engine_version(),
+        "engine_version": __version__,
         "withholding": dict(withholding),
         "market_source": market.source,
         "skipped_reviews": skipped,
@@ -528,9 +529,3 @@ def _events_frame(
     for i, name in enumerate(EVENT_COLUMNS[4:]):
         data[name] = np.asarray(ev_div[:, i], dtype=float)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)
-
-
-def _engine_version() -> str:
-    from engine import __version__
-
-    return __version__
