@@ -125,7 +125,7 @@ def test_wrong_types_in_the_settings_are_errors_through_the_api():
     for field, value in (("management_fee", False), ("cash_buffer", True), ("initial_units", True)):
         with pytest.raises(FundConfigError, match=f"field={field}"):
             EtfConfig(**{field: value})
-    with pytest.raises(FundConfigError, match="use_board_lots must be true or false"):
+    with pytest.raises(FundConfigError, match="field=use_board_lots"):
         EtfConfig(use_board_lots="false")
     assert EtfConfig(management_fee=0, use_board_lots=False).management_fee == 0
 
