@@ -329,6 +329,7 @@ def run(
                 fix="use keep=None (metrics only) or keep='levels'",
             )
         )
+    against_name = None if against is None else str(getattr(against, "name", None) or "against")
     against = check_against(against)
     metric_names = check_metrics(metrics, against)
     _check_size(g, market.shape[0], len(metric_names), keep == "levels", max_bytes)
@@ -358,7 +359,7 @@ def run(
             for c in chunks:
                 parts.append(_evaluate(market, base_obj, _items(g, c), spec))
                 bar.update(len(c))
-    return _assemble(g, parts, spec, base_obj, against, fund is not None)
+    return _assemble(g, parts, spec, base_obj, against_name, fund is not None)
 
 
 def _check_size(g: Grid, n_dates: int, n_metrics: int, keep_levels: bool, max_bytes) -> None:
@@ -388,7 +389,7 @@ def _check_size(g: Grid, n_dates: int, n_metrics: int, keep_levels: bool, max_by
         )
 
 
-def _assemble(g, parts, spec, base, against, fund_sweep) -> SweepResult:
+def _assemble(g, parts, spec, base, against: str | None, fund_sweep) -> SweepResult:
     V = len(g)
     values = {m: np.full(V, np.nan) for m in spec.metrics}
     error = np.full(V, "", dtype=object)
@@ -418,5 +419,5 @@ def _assemble(g, parts, spec, base, against, fund_sweep) -> SweepResult:
         levels=levels,
         kind="nav_per_unit_cny" if fund_sweep else spec.kind,
         base=getattr(base, "name", str(base)),
-        against=None if against is None else str(against.name or "against"),
+        against=against,
     )
