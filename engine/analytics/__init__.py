@@ -11,6 +11,8 @@ Quick use::
     tr.summary()                       # TD, TE (STD and RMS, labelled), IR, beta, correlation ...
     wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
     wf.summary()                       # arithmetic and log contributions, total and per year
+    ct = analytics.contributions(fund_result, idx, market)   # by holding, cash, cost, FX
+    ct.summary()                       # top and bottom contributors, Carino-linked, sum = TD
     cmp = analytics.compare_indexes(launch, revision)
 """
 
@@ -28,6 +30,12 @@ from engine.analytics.compare import (
     membership_changes,
     methodology_changes,
     wide_panel,
+)
+from engine.analytics.contributions import (  # the function shadows the module name
+    Contributions,
+    cap_drag,
+    contributions,
+    cxo_removal,
 )
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
@@ -51,6 +59,7 @@ __all__ = [
     "BASES",
     "METRICS",
     "PERIODS_PER_YEAR",
+    "Contributions",
     "Conventions",
     "ImpliedWeights",
     "IndexComparison",
@@ -60,14 +69,17 @@ __all__ = [
     "Waterfall",
     "align",
     "attribute",
+    "cap_drag",
     "benchmark_label",
     "benchmark_series",
     "compare",
     "compare_indexes",
     "compare_observed",
+    "contributions",
     "convert_to_cny",
     "cost_drag",
     "cost_table",
+    "cxo_removal",
     "fund_benchmark",
     "fund_tracking",
     "implied_weights",

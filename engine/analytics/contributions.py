@@ -50,14 +50,11 @@ coefficients :math:`\\beta_t` (:mod:`engine.analytics.contributions_nb`), the pe
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
-from engine._display import Summary
 from engine.analytics import contributions_nb as _nb
+from engine.analytics.contributions_result import Contributions
 from engine.analytics.tracking import benchmark_label, fund_benchmark
 from engine.codes import ACT_BONUS, ACT_RIGHTS, ACT_SPLIT, TRADING_COST_KINDS
 from engine.errors import DataError, describe
@@ -86,183 +83,6 @@ NON_SECURITY_ROWS = {
 FLOW_ROW = "flows: unit dilution"
 FX_ROW = "fx: fixing change x HKD active return"
 UNSPLIT_ROW = "benchmark: not split by code"
-
-
-# ----------------------------------------------------------------------------------------- result
-@dataclass(frozen=True, eq=False)
-class Contributions:
-    """Daily contributions to an active return, by row, and their linked totals.
-
-    Attributes
-    ----------
-    daily : ndarray
-        ``[n, M]`` contribution of each row to each day's active return (fractions); row ``t`` is
-        the session ``dates[t + 1]``.  The rows of a day add up to that day's active return.
-    dates : DatetimeIndex
-        The ``n + 1`` valuation dates (the first is the start of the period).
-    labels : tuple of str
-        Row labels: security codes first (``kinds`` ``"code"``), then the other rows.
-    kinds : tuple of str
-        ``"code"``, ``"cash"``, ``"cost"``, ``"flows"``, ``"fx"`` or ``"benchmark"`` per row.
-    names : dict
-        Security name by code (empty when no market was given).
-    returns : DataFrame
-        Daily returns ``subject`` and ``benchmark`` (CNY for a fund) and ``active``.
-    beta : ndarray
-        The linking coefficient of each day (:mod:`engine.analytics.contributions_nb`).
-    weights : DataFrame
-        Start-of-day weights ``[date, code]`` with columns ``subject``, ``benchmark``, ``active``.
-    period_returns : tuple of float
-        :math:`R^a, R^b`: the period returns of the subject and of the benchmark.
-    linking : str
-        ``"carino"`` or ``"menchero"``.
-    subject, against : str
-        What is measured and the benchmark it is measured against.
-    """
-
-    daily: np.ndarray
-    dates: pd.DatetimeIndex
-    labels: tuple
-    kinds: tuple
-    names: dict
-    returns: pd.DataFrame
-    beta: np.ndarray
-    weights: pd.DataFrame
-    period_returns: tuple
-    linking: str = "carino"
-    subject: str = "fund NAV per unit (CNY)"
-    against: str = ""
-    synthetic: bool = False
-    meta: dict = field(default_factory=dict)
-
-    # ------------------------------------------------------------------ numbers
-    @property
-    def total(self) -> float:
-        """:math:`R^a - R^b`: the period (tracking) difference the rows explain (arithmetic)."""
-        return float(self.period_returns[0] - self.period_returns[1])
-
-    @property
-    def by_code(self) -> pd.Series:
-        """Linked total of every row (codes, cash, costs, flows, fx): :math:`\\sum_t \\beta_t c_{t}`;
-        they add up to :attr:`total` up to :attr:`residual`."""
-        linked = _nb.link(np.ascontiguousarray(self.daily), self.beta)
-        return pd.Series(linked, index=pd.Index(self.labels, name="row"), name="contribution")
-
-    @property
-    def residual(self) -> float:
-        """``total - fsum(by_code)``: floating-point rounding only."""
-        return self.total - math.fsum(self.by_code.to_list())
-
-    def to_frame(self) -> pd.DataFrame:
-        """Daily contributions, ``[date] x row`` (fractions of the subject's value; not linked)."""
-        return pd.DataFrame(
-            self.daily,
-            index=pd.DatetimeIndex(self.dates[1:], name="date"),
-            columns=pd.Index(self.labels, name="row"),
-        )
-
-    def table(self) -> pd.DataFrame:
-        """One row per code and other row: ``name``, ``kind``, ``contribution`` (linked),
-        ``mean_weight``, ``mean_benchmark_weight``, ``mean_active_weight`` (start of day, codes only),
-        sorted by contribution."""
-        out = pd.DataFrame({"contribution": self.by_code})
-        out.insert(0, "kind", list(self.kinds))
-        out.insert(0, "name", [self.names.get(lab, "") for lab in self.labels])
-        means = self.weights.groupby(level="code").mean()
-        for col, name in (
-            ("subject", "mean_weight"),
-            ("benchmark", "mean_benchmark_weight"),
-            ("active", "mean_active_weight"),
-        ):
-            out[name] = means[col].reindex(out.index)
-        return out.sort_values("contribution", kind="stable")
-
-    def _label(self, row: str) -> str:
-        name = self.names.get(row, "")
-        return f"{row} {name}".strip()
-
-    def summary(self, top: int = 5) -> Summary:
-        """The tracking difference, the ``top`` largest and smallest code contributions (code and
-        name), every non-code row and the residual; unit %, ``against`` the benchmark."""
-        tab = self.table()
-        codes = tab[tab["kind"] == "code"]
-        note = f"arithmetic, {self.linking.capitalize()}-linked"
-        base = {"unit": "%", "against": self.against}
-        rows = [
-            {
-                "metric": "difference",
-                "value": self.total,
-                **base,
-                "note": f"{self.subject} return - benchmark return over "
-                f"{self.dates[0].date()}..{self.dates[-1].date()} (arithmetic)",
-            }
-        ]
-        picks = [("top", codes.iloc[::-1].head(top)), ("bottom", codes.head(top))]
-        for tag, part in picks:
-            for k, (code, row) in enumerate(part.iterrows(), start=1):
-                rows.append(
-                    {
-                        "metric": f"{tag}_{k}",
-                        "value": float(row["contribution"]),
-                        **base,
-                        "note": f"{self._label(code)}; {note}; mean active weight "
-                        f"{row['mean_active_weight']:.3%}",
-                    }
-                )
-        rows.append(
-            {
-                "metric": "all_codes",
-                "value": float(codes["contribution"].sum()),
-                **base,
-                "note": f"{len(codes)} codes together; {note}",
-            }
-        )
-        for lab, row in tab[tab["kind"] != "code"].iterrows():
-            rows.append({"metric": lab, "value": float(row["contribution"]), **base, "note": note})
-        rows.append(
-            {
-                "metric": "residual",
-                "value": self.residual,
-                **base,
-                "note": "difference - sum of every row: floating-point rounding only",
-            }
-        )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"Contributions to the difference vs {self.against}{tag}")
-
-    def plot(self, ax=None, top: int = 10):
-        """Horizontal bars of the ``top`` largest and smallest code contributions (bp, linked);
-        returns the ``Axes``."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.3 * 2 * top + 1.5))
-        tab = self.table()
-        codes = tab[tab["kind"] == "code"]["contribution"]
-        pick = pd.concat([codes.head(top), codes.tail(top)])
-        pick = pick[~pick.index.duplicated()].sort_values()
-        colours = ["#b2182b" if v < 0 else "#2166ac" for v in pick.to_numpy()]
-        ax.barh([self._label(c) for c in pick.index], pick.to_numpy() * 1e4, color=colours)
-        ax.axvline(0.0, color="grey", lw=0.8)
-        ax.set_xlabel(f"contribution, bp (arithmetic, {self.linking.capitalize()}-linked)")
-        title = f"Top and bottom {top} contributors vs {self.against}"
-        ax.set_title(title + (" - SYNTHETIC" if self.synthetic else ""), fontsize="medium")
-        ax.tick_params(axis="y", labelsize="small")
-        return ax
-
-    def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
-        n_codes = sum(k == "code" for k in self.kinds)
-        return (
-            f"Contributions({self.subject} vs {self.against}, {self.dates[0].date()}.."
-            f"{self.dates[-1].date()}, {n_codes} codes + {len(self.labels) - n_codes} rows, "
-            f"difference={self.total:.4%}, {self.linking}{tag})"
-        )
-
-    def _repr_html_(self) -> str:
-        from engine._display import result_html
-
-        return result_html(self)
 
 
 # ------------------------------------------------------------------------------------- fund side
@@ -631,10 +451,189 @@ def _adjusted_prior_closes(close, dates, codes, market, index, variant):
     )
 
 
+def cap_drag(
+    index, market, *, start=None, end=None, variant: str = "price", linking: str = "carino"
+) -> Contributions:
+    """Each code's contribution to the capped index's return against the same index uncapped.
+
+    The uncapped index holds :math:`q^u_{i,t} = q_{i,t} / CF_i` (the cap factor :math:`CF_i` of the
+    review in force, ``review.table["cap_factor"]``): free-float market-cap weights.  Both are
+    priced on the same adjusted closes (:func:`index_side`), so code :math:`i` contributes
+    :math:`b^{cap}_i - b^{u}_i - (w^{cap}_i - w^{u}_i)\\, r^{u}_t` each day, linked like
+    :func:`contributions`; ``by_code`` adds up to :math:`R^{cap} - R^{u}` (HKD, ``variant``), the cap
+    drag (negative when capping held back the heaviest names while they outran the rest).
+
+    Parameters
+    ----------
+    index : IndexResult
+    market : MarketData
+        The market the index was built on (closes, corporate actions, names).
+    start, end : date-like, optional
+        The period (default: the index's whole span); ``start`` is the first close.
+    variant : {"price", "gross", "net"}
+    linking : {"carino", "menchero"}
+    """
+    _check_linking(linking)
+    dates = _index_dates(index, start, end, "start")
+    codes, close, q = _index_panels(index, market, dates)
+    cf = _cap_factors(index, dates, codes)
+    q_u = np.divide(q, cf, out=np.zeros_like(q), where=(q != 0) & (cf > 0))
+    name = str(getattr(index, "name", "index")).upper()
+    return _index_pair(
+        close,
+        q,
+        q_u,
+        dates,
+        codes,
+        market,
+        index,
+        variant,
+        linking,
+        subject=f"{name} {variant} index, capped (HKD)",
+        against=f"{name} {variant} index, uncapped free-float weights (HKD)",
+    )
+
+
+def cxo_removal(
+    chained, launch, market, *, date="2025-08-11", end=None, variant="price", linking="carino"
+) -> Contributions:
+    """Each code's contribution to the chained index (launch rules, then the revision that removes
+    CXO firms from ``date``) against the launch-rules index over the period after the revision.
+
+    The period starts at the close before ``date`` (where both hold the same basket) and ends at
+    ``end`` (default: the last common session).  Code :math:`i` contributes
+    :math:`b^{ch}_i - b^{L}_i - (w^{ch}_i - w^{L}_i)\\, r^{L}_t` each day, linked like
+    :func:`contributions`; ``by_code`` adds up to :math:`R^{chained} - R^{launch}`.  The summary's
+    ``group: CXO codes`` row is the total of the codes flagged ``is_cxo`` in the security master:
+    what removing them cost or earned; the other codes hold the effect of their larger weights and
+    of any other rule change of the revision.
+    """
+    _check_linking(linking)
+    first = pd.Timestamp(date)
+    common = pd.DatetimeIndex(chained.levels.index).intersection(launch.levels.index)
+    before = common[common < first]
+    if not len(before):
+        raise DataError(
+            describe(
+                "no common session before the revision date",
+                field="date",
+                value=str(first.date()),
+                fix="pass a revision date inside both indexes' span",
+            )
+        )
+    dates = _index_dates(chained, before[-1], end, "date", within=common)
+    codes, close, q_ch = _index_panels(chained, market, dates, other=launch)
+    _, _, q_l = _index_panels(launch, market, dates, codes=codes)
+    cxo = market.securities.set_index("code")["is_cxo"].reindex(codes).fillna(False)
+    group = [c for c in codes if bool(cxo[c])]
+    return _index_pair(
+        close,
+        q_ch,
+        q_l,
+        dates,
+        codes,
+        market,
+        chained,
+        variant,
+        linking,
+        subject=f"{str(chained.name).upper()} {variant} index, chained (HKD)",
+        against=f"{str(launch.name).upper()} {variant} index, launch rules (HKD)",
+        groups={"CXO codes (is_cxo)": group},
+    )
+
+
+def _index_dates(index, start, end, field_name, within=None) -> pd.DatetimeIndex:
+    """The index's sessions from ``start`` to ``end`` (at least two), else a DataError naming
+    ``field_name``."""
+    dates = pd.DatetimeIndex(index.levels.index if within is None else within)
+    lo = dates[0] if start is None else pd.Timestamp(start)
+    hi = dates[-1] if end is None else pd.Timestamp(end)
+    out = dates[(dates >= lo) & (dates <= hi)]
+    if len(out) < 2:
+        raise DataError(
+            describe(
+                "the period holds fewer than two index sessions",
+                field=field_name,
+                value=f"{lo.date()}..{hi.date()}",
+                fix=f"use dates inside {dates[0].date()}..{dates[-1].date()}",
+            )
+        )
+    return out
+
+
+def _index_panels(index, market, dates, other=None, codes=None):
+    """Codes ever in ``index`` (or ``other``) on ``dates`` in market order, closes and shares."""
+    q_all = index.index_shares
+    rows = pd.DatetimeIndex(q_all.index).get_indexer(dates)
+    q_np = q_all.to_numpy(dtype=float)[rows]
+    q_codes = pd.Index(q_all.columns)
+    if codes is None:
+        keep = set(q_codes[(q_np != 0).any(axis=0)])
+        if other is not None:
+            o = other.index_shares
+            o_np = o.to_numpy(dtype=float)[pd.DatetimeIndex(o.index).get_indexer(dates)]
+            keep |= set(pd.Index(o.columns)[(o_np != 0).any(axis=0)])
+        codes = [c for c in market.codes if c in keep]
+    mrows = pd.DatetimeIndex(market.dates).get_indexer(dates)
+    mcols = pd.Index(market.codes).get_indexer(codes)
+    close = np.ascontiguousarray(np.asarray(market.close_hkd)[np.ix_(mrows, mcols)], dtype=float)
+    cols = q_codes.get_indexer(codes)
+    q = q_np[:, np.maximum(cols, 0)]
+    q[:, cols < 0] = 0.0
+    return codes, close, np.ascontiguousarray(q)
+
+
+def _cap_factors(index, dates, codes) -> np.ndarray:
+    """Cap factor of the review in force on each date, ``[date, code]`` (1 where not selected)."""
+    reviews = list(index.schedule.reviews)
+    eff = pd.DatetimeIndex([pd.Timestamp(r.effective_date) for r in reviews])
+    seg = np.maximum(eff.searchsorted(dates, side="right") - 1, 0)
+    cf = np.ones((len(reviews), len(codes)))
+    col = pd.Index(codes)
+    for k, review in enumerate(reviews):
+        tab = review.table
+        sel = tab[tab["selected"]]
+        j = col.get_indexer(sel["code"])
+        ok = j >= 0
+        cf[k, j[ok]] = sel["cap_factor"].to_numpy(dtype=float)[ok]
+    return cf[seg]
+
+
+def _index_pair(close, q_a, q_b, dates, codes, market, index, variant, linking, **labels):
+    """:class:`Contributions` of the index with shares ``q_a`` against the one with ``q_b``."""
+    c_a, w_a = index_side(close, q_a, dates, codes, market, index, variant)
+    c_b, w_b = index_side(close, q_b, dates, codes, market, index, variant)
+    r_a, r_b = c_a.sum(axis=1), c_b.sum(axis=1)
+    rows = np.empty_like(c_a)
+    _nb.active_rows(c_a, w_a, c_b, w_b, r_b, rows)
+    big = (float(np.prod(1.0 + r_a) - 1.0), float(np.prod(1.0 + r_b) - 1.0))
+    groups = labels.pop("groups", {})
+    return Contributions(
+        daily=rows,
+        dates=dates,
+        labels=tuple(codes),
+        kinds=("code",) * len(codes),
+        names=_names(market, codes),
+        returns=pd.DataFrame(
+            {"subject": r_a, "benchmark": r_b, "active": r_a - r_b},
+            index=pd.DatetimeIndex(dates[1:], name="date"),
+        ),
+        beta=linking_coefficients(r_a, r_b, big, linking),
+        weights=_weights_frame(dates, codes, w_a, w_b),
+        period_returns=big,
+        linking=linking,
+        synthetic=bool(getattr(index, "synthetic", False)),
+        meta={"benchmark_variant": variant, "groups": groups},
+        **labels,
+    )
+
+
 __all__ = [
     "LINKINGS",
     "Contributions",
+    "cap_drag",
     "contributions",
+    "cxo_removal",
     "index_side",
     "linking_coefficients",
     "unit_dilution",

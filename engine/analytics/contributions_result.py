@@ -1,0 +1,202 @@
+"""The result of :mod:`engine.analytics.contributions`: daily contributions by row, linked totals."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine._display import Summary
+from engine.analytics import contributions_nb as _nb
+
+
+@dataclass(frozen=True, eq=False)
+class Contributions:
+    """Daily contributions to an active return, by row, and their linked totals.
+
+    Attributes
+    ----------
+    daily : ndarray
+        ``[n, M]`` contribution of each row to each day's active return (fractions); row ``t`` is
+        the session ``dates[t + 1]``.  The rows of a day add up to that day's active return.
+    dates : DatetimeIndex
+        The ``n + 1`` valuation dates (the first is the start of the period).
+    labels : tuple of str
+        Row labels: security codes first (``kinds`` ``"code"``), then the other rows.
+    kinds : tuple of str
+        ``"code"``, ``"cash"``, ``"cost"``, ``"flows"``, ``"fx"`` or ``"benchmark"`` per row.
+    names : dict
+        Security name by code (empty when no market was given).
+    returns : DataFrame
+        Daily returns ``subject`` and ``benchmark`` (CNY for a fund) and ``active``.
+    beta : ndarray
+        The linking coefficient of each day (:mod:`engine.analytics.contributions_nb`).
+    weights : DataFrame
+        Start-of-day weights ``[date, code]`` with columns ``subject``, ``benchmark``, ``active``.
+    period_returns : tuple of float
+        :math:`R^a, R^b`: the period returns of the subject and of the benchmark.
+    linking : str
+        ``"carino"`` or ``"menchero"``.
+    subject, against : str
+        What is measured and the benchmark it is measured against.
+    """
+
+    daily: np.ndarray
+    dates: pd.DatetimeIndex
+    labels: tuple
+    kinds: tuple
+    names: dict
+    returns: pd.DataFrame
+    beta: np.ndarray
+    weights: pd.DataFrame
+    period_returns: tuple
+    linking: str = "carino"
+    subject: str = "fund NAV per unit (CNY)"
+    against: str = ""
+    synthetic: bool = False
+    meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ numbers
+    @property
+    def total(self) -> float:
+        """:math:`R^a - R^b`: the period (tracking) difference the rows explain (arithmetic)."""
+        return float(self.period_returns[0] - self.period_returns[1])
+
+    @property
+    def by_code(self) -> pd.Series:
+        """Linked total of every row (codes, cash, costs, flows, fx): :math:`\\sum_t \\beta_t c_{t}`;
+        they add up to :attr:`total` up to :attr:`residual`."""
+        linked = _nb.link(np.ascontiguousarray(self.daily), self.beta)
+        return pd.Series(linked, index=pd.Index(self.labels, name="row"), name="contribution")
+
+    @property
+    def residual(self) -> float:
+        """``total - fsum(by_code)``: floating-point rounding only."""
+        return self.total - math.fsum(self.by_code.to_list())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Daily contributions, ``[date] x row`` (fractions of the subject's value; not linked)."""
+        return pd.DataFrame(
+            self.daily,
+            index=pd.DatetimeIndex(self.dates[1:], name="date"),
+            columns=pd.Index(self.labels, name="row"),
+        )
+
+    def table(self) -> pd.DataFrame:
+        """One row per code and other row: ``name``, ``kind``, ``contribution`` (linked),
+        ``mean_weight``, ``mean_benchmark_weight``, ``mean_active_weight`` (start of day, codes only),
+        sorted by contribution."""
+        out = pd.DataFrame({"contribution": self.by_code})
+        out.insert(0, "kind", list(self.kinds))
+        out.insert(0, "name", [self.names.get(lab, "") for lab in self.labels])
+        means = self.weights.groupby(level="code").mean()
+        for col, name in (
+            ("subject", "mean_weight"),
+            ("benchmark", "mean_benchmark_weight"),
+            ("active", "mean_active_weight"),
+        ):
+            out[name] = means[col].reindex(out.index)
+        return out.sort_values("contribution", kind="stable")
+
+    def _label(self, row: str) -> str:
+        name = self.names.get(row, "")
+        return f"{row} {name}".strip()
+
+    def summary(self, top: int = 5) -> Summary:
+        """The tracking difference, the ``top`` largest and smallest code contributions (code and
+        name), every non-code row and the residual; unit %, ``against`` the benchmark."""
+        tab = self.table()
+        codes = tab[tab["kind"] == "code"]
+        note = f"arithmetic, {self.linking.capitalize()}-linked"
+        base = {"unit": "%", "against": self.against}
+        rows = [
+            {
+                "metric": "difference",
+                "value": self.total,
+                **base,
+                "note": f"{self.subject} return - benchmark return over "
+                f"{self.dates[0].date()}..{self.dates[-1].date()} (arithmetic)",
+            }
+        ]
+        picks = [("top", codes.iloc[::-1].head(top)), ("bottom", codes.head(top))]
+        for tag, part in picks:
+            for k, (code, row) in enumerate(part.iterrows(), start=1):
+                rows.append(
+                    {
+                        "metric": f"{tag}_{k}",
+                        "value": float(row["contribution"]),
+                        **base,
+                        "note": f"{self._label(code)}; {note}; mean active weight "
+                        f"{row['mean_active_weight']:.3%}",
+                    }
+                )
+        rows.append(
+            {
+                "metric": "all_codes",
+                "value": float(codes["contribution"].sum()),
+                **base,
+                "note": f"{len(codes)} codes together; {note}",
+            }
+        )
+        for group, members in (self.meta.get("groups") or {}).items():
+            rows.append(
+                {
+                    "metric": f"group: {group}",
+                    "value": float(codes["contribution"].reindex(members).fillna(0.0).sum()),
+                    **base,
+                    "note": f"{len(members)} codes: {', '.join(members[:8])}"
+                    + (" ..." if len(members) > 8 else "")
+                    + f"; {note}",
+                }
+            )
+        for lab, row in tab[tab["kind"] != "code"].iterrows():
+            rows.append({"metric": lab, "value": float(row["contribution"]), **base, "note": note})
+        rows.append(
+            {
+                "metric": "residual",
+                "value": self.residual,
+                **base,
+                "note": "difference - sum of every row: floating-point rounding only",
+            }
+        )
+        tag = " [SYNTHETIC]" if self.synthetic else ""
+        return Summary(rows, title=f"Contributions to the difference vs {self.against}{tag}")
+
+    def plot(self, ax=None, top: int = 10):
+        """Horizontal bars of the ``top`` largest and smallest code contributions (bp, linked);
+        returns the ``Axes``."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.3 * 2 * top + 1.5))
+        tab = self.table()
+        codes = tab[tab["kind"] == "code"]["contribution"]
+        pick = pd.concat([codes.head(top), codes.tail(top)])
+        pick = pick[~pick.index.duplicated()].sort_values()
+        colours = ["#b2182b" if v < 0 else "#2166ac" for v in pick.to_numpy()]
+        ax.barh([self._label(c) for c in pick.index], pick.to_numpy() * 1e4, color=colours)
+        ax.axvline(0.0, color="grey", lw=0.8)
+        ax.set_xlabel(f"contribution, bp (arithmetic, {self.linking.capitalize()}-linked)")
+        title = f"Top and bottom {top} contributors vs {self.against}"
+        ax.set_title(title + (" - SYNTHETIC" if self.synthetic else ""), fontsize="medium")
+        ax.tick_params(axis="y", labelsize="small")
+        return ax
+
+    def __repr__(self) -> str:
+        tag = " SYNTHETIC" if self.synthetic else ""
+        n_codes = sum(k == "code" for k in self.kinds)
+        return (
+            f"Contributions({self.subject} vs {self.against}, {self.dates[0].date()}.."
+            f"{self.dates[-1].date()}, {n_codes} codes + {len(self.labels) - n_codes} rows, "
+            f"difference={self.total:.4%}, {self.linking}{tag})"
+        )
+
+    def _repr_html_(self) -> str:
+        from engine._display import result_html
+
+        return result_html(self)
+
+
+__all__ = ["Contributions"]
