@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine._jit import njit, prange
+from engine._jit import njit
 
 
 @njit
@@ -70,12 +70,12 @@ def menchero_coefficients(ra, rb, big_ra, big_rb):
     return out
 
 
-@njit(parallel=True)
+@njit
 def link(c, beta):
     """Linked totals :math:`\\sum_t \\beta_t c_{t,j}` of daily contributions ``c`` (float64[n, M])."""
     n, m = c.shape
     out = np.zeros(m)
-    for j in prange(m):
+    for j in range(m):
         s = 0.0
         for t in range(n):
             s += beta[t] * c[t, j]
@@ -83,7 +83,7 @@ def link(c, beta):
     return out
 
 
-@njit(parallel=True)
+@njit
 def position_pnl(close, hold, flow_cash, pnl, value_prev):
     """P&L of each position from close ``t`` to close ``t + 1`` (HKD).
 
@@ -92,7 +92,7 @@ def position_pnl(close, hold, flow_cash, pnl, value_prev):
     :math:`h = 0` (the price may be NaN there).  ``value_prev[t, j]`` receives :math:`h_{t,j} P_{t,j}`.
     """
     T, K = close.shape
-    for j in prange(K):
+    for j in range(K):
         for t in range(T - 1):
             v0 = hold[t, j] * close[t, j] if hold[t, j] != 0.0 else 0.0
             v1 = hold[t + 1, j] * close[t + 1, j] if hold[t + 1, j] != 0.0 else 0.0
@@ -100,7 +100,7 @@ def position_pnl(close, hold, flow_cash, pnl, value_prev):
             value_prev[t, j] = v0
 
 
-@njit(parallel=True)
+@njit
 def index_contributions(close, q, adj_row, adj_col, adj_price, contrib, weight):
     """Each constituent's share of the index return from close ``t`` to close ``t + 1``.
 
@@ -114,7 +114,7 @@ def index_contributions(close, q, adj_row, adj_col, adj_price, contrib, weight):
     """
     T, K = close.shape
     starts = np.searchsorted(adj_row, np.arange(T + 1))
-    for t in prange(T - 1):
+    for t in range(T - 1):
         padj = close[t].copy()
         for a in range(starts[t + 1], starts[t + 2]):
             padj[adj_col[a]] = adj_price[a]
@@ -131,12 +131,12 @@ def index_contributions(close, q, adj_row, adj_col, adj_price, contrib, weight):
                 contrib[t, j] = 0.0
 
 
-@njit(parallel=True)
+@njit
 def active_rows(fund_c, fund_w, bench_c, bench_w, bench_r, out):
     """Per-code active contribution relative to the benchmark's return:
     :math:`c_{t,j} = f_{t,j} - b_{t,j} - (w^f_{t,j} - w^b_{t,j}) r^b_t` (``out``, float64[n, K])."""
     n, K = fund_c.shape
-    for t in prange(n):
+    for t in range(n):
         rb = bench_r[t]
         for j in range(K):
             out[t, j] = fund_c[t, j] - bench_c[t, j] - (fund_w[t, j] - bench_w[t, j]) * rb
