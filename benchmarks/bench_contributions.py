@@ -93,13 +93,14 @@ def pandas_contributions(fund, index, market) -> pd.Series:
     level = index.levels[fund.config.benchmark].reindex(px.index)
     rb = level.pct_change().iloc[1:]
     rows = f - b - (wf - wb).mul(rb, axis=0)
+    extra = {}
     for col, label, sign in (
         ("cash_hkd", "cash", 1),
         ("receivable_hkd", "dividends receivable", 1),
         ("accrued_fees_hkd", "fees accrued", -1),
         ("payable_hkd", "redemptions payable", -1),
     ):
-        rows[label] = -sign * nav[col].shift(1).div(nav_prev).iloc[1:] * rb
+        extra[label] = -sign * nav[col].shift(1).div(nav_prev).iloc[1:] * rb
     costs = fund.costs.div(nav["fx"], axis=0)
     groups = {
         "cost: management fee": ["management_fee"],
@@ -111,13 +112,14 @@ def pandas_contributions(fund, index, market) -> pd.Series:
         "cost: FX conversion": ["fx"],
     }  # fmt: skip
     for label, kinds in groups.items():
-        rows[label] = -costs[kinds].sum(axis=1).iloc[1:] / nav_prev.iloc[1:]
-    rows["flows: unit dilution"] = _dilution(fund)
+        extra[label] = -costs[kinds].sum(axis=1).iloc[1:] / nav_prev.iloc[1:]
+    extra["flows: unit dilution"] = _dilution(fund)
     per_unit = nav["nav_hkd"] / nav["units"]
     fx_move = nav["fx"].pct_change()
-    rows["fx: fixing change x HKD active return"] = ((per_unit.pct_change() - rb) * fx_move).iloc[
+    extra["fx: fixing change x HKD active return"] = ((per_unit.pct_change() - rb) * fx_move).iloc[
         1:
     ]
+    rows = pd.concat([rows, pd.DataFrame(extra)], axis=1)
     nav_pu, bench = nav["nav_per_unit_cny"], fund.benchmark_cny()
     r_f, r_b = nav_pu.pct_change().iloc[1:], bench.pct_change().iloc[1:]
     big_f, big_b = nav_pu.iloc[-1] / nav_pu.iloc[0] - 1, bench.iloc[-1] / bench.iloc[0] - 1
