@@ -139,7 +139,6 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
     daily = np.concatenate([code_rows, extra], axis=1)
     r_f, r_b, big = _cny_returns(fund)
     beta = linking_coefficients(r_f, r_b, big, linking)
-    weights = _weights_frame(dates, codes, fund_w, bench_w)
     return Contributions(
         daily=daily,
         dates=dates,
@@ -151,7 +150,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
             index=pd.DatetimeIndex(dates[1:], name="date"),
         ),
         beta=beta,
-        weights=weights,
+        start_weights=(fund_w, bench_w),
         period_returns=big,
         linking=linking,
         subject="fund NAV per unit (CNY)",
@@ -233,18 +232,30 @@ def _panels(fund, index, dates):
     and the index shares in force on each date, ``[date, code]``."""
     prices = fund.prices
     all_codes = pd.Index(prices.columns)
-    q_all = index.index_shares
-    rows = pd.DatetimeIndex(q_all.index).get_indexer(dates)
-    q_np = q_all.to_numpy(dtype=float)[rows]
-    q_codes = pd.Index(q_all.columns)
-    keep = set(fund.holdings.columns) | set(q_codes[(q_np != 0).any(axis=0)])
-    codes = [c for c in all_codes if c in keep]
-    close = np.ascontiguousarray(prices.to_numpy(dtype=float)[:, all_codes.get_indexer(codes)])
-    hold = fund.holdings.reindex(columns=codes, fill_value=0.0).to_numpy(dtype=float)
+    q_np, q_codes = _rows_of(index.index_shares, dates)
+    in_index = np.zeros(len(all_codes), dtype=bool)
+    pos = all_codes.get_indexer(q_codes[(q_np != 0).any(axis=0)])
+    in_index[pos[pos >= 0]] = True
+    keep = np.flatnonzero(in_index | all_codes.isin(fund.holdings.columns))
+    codes = list(all_codes[keep])
+    close = np.ascontiguousarray(np.asarray(prices.to_numpy(dtype=float))[:, keep])
+    hold = np.zeros((len(dates), len(codes)))
+    held = pd.Index(codes).get_indexer(fund.holdings.columns)
+    hold[:, held[held >= 0]] = fund.holdings.to_numpy(dtype=float)[:, held >= 0]
     cols = q_codes.get_indexer(codes)
     q = q_np[:, np.maximum(cols, 0)]
     q[:, cols < 0] = 0.0
-    return codes, close, np.ascontiguousarray(hold), np.ascontiguousarray(q)
+    return codes, close, hold, np.ascontiguousarray(q)
+
+
+def _rows_of(frame: pd.DataFrame, dates) -> tuple[np.ndarray, pd.Index]:
+    """The rows of a ``[date, code]`` frame on ``dates`` as an array (a view when they are one
+    contiguous block) and its columns."""
+    rows = pd.DatetimeIndex(frame.index).get_indexer(dates)
+    values = frame.to_numpy(dtype=float)
+    if len(rows) and (np.diff(rows) == 1).all():
+        return values[rows[0] : rows[-1] + 1], pd.Index(frame.columns)
+    return values[rows], pd.Index(frame.columns)
 
 
 def _position_cash(fund, dates, codes, market) -> np.ndarray:
@@ -371,26 +382,12 @@ def _cny_returns(fund):
     return r_f, r_b, big
 
 
-def _weights_frame(dates, codes, w_a, w_b) -> pd.DataFrame:
-    """Long ``[date, code]`` frame of start-of-day weights (rows where either is non-zero)."""
-    n, k = w_a.shape
-    keep = (w_a != 0) | (w_b != 0)
-    t_idx, c_idx = np.nonzero(keep)
-    index = pd.MultiIndex.from_arrays(
-        [pd.DatetimeIndex(dates[1:])[t_idx], pd.Index(codes)[c_idx]], names=["date", "code"]
-    )
-    a, b = w_a[keep], w_b[keep]
-    return pd.DataFrame({"subject": a, "benchmark": b, "active": a - b}, index=index)
-
-
 def _names(market, codes) -> dict:
-    if market is None:
+    if market is None or "name" not in market.securities.columns:
         return {}
-    sec = market.securities
-    if "name" not in sec.columns:
-        return {}
-    names = dict(zip(sec["code"].astype(str), sec["name"].astype(str), strict=False))
-    return {c: names.get(c, "") for c in codes}
+    pos = pd.Index(market.codes).get_indexer(codes)
+    names = np.asarray(market.master_column("name"), dtype=object)
+    return {c: (str(names[p]) if p >= 0 else "") for c, p in zip(codes, pos, strict=True)}
 
 
 # ------------------------------------------------------------------------------------ index side
@@ -619,7 +616,7 @@ def _index_pair(close, q_a, q_b, dates, codes, market, index, variant, linking, 
             index=pd.DatetimeIndex(dates[1:], name="date"),
         ),
         beta=linking_coefficients(r_a, r_b, big, linking),
-        weights=_weights_frame(dates, codes, w_a, w_b),
+        start_weights=(w_a, w_b),
         period_returns=big,
         linking=linking,
         synthetic=bool(getattr(index, "synthetic", False)),

@@ -54,10 +54,12 @@ def menchero_coefficients(ra, rb, big_ra, big_rb):
     if n == 0:
         return out
     big_a = big_ra - big_rb
-    if big_a == 0.0:
+    # (1 + R_a)^(1/n) - (1 + R_b)^(1/n) without cancellation: (1 + R_b)^(1/n) expm1(ln ratio / n)
+    d = (np.log1p(big_ra) - np.log1p(big_rb)) / n
+    if big_a == 0.0 or d == 0.0:
         m = (1.0 + big_ra) ** (1.0 - 1.0 / n)
     else:
-        m = (big_a / n) / ((1.0 + big_ra) ** (1.0 / n) - (1.0 + big_rb) ** (1.0 / n))
+        m = (big_a / n) / (np.exp(np.log1p(big_rb) / n) * np.expm1(d))
     s1 = 0.0
     s2 = 0.0
     for t in range(n):

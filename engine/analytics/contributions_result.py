@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -33,8 +34,9 @@ class Contributions:
         Daily returns ``subject`` and ``benchmark`` (CNY for a fund) and ``active``.
     beta : ndarray
         The linking coefficient of each day (:mod:`engine.analytics.contributions_nb`).
-    weights : DataFrame
-        Start-of-day weights ``[date, code]`` with columns ``subject``, ``benchmark``, ``active``.
+    start_weights : tuple of ndarray
+        ``(w_subject, w_benchmark)``, each ``[n, K]``: start-of-day weights of the ``K`` codes (the
+        first ``K`` labels); :attr:`weights` is the readable frame.
     period_returns : tuple of float
         :math:`R^a, R^b`: the period returns of the subject and of the benchmark.
     linking : str
@@ -50,7 +52,7 @@ class Contributions:
     names: dict
     returns: pd.DataFrame
     beta: np.ndarray
-    weights: pd.DataFrame
+    start_weights: tuple
     period_returns: tuple
     linking: str = "carino"
     subject: str = "fund NAV per unit (CNY)"
@@ -63,6 +65,20 @@ class Contributions:
     def total(self) -> float:
         """:math:`R^a - R^b`: the period (tracking) difference the rows explain (arithmetic)."""
         return float(self.period_returns[0] - self.period_returns[1])
+
+    @functools.cached_property
+    def weights(self) -> pd.DataFrame:
+        """Start-of-day weights, long ``[date, code]`` (rows where either is non-zero), columns
+        ``subject``, ``benchmark`` and ``active`` (their difference)."""
+        w_a, w_b = self.start_weights
+        codes = pd.Index(self.labels[: w_a.shape[1]])
+        keep = (w_a != 0) | (w_b != 0)
+        t_idx, c_idx = np.nonzero(keep)
+        index = pd.MultiIndex.from_arrays(
+            [pd.DatetimeIndex(self.dates[1:])[t_idx], codes[c_idx]], names=["date", "code"]
+        )
+        a, b = w_a[keep], w_b[keep]
+        return pd.DataFrame({"subject": a, "benchmark": b, "active": a - b}, index=index)
 
     @property
     def by_code(self) -> pd.Series:

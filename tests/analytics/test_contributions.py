@@ -253,10 +253,11 @@ def carino_oracle(ra, rb, big_a, big_b):
 def menchero_oracle(ra, rb, big_a, big_b):
     n = len(ra)
     big = big_a - big_b
-    if big == 0:
+    root_gap = (1 + big_a) ** (1 / n) - (1 + big_b) ** (1 / n)
+    if big == 0 or root_gap == 0:  # the limit as R_a -> R_b
         m = (1 + big_a) ** (1 - 1 / n)
     else:
-        m = (big / n) / ((1 + big_a) ** (1 / n) - (1 + big_b) ** (1 / n))
+        m = (big / n) / root_gap
     a = [x - y for x, y in zip(ra, rb, strict=True)]
     s2 = sum(x * x for x in a)
     alpha = (big - m * sum(a)) / s2 if s2 else 0.0
