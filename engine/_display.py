@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from engine.metrics import ALIASES, canonical
+
 UNITS = ("%", "bp", "CNY", "HKD", "count", "ratio", "level", "date", "text")
 COLUMNS = ("metric", "value", "unit", "against", "note")
 
@@ -100,6 +102,8 @@ class Summary:
 
     def __getitem__(self, metric):
         hit = self._frame.index[self._frame["metric"] == metric]
+        if not len(hit) and metric in ALIASES:  # a name of release 0.1 (deprecated)
+            return self[canonical(metric)]
         if not len(hit):
             raise KeyError(f"{metric!r} is not in this summary; metrics: {self.metrics}")
         return self._frame.at[hit[0], "value"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine._settings import Choice, Settings, Whole, setting
 from engine.errors import DataError, describe
 
 PERIODS_PER_YEAR: int = 246
@@ -41,7 +42,7 @@ DAYS_PER_YEAR: float = 365.0
 
 
 @dataclass(frozen=True)
-class Conventions:
+class Conventions(Settings):
     """The set of conventions a metric was computed with (recorded in every analytics result).
 
     Attributes
@@ -52,21 +53,12 @@ class Conventions:
         Delta degrees of freedom of the sample standard deviation (1: divide by :math:`n - 1`).
     """
 
-    periods_per_year: int = PERIODS_PER_YEAR
-    ddof: int = DDOF
+    _error = DataError
 
-    def __post_init__(self):
-        if not (isinstance(self.periods_per_year, int | np.integer) and self.periods_per_year > 0):
-            raise DataError(
-                describe(
-                    "periods_per_year must be a positive integer",
-                    field="periods_per_year",
-                    value=self.periods_per_year,
-                    fix=f"use {PERIODS_PER_YEAR} (HKEX sessions per year)",
-                )
-            )
-        if self.ddof not in (0, 1):
-            raise DataError(describe("ddof must be 0 or 1", field="ddof", value=self.ddof))
+    periods_per_year: int = setting(
+        PERIODS_PER_YEAR, Whole(1, fix=f"use {PERIODS_PER_YEAR} (HKEX sessions per year)")
+    )
+    ddof: int = setting(DDOF, Choice((0, 1)))
 
 
 DEFAULT = Conventions()
@@ -125,6 +117,89 @@ def check_levels(levels: pd.Series, *, source: str = "levels") -> None:
                 fix="fill or remove the bad levels before computing returns",
             )
         )
+
+
+def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False) -> pd.Series:
+    """``x`` as a checked level series: float values indexed by tz-naive midnight dates, sorted, unique,
+    strictly positive and finite.
+
+    With ``drop_nan`` the dates without a value are dropped (the caller reports how many); without, a
+    NaN is an error like any other bad value.
+
+    Raises
+    ------
+    DataError
+        ``x`` is not a Series, a date is tz-aware or carries a time of day, a date is duplicated, a
+        value is text, NaN, infinite or not positive (the first such date named).
+    """
+    if not isinstance(x, pd.Series):
+        raise DataError(
+            describe(
+                "expected a pandas Series indexed by date",
+                source=source,
+                field=field,
+                value=type(x).__name__,
+            )
+        )
+    try:
+        idx = pd.DatetimeIndex(x.index)
+    except (TypeError, ValueError):
+        raise DataError(
+            describe(
+                "the index is not made of dates",
+                source=source,
+                field=field,
+                value=x.index[:3].tolist(),
+            )
+        ) from None
+    if idx.tz is not None:
+        raise DataError(
+            describe(
+                "dates carry a time zone",
+                source=source,
+                field=field,
+                value=str(idx.tz),
+                fix="give plain calendar dates (series.tz_localize(None) after converting to the exchange's zone)",
+            )
+        )
+    timed = idx != idx.normalize()
+    if timed.any():
+        raise DataError(
+            describe(
+                "a date carries a time of day",
+                source=source,
+                field=field,
+                value=str(idx[timed][0]),
+                fix="give one value per calendar date (normalise the timestamps)",
+            )
+        )
+    values = pd.to_numeric(pd.Series(x.to_numpy(), index=idx), errors="coerce")
+    text = values.isna().to_numpy() & pd.notna(x.to_numpy())
+    if text.any():
+        pos = int(np.flatnonzero(text)[0])
+        raise DataError(
+            describe(
+                "a value is not a number",
+                source=source,
+                date=idx[pos],
+                field=field,
+                value=x.iloc[pos],
+            )
+        )
+    out = values.astype(float).sort_index()
+    if drop_nan:
+        out = out.dropna()
+    if out.index.has_duplicates:
+        raise DataError(
+            describe(
+                "duplicated date",
+                source=source,
+                field=field,
+                date=out.index[out.index.duplicated()][0],
+            )
+        )
+    check_levels(out, source=source)
+    return out
 
 
 def compound(returns) -> float:
@@ -190,6 +265,7 @@ __all__ = [
     "annualise_vol",
     "check_levels",
     "compound",
+    "level_series",
     "sample_std",
     "simple_returns",
     "total_return",

@@ -14,7 +14,7 @@ For runs :math:`a` and :math:`b` with weights :math:`w^a_{i,t}, w^b_{i,t}` and d
   (active return :math:`r^b_t - r^a_t`; STD and RMS as in :mod:`engine.analytics.tracking`).
 
 Inside :func:`compare_indexes`, ``b`` takes the place of the "fund" and ``a`` of the "benchmark" of
-:func:`engine.analytics.tracking.metrics_from_returns`; the summary names each figure after its own
+:func:`engine.metrics.tracking_metrics`; the summary names each figure after its own
 run (``vol_<a>`` is the volatility of :math:`r_a`).
 """
 
@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics as core
 from engine._display import Summary
 from engine.analytics.tracking import (
     _engine_version,
     align,
-    metrics_from_returns,
     provenance,
 )
 from engine.conventions import DEFAULT, Conventions, simple_returns
@@ -101,8 +101,9 @@ def _review_turnover(weights: pd.DataFrame, review) -> float:
         t["selected"].to_numpy(), 0.0
     )
     codes = pre.index.union(post.index)
-    d = post.reindex(codes, fill_value=0.0) - pre.reindex(codes, fill_value=0.0)
-    return float(0.5 * np.abs(d.to_numpy()).sum())
+    return core.one_way_turnover(
+        pre.reindex(codes, fill_value=0.0), post.reindex(codes, fill_value=0.0)
+    )
 
 
 def membership_changes(index_result, label: str = "") -> pd.DataFrame:
@@ -245,17 +246,33 @@ class IndexComparison:
         mean one-way turnover per review of each run."""
         la, lb = self.labels
         m = self.metrics
+        d = self.conventions.ddof
         vs = f"{la} ({self.variant})"
         rows = [
             (f"return_{la}", m["benchmark_return"], "", f"{la}: L_a(end) / L_a(start) - 1"),
             (f"return_{lb}", m["fund_return"], "", f"{lb}: L_b(end) / L_b(start) - 1"),
-            ("return_diff", m["td_period"], vs, f"R_b - R_a ({lb} - {la})"),
-            ("return_ann_diff", m["td_ann"], vs, "per year: (1+R_b)^(p/n) - (1+R_a)^(p/n)"),
-            (f"vol_{la}", m["benchmark_vol"], "", f"{la}, per year: sqrt(p) * std(r_a, ddof=1)"),
-            (f"vol_{lb}", m["fund_vol"], "", f"{lb}, per year: sqrt(p) * std(r_b, ddof=1)"),
+            ("return_diff", m["tracking_difference"], vs, f"R_b - R_a ({lb} - {la})"),
+            (
+                "return_ann_diff",
+                m["tracking_difference_ann"],
+                vs,
+                "per year: (1+R_b)^(p/n) - (1+R_a)^(p/n)",
+            ),
+            (f"vol_{la}", m["benchmark_vol"], "", f"{la}, per year: sqrt(p) * std(r_a, ddof={d})"),
+            (f"vol_{lb}", m["fund_vol"], "", f"{lb}, per year: sqrt(p) * std(r_b, ddof={d})"),
             ("vol_diff", m["fund_vol"] - m["benchmark_vol"], vs, "vol_b - vol_a"),
-            ("te_std", m["te_std"], vs, "per year: sqrt(p) * std(r_b - r_a, ddof=1)"),
-            ("te_rms", m["te_rms"], vs, "per year: sqrt(p) * sqrt(mean((r_b - r_a)^2))"),
+            (
+                "tracking_error_std",
+                m["tracking_error_std"],
+                vs,
+                f"per year: sqrt(p) * std(r_b - r_a, ddof={d})",
+            ),
+            (
+                "tracking_error_rms",
+                m["tracking_error_rms"],
+                vs,
+                "per year: sqrt(p) * sqrt(mean((r_b - r_a)^2))",
+            ),
         ]
         out = [
             {"metric": k, "value": v, "unit": "%", "against": a, "note": n} for k, v, a, n in rows
@@ -304,7 +321,7 @@ class IndexComparison:
     def __repr__(self) -> str:
         return (
             f"IndexComparison({self.labels[0]} vs {self.labels[1]}, {self.variant}, "
-            f"TE_std={self.metrics['te_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
+            f"TE_std={self.metrics['tracking_error_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
         )
 
     def _repr_html_(self) -> str:
@@ -353,10 +370,7 @@ def compare_indexes(
     )
     returns = pd.DataFrame({la: simple_returns(lv[la]), lb: simple_returns(lv[lb])})
     returns["active"] = returns[lb] - returns[la]
-    metrics = metrics_from_returns(returns[lb].to_numpy(), returns[la].to_numpy(), conventions)
-    metrics["fund_return"] = float(lv[lb].iloc[-1] / lv[lb].iloc[0] - 1.0)
-    metrics["benchmark_return"] = float(lv[la].iloc[-1] / lv[la].iloc[0] - 1.0)
-    metrics["td_period"] = metrics["fund_return"] - metrics["benchmark_return"]
+    values = core.tracking_metrics(lv[lb].to_numpy(), lv[la].to_numpy(), conventions)
     mem = pd.concat([membership_changes(a, la), membership_changes(b, lb)], ignore_index=True)
     dates = sorted(set(mem["effective_date"]))
     diff_rows = []
@@ -382,7 +396,7 @@ def compare_indexes(
         membership_diff=pd.DataFrame(diff_rows),
         weights_a=wide_panel(a.weights, source=f"{la}.weights"),
         weights_b=wide_panel(b.weights, source=f"{lb}.weights"),
-        metrics=metrics,
+        metrics=values,
         conventions=conventions,
         synthetic=synthetic,
         meta={la: provenance(a), lb: provenance(b), "engine_version": _engine_version()},

@@ -19,7 +19,8 @@ Fit figures, each on all pairs, pairs dated before the split date and pairs on o
 * ``corr_5d``: correlation of compounded returns over consecutive non-overlapping blocks of five
   pairs;
 * ``td``: :math:`\\prod(1+o_k) - \\prod(1+r_k)` (period tracking difference, observed minus index);
-  ``te``: :math:`\\sqrt{p}\\,\\mathrm{std}(o_k - r_k)` with ``ddof=1`` (STD convention).
+  ``te``: :math:`\\sqrt{p}\\,\\mathrm{std}(o_k - r_k)` with the ``ddof`` of the conventions
+  (:func:`engine.metrics.tracking_error`, STD convention).
 
 **Price limits.** A pair whose :math:`|o_k| \\ge` ``limit - limit_tolerance`` (SSE: ±10% for
 ETFs) is flagged: the observed price was held at the limit and catches up the next day.  The
@@ -28,7 +29,6 @@ ETFs) is flagged: the observed price was held at the limit and catches up the ne
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,8 +36,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary
-from engine.conventions import DEFAULT, Conventions
+from engine.conventions import DEFAULT, Conventions, level_series
+from engine.data.fx import on_sessions
 from engine.errors import CalendarError, DataError, describe
 
 SPLIT_DATE = pd.Timestamp("2025-08-11")
@@ -62,7 +64,17 @@ def exchange_sessions(calendar: str, start: str, end: str) -> pd.DatetimeIndex:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        cal = xcals.get_calendar(calendar)
+        try:
+            cal = xcals.get_calendar(calendar)
+        except xcals.errors.InvalidCalendarName:
+            raise CalendarError(
+                describe(
+                    "unknown exchange calendar",
+                    field="calendar",
+                    value=calendar,
+                    fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE'",
+                )
+            ) from None
         s = cal.sessions_in_range(max(pd.Timestamp(start), cal.first_session), pd.Timestamp(end))
     idx = pd.DatetimeIndex(s)
     return idx.tz_localize(None) if idx.tz is not None else idx
@@ -114,7 +126,9 @@ def merge_flagged(obs: np.ndarray, idx: np.ndarray, flag: np.ndarray):
     return np.array(o_out), np.array(i_out), np.array(end, dtype=int)
 
 
-def fit_figures(obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, periods: int) -> dict:
+def fit_figures(
+    obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, conventions: Conventions = DEFAULT
+) -> dict:
     """The fit figures of the module docstring on aligned return arrays."""
     n = len(obs)
     out = {"n": n}
@@ -148,7 +162,7 @@ def fit_figures(obs: np.ndarray, idx: np.ndarray, idx_lag: np.ndarray, periods: 
     out["return_observed"] = float(np.prod(1.0 + obs) - 1.0)
     out["return_index"] = float(np.prod(1.0 + idx) - 1.0)
     out["td"] = out["return_observed"] - out["return_index"]
-    out["te"] = float(np.std(obs - idx, ddof=1) * math.sqrt(periods)) if n > 1 else float("nan")
+    out["te"] = float(metrics.tracking_error(obs - idx, conventions))
     return out
 
 
@@ -217,7 +231,7 @@ class ObservedComparison:
             "return_observed": ("%", "", "prod(1+o) - 1"),
             "return_index": ("%", "", "prod(1+r) - 1, compounded over HK sessions"),
             "td": ("%", self.against, "observed - index, period"),
-            "te": ("%", self.against, "sqrt(p) * std(o - r, ddof=1)"),
+            "te": ("%", self.against, f"sqrt(p) * std(o - r, ddof={self.conventions.ddof})"),
             "corr_1d": ("ratio", self.against, "corr(o_t, r_t)"),
             "corr_lag": ("ratio", self.against, "corr(o_t, r_t-1)"),
             "r2_same": ("ratio", self.against, "R2 of o_t on r_t"),
@@ -320,7 +334,7 @@ def compare_observed(
     kind: str = "price",
     nav: pd.Series | None = None,
     fx: pd.Series | None = None,
-    split=SPLIT_DATE,
+    split=None,
     limit: float = SSE_LIMIT,
     limit_tolerance: float = LIMIT_TOLERANCE,
     start=None,
@@ -348,7 +362,9 @@ def compare_observed(
         Optional CNY-per-HKD fixings on index sessions; the index is converted before comparing.
         Without it an HKD index is compared with a CNY series (noted).
     split
-        Date that splits the figures into ``before`` (pairs dated earlier) and ``after``.
+        Date that splits the figures into ``before`` (pairs dated earlier) and ``after``; default
+        :data:`SPLIT_DATE` (the revision).  A split date given outside the observed dates is an
+        error; the default one is then only noted.
     limit, limit_tolerance
         Price limit and its tolerance (see the module docstring); ``limit=None`` flags nothing.
     start, end
@@ -358,61 +374,133 @@ def compare_observed(
         summary as notes.
     """
     if kind not in KINDS:
-        raise DataError(describe("unknown observed kind", value=kind, fix=f"use one of {KINDS}"))
+        raise DataError(
+            describe("unknown observed kind", field="kind", value=kind, fix=f"use one of {KINDS}")
+        )
+    source = label or str(getattr(observed, "name", None) or "observed")
     lv, against = _levels(result, variant)
     notes = [f"approximation: {w}" for w in warnings]
     if fx is not None:
-        f = pd.Series(fx).astype(float).reindex(lv.index)
-        if f.isna().any():
-            raise DataError(
-                describe("fx misses index sessions", source="fx", date=f.index[f.isna()][0])
-            )
-        lv = lv * f
+        lv = lv * on_sessions(level_series(fx, source="fx", field="hkd_cny"), lv.index)
         against += " in CNY"
     else:
         notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
-    obs = pd.Series(observed).astype(float).dropna().sort_index()
-    obs.index = pd.DatetimeIndex(obs.index).astype("datetime64[ns]")
-    if obs.index.has_duplicates:
+    obs = _observed_series(observed, source, lv, start, end, notes)
+    given = split is not None
+    split = _date_arg(split, "split") if given else SPLIT_DATE
+    inside = obs.index[0] < split <= obs.index[-1]
+    if not inside and not given:
+        notes.append(
+            f"the default split date {split.date()} (the revision) is outside the observed dates: "
+            "one of the before/after periods is empty"
+        )
+    if not inside and given:
         raise DataError(
             describe(
-                "duplicated observed date",
-                source=label or "observed",
-                date=obs.index[obs.index.duplicated()][0],
+                "the split date is outside the observed dates",
+                source=source,
+                field="split",
+                value=str(split.date()),
+                fix=f"use a date in {obs.index[0].date()}..{obs.index[-1].date()} "
+                "(both periods need observations)",
             )
         )
+    notes += _calendar_gaps(obs, calendar, source)
+    pairs = _pairs(obs, lv, kind, limit, limit_tolerance, split)
+    levels = pd.DataFrame(
+        {"observed": obs / obs.iloc[0], "index": pairs.attrs.pop("index_levels")}, index=obs.index
+    )
+    premium = None
+    if nav is not None:
+        n_ = level_series(nav, source="nav", field="nav")
+        common = obs.index.intersection(n_.index)
+        premium = (obs.loc[common] / n_.loc[common] - 1.0).rename("premium")
+    return ObservedComparison(
+        pairs=pairs,
+        levels=levels,
+        figures=_figures(pairs, conventions),
+        premium=premium,
+        kind=kind,
+        label=source,
+        against=against,
+        split=split,
+        calendar=calendar,
+        notes=tuple(notes),
+        conventions=conventions,
+    )
+
+
+def _date_arg(value, name: str) -> pd.Timestamp:
+    """A date argument (``start``, ``end``, ``split``) as a Timestamp, or a DataError naming it."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise DataError(
+            describe("not a date", field=name, value=value, fix="write it as YYYY-MM-DD")
+        )
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: list) -> pd.Series:
+    """The observed series, checked, cut to ``start..end`` and to the index's dates; NaN dates are
+    dropped and counted in ``notes``; a series that does not move is an error."""
+    obs = level_series(observed, source=source, field="observed", drop_nan=True)
+    missing = int(pd.Series(observed).isna().sum())
+    if missing:
+        notes.append(f"{missing} observed date(s) without a value left out")
     if start is not None:
-        obs = obs[obs.index >= pd.Timestamp(start)]
+        obs = obs[obs.index >= _date_arg(start, "start")]
     if end is not None:
-        obs = obs[obs.index <= pd.Timestamp(end)]
+        obs = obs[obs.index <= _date_arg(end, "end")]
     lv = lv.dropna()
-    obs = obs[(obs.index >= lv.index[0])]
+    obs = obs[(obs.index >= lv.index[0]) & (obs.index <= lv.index[-1])]
     if len(obs) < 3:
         raise DataError(
             describe(
                 "fewer than three observed dates overlap the index",
-                source=label or "observed",
+                source=source,
                 value=f"index {lv.index[0].date()}..{lv.index[-1].date()}",
+                fix="give observations inside the index's dates (check start/end)",
             )
         )
+    if float(obs.min()) == float(obs.max()):
+        raise DataError(
+            describe(
+                "the observed series never moves (zero variance): no fit figure is defined",
+                source=source,
+                value=float(obs.iloc[0]),
+            )
+        )
+    return obs
+
+
+def _calendar_gaps(obs: pd.Series, calendar: str, source: str) -> list[str]:
+    """Every observed date must be a ``calendar`` session; the sessions without one become a note."""
     sessions = exchange_sessions(calendar, str(obs.index[0].date()), str(obs.index[-1].date()))
     off = obs.index.difference(sessions)
     if len(off):
         raise CalendarError(
             describe(
                 f"{len(off)} observed date(s) are not {calendar} sessions",
-                source=label or "observed",
+                source=source,
                 date=off[0],
                 fix="check the calendar name or the dates",
             )
         )
     gaps = sessions.difference(obs.index)
-    if len(gaps):
-        notes.append(
-            f"{len(gaps)} {calendar} session(s) without an observation; their moves fall "
-            f"in the next pair: " + ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:10])
-        )
-    obs = obs[obs.index <= lv.index[-1] + pd.Timedelta(days=0)]
+    if not len(gaps):
+        return []
+    return [
+        f"{len(gaps)} {calendar} session(s) without an observation; their moves fall "
+        f"in the next pair: " + ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:10])
+    ]
+
+
+def _pairs(obs, lv, kind, limit, limit_tolerance, split) -> pd.DataFrame:
+    """One row per observed date after the first (see :attr:`ObservedComparison.pairs`); the index
+    levels on the observed dates travel in ``attrs["index_levels"]``."""
     il = align_calendars(lv, obs.index)
     o = obs.to_numpy()
     i = il.to_numpy()
@@ -428,7 +516,6 @@ def compare_observed(
     )
     if kind == "nav":
         flag[:] = False
-    split = pd.Timestamp(split)
     pairs = pd.DataFrame(
         {
             "observed": o_ret,
@@ -440,7 +527,12 @@ def compare_observed(
         },
         index=pd.DatetimeIndex(dates, name="date"),
     )
-    p = conventions.periods_per_year
+    pairs.attrs["index_levels"] = i / i[0]
+    return pairs
+
+
+def _figures(pairs: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
+    """The fit figures per ``(period, merged)`` (rows) of the module docstring."""
     rows = {}
     for merged in (False, True):
         for period in PERIODS:
@@ -453,32 +545,12 @@ def compare_observed(
                 pairs.loc[sel, c].to_numpy() for c in ("observed", "index", "index_lag")
             )
             if merged:
-                fl = pairs.loc[sel, "limit_day"].to_numpy()
-                ob_, ix_, end_ = merge_flagged(ob_, ix_, fl)
+                ob_, ix_, _ = merge_flagged(ob_, ix_, pairs.loc[sel, "limit_day"].to_numpy())
                 lg_ = np.r_[np.nan, ix_[:-1]]
-            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, p)
+            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, conventions)
     figures = pd.DataFrame.from_dict(rows, orient="index")
     figures.index = pd.MultiIndex.from_tuples(figures.index, names=["period", "merged"])
-    levels = pd.DataFrame({"observed": o / o[0], "index": i / i[0]}, index=obs.index)
-    premium = None
-    if nav is not None:
-        n_ = pd.Series(nav).astype(float)
-        n_.index = pd.DatetimeIndex(n_.index)
-        common = obs.index.intersection(n_.index)
-        premium = (obs.loc[common] / n_.loc[common] - 1.0).rename("premium")
-    return ObservedComparison(
-        pairs=pairs,
-        levels=levels,
-        figures=figures,
-        premium=premium,
-        kind=kind,
-        label=label or str(observed.name or "observed"),
-        against=against,
-        split=split,
-        calendar=calendar,
-        notes=tuple(notes),
-        conventions=conventions,
-    )
+    return figures
 
 
 def cumulative_return(series: pd.Series, start, end) -> float:

@@ -24,77 +24,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary
-from engine.analytics import _nb
-from engine.conventions import (
-    DEFAULT,
-    Conventions,
-    annualise_mean,
-    annualise_return,
-    annualise_vol,
-    check_levels,
-    compound,
-    sample_std,
-    simple_returns,
-    total_return,
-)
+from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
+from engine.data.fx import to_cny
 from engine.errors import DataError, describe
+from engine.fund.result import benchmark_label, fund_benchmark
+from engine.index.result import VARIANTS
 
-FUND_ONLY = frozenset({"n_returns", "years", "fund_return", "fund_return_ann", "fund_vol"})
+FUND_ONLY = frozenset(k for k in metrics.TRACKING if not metrics.REGISTRY[k].relative)
 """Metrics of :data:`METRICS` that do not depend on the benchmark (no ``against``)."""
 
 DEFAULT_WINDOW = 60
 """Default rolling window in sessions (about one quarter of HKEX sessions)."""
 
 METRICS: dict[str, tuple[str, str, str]] = {
-    # key: (label, unit of engine._display.UNITS, definition); annualised figures are per year
-    "n_returns": ("Daily returns", "count", "n = number of aligned daily returns"),
-    "years": ("Length in years", "ratio", "n / p, p = periods per year"),
-    "fund_return": ("Fund return", "%", "R_f = L_f(end) / L_f(start) - 1"),
-    "benchmark_return": ("Benchmark return", "%", "R_b = L_b(end) / L_b(start) - 1"),
-    "td_period": ("Tracking difference (period)", "%", "TD = R_f - R_b"),
-    "fund_return_ann": ("Fund return (annualised)", "%", "(1 + R_f)^(p/n) - 1"),
-    "benchmark_return_ann": (
-        "Benchmark return (annualised)",
-        "%",
-        "(1 + R_b)^(p/n) - 1",
-    ),
-    "td_ann": (
-        "Tracking difference (annualised)",
-        "%",
-        "(1 + R_f)^(p/n) - (1 + R_b)^(p/n)",
-    ),
-    "active_mean_ann": (
-        "Mean active return (annualised)",
-        "%",
-        "p * mean(a), a = r_f - r_b daily",
-    ),
-    "te_std": (
-        "Tracking error, STD (annualised)",
-        "%",
-        "sqrt(p) * std(a, ddof=1): dispersion of active returns around their mean",
-    ),
-    "te_rms": (
-        "Tracking error, RMS (annualised)",
-        "%",
-        "sqrt(p) * sqrt(mean(a^2)): uncentred, includes the systematic drift",
-    ),
-    "information_ratio": (
-        "Information ratio",
-        "ratio",
-        "p * mean(a) / TE_STD; NaN when TE_STD = 0",
-    ),
-    "fund_vol": ("Fund volatility (annualised)", "%", "sqrt(p) * std(r_f, ddof=1)"),
-    "benchmark_vol": (
-        "Benchmark volatility (annualised)",
-        "%",
-        "sqrt(p) * std(r_b, ddof=1)",
-    ),
-    "beta": ("Beta", "ratio", "cov(r_f, r_b) / var(r_b); NaN when var(r_b) = 0"),
-    "correlation": ("Correlation", "ratio", "corr(r_f, r_b); NaN when either variance is 0"),
-    "active_max": ("Largest daily active return", "%", "max_t a_t"),
-    "active_min": ("Smallest daily active return", "%", "min_t a_t"),
+    k: (metrics.REGISTRY[k].label, metrics.REGISTRY[k].unit, metrics.REGISTRY[k].definition)
+    for k in metrics.TRACKING
 }
+"""Canonical name -> (label, unit, definition) of every tracking metric, read from
+:data:`engine.metrics.REGISTRY` (kept for callers of release 0.1)."""
 
 
 # ---------------------------------------------------------------------------------------------- core
@@ -103,51 +52,17 @@ def metrics_from_returns(
     r_bench: np.ndarray,
     conventions: Conventions = DEFAULT,
 ) -> dict[str, float]:
-    """Every metric of :data:`METRICS` from two aligned daily return arrays (no NaN).
-
-    Period returns are compounded from the daily returns (identical to the level ratio).
-    """
+    """Every metric of :data:`METRICS` from two aligned daily return arrays (no NaN): the levels
+    :math:`L_t = \\prod_{u \\le t} (1 + r_u)` from 1 through :func:`engine.metrics.tracking_metrics`."""
     rf = np.asarray(r_fund, dtype=float)
     rb = np.asarray(r_bench, dtype=float)
     if rf.shape != rb.shape or rf.ndim != 1:
         raise DataError(
             describe("return arrays must be 1-D and of equal length", value=(rf.shape, rb.shape))
         )
-    p, ddof = conventions.periods_per_year, conventions.ddof
-    n = rf.size
-    a = rf - rb
-    out: dict[str, float] = {"n_returns": float(n), "years": n / p}
-    R_f = compound(rf)
-    R_b = compound(rb)
-    out["fund_return"] = R_f
-    out["benchmark_return"] = R_b
-    out["td_period"] = R_f - R_b
-    out["fund_return_ann"] = annualise_return(R_f, n, p)
-    out["benchmark_return_ann"] = annualise_return(R_b, n, p)
-    out["td_ann"] = out["fund_return_ann"] - out["benchmark_return_ann"]
-    mean_a = float(a.mean()) if n else float("nan")
-    out["active_mean_ann"] = annualise_mean(mean_a, p)
-    te_std = annualise_vol(sample_std(a, ddof), p)
-    out["te_std"] = te_std
-    out["te_rms"] = annualise_vol(float(np.sqrt(np.mean(a * a))), p) if n else float("nan")
-    out["information_ratio"] = out["active_mean_ann"] / te_std if te_std > 0 else float("nan")
-    out["fund_vol"] = annualise_vol(sample_std(rf, ddof), p)
-    out["benchmark_vol"] = annualise_vol(sample_std(rb, ddof), p)
-    if n > ddof:
-        cf = rf - rf.mean()
-        cb = rb - rb.mean()
-        var_b = float(cb @ cb)
-        var_f = float(cf @ cf)
-        cov = float(cf @ cb)
-        out["beta"] = cov / var_b if var_b > 0 else float("nan")
-        out["correlation"] = (
-            cov / np.sqrt(var_f * var_b) if var_b > 0 and var_f > 0 else float("nan")
-        )
-    else:
-        out["beta"] = out["correlation"] = float("nan")
-    out["active_max"] = float(a.max()) if n else float("nan")
-    out["active_min"] = float(a.min()) if n else float("nan")
-    return out
+    lf = np.concatenate(([1.0], np.cumprod(1.0 + rf)))
+    lb = np.concatenate(([1.0], np.cumprod(1.0 + rb)))
+    return metrics.tracking_metrics(lf, lb, conventions)
 
 
 def rolling_tracking_error(
@@ -157,41 +72,32 @@ def rolling_tracking_error(
     method: str = "std",
     conventions: Conventions = DEFAULT,
 ) -> pd.Series | pd.DataFrame:
-    """Annualised rolling tracking error of daily active returns over ``window`` sessions.
-
-    ``method="std"``: :math:`\\sqrt{p}\\, \\mathrm{std}(a_{t-w+1..t}, ddof)`;
-    ``method="rms"``: :math:`\\sqrt{p}\\, \\sqrt{\\mathrm{mean}(a_{t-w+1..t}^2)}`.
-    The first ``window - 1`` values (and any window containing NaN) are NaN.
+    """Annualised rolling tracking error of daily active returns over ``window`` sessions
+    (:func:`engine.metrics.rolling_tracking_error`): ``method="std"``
+    :math:`\\sqrt{p}\\, \\mathrm{std}(a_{t-w+1..t}, ddof)`, ``"rms"``
+    :math:`\\sqrt{p}\\, \\sqrt{\\mathrm{mean}(a_{t-w+1..t}^2)}`.  The first ``window - 1``
+    values (and any window containing NaN) are NaN.
     """
-    if not isinstance(window, int | np.integer) or window < 2:
+    _check_window(window)
+    frame = active.to_frame() if isinstance(active, pd.Series) else active
+    raw = metrics.rolling_tracking_error(
+        frame.to_numpy(dtype=float), int(window), method, conventions
+    )
+    if isinstance(active, pd.Series):
+        return pd.Series(raw[:, 0], index=active.index, name=f"te_{method}_{window}")
+    return pd.DataFrame(raw, index=frame.index, columns=frame.columns)
+
+
+def _check_window(window) -> None:
+    if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
         raise DataError(
             describe(
                 "rolling window must be an integer of at least 2 sessions",
                 field="window",
                 value=window,
+                fix=f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)",
             )
         )
-    if method not in ("std", "rms"):
-        raise DataError(
-            describe(
-                "unknown tracking-error method",
-                field="method",
-                value=method,
-                fix="use 'std' or 'rms'",
-            )
-        )
-    frame = active.to_frame() if isinstance(active, pd.Series) else active
-    x = np.ascontiguousarray(frame.to_numpy(dtype=float))
-    if x.ndim == 1:
-        x = x[:, None]
-    if method == "std":
-        raw = _nb.rolling_std(x, int(window), int(conventions.ddof))
-    else:
-        raw = _nb.rolling_rms(x, int(window))
-    raw = raw * np.sqrt(conventions.periods_per_year)
-    if isinstance(active, pd.Series):
-        return pd.Series(raw[:, 0], index=active.index, name=f"te_{method}_{window}")
-    return pd.DataFrame(raw, index=frame.index, columns=frame.columns)
 
 
 # ---------------------------------------------------------------------------------------- alignment
@@ -327,7 +233,7 @@ class TrackingResult:
         return self.returns["active"]
 
     def __getitem__(self, key: str) -> float:
-        return self.metrics[key]
+        return self.metrics[metrics.canonical(key)]
 
     def to_frame(self) -> pd.DataFrame:
         """Daily table: levels, returns, active return and rolling tracking error (NaN on the first date)."""
@@ -353,14 +259,14 @@ class TrackingResult:
             "n_returns": f"{self.levels.index[0].date()} to {self.levels.index[-1].date()}; ",
         }
         rows = [
-            {
-                "metric": key,
-                "value": self.metrics[key],
-                "unit": unit,
-                "against": "" if key in FUND_ONLY else self.benchmark,
-                "note": f"{where.get(key, '')}{label}: {definition}",
-            }
-            for key, (label, unit, definition) in METRICS.items()
+            metrics.row(
+                key,
+                self.metrics[key],
+                against=self.benchmark,
+                note=where.get(key, ""),
+                conventions=self.conventions,
+            )
+            for key in metrics.TRACKING
         ]
         rows.append(
             {
@@ -431,8 +337,8 @@ class TrackingResult:
         tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"TrackingResult({int(m['n_returns'])} returns {self.levels.index[0].date()}.."
-            f"{self.levels.index[-1].date()}, TD={m['td_period']:.4%}, TE_std={m['te_std']:.4%}, "
-            f"TE_rms={m['te_rms']:.4%} vs {self.benchmark}{tag})"
+            f"{self.levels.index[-1].date()}, TD={m['tracking_difference']:.4%}, TE_std={m['tracking_error_std']:.4%}, "
+            f"TE_rms={m['tracking_error_rms']:.4%} vs {self.benchmark}{tag})"
         )
 
     def _repr_html_(self) -> str:
@@ -471,31 +377,17 @@ def tracking(
     meta : dict, optional
         Provenance recorded in the result (engine version is always added).
     """
-    if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
-        raise DataError(
-            describe(
-                "rolling window must be an integer of at least 2 sessions",
-                field="window",
-                value=window,
-                fix=f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)",
-            )
-        )
+    _check_window(window)
     lv, dropped = align(fund, benchmark, strict=strict, labels=labels)
     lv.columns = ["fund", "benchmark"]
     rf = simple_returns(lv["fund"], name="fund")
     rb = simple_returns(lv["benchmark"], name="benchmark")
     rets = pd.DataFrame({"fund": rf, "benchmark": rb})
     rets["active"] = rets["fund"] - rets["benchmark"]
-    metrics = metrics_from_returns(rf.to_numpy(), rb.to_numpy(), conventions)
-    # the period return from levels is the exact figure; compounding agrees to rounding
-    metrics["fund_return"] = total_return(lv["fund"])
-    metrics["benchmark_return"] = total_return(lv["benchmark"])
-    metrics["td_period"] = metrics["fund_return"] - metrics["benchmark_return"]
-    n = int(metrics["n_returns"])
-    p = conventions.periods_per_year
-    metrics["fund_return_ann"] = annualise_return(metrics["fund_return"], n, p)
-    metrics["benchmark_return_ann"] = annualise_return(metrics["benchmark_return"], n, p)
-    metrics["td_ann"] = metrics["fund_return_ann"] - metrics["benchmark_return_ann"]
+    values = metrics.tracking_metrics(
+        lv["fund"].to_numpy(), lv["benchmark"].to_numpy(), conventions
+    )
+    n = int(values["n_returns"])
     if n >= window:
         roll = pd.DataFrame(
             {
@@ -513,7 +405,7 @@ def tracking(
         levels=lv,
         returns=rets,
         rolling=roll,
-        metrics=metrics,
+        metrics=values,
         window=int(window),
         conventions=conventions,
         labels=labels,
@@ -524,29 +416,7 @@ def tracking(
 
 
 # -------------------------------------------------------------------------------------- benchmarks
-VARIANTS = ("price", "gross", "net")
 CURRENCIES = ("CNY", "HKD")
-_VARIANT_NAMES = {
-    "price": "price index",
-    "gross": "gross total-return index",
-    "net": "net total-return index",
-}
-
-
-def benchmark_label(index_name: str, variant: str, currency: str = "CNY") -> str:
-    """The one name of a benchmark used in every summary, table header and legend, e.g.
-    ``benchmark_label("hsidi", "price") == "HSIDI price index (CNY)"``."""
-    _check_choice(variant, VARIANTS, "variant")
-    return f"{str(index_name or 'index').upper()} {_VARIANT_NAMES[variant]} ({currency})"
-
-
-def fund_benchmark(fund_result, variant: str | None = None) -> str:
-    """The benchmark variant of a fund run: ``variant`` when given, else its ``config.benchmark``
-    (``"price"`` when the config has none)."""
-    if variant is None:
-        variant = getattr(getattr(fund_result, "config", None), "benchmark", "price")
-    _check_choice(variant, VARIANTS, "variant")
-    return variant
 
 
 def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
@@ -554,54 +424,14 @@ def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
     if value not in allowed:
         raise DataError(
             describe(
-                f"unknown benchmark {field}",
-                field=field,
-                value=value,
-                fix=f"use one of {allowed}",
+                f"unknown benchmark {field}", field=field, value=value, fix=f"use one of {allowed}"
             )
         )
-
-
-def _fx_series(fx) -> pd.Series:
-    """Accept a Series of CNY per HKD, a MarketData (its ``.fx``) or a FundResult nav frame's ``fx``."""
-    if hasattr(fx, "fx") and isinstance(fx.fx, pd.Series):
-        return fx.fx
-    if isinstance(fx, pd.DataFrame) and "fx" in fx.columns:
-        return fx["fx"]
-    if isinstance(fx, pd.Series):
-        return fx
-    raise DataError(
-        describe(
-            "fx must be a Series of CNY per HKD indexed by date (or a MarketData)",
-            field="fx",
-            value=type(fx).__name__,
-            fix="pass market.fx",
-        )
-    )
 
 
 def convert_to_cny(levels_hkd: pd.Series, fx, *, source: str = "benchmark") -> pd.Series:
-    """Convert an HKD level series at the valuation fixing: :math:`L^{CNY}_t = L_t \\, fx_t / fx_0`,
-    :math:`fx` in CNY per HKD, :math:`0` = the first date of ``levels_hkd``.
-
-    Raises :class:`DataError` naming the first date without a (positive, finite) fixing.
-    """
-    fx_s = _fx_series(fx)
-    rate = fx_s.reindex(levels_hkd.index).to_numpy(dtype=float)
-    bad = ~np.isfinite(rate) | (rate <= 0)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                f"{int(bad.sum())} date(s) have no valid HKD->CNY fixing",
-                source=source,
-                date=levels_hkd.index[pos],
-                field="fx",
-                value=float(rate[pos]),
-                fix="supply a fixing (CNY per HKD) for every index date",
-            )
-        )
-    return pd.Series(levels_hkd.to_numpy(dtype=float) * rate / rate[0], index=levels_hkd.index)
+    """Deprecated name of :func:`engine.data.fx.to_cny` (kept for one release)."""
+    return to_cny(levels_hkd, fx, source=source)
 
 
 def benchmark_series(
@@ -633,7 +463,7 @@ def benchmark_series(
                 "a CNY benchmark needs the HKD->CNY fixing", field="fx", fix="pass fx=market.fx"
             )
         )
-    return convert_to_cny(levels, fx, source=name).rename(name)
+    return to_cny(levels, fx, source=name).rename(name)
 
 
 def fund_tracking(
@@ -676,7 +506,7 @@ def fund_tracking(
                 fix="run the fund on the same market and index result",
             )
         )
-    bench = convert_to_cny(
+    bench = to_cny(
         levels.reindex(nav_pu.index).astype(float),
         fx if fx is not None else nav,
         source="benchmark",

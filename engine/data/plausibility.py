@@ -28,13 +28,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
+from engine._settings import FLAG, Choice, Interval, Settings, setting
+from engine.errors import DataError, describe
 
 ON_FINDING = ("error", "warn")
+ABOVE_ONE = Interval(1.0, lo_open=True, fix="use float('inf') to switch the check off")
+"""What a spike ratio accepts: a number above 1 (``inf`` switches the check off)."""
 
 
 @dataclass(frozen=True)
-class Plausibility:
+class Plausibility(Settings):
     """Thresholds of the plausibility checks (defaults: assumptions, see ``docs/data-format.md``).
 
     Parameters
@@ -66,46 +69,33 @@ class Plausibility:
         False switches every plausibility check off (:meth:`off`).
     """
 
-    price_spike_ratio: float = 5.0
-    shares_spike_ratio: float = 1.5
-    revert_fraction: float = 0.5
-    shares_unexplained_ratio: float = 2.0
-    rights_warn_ratio: float = 1.0
-    rights_error_ratio: float = 1.5
-    on_finding: str = "warn"
-    enabled: bool = True
+    _error = DataError
+
+    price_spike_ratio: float = setting(5.0, ABOVE_ONE)
+    shares_spike_ratio: float = setting(1.5, ABOVE_ONE)
+    revert_fraction: float = setting(0.5, Interval(0.0, 1.0, lo_open=True))
+    shares_unexplained_ratio: float = setting(2.0, ABOVE_ONE)
+    rights_warn_ratio: float = setting(1.0, Interval(0.0, lo_open=True))
+    rights_error_ratio: float = setting(1.5, Interval(0.0, lo_open=True))
+    on_finding: str = setting("warn", Choice(ON_FINDING))
+    enabled: bool = setting(True, FLAG)
 
     def __post_init__(self):
-        for name in ("price_spike_ratio", "shares_spike_ratio", "shares_unexplained_ratio"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and v > 1.0):
-                raise DataError(
-                    f"Plausibility.{name} must be a number above 1 (got {v!r}); use "
-                    "float('inf') to switch the check off"
+        super().__post_init__()
+        if not self.rights_warn_ratio <= self.rights_error_ratio:
+            raise DataError(
+                describe(
+                    "rights_warn_ratio must not exceed rights_error_ratio",
+                    source="Plausibility",
+                    field="rights_warn_ratio",
+                    value=(self.rights_warn_ratio, self.rights_error_ratio),
                 )
-        if not (0.0 < self.revert_fraction <= 1.0):
-            raise DataError(
-                f"Plausibility.revert_fraction must lie in (0, 1] (got {self.revert_fraction!r})"
-            )
-        if not (0.0 < self.rights_warn_ratio <= self.rights_error_ratio):
-            raise DataError(
-                "Plausibility needs 0 < rights_warn_ratio <= rights_error_ratio (got "
-                f"{self.rights_warn_ratio!r}, {self.rights_error_ratio!r})"
-            )
-        if self.on_finding not in ON_FINDING:
-            raise DataError(
-                f"Plausibility.on_finding must be one of {ON_FINDING} (got {self.on_finding!r})"
             )
 
     @classmethod
     def off(cls) -> Plausibility:
         """Every plausibility check switched off."""
         return cls(enabled=False)
-
-    def replace(self, **changes) -> Plausibility:
-        from dataclasses import replace
-
-        return replace(self, **changes)
 
 
 def jumps(

@@ -33,6 +33,7 @@ from engine.codes import (
     TRADE_REASONS,
     TRADING_COST_KINDS,
 )
+from engine.data.fx import on_sessions
 from engine.data.market import MarketData
 from engine.errors import DataError, FundConfigError, describe
 from engine.fund import _nb
@@ -363,7 +364,7 @@ def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_h
 
 
 def _valuation_fixing(fx, dates: pd.DatetimeIndex) -> np.ndarray:
-    """The fixing on every fund session as an array; a gap or a non-positive value is a DataError."""
+    """The fixing on every fund session (:func:`engine.data.fx.on_sessions`)."""
     if not isinstance(fx, pd.Series):
         raise DataError(
             describe(
@@ -372,31 +373,7 @@ def _valuation_fixing(fx, dates: pd.DatetimeIndex) -> np.ndarray:
                 value=type(fx).__name__,
             )
         )
-    series = pd.Series(
-        pd.to_numeric(fx, errors="coerce").to_numpy(dtype=float),
-        index=pd.DatetimeIndex(pd.to_datetime(fx.index)).normalize(),
-    )
-    if series.index.has_duplicates:
-        raise DataError(
-            describe(
-                "duplicated fixing date",
-                source="fx",
-                date=series.index[series.index.duplicated()][0],
-            )
-        )
-    values = series.reindex(dates).to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
-    if len(bad):
-        raise DataError(
-            describe(
-                f"the valuation fixing is missing or non-positive on {len(bad)} fund session(s)",
-                source="fx",
-                date=dates[bad[0]],
-                field="hkd_cny",
-                fix="provide a positive fixing (CNY per HKD) for every HKEX session from the fund's inception",
-            )
-        )
-    return values
+    return on_sessions(fx, dates, source="fx")
 
 
 def _wide(frame, dates: pd.DatetimeIndex, codes: list[str]) -> np.ndarray:

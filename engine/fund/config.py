@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine._settings import FLAG, POSITIVE, Choice, Interval, Settings, Whole, setting
 from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import FundConfigError, describe
 
@@ -69,6 +70,14 @@ DIVIDEND_TIMINGS = ("pay_date",)
 BENCHMARKS = ("price", "gross", "net")
 """Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
 
+COST_RATE = Interval(
+    0.0,
+    1.0,
+    hi_open=True,
+    fix="give the rate as a fraction per year (fees) or per side (costs), e.g. 0.001",
+)
+"""What a fee, cost or cash rate accepts: a fraction in [0, 1)."""
+
 # cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
 PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
 """Cost kinds a creating or redeeming participant can bear (``FundResult.participant_costs``)."""
@@ -93,7 +102,7 @@ def _ts(value) -> pd.Timestamp:
 
 
 @dataclass(frozen=True)
-class EtfConfig:
+class EtfConfig(Settings):
     """Settings of the simulated ETF (frozen and hashable).
 
     NAV and fees
@@ -111,65 +120,67 @@ class EtfConfig:
     inception_date: pd.Timestamp = field(default=pd.Timestamp("2024-12-27"))
     """First valuation day. Assumption: the first day of 520500 in public price data is 2024-12-27
     and the fund existed by end-2024 [S16]; the true inception date is UNCONFIRMED."""
-    initial_nav_cny: float = 1.0
+    initial_nav_cny: float = setting(1.0, POSITIVE)
     """NAV per unit at inception (assumption: SSE ETFs usually launch at 1.000)."""
-    initial_units: float = 122_000_000.0
+    initial_units: float = setting(122_000_000.0, POSITIVE)
     """Units at inception: 122m units at end-2024 [S16] (assumption: no flows before)."""
-    management_fee: float = 0.005
+    management_fee: float = setting(0.005, COST_RATE)
     """Per year. Assumption by analogy with peers (0.50 %) [S48][S49][S50]; UNCONFIRMED for 520500."""
-    custody_fee: float = 0.001
+    custody_fee: float = setting(0.001, COST_RATE)
     """Per year. Assumption by analogy with peers (0.10 %) [S48][S49][S50]."""
-    stamp_duty: float = 0.001
+    stamp_duty: float = setting(0.001, COST_RATE)
     """Per side, 0.10 % since 17 Nov 2023 [S54][S55]."""
-    sfc_levy: float = 0.000027
+    sfc_levy: float = setting(0.000027, COST_RATE)
     """Per side, SFC transaction levy 0.0027 % [S57]."""
-    afrc_levy: float = 0.0000015
+    afrc_levy: float = setting(0.0000015, COST_RATE)
     """Per side, AFRC transaction levy 0.00015 % [S57]."""
-    trading_fee: float = 0.0000565
+    trading_fee: float = setting(0.0000565, COST_RATE)
     """Per side, HKEX trading fee 0.00565 % [S57]."""
-    brokerage: float = 0.0003
+    brokerage: float = setting(0.0003, COST_RATE)
     """Per side, assumption (brokerage is negotiable [S57]): 3 bp."""
-    market_impact: float = 0.0005
+    market_impact: float = setting(0.0005, COST_RATE)
     """Per side, assumption: 5 bp of consideration."""
     withholding: tuple[tuple[str, float], ...] = tuple(sorted(QDII_WITHHOLDING.items()))
     """Dividend withholding rate by ``wht_class`` (pass a dict; stored as sorted pairs). Default: QDII,
     see :data:`QDII_WITHHOLDING` (assumption / [S53][S52]); structure of 520500 is UNCONFIRMED."""
-    cash_buffer: float = 0.005
+    cash_buffer: float = setting(0.005, COST_RATE)
     """Target cash weight kept uninvested at reviews and subscriptions (assumption: 0.5 %)."""
-    reinvest_threshold: float = 0.0025
+    reinvest_threshold: float = setting(0.0025, COST_RATE)
     """Idle cash above the buffer is invested at the index weights on any close where it exceeds this
     share of the NAV (assumption: 0.25 %); creation cash is invested when due whatever its size."""
-    use_board_lots: bool = True
+    use_board_lots: bool = setting(True, FLAG)
     """Trade whole board lots only (``securities.board_lot``); HKEX practice, UNCONFIRMED [sec. 7]."""
-    creation_unit: float = 1_000_000.0
+    creation_unit: float = setting(1_000_000.0, POSITIVE)
     """Units per creation/redemption basket (assumption)."""
-    review_trade_timing: str = "cap_date_close"
+    review_trade_timing: str = setting("cap_date_close", Choice(REVIEW_TRADE_TIMINGS))
     """Review trades happen at the close of the session before the effective date (the cap date under
     the default one-session lag): the index's own repricing point (assumption)."""
-    flow_lag_sessions: int = 1
+    flow_lag_sessions: int = setting(
+        1, Whole(0, fix="use 0 (trade at the issuing close) or 1 (the next close)")
+    )
     """Sessions between issuing/cancelling units at a day's NAV and trading the cash (assumption: 1,
     subscription cash received at day t's NAV is invested at the close of t+1)."""
-    fx_source: str = "market"
+    fx_source: str = setting("market", Choice(FX_SOURCES))
     """``"market"``: the HKD->CNY fixing in ``market.fx``; ``"constant"``: the inception fixing."""
-    dividend_timing: str = "pay_date"
+    dividend_timing: str = setting("pay_date", Choice(DIVIDEND_TIMINGS))
     """Entitlement on holdings at the ex-date open (accrued as a receivable in the NAV); cash arrives on
     the pay date (assumption)."""
-    fx_spread: float = 0.0
+    fx_spread: float = setting(0.0, COST_RATE)
     """Proportional cost of converting subscription/redemption cash between CNY and HKD
     (assumption: 0, settlement at the fixing)."""
     effects: tuple[str, ...] = EFFECTS
     """Effects that are on (see :data:`EFFECTS`); the others are idealised."""
-    max_redemption_fraction: float = 0.9
+    max_redemption_fraction: float = setting(0.9, Interval(0.0, 1.0, lo_open=True))
     """Plausibility threshold (assumption): one session's redemptions may cancel at most this share
     of the units outstanding before them.  Redeeming all but a few units leaves the fund's residual
     cash, rounding and costs to those few (NAV per unit can jump from 1.0 to hundreds of thousands),
     so a larger redemption is rejected as a likely data error (a :class:`~engine.errors.FlowError`);
     raise it (at most 1) to simulate a near-liquidation on purpose."""
-    max_creation_multiple: float = 10.0
+    max_creation_multiple: float = setting(10.0, POSITIVE)
     """Plausibility threshold (assumption): one session's creations may add at most this multiple of
     the units outstanding before them (520500 grew about tenfold in a year, never in a day);
     larger creations are rejected as a likely data error (a :class:`~engine.errors.FlowError`)."""
-    creation_costs: str = "participant"
+    creation_costs: str = setting("participant", Choice(CREATION_COST_PAYERS))
     """Who bears the costs of a creation or redemption: ``"participant"`` (default) or ``"fund"``.
 
     Assumption (UNCONFIRMED for 520500): in a cash-creation ETF such as 520500 the subscribing or
@@ -183,7 +194,7 @@ class EtfConfig:
     inception NAV per unit is then exactly ``initial_nav_cny``.  ``"fund"``: the fund bears them
     (every holder pays; the inception NAV per unit is struck after the purchase costs and the
     inception-day costs are in ``FundResult.costs``)."""
-    benchmark: str = "price"
+    benchmark: str = setting("price", Choice(BENCHMARKS))
     """Index variant the fund is measured against, converted to CNY at the fund's valuation fixing
     (:math:`B_t = I_t \\, fx_t / fx_0`): ``"price"`` (default), ``"gross"`` or ``"net"`` total return.
     Every tracking difference and tracking error the engine reports (``FundResult.summary()``,
@@ -194,6 +205,8 @@ class EtfConfig:
     benchmark. Against it the fund earns the dividends it receives, so its tracking difference is
     higher than against a total-return index; ``"net"`` is the like-for-like alternative (dividends
     after withholding), ``"gross"`` the index with untaxed dividends (what an ideal fund reproduces)."""
+
+    _error = FundConfigError
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
@@ -225,94 +238,7 @@ class EtfConfig:
                         value=rate,
                     )
                 )
-        for name in (
-            "management_fee",
-            "custody_fee",
-            "stamp_duty",
-            "sfc_levy",
-            "afrc_levy",
-            "trading_fee",
-            "brokerage",
-            "market_impact",
-            "fx_spread",
-            "reinvest_threshold",
-        ):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and value == value and 0.0 <= value < 1.0):
-                raise FundConfigError(
-                    describe(
-                        "fee or cost rate must be a number in [0, 1)",
-                        source="EtfConfig",
-                        field=name,
-                        value=value,
-                        fix="give the rate as a fraction per year (fees) or per side (costs), e.g. 0.001",
-                    )
-                )
-        if not (isinstance(self.cash_buffer, int | float) and 0.0 <= self.cash_buffer < 1.0):
-            raise FundConfigError(
-                describe(
-                    "cash buffer must lie in [0, 1)",
-                    source="EtfConfig",
-                    field="cash_buffer",
-                    value=self.cash_buffer,
-                )
-            )
-        if not (
-            isinstance(self.max_redemption_fraction, int | float)
-            and 0.0 < self.max_redemption_fraction <= 1.0
-        ):
-            raise FundConfigError(
-                describe(
-                    "max_redemption_fraction must lie in (0, 1]",
-                    source="EtfConfig",
-                    field="max_redemption_fraction",
-                    value=self.max_redemption_fraction,
-                )
-            )
-        for name in ("initial_nav_cny", "initial_units", "creation_unit", "max_creation_multiple"):
-            value = getattr(self, name)
-            if not (
-                isinstance(value, int | float)
-                and value == value
-                and value > 0
-                and value < float("inf")
-            ):
-                raise FundConfigError(
-                    describe(
-                        f"{name} must be a positive number",
-                        source="EtfConfig",
-                        field=name,
-                        value=value,
-                    )
-                )
-        lag = self.flow_lag_sessions
-        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
-            raise FundConfigError(
-                describe(
-                    "flow lag must be a non-negative whole number of sessions",
-                    source="EtfConfig",
-                    field="flow_lag_sessions",
-                    value=lag,
-                    fix="use 0 (trade at the issuing close) or 1 (the next close)",
-                )
-            )
-        for name, allowed in (
-            ("review_trade_timing", REVIEW_TRADE_TIMINGS),
-            ("fx_source", FX_SOURCES),
-            ("dividend_timing", DIVIDEND_TIMINGS),
-            ("creation_costs", CREATION_COST_PAYERS),
-            ("benchmark", BENCHMARKS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise FundConfigError(
-                    describe(
-                        f"unknown {name}",
-                        source="EtfConfig",
-                        field=name,
-                        value=getattr(self, name),
-                        fix=f"use one of {allowed}",
-                    )
-                )
+        super().__post_init__()
         object.__setattr__(self, "effects", _check_effects(self.effects))
 
     # ------------------------------------------------------------------ constructors
@@ -326,10 +252,6 @@ class EtfConfig:
         """The default with Stock Connect withholding rates (:data:`STOCK_CONNECT_WITHHOLDING`, [S52])."""
         overrides.setdefault("withholding", dict(STOCK_CONNECT_WITHHOLDING))
         return cls(**overrides)
-
-    def replace(self, **changes) -> EtfConfig:
-        """A copy with ``changes`` applied (validated again)."""
-        return dataclasses.replace(self, **changes)
 
     def with_effects(self, on: Iterable[str]) -> EtfConfig:
         """A copy where exactly the effects in ``on`` are switched on (see the module docstring)."""

@@ -6,8 +6,46 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine import metrics
+from engine._display import Summary
 from engine.conventions import annualise_return
+from engine.data.fx import to_cny
 from engine.errors import DataError, describe
+from engine.index.result import VARIANTS
+
+_VARIANT_NAMES = {
+    "price": "price index",
+    "gross": "gross total-return index",
+    "net": "net total-return index",
+}
+
+
+def benchmark_label(index_name: str, variant: str, currency: str = "CNY") -> str:
+    """The one name of a benchmark used in every summary, table header and legend, e.g.
+    ``benchmark_label("hsidi", "price") == "HSIDI price index (CNY)"``."""
+    _check_variant(variant)
+    return f"{str(index_name or 'index').upper()} {_VARIANT_NAMES[variant]} ({currency})"
+
+
+def fund_benchmark(fund_result, variant: str | None = None) -> str:
+    """The benchmark variant of a fund run: ``variant`` when given, else its ``config.benchmark``
+    (``"price"`` when the config has none)."""
+    if variant is None:
+        variant = getattr(getattr(fund_result, "config", None), "benchmark", "price")
+    _check_variant(variant)
+    return variant
+
+
+def _check_variant(variant) -> None:
+    if variant not in VARIANTS:
+        raise DataError(
+            describe(
+                "unknown benchmark variant",
+                field="variant",
+                value=variant,
+                fix=f"use one of {VARIANTS}",
+            )
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,12 +126,10 @@ class FundResult:
     def benchmark_cny(self) -> pd.Series:
         """The fund's benchmark (``config.benchmark``, default the price index) on its valuation
         dates, converted at its own fixing: :math:`B_t = I_t \\, fx_t / fx_0` (not rebased)."""
-        from engine.analytics.tracking import benchmark_label, convert_to_cny, fund_benchmark
-
         variant = fund_benchmark(self)
         label = benchmark_label(self.index_name, variant)
         levels = self.index_levels[variant].reindex(self.nav.index).astype(float)
-        return convert_to_cny(levels, self.nav["fx"], source=label).rename(label)
+        return to_cny(levels, self.nav["fx"], source=label).rename(label)
 
     def summary(self):
         """The run in one :class:`engine._display.Summary`.
@@ -108,16 +144,13 @@ class FundResult:
         since-launch return holds them, :math:`(1 + R_{launch}) = (1 + R)(1 - c_0)` (:math:`c_0`:
         the inception purchase costs over the subscription amount).  Under
         ``"participant"`` :math:`NAV_0 = NAV_{sub}` and the two agree.  Then
-        the benchmark's return (``benchmark_return_cny``: ``config.benchmark`` in CNY at the fund's
-        fixing, see :meth:`benchmark_cny`), the tracking difference ``tracking_difference_cny`` and
-        tracking error (STD, RMS) against it, computed by :func:`engine.analytics.tracking.tracking`
+        the benchmark's return (``benchmark_return``: ``config.benchmark`` in CNY at the fund's
+        fixing, see :meth:`benchmark_cny`), the tracking difference ``tracking_difference`` and
+        tracking error (STD, RMS) against it, computed by :func:`engine.metrics.tracking_metrics`
         (the same numbers as :func:`engine.analytics.fund_tracking`, the waterfall and the report;
         ``against`` names the benchmark), the gross index return in HKD for information, costs by kind
         (CNY), final units and NAV, the final cash weight, the trade count and any warnings.
         """
-        from engine._display import Summary
-        from engine.analytics.tracking import tracking
-
         nav = self.nav
         nav_pu = nav["nav_per_unit_cny"].astype(float)
         start, end = float(nav_pu.iloc[0]), float(nav_pu.iloc[-1])
@@ -156,44 +189,20 @@ class FundResult:
             )
         if self.index_levels is not None and len(nav) >= 2:
             bench = self.benchmark_cny()
-            tr = tracking(nav_pu, bench, labels=("fund NAV per unit (CNY)", str(bench.name)))
-            basis = tr.benchmark
+            values = metrics.tracking_metrics(nav_pu.to_numpy(), bench.to_numpy())
+            notes = {
+                "benchmark_return": "config.benchmark at the fund's fixing; ",
+                "tracking_difference": "whole run; ",
+            }
             rows += [
-                {
-                    "metric": "benchmark_return_cny",
-                    "value": tr["benchmark_return"],
-                    "unit": "%",
-                    "against": basis,
-                    "note": "the benchmark's own return (config.benchmark, at the fund's fixing)",
-                },
-                {
-                    "metric": "tracking_difference_cny",
-                    "value": tr["td_period"],
-                    "unit": "%",
-                    "against": basis,
-                    "note": "TD = fund return - benchmark return, whole run",
-                },
-                {
-                    "metric": "tracking_difference_ann",
-                    "value": tr["td_ann"],
-                    "unit": "%",
-                    "against": basis,
-                    "note": "per year: (1 + R_f)^(p/n) - (1 + R_b)^(p/n)",
-                },
-                {
-                    "metric": "tracking_error_std",
-                    "value": tr["te_std"],
-                    "unit": "%",
-                    "against": basis,
-                    "note": "per year: sqrt(p) * std(daily active return, ddof=1)",
-                },
-                {
-                    "metric": "tracking_error_rms",
-                    "value": tr["te_rms"],
-                    "unit": "%",
-                    "against": basis,
-                    "note": "per year: sqrt(p) * sqrt(mean(active^2)), includes the drift",
-                },
+                metrics.row(key, values[key], against=str(bench.name), note=notes.get(key, ""))
+                for key in (
+                    "benchmark_return",
+                    "tracking_difference",
+                    "tracking_difference_ann",
+                    "tracking_error_std",
+                    "tracking_error_rms",
+                )
             ]
         if self.index_levels is not None and "gross" in self.index_levels:
             g = self.index_levels["gross"]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from engine._display import Summary
 from engine.analytics.observed import SPLIT_DATE, compare_observed, fit_figures, merge_flagged
+from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
 
 OBJECTIVES = {
@@ -187,7 +188,14 @@ class Calibration:
 
 
 def block_bootstrap_gap(
-    a, b, objective: str, *, n_boot: int = 200, block: int = 10, seed: int = 0, periods: int = 252
+    a,
+    b,
+    objective: str,
+    *,
+    n_boot: int = 200,
+    block: int = 10,
+    seed: int = 0,
+    conventions: Conventions = DEFAULT,
 ) -> dict:
     """Bootstrap of ``objective(a) - objective(b)`` over blocks of aligned pairs.
 
@@ -210,10 +218,12 @@ def block_bootstrap_gap(
     gaps = np.empty(n_boot)
     for t in range(n_boot):
         idx = (rng.choice(starts, k)[:, None] + np.arange(block)).ravel()[:n]
-        fa = fit_figures(a[0][idx], a[1][idx], a[2][idx], periods)
-        fb = fit_figures(b[0][idx], b[1][idx], b[2][idx], periods)
+        fa = fit_figures(a[0][idx], a[1][idx], a[2][idx], conventions)
+        fb = fit_figures(b[0][idx], b[1][idx], b[2][idx], conventions)
         gaps[t] = _value(fa, objective) - _value(fb, objective)
-    gap = _value(fit_figures(*a, periods), objective) - _value(fit_figures(*b, periods), objective)
+    gap = _value(fit_figures(*a, conventions), objective) - _value(
+        fit_figures(*b, conventions), objective
+    )
     lo, hi = np.nanpercentile(gaps, [5, 95])
     return {
         "gap": float(gap),
@@ -350,7 +360,7 @@ def calibrate(
                 n_boot=n_boot,
                 block=block,
                 seed=seed,
-                periods=cmps[va].conventions.periods_per_year,
+                conventions=cmps[va].conventions,
             )
     keep = set(ranking["variant"].head(keep_best))
     return Calibration(

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.conventions import DEFAULT, Conventions, check_levels
+from engine import metrics as core
+from engine.conventions import DEFAULT, Conventions, level_series
 from engine.errors import DataError, SweepError, describe
-from engine.sweep._nb import level_stats
 
 METRICS: dict[str, str] = {
     "total_return": "%",
@@ -75,21 +75,21 @@ def check_metrics(metrics, against) -> tuple[str, ...]:
 
 
 def check_against(against) -> pd.Series | None:
-    """A valid ``against`` level series (positive, dated, ascending) or None."""
+    """A valid ``against`` level series (positive, dated, ascending, moving) or None."""
     if against is None:
         return None
-    check_levels(
-        against,
-        source=str(against.name or "against") if isinstance(against, pd.Series) else "against",
-    )
-    return against.astype(float)
-
-
-def _std(x: np.ndarray, ddof: int) -> np.ndarray:
-    n = x.shape[0]
-    if n <= ddof:
-        return np.full(x.shape[1], np.nan)
-    return np.std(x, axis=0, ddof=ddof)
+    name = str(getattr(against, "name", None) or "against")
+    out = level_series(against, source=name, field="against")
+    if len(out) and float(out.min()) == float(out.max()):
+        raise DataError(
+            describe(
+                "the `against` series never moves (zero variance): correlation is undefined",
+                source=name,
+                field="against",
+                value=float(out.iloc[0]),
+            )
+        )
+    return out
 
 
 def reduce(
@@ -109,13 +109,13 @@ def reduce(
         ``against`` shares fewer than two dates with ``dates``.
     """
     L = np.asarray(levels, dtype=float)
-    p, ddof = conventions.periods_per_year, conventions.ddof
+    p = conventions.periods_per_year
     n = L.shape[0] - 1
     out: dict[str, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if L.shape[0] >= 2:
             # variant-major for the kernel: a transposed view of the batch's levels needs no copy
-            total, std, mdd = level_stats(np.ascontiguousarray(L.T), ddof)
+            total, std, mdd = core.level_stats(L, conventions)
         else:  # one date: no period return
             total = L[-1] / L[0] - 1.0
             std, mdd = np.full(L.shape[1], np.nan), L[0] / L[0] - 1.0
@@ -123,8 +123,7 @@ def reduce(
             if m == "total_return":
                 out[m] = total
             elif m == "annualised_return":
-                ok = np.isfinite(total) & (total > -1.0) & (n > 0)
-                out[m] = np.where(ok, np.power(1.0 + total, p / max(n, 1)) - 1.0, np.nan)
+                out[m] = core.annualised_return(total, n, conventions)
             elif m == "volatility":
                 out[m] = std * np.sqrt(p)
             elif m == "max_drawdown":
@@ -150,9 +149,6 @@ def reduce(
             rb = (b[1:] / b[:-1] - 1.0)[:, None]
             a = rv - rb
             out["tracking_difference"] = (Lc[-1] / Lc[0] - 1.0) - (b[-1] / b[0] - 1.0)
-            out["tracking_error"] = _std(a, ddof) * np.sqrt(p)
-            cv, cb = rv - rv.mean(axis=0), rb - rb.mean(axis=0)
-            var_v, var_b = (cv * cv).sum(axis=0), float((cb * cb).sum())
-            corr = (cv * cb).sum(axis=0) / np.sqrt(var_v * var_b)
-            out["correlation"] = np.where((var_v > 0) & (var_b > 0), corr, np.nan)
+            out["tracking_error"] = core.tracking_error(a, conventions)
+            out["correlation"] = core.correlation_2d(rv, rb[:, 0])
     return {m: out[m] for m in metrics}

@@ -279,7 +279,7 @@ def test_waterfall_total_equals_reported_tracking_difference_with_fx_off():
     res = fund.backtest(idx, market, config, flows=flows)
     wf = attribute(idx, market, config, flows=flows)
     assert wf.total == pytest.approx(
-        fund_tracking(res, idx, variant="price")["td_period"], abs=1e-12
+        fund_tracking(res, idx, variant="price")["tracking_difference"], abs=1e-12
     )
     assert abs(wf.contributions["ideal fund (fx off)"]) < 1e-10
 

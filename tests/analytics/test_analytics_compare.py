@@ -82,12 +82,12 @@ def test_weights_and_active_share(runs):
 def test_return_risk_and_te_agree_with_tracking(runs):
     _, launch, revision, cmp = runs
     tr = tracking(revision.levels["price"], launch.levels["price"])
-    for key in ("te_std", "te_rms", "td_period", "correlation", "beta"):
+    for key in ("tracking_error_std", "tracking_error_rms", "tracking_difference", "correlation", "beta"):
         assert cmp.metrics[key] == pytest.approx(tr[key], rel=1e-12, abs=1e-15), key
     s = cmp.summary()
-    assert s["return_diff"] == pytest.approx(tr["td_period"], rel=1e-12)
+    assert s["return_diff"] == pytest.approx(tr["tracking_difference"], rel=1e-12)
     assert s["vol_diff"] == pytest.approx(tr["fund_vol"] - tr["benchmark_vol"], rel=1e-12)
-    assert {"te_std", "te_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.metrics)
+    assert {"tracking_error_std", "tracking_error_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.metrics)
 
 
 def test_summary_names_each_volatility_after_its_own_series(runs):
@@ -107,7 +107,7 @@ def test_summary_names_each_volatility_after_its_own_series(runs):
         note = frame.loc[f"vol_{lab}", "note"]
         assert f"std({own}" in note and f"std({other}" not in note and lab in note
         assert f"L_{own[-1]}" in frame.loc[f"return_{lab}", "note"]
-    assert frame.loc["te_std", "against"] == "launch (price)"
+    assert frame.loc["tracking_error_std", "against"] == "launch (price)"
     assert s["vol_launch"] != pytest.approx(s["vol_revision"], rel=1e-3)  # the two do differ
 
 

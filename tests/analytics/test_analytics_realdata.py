@@ -39,10 +39,10 @@ def test_520500_vs_159567_against_numpy(real_data):
     rb = np.diff(b.reindex(tr.levels.index).to_numpy()) / b.reindex(tr.levels.index).to_numpy()[:-1]
     act = ra - rb
     p = tr.conventions.periods_per_year
-    assert tr["te_std"] == pytest.approx(np.std(act, ddof=1) * math.sqrt(p), rel=1e-10)
-    assert tr["te_rms"] == pytest.approx(math.sqrt(np.mean(act**2) * p), rel=1e-10)
+    assert tr["tracking_error_std"] == pytest.approx(np.std(act, ddof=1) * math.sqrt(p), rel=1e-10)
+    assert tr["tracking_error_rms"] == pytest.approx(math.sqrt(np.mean(act**2) * p), rel=1e-10)
     assert tr["correlation"] == pytest.approx(np.corrcoef(ra, rb)[0, 1], rel=1e-10)
     # two ETFs on overlapping HK innovative-drug universes move together
     assert tr["correlation"] > 0.8
-    assert 0.0 < tr["te_std"] < 0.5
+    assert 0.0 < tr["tracking_error_std"] < 0.5
     assert tr.td_by_year().index.tolist() == sorted(set(tr.levels.index.year))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
 from engine._display import Summary
-from engine.analytics import _nb, tracking
+from engine.analytics import tracking
 from engine.analytics.tracking import (
     METRICS,
     align,
@@ -57,10 +57,10 @@ def oracle(fund_levels, bench_levels, p=P):
     return {
         "fund_return": Rf,
         "benchmark_return": Rb,
-        "td_period": Rf - Rb,
-        "td_ann": (1 + Rf) ** (p / n) - (1 + Rb) ** (p / n),
-        "te_std": te_std,
-        "te_rms": te_rms,
+        "tracking_difference": Rf - Rb,
+        "tracking_difference_ann": (1 + Rf) ** (p / n) - (1 + Rb) ** (p / n),
+        "tracking_error_std": te_std,
+        "tracking_error_rms": te_rms,
         "information_ratio": mean * p / te_std if te_std > 0 else float("nan"),
         "beta": cov / vb if vb > 0 else float("nan"),
         "correlation": cov / math.sqrt(vf * vb) if vf > 0 and vb > 0 else float("nan"),
@@ -79,12 +79,12 @@ def test_four_returns_by_hand():
     # mean a = 0.02 / 4 = 0.005; deviations 0.005, -0.015, 0.015, -0.005
     # sum of squares = 25e-6 + 225e-6 + 225e-6 + 25e-6 = 500e-6; / (4 - 1) -> std = sqrt(500e-6 / 3)
     std_daily = math.sqrt(500e-6 / 3)
-    assert tr["te_std"] == pytest.approx(std_daily * math.sqrt(P), rel=1e-12)
+    assert tr["tracking_error_std"] == pytest.approx(std_daily * math.sqrt(P), rel=1e-12)
     # RMS: (1e-4 + 1e-4 + 4e-4 + 0) / 4 = 1.5e-4
-    assert tr["te_rms"] == pytest.approx(math.sqrt(1.5e-4) * math.sqrt(P), rel=1e-12)
+    assert tr["tracking_error_rms"] == pytest.approx(math.sqrt(1.5e-4) * math.sqrt(P), rel=1e-12)
     # fund: 1.01 * 0.99 * 1.02 - 1 = 0.019898
     assert tr["fund_return"] == pytest.approx(0.019898, abs=1e-12)
-    assert tr["td_period"] == pytest.approx(0.019898, abs=1e-12)
+    assert tr["tracking_difference"] == pytest.approx(0.019898, abs=1e-12)
     assert tr["information_ratio"] == pytest.approx(
         0.005 * P / (std_daily * math.sqrt(P)), rel=1e-12
     )
@@ -100,17 +100,17 @@ def test_second_hand_example_with_moving_benchmark():
     rf = [x + y for x, y in zip(rb, a, strict=True)]
     tr = tracking(levels_from_returns(rf), levels_from_returns(rb))
     # mean a = 0.002 / 4 = 0.0005; deviations .0005 -.0005 -.0015 .0015 -> squares sum 5e-6 -> /3
-    assert tr["te_std"] == pytest.approx(math.sqrt(5e-6 / 3 * P), rel=1e-9)
+    assert tr["tracking_error_std"] == pytest.approx(math.sqrt(5e-6 / 3 * P), rel=1e-9)
     # RMS: (1e-6 + 0 + 1e-6 + 4e-6) / 4 = 1.5e-6
-    assert tr["te_rms"] == pytest.approx(math.sqrt(1.5e-6 * P), rel=1e-9)
+    assert tr["tracking_error_rms"] == pytest.approx(math.sqrt(1.5e-6 * P), rel=1e-9)
     np.testing.assert_allclose(tr.active.to_numpy(), a, atol=1e-15)
 
 
 def test_identical_returns_give_zero_te_and_nan_ir():
     bench = levels_from_returns([0.01, -0.02, 0.005, 0.03, -0.01])
     tr = tracking(bench * 2.0, bench)  # same returns, different scale
-    assert tr["te_std"] == pytest.approx(0.0, abs=1e-15)
-    assert tr["td_period"] == pytest.approx(0.0, abs=1e-15)
+    assert tr["tracking_error_std"] == pytest.approx(0.0, abs=1e-15)
+    assert tr["tracking_difference"] == pytest.approx(0.0, abs=1e-15)
     assert math.isnan(tr["information_ratio"])  # NaN, never 0
     assert tr["beta"] == pytest.approx(1.0) and tr["correlation"] == pytest.approx(1.0)
 
@@ -147,10 +147,10 @@ def test_rms_std_mean_identity(returns):
     tr = tracking(levels_from_returns(rf), levels_from_returns(rb), window=2)
     n = tr.metrics["n_returns"]
     mean_ann_sqrt = tr.active.mean() * math.sqrt(P)
-    lhs = tr["te_rms"] ** 2
-    rhs = (n - 1) / n * tr["te_std"] ** 2 + mean_ann_sqrt**2
+    lhs = tr["tracking_error_rms"] ** 2
+    rhs = (n - 1) / n * tr["tracking_error_std"] ** 2 + mean_ann_sqrt**2
     assert lhs == pytest.approx(rhs, rel=1e-9, abs=1e-15)
-    assert tr["te_rms"] >= math.sqrt((n - 1) / n) * tr["te_std"] - 1e-12
+    assert tr["tracking_error_rms"] >= math.sqrt((n - 1) / n) * tr["tracking_error_std"] - 1e-12
 
 
 def test_rebasing_changes_nothing():
@@ -194,7 +194,15 @@ def test_rolling_kernel_matches_pandas_and_loop(x, window, nan_at):
     got_std = rolling_tracking_error(s, window, method="std").to_numpy()
     got_rms = rolling_tracking_error(s, window, method="rms").to_numpy()
     want_std = s.rolling(window).std(ddof=1).to_numpy() * math.sqrt(P)
-    want_rms = np.sqrt((s * s).rolling(window).mean().to_numpy()) * math.sqrt(P)
+    # pandas' running sums cancel (3.7e-9 for a true 6.5e-136): the RMS oracle is a plain loop
+    want_rms = np.array(
+        [
+            math.sqrt(sum(v * v for v in arr[t - window + 1 : t + 1]) / window * P)
+            if t >= window - 1
+            else np.nan
+            for t in range(len(arr))
+        ]
+    )
     np.testing.assert_allclose(got_std, want_std, rtol=1e-7, atol=1e-9, equal_nan=True)
     np.testing.assert_allclose(got_rms, want_rms, rtol=1e-7, atol=1e-9, equal_nan=True)
     np.testing.assert_allclose(
@@ -203,21 +211,12 @@ def test_rolling_kernel_matches_pandas_and_loop(x, window, nan_at):
     assert np.isnan(got_std[: window - 1]).all()
 
 
-def test_rolling_kernels_two_dimensional_and_mean():
-    rng = np.random.default_rng(5)
-    x = rng.normal(0, 0.01, size=(50, 3))
-    out = _nb.rolling_std(x, 10, 1)
-    for k in range(3):
-        want = pd.Series(x[:, k]).rolling(10).std(ddof=1).to_numpy()
-        np.testing.assert_allclose(out[:, k], want, rtol=1e-9, equal_nan=True)
-    mean = _nb.rolling_mean(x, 7)
-    np.testing.assert_allclose(
-        mean, pd.DataFrame(x).rolling(7).mean().to_numpy(), rtol=1e-9, atol=1e-15, equal_nan=True
-    )
-    # window longer than the data: all NaN
-    assert np.isnan(_nb.rolling_std(x, 60, 1)).all() and np.isnan(_nb.rolling_rms(x, 60)).all()
+def test_rolling_tracking_error_keeps_the_columns():
+    x = np.random.default_rng(5).normal(0, 0.01, size=(50, 3))
     frame = rolling_tracking_error(pd.DataFrame(x, columns=["a", "b", "c"]), 10)
     assert list(frame.columns) == ["a", "b", "c"]
+    want = pd.DataFrame(x).rolling(10).std(ddof=1).to_numpy() * math.sqrt(P)
+    np.testing.assert_allclose(frame.to_numpy(), want, rtol=1e-9, equal_nan=True)
 
 
 def test_rolling_argument_errors():
@@ -307,7 +306,7 @@ def test_benchmark_series_errors():
     fx = pd.Series(0.9, index=closes.index[:-1])
     with pytest.raises(DataError) as exc:
         benchmark_series(idx, fx)
-    assert str(closes.index[-1].date()) in str(exc.value) and "field=fx" in str(exc.value)
+    assert str(closes.index[-1].date()) in str(exc.value) and "field=hkd_cny" in str(exc.value)
     with pytest.raises(DataError, match="variant"):
         benchmark_series(idx, fx, variant="total")
     with pytest.raises(DataError, match="currency"):
@@ -349,10 +348,20 @@ def test_summary_to_frame_plot():
     assert set(METRICS) <= set(s.metrics)
     frame = s.to_frame().set_index("metric")
     assert frame["note"].str.len().gt(0).all()
-    assert "STD" in frame.loc["te_std", "note"] and "RMS" in frame.loc["te_rms", "note"]
-    assert s["td_period"] == tr["td_period"] and s.unit("td_period") == "%"
+    assert (
+        "STD" in frame.loc["tracking_error_std", "note"]
+        and "RMS" in frame.loc["tracking_error_rms", "note"]
+    )
+    assert (
+        s["tracking_difference"] == tr["tracking_difference"]
+        and s.unit("tracking_difference") == "%"
+    )
     # every relative metric names its benchmark; fund-only ones name none
-    assert frame.loc["td_period", "against"] == frame.loc["te_std", "against"] == "benchmark"
+    assert (
+        frame.loc["tracking_difference", "against"]
+        == frame.loc["tracking_error_std", "against"]
+        == "benchmark"
+    )
     assert frame.loc["fund_vol", "against"] == "" and frame.loc["fund_return", "against"] == ""
     f = tr.to_frame()
     assert {"fund_level", "benchmark_level", "active", "te_std", "te_rms"} <= set(f.columns)
@@ -370,7 +379,7 @@ def test_custom_conventions_scale_as_documented():
     closes = random_closes(60, ["A", "B"], seed=4)
     a = tracking(closes["A"], closes["B"], conventions=Conventions(periods_per_year=250))
     b = tracking(closes["A"], closes["B"], conventions=Conventions(periods_per_year=246))
-    assert a["te_std"] / b["te_std"] == pytest.approx(math.sqrt(250 / 246))
+    assert a["tracking_error_std"] / b["tracking_error_std"] == pytest.approx(math.sqrt(250 / 246))
 
 
 @pytest.mark.parametrize("window", [1, 0, 2.5, True])
@@ -382,11 +391,13 @@ def test_tracking_rejects_bad_windows(window):
 
 def test_single_return_gives_nan_dispersion_not_an_error():
     tr = tracking(levels_from_returns([0.02]), levels_from_returns([0.01]), window=2)
-    assert tr["td_period"] == pytest.approx(0.01)
+    assert tr["tracking_difference"] == pytest.approx(0.01)
     assert (
-        math.isnan(tr["te_std"]) and math.isnan(tr["information_ratio"]) and math.isnan(tr["beta"])
+        math.isnan(tr["tracking_error_std"])
+        and math.isnan(tr["information_ratio"])
+        and math.isnan(tr["beta"])
     )
-    assert tr["te_rms"] == pytest.approx(0.01 * math.sqrt(P))
+    assert tr["tracking_error_rms"] == pytest.approx(0.01 * math.sqrt(P))
 
 
 def test_fund_tracking_records_provenance():
@@ -414,17 +425,21 @@ def test_fund_tracking_uses_the_config_benchmark_and_names_it():
         want = (nav["nav_per_unit_cny"].iloc[-1] / nav["nav_per_unit_cny"].iloc[0]) - (
             lv.iloc[-1] / lv.iloc[0]
         )
-        assert tr["td_period"] == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert tr["tracking_difference"] == pytest.approx(want, rel=1e-12, abs=1e-15)
         s = tr.summary().to_frame().set_index("metric")
-        assert s.loc["td_period", "against"] == s.loc["te_std", "against"] == name
+        assert (
+            s.loc["tracking_difference", "against"]
+            == s.loc["tracking_error_std", "against"]
+            == name
+        )
         assert name in tr.plot("levels").get_legend_handles_labels()[1][1]
         assert name in repr(tr)
     # the fund holds the gross index: zero TD against gross, a dividend gap against price
     gross_cfg = dataclasses.replace(FakeConfig(), benchmark="gross")
-    assert fund_tracking(make_fund(nav, idx, config=gross_cfg), idx)["td_period"] == pytest.approx(
-        0.0, abs=1e-12
-    )
-    assert fund_tracking(make_fund(nav, idx), idx)["td_period"] > 0.01
+    assert fund_tracking(make_fund(nav, idx, config=gross_cfg), idx)[
+        "tracking_difference"
+    ] == pytest.approx(0.0, abs=1e-12)
+    assert fund_tracking(make_fund(nav, idx), idx)["tracking_difference"] > 0.01
     with pytest.raises(DataError, match="variant"):
         fund_tracking(make_fund(nav, idx), idx, variant="total")
 

@@ -163,3 +163,55 @@ def test_approximation_warnings_reach_the_summary():
         lv, align_calendars(lv, SH), limit=None, warnings=("shares approximated by traded value",)
     )
     assert c.summary()["note_1"] == "approximation: shares approximated by traded value"
+
+
+def _obs():
+    return pd.Series(np.linspace(1, 1.2, len(SH)), index=SH, name="520500")
+
+
+@pytest.mark.parametrize(
+    "change, pattern",
+    [
+        (lambda o: o.tz_localize("Asia/Shanghai"), r"time zone.*field=observed"),
+        (lambda o: o.set_axis(o.index + pd.Timedelta(hours=15)), r"time of day.*field=observed"),
+        (lambda o: o.astype(object).where(o.index != SH[3], "n/a"), r"not a number.*2025-04-17"),
+        (lambda o: o.where(o.index != SH[4], 0.0), r"not positive.*source=520500"),
+        (lambda o: o.where(o.index != SH[4], -1.0), r"not positive"),
+        (lambda o: o * 0 + 1.5, r"never moves"),
+        (
+            lambda o: o.set_axis(o.index + pd.Timedelta(days=3650)),
+            r"fewer than three observed dates overlap",
+        ),
+    ],
+)
+def test_bad_observed_series_is_named(change, pattern):
+    with pytest.raises(DataError, match=pattern):
+        compare_observed(_index(), change(_obs()), limit=None)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, pattern",
+    [
+        (
+            {"calendar": "XNOPE"},
+            CalendarError,
+            r"unknown exchange calendar.*field=calendar, value='XNOPE'",
+        ),
+        ({"split": "garbage"}, DataError, r"not a date.*field=split"),
+        ({"start": "31/31/2025"}, DataError, r"not a date.*field=start"),
+        ({"split": "2030-01-01"}, DataError, r"split date is outside the observed dates"),
+        ({"fx": pd.Series(0.0, index=HK)}, DataError, r"not positive.*source=fx"),
+        ({"kind": "close"}, DataError, r"unknown observed kind.*field=kind"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        compare_observed(_index(), _obs(), **{"limit": None, **kwargs})
+
+
+def test_dropped_observations_and_an_outside_default_split_are_noted():
+    obs = _obs()
+    obs.iloc[5] = np.nan
+    c = compare_observed(_index(), obs, limit=None)
+    assert any("1 observed date(s) without a value" in n for n in c.notes)
+    assert any("default split date 2025-08-11" in n for n in c.notes)

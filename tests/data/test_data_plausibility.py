@@ -252,7 +252,7 @@ def test_csv_without_final_line_end_warns(tmp_path, tiny_market):
 
 
 def test_plausibility_settings_are_checked():
-    with pytest.raises(DataError, match="price_spike_ratio must be a number above 1"):
+    with pytest.raises(DataError, match=r"price_spike_ratio must be a number in \(1, inf\]"):
         Plausibility(price_spike_ratio=0.5)
     with pytest.raises(DataError, match="on_finding"):
         Plausibility(on_finding="ignore")

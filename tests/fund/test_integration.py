@@ -31,7 +31,7 @@ def test_default_fund_reproduces_public_unit_counts(default_run):
     # a realistic fund: small leftover cash, whole lots, tracking difference of a few percent
     s = res.summary()
     assert 0 <= s["leftover_cash_weight"] < 0.02
-    assert -0.15 < s["tracking_difference_cny"] < 0.02
+    assert -0.15 < s["tracking_difference"] < 0.02
     assert (res.nav["cash_hkd"] >= -1e-6).all()
     assert (res.costs.to_numpy() >= 0).all()
     w = res.weights()

@@ -18,7 +18,7 @@ def test_frame_and_plot_use_the_configured_benchmark(benchmark):
     frame = fund.to_frame()
     bench = frame["benchmark_cny"]
     assert bench.iloc[-1] / bench.iloc[0] - 1 == pytest.approx(
-        fund.summary()["benchmark_return_cny"], rel=1e-12
+        fund.summary()["benchmark_return"], rel=1e-12
     )
     assert bench.iloc[0] == pytest.approx(frame["nav_per_unit_cny"].iloc[0], rel=1e-12)
     labels = [line.get_label() for line in fund.plot().get_lines()]

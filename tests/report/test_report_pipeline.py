@@ -34,7 +34,7 @@ def test_tracking_report_on_the_real_fund(world, tmp_path):
     w = next(s for s in c.sections if s.title.startswith("Holding weights")).table
     assert w["fund"].sum() <= 1.0 + 1e-9 and (w["fund"] >= 0).all()
     tr = fund_tracking(res, idx, fx=market.fx)
-    assert 0 < tr["te_std"] < 0.05 and tr["correlation"] > 0.99
+    assert 0 < tr["tracking_error_std"] < 0.05 and tr["correlation"] > 0.99
 
 
 def test_compare_launch_rules_with_the_revision(world, tmp_path):
@@ -51,7 +51,7 @@ def test_compare_launch_rules_with_the_revision(world, tmp_path):
     # the two runs are the same index until the revision takes effect
     share = cmp.active_share
     assert np.abs(share[share.index < "2025-08-11"].to_numpy()).max() < 1e-12
-    assert cmp.summary()["te_std"] >= 0
+    assert cmp.summary()["tracking_error_std"] >= 0
     p = index_figure({"launch": launch, "revision": idx}, tmp_path / "levels.png")
     assert p.read_bytes()[:4] == b"\x89PNG"
 
@@ -80,18 +80,18 @@ def test_one_benchmark_one_number_everywhere(world, variant):
     tr = fund_tracking(res, idx)
     wf = attribute(idx, market, config, flows=flows, actual=res)
     c = build_content(res, idx, market=market, attribution=wf)
-    td = tr["td_period"]
-    assert s["tracking_difference_cny"] == pytest.approx(td, abs=1e-15)
+    td = tr["tracking_difference"]
+    assert s["tracking_difference"] == pytest.approx(td, abs=1e-15)
     assert wf.total == pytest.approx(td, abs=1e-12)
     head = f"vs {name} (benchmark)"
     row = c.metrics_table.set_index("metric")
-    assert row.loc["td_period", head] == pytest.approx(td, abs=1e-15)
+    assert row.loc["tracking_difference", head] == pytest.approx(td, abs=1e-15)
     assert f"TD vs {name}: {td:.2%}" in c.subtitle
     frame = s.to_frame().set_index("metric")
-    for key in ("tracking_difference_cny", "tracking_error_std", "tracking_error_rms"):
+    for key in ("tracking_difference", "tracking_error_std", "tracking_error_rms"):
         assert frame.loc[key, "against"] == name
     assert tr.benchmark == wf.benchmark == name
-    assert s["tracking_error_std"] == pytest.approx(tr["te_std"], abs=1e-15)
+    assert s["tracking_error_std"] == pytest.approx(tr["tracking_error_std"], abs=1e-15)
     # log contributions add up exactly; fees per year read against the 0.60% fee rate
     assert math.fsum(wf.contributions_log) == pytest.approx(wf.total_log, abs=1e-13)
     fee = config.management_fee + config.custody_fee

@@ -89,3 +89,17 @@ def test_against_without_shared_dates():
     against = pd.Series([1.0, 2.0], index=pd.bdate_range("2025-01-01", periods=2), name="obs")
     with pytest.raises(DataError, match="fewer than two dates"):
         reduce(np.ones((5, 1)), dates, ("tracking_error",), against=against)
+
+
+def test_a_constant_or_time_stamped_against_series_is_named():
+    import pandas as pd
+    import pytest
+
+    from engine.errors import DataError
+    from engine.sweep.metrics import check_against
+
+    dates = pd.bdate_range("2025-01-02", periods=5)
+    with pytest.raises(DataError, match=r"never moves.*field=against"):
+        check_against(pd.Series(1.0, index=dates, name="etf"))
+    with pytest.raises(DataError, match=r"time of day"):
+        check_against(pd.Series([1.0, 1.1, 1.2, 1.1, 1.0], index=dates + pd.Timedelta(hours=9)))

@@ -1,0 +1,217 @@
+"""engine.metrics: each metric's compiled form against short, obviously right versions.
+
+``IMPLEMENTATIONS`` maps each statistic to its implementations (the engine's, a pure-Python oracle
+and the pandas/NumPy expression a user would write); every test below asserts that they agree, and
+the 1-D, 2-D and rolling forms of one statistic are checked against each other.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import metrics
+from engine.conventions import Conventions
+from engine.errors import DataError
+
+C0 = Conventions(periods_per_year=246, ddof=0)
+C1 = Conventions(periods_per_year=246, ddof=1)
+
+
+def _oracle_std(x, ddof):
+    n = len(x)
+    if n <= ddof:
+        return math.nan
+    m = sum(x) / n
+    return math.sqrt(sum((v - m) ** 2 for v in x) / (n - ddof))
+
+
+def _oracle_rms(x):
+    return math.sqrt(sum(v * v for v in x) / len(x)) if len(x) else math.nan
+
+
+def _oracle_mdd(levels):
+    peak, dd = levels[0], 0.0
+    for x in levels:
+        if math.isnan(x):
+            return math.nan
+        peak = max(peak, x)
+        dd = min(dd, x / peak - 1.0)
+    return dd
+
+
+IMPLEMENTATIONS = {
+    "std": {
+        "engine": lambda x, c: metrics.std(x, c),
+        "oracle": lambda x, c: _oracle_std(list(x), c.ddof),
+        "pandas": lambda x, c: pd.Series(x).std(ddof=c.ddof) if len(x) > c.ddof else math.nan,
+    },
+    "tracking_error_rms": {
+        "engine": lambda x, c: metrics.tracking_error(x, c, "rms"),
+        "oracle": lambda x, c: _oracle_rms(list(x)) * math.sqrt(c.periods_per_year),
+        "pandas": lambda x, c: math.sqrt((pd.Series(x) ** 2).mean() * c.periods_per_year),
+    },
+    "max_drawdown": {
+        "engine": lambda x, c: metrics.max_drawdown(np.cumprod(1 + x)),
+        "oracle": lambda x, c: _oracle_mdd(list(np.cumprod(1 + x))),
+        "pandas": lambda x, c: float(
+            (pd.Series(np.cumprod(1 + x)) / pd.Series(np.cumprod(1 + x)).cummax() - 1).min()
+        ),
+    },
+}
+
+returns_arrays = st.integers(0, 2**32 - 1).map(
+    lambda seed: np.random.default_rng(seed).normal(
+        0.0, 0.02, np.random.default_rng(seed).integers(1, 60)
+    )
+)
+
+
+@pytest.mark.parametrize("name", sorted(IMPLEMENTATIONS))
+@given(x=returns_arrays, ddof=st.integers(0, 1))
+def test_every_implementation_agrees(name, x, ddof):
+    c = C1 if ddof else C0
+    got = {impl: f(x, c) for impl, f in IMPLEMENTATIONS[name].items()}
+    want = got.pop("oracle")
+    for impl, value in got.items():
+        if math.isnan(want):
+            assert math.isnan(value), impl
+        else:
+            assert value == pytest.approx(want, rel=1e-12, abs=1e-15), impl
+
+
+@given(
+    st.integers(2, 40),
+    st.integers(1, 140),
+    st.integers(0, 1),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_level_stats_2d_equals_numpy(T, V, ddof, seed, with_nan):
+    rng = np.random.default_rng(seed)
+    L = 100.0 * np.cumprod(1.0 + rng.normal(0.0, 0.02, (T, V)), axis=0)
+    if with_nan:
+        L[rng.integers(0, T), rng.integers(0, V)] = np.nan  # a column that failed
+    got = metrics.level_stats(L, Conventions(ddof=ddof))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = L[1:] / L[:-1] - 1.0
+        std = np.std(r, axis=0, ddof=ddof) if r.shape[0] > ddof else np.full(V, np.nan)
+        mdd = np.min(L / np.maximum.accumulate(L, axis=0) - 1.0, axis=0)
+    for g, x in zip(got, (L[-1] / L[0] - 1.0, std, mdd), strict=True):
+        np.testing.assert_allclose(g, x, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(x))
+
+
+def test_level_stats_hand_worked():
+    """Levels 100, 110, 99, 121: returns +10%, -10%, +22.2...%; the drawdown is 99/110 - 1."""
+    L = np.array([[100.0], [110.0], [99.0], [121.0]])
+    total, std, mdd = metrics.level_stats(L, C1)
+    r = np.array([0.1, -0.1, 121.0 / 99.0 - 1.0])
+    assert abs(total[0] - 0.21) < 1e-15
+    assert abs(std[0] - np.sqrt(((r - r.mean()) ** 2).sum() / 2)) < 1e-15
+    assert abs(mdd[0] - (99.0 / 110.0 - 1.0)) < 1e-15
+    assert metrics.max_drawdown(L[:, 0]) == mdd[0]
+
+
+def test_the_three_forms_of_one_statistic_agree_bitwise():
+    """1-D, 2-D over columns and the last rolling window run the same arithmetic."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 0.01, size=(80, 4))
+    two_d = metrics.tracking_error(x, C1)
+    roll = metrics.rolling_tracking_error(x, 80, "std", C1)
+    for k in range(4):
+        one_d = metrics.tracking_error(x[:, k], C1)
+        assert one_d == two_d[k] == roll[-1, k]
+        # rolling window at t: the 1-D form over rows t-w+1..t
+        assert metrics.rolling(x[:, k], 10, "std", C1)[40] == metrics.std(x[31:41, k], C1)
+
+
+def test_rolling_against_pandas_and_nan_windows():
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 0.01, size=(50, 3))
+    x[20, 1] = np.nan
+    frame = pd.DataFrame(x)
+    np.testing.assert_allclose(
+        metrics.rolling(x, 10, "std", C1), frame.rolling(10).std(ddof=1), rtol=1e-9, equal_nan=True
+    )
+    np.testing.assert_allclose(
+        metrics.rolling(x, 7, "mean"),
+        frame.rolling(7).mean(),
+        rtol=1e-9,
+        atol=1e-15,
+        equal_nan=True,
+    )
+    np.testing.assert_allclose(
+        metrics.rolling(x, 7, "rms"),
+        np.sqrt((frame**2).rolling(7).mean()),
+        rtol=1e-9,
+        equal_nan=True,
+    )
+    assert np.isnan(metrics.rolling(x, 10, "std")[20:30, 1]).all()  # windows holding the NaN
+    assert np.isnan(metrics.rolling(x, 60, "std")).all()  # window longer than the data
+    with pytest.raises(DataError, match="stat"):
+        metrics.rolling(x, 10, "median")
+
+
+def test_tracking_metrics_hand_worked():
+    """Fund 100 -> 102 -> 101, benchmark 100 -> 101 -> 101: active +0.0099..., -0.0098..."""
+    f = np.array([100.0, 102.0, 101.0])
+    b = np.array([100.0, 101.0, 101.0])
+    m = metrics.tracking_metrics(f, b, C1)
+    rf = np.array([0.02, 101 / 102 - 1])
+    rb = np.array([0.01, 0.0])
+    a = rf - rb
+    assert m["tracking_difference"] == pytest.approx(0.01 - 0.01, abs=1e-16)
+    assert m["tracking_error_std"] == pytest.approx(
+        abs(a[0] - a[1]) / math.sqrt(2) * math.sqrt(246), rel=1e-14
+    )
+    assert m["tracking_error_rms"] == pytest.approx(math.sqrt((a**2).mean() * 246), rel=1e-14)
+    assert m["information_ratio"] == pytest.approx(
+        246 * a.mean() / m["tracking_error_std"], rel=1e-14
+    )
+    beta = np.cov(rf, rb)[0, 1] / np.var(rb, ddof=1)
+    assert m["beta"] == pytest.approx(beta, rel=1e-12)
+    assert m["correlation"] == pytest.approx(np.corrcoef(rf, rb)[0, 1], rel=1e-12)
+    # RMS^2 = (n-1)/n STD^2 + mean^2 (annualised by p on both sides)
+    n = 2
+    lhs = m["tracking_error_rms"] ** 2
+    rhs = (n - 1) / n * m["tracking_error_std"] ** 2 + 246 * a.mean() ** 2
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+
+
+def test_ddof_is_honoured_everywhere():
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 0.01, 30)
+    te0 = metrics.tracking_error(a, C0)
+    te1 = metrics.tracking_error(a, C1)
+    assert te1 / te0 == pytest.approx(math.sqrt(30 / 29), rel=1e-13)
+
+
+def test_turnover_and_annualised_return():
+    assert metrics.one_way_turnover([0.5, 0.5, 0.0], [0.4, 0.3, 0.3]) == pytest.approx(0.3)
+    assert metrics.annualised_return(0.21, 246, C1) == pytest.approx(0.21)
+    assert math.isnan(metrics.annualised_return(-1.0, 10, C1))
+    np.testing.assert_allclose(
+        metrics.annualised_return(np.array([0.1, -2.0]), 123), [0.21, np.nan]
+    )
+
+
+def test_registry_and_deprecated_names():
+    for name in metrics.TRACKING:
+        assert name in metrics.REGISTRY
+    v = metrics.MetricValues(tracking_error_std=0.02)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert v["te_std"] == 0.02
+    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+    with pytest.raises(KeyError):
+        v["no_such_metric"]
+    row = metrics.row("tracking_error_std", 0.02, against="B")
+    assert row["unit"] == "%" and row["against"] == "B" and "STD" in row["note"]
+    assert metrics.row("fund_return", 0.1, against="B")["against"] == ""
