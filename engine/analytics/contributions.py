@@ -106,7 +106,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
     Returns
     -------
     Contributions
-        ``by_code`` adds up to ``FundResult.summary()["tracking_difference_cny"]`` (up to
+        ``by_code`` adds up to ``FundResult.summary()["tracking_difference"]`` (up to
         ``residual``, rounding only).  The maths is in the module docstring.
 
     Raises

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary
 from engine.analytics import contributions_nb as _nb
 
@@ -121,62 +122,43 @@ class Contributions:
         return f"{row} {name}".strip()
 
     def summary(self, top: int = 5) -> Summary:
-        """The tracking difference, the ``top`` largest and smallest code contributions (code and
-        name), every non-code row and the residual; unit %, ``against`` the benchmark."""
+        """The difference (``tracking_difference`` for a fund, else ``period_difference``), the
+        ``top`` largest and smallest code contributions (``top_k``, ``bottom_k``: code and name in
+        the note), any group of codes, every non-code row and the residual; unit %, ``against`` the
+        benchmark; labels and definitions from :data:`engine.metrics.REGISTRY`."""
         tab = self.table()
         codes = tab[tab["kind"] == "code"]
-        note = f"arithmetic, {self.linking.capitalize()}-linked"
-        base = {"unit": "%", "against": self.against}
+        how = f"arithmetic, {self.linking.capitalize()}-linked; "
+        span = f"{self.dates[0].date()}..{self.dates[-1].date()}; "
+        fund = "fund" in self.subject
         rows = [
-            {
-                "metric": "difference",
-                "value": self.total,
-                **base,
-                "note": f"{self.subject} return - benchmark return over "
-                f"{self.dates[0].date()}..{self.dates[-1].date()} (arithmetic)",
-            }
-        ]
-        picks = [("top", codes.iloc[::-1].head(top)), ("bottom", codes.head(top))]
-        for tag, part in picks:
-            for k, (code, row) in enumerate(part.iterrows(), start=1):
-                rows.append(
-                    {
-                        "metric": f"{tag}_{k}",
-                        "value": float(row["contribution"]),
-                        **base,
-                        "note": f"{self._label(code)}; {note}; mean active weight "
-                        f"{row['mean_active_weight']:.3%}",
-                    }
-                )
-        rows.append(
-            {
-                "metric": "all_codes",
-                "value": float(codes["contribution"].sum()),
-                **base,
-                "note": f"{len(codes)} codes together; {note}",
-            }
-        )
-        for group, members in (self.meta.get("groups") or {}).items():
-            rows.append(
-                {
-                    "metric": f"group: {group}",
-                    "value": float(codes["contribution"].reindex(members).fillna(0.0).sum()),
-                    **base,
-                    "note": f"{len(members)} codes: {', '.join(members[:8])}"
-                    + (" ..." if len(members) > 8 else "")
-                    + f"; {note}",
-                }
+            metrics.row(
+                "tracking_difference" if fund else "period_difference",
+                self.total,
+                against=self.against,
+                note=f"{self.subject} vs benchmark, {span}",
             )
-        for lab, row in tab[tab["kind"] != "code"].iterrows():
-            rows.append({"metric": lab, "value": float(row["contribution"]), **base, "note": note})
-        rows.append(
-            {
-                "metric": "residual",
-                "value": self.residual,
-                **base,
-                "note": "difference - sum of every row: floating-point rounding only",
+        ]
+
+        def linked(metric, value, note):
+            return {
+                **metrics.row("linked_contribution", value, against=self.against, note=note),
+                "metric": metric,
             }
-        )
+
+        for tag, part in (("top", codes.iloc[::-1].head(top)), ("bottom", codes.head(top))):
+            for k, (code, row) in enumerate(part.iterrows(), start=1):
+                note = f"{self._label(code)}; mean active weight {row['mean_active_weight']:.3%}; "
+                rows.append(linked(f"{tag}_{k}", float(row["contribution"]), note + how))
+        total_codes = float(codes["contribution"].sum())
+        rows.append(linked("all_codes", total_codes, f"{len(codes)} codes together; {how}"))
+        for group, members in (self.meta.get("groups") or {}).items():
+            value = float(codes["contribution"].reindex(members).fillna(0.0).sum())
+            listed = ", ".join(members[:8]) + (" ..." if len(members) > 8 else "")
+            rows.append(linked(f"group: {group}", value, f"{len(members)} codes: {listed}; {how}"))
+        for lab, row in tab[tab["kind"] != "code"].iterrows():
+            rows.append(linked(lab, float(row["contribution"]), how))
+        rows.append(metrics.row("contribution_residual", self.residual, against=self.against))
         tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(rows, title=f"Contributions to the difference vs {self.against}{tag}")
 

@@ -58,9 +58,9 @@ def test_identity_on_the_default_run(run):
     market, idx, fund, ct = run
     daily = ct.to_frame()
     assert (daily.sum(axis=1) - ct.returns["active"]).abs().max() < 1e-14
-    td = fund.summary()["tracking_difference_cny"]
+    td = fund.summary()["tracking_difference"]
     assert ct.total == td
-    assert fund_tracking(fund, idx).metrics["td_period"] == pytest.approx(td, abs=1e-15)
+    assert fund_tracking(fund, idx).metrics["tracking_difference"] == pytest.approx(td, abs=1e-15)
     assert abs(ct.residual) < 1e-12
     assert math.fsum(ct.by_code) == pytest.approx(td, abs=1e-12)
     assert daily[UNSPLIT_ROW].abs().max() < 1e-14  # the market splits the index return by code
