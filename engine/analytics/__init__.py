@@ -37,6 +37,7 @@ from engine.analytics.contributions import (  # the function shadows the module 
     contributions,
     cxo_removal,
 )
+from engine.analytics.contributions_causes import deviation_causes
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
@@ -80,6 +81,7 @@ __all__ = [
     "cost_drag",
     "cost_table",
     "cxo_removal",
+    "deviation_causes",
     "fund_benchmark",
     "fund_tracking",
     "implied_weights",
