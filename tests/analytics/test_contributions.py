@@ -181,3 +181,11 @@ def test_deviation_causes_add_up(run):
     assert d["flow_lag"].abs().max() > 0 and d["board_lots"].abs().max() > 0
     with pytest.raises(DataError, match="field=market"):
         deviation_causes(fund, idx, None)
+
+
+def test_not_a_fund_and_a_period_outside_the_index(run):
+    market, idx, _, _ = run
+    with pytest.raises(DataError, match="field=fund"):
+        contributions(pd.DataFrame(), idx)
+    with pytest.raises(DataError, match="field=start"):
+        cap_drag(idx, market, start="2030-01-01")
