@@ -2,7 +2,7 @@
 
 Only NumPy arrays and scalars cross this boundary.  Arrays are time-major ``[T, K]`` (``T`` sessions,
 ``K`` codes); row ``t`` of an output of length ``T - 1`` is the return from close ``t`` to close
-``t + 1``.  Every kernel has a plain twin in ``tests/analytics/test_contributions.py``.
+``t + 1``.  Every kernel has a plain twin in ``tests/analytics/test_contributions_kernels.py``.
 
 Linking coefficients (period returns :math:`R^a = \\prod_t (1 + r^a_t) - 1`, :math:`R^b` likewise,
 daily active :math:`a_t = r^a_t - r^b_t`, :math:`A = R^a - R^b`, :math:`n` periods):

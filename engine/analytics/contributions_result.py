@@ -103,18 +103,18 @@ class Contributions:
 
     def table(self) -> pd.DataFrame:
         """One row per code and other row: ``name``, ``kind``, ``contribution`` (linked),
-        ``mean_weight``, ``mean_benchmark_weight``, ``mean_active_weight`` (start of day, codes only),
-        sorted by contribution."""
+        ``mean_weight``, ``mean_benchmark_weight``, ``mean_active_weight`` (start-of-day weights
+        averaged over every session of the period; NaN for the rows that are not codes), sorted by
+        contribution."""
         out = pd.DataFrame({"contribution": self.by_code})
         out.insert(0, "kind", list(self.kinds))
         out.insert(0, "name", [self.names.get(lab, "") for lab in self.labels])
-        means = self.weights.groupby(level="code").mean()
-        for col, name in (
-            ("subject", "mean_weight"),
-            ("benchmark", "mean_benchmark_weight"),
-            ("active", "mean_active_weight"),
-        ):
-            out[name] = means[col].reindex(out.index)
+        w_a, w_b = self.start_weights
+        pad = np.full(len(self.labels) - w_a.shape[1], np.nan)
+        mean_a, mean_b = w_a.mean(axis=0), w_b.mean(axis=0)
+        out["mean_weight"] = np.concatenate([mean_a, pad])
+        out["mean_benchmark_weight"] = np.concatenate([mean_b, pad])
+        out["mean_active_weight"] = np.concatenate([mean_a - mean_b, pad])
         return out.sort_values("contribution", kind="stable")
 
     def _label(self, row: str) -> str:
