@@ -80,6 +80,9 @@ NON_SECURITY_ROWS = {
 }
 """NAV frame column -> (row, sign of its weight): the part of the NAV not in shares."""
 
+NAV_COLUMNS = ("nav_hkd", "nav_per_unit_cny", "units", "fx", "flow_units", *NON_SECURITY_ROWS)
+"""Columns of ``FundResult.nav`` the contributions read."""
+
 FLOW_ROW = "flows: unit dilution"
 FX_ROW = "fx: fixing change x HKD active return"
 UNSPLIT_ROW = "benchmark: not split by code"
@@ -186,7 +189,7 @@ def _check_linking(linking) -> None:
 def _check_inputs(fund, index, market) -> None:
     """Types, same market, and an index covering every fund valuation date."""
     for name, obj, attrs in (
-        ("fund", fund, ("nav", "holdings", "prices", "trades", "events", "costs")),
+        ("fund", fund, ("nav", "holdings", "prices", "trades", "events", "costs", "cash")),
         ("index", index, ("levels", "index_shares")),
     ):
         missing = [a for a in attrs if getattr(obj, a, None) is None]
@@ -199,6 +202,17 @@ def _check_inputs(fund, index, market) -> None:
                     fix="pass a FundResult from engine.fund.backtest and the IndexResult it ran on",
                 )
             )
+    absent = [c for c in NAV_COLUMNS if c not in fund.nav.columns]
+    if absent:
+        raise DataError(
+            describe(
+                "the fund's NAV frame lacks columns the contributions read",
+                source="fund.nav",
+                field="fund",
+                value=", ".join(absent),
+                fix="pass a FundResult from engine.fund.backtest",
+            )
+        )
     fund_fp = (getattr(fund, "meta", None) or {}).get("data_fingerprint")
     index_fp = (getattr(index, "meta", None) or {}).get("data_fingerprint")
     here = market.fingerprint() if market is not None else None

@@ -189,3 +189,10 @@ def test_not_a_fund_and_a_period_outside_the_index(run):
         contributions(pd.DataFrame(), idx)
     with pytest.raises(DataError, match="field=start"):
         cap_drag(idx, market, start="2030-01-01")
+
+
+def test_a_nav_frame_without_the_units(run):
+    _, idx, fund, _ = run
+    bare = dataclasses.replace(fund, nav=fund.nav.drop(columns="units"))
+    with pytest.raises(DataError, match="units"):
+        contributions(bare, idx)
