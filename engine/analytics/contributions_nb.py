@@ -77,11 +77,10 @@ def link(c, beta):
     """Linked totals :math:`\\sum_t \\beta_t c_{t,j}` of daily contributions ``c`` (float64[n, M])."""
     n, m = c.shape
     out = np.zeros(m)
-    for j in range(m):
-        s = 0.0
-        for t in range(n):
-            s += beta[t] * c[t, j]
-        out[j] = s
+    for t in range(n):  # row-major: one pass over the rows
+        b = beta[t]
+        for j in range(m):
+            out[j] += b * c[t, j]
     return out
 
 
@@ -94,8 +93,8 @@ def position_pnl(close, hold, flow_cash, pnl, value_prev):
     :math:`h = 0` (the price may be NaN there).  ``value_prev[t, j]`` receives :math:`h_{t,j} P_{t,j}`.
     """
     T, K = close.shape
-    for j in range(K):
-        for t in range(T - 1):
+    for t in range(T - 1):
+        for j in range(K):
             v0 = hold[t, j] * close[t, j] if hold[t, j] != 0.0 else 0.0
             v1 = hold[t + 1, j] * close[t + 1, j] if hold[t + 1, j] != 0.0 else 0.0
             pnl[t, j] = v1 - v0 + flow_cash[t + 1, j]
