@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary
+from engine._display import Summary, result_html
 from engine.analytics import contributions_nb as _nb
 
 
@@ -192,8 +192,6 @@ class Contributions:
         )
 
     def _repr_html_(self) -> str:
-        from engine._display import result_html
-
         return result_html(self)
 
 
