@@ -18,6 +18,7 @@ from engine.analytics import cap_drag, contributions, cxo_removal, fund_tracking
 from engine.analytics.contributions import FLOW_ROW, UNSPLIT_ROW
 from engine.analytics.contributions_causes import deviation_causes
 from engine.errors import DataError
+from engine.fund import backtest
 
 
 # -------------------------------------------------------------------------------- default run
@@ -138,15 +139,31 @@ def test_index_not_covering_the_fund(run):
 
 
 # --------------------------------------------------------------------------------- index side
-def test_cap_drag_adds_up_to_capped_minus_uncapped(run):
+@pytest.mark.parametrize("variant", ["price", "gross", "net"])
+def test_cap_drag_adds_up_and_the_capped_side_is_the_index(run, variant):
+    # over the index's whole span: splits, bonus and rights issues and (gross, net) dividends
     market, idx, _, _ = run
-    cd = cap_drag(idx, market, start="2024-01-02")
-    lv = idx.levels["price"]
-    lv = lv[lv.index >= cd.dates[0]]
-    assert cd.period_returns[0] == pytest.approx(lv.iloc[-1] / lv.iloc[0] - 1, abs=1e-12)
+    cd = cap_drag(idx, market, variant=variant)
+    level = idx.levels[variant]
+    assert np.allclose(cd.returns["subject"], level.pct_change().iloc[1:], rtol=0, atol=1e-14)
     assert abs(cd.residual) < 1e-12
     capped = cd.weights["benchmark"] != cd.weights["subject"]
     assert capped.any()  # some names are capped in the default index
+    kinds = set(idx.events["kind"])
+    assert {"split", "bonus", "rights", "cash_dividend"} <= kinds
+
+
+@pytest.mark.parametrize("variant", ["gross", "net"])
+def test_total_return_benchmarks_split_by_code(run, variant):
+    market, idx, fund, _ = run
+    other = backtest(idx, market, fund.config.replace(benchmark=variant))
+    ct = contributions(other, idx, market)
+    assert ct.against.startswith(f"HSIDI {'gross' if variant == 'gross' else 'net'}")
+    assert ct.to_frame()[UNSPLIT_ROW].abs().max() < 1e-14  # dividends adjusted code by code
+    assert abs(ct.residual) < 1e-12
+    bare = contributions(other, idx)  # without the market the reinvested dividends stay unsplit
+    assert bare.to_frame()[UNSPLIT_ROW].abs().max() > 1e-6
+    assert abs(bare.residual) < 1e-12
 
 
 def test_cxo_removal(run):
