@@ -213,3 +213,12 @@ def test_a_nav_frame_without_the_units(run):
     bare = dataclasses.replace(fund, nav=fund.nav.drop(columns="units"))
     with pytest.raises(DataError, match="units"):
         contributions(bare, idx)
+
+
+def test_a_cause_already_off_is_zero(run):
+    market, idx, fund, _ = run
+    on = tuple(e for e in fund.config.effects if e != "lot_rounding")
+    no_lots = backtest(idx, market, fund.config.with_effects(on))
+    d = deviation_causes(no_lots, idx, market)
+    assert (d["board_lots"] == 0).all() and d["flow_lag"].abs().max() > 0
+    assert (d.drop(columns="active_weight").sum(axis=1) - d["active_weight"]).abs().max() < 1e-15
