@@ -21,17 +21,23 @@ unit      value stored as                      shown as
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
+import textwrap
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine.metrics import ALIASES, canonical
 
 UNITS = ("%", "bp", "CNY", "HKD", "count", "ratio", "level", "date", "text")
 COLUMNS = ("metric", "value", "unit", "against", "note")
+WIDTH = 100
+"""Columns a summary's text fits in (a terminal's width; notes that do not fit become footnotes)."""
 
 
 def fmt(value, unit: str) -> str:
@@ -122,8 +128,32 @@ class Summary:
         return len(self._frame)
 
     def __repr__(self) -> str:
-        head = f"{self.title}\n" if self.title else ""
-        return head + self.formatted().to_string()
+        return self.text()
+
+    def text(self, width: int = WIDTH) -> str:
+        """The table as text at most ``width`` columns wide: a note that does not fit beside its row
+        becomes a numbered footnote under the table, wrapped to ``width``."""
+        f = self.formatted()
+        cells = [
+            (str(m), str(v), str(a))
+            for m, v, a in zip(f.index, f["value"], f["against"], strict=True)
+        ]
+        w = [
+            max([len(h)] + [len(c[i]) for c in cells])
+            for i, h in enumerate(("metric", "value", "against"))
+        ]
+        lines = [self.title] if self.title else []
+        lines.append(f"{'metric':<{w[0]}}  {'value':>{w[1]}}  {'against':<{w[2]}}  note".rstrip())
+        notes: list[str] = []
+        for (m, v, a), note in zip(cells, f["note"], strict=True):
+            row = f"{m:<{w[0]}}  {v:>{w[1]}}  {a:<{w[2]}}"
+            if note and len(row) + 2 + len(note) > width:
+                notes.append(note)
+                note = f"[{len(notes)}]"
+            lines.append(f"{row}  {note}".rstrip())
+        for k, note in enumerate(notes, 1):
+            lines += textwrap.wrap(note, width, initial_indent=f"[{k}] ", subsequent_indent="    ")
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
@@ -168,6 +198,62 @@ def plot_axes(draw, result, ax=None, **kw):
     return fig.axes[0]
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Where a result came from: the engine version, the methodology hash, the settings hash and
+    the data fingerprint (empty strings where a result does not rest on one)."""
+
+    engine_version: str = ""
+    methodology_hash: str = ""
+    settings_hash: str = ""
+    data_fingerprint: str = ""
+
+    @classmethod
+    def of(cls, index_result=None, config=None, market=None) -> Provenance:
+        """The provenance of a result built from ``index_result`` (its schedule's methodology hash
+        and data fingerprint), fund settings ``config`` (their ``hash``) and ``market`` (its
+        fingerprint, when no index result gave one)."""
+        sched = getattr(index_result, "schedule", None)
+        fingerprint = getattr(sched, "data_fingerprint", "") or getattr(market, "fingerprint", "")
+        return cls(
+            engine_version=__version__,
+            methodology_hash=str(getattr(sched, "methodology_hash", "") or ""),
+            settings_hash=str(getattr(config, "hash", "") or ""),
+            data_fingerprint=str(fingerprint or ""),
+        )
+
+    def to_record(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class Result:
+    """Base of every result object: ``_repr_html_``, ``plot()`` and the SYNTHETIC tag.
+
+    A subclass names its figure in ``_figure`` (a function of :mod:`engine.plotting` that draws the
+    result by reading its attributes, ``draw(result, ax=...)`` or ``draw(result, fig=...)``) and
+    writes its own ``to_frame()``, ``summary()`` and one-line ``__repr__``.
+    """
+
+    _figure: str = ""
+    synthetic: bool = False
+
+    def _repr_html_(self) -> str:
+        return result_html(self)
+
+    def plot(self, ax=None, **kw):
+        """Draw the result (see the class's figure function in :mod:`engine.plotting`); returns the
+        ``Axes`` drawn on (the main panel of a multi-panel figure; the others are
+        ``ax.figure.axes[1:]``)."""
+        from engine import plotting  # matplotlib loads on the first plot only
+
+        return plot_axes(getattr(plotting, self._figure), self, ax=ax, **kw)
+
+    @property
+    def tag(self) -> str:
+        """``" [SYNTHETIC]"`` for a result built on synthetic data, else ``""``."""
+        return " [SYNTHETIC]" if self.synthetic else ""
+
+
 def _plain(x: float) -> str:
     """A number without exponent noise: thousands separators, 4 significant digits; below 1e-9 (float
     rounding such as -1.1102e-11 in a sum of returns) it shows as 0."""
@@ -176,4 +262,13 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
 
 
-__all__ = ["COLUMNS", "UNITS", "Summary", "fmt", "plot_axes", "result_html"]
+__all__ = [
+    "COLUMNS",
+    "UNITS",
+    "Provenance",
+    "Result",
+    "Summary",
+    "fmt",
+    "plot_axes",
+    "result_html",
+]

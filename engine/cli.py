@@ -5,6 +5,7 @@ Commands::
     hsidi build     rebuild the index under each methodology; levels, constituents, a figure
     hsidi backtest  backtest ETF 520500 against the index; NAV, trades, costs
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
+                    (--preset csrc/sfc/esma/sebi adds a regulator's figures and breaches)
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
     hsidi export-data  write the default market as a canonical data folder
     hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
@@ -197,14 +198,15 @@ def _cxo_weight(result, market, date) -> float:
     return float(row[[c for c in row.index if c in cxo]].sum())
 
 
-def build_variants(market, names: dict[str, str], *, progress: bool = True) -> dict:
-    """Run :func:`engine.build_index` for each labelled methodology name."""
+def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
+    """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
+    :func:`engine.build_index`; None keeps each methodology's)."""
     from engine import build_index
 
     results = {}
     for label, name in names.items():
         t0 = time.perf_counter()
-        results[label] = build_index(market, name, progress=progress)
+        results[label] = build_index(market, name, progress=progress, base_date=base_date)
         _say(f"  built {label:<9} ({name}) in {time.perf_counter() - t0:.2f} s")
     return results
 
@@ -398,7 +400,9 @@ def cmd_build(args) -> int:
     market = _load_market(args)
     _say(f"Market: {market!r}")
     _say(f"Data: {_banner(market)}")
-    results = build_variants(market, _methodologies(args), progress=not args.quiet)
+    results = build_variants(
+        market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
+    )
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
@@ -431,7 +435,8 @@ def _one_index(args, market):
     from engine import build_index
 
     name = args.methodology or "hsidi"
-    return {_label(name): build_index(market, name, progress=not args.quiet)}
+    base_date = getattr(args, "base_date", None)
+    return {_label(name): build_index(market, name, progress=not args.quiet, base_date=base_date)}
 
 
 def cmd_backtest(args) -> int:
@@ -449,16 +454,25 @@ def cmd_backtest(args) -> int:
     return 0
 
 
-def make_report(market, index_result, out, *, progress: bool, config=None, fx=None):
-    from engine.analytics import attribute
+def make_report(market, index_result, out, *, progress: bool, config=None, fx=None, preset=None):
+    from engine.analytics import attribute, capacity, regulatory
     from engine.fund import EtfConfig
     from engine.report import tracking_report
 
     config = EtfConfig.default() if config is None else config
     fund, flows = _fund_run(market, index_result, config, fx=fx, progress=progress)
     waterfall = attribute(index_result, market, config, flows=flows, actual=fund, fx=fx)
+    reg = regulatory(fund, index_result, preset) if preset else None
+    if reg is not None:
+        _say(_show(reg.summary()))
     paths = tracking_report(
-        fund, index_result, out / "tracking_report", market=market, attribution=waterfall
+        fund,
+        index_result,
+        out / "tracking_report",
+        market=market,
+        attribution=waterfall,
+        regulatory=reg,
+        capacity=capacity(index_result, market, fund=fund),
     )
     return fund, waterfall, paths
 
@@ -476,7 +490,13 @@ def cmd_report(args) -> int:
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "report", prov) as outs:
         fund, waterfall, paths = make_report(
-            market, *indexes.values(), outs, progress=not args.quiet, config=config, fx=fx
+            market,
+            *indexes.values(),
+            outs,
+            progress=not args.quiet,
+            config=config,
+            fx=fx,
+            preset=getattr(args, "preset", None),
         )
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
@@ -640,6 +660,12 @@ def make_parser() -> argparse.ArgumentParser:
         closure_option(p)
         p.add_argument("--out", default=out, help=f"output folder (default: {out})")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument(
+            "--base-date",
+            metavar="DATE",
+            help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
+            "the data can carry (for data that start late)",
+        )
 
     def closure_option(p):
         p.add_argument(
@@ -683,6 +709,13 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
         )
+        if name == "report":
+            p.add_argument(
+                "--preset",
+                choices=("csrc", "sfc", "esma", "sebi"),
+                help="add a regulator's tracking figures, breach table and (csrc) the "
+                "quarterly-report period table (engine.analytics.regulatory)",
+            )
         p.set_defaults(func=func)
     p = sub.add_parser("demo", help="everything, on the embedded default market")
     common(p)

@@ -1,29 +1,51 @@
 """Every integer code that crosses a kernel boundary, with its label, in one module.
 
 Kernels see only the integers (``_nb.py`` files import them from here); tables for a reader turn them
-into labels only when asked (``to_frame()``).  Sections: corporate-action kinds (shared by the index
-and the fund), review reasons (rules), trade reasons, fund events and cost kinds (fund).
+into labels only when asked (``to_frame()``).  Sections: corporate-action kinds and events (one
+numbering for the data, the index and the fund), review reasons (rules), trade reasons, fund events
+and cost kinds (fund).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# --- corporate-action kinds: index and fund ---------------------------------------------------
+# --- corporate-action kinds and the events logged for them: data, index and fund -----------------
+# One numbering.  The index logs a review (0), each corporate action under its own kind (1-4) and a
+# deletion (5); the fund logs the same actions under the same codes and three events of its own
+# (6, 7).  The data stage names the kinds by their labels (engine.data.schema.ACTION_KINDS).
+EV_REVIEW = 0
 ACT_SPLIT = 1
 ACT_BONUS = 2
 ACT_RIGHTS = 3
 ACT_CASH_DIVIDEND = 4
+EV_DELETION = 5
+EV_CASH_IN_LIEU = 6
+EV_DIVIDEND_PAID = 7
 ACTION_CODES = {
+    "cash_dividend": ACT_CASH_DIVIDEND,
     "split": ACT_SPLIT,
     "bonus": ACT_BONUS,
     "rights": ACT_RIGHTS,
-    "cash_dividend": ACT_CASH_DIVIDEND,
 }
+"""Corporate-action kind (the ``kind`` column of the actions table) -> code."""
+ACTION_LABELS = tuple(ACTION_CODES)
+"""The corporate-action kinds, in the order the data stage lists them."""
+EVENT_LABELS = (
+    "review",
+    "split",
+    "bonus",
+    "rights",
+    "cash_dividend",
+    "deletion",
+    "cash_in_lieu",
+    "dividend_paid",
+)
+"""Labels of the event codes, indexed by code (the index's event table reads the first six)."""
 
 # --- review reasons: rules ---------------------------------------------------------------------
 # Why a security is in or out at a review; the review table renders them as text only when asked
-# (engine.rules.compiled.reason_text), with the rank, score or traded value the text needs.
+# (engine.rules._reasons.reason_text), with the rank, score or traded value the text needs.
 RS_NONE = 0  # not decided (never left in a finished review)
 RS_SELECTED = 1  # "selected: rank r"
 RS_KEPT_BY_BUFFER = 2  # "selected: rank r kept by buffer (<=R)"
@@ -97,23 +119,16 @@ TRADE_REASONS = (
 )
 """Labels of the trade reasons, indexed by code."""
 
-EVENT_DIVIDEND = np.int64(0)
-EVENT_SPLIT = np.int64(1)
-EVENT_BONUS = np.int64(2)
-EVENT_RIGHTS = np.int64(3)
-EVENT_DELETION = np.int64(4)
-EVENT_CASH_IN_LIEU = np.int64(5)
-EVENT_DIVIDEND_PAID = np.int64(6)
-FUND_EVENTS = (
-    "dividend",
-    "split",
-    "bonus",
-    "rights",
-    "deletion",
-    "cash_in_lieu",
-    "dividend_paid",
-)
-"""Labels of the fund's corporate-action events, indexed by code."""
+EVENT_SPLIT = np.int64(ACT_SPLIT)
+EVENT_BONUS = np.int64(ACT_BONUS)
+EVENT_RIGHTS = np.int64(ACT_RIGHTS)
+EVENT_DIVIDEND = np.int64(ACT_CASH_DIVIDEND)
+EVENT_DELETION = np.int64(EV_DELETION)
+EVENT_CASH_IN_LIEU = np.int64(EV_CASH_IN_LIEU)
+EVENT_DIVIDEND_PAID = np.int64(EV_DIVIDEND_PAID)
+FUND_EVENTS = tuple("dividend" if c == ACT_CASH_DIVIDEND else x for c, x in enumerate(EVENT_LABELS))
+"""Labels of the fund's events, indexed by the event code (:data:`EVENT_LABELS`; the fund's table
+calls a cash dividend's ex-date event ``"dividend"``)."""
 
 COST_MANAGEMENT_FEE = 0
 COST_CUSTODY_FEE = 1
@@ -144,6 +159,8 @@ participant (see ``EtfConfig.creation_costs``)."""
 
 __all__ = [
     "ACTION_CODES",
+    "ACTION_LABELS",
+    "EVENT_LABELS",
     "ACT_BONUS",
     "ACT_CASH_DIVIDEND",
     "ACT_RIGHTS",
@@ -155,5 +172,5 @@ __all__ = [
     "TRADE_REASONS",
     "TRADING_COST_KINDS",
     "REASON_LABELS",
-    *(name for name in dir() if name.startswith("RS_")),
+    *(name for name in dir() if name.startswith(("RS_", "EV_", "EVENT_"))),
 ]

@@ -1,5 +1,7 @@
 """Inputs that the index and the fund both build from a market and a review schedule, built once here.
 
+* :class:`MarketArrays`: what depends on the market alone, built once per market and kept by
+  :meth:`MarketData.arrays() <engine.data.market.MarketData.arrays>`;
 * :func:`action_records`: the corporate actions as one structured array (:data:`ACTION_DTYPE`), kind
   codes from :mod:`engine.codes`, ordered as both kernels apply them (by ex-date row, capital changes
   before cash dividends, then input order);
@@ -13,12 +15,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT, ACTION_CODES
-from engine.data.market import MarketData
 from engine.errors import DataError, MethodologyError, describe
+
+if TYPE_CHECKING:  # the market keeps its MarketArrays (engine.data.market imports this module)
+    from engine.data.market import MarketData
 
 ACTION_DTYPE = np.dtype(
     [
@@ -44,21 +51,38 @@ def _day(value) -> pd.Timestamp:
     return ts.normalize()
 
 
-def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
-    """The market's corporate actions with an ex-date row ``> after_row``, as :data:`ACTION_DTYPE`.
+@dataclass(frozen=True, eq=False)
+class MarketArrays:
+    """The kernel inputs that depend on the market alone, derived once per market.
 
-    Ordered by ex-date row, capital changes (split, bonus, rights) before cash dividends within a
-    row, then by input order: the order in which both kernels apply them.  Memoised on the market.
+    Built by :meth:`build`; a market keeps its own through :meth:`MarketData.arrays()
+    <engine.data.market.MarketData.arrays>`, so the index, the fund and the batch of one market
+    share them.  Every array is read-only.
 
-    Raises
-    ------
-    DataError
-        An action kind without a code in :data:`engine.codes.ACTION_CODES` (naming the row).
+    Attributes
+    ----------
+    actions : ndarray
+        :data:`ACTION_DTYPE` ``[A]``: every corporate action whose ex-date is a session of the
+        market, in the order both kernels apply them (by ex-date row, capital changes before cash
+        dividends within a row, then input order).
     """
-    key = ("prepare.action_records", after_row)
-    cached = market._cache.get(key)
-    if cached is not None:
-        return cached
+
+    actions: np.ndarray
+
+    @classmethod
+    def build(cls, market: MarketData) -> MarketArrays:
+        """Derive the arrays of ``market``.
+
+        Raises
+        ------
+        DataError
+            An action kind without a code in :data:`engine.codes.ACTION_CODES` (naming the row).
+        """
+        return cls(actions=_action_records(market))
+
+
+def _action_records(market: MarketData) -> np.ndarray:
+    """Every action with an ex-date row >= 0, as :data:`ACTION_DTYPE`, in application order."""
     act = market.actions
     kinds = act["kind"].to_numpy(dtype=object)
     for i, kind in enumerate(kinds):
@@ -79,7 +103,7 @@ def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
     rows = dates.get_indexer(pd.DatetimeIndex(act["ex_date"])).astype(np.int64)
     code = np.array([ACTION_CODES[k] for k in kinds], dtype=np.int64)
     order = np.lexsort((np.arange(len(act)), (code == ACT_CASH_DIVIDEND).astype(np.int64), rows))
-    order = order[rows[order] > after_row]
+    order = order[rows[order] >= 0]
     out = np.zeros(len(order), dtype=ACTION_DTYPE)
     if len(order):
         col = {c: j for j, c in enumerate(market.codes)}
@@ -99,7 +123,27 @@ def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
         out["pay_row"] = np.maximum(np.minimum(pay_rows, len(dates)), out["row"])
         out["source_row"] = order
     out.setflags(write=False)
-    market._cache[key] = out
+    return out
+
+
+def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
+    """The market's corporate actions with an ex-date row ``> after_row`` (``>= -1``), as
+    :data:`ACTION_DTYPE`, read-only.
+
+    Ordered by ex-date row, capital changes (split, bonus, rights) before cash dividends within a
+    row, then by input order: the order in which both kernels apply them.  A slice of
+    :attr:`MarketArrays.actions` (built once per market).
+
+    Raises
+    ------
+    DataError
+        An action kind without a code in :data:`engine.codes.ACTION_CODES` (naming the row).
+    """
+    rec = market.arrays().actions
+    if after_row < 0 or not len(rec) or rec["row"][0] > after_row:
+        return rec
+    out = rec[rec["row"] > after_row]
+    out.setflags(write=False)
     return out
 
 
@@ -307,6 +351,7 @@ def _rate(value) -> float:
 
 __all__ = [
     "ACTION_DTYPE",
+    "MarketArrays",
     "action_records",
     "capital_change_factors",
     "restated_review_shares",

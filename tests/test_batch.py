@@ -1,4 +1,4 @@
-"""`engine.batch.index_batch` against one `engine.build_index` per variant."""
+"""`engine.index.batch.index_batch` against one `engine.build_index` per variant."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import engine
-from engine.batch import index_batch, review_turnover
 from engine.data import default_market
 from engine.errors import MethodologyError
+from engine.index.batch import index_batch, review_turnover
 from engine.rules import load_history
 
 VARIANTS = [
@@ -88,3 +88,17 @@ def test_keep_levels_false_keeps_figures(market, batch):
     assert b.levels == {}
     np.testing.assert_allclose(b.total_return["price"], batch.total_return["price"][:2], rtol=1e-12)
     assert isinstance(b.dates, pd.DatetimeIndex)
+
+
+def test_engine_batch_is_a_deprecated_alias():
+    """``engine.batch`` (public until this release) warns and gives the index stage's objects."""
+    import importlib
+    import sys
+
+    import engine.index.batch as moved
+
+    sys.modules.pop("engine.batch", None)
+    with pytest.warns(DeprecationWarning, match="engine.index.batch"):
+        old = importlib.import_module("engine.batch")
+    for name in ("index_batch", "IndexBatch", "review_turnover", "KERNEL_SETTINGS"):
+        assert getattr(old, name) is getattr(moved, name)

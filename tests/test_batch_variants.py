@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import engine
-from engine.batch import KERNEL_SETTINGS, _Changes, _Variant, index_batch, review_turnover
 from engine.data import default_market
 from engine.errors import MethodologyError
+from engine.index.batch import KERNEL_SETTINGS, _Changes, _Variant, index_batch, review_turnover
 from engine.rules import load_history
 
 # one variant per kernel setting (several keys at once in some), each changing the index
@@ -141,26 +141,43 @@ def test_a_variant_the_kernel_cannot_finish_gets_the_build_error(market, history
 
 def test_without_the_kernel_every_variant_takes_the_full_build(market, monkeypatch):
     """The one route for variants the kernel cannot take (key None) gives the same batch."""
-    from engine.batch import _FastPath
+    from engine.index.batch import _FAST_PATHS, _FastPath
 
     variants = [KERNEL_VARIANTS[0], KERNEL_VARIANTS[3], BAD_VARIANTS[1], {"min_relevance": 1.0}]
     fast = index_batch(market, "hsidi", variants)
     monkeypatch.setattr(_FastPath, "_group_key", lambda self, history: None)
-    market._cache.pop("batch_fast_path", None)
+    _FAST_PATHS.pop(market, None)
     full = index_batch(market, "hsidi", variants)
-    market._cache.pop("batch_fast_path", None)
+    _FAST_PATHS.pop(market, None)
     assert full.errors == fast.errors and [i for i, _ in full.errors] == [2, 3]
     np.testing.assert_array_equal(full.levels["price"], fast.levels["price"])
-    # turnover: the kernel and engine.batch.review_turnover sum |w' - w| in different orders
+    # turnover: the kernel and engine.index.batch.review_turnover sum |w' - w| in different orders
     np.testing.assert_allclose(full.turnover, fast.turnover, rtol=1e-13, atol=0)
     np.testing.assert_array_equal(full.n_constituents, fast.n_constituents)
 
 
 def test_the_market_keeps_the_inputs_of_the_last_batch_only(market):
-    from engine.batch import _FastPath
+    from engine.index.batch import _FastPath
 
     index_batch(market, "hsidi", [{"months": (6, 12), "frequency": "semiannual"}, {"cap": 0.12}])
     fast = _FastPath.of(market)
     assert len(fast.groups) == 2  # two review calendars
     index_batch(market, "hsidi", [{"cap": 0.15}])
     assert _FastPath.of(market) is fast and len(fast.groups) == len(fast.plans) == 1
+
+
+def test_the_fast_path_goes_with_its_market():
+    """The batch state is kept beside the market (weakly keyed), never inside it: dropping the
+    market drops its fast path."""
+    import dataclasses
+    import gc
+
+    from engine.index.batch import _FAST_PATHS
+
+    m = dataclasses.replace(default_market(), _cache={})  # a market no cache holds
+    index_batch(m, "hsidi", [{"cap": 0.15}])
+    assert m in _FAST_PATHS and _FAST_PATHS[m].market is m
+    n = len(_FAST_PATHS)
+    del m
+    gc.collect()
+    assert len(_FAST_PATHS) == n - 1

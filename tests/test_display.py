@@ -59,3 +59,27 @@ def test_plots_return_axes(run):
         ax = obj.plot()
         assert isinstance(ax, Axes)
         plt.close(ax.figure)
+
+
+def test_summary_text_fits_100_columns_with_notes_as_footnotes():
+    from engine._display import Summary
+
+    long = "a definition long enough that it cannot sit beside its row in a terminal " * 2
+    s = Summary(
+        [
+            {
+                "metric": "tracking_error_std",
+                "value": 0.0037,
+                "unit": "%",
+                "against": "B",
+                "note": long,
+            },
+            {"metric": "trades", "value": 12, "unit": "count", "note": "short"},
+        ],
+        title="T",
+    )
+    text = repr(s)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "tracking_error_std" in text and "[1]" in text and "short" in text
+    # the footnote holds the whole note, wrapped
+    assert " ".join(text.split("[1] ", 1)[1].split()) == " ".join(long.split())

@@ -66,6 +66,35 @@ def test_action_records_order_and_codes():
     assert len(action_records(market)) == 4
 
 
+def test_market_arrays_built_once_read_only_and_sliced_by_action_records():
+    market, _ = _market([(3, "A", "cash_dividend", 0.5, np.nan), (2, "A", "bonus", np.nan, 0.1)])
+    arrays = market.arrays()
+    assert market.arrays() is arrays  # kept with the market
+    assert not arrays.actions.flags.writeable
+    assert list(arrays.actions["row"]) == [2, 3]
+    assert action_records(market) is arrays.actions
+    later = action_records(market, after_row=2)
+    assert list(later["row"]) == [3] and not later.flags.writeable
+    assert later.tobytes() == arrays.actions[1:].tobytes()  # (NaN fields: compare the bytes)
+    assert len(action_records(market, after_row=3)) == 0
+
+
+def test_one_numbering_of_action_kinds_for_data_index_and_fund():
+    """The data's kinds, the index's event names and the fund's events share the codes."""
+    from engine import codes
+    from engine.data.schema import ACTION_KINDS
+    from engine.index import _nb as index_nb
+
+    assert set(ACTION_KINDS) == set(codes.ACTION_CODES)
+    for kind, code in codes.ACTION_CODES.items():
+        assert index_nb.EVENT_NAMES[code] == kind
+        assert codes.FUND_EVENTS[code] == ("dividend" if kind == "cash_dividend" else kind)
+    assert codes.EVENT_DIVIDEND == codes.ACT_CASH_DIVIDEND and codes.EVENT_SPLIT == codes.ACT_SPLIT
+    assert codes.FUND_EVENTS[codes.EVENT_DELETION] == "deletion"
+    assert index_nb.EVENT_NAMES[codes.EV_DELETION] == "deletion"
+    assert len(set(codes.EVENT_LABELS)) == len(codes.EVENT_LABELS)
+
+
 def test_capital_change_factors_between_shares_date_and_effective():
     market, d = _market([(3, "A", "split", np.nan, 2.0), (4, "A", "bonus", np.nan, 0.5)])
     lag = _review(d, cap=2, eff=5)  # rows 3 and 4 lie strictly between: 2 x 1.5

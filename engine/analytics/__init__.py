@@ -14,6 +14,11 @@ Quick use::
     ct = analytics.contributions(fund_result, idx, market)   # by holding, cash, cost, FX
     ct.summary()                       # top and bottom contributors, Carino-linked, sum = TD
     cmp = analytics.compare_indexes(launch, revision)
+    risk = analytics.ex_ante(fund_result, market, dates="all")  # anticipated against realised TE
+    analytics.concentration(idx)       # top1/top5/top10/HHI/effective_n per day and per review
+    analytics.fund_rules(idx, market)  # SSE/SZSE index-fund rules (sse-2025-11) at each review
+    reg = analytics.regulatory(fund_result, idx, "csrc")   # preset figures, breaches, period table
+    cap = analytics.capacity(idx, market, fund=fund_result)  # value, ADV, days to trade per review
 """
 
 from engine.analytics.attribution import (
@@ -24,6 +29,11 @@ from engine.analytics.attribution import (
     cost_table,
     waterfall,
 )
+from engine.analytics.capacity import (  # the function shadows the module name, as compare does
+    CapacitySettings,
+    RebalanceCapacity,
+    capacity,
+)
 from engine.analytics.compare import (
     IndexComparison,
     compare_indexes,
@@ -31,6 +41,7 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.concentration import Concentration, concentration
 from engine.analytics.contributions import (  # the function shadows the module name
     Contributions,
     cap_drag,
@@ -38,8 +49,15 @@ from engine.analytics.contributions import (  # the function shadows the module 
     cxo_removal,
 )
 from engine.analytics.contributions_causes import deviation_causes
+from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
+from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
+from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
+    RegulatoryPreset,
+    RegulatoryReport,
+    regulatory,
+)
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -58,6 +76,15 @@ from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "BASES",
+    "Concentration",
+    "ExAnteRisk",
+    "FundRules",
+    "concentration",
+    "constituent_returns",
+    "ex_ante",
+    "fund_rules",
+    "load_fund_rules",
+    "CapacitySettings",
     "METRICS",
     "PERIODS_PER_YEAR",
     "Contributions",
@@ -65,14 +92,18 @@ __all__ = [
     "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
+    "RebalanceCapacity",
+    "RegulatoryPreset",
+    "RegulatoryReport",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
     "align",
     "attribute",
-    "cap_drag",
     "benchmark_label",
     "benchmark_series",
+    "cap_drag",
+    "capacity",
     "compare",
     "compare_indexes",
     "compare_observed",
@@ -88,6 +119,7 @@ __all__ = [
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",
+    "regulatory",
     "rolling_tracking_error",
     "tracking",
     "waterfall",

@@ -32,9 +32,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine._display import Summary
+from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
+from engine.data.fx import to_cny
 from engine.errors import DataError, describe
+from engine.fund import EFFECTS, EtfConfig
+from engine.fund import backtest as fund_backtest
+from engine.fund.result import benchmark_label, fund_benchmark
 
 BASES = ("arithmetic", "log", "log_per_year")
 """Kinds of contribution of a :class:`Waterfall` (see the module table)."""
@@ -369,37 +375,15 @@ def attribute(
         ``backtest(index_result, market, config, flows) -> FundResult``; default
         :func:`engine.fund.backtest` (injectable for tests).
     """
-    import engine.fund as fund_mod
-    from engine.analytics.tracking import VARIANTS, benchmark_label, convert_to_cny
-
     if config is None:
-        config = fund_mod.EtfConfig.default()
-    if benchmark is None:
-        benchmark = getattr(config, "benchmark", "price")
-    if benchmark not in VARIANTS:
-        raise DataError(
-            describe(
-                "unknown benchmark for attribution",
-                field="benchmark",
-                value=benchmark,
-                fix=f"use one of {VARIANTS}",
-            )
-        )
-
-    run = backtest if backtest is not None else fund_mod.backtest
+        config = EtfConfig.default()
+    benchmark = fund_benchmark(None, benchmark or getattr(config, "benchmark", "price"))
+    run = backtest if backtest is not None else fund_backtest
     if fx is not None:
         run = functools.partial(run, fx=fx)
-    all_effects = tuple(fund_mod.EFFECTS)
-    enabled = _enabled_effects(config, all_effects)
-
-    def nav_of(cfg) -> pd.Series:
-        res = run(index_result, market, cfg, flows)
-        return res.nav["nav_per_unit_cny"].astype(float)
-
     actual_result = actual if actual is not None else run(index_result, market, config, flows)
-    actual = actual_result.nav["nav_per_unit_cny"].astype(float)
-    dates = actual.index
-    missing = dates.difference(index_result.levels.index)
+    nav = actual_result.nav
+    missing = nav.index.difference(index_result.levels.index)
     if len(missing):
         raise DataError(
             describe(
@@ -408,50 +392,58 @@ def attribute(
                 source="attribute",
             )
         )
-
-    fixing = actual_result.nav["fx"].astype(float) if "fx" in actual_result.nav else market.fx
+    fixing = nav["fx"].astype(float) if "fx" in nav else market.fx
 
     def bench(variant: str) -> pd.Series:
-        lv = index_result.levels[variant].reindex(dates).astype(float)
-        return convert_to_cny(lv, fixing, source=f"{variant} index")
+        lv = index_result.levels[variant].reindex(nav.index).astype(float)
+        return to_cny(lv, fixing, source=f"{variant} index")
+
+    def nav_of(on: tuple[str, ...]) -> pd.Series:
+        return run(index_result, market, config.with_effects(on), flows).nav["nav_per_unit_cny"]
 
     against = benchmark_label(getattr(index_result, "name", "index"), benchmark)
+    enabled = _enabled_effects(config, tuple(EFFECTS))
     steps: list[tuple[str, pd.Series]] = [(f"benchmark: {against}", bench(benchmark))]
     if benchmark != "gross":
         steps.append(("+ index dividends (gross TR, CNY)", bench("gross")))
-    base_on = ("fx",) if "fx" in enabled else ()
-    rest = [e for e in enabled if e != "fx"]
-    base_label = "ideal fund (fx on)" if base_on else "ideal fund (fx off)"
-    if rest:
-        steps.append((base_label, nav_of(config.with_effects(base_on))))
-        on = list(base_on)
-        for k, eff in enumerate(rest):
-            on.append(eff)
-            if k == len(rest) - 1:
-                steps.append((f"+ {eff} (actual fund)", actual))
-            else:
-                steps.append((f"+ {eff}", nav_of(config.with_effects(tuple(on)))))
-    else:
-        steps.append((f"{base_label} = actual fund", actual))
+    steps += _effect_steps(enabled, nav_of, nav["nav_per_unit_cny"].astype(float))
     synthetic = bool(
         getattr(index_result, "synthetic", False)
         or getattr(market, "synthetic", False)
         or getattr(actual_result, "synthetic", False)
     )
-    import engine
-    from engine.analytics.tracking import provenance
-
     meta = {
         "benchmark": benchmark,
         "benchmark_label": against,
         "effects_on": list(enabled),
         "chain": [lab for lab, _ in steps],
-        "engine_version": getattr(engine, "__version__", ""),
+        "engine_version": __version__,
         **provenance(index_result),
     }
     return waterfall(
         steps, conventions=conventions, synthetic=synthetic, meta=meta, against=against
     )
+
+
+def _effect_steps(enabled, nav_of, actual: pd.Series) -> list[tuple[str, pd.Series]]:
+    """The fund steps of the chain: the ideal fund (``fx`` only), then one more effect at a time,
+    the last being the actual fund."""
+    base_on = ("fx",) if "fx" in enabled else ()
+    rest = [e for e in enabled if e != "fx"]
+    base_label = "ideal fund (fx on)" if base_on else "ideal fund (fx off)"
+    if not rest:
+        return [(f"{base_label} = actual fund", actual)]
+    steps = [(base_label, nav_of(base_on).astype(float))]
+    on = list(base_on)
+    for k, eff in enumerate(rest):
+        on.append(eff)
+        last = k == len(rest) - 1
+        steps.append(
+            (f"+ {eff} (actual fund)", actual)
+            if last
+            else (f"+ {eff}", nav_of(tuple(on)).astype(float))
+        )
+    return steps
 
 
 def cost_drag(fund_result) -> pd.DataFrame:

@@ -330,6 +330,22 @@ class IndexComparison:
         return result_html(self)
 
 
+def _check_same_market(a, b, labels: tuple[str, str]) -> None:
+    """Two runs compared must rest on one market: their schedules' data fingerprints agree."""
+    fa, fb = (getattr(getattr(r, "schedule", None), "data_fingerprint", "") for r in (a, b))
+    if fa and fb and fa != fb:
+        raise DataError(
+            describe(
+                "the two runs were built on different market data",
+                source=f"{labels[0]} vs {labels[1]}",
+                field="data_fingerprint",
+                value=f"{fa} vs {fb}",
+                fix="build both runs on the same MarketData (a comparison of markets is not a "
+                "comparison of rules)",
+            )
+        )
+
+
 def compare_indexes(
     a,
     b,
@@ -362,6 +378,7 @@ def compare_indexes(
                     "level variant missing from the run", source=lab, field="variant", value=variant
                 )
             )
+    _check_same_market(a, b, (la, lb))
     lv, _dropped = align(
         a.levels[variant].astype(float),
         b.levels[variant].astype(float),

@@ -17,13 +17,13 @@ prices inside the window and cannot tell apart constituents that move together.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize, nnls
 
+from engine import metrics
 from engine._display import Summary
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
@@ -54,14 +54,45 @@ def _solve(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
-def _fit(y, X, w, periods):
+def _fit(y, X, w, conventions: Conventions):
     e = y - X @ w
     tss = float(((y - y.mean()) ** 2).sum())
     return {
         "r2": float("nan") if tss == 0 else 1.0 - float((e**2).sum()) / tss,
-        "residual_rms": float(math.sqrt(np.mean(e**2) * periods)),
+        "residual_rms": float(metrics.tracking_error(e, conventions, "rms")),
         "n": len(y),
     }
+
+
+def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
+    """Daily returns by date (a Series, or a ``[date, code]`` frame) as floats, checked: dates
+    tz-naive at midnight, no text, no infinite value (the first bad cell named)."""
+    obj = pd.DataFrame(x) if frame else pd.Series(x)
+    try:
+        idx = pd.DatetimeIndex(obj.index)
+    except (TypeError, ValueError):
+        raise DataError(describe("the index is not made of dates", field=name)) from None
+    if idx.tz is not None or (idx != idx.normalize()).any():
+        raise DataError(
+            describe(
+                "dates carry a time zone or a time of day",
+                field=name,
+                value=str(idx[0]),
+                fix="give plain calendar dates",
+            )
+        )
+    num = (
+        obj.apply(pd.to_numeric, errors="coerce") if frame else pd.to_numeric(obj, errors="coerce")
+    )
+    bad_text = num.isna().to_numpy() & pd.notna(obj.to_numpy())
+    bad_inf = np.isinf(num.to_numpy(dtype=float))
+    for bad, what in ((bad_text, "a return is not a number"), (bad_inf, "a return is infinite")):
+        if bad.any():
+            pos = np.argwhere(bad.reshape(len(obj), -1))[0]
+            code = obj.columns[pos[1]] if frame else None
+            raise DataError(describe(what, field=name, date=idx[pos[0]], code=code))
+    num.index = idx
+    return num.astype(float)
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,9 +105,12 @@ class ImpliedWeights:
         One row per fit (the window's last date; one row labelled by the last date without
         ``window``), one column per code; rows sum to 1, entries >= 0.
     fit : DataFrame
-        Per fit: ``r2``, ``residual_rms`` (annualised), ``n`` (dates), ``start``.
+        Per fit: ``r2``, ``residual_rms`` (annualised RMS of the residual,
+        :func:`engine.metrics.tracking_error` ``method="rms"``), ``n`` (dates), ``start`` and
+        ``dropped`` (the codes left out of that fit, comma-separated).
     dropped : tuple of str
-        Codes left out because their returns have gaps on the dates used.
+        Codes left out of at least one fit because their returns have gaps on its dates (which
+        window dropped which codes: the ``dropped`` column of :attr:`fit`).
     """
 
     weights: pd.DataFrame
@@ -153,7 +187,7 @@ class ImpliedWeights:
                 "metric": "dropped",
                 "value": ", ".join(self.dropped) or "none",
                 "unit": "text",
-                "note": "codes with gaps on the dates used",
+                "note": "codes with gaps on the dates of at least one fit (per fit: to_frame())",
             },
         ]
         return Summary(rows, title="Implied weights")
@@ -183,6 +217,19 @@ class ImpliedWeights:
         return self.summary()._repr_html_()
 
 
+def _check_window_step(window, step, n_dates: int) -> None:
+    if window is not None and (
+        isinstance(window, bool)
+        or not isinstance(window, int | np.integer)
+        or not 2 <= window <= n_dates
+    ):
+        raise DataError(
+            describe("window out of range", field="window", value=window, fix=f"use 2..{n_dates}")
+        )
+    if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
+        raise DataError(describe("step must be a whole number >= 1", field="step", value=step))
+
+
 def implied_weights(
     observed_returns: pd.Series,
     constituent_returns: pd.DataFrame,
@@ -205,8 +252,8 @@ def implied_weights(
     step
         Fit every ``step``-th window end.
     """
-    y_all = pd.Series(observed_returns).astype(float).dropna()
-    X_all = pd.DataFrame(constituent_returns).astype(float)
+    y_all = _returns(observed_returns, "observed_returns", frame=False).dropna()
+    X_all = _returns(constituent_returns, "constituent_returns", frame=True)
     dates = y_all.index.intersection(X_all.index)
     if len(dates) < 3:
         raise DataError(
@@ -217,28 +264,34 @@ def implied_weights(
             )
         )
     y_all, X_all = y_all.loc[dates], X_all.loc[dates]
-    p = conventions.periods_per_year
-    if window is not None and not (2 <= window <= len(dates)):
-        raise DataError(
-            describe(
-                "window out of range", field="window", value=window, fix=f"use 2..{len(dates)}"
-            )
-        )
-    ends = [len(dates)] if window is None else list(range(window, len(dates) + 1, max(1, step)))
-    rows, fits, dropped = [], [], set()
+    _check_window_step(window, step, len(dates))
+    ends = [len(dates)] if window is None else list(range(window, len(dates) + 1, step))
+    rows, fits = [], []
     for e in ends:
         s = 0 if window is None else e - window
         X = X_all.iloc[s:e]
         ok = X.notna().all()
-        dropped |= set(X.columns[~ok])
+        if not ok.any():
+            raise DataError(
+                describe(
+                    "every constituent has a gap in this window: nothing to fit",
+                    source="implied_weights",
+                    date=dates[e - 1],
+                    field="constituent_returns",
+                )
+            )
         X = X.loc[:, ok]
         y = y_all.iloc[s:e].to_numpy()
         w = _solve(y, X.to_numpy())
         rows.append(pd.Series(w, index=X.columns, name=dates[e - 1]))
-        fits.append(_fit(y, X.to_numpy(), w, p) | {"start": dates[s]})
+        left_out = ", ".join(str(c) for c in X_all.columns[~ok.to_numpy()])
+        fits.append(
+            _fit(y, X.to_numpy(), w, conventions) | {"start": dates[s], "dropped": left_out}
+        )
     W = pd.DataFrame(rows).reindex(columns=X_all.columns).fillna(0.0)
     W.index.name = "date"
     fit = pd.DataFrame(fits, index=W.index)
+    dropped = {c for text in fit["dropped"] for c in text.split(", ") if c}
     return ImpliedWeights(
         weights=W, fit=fit, dropped=tuple(sorted(dropped)), window=window, conventions=conventions
     )

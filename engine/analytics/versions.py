@@ -34,6 +34,7 @@ import pandas as pd
 
 from engine._display import Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
+from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
@@ -171,6 +172,9 @@ class VersionComparison:
         Daily arithmetic selection / weighting effects (:func:`effects`).
     fund_cost : dict or None
         :func:`revision_trading_cost` of the fund tracking ``b`` (None without ``fund``).
+    fund_rules : dict
+        Per label, :func:`engine.analytics.fund_rules` of that run (the SSE/SZSE index-fund rules,
+        ``sse-2025-11``, at each review).
     """
 
     base: IndexComparison
@@ -184,6 +188,7 @@ class VersionComparison:
     warnings: tuple[str, ...] = ()
     conventions: Conventions = DEFAULT
     meta: dict = field(default_factory=dict)
+    fund_rules: dict = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -283,6 +288,7 @@ class VersionComparison:
                 },
                 {"metric": "revision_traded_value", "value": fc["traded_value_hkd"], "unit": "HKD"},
             ]
+        rows += [r.verdict_row(lab) for lab, r in self.fund_rules.items()]
         changed = self.changes
         rows.append(
             {
@@ -433,6 +439,7 @@ def compare(
         synthetic=bool(base.synthetic or market.synthetic),
         warnings=warnings_,
         conventions=conventions,
+        fund_rules={la: check_fund_rules(ra, market), lb: check_fund_rules(rb, market)},
     )
 
 

@@ -41,8 +41,10 @@ import numpy as np
 import pandas as pd
 
 from engine.data.calendar import closure_dates
-from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, SECURITY_COLUMNS, MarketData
+from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
+from engine.data.schema import OPTIONAL_COLUMNS, TABLE_COLUMNS
+from engine.data.text import utf8_text
 from engine.data.validate import Report, _describe
 from engine.errors import DataError
 
@@ -54,25 +56,9 @@ TABLES = ("prices", "securities", "actions", "intervals", "relevance", "fx")
 REQUIRED_TABLES = ("prices", "securities")
 META_FILE = "meta.json"
 
-COLUMNS: dict[str, list[str]] = {
-    "prices": PRICE_COLUMNS,
-    "securities": SECURITY_COLUMNS,
-    "actions": ACTION_COLUMNS,
-    "intervals": ["code", "kind", "start", "end"],
-    "relevance": ["as_of", "code", "score"],
-    "fx": ["date", "hkd_cny"],
-}
-"""Columns of each table, in file order."""
+COLUMNS = TABLE_COLUMNS
+"""Columns of each table, in file order (:data:`engine.data.schema.TABLE_COLUMNS`)."""
 
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "prices": ("suspended",),
-    "securities": ("sub_industry", "is_18a", "delisting_date"),
-    "actions": ("amount_hkd", "ratio", "price_hkd", "pay_date"),
-    "intervals": (),
-    "relevance": (),
-    "fx": (),
-}
-"""Columns a hand-made file may leave out (defaults: see :meth:`MarketData.from_frames`)."""
 
 _KIND: dict[str, dict[str, str]] = {
     "prices": {
@@ -541,6 +527,7 @@ def check_field_counts(file: str | os.PathLike, *, source: str | None = None) ->
     """
     file = Path(file)
     label = source or str(file)
+    utf8_text(file.read_bytes(), label)
     counts = _field_counts_unquoted(file)
     if counts is None:  # quotes or lone carriage returns: let the csv module read the records
         try:
@@ -622,11 +609,9 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
     Dates and booleans stay text here; :mod:`engine.data.validate` parses them with the same kind of
     message.  Codes stay text, so ``0013`` keeps its leading zero.
     """
-    try:
-        with open(file, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), None)
-    except UnicodeDecodeError as exc:
-        raise DataError(_describe(f"malformed CSV ({exc})", source=str(file))) from None
+    utf8_text(file.read_bytes(), str(file))
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), None)
     if header is None:
         raise DataError(
             _describe(

@@ -19,6 +19,11 @@ Tables beside the panels:
 * ``relevance``: innovative-drug relevance scores, columns ``as_of, code, score`` (a score applies from
   ``as_of`` until the next ``as_of`` of the same code);
 * ``fx``: HKD->CNY fixing (CNY per 1 HKD), a Series on the same sessions.
+
+The column lists and kind names live in :mod:`engine.data.schema` (re-exported here); the checks
+that :meth:`MarketData.from_frames` runs are in :mod:`engine.data.validate`.  What later stages
+derive from a market alone (the corporate actions as kernel records) is built once by
+:class:`engine.prepare.MarketArrays` and kept through :meth:`MarketData.arrays`.
 """
 
 from __future__ import annotations
@@ -31,50 +36,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from engine.data import validate
+from engine.data.schema import (
+    ACTION_COLUMNS,
+    ACTION_KINDS,
+    INTERVAL_KINDS,
+    PANELS,
+    PRICE_COLUMNS,
+    SECURITY_COLUMNS,
+)
 from engine.errors import DataError, describe
+from engine.prepare import MarketArrays
 
 if TYPE_CHECKING:
     from engine.data.plausibility import Plausibility
-
-PANELS = {
-    "close": "close_hkd",
-    "shares": "shares",
-    "free_float": "free_float",
-    "traded_value": "traded_value_hkd",
-    "suspended": "suspended",
-}
-PRICE_COLUMNS = [
-    "date",
-    "code",
-    "close_hkd",
-    "shares",
-    "free_float",
-    "traded_value_hkd",
-    "suspended",
-]
-SECURITY_COLUMNS = [
-    "code",  # str, HKEX code, 4 digits zero-padded ("0013")
-    "name",  # str
-    "industry",  # str, e.g. "Pharmaceuticals", "Biotechnology", "Healthcare Equipment", ...
-    "sub_industry",  # str
-    "is_cxo",  # bool, main business is CRO/CMO/CDMO
-    "is_18a",  # bool, listed under HKEX Chapter 18A ("-B" suffix)
-    "listing_date",  # Timestamp, first session
-    "delisting_date",  # Timestamp or NaT, last session
-    "board_lot",  # int, shares per board lot
-    "wht_class",  # str, withholding-tax class: "H", "red_chip", "p_chip", "foreign", "hk"
-]
-ACTION_KINDS = ("cash_dividend", "split", "bonus", "rights")
-ACTION_COLUMNS = ["ex_date", "code", "kind", "amount_hkd", "ratio", "price_hkd", "pay_date"]
-"""Corporate action fields.
-
-* ``cash_dividend``: ``amount_hkd`` per share, paid on ``pay_date`` (defaults to ``ex_date``).
-* ``split``: ``ratio`` = new shares per old share (2.0 for a 2-for-1 split, 0.1 for a 10-to-1
-  consolidation).
-* ``bonus``: ``ratio`` = bonus shares per share held (0.1 for 1 bonus share per 10).
-* ``rights``: ``ratio`` = new shares offered per share held, ``price_hkd`` = subscription price.
-"""
-INTERVAL_KINDS = ("hsci", "southbound")
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,6 +84,8 @@ class MarketData:
     part of :meth:`fingerprint` (the rows are); written to ``meta.json`` by
     :func:`~engine.data.io.write_folder` and read back by :func:`~engine.data.io.read_folder`."""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    """What the market derives from itself on first use (column lookup, master columns, membership
+    masks, fingerprint, :meth:`arrays`); written by :class:`MarketData`'s own methods only."""
 
     # ------------------------------------------------------------------ access
     @property
@@ -118,8 +95,9 @@ class MarketData:
 
     @property
     def is_adjusted(self) -> bool:
-        """True when the prices are vendor-adjusted (``source`` starts with ``"adjusted:"``): such a
-        market is fit for price-return studies only (no raw closes, no corporate actions)."""
+        """True when the prices are vendor-adjusted (``source`` starts with ``"adjusted:"``): its
+        returns are total returns (closes scaled back for dividends; no raw closes, no corporate
+        actions), so price, gross and net levels built on it are equal."""
         return self.source.startswith("adjusted:")
 
     @property
@@ -128,9 +106,7 @@ class MarketData:
         CNY figures computed on this market then equal the HKD figures.  Recognised from the values
         (exactly 1.0 everywhere), so it survives :func:`~engine.data.io.write_folder` /
         :func:`~engine.data.io.read_folder`."""
-        from engine.data.validate import is_placeholder_fx
-
-        return is_placeholder_fx(self.fx)
+        return validate.is_placeholder_fx(self.fx)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -145,6 +121,19 @@ class MarketData:
             return lookup[code]
         except KeyError:
             raise DataError(describe("unknown security code", code=code)) from None
+
+    def arrays(self) -> MarketArrays:
+        """The kernel inputs that depend on this market alone (:class:`engine.prepare.MarketArrays`:
+        the corporate actions as records, in the order the kernels apply them), built on the first
+        call and kept with the market.
+
+        This is the one door through which later stages keep data derived from a market: the
+        index, the fund and the batch read it, none writes into the market.
+        """
+        out = self._cache.get("arrays")
+        if out is None:
+            out = self._cache["arrays"] = MarketArrays.build(self)
+        return out
 
     def master_column(self, name: str) -> np.ndarray:
         """Column ``name`` of the security master in column (:attr:`codes`) order, missing codes as
@@ -314,8 +303,6 @@ class MarketData:
             no rows on them (and may have none).  Recorded as :attr:`closures`.  A session without
             a row for any code is an error that suggests declaring it here.
         """
-        from engine.data import validate
-
         return validate.build(
             cls,
             prices=prices,

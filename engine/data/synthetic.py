@@ -365,28 +365,86 @@ def _events(dates, col, first_rows, suspended) -> list[tuple[int, int, str, floa
 
 def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
     """Generate the default market's tidy frames (deterministic in ``seed``); see the module docstring
-    for the model. :func:`default_market` validates these into a :class:`MarketData`."""
+    for the model. :func:`default_market` validates these into a :class:`MarketData`.
+
+    The steps draw from one generator in a fixed order (economic paths, liquidity noise, the FX
+    path); the dividend pay dates from a second one seeded ``[seed, 1]``.
+    """
     seed = _check_seed(seed)
     rng = np.random.default_rng(seed)
-    dates = xhkg_sessions(pd.Timestamp(START), pd.Timestamp(END))
-    n_t = len(dates)
-    specs: list[SecuritySpec] = sorted(UNIVERSE, key=lambda s: s.code)
-    codes = tuple(s.code for s in specs)
-    n_j = len(codes)
-    col = {c: j for j, c in enumerate(codes)}
-    t_anchor = _snap(dates, ANCHOR)
-    first_rows = np.array([_snap(dates, s.listing_date) for s in specs])
-    listed = np.arange(n_t)[:, None] >= first_rows[None, :]
+    g = _grid(xhkg_sessions(pd.Timestamp(START), pd.Timestamp(END)))
+    log_level, log_move = _economic_paths(rng, g)
+    suspended = _suspended_mask(g.dates, g.col, (len(g.dates), len(g.codes))) & g.listed
+    events = _events(g.dates, g.col, g.first_rows, suspended)
+    close, shares, rounded = _closes_and_shares(g, log_level, events, suspended)
+    traded = _traded_value(rng, g, close, shares, log_move, suspended)
+    frames = {
+        "prices": _price_frame(g, close, shares, traded, suspended),
+        "securities": _master_frame(g),
+        "actions": _action_frame(np.random.default_rng([seed, 1]), g, events, rounded),
+        "intervals": _intervals(g.specs, g.dates, g.first_rows),
+        "relevance": _relevance(g.specs, g.dates, g.first_rows),
+        "fx": _fx_path(rng, g.dates),
+    }
+    # whole-day closures that XHKG lists as sessions (engine.data.calendar.EXTRA_CLOSURES): the
+    # draws above are made on XHKG's sessions, so a closure moves no price of another day
+    dates = g.dates
+    if not g.is_open.all():
+        frames, dates, log_move = _drop_closed_days(frames, dates, log_move, dates[g.is_open])
+    log_move.setflags(write=False)
+    return SyntheticFrames(frames=frames, dates=dates, codes=g.codes, log_move=log_move)
 
-    # ------------------------------------------------------------ economic log value L[t, j]
+
+@dataclass(frozen=True)
+class _Grid:
+    """The shape every step shares: XHKG sessions, the securities in code order, their first rows."""
+
+    dates: pd.DatetimeIndex
+    specs: list[SecuritySpec]
+    codes: tuple
+    col: dict
+    t_anchor: int
+    first_rows: np.ndarray
+    listed: np.ndarray
+    is_open: np.ndarray
+    prev_open: np.ndarray
+
+
+def _grid(dates: pd.DatetimeIndex) -> _Grid:
+    specs = sorted(UNIVERSE, key=lambda s: s.code)
+    codes = tuple(s.code for s in specs)
+    first_rows = np.array([_snap(dates, s.listing_date) for s in specs])
+    # an action's amount is relative to the previous close of the market: the row before, or
+    # the one before a whole-day closure that XHKG lists as a session (dropped at the end)
+    is_open = dates.isin(hkex_sessions(START, END))
+    prev_open = np.maximum.accumulate(np.where(is_open, np.arange(len(dates)), 0))
+    return _Grid(
+        dates=dates,
+        specs=specs,
+        codes=codes,
+        col={c: j for j, c in enumerate(codes)},
+        t_anchor=_snap(dates, ANCHOR),
+        first_rows=first_rows,
+        listed=np.arange(len(dates))[:, None] >= first_rows[None, :],
+        is_open=is_open,
+        prev_open=np.concatenate([[0], prev_open[:-1]]),
+    )
+
+
+def _economic_paths(rng, g: _Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Economic log value ``L[t, j]`` (group path, beta, drift, AR(1) idiosyncratic part) and its
+    daily move (NaN before listing, 0 on the first session)."""
+    n_t, n_j = len(g.dates), len(g.codes)
     knot_days = sorted({d for anchors in GROUP_ANCHORS.values() for d, _ in anchors})
-    knots = np.unique([_snap(dates, d) for d in knot_days])
+    knots = np.unique([_snap(g.dates, d) for d in knot_days])
     common = _bridged(rng, n_t, knots, _BRIDGE_SIGMA)
-    groups = {g: _anchored_path(dates, GROUP_ANCHORS[g], rng, knots, common) for g in GROUP_ANCHORS}
-    g_panel = np.column_stack([groups[s.group] for s in specs])
+    groups = {
+        k: _anchored_path(g.dates, GROUP_ANCHORS[k], rng, knots, common) for k in GROUP_ANCHORS
+    }
+    g_panel = np.column_stack([groups[s.group] for s in g.specs])
     beta = rng.uniform(0.85, 1.15, n_j)
     drift = rng.normal(0.0, 0.05, n_j)
-    sigma = np.array([_IDIO_SIGMA_18A if s.is_18a else _IDIO_SIGMA[s.group] for s in specs])
+    sigma = np.array([_IDIO_SIGMA_18A if s.is_18a else _IDIO_SIGMA[s.group] for s in g.specs])
     shocks = rng.standard_t(4, size=(n_t, n_j)) / np.sqrt(2.0) * sigma
     shocks[0] = rng.normal(0.0, 1.0, n_j) * sigma / np.sqrt(1.0 - _PHI**2)  # stationary start
     idio = np.empty_like(shocks)
@@ -394,101 +452,103 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
     for t in range(n_t):  # AR(1) recursion, 1.7k steps of a 76-vector
         acc = _PHI * acc + shocks[t]
         idio[t] = acc
-    log_level = beta * g_panel + drift * (np.arange(n_t)[:, None] - t_anchor) / 252.0 + idio
+    log_level = beta * g_panel + drift * (np.arange(n_t)[:, None] - g.t_anchor) / 252.0 + idio
     log_move = np.vstack([np.zeros((1, n_j)), np.diff(log_level, axis=0)])
-    log_move[~listed] = np.nan
-    log_move[first_rows, np.arange(n_j)] = 0.0
+    log_move[~g.listed] = np.nan
+    log_move[g.first_rows, np.arange(n_j)] = 0.0
+    return log_level, log_move
 
-    # ------------------------------------------------------------ corporate actions -> D, shares
-    suspended = _suspended_mask(dates, col, (n_t, n_j)) & listed
-    events = _events(dates, col, first_rows, suspended)
-    ref_px = np.array([s.price_hkd for s in specs])
-    econ = np.exp(log_level - log_level[t_anchor])  # economic value relative to the anchor
-    # an action's amount is relative to the previous close of the market: the row before, or
-    # the one before a whole-day closure that XHKG lists as a session (dropped at the end)
-    is_open = dates.isin(hkex_sessions(START, END))
-    prev_open = np.maximum.accumulate(np.where(is_open, np.arange(n_t), 0))
-    prev_open = np.concatenate([[0], prev_open[:-1]])
 
-    def factors(amounts_fixed: dict | None, scale: np.ndarray):
-        """Step multipliers for price (D) and shares (M) after each event, per column."""
-        d_steps = [[] for _ in range(n_j)]
-        m_steps = [[] for _ in range(n_j)]
-        d_cur = np.ones(n_j)
-        details = {}
-        for k, (t, j, kind, value, extra) in enumerate(events):
-            prev = scale[j] * econ[prev_open[t], j] * d_cur[j]
-            if kind == "cash_dividend":
-                amount = value * prev if amounts_fixed is None else amounts_fixed[k]
-                g, m = 1.0 - amount / prev, 1.0
-                details[k] = round(value * prev, 3)
-            elif kind == "split":
-                g, m = 1.0 / value, value
-            elif kind == "bonus":
-                g, m = 1.0 / (1.0 + value), 1.0 + value
-            elif kind == "rights":
-                price = extra * prev if amounts_fixed is None else amounts_fixed[k]
-                g, m = (1.0 + value * price / prev) / (1.0 + value), 1.0 + value
-                details[k] = round(extra * prev, 2)
-            else:  # placing: shares only
-                g, m = 1.0, 1.0 + value
-            d_cur[j] *= g
-            d_steps[j].append((t, g))
-            m_steps[j].append((t, m))
-        return d_steps, m_steps, details
+def _event_factors(g: _Grid, events, econ, amounts_fixed: dict | None, scale: np.ndarray):
+    """Step multipliers for price (D) and shares (M) after each event, per column, and the
+    rounded amounts (dividend per share, rights price) keyed by event number."""
+    n_j = len(g.codes)
+    d_steps = [[] for _ in range(n_j)]
+    m_steps = [[] for _ in range(n_j)]
+    d_cur = np.ones(n_j)
+    details = {}
+    for k, (t, j, kind, value, extra) in enumerate(events):
+        prev = scale[j] * econ[g.prev_open[t], j] * d_cur[j]
+        if kind == "cash_dividend":
+            amount = value * prev if amounts_fixed is None else amounts_fixed[k]
+            f, m = 1.0 - amount / prev, 1.0
+            details[k] = round(value * prev, 3)
+        elif kind == "split":
+            f, m = 1.0 / value, value
+        elif kind == "bonus":
+            f, m = 1.0 / (1.0 + value), 1.0 + value
+        elif kind == "rights":
+            price = extra * prev if amounts_fixed is None else amounts_fixed[k]
+            f, m = (1.0 + value * price / prev) / (1.0 + value), 1.0 + value
+            details[k] = round(extra * prev, 2)
+        else:  # placing: shares only
+            f, m = 1.0, 1.0 + value
+        d_cur[j] *= f
+        d_steps[j].append((t, f))
+        m_steps[j].append((t, m))
+    return d_steps, m_steps, details
 
-    def step_panel(steps) -> np.ndarray:
-        out = np.ones((n_t, n_j))
-        for j, st in enumerate(steps):
-            for t, g in st:
-                out[t:, j] *= g
-        return out
 
+def _step_panel(steps, shape) -> np.ndarray:
+    out = np.ones(shape)
+    for j, st in enumerate(steps):
+        for t, f in st:
+            out[t:, j] *= f
+    return out
+
+
+def _closes_and_shares(g: _Grid, log_level, events, suspended):
+    """Raw closes (the anchor price pinned, actions applied, suspended sessions carrying the previous
+    close), issued shares and the rounded action amounts."""
+    shape = (len(g.dates), len(g.codes))
+    econ = np.exp(log_level - log_level[g.t_anchor])  # economic value relative to the anchor
     # pass 1 (scale-free yields) fixes the scale that pins the anchor price; pass 2 uses rounded amounts
-    d_steps, _, _ = factors(None, np.ones(n_j))
-    d_panel = step_panel(d_steps)
-    scale = ref_px / d_panel[t_anchor]
-    _, _, rounded = factors(None, scale)
-    d_steps, m_steps, _ = factors(rounded, scale)
-    d_panel = step_panel(d_steps)
-    close = scale * econ * d_panel
-    m_panel = step_panel(m_steps)
-    shares = np.round(np.array([s.shares_m for s in specs]) * 1e6 * m_panel / m_panel[t_anchor])
-
-    # suspended sessions carry the previous close
+    d_steps, _, _ = _event_factors(g, events, econ, None, np.ones(shape[1]))
+    scale = np.array([s.price_hkd for s in g.specs]) / _step_panel(d_steps, shape)[g.t_anchor]
+    _, _, rounded = _event_factors(g, events, econ, None, scale)
+    d_steps, m_steps, _ = _event_factors(g, events, econ, rounded, scale)
+    close = scale * econ * _step_panel(d_steps, shape)
+    m_panel = _step_panel(m_steps, shape)
+    shares = np.round(np.array([s.shares_m for s in g.specs]) * 1e6 * m_panel / m_panel[g.t_anchor])
     for t, j in zip(*np.nonzero(suspended), strict=True):
         close[t, j] = close[t - 1, j]
+    return close, shares, rounded
 
-    # ------------------------------------------------------------ free float, traded value
-    free_float = np.tile(np.array([s.free_float for s in specs]), (n_t, 1))
-    for code, day, before in FREE_FLOAT_CHANGES:
-        free_float[: _snap(dates, day), col[code]] = before
+
+def _traded_value(rng, g: _Grid, close, shares, log_move, suspended) -> np.ndarray:
+    """Daily traded value (HKD): a noisy power of market cap, scaled so the mean over the liquidity
+    window before the anchor equals each name's average daily turnover."""
     cap = close * shares
     with np.errstate(invalid="ignore"):
-        shape = (cap / cap[t_anchor]) ** 0.8 * np.exp(rng.normal(-0.125, 0.5, (n_t, n_j)))
+        shape = (cap / cap[g.t_anchor]) ** 0.8 * np.exp(rng.normal(-0.125, 0.5, cap.shape))
         shape *= 1.0 + 5.0 * np.abs(np.nan_to_num(log_move))
     shape[suspended] = 0.0
-    shape[~listed] = np.nan
-    lo = t_anchor - LIQUIDITY_WINDOW + 1
+    shape[~g.listed] = np.nan
+    lo = g.t_anchor - LIQUIDITY_WINDOW + 1
     window_mean = np.nanmean(
-        np.where(listed[lo : t_anchor + 1], shape[lo : t_anchor + 1], np.nan), axis=0
+        np.where(g.listed[lo : g.t_anchor + 1], shape[lo : g.t_anchor + 1], np.nan), axis=0
     )
-    adt = np.array([s.adt_m_hkd for s in specs]) * 1e6
+    adt = np.array([s.adt_m_hkd for s in g.specs]) * 1e6
     traded = np.round(shape * (adt / np.where(np.isnan(window_mean), 1.0, window_mean)))
     # names listed after the window use their first LIQUIDITY_WINDOW sessions instead
     for j in np.flatnonzero(np.isnan(window_mean)):
-        first = first_rows[j]
+        first = g.first_rows[j]
         traded[:, j] = np.round(
             shape[:, j] * adt[j] / np.nanmean(shape[first : first + LIQUIDITY_WINDOW, j])
         )
+    return traded
 
-    # ------------------------------------------------------------ tidy frames
-    t_idx, j_idx = np.nonzero(listed)
-    prices = pd.DataFrame(
+
+def _price_frame(g: _Grid, close, shares, traded, suspended) -> pd.DataFrame:
+    free_float = np.tile(np.array([s.free_float for s in g.specs]), (len(g.dates), 1))
+    for code, day, before in FREE_FLOAT_CHANGES:
+        free_float[: _snap(g.dates, day), g.col[code]] = before
+    t_idx, j_idx = np.nonzero(g.listed)
+    return pd.DataFrame(
         {
-            "date": dates[t_idx],
+            "date": g.dates[t_idx],
             # categorical: a loader maps each distinct code once instead of once per row
-            "code": pd.Categorical.from_codes(j_idx, categories=list(codes)),
+            "code": pd.Categorical.from_codes(j_idx, categories=list(g.codes)),
             "close_hkd": close[t_idx, j_idx],
             "shares": shares[t_idx, j_idx],
             "free_float": free_float[t_idx, j_idx],
@@ -497,20 +557,27 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
         },
         columns=PRICE_COLUMNS,
     )
-    securities = security_master().set_index("code").loc[list(codes)].reset_index()
+
+
+def _master_frame(g: _Grid) -> pd.DataFrame:
+    securities = security_master().set_index("code").loc[list(g.codes)].reset_index()
     # listings inside the data keep their first session; older ones keep the real listing date
     securities["listing_date"] = np.where(
-        first_rows > 0, dates[first_rows], securities["listing_date"]
+        g.first_rows > 0, g.dates[g.first_rows], securities["listing_date"]
     )
+    return securities
 
-    pay_rng = np.random.default_rng([seed, 1])
-    act_rows = []
+
+def _action_frame(pay_rng, g: _Grid, events, rounded) -> pd.DataFrame:
+    """The corporate actions table (placings change shares only and are not listed)."""
+    n_t = len(g.dates)
+    rows = []
     for k, (t, j, kind, value, _extra) in enumerate(events):
         if kind == "placing":
             continue
         row = {
-            "ex_date": dates[t],
-            "code": codes[j],
+            "ex_date": g.dates[t],
+            "code": g.codes[j],
             "kind": kind,
             "amount_hkd": np.nan,
             "ratio": np.nan,
@@ -520,34 +587,25 @@ def synthetic_frames(seed: int = DEFAULT_SEED) -> SyntheticFrames:
         if kind == "cash_dividend":
             row["amount_hkd"] = rounded[k]
             lag = int(pay_rng.integers(DIVIDEND_PAY_LAG_DAYS[0], DIVIDEND_PAY_LAG_DAYS[1] + 1))
-            row["pay_date"] = dates[min(_snap(dates, dates[t] + pd.Timedelta(days=lag)), n_t - 1)]
+            row["pay_date"] = g.dates[
+                min(_snap(g.dates, g.dates[t] + pd.Timedelta(days=lag)), n_t - 1)
+            ]
         elif kind == "rights":
             row["ratio"], row["price_hkd"] = value, rounded[k]
         else:
             row["ratio"] = value
-        act_rows.append(row)
-    actions = pd.DataFrame(act_rows, columns=ACTION_COLUMNS)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=ACTION_COLUMNS)
 
+
+def _fx_path(rng, dates) -> pd.Series:
+    """HKD->CNY fixing: log-linear between :data:`FX_ANCHORS` plus a bridged wiggle."""
+    n_t = len(dates)
     fx_knots = np.array([_snap(dates, d) for d, _ in FX_ANCHORS])
     fx_level = np.interp(np.arange(n_t), fx_knots, np.log([v for _, v in FX_ANCHORS]))
-    fx = pd.Series(
+    return pd.Series(
         np.exp(fx_level + _bridged(rng, n_t, fx_knots, 0.0012)), index=dates, name="hkd_cny"
     )
-
-    frames = {
-        "prices": prices,
-        "securities": securities,
-        "actions": actions,
-        "intervals": _intervals(specs, dates, first_rows),
-        "relevance": _relevance(specs, dates, first_rows),
-        "fx": fx,
-    }
-    # whole-day closures that XHKG lists as sessions (engine.data.calendar.EXTRA_CLOSURES): the
-    # draws above are made on XHKG's sessions, so a closure moves no price of another day
-    if not is_open.all():
-        frames, dates, log_move = _drop_closed_days(frames, dates, log_move, dates[is_open])
-    log_move.setflags(write=False)
-    return SyntheticFrames(frames=frames, dates=dates, codes=codes, log_move=log_move)
 
 
 def _drop_closed_days(frames: dict, dates, log_move, open_days):

@@ -105,6 +105,23 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
     dates = fund_sessions(market, config)
     if flows is None:
         return np.zeros(len(dates))
+    idx, values = _flow_series(flows)
+    _check_flow_dates(idx, values, market, dates)
+    out = np.zeros(len(dates))
+    out[dates.get_indexer(idx)] = values
+    _check_outstanding(out, dates, config)
+    return out
+
+
+def _fail(what: str, date, value, fix: str, **extra) -> FlowError:
+    return FlowError(
+        describe(what, source="flows", date=date, field="units", value=value, fix=fix, **extra)
+    )
+
+
+def _flow_series(flows) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Dates and units of ``flows`` (a Series, or a frame with a ``units`` column): plain dates,
+    finite numbers."""
     if isinstance(flows, pd.DataFrame):
         if "units" not in flows.columns:
             raise FlowError(
@@ -127,24 +144,29 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
         idx = pd.DatetimeIndex(pd.to_datetime(flows.index))
     except (TypeError, ValueError) as exc:
         raise FlowError(describe(f"flow dates cannot be parsed ({exc})", source="flows")) from None
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
+    if idx.tz is not None or (idx != idx.normalize()).any():
+        raise FlowError(
+            describe(
+                "flow dates carry a time zone or a time of day",
+                source="flows",
+                value=str(idx[0]),
+                fix="give plain HKEX session dates",
+            )
+        )
     values = pd.to_numeric(pd.Series(flows.to_numpy(), index=idx), errors="coerce").to_numpy(
         dtype=float
     )
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         i = int(bad[0])
-        raise FlowError(
-            describe(
-                "flow is NaN or not a number",
-                source="flows",
-                date=idx[i],
-                field="units",
-                value=flows.iloc[i],
-                fix="give 0 for a day without flows",
-            )
+        raise _fail(
+            "flow is NaN or not a number", idx[i], flows.iloc[i], "give 0 for a day without flows"
         )
+    return idx, values
+
+
+def _check_flow_dates(idx, values, market: MarketData, dates: pd.DatetimeIndex) -> None:
+    """No duplicated date, every date a market session on or after the fund's inception."""
     for bad, what, fix in (
         (idx.duplicated(), "duplicated flow date", "sum the flows of a day into one row"),
         (
@@ -160,64 +182,49 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
     ):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise FlowError(
-                describe(
-                    what,
-                    source="flows",
-                    date=idx[i],
-                    field="units",
-                    value=float(values[i]),
-                    fix=fix,
-                )
-            )
-    out = np.zeros(len(dates))
-    out[dates.get_indexer(idx)] = values
+            raise _fail(what, idx[i], float(values[i]), fix)
+
+
+def _check_outstanding(out: np.ndarray, dates: pd.DatetimeIndex, config: EtfConfig) -> None:
+    """Units outstanding stay positive, and no session redeems or creates an implausible share."""
     outstanding = float(config.initial_units) + np.cumsum(out)
+    before = outstanding - out
     neg = np.flatnonzero(outstanding <= 0.0)
     if len(neg):
         i = int(neg[0])
-        raise FlowError(
-            describe(
-                "redemption exceeds the units outstanding",
-                source="flows",
-                date=dates[i],
-                field="units",
-                value=float(out[i]),
-                units_before=float(outstanding[i] - out[i]),
-                fix="redeem fewer units than are outstanding (initial_units plus earlier flows)",
-            )
+        raise _fail(
+            "redemption exceeds the units outstanding",
+            dates[i],
+            float(out[i]),
+            "redeem fewer units than are outstanding (initial_units plus earlier flows)",
+            units_before=float(before[i]),
         )
-    before = outstanding - out
     too_big = np.flatnonzero(
         (out < 0) & (-out > float(config.max_redemption_fraction) * before)
         | (out > 0) & (out > float(config.max_creation_multiple) * before)
     )
-    if len(too_big):
-        i = int(too_big[0])
-        if out[i] < 0:
-            what = (
-                f"implausible redemption: more than {config.max_redemption_fraction:.0%} of the "
-                "units outstanding in one session"
-            )
-            field, limit = "max_redemption_fraction", config.max_redemption_fraction
-        else:
-            what = (
-                f"implausible creation: more than {config.max_creation_multiple:g} times the "
-                "units outstanding in one session"
-            )
-            field, limit = "max_creation_multiple", config.max_creation_multiple
-        raise FlowError(
-            describe(
-                what,
-                source="flows",
-                date=dates[i],
-                field="units",
-                value=float(out[i]),
-                units_before=float(before[i]),
-                fix=f"check the flow data; if it is real, raise EtfConfig.{field} (now {limit:g})",
-            )
+    if not len(too_big):
+        return
+    i = int(too_big[0])
+    if out[i] < 0:
+        what = (
+            f"implausible redemption: more than {config.max_redemption_fraction:.0%} of the "
+            "units outstanding in one session"
         )
-    return out
+        field, limit = "max_redemption_fraction", config.max_redemption_fraction
+    else:
+        what = (
+            f"implausible creation: more than {config.max_creation_multiple:g} times the "
+            "units outstanding in one session"
+        )
+        field, limit = "max_creation_multiple", config.max_creation_multiple
+    raise _fail(
+        what,
+        dates[i],
+        float(out[i]),
+        f"check the flow data; if it is real, raise EtfConfig.{field} (now {limit:g})",
+        units_before=float(before[i]),
+    )
 
 
 __all__ = ["UNIT_ANCHORS", "check_flows", "default_flows", "fund_sessions"]

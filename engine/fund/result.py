@@ -151,6 +151,14 @@ class FundResult:
         ``against`` names the benchmark), the gross index return in HKD for information, costs by kind
         (CNY), final units and NAV, the final cash weight, the trade count and any warnings.
         """
+        rows = self._return_rows() + self._tracking_rows() + self._book_rows()
+        return Summary(rows, title=f"ETF backtest vs {self.index_name}{self.tag}")
+
+    @property
+    def tag(self) -> str:
+        return " [SYNTHETIC]" if self.synthetic else ""
+
+    def _return_rows(self) -> list[dict]:
         nav = self.nav
         nav_pu = nav["nav_per_unit_cny"].astype(float)
         start, end = float(nav_pu.iloc[0]), float(nav_pu.iloc[-1])
@@ -162,18 +170,12 @@ class FundResult:
             {"metric": "sessions", "value": len(nav), "unit": "count"},
             {"metric": "start_nav_per_unit_cny", "value": start, "unit": "level", "note": "CNY"},
             {"metric": "end_nav_per_unit_cny", "value": end, "unit": "level", "note": "CNY"},
-            {
-                "metric": "total_return",
-                "value": end / start - 1.0,
-                "unit": "%",
-                "note": "from the first NAV per unit, struck after the inception purchase",
-            },
-            {
-                "metric": "annualised_return",
-                "value": annualise_return(end / start - 1.0, len(nav) - 1),
-                "unit": "%",
-                "note": "(1 + R)^(p/n) - 1",
-            },
+            metrics.row(
+                "total_return",
+                end / start - 1.0,
+                note="from the first NAV per unit, struck after the inception purchase; ",
+            ),
+            metrics.row("annualised_return", annualise_return(end / start - 1.0, len(nav) - 1)),
         ]
         launch = getattr(self.config, "initial_nav_cny", None)
         if launch is not None and float(launch) > 0:
@@ -187,9 +189,18 @@ class FundResult:
                     "creation_costs setting",
                 }
             )
-        if self.index_levels is not None and len(nav) >= 2:
+        return rows
+
+    def _tracking_rows(self) -> list[dict]:
+        """The benchmark's return, TD and TE against ``config.benchmark`` in CNY at the fund's
+        fixing, and the gross index return in HKD for information."""
+        rows: list[dict] = []
+        if self.index_levels is None:
+            return rows
+        if len(self.nav) >= 2:
             bench = self.benchmark_cny()
-            values = metrics.tracking_metrics(nav_pu.to_numpy(), bench.to_numpy())
+            nav_pu = self.nav["nav_per_unit_cny"].to_numpy(dtype=float)
+            values = metrics.tracking_metrics(nav_pu, bench.to_numpy())
             notes = {
                 "benchmark_return": "config.benchmark at the fund's fixing; ",
                 "tracking_difference": "whole run; ",
@@ -204,7 +215,7 @@ class FundResult:
                     "tracking_error_rms",
                 )
             ]
-        if self.index_levels is not None and "gross" in self.index_levels:
+        if "gross" in self.index_levels:
             g = self.index_levels["gross"]
             rows.append(
                 {
@@ -214,8 +225,15 @@ class FundResult:
                     "note": "gross total-return index in HKD over the fund's sessions, for information",
                 }
             )
-        for kind, value in self.total_costs().items():
-            rows.append({"metric": f"cost_{kind}_cny", "value": float(value), "unit": "CNY"})
+        return rows
+
+    def _book_rows(self) -> list[dict]:
+        """Costs by kind (CNY), final units and NAV, the final cash weight, trades and warnings."""
+        nav = self.nav
+        rows = [
+            {"metric": f"cost_{kind}_cny", "value": float(value), "unit": "CNY"}
+            for kind, value in self.total_costs().items()
+        ]
         rows += [
             {
                 "metric": "cost_total_cny",
@@ -232,7 +250,7 @@ class FundResult:
             },
             {"metric": "trades", "value": len(self.trades), "unit": "count"},
         ]
-        warnings = tuple(getattr(self, "warnings", ()) or ())
+        warnings = tuple(self.warnings or ())
         if warnings:
             rows.append(
                 {
@@ -243,8 +261,7 @@ class FundResult:
                     + (" ..." if len(warnings) > 3 else ""),
                 }
             )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"ETF backtest vs {self.index_name}{tag}")
+        return rows
 
     def weights(self, date=None) -> pd.DataFrame:
         """Holding weights against index weights at the close of ``date`` (default: the last session).

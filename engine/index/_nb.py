@@ -47,18 +47,24 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit, prange
-from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
+from engine.codes import (
+    ACT_BONUS,
+    ACT_CASH_DIVIDEND,
+    ACT_RIGHTS,
+    ACT_SPLIT,
+    EV_DELETION,
+    EV_REVIEW,
+    EVENT_LABELS,
+)
 from engine.prepare import ACTION_DTYPE
 from engine.rules._nb import reviews_kernel
 
-# event kinds (the action kind codes of engine.codes for the four corporate actions)
-EV_REVIEW = 0
+# event kinds: the event codes of engine.codes (a corporate action is logged under its kind's code)
 EV_SPLIT = ACT_SPLIT
 EV_BONUS = ACT_BONUS
 EV_RIGHTS = ACT_RIGHTS
 EV_CASH_DIVIDEND = ACT_CASH_DIVIDEND
-EV_DELETION = 5
-EVENT_NAMES = ("review", "split", "bonus", "rights", "cash_dividend", "deletion")
+EVENT_NAMES = EVENT_LABELS[: EV_DELETION + 1]
 
 # status codes returned by the kernel (compute turns them into errors)
 ST_OK = 0

@@ -18,10 +18,12 @@ This module only moves data between pandas and NumPy, checks the inputs and name
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
@@ -106,6 +108,42 @@ def compute(
         Unknown code in a review, bad index shares, missing withholding class or rate out of range,
         a constituent without a price where the index needs one, every constituent delisted.
     """
+    inp = _inputs(market, schedule, base_date, base_value, withholding)
+    run = _run(inp, market)
+    return _result(market, schedule, inp, run)
+
+
+class _Inputs(NamedTuple):
+    """What one index run reads, checked (:func:`_inputs`)."""
+
+    close: np.ndarray  # float64[T, N], C-contiguous
+    reviews: list  # the reviews applied (effective within the market)
+    review_rows: np.ndarray  # int64[R], their effective rows
+    skipped: list  # effective dates of the reviews after the last session
+    base_date: pd.Timestamp
+    base_row: int
+    base_value: float
+    review_q: np.ndarray  # float64[R, N], restated index shares
+    withholding: dict
+    wht: np.ndarray  # float64[N], withholding rate per security
+    act: np.ndarray  # ACTION_DTYPE, the actions after the base row
+
+
+class _Run(NamedTuple):
+    """The kernel's outputs (:func:`_run`)."""
+
+    levels: np.ndarray
+    divisors: np.ndarray
+    slot_q: np.ndarray
+    seg: np.ndarray
+    rev_ptr: np.ndarray
+    rev_col: np.ndarray
+    ev: np.ndarray
+    ev_div: np.ndarray
+
+
+def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
+    """Check the schedule against the market and build the run's inputs (see :func:`compute`)."""
     if not isinstance(schedule, ReviewSchedule) or len(schedule.reviews) == 0:
         raise MethodologyError(
             describe(
@@ -139,33 +177,53 @@ def compute(
         withholding = params.get("withholding", {}) or {}
     wht = withholding_rates(market, withholding, review_q.max(axis=0) > 0)
     act = action_records(market, after_row=base_row)
+    return _Inputs(
+        close=close,
+        reviews=reviews,
+        review_rows=review_rows,
+        skipped=skipped,
+        base_date=base_date,
+        base_row=base_row,
+        base_value=base_value,
+        review_q=review_q,
+        withholding=withholding,
+        wht=wht,
+        act=act,
+    )
 
-    # ------------------------------------------------------------------ run
-    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(review_q)
-    n_ev = len(reviews) + len(act) + len(rev_col) + 1
+
+def _run(inp: _Inputs, market) -> _Run:
+    """One call of :func:`engine.index._nb.index_run` (raises on a status other than OK)."""
+    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(inp.review_q)
+    n_ev = len(inp.reviews) + len(inp.act) + len(rev_col) + 1
     ev = np.zeros(n_ev, dtype=_nb.EVENT_DTYPE)
     ev_div = np.zeros((n_ev, 6))
     levels, divisors, slot_q, seg, n_ev, status = _nb.index_run(
-        close,
-        base_row,
-        base_value,
-        review_rows,
+        inp.close,
+        inp.base_row,
+        inp.base_value,
+        inp.review_rows,
         rev_ptr,
         rev_col,
         rev_q,
-        act,
-        wht,
+        inp.act,
+        inp.wht,
         ev,
         ev_div,
     )
-    _raise_status(status, dates, codes)
-    ev, ev_div = ev[:n_ev], ev_div[:n_ev]
+    _raise_status(status, market.dates, market.codes)
+    return _Run(levels, divisors, slot_q, seg, rev_ptr, rev_col, ev[:n_ev], ev_div[:n_ev])
 
-    # ------------------------------------------------------------------ frames
+
+def _result(market, schedule, inp: _Inputs, run: _Run) -> IndexResult:
+    """The :class:`IndexResult` of a run: levels and divisors now, the rest built when read."""
+    dates, codes = market.dates, market.codes
+    base_row, close = inp.base_row, inp.close
+    slot_q, seg, rev_ptr, rev_col = run.slot_q, run.seg, run.rev_ptr, run.rev_col
     idx = dates[base_row:]
     cols = pd.Index(codes, name="code")
-    levels_df = pd.DataFrame(levels[base_row:], index=idx, columns=list(VARIANTS))
-    divisors_df = pd.DataFrame(divisors[base_row:], index=idx, columns=list(VARIANTS))
+    levels_df = pd.DataFrame(run.levels[base_row:], index=idx, columns=list(VARIANTS))
+    divisors_df = pd.DataFrame(run.divisors[base_row:], index=idx, columns=list(VARIANTS))
 
     def weights_df():
         w = _nb.dense_weights(slot_q, seg, rev_ptr, rev_col, close, base_row)
@@ -176,27 +234,28 @@ def compute(
         return pd.DataFrame(q, index=idx, columns=cols)
 
     def events_df():
+        ev, act = run.ev, inp.act
         return _events_frame(
             ev["row"],
             ev["kind"],
             ev["col"],
             ev["ref"],
-            ev_div,
+            run.ev_div,
             dates,
             codes,
-            reviews,
+            inp.reviews,
             (act["ratio"], act["price_hkd"], act["amount_hkd"]),
-            wht,
+            inp.wht,
             market,
         )
 
     meta = {
         "methodology_hash": schedule.methodology_hash,
         "data_fingerprint": market.fingerprint(),
-        "engine_version": _engine_version(),
-        "withholding": dict(withholding),
+        "engine_version": __version__,
+        "withholding": dict(inp.withholding),
         "market_source": market.source,
-        "skipped_reviews": skipped,
+        "skipped_reviews": inp.skipped,
     }
     return IndexResult(
         levels=levels_df,
@@ -205,8 +264,8 @@ def compute(
         divisors=divisors_df,
         events=events_df,
         schedule=schedule,
-        base_date=base_date,
-        base_value=base_value,
+        base_date=inp.base_date,
+        base_value=inp.base_value,
         name=schedule.history or "hsidi",
         synthetic=bool(market.synthetic),
         meta=meta,
@@ -290,7 +349,7 @@ def _place_reviews(schedule: ReviewSchedule, dates: pd.DatetimeIndex):
             f"{len(skipped)} review(s) take effect after the last market session "
             f"{dates[-1].date()} and are not applied (first: "
             f"{_day(reviews[skipped[0]].effective_date).date()})",
-            stacklevel=3,
+            stacklevel=4,  # _place_reviews <- _inputs <- compute <- the caller
         )
     review_rows = np.array([eff_rows[k] for k in kept], dtype=np.int64)
     return (
@@ -528,9 +587,3 @@ def _events_frame(
     for i, name in enumerate(EVENT_COLUMNS[4:]):
         data[name] = np.asarray(ev_div[:, i], dtype=float)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)
-
-
-def _engine_version() -> str:
-    from engine import __version__
-
-    return __version__

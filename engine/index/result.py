@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from engine._display import Summary, result_html
 from engine.conventions import annualise_return
 from engine.errors import DataError, describe
 from engine.rules.schedule import ReviewSchedule, _Lazy
@@ -123,8 +124,6 @@ class IndexResult:
         sessions per year (:func:`engine.conventions.annualise_return`; NaN for a zero-length run);
         then a ``warnings`` row when the result carries any (approximations and plausibility findings
         of the market it was built on)."""
-        from engine._display import Summary
-
         start, end = self.levels.index[0], self.levels.index[-1]
         n_returns = len(self.levels) - 1
         n_reviews = int((self.events["kind"] == "review").sum()) if len(self.events) else 0
@@ -197,6 +196,4 @@ class IndexResult:
         )
 
     def _repr_html_(self) -> str:
-        from engine._display import result_html
-
         return result_html(self)

@@ -20,6 +20,7 @@ import pandas as pd
 from engine._display import fmt
 from engine.analytics.attribution import cost_drag, cost_table
 from engine.analytics.compare import methodology_changes, wide_panel
+from engine.analytics.regulatory import PERIOD_COLUMNS
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
 from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, EngineError, describe
@@ -324,6 +325,8 @@ def build_content(
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
     mark=None,
+    regulatory=None,
+    capacity=None,
 ) -> ReportContent:
     """Compute everything the report shows (see :func:`tracking_report`)."""
     import engine
@@ -500,6 +503,10 @@ def build_content(
         )
     except EngineError as exc:
         sections.append(Section("Holding weights vs index weights", None, f"Not shown: {exc}"))
+    if regulatory is not None:
+        sections.extend(regulatory_sections(regulatory))
+    if capacity is not None:
+        sections.extend(capacity_sections(capacity))
     if len(tr.excluded):
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
@@ -528,6 +535,150 @@ def build_content(
         extra={"tracking": tr, "tracking_other": others, "waterfall": wf, "marks": marks},
         warnings=warnings,
     )
+
+
+def regulatory_sections(reg) -> list[Section]:
+    """The sections of a :class:`~engine.analytics.regulatory.RegulatoryReport`: its figures, breach
+    table, calendar-year table and (when it has one) the quarterly-report period table.  Reads the
+    result only; every number was computed in analytics."""
+    from matplotlib.figure import Figure
+
+    p, bench = reg.preset, reg.benchmark
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    reg.plot(ax=fig.subplots())
+    figures_table = reg.summary().formatted().drop(columns="note")
+    out = [
+        Section(
+            f"Regulatory figures: {p.name} preset",
+            fig,
+            f"{p.title}. Convention: {reg.convention}. Against {bench}. Source: {p.source}",
+            figures_table,
+        )
+    ]
+    b = reg.breaches
+    shown = b.head(40)
+    table = pd.DataFrame(
+        {
+            "check": shown["check"],
+            "window start": [str(pd.Timestamp(d).date()) for d in shown["window_start"]],
+            "window end": [str(pd.Timestamp(d).date()) for d in shown["window_end"]],
+            "value": [fmt(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)],
+            "limit": [fmt(v, u) for v, u in zip(shown["limit"], shown["unit"], strict=True)],
+            "consecutive": shown["consecutive"].astype(int),
+        }
+    )
+    windows = "rolling windows" if p.monitor == "rolling" else "calendar years"
+    out.append(
+        Section(
+            f"Breaches: {p.name} preset",
+            None,
+            (
+                f"{len(b)} breaching {windows} against {bench}"
+                + (" (the first 40 shown)" if len(b) > 40 else "")
+                + "; consecutive = the running count of consecutive breaching windows."
+                if len(b)
+                else f"No {windows[:-1]} breached a limit of the {p.name} preset against {bench}."
+            )
+            + "".join(f" {n}" for n in reg.notes),
+            table if len(b) else None,
+        )
+    )
+    if len(reg.by_year):
+        yr = reg.by_year
+        pct = [c for c in yr.columns if c not in ("start", "end", "periods")]
+        shown = _pct(yr, pct)
+        for c in ("start", "end"):
+            shown[c] = [str(pd.Timestamp(d).date()) for d in yr[c]]
+        out.append(
+            Section(
+                f"Calendar-year figures: {p.name} preset",
+                None,
+                f"Each year from the last valuation of the year before; TE = {reg.convention}; "
+                f"against {bench}.",
+                shown,
+            )
+        )
+    if reg.periods is not None:
+        t = reg.periods
+        shown = pd.DataFrame(
+            {label: [fmt(v, "%") for v in t[key]] for key, label, _ in PERIOD_COLUMNS},
+            index=t.index,
+        )
+        shown.insert(0, "from", [fmt(d, "date") for d in t["start"]])
+        shown["note"] = t["note"]
+        out.append(
+            Section(
+                "Quarterly-report periods (mainland section 3.2)",
+                None,
+                f"Periods ending {fmt(t['end'].iloc[0], 'date')}; (1) NAV growth rate, (2) its "
+                "standard deviation, (3) benchmark return, (4) its standard deviation; (2) and (4) are "
+                f"standard deviations of daily returns, not annualised; benchmark {bench}.",
+                shown,
+            )
+        )
+    return out
+
+
+def capacity_sections(cap) -> list[Section]:
+    """The sections of a :class:`~engine.analytics.capacity.RebalanceCapacity`: each review's passive
+    demand, and the largest review's days to trade by code.  Reads the result only."""
+    from matplotlib.figure import Figure
+
+    s, br = cap.settings, cap.by_review
+    assumptions = (
+        f"Tracked assets: {cap.basis}. Days to trade at {s.participation:.0%} of the ADV over the "
+        f"{s.adv_window} sessions before the trade date; impact = {s.impact_coefficient:g} x daily "
+        f"volatility ({s.vol_window} sessions) x sqrt(value / ADV), the square-root model. The "
+        "participation rate, the windows and the coefficient are assumptions."
+    )
+    if br.empty:
+        return [Section("Rebalance capacity", None, "No review evaluated. " + assumptions)]
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(ax=fig.subplots())
+    table = pd.DataFrame(
+        {
+            "trade date": [fmt(d, "date") for d in br["trade_date"]],
+            "tracked assets": [fmt(v, "HKD") for v in br["tracked_assets_hkd"]],
+            "one-way turnover": [fmt(v, "%") for v in br["one_way_turnover"]],
+            "value to trade": [fmt(v, "HKD") for v in br["value_to_trade_hkd"]],
+            "names over one day": br["names_over_one_day"].astype(int),
+            "names without ADV": br["names_without_adv"].astype(int),
+            "largest days (code)": [
+                f"{d:.2f} ({c})"
+                for d, c in zip(br["max_days_to_trade"], br["max_days_code"], strict=True)
+            ],
+            "impact cost": [fmt(v, "HKD") for v in br["impact_cost_hkd"]],
+            "impact (value-weighted)": [fmt(v / 1e4, "bp") for v in br["impact_bp_value_weighted"]],
+        },
+        index=pd.Index([fmt(d, "date") for d in br.index], name="review"),
+    )
+    out = [Section("Rebalance capacity at each review", fig, assumptions, table)]
+    big = cap.largest_review
+    rows = cap.review(big).head(15)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(review=big, ax=fig.subplots())
+    shown = pd.DataFrame(
+        {
+            "code": rows["code"],
+            "side": rows["side"],
+            "weight before": [fmt(v, "%") for v in rows["weight_before"]],
+            "weight after": [fmt(v, "%") for v in rows["weight_after"]],
+            "value to trade": [fmt(v, "HKD") for v in rows["value_to_trade_hkd"]],
+            "ADV": [fmt(v, "HKD") for v in rows["adv_hkd"]],
+            "days to trade": [f"{v:.2f}" for v in rows["days_to_trade"]],
+            "impact": [fmt(v / 1e4, "bp") for v in rows["impact_bp"]],
+        }
+    )
+    out.append(
+        Section(
+            f"Largest review ({fmt(big, 'date')}): days to trade by code",
+            fig,
+            "The 15 names needing the most days at the participation rate; red bars need more than "
+            "one day; a name without traded value in the window (suspended) cannot be traded.",
+            shown,
+        )
+    )
+    return out
 
 
 # ----------------------------------------------------------------------------------------- entry
@@ -559,6 +710,8 @@ def tracking_report(
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
     mark=None,
+    regulatory=None,
+    capacity=None,
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
 
@@ -581,6 +734,12 @@ def tracking_report(
     mark : (date, label) or sequence of them, optional
         Dates marked on every time axis; default the reviews where the methodology changes (the
         2025-08-11 revision of the HSIDI).
+    regulatory : RegulatoryReport, optional
+        A regulator preset's figures (:func:`engine.analytics.regulatory`): the report adds its
+        figures, breach table, calendar-year table and (csrc) the quarterly-report period table.
+    capacity : RebalanceCapacity, optional
+        Passive demand at each review (:func:`engine.analytics.capacity`): the report adds the
+        per-review table and the largest review's days to trade by code.
 
     Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation
     fixing, the same numbers as ``FundResult.summary()`` and the waterfall.
@@ -609,6 +768,8 @@ def tracking_report(
         window=window,
         title=title,
         mark=mark,
+        regulatory=regulatory,
+        capacity=capacity,
     )
     payloads: dict[str, bytes] = {}
     if "html" in targets:
@@ -657,8 +818,10 @@ __all__ = [
     "ReportContent",
     "Section",
     "build_content",
+    "capacity_sections",
     "holding_weights",
     "index_figure",
+    "regulatory_sections",
     "settings_table",
     "tracking_report",
 ]

@@ -5,26 +5,30 @@ each review's cut-off, cap and pricing sessions (:data:`SNAPSHOT_DTYPE`); per-re
 small arrays; :func:`engine.rules._nb.reviews_kernel` runs screens, ranking, buffer selection and
 capping for all reviews in order.  The result keeps compact integer reason codes
 (:mod:`engine.codes`, ``RS_*``); a review's table, with the reasons as text, is built only when it is
-read (:func:`review_table`).  The rules are those of :mod:`engine.rules.screens`,
+read (:func:`engine.rules._reasons.review_table`).  The rules are those of :mod:`engine.rules.screens`,
 :mod:`engine.rules.selection` and :mod:`engine.rules.capping`; ``tests/rules`` compares the two
 paths on random markets.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from engine import codes as C
 from engine.data.market import MarketData
 from engine.errors import DataError, describe
 from engine.rules import _nb
+from engine.rules._reasons import (
+    delisted_notes,
+    gone_at,
+    reason_text,
+    replacement_notes,
+    review_table,
+)
 from engine.rules.capping import cap_weights
-from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review
-from engine.rules.selection import rank
+from engine.rules.schedule import Review
 
 SNAPSHOT_DTYPE = np.dtype(
     [
@@ -141,8 +145,6 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
             market, tc, np.array([m.liquidity.window_sessions for m in versions])
         )
     if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
-        from engine.rules.replace import gone_at
-
         x["gone"] = gone_at(market, price_row + 1)
     return x
 
@@ -233,119 +235,6 @@ def code_order(codes) -> np.ndarray:
     return np.argsort(np.asarray(codes, dtype=object).astype(str), kind="stable").astype(np.int64)
 
 
-def _fmt_m(value_hkd: float) -> str:
-    return f"{value_hkd / 1e6:.1f}m"
-
-
-def reason_text(code: int, j: int, k: int, out: dict) -> str:
-    """The review table's text for reason ``code`` of security ``j`` at review ``k``."""
-    m = out["versions"][k]
-    x = out["x"]
-    rk = review_ranks(k, out)[j]
-    sel = m.selection
-    if code == C.RS_SELECTED:
-        return f"selected: rank {int(rk)}"
-    if code == C.RS_KEPT_BY_BUFFER:
-        return f"selected: rank {int(rk)} kept by buffer (<={sel.buffer_remove_rank})"
-    if code == C.RS_FILLS_VACANCY:
-        return f"selected: rank {int(rk)} fills a vacancy"
-    if code == C.RS_CUT_OVERFLOW:
-        return f"out: rank {int(rk)} cut (more than {sel.max_constituents} qualified)"
-    if code == C.RS_BELOW_BUFFER:
-        return f"out: rank {int(rk)} below the buffer (>{sel.buffer_remove_rank})"
-    if code == C.RS_NEWCOMER_RANK:
-        return f"out: rank {int(rk)}, a newcomer needs rank <={sel.buffer_add_rank}"
-    if code == C.RS_BELOW_CUT:
-        return f"out: rank {int(rk)} below the cut"
-    if code == C.RS_TOO_YOUNG:
-        listed = out["listing_date"][j]
-        when = listed.date() if not pd.isna(listed) else "unknown"
-        return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
-    if code == C.RS_LONG_SUSPENDED:
-        return f"out: suspended {int(x[k, j]['suspended_sessions'])} sessions"
-    if code == C.RS_INDUSTRY:
-        return f"out: industry {out['industry'][j] or '(blank)'} not eligible"
-    if code == C.RS_RELEVANCE:
-        return f"out: relevance score {x[k, j]['score']:g}"
-    if code == C.RS_LIQUIDITY:
-        return (
-            f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
-            f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
-        )
-    if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts: _delisted_notes, replace
-        return out["delisted"][(k, j)]
-    return C.REASON_LABELS[code] if code != C.RS_NONE else ""
-
-
-def review_ranks(k: int, out: dict) -> np.ndarray:
-    """Review ``k``'s full ranking (NaN = not eligible).  The kernel ranks only as deep as the
-    selection reads (``inf`` below that); the rest is ranked here, once, by
-    :func:`engine.rules.selection.rank`, the same lexicographic order."""
-    ranks = out["ranks"][k]
-    if not np.isinf(ranks).any():
-        return ranks
-    if k not in out["full_ranks"]:
-        x = out["x"][k]
-        out["full_ranks"][k] = rank(
-            out["eligible"][k],
-            x["score"],
-            x["ffmc_cutoff"],
-            out["codes"],
-            out["versions"][k].selection.ranking,
-        )
-    return out["full_ranks"][k]
-
-
-def review_table(k: int, out: dict) -> pd.DataFrame:
-    """Review ``k``'s table (:data:`REVIEW_TABLE_COLUMNS`) from the compact arrays of a run."""
-    x = out["x"]
-    reason = out["reason"][k]
-    text = np.full(reason.shape[0], "", dtype=object)
-    for j in np.flatnonzero(reason):
-        text[j] = reason_text(int(reason[j]), int(j), k, out)
-    return pd.DataFrame(
-        {
-            "code": pd.Series(out["codes"], dtype=object),
-            "eligible": out["eligible"][k],
-            "rank": review_ranks(k, out),
-            "selected": out["selected"][k],
-            "shares": x["shares"][k],
-            "free_float": x["free_float"][k],
-            "cap_factor": out["cap_factor"][k],
-            "weight": out["weight"][k],
-            "reason": pd.Series(text, dtype=object),
-        },
-        columns=REVIEW_TABLE_COLUMNS,
-    )
-
-
-def _delisted_notes(market, out, k, plan_row) -> None:
-    """Reason text and the warning for selected securities dropped at review ``k`` (no close on the
-    session before the effective date)."""
-    gone = np.flatnonzero(out["reason"][k] == C.RS_DELISTED)
-    if not len(gone):
-        return
-    cap_date = pd.Timestamp(plan_row["cap_date"])
-    effective = pd.Timestamp(plan_row["effective_date"])
-    price_row = int(market.dates.searchsorted(effective, side="left")) - 1
-    notes = []
-    for j in gone:
-        priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
-        last = market.dates[priced[-1]].date()
-        out["delisted"][(k, int(j))] = (
-            f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
-            f"review effective {effective.date()})"
-        )
-        notes.append(f"{market.codes[j]} (last close {last})")
-    warnings.warn(
-        f"{out['versions'][k].name} review effective {effective.date()}: {len(gone)} selected "
-        f"security(ies) stopped trading between the cap date {cap_date.date()} and the effective "
-        f"date and are dropped from the review: {', '.join(notes)}",
-        UserWarning,
-        stacklevel=4,
-    )
-
-
 def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     """Run every review of ``plan`` (methodology versions looked up in ``by_name``).
 
@@ -387,10 +276,8 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     }
     rows = plan.to_dict("records")
     for k in range(min(stop + 1, len(rows))):
-        _delisted_notes(market, out, k, rows[k])
+        delisted_notes(market, out, k, rows[k])
     if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
-        from engine.rules.replace import replacement_notes
-
         replacement_notes(market, out, min(stop + 1, len(rows)))
     if status != _nb.RV_OK:
         _raise_review(status, stop, rows[stop], out, x)

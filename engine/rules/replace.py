@@ -52,9 +52,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from engine import codes as C
 from engine.data.market import MarketData
 from engine.errors import EngineError
+from engine.rules._reasons import (
+    _last_close,
+    first_gone_rows,
+    gone_at,
+    gone_text,
+    replacement_notes,
+    replacement_texts,
+)
 from engine.rules.calendar import REVIEW_DATE_COLUMNS
 from engine.rules.compiled import run_compiled
 
@@ -65,91 +72,6 @@ KIND = "replacement"
 def enabled(versions) -> bool:
     """Does any methodology version switch ``selection.replace_delisted`` on?"""
     return any(m.selection.replace_delisted for m in versions)
-
-
-def first_gone_rows(market: MarketData) -> np.ndarray:
-    """``int64[N]``: per security the first row from which it has no close to the end of the data
-    (its last close's row + 1; ``len(market.dates)`` when it trades on the last session, 0 when it
-    never trades)."""
-    priced = ~np.isnan(market.close_hkd)
-    T = priced.shape[0]
-    last = T - 1 - np.argmax(priced[::-1], axis=0)
-    return np.where(priced.any(axis=0), last + 1, 0).astype(np.int64)
-
-
-def gone_at(market: MarketData, rows) -> np.ndarray:
-    """``bool[len(rows), N]``: no close on or after each row (delisted by then)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    return first_gone_rows(market)[None, :] <= rows[:, None]
-
-
-def _last_close(market: MarketData, first_gone: np.ndarray, j: int) -> str:
-    return str(market.dates[first_gone[j] - 1].date())
-
-
-def gone_text(last_close: str) -> str:
-    """Reason of a security left out because it is delisted at the effective date."""
-    return f"out: delisted (last close {last_close})"
-
-
-def replacement_texts(codes, ranks, gone, new, kept, last_close) -> dict:
-    """``{column: reason}`` of a replacement review's newcomers and kept incumbents.
-
-    ``gone``: the previous constituents delisted at it; ``new``: the newcomers in rank order;
-    ``kept``: the incumbents that stay; ``last_close(j)``: the date text of ``j``'s last close.  The
-    best-ranked newcomer replaces the first delisted code in code order, and so on; a newcomer
-    beyond the delisted names fills a place left open earlier.
-    """
-    codes = np.asarray(codes, dtype=object)
-    gone = [int(g) for g in sorted(gone, key=lambda g: str(codes[g]))]
-    names = ", ".join(str(codes[g]) for g in gone) or "none"
-    out = {}
-    for i, j in enumerate(new):
-        rk = int(ranks[j])
-        if i < len(gone):
-            g = gone[i]
-            out[int(j)] = (
-                f"selected: rank {rk} replaces {codes[g]} (delisted, last close {last_close(g)})"
-            )
-        else:
-            out[int(j)] = f"selected: rank {rk} fills a vacancy"
-    for j in kept:
-        rk = ranks[j]
-        how = (
-            f"rank {int(rk)}"
-            if np.isfinite(rk)
-            else "not ranked: the screens act at the next regular review"
-        )
-        out[int(j)] = f"selected: kept at the replacement of {names} ({how})"
-    return out
-
-
-def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
-    """The review-table texts of :data:`engine.codes.RS_REPLACE_CODES` for the first ``n_reviews``
-    reviews of a compiled run, into ``out["delisted"][(k, j)]`` (see :func:`replacement_texts`)."""
-    reason = out["reason"][:n_reviews]
-    if not np.isin(reason, C.RS_REPLACE_CODES).any():
-        return
-    from engine.rules.compiled import review_ranks
-
-    first_gone = first_gone_rows(market)
-    notes = out["delisted"]
-
-    def last(j):
-        return _last_close(market, first_gone, j)
-
-    for k, j in zip(*np.nonzero(reason == C.RS_GONE), strict=True):
-        notes[(int(k), int(j))] = gone_text(last(j))
-    replacing = np.isin(reason, (C.RS_REPLACES, C.RS_KEPT_AT_REPLACEMENT)).any(axis=1)
-    for k in np.flatnonzero(replacing):
-        k = int(k)
-        gone = np.flatnonzero(out["selected"][k - 1] & (reason[k] == C.RS_GONE))
-        new = np.flatnonzero(reason[k] == C.RS_REPLACES)
-        ranks = review_ranks(k, out)  # the full ranking: a kept incumbent may rank below K
-        new = new[np.argsort(ranks[new], kind="stable")]
-        kept = np.flatnonzero(reason[k] == C.RS_KEPT_AT_REPLACEMENT)
-        texts = replacement_texts(out["codes"], ranks, gone, new, kept, last)
-        notes.update({(k, j): text for j, text in texts.items()})
 
 
 # ---------------------------------------------------------------- the plain Python path (run_review)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._display import Summary, result_html
+
 REVIEW_TABLE_COLUMNS = [
     "code",  # str
     "eligible",  # bool, passed every screen
@@ -223,8 +225,6 @@ class ReviewSchedule:
         reviews, no price drift; over every review after the first), codes added and removed over
         the run, and the reviews in which a name was selected only to fill a vacancy.
         """
-        from engine._display import Summary
-
         per = self.per_review()
         title = f"Review schedule {self.history}"
         if per.empty:
@@ -334,6 +334,4 @@ class ReviewSchedule:
         )
 
     def _repr_html_(self) -> str:
-        from engine._display import result_html
-
         return result_html(self)

@@ -1,6 +1,6 @@
 """The batch cores a sweep evaluates its chunks with, and the one figure they do not return.
 
-``index_batch`` (:mod:`engine.batch`) evaluates index variants sharing a review calendar in one
+``index_batch`` (:mod:`engine.index.batch`) evaluates index variants sharing a review calendar in one
 compiled, parallel call; ``fund_batch`` (:mod:`engine.fund.batch`) does the same for fund variants of
 one index run.  Fund sweeps build each index variant once with :func:`engine.build_index` and take its
 turnover from :func:`index_turnover`.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.batch import index_batch
 from engine.fund.batch import fund_batch
+from engine.index.batch import index_batch
 
 __all__ = ["fund_batch", "index_batch", "index_turnover"]
 

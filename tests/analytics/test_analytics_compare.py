@@ -82,12 +82,23 @@ def test_weights_and_active_share(runs):
 def test_return_risk_and_te_agree_with_tracking(runs):
     _, launch, revision, cmp = runs
     tr = tracking(revision.levels["price"], launch.levels["price"])
-    for key in ("tracking_error_std", "tracking_error_rms", "tracking_difference", "correlation", "beta"):
+    for key in (
+        "tracking_error_std",
+        "tracking_error_rms",
+        "tracking_difference",
+        "correlation",
+        "beta",
+    ):
         assert cmp.metrics[key] == pytest.approx(tr[key], rel=1e-12, abs=1e-15), key
     s = cmp.summary()
     assert s["return_diff"] == pytest.approx(tr["tracking_difference"], rel=1e-12)
     assert s["vol_diff"] == pytest.approx(tr["fund_vol"] - tr["benchmark_vol"], rel=1e-12)
-    assert {"tracking_error_std", "tracking_error_rms", "mean_turnover_launch", "mean_turnover_revision"} <= set(s.metrics)
+    assert {
+        "tracking_error_std",
+        "tracking_error_rms",
+        "mean_turnover_launch",
+        "mean_turnover_revision",
+    } <= set(s.metrics)
 
 
 def test_summary_names_each_volatility_after_its_own_series(runs):
@@ -164,3 +175,13 @@ def test_initial_review_turnover_is_nan(runs):
     initial = a.schedule.reviews[0]
     assert initial.kind == "initial"
     assert np.isnan(_review_turnover(a.weights, initial))
+
+
+def test_runs_on_two_markets_are_refused(runs):
+    import dataclasses
+
+    a, b = runs[1], runs[2]
+    b2 = dataclasses.replace(b, schedule=dataclasses.replace(b.schedule, data_fingerprint="other"))
+    a2 = dataclasses.replace(a, schedule=dataclasses.replace(a.schedule, data_fingerprint="mine"))
+    with pytest.raises(DataError, match=r"different market data.*field=data_fingerprint"):
+        compare_indexes(a2, b2)

@@ -67,3 +67,41 @@ def test_gaps_are_dropped_and_reported_and_beside():
     assert res.plot(reconstructed=pd.Series({"1000": 0.4})).get_ylabel() == "weight"
     with pytest.raises(DataError, match="window"):
         implied_weights(y, X, window=1)
+
+
+def test_each_window_says_which_codes_it_dropped():
+    X = _panel(60, 4)
+    y = X @ np.array([0.4, 0.3, 0.2, 0.1])
+    X.iloc[5, 1] = np.nan  # only the windows that hold row 5 lose code 1001
+    res = implied_weights(y, X, window=20, step=10)
+    dropped = res.fit["dropped"]
+    assert dropped.iloc[0] == "1001" and dropped.iloc[-1] == ""
+    assert res.dropped == ("1001",)
+    assert res.weights.iloc[-1]["1001"] == pytest.approx(0.3, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "spoil, pattern",
+    [
+        (lambda y, X: (y, X.assign(**{"1002": np.inf})), r"infinite.*code=1002"),
+        (
+            lambda y, X: (y.astype(object).where(y.index != y.index[3], "x"), X),
+            r"not a number.*field=observed_returns",
+        ),
+        (lambda y, X: (y.tz_localize("UTC"), X), r"time zone or a time of day"),
+        (lambda y, X: (y, X * np.nan), r"every constituent has a gap"),
+    ],
+)
+def test_bad_returns_are_named(spoil, pattern):
+    X = _panel(30, 3)
+    y = X @ np.array([0.5, 0.3, 0.2])
+    y2, X2 = spoil(y, X)
+    with pytest.raises(DataError, match=pattern):
+        implied_weights(y2, X2)
+
+
+@pytest.mark.parametrize("kwargs", [{"window": 0}, {"window": True}, {"window": 10, "step": 0}])
+def test_window_and_step_are_checked(kwargs):
+    X = _panel(30, 3)
+    with pytest.raises(DataError, match=r"window|step"):
+        implied_weights(X.sum(axis=1) / 3, X, **kwargs)

@@ -91,11 +91,19 @@ def test_over_redemption_names_date_and_units():
         (["2026-03-02"], [1e6], r"not a session of the market.*date=2026-03-02"),  # after the end
         (["2025-01-02"], [np.nan], r"NaN.*date=2025-01-02"),
         (["2025-01-02", "2025-01-02"], [1e6, 1e6], r"duplicated flow date.*date=2025-01-02"),
+        (["2025-01-02 15:00"], [1e6], r"time zone or a time of day"),
+        (["2025-01-02"], ["many"], r"not a number.*value='many'"),
     ],
 )
 def test_bad_flows(index, values, pattern):
     flows = pd.Series(values, index=pd.to_datetime(index))
     with pytest.raises(FlowError, match=pattern):
+        check_flows(flows, market_2025(), EtfConfig.default())
+
+
+def test_tz_aware_flow_dates_are_refused():
+    flows = pd.Series([1e6], index=pd.DatetimeIndex(["2025-01-02"]).tz_localize("Asia/Hong_Kong"))
+    with pytest.raises(FlowError, match=r"time zone"):
         check_flows(flows, market_2025(), EtfConfig.default())
 
 

@@ -17,9 +17,9 @@ from rules_factory import make_market, methodology, sec
 
 import engine.sweep as sw
 from engine import build_index
-from engine.batch import index_batch
 from engine.data import hkex_sessions
 from engine.index import compute
+from engine.index.batch import index_batch
 from engine.rules import load_methodology, run_reviews
 from engine.rules.screens import screen
 from engine.rules.selection import rank
