@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine.analytics import contributions_nb as _nb
 
 
 @dataclass(frozen=True, eq=False)
-class Contributions:
+class Contributions(Result):
     """Daily contributions to an active return, by row, and their linked totals.
 
     Attributes
@@ -159,8 +159,7 @@ class Contributions:
         for lab, row in tab[tab["kind"] != "code"].iterrows():
             rows.append(linked(lab, float(row["contribution"]), how))
         rows.append(metrics.row("contribution_residual", self.residual, against=self.against))
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"Contributions to the difference vs {self.against}{tag}")
+        return Summary(rows, title=f"Contributions to the difference vs {self.against}{self.tag}")
 
     def plot(self, ax=None, top: int = 10):
         """Horizontal bars of the ``top`` largest and smallest code contributions (bp, linked);
@@ -190,9 +189,6 @@ class Contributions:
             f"{self.dates[-1].date()}, {n_codes} codes + {len(self.labels) - n_codes} rows, "
             f"difference={self.total:.4%}, {self.linking}{tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 __all__ = ["Contributions"]
