@@ -189,15 +189,6 @@ def _banner(market) -> str:
     )
 
 
-def _cxo_weight(result, market, date) -> float:
-    cxo = set(market.securities.loc[market.securities["is_cxo"], "code"])
-    w = result.weights
-    if date not in w.index:
-        return float("nan")
-    row = w.loc[date]
-    return float(row[[c for c in row.index if c in cxo]].sum())
-
-
 def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
     """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
     :func:`engine.build_index`; None keeps each methodology's)."""
@@ -262,7 +253,10 @@ def _revision_changes(result, market) -> list[str]:
 
 
 def index_summary(results: dict, market) -> str:
-    """A short plain-text summary: constituents per review, CXO weight around the revision, returns."""
+    """A short plain-text summary: constituents per review, CXO weight around the revision, returns
+    (each figure computed by :mod:`engine.analytics.versions` or the result's ``summary()``)."""
+    from engine.analytics.versions import cxo_around, year_to_date_return
+
     lines = []
     if market.synthetic:
         lines.append(
@@ -277,13 +271,12 @@ def index_summary(results: dict, market) -> str:
             f"constituents (eligible {int(r['eligible'])}), max weight {r['max_weight']:.2%}"
         )
     sessions = chained.levels.index
-    before = sessions[sessions < REVISION_DATE]
-    if len(before) and REVISION_DATE in sessions:
+    if (sessions < REVISION_DATE).any() and REVISION_DATE in sessions:
         for label, res in results.items():
+            c = cxo_around(res.weights, market, REVISION_DATE, sessions)
             lines.append(
-                f"CXO weight, {label:<9}: {_cxo_weight(res, market, before[-1]):6.2%} at the close of "
-                f"{before[-1].date()}, {_cxo_weight(res, market, REVISION_DATE):6.2%} at the close of "
-                f"{REVISION_DATE.date()}"
+                f"CXO weight, {label:<9}: {c['before']:6.2%} at the close of "
+                f"{c['before_date'].date()}, {c['at']:6.2%} at the close of {c['at_date'].date()}"
             )
     lines.extend(_revision_changes(chained, market))
     lines.append("Returns (price / gross / net):")
@@ -291,10 +284,8 @@ def index_summary(results: dict, market) -> str:
         summ = res.summary()  # per variant, annualised by engine.conventions
         tot = {v: summ[f"total_return_{v}"] for v in ("price", "gross", "net")}
         ann = {v: summ[f"annualised_return_{v}"] for v in ("price", "gross", "net")}
-        price = res.levels["price"]
-        last_year = price.index[-1].year
-        prior = price[price.index.year < last_year]
-        ytd = f"{price.iloc[-1] / prior.iloc[-1] - 1.0:+.1%}" if len(prior) else "n/a"
+        last_year, ytd_return = year_to_date_return(res.levels["price"])
+        ytd = "n/a" if np.isnan(ytd_return) else f"{ytd_return:+.1%}"
         lines.append(
             f"  {label:<9} total {tot['price']:+.1%} / {tot['gross']:+.1%} / {tot['net']:+.1%}   "
             f"annualised {ann['price']:+.1%} / {ann['gross']:+.1%} / {ann['net']:+.1%}   "
@@ -553,6 +544,7 @@ def cmd_check(args) -> int:
 
 def cmd_compare(args) -> int:
     from engine.analytics import compare
+    from engine.report import comparison_report
 
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
@@ -564,7 +556,7 @@ def cmd_compare(args) -> int:
     prov = _provenance(args, market, {})
     with _fixed_dates(market), OutputSet(args.out, "compare", prov) as outs:
         write_table(cmp.changes, outs / "compare_changes.csv", index=False)
-        paths = cmp.report(outs / "compare")
+        paths = comparison_report(cmp, outs / "compare")
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {Path(args.out) / Path(path).name}")
     return 0

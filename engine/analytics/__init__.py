@@ -51,6 +51,7 @@ from engine.analytics.contributions import (  # the function shadows the module 
 from engine.analytics.contributions_causes import deviation_causes
 from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
 from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
+from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
@@ -98,6 +99,7 @@ __all__ = [
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
+    "active_share",
     "align",
     "attribute",
     "benchmark_label",
@@ -115,6 +117,7 @@ __all__ = [
     "deviation_causes",
     "fund_benchmark",
     "fund_tracking",
+    "holding_weights",
     "implied_weights",
     "membership_changes",
     "methodology_changes",

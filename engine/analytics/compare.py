@@ -313,10 +313,10 @@ class IndexComparison:
         """Levels (rebased to 1), active share and turnover per review in three panels; returns
         the top (levels) ``Axes`` (the others are ``ax.figure.axes[1:]``).  Into a given ``ax`` it
         draws the levels only."""
+        from engine import plotting
         from engine._display import plot_axes
-        from engine.report.figures import comparison_figure
 
-        return plot_axes(comparison_figure, self, ax=ax)
+        return plot_axes(plotting.comparison_figure, self, ax=ax)
 
     def __repr__(self) -> str:
         return (
