@@ -60,6 +60,9 @@ class Contributions(Result):
     against: str = ""
     synthetic: bool = False
     meta: dict = field(default_factory=dict)
+    _figure = "contributions_figure"
+    """``plot(ax=None, top=10)``: :func:`engine.plotting.contributions_figure`, the ``top`` largest
+    and smallest code contributions as horizontal bars (bp); returns the ``Axes``."""
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -160,26 +163,6 @@ class Contributions(Result):
             rows.append(linked(lab, float(row["contribution"]), how))
         rows.append(metrics.row("contribution_residual", self.residual, against=self.against))
         return Summary(rows, title=f"Contributions to the difference vs {self.against}{self.tag}")
-
-    def plot(self, ax=None, top: int = 10):
-        """Horizontal bars of the ``top`` largest and smallest code contributions (bp, linked);
-        returns the ``Axes``."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.3 * 2 * top + 1.5))
-        tab = self.table()
-        codes = tab[tab["kind"] == "code"]["contribution"]
-        pick = pd.concat([codes.head(top), codes.tail(top)])
-        pick = pick[~pick.index.duplicated()].sort_values()
-        colours = ["#b2182b" if v < 0 else "#2166ac" for v in pick.to_numpy()]
-        ax.barh([self._label(c) for c in pick.index], pick.to_numpy() * 1e4, color=colours)
-        ax.axvline(0.0, color="grey", lw=0.8)
-        ax.set_xlabel(f"contribution, bp (arithmetic, {self.linking.capitalize()}-linked)")
-        title = f"Top and bottom {top} contributors vs {self.against}"
-        ax.set_title(title + (" - SYNTHETIC" if self.synthetic else ""), fontsize="medium")
-        ax.tick_params(axis="y", labelsize="small")
-        return ax
 
     def __repr__(self) -> str:
         tag = " SYNTHETIC" if self.synthetic else ""
