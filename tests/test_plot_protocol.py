@@ -206,5 +206,13 @@ def test_provenance_names_the_methodology_settings_and_data(run):
     assert p.methodology_hash == chained.schedule.methodology_hash
     assert p.data_fingerprint == market.fingerprint()
     assert p == Provenance.of(chained, fund.config, market)
-    tr = engine.analytics.fund_tracking(fund, chained)
-    assert tr.provenance.methodology_hash == chained.schedule.methodology_hash
+    for name in (
+        "engine.analytics.tracking.TrackingResult",
+        "engine.analytics.concentration.Concentration",
+        "engine.analytics.fund_rules.FundRules",
+        "engine.analytics.capacity.RebalanceCapacity",
+    ):  # results built on the chained run name its methodology and data
+        prov = BUILDERS[name](run).provenance
+        assert prov.methodology_hash == chained.schedule.methodology_hash, name
+        assert prov.data_fingerprint == market.fingerprint(), name
+    assert BUILDERS["engine.analytics.capacity.RebalanceCapacity"](run).provenance == p

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Result, Summary
+from engine._display import Provenance, Result, Summary
 from engine._settings import Interval, Settings, Whole, setting
 from engine.errors import DataError, describe
 
@@ -331,6 +331,7 @@ def capacity(
         skipped=skipped,
         index_name=str(getattr(index, "name", "index")),
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
+        meta=Provenance.of(index, getattr(fund, "config", None), market).to_record(),
     )
 
 
@@ -364,6 +365,7 @@ class RebalanceCapacity(Result):
     )
     index_name: str = "index"
     synthetic: bool = False
+    meta: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-review, per-code table (a copy)."""

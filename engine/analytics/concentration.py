@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine._display import Result, Summary
+from engine._display import Provenance, Result, Summary
 from engine.errors import DataError, describe
 from engine.metrics import row
 
@@ -186,6 +186,7 @@ def concentration(result) -> Concentration:
         kind=kind,
         name=name,
         synthetic=bool(getattr(result, "synthetic", False)),
+        meta=Provenance.from_record(getattr(result, "meta", None) or {}).to_record(),
     )
 
 

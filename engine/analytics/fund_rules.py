@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine._display import Result, Summary
+from engine._display import Provenance, Result, Summary
 from engine.analytics.concentration import measures
 from engine.errors import DataError, MethodologyError, describe
 from engine.rules.methodology import methodology_dir
@@ -334,6 +334,7 @@ def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
         table=table,
         name=str(index.name),
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
+        meta=Provenance.of(index, market=market).to_record(),
     )
 
 
