@@ -243,6 +243,7 @@ ALIASES: dict[str, str] = {
     "tracking_error": "tracking_error_std",
     "tracking_difference_cny": "tracking_difference",
     "turnover": "turnover_drifted",
+    "mean_one_way_turnover": "turnover_target",
     "td": "tracking_difference",
     "te": "tracking_error_std",
 }

@@ -295,12 +295,8 @@ class VersionComparison(Result):
         for lab in self.labels:
             if lab in tv:
                 rows.append(
-                    {
-                        "metric": f"mean_turnover_{lab}",
-                        "value": float(tv[lab].mean()),
-                        "unit": "%",
-                        "note": "one-way, per review",
-                    }
+                    metrics.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
+                    | {"metric": f"turnover_drifted_{lab}"}
                 )
             c = self.cxo.loc[lab]
             rows.append(

@@ -105,7 +105,7 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
     values = {}
     for m in spec.metrics:
         values[m] = np.full(len(items), np.nan)
-        values[m][ran] = turnover[ran] if m == "turnover" else per_column[m][column[ran]]
+        values[m][ran] = turnover[ran] if m == "turnover_drifted" else per_column[m][column[ran]]
     kept = None
     if spec.keep_levels:
         full = np.full((len(dates), len(items)), np.nan)
