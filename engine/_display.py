@@ -255,8 +255,9 @@ class Result:
         return result_html(self)
 
     def plot(self, ax=None, **kw):
-        """Draw the result (see the class's figure function in :mod:`engine.plotting`); returns the
-        ``Axes`` drawn on (the main panel of a multi-panel figure; the others are
+        """Draw the result with the class's figure function in :mod:`engine.plotting` (named by
+        ``_figure``; keyword arguments such as ``kind=``, ``window=`` or ``top=`` go to it); returns
+        the ``Axes`` drawn on (the main panel of a multi-panel figure; the others are
         ``ax.figure.axes[1:]``)."""
         from engine import plotting  # matplotlib loads on the first plot only
 
