@@ -12,7 +12,7 @@ import pandas as pd
 from engine.index import compute
 
 from .markets import FUND_WITHHOLDING, actions_frame, fund_market, market_from_closes, sessions
-from .reviews import review, schedule
+from .reviews import make_review, make_schedule
 
 KINDS = ("split", "bonus", "rights", "cash_dividend")
 """Corporate-action kinds drawn by :func:`random_index_arrays`."""
@@ -141,8 +141,8 @@ def index_case_inputs(case: dict, base_value: float = 1000.0):
         q = {
             codes[j]: float(case["review_q"][k, j]) for j in np.flatnonzero(case["review_q"][k] > 0)
         }
-        reviews.append(review(dates[r], dates[r - 1], q))
-    sched = schedule(reviews, base_date=dates[0], base_value=base_value, withholding=withholding)
+        reviews.append(make_review(dates[r], dates[r - 1], q))
+    sched = make_schedule(reviews, base_date=dates[0], base_value=base_value, withholding=withholding)
     return market, sched, withholding
 
 
@@ -229,14 +229,14 @@ def random_fund_case(
     q2 = {c: float(rng.uniform(1e6, 5e6)) for c in codes}
     if "0006" in codes and with_delisting and n_days > 60:
         q2["0006"] = float(rng.uniform(1e6, 5e6))  # still a member when it is delisted
-    revs = [review(dates[1], dates[0], q0, kind="initial")]
+    revs = [make_review(dates[1], dates[0], q0, kind="initial")]
     if n_days > 32:
-        revs.append(review(dates[31], dates[30], q1))
+        revs.append(make_review(dates[31], dates[30], q1))
     if n_days > 42:
-        revs.append(review(dates[41], dates[40], q2))
+        revs.append(make_review(dates[41], dates[40], q2))
     idx = compute(
         market,
-        schedule(revs, base_value=1000.0),
+        make_schedule(revs, base_value=1000.0),
         base_date=dates[0],
         base_value=1000.0,
         withholding=FUND_WITHHOLDING,

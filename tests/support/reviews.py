@@ -8,7 +8,7 @@ import pandas as pd
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
 
 
-def review(
+def make_review(
     effective,
     cap,
     q: dict[str, float],
@@ -51,7 +51,7 @@ def review(
     )
 
 
-def schedule(reviews: list[Review], **index_params) -> ReviewSchedule:
+def make_schedule(reviews: list[Review], **index_params) -> ReviewSchedule:
     """A ``ReviewSchedule`` of ``reviews`` (history ``"test"``) with ``index_params`` (base_date,
     base_value, withholding ...)."""
     return ReviewSchedule(reviews=tuple(reviews), history="test", index_params=index_params)
