@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.oracles import oracle_execute
 
 from engine.codes import COST_TRADING0, N_COSTS, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
 from engine.fund import _nb

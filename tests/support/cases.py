@@ -142,7 +142,9 @@ def index_case_inputs(case: dict, base_value: float = 1000.0):
             codes[j]: float(case["review_q"][k, j]) for j in np.flatnonzero(case["review_q"][k] > 0)
         }
         reviews.append(make_review(dates[r], dates[r - 1], q))
-    sched = make_schedule(reviews, base_date=dates[0], base_value=base_value, withholding=withholding)
+    sched = make_schedule(
+        reviews, base_date=dates[0], base_value=base_value, withholding=withholding
+    )
     return market, sched, withholding
 
 
