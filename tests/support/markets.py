@@ -3,7 +3,7 @@
 * :func:`market_from_closes`: a ``[date, code]`` close panel (index, fund, analytics, prepare tests);
 * :func:`fund_market`: the same with the fund tests' board lots and withholding classes;
 * :func:`market_from_specs`: security specs with screens data (rules tests);
-* :func:`tiny_frames` / :func:`market_from_tables`: four securities as tidy tables (data tests).
+* :func:`tiny_market_frames` / :func:`market_from_tables`: four securities as tidy tables (data tests).
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ def market_from_specs(
 
 
 # ----------------------------------------------------------------- data tests: tidy tables
-def tiny_frames() -> dict[str, pd.DataFrame]:
+def tiny_market_frames() -> dict[str, pd.DataFrame]:
     """Four securities on the January 2024 HKEX sessions, as the tidy tables of ``from_frames``.
 
     * ``0013``: listed long before, priced every session, a cash dividend on 2024-01-15;
@@ -380,7 +380,7 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
 
 
 def market_from_tables(frames: dict[str, pd.DataFrame], **kw) -> MarketData:
-    """``MarketData.from_frames`` on a dict of tidy tables such as :func:`tiny_frames`."""
+    """``MarketData.from_frames`` on a dict of tidy tables such as :func:`tiny_market_frames`."""
     return MarketData.from_frames(
         frames["prices"],
         frames["securities"],
