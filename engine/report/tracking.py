@@ -14,17 +14,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from engine import plotting
 from engine._display import fmt
 from engine.analytics.attribution import cost_drag, cost_table
-from engine.analytics.compare import methodology_changes, wide_panel
+from engine.analytics.compare import methodology_changes
+from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.regulatory import PERIOD_COLUMNS
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
 from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, EngineError, describe
-from engine.report import figures
 
 FORMATS = ("html", "pdf")
 
@@ -59,66 +59,6 @@ class ReportContent:
 
 
 # ------------------------------------------------------------------------------------------ pieces
-def holding_weights(
-    fund_result, index_result, market=None, date=None
-) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Fund stock weights vs index weights per code at ``date`` (default: the last holdings date).
-
-    Fund weight :math:`h_i P_i / \\sum_j h_j P_j` (shares times close in HKD, cash excluded so that both
-    columns sum to one); index weight from ``index_result.weights``. Uses ``fund_result.weights(date)``
-    when the fund result offers it, else the closes of ``market``.
-    """
-    own = getattr(fund_result, "weights", None)
-    if callable(own):  # the FundResult's own view (it keeps the closes it traded at)
-        ts = fund_result.nav.index[-1] if date is None else pd.Timestamp(date)
-        try:
-            w = own(ts)
-        except (EngineError, AttributeError, KeyError, TypeError):
-            w = None
-        if isinstance(w, pd.DataFrame) and {"fund", "index"} <= set(w.columns):
-            out = w[["fund", "index"]].astype(float).copy()
-            out["diff"] = out["fund"] - out["index"]
-            out.index.name = "code"
-            return out.sort_values("index", ascending=False, kind="stable"), ts
-    if market is None:
-        raise DataError(
-            describe(
-                "holding weights need the market's closes",
-                source="tracking_report",
-                field="market",
-                fix="pass market= to tracking_report",
-            )
-        )
-    hold = wide_panel(fund_result.holdings, source="fund_result.holdings").fillna(0.0)
-    if hold.empty:
-        raise DataError(describe("the fund has no holdings", source="fund_result.holdings"))
-    ts = hold.index[-1] if date is None else pd.Timestamp(date)
-    if ts not in hold.index:
-        raise DataError(
-            describe("no holdings on this date", source="fund_result.holdings", date=ts)
-        )
-    closes = market.panel("close").loc[ts]
-    h = hold.loc[ts]
-    h = h[h != 0]
-    value = h * closes.reindex(h.index).to_numpy(dtype=float)
-    if value.isna().any():
-        bad = value.index[value.isna()][0]
-        raise DataError(describe("held security has no close", source="market", date=ts, code=bad))
-    w_fund = value / value.sum() if value.sum() > 0 else value * 0.0
-    iw = wide_panel(index_result.weights, source="index_result.weights")
-    w_index = iw.loc[ts].fillna(0.0) if ts in iw.index else pd.Series(dtype=float)
-    codes = w_fund.index.union(w_index[w_index != 0].index)
-    out = pd.DataFrame(
-        {
-            "fund": w_fund.reindex(codes, fill_value=0.0),
-            "index": w_index.reindex(codes, fill_value=0.0),
-        }
-    )
-    out["diff"] = out["fund"] - out["index"]
-    out.index.name = "code"
-    return out.sort_values("index", ascending=False, kind="stable"), ts
-
-
 def _attribute_docs(cls) -> dict[str, str]:
     """The docstring written under each field of a dataclass (``field: type = value`` then a string)."""
     import ast
@@ -369,7 +309,7 @@ def build_content(
     sections.append(
         Section(
             "NAV per unit vs benchmark",
-            figures.tracking_axes(tr, "levels", marks=marks),
+            plotting.tracking_axes(tr, "levels", marks=marks),
             f"Fund NAV per unit (CNY) and the benchmark, {bench} (index level x fx_t / fx_0), both "
             "rebased to 1. The dotted line marks the methodology revision.",
         )
@@ -377,14 +317,14 @@ def build_content(
     sections.append(
         Section(
             "Daily active returns",
-            figures.tracking_axes(tr, "active", marks=marks),
+            plotting.tracking_axes(tr, "active", marks=marks),
             f"a_t = fund daily return - {bench} daily return, in basis points.",
         )
     )
     sections.append(
         Section(
             "Rolling tracking error",
-            figures.tracking_axes(tr, "rolling", marks=marks),
+            plotting.tracking_axes(tr, "rolling", marks=marks),
             f"TE vs {bench}, annualised over a {tr.window}-session window: STD (ddof=1) and RMS "
             "(uncentred).",
         )
@@ -393,7 +333,7 @@ def build_content(
     sections.append(
         Section(
             "Units outstanding and flows",
-            figures.units_flows_figure(nav, synthetic=synthetic, marks=marks),
+            plotting.units_flows_figure(fund_result, synthetic=synthetic, marks=marks),
             "Units outstanding and the units created (+) or redeemed (-) each day. Creation cash "
             "is invested with a lag, so flows shape the tracking difference (the 'flow_timing' "
             "step of the waterfall).",
@@ -420,10 +360,7 @@ def build_content(
             notes.append(f"Attribution waterfall not computed: {exc}")
             wf = None
     if wf is not None:
-        last = wf.levels.iloc[:, -1]
-        navpu = nav["nav_per_unit_cny"].reindex(last.index).astype(float)
-        rel = np.abs(last.to_numpy() / last.iloc[0] - navpu.to_numpy() / navpu.iloc[0])
-        if not np.all(np.isfinite(rel)) or rel.max() > 1e-9:
+        if not wf.reproduces(nav["nav_per_unit_cny"]):
             notes.append(
                 "The waterfall's last step does not reproduce this fund run's NAV (different settings or flows); "
                 "its contributions explain that run, not this one."
@@ -436,7 +373,7 @@ def build_content(
         sections.append(
             Section(
                 "Attribution waterfall (arithmetic)",
-                figures.waterfall_figure(wf, basis="arithmetic"),
+                plotting.waterfall_figure(wf, basis="arithmetic"),
                 f"Cumulative counterfactual runs, each switching on one more effect, against {wf.benchmark}. "
                 "Arithmetic contributions (differences of period returns) add up to the tracking difference "
                 f"{wf.total:+.2%}. Residual from rounding: {wf.residual:.1e}. " + SCALING_NOTE,
@@ -446,7 +383,7 @@ def build_content(
         sections.append(
             Section(
                 "Attribution waterfall (log, per year)",
-                figures.waterfall_figure(wf, basis="log_per_year"),
+                plotting.waterfall_figure(wf, basis="log_per_year"),
                 f"The same chain in log (geometric) contributions per ACT/365 year ({wf.years:.2f} years): "
                 "read each bar against its annual rate (a fee of f a year shows as about -f).",
             )
@@ -483,7 +420,7 @@ def build_content(
     sections.append(
         Section(
             "Costs by kind",
-            figures.costs_figure(drag, synthetic=synthetic, marks=marks),
+            plotting.costs_figure(drag, synthetic=synthetic, marks=marks),
             "Each day's cost over that day's NAV, summed (bp of NAV: the drag on the return per unit); "
             "CNY totals grow with the fund's size and are shown for reference.",
             shown,
@@ -495,9 +432,9 @@ def build_content(
         sections.append(
             Section(
                 "Holding weights vs index weights",
-                figures.weights_figure(w, synthetic=synthetic, date=wdate),
+                plotting.weights_figure(w, synthetic=synthetic, date=wdate),
                 f"Stock weights excluding cash on {wdate.date()}; sum of |fund - index| / 2 = "
-                f"{0.5 * np.abs(w['diff']).sum():.4%}.",
+                f"{active_share(w):.4%}.",
                 w.head(15),
             )
         )
@@ -514,12 +451,19 @@ def build_content(
     warnings = collect_warnings(market, index_result, fund_result)
     bench_name = getattr(index_result, "name", "index")
     lv = tr.levels
-    m = tr.metrics
+    td, td_ann, te_std, te_rms = (
+        fmt(tr.metrics[k], "%")
+        for k in (
+            "tracking_difference",
+            "tracking_difference_ann",
+            "tracking_error_std",
+            "tracking_error_rms",
+        )
+    )
     subtitle = (
         f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
-        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {fmt(m['td_period'], '%')} "
-        f"({fmt(m['td_ann'], '%')} per year); TE vs {bench}: {fmt(m['te_std'], '%')} STD, "
-        f"{fmt(m['te_rms'], '%')} RMS."
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
+        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
     )
     return ReportContent(
         title=title or f"Tracking report: ETF 520500 vs {bench_name.upper()}",
@@ -807,7 +751,7 @@ def index_figure(
         )
     if not path.suffix:
         path = path.with_suffix(".png")
-    fig = figures.index_levels_figure(results, mark=mark, variant=variant)
+    fig = plotting.index_levels_figure(results, mark=mark, variant=variant)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120)
     return write_atomic(path, buf.getvalue())
@@ -819,7 +763,6 @@ __all__ = [
     "Section",
     "build_content",
     "capacity_sections",
-    "holding_weights",
     "index_figure",
     "regulatory_sections",
     "settings_table",
