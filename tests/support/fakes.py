@@ -163,14 +163,18 @@ def fake_backtest(index_result, market, config, flows=None) -> FundResult:
     return make_fund(nav, index_result, cfg, synthetic=index_result.synthetic)
 
 
-def make_fund(nav: pd.DataFrame, index_result, config=None, synthetic=False) -> FundResult:
-    """A ``FundResult`` with NAV ``nav`` tracking ``index_result``: holdings proportional to the
-    index weights (1e6 shares at weight 1), three cost kinds of 1, 2 or 3 CNY a day, no trades."""
+def make_fund(
+    nav: pd.DataFrame, index_result, config=None, synthetic=False, holdings=None
+) -> FundResult:
+    """A ``FundResult`` with NAV ``nav`` tracking ``index_result``: ``holdings`` (``[date, code]``
+    shares; default proportional to the index weights, 1e6 shares at weight 1), three cost kinds of
+    1, 2 or 3 CNY a day, no trades, no closes of its own (its ``weights()`` view needs them)."""
     dates = nav.index
     kinds = ["management_fee", "stamp_duty", "withholding_tax"]
     cost = np.array([1.0 + (i % 3) for i in range(len(dates) * len(kinds))])
     costs = pd.DataFrame(cost.reshape(len(dates), len(kinds)), index=dates, columns=kinds)
-    holdings = (index_result.weights.reindex(dates) * 1e6).round()
+    if holdings is None:
+        holdings = (index_result.weights.reindex(dates) * 1e6).round()
     return FundResult(
         nav=nav,
         holdings=holdings,
