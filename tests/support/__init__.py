@@ -1,6 +1,6 @@
 """Builders, fakes, oracles and the kernel comparison table shared by the whole test suite.
 
-Import as ``from support import ...`` (or ``from support.markets import ...``): pytest's default
+Import from the modules, e.g. ``from support.markets import market_from_closes``: pytest's default
 ``prepend`` import mode puts the folder of the top-level ``tests/conftest.py`` on ``sys.path``
 (``tests/`` has no ``__init__.py``), so this package is found from every test folder, also when a
 single test file is run.
@@ -11,6 +11,8 @@ markets
     Real :class:`~engine.data.market.MarketData` objects built through ``MarketData.from_frames``:
     from a ``[date, code]`` close panel, from security specs (rules tests), from tidy tables (data
     tests).
+methodologies
+    Shipped methodologies rebased for those small markets, and the benchmark's standard workload.
 reviews
     Hand-made :class:`~engine.rules.schedule.Review` and ``ReviewSchedule`` objects (no rules engine).
 cases
