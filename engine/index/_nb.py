@@ -164,6 +164,97 @@ EVENT_DTYPE = np.dtype(
 
 
 @njit
+def _review_step(
+    t, ri, rev_ptr, rev_col, rev_q, close, cols, q, pos, div, levels, ev, ev_div, n_ev, status
+):
+    """Session ``t``, step 1: review ``ri`` takes effect; its shares priced at the closes of
+    ``t - 1`` set every divisor so that the level is unchanged.  Returns the events logged."""
+    c0 = _load_review(ri, rev_ptr, rev_col, rev_q, close, t - 1, cols, q, pos, status)
+    if status[0] != ST_OK:
+        if status[0] == ST_EMPTY:
+            status[1] = t
+        return n_ev
+    e = _log(ev, ev_div, n_ev, t, EV_REVIEW, -1, ri, div)
+    for v in range(3):
+        div[v] = c0 / levels[t - 1, v]
+    _logged(ev_div, e, div)
+    return n_ev + 1
+
+
+@njit
+def _prior_capitalisation(t, n_slots, close, cols, q, padj, cap):
+    """The prior capitalisation :math:`C = \\sum_s q_s P_{s,t-1}` of every variant, from the raw
+    prior closes (``padj``: the prior close of each slot, adjusted by the actions of ``t``)."""
+    c0 = 0.0
+    for s in range(n_slots):
+        if q[s] > 0.0:
+            padj[s] = close[t - 1, cols[s]]
+            c0 += q[s] * padj[s]
+    for v in range(3):
+        cap[v] = c0
+
+
+@njit
+def _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status):
+    """Session ``t``, steps 2 and 3: the corporate actions with ex-date ``t`` (from ``ai`` on) on
+    constituents, capital changes before cash dividends.  Returns the next action and the events
+    logged (stops with :data:`ST_BAD_DIVIDEND` on a dividend worth the whole capitalisation)."""
+    A = act.shape[0]
+    while ai < A and act["row"][ai] == t:
+        j = act["col"][ai]
+        s = pos[j]
+        if s >= 0 and q[s] > 0.0:
+            if act["kind"][ai] == EV_CASH_DIVIDEND and not (
+                cap[1] - q[s] * act["amount_hkd"][ai] > 0.0
+            ):
+                _fail(status, ST_BAD_DIVIDEND, t, j)
+                break
+            e = _log(ev, ev_div, n_ev, t, act["kind"][ai], j, ai, div)
+            _apply_action(ai, act, s, q, padj, div, cap, wht[j])
+            _logged(ev_div, e, div)
+            n_ev += 1
+        ai += 1
+    return ai, n_ev
+
+
+@njit
+def _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status):
+    """Session ``t``, step 4: a constituent without a close at ``t`` leaves at its (adjusted) last
+    close, every divisor rescaled; :data:`ST_EMPTY` when none is left.  Returns the events logged."""
+    active = 0
+    for s in range(n_slots):
+        if q[s] > 0.0 and np.isnan(close[t, cols[s]]):
+            gone = q[s] * padj[s]
+            e = _log(ev, ev_div, n_ev, t, EV_DELETION, cols[s], -1, div)
+            for v in range(3):
+                _rescale(div, cap, v, cap[v] - gone)
+            _logged(ev_div, e, div)
+            n_ev += 1
+            q[s] = 0.0
+        if q[s] > 0.0:
+            active += 1
+    if active == 0:
+        _fail(status, ST_EMPTY, t, -1)
+    return n_ev
+
+
+@njit
+def _close_step(t, n_slots, close, cols, q, div, review, levels, divisors, slot_q, seg):
+    """The close of ``t``: :math:`I^v_t = \\sum_s q_s P_{s,t} / D^v`, the shares and the review in
+    force recorded."""
+    total = 0.0
+    for s in range(n_slots):
+        if q[s] > 0.0:
+            total += q[s] * close[t, cols[s]]
+    for s in range(n_slots):
+        slot_q[t, s] = q[s]
+    seg[t] = review
+    for v in range(3):
+        divisors[t, v] = div[v]
+        levels[t, v] = total / div[v]
+
+
+@njit
 def index_run(
     close, base_row, base_value, review_rows, rev_ptr, rev_col, rev_q, act, wht, ev, ev_div
 ):
@@ -246,76 +337,36 @@ def index_run(
         ai += 1
 
     for t in range(base_row + 1, T):
-        # ---- 1. review effective at t
-        if ri < R and review_rows[ri] == t:
-            c0 = _load_review(ri, rev_ptr, rev_col, rev_q, close, t - 1, cols, q, pos, status)
+        if ri < R and review_rows[ri] == t:  # 1. a review effective at t
+            n_ev = _review_step(
+                t,
+                ri,
+                rev_ptr,
+                rev_col,
+                rev_q,
+                close,
+                cols,
+                q,
+                pos,
+                div,
+                levels,
+                ev,
+                ev_div,
+                n_ev,
+                status,
+            )
             if status[0] != ST_OK:
-                if status[0] == ST_EMPTY:
-                    status[1] = t
                 break
-            e = _log(ev, ev_div, n_ev, t, EV_REVIEW, -1, ri, div)
-            for v in range(3):
-                div[v] = c0 / levels[t - 1, v]
-            _logged(ev_div, e, div)
-            n_ev += 1
             ri += 1
         n_slots = rev_ptr[ri] - rev_ptr[ri - 1]
-
-        # ---- adjusted prior capitalisation, starting from the raw prior closes
-        c0 = 0.0
-        for s in range(n_slots):
-            if q[s] > 0.0:
-                padj[s] = close[t - 1, cols[s]]
-                c0 += q[s] * padj[s]
-        for v in range(3):
-            cap[v] = c0
-
-        # ---- 2./3. corporate actions with ex-date t (constituents only)
-        while ai < A and act["row"][ai] == t:
-            j = act["col"][ai]
-            s = pos[j]
-            if s >= 0 and q[s] > 0.0:
-                if act["kind"][ai] == EV_CASH_DIVIDEND and not (
-                    cap[1] - q[s] * act["amount_hkd"][ai] > 0.0
-                ):
-                    _fail(status, ST_BAD_DIVIDEND, t, j)
-                    break
-                e = _log(ev, ev_div, n_ev, t, act["kind"][ai], j, ai, div)
-                _apply_action(ai, act, s, q, padj, div, cap, wht[j])
-                _logged(ev_div, e, div)
-                n_ev += 1
-            ai += 1
-        if status[0] != ST_OK:
+        _prior_capitalisation(t, n_slots, close, cols, q, padj, cap)
+        ai, n_ev = _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status)
+        if status[0] != ST_OK:  # 2./3. corporate actions with ex-date t
             break
-
-        # ---- 4. deletions: constituents without a close today leave at their last close
-        active = 0
-        for s in range(n_slots):
-            if q[s] > 0.0 and np.isnan(close[t, cols[s]]):
-                gone = q[s] * padj[s]
-                e = _log(ev, ev_div, n_ev, t, EV_DELETION, cols[s], -1, div)
-                for v in range(3):
-                    _rescale(div, cap, v, cap[v] - gone)
-                _logged(ev_div, e, div)
-                n_ev += 1
-                q[s] = 0.0
-            if q[s] > 0.0:
-                active += 1
-        if active == 0:
-            _fail(status, ST_EMPTY, t, -1)
+        n_ev = _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status)
+        if status[0] != ST_OK:  # 4. constituents without a close leave at their last close
             break
-
-        # ---- close of t
-        total = 0.0
-        for s in range(n_slots):
-            if q[s] > 0.0:
-                total += q[s] * close[t, cols[s]]
-        for s in range(n_slots):
-            slot_q[t, s] = q[s]
-        seg[t] = ri - 1
-        for v in range(3):
-            divisors[t, v] = div[v]
-            levels[t, v] = total / div[v]
+        _close_step(t, n_slots, close, cols, q, div, ri - 1, levels, divisors, slot_q, seg)
 
     return levels, divisors, slot_q, seg, n_ev, status
 
