@@ -230,18 +230,9 @@ def index_batch(
     kinds = _check_kinds(kinds)
     history = _history(methodology)
     variants = [dict(v) for v in variants]
-    n = len(variants)
-    changes = _Changes(history)
-    targets: list = []
-    for v in variants:  # grid mistakes (unknown key, bad type) raise before anything runs
-        try:
-            targets.append(changes.variant(v))
-        except MethodologyError as exc:
-            if _is_grid_mistake(str(exc)):
-                raise
-            targets.append(exc)
+    targets = _targets(history, variants)
     fast = _FastPath.of(market)
-    out = _Distinct(n, kinds)
+    out = _Distinct(len(variants), kinds)
     groups: dict = {}
     for i, h in enumerate(targets):
         if isinstance(h, Exception):
@@ -252,9 +243,37 @@ def index_batch(
             _run_full(market, h, i, kinds, out)
         else:
             groups.setdefault(key[0], []).append((i, key[1]))
+    _run_groups(market, fast, groups, targets, kinds, out, chunk_size, progress)
+    fast.retain(groups)
+    base_dates = None
+    if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
+        base_dates = compute(market, run_reviews(market, history)).levels.index
+    return out.result(market, variants, keep_levels, base_dates)
+
+
+def _targets(history, variants: list[dict]) -> list:
+    """Each variant as the base history, a :class:`_Variant` or a history (see
+    :meth:`_Changes.variant`), or the :class:`MethodologyError` it gives; a grid mistake (unknown
+    key, bad type) raises before anything runs."""
+    changes = _Changes(history)
+    targets: list = []
+    for v in variants:
+        try:
+            targets.append(changes.variant(v))
+        except MethodologyError as exc:
+            if _is_grid_mistake(str(exc)):
+                raise
+            targets.append(exc)
+    return targets
+
+
+def _run_groups(market, fast, groups, targets, kinds, out, chunk_size, progress) -> None:
+    """Run each group's variants ``chunk_size`` at a time through the compiled path; a variant the
+    kernel stops on goes to the full build, which names its error."""
+    n = len(targets)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # optional dependency
 
         bar = tqdm(total=n, desc="variants", unit="variant")
         bar.update(n - sum(len(g) for g in groups.values()))
@@ -269,11 +288,6 @@ def index_batch(
                 bar.update(len(chunk))
     if bar is not None:
         bar.close()
-    fast.retain(groups)
-    base_dates = None
-    if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
-        base_dates = compute(market, run_reviews(market, history)).levels.index
-    return out.result(market, variants, keep_levels, base_dates)
 
 
 class _Distinct:
