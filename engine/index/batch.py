@@ -27,7 +27,7 @@ import pandas as pd
 
 from engine.data.market import MarketData
 from engine.errors import DataError, EngineError, MethodologyError, describe
-from engine.index import _nb as inb
+from engine.index import batch_nb
 from engine.index.compute import compute
 from engine.index.result import VARIANTS
 from engine.prepare import action_records, capital_change_factors, withholding_rates
@@ -506,7 +506,7 @@ class _Review:
 class _FastPath:
     """Variants grouped by what they share (review calendar, market snapshots, restatement
     factors, base date, withholding rates), each group run by
-    :func:`engine.index._nb.variants_kernel`; a variant the kernel cannot finish (an error to
+    :func:`engine.index.batch_nb.variants_kernel`; a variant the kernel cannot finish (an error to
     name) goes to the full build.
     """
 
@@ -658,7 +658,7 @@ class _FastPath:
         per_review = (np.arange(V)[:, None] * n_versions + g["vi"][None, :]).ravel()
         expanded = expand_settings([s for per in settings for s in per], per_review)
         stacked = [np.ascontiguousarray(a.reshape((V, R) + a.shape[1:])) for a in expanded]
-        levels, column, turnover, n_const, ok = inb.variants_kernel(
+        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
             g["x"],
             *stacked,
             g["drop"],
