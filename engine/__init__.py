@@ -21,9 +21,9 @@ import importlib
 __version__ = "0.1.0"
 
 _STAGES = ("data", "rules", "index", "fund", "analytics", "report", "errors", "pipeline")
-_NAMES = {"build_index": "engine.pipeline"}
+_NAMES = {"build_index": "engine.pipeline", "onboard": "engine.pipeline"}
 
-__all__ = ["__version__", "build_index", *_STAGES]
+__all__ = ["__version__", "build_index", "onboard", *_STAGES]
 
 
 def __getattr__(name: str):

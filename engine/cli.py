@@ -5,6 +5,7 @@ Commands::
     hsidi build     rebuild the index under each methodology; levels, constituents, a figure
     hsidi backtest  backtest ETF 520500 against the index; NAV, trades, costs
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
+                    (--preset csrc/sfc/esma/sebi adds a regulator's figures and breaches)
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
     hsidi export-data  write the default market as a canonical data folder
     hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
@@ -22,15 +23,12 @@ import argparse
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
 import shlex
 import sys
-import tempfile
 import time
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -39,13 +37,13 @@ import pandas as pd
 
 from engine._files import (
     OutputSet,
+    check_out,
     json_bytes,
-    parquet_provenance,
-    read_manifest,
-    sha256_file,
+    read_text_file,
     write_table,
     write_text,
 )
+from engine._verify import RERUNNABLE, WritesPath, verify_folder
 from engine.errors import DataError, EngineError, FundConfigError, describe
 
 VARIANTS = {
@@ -87,22 +85,18 @@ def _label(methodology: str) -> str:
 
 def _read_settings(path: str) -> dict:
     """Fund settings from a TOML or JSON file (a flat table of ``EtfConfig`` fields)."""
-    file = Path(path)
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FundConfigError(
-            describe(
-                "fund settings file is not valid " + ("JSON" if file.suffix == ".json" else "TOML"),
-                source=str(file),
-                value=str(exc),
-                fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
-            )
-        ) from None
+    kind = "JSON" if Path(path).suffix == ".json" else "TOML"
+    data = read_text_file(
+        path,
+        kind,
+        error=FundConfigError,
+        what="--config file",
+        fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
+    )
     if not isinstance(data, dict):
-        raise FundConfigError(describe("fund settings must be a table", source=str(file)))
+        raise FundConfigError(
+            describe("fund settings must be a table", source=path, value=type(data).__name__)
+        )
     return data
 
 
@@ -128,7 +122,11 @@ def _fund_config(args):
     for key, value in changes.items():
         if isinstance(value, list):
             changes[key] = tuple(value)
-    return config.replace(**changes) if changes else config
+    try:
+        return config.replace(**changes) if changes else config
+    except FundConfigError as exc:
+        where = args.config if getattr(args, "config", None) else "--benchmark"
+        raise FundConfigError(f"{exc} (in {where})") from None
 
 
 def _read_fx(path: str | None):
@@ -136,6 +134,14 @@ def _read_fx(path: str | None):
     if not path:
         return None
     file = Path(path)
+    if not file.is_file():
+        raise DataError(
+            describe(
+                "--fx file does not exist" if not file.exists() else "--fx is not a file",
+                source=path,
+                fix="give a CSV or Parquet file with columns date, hkd_cny",
+            )
+        )
     frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     missing = [c for c in ("date", "hkd_cny") if c not in frame.columns]
     if missing:
@@ -188,23 +194,15 @@ def _banner(market) -> str:
     )
 
 
-def _cxo_weight(result, market, date) -> float:
-    cxo = set(market.securities.loc[market.securities["is_cxo"], "code"])
-    w = result.weights
-    if date not in w.index:
-        return float("nan")
-    row = w.loc[date]
-    return float(row[[c for c in row.index if c in cxo]].sum())
-
-
-def build_variants(market, names: dict[str, str], *, progress: bool = True) -> dict:
-    """Run :func:`engine.build_index` for each labelled methodology name."""
+def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
+    """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
+    :func:`engine.build_index`; None keeps each methodology's)."""
     from engine import build_index
 
     results = {}
     for label, name in names.items():
         t0 = time.perf_counter()
-        results[label] = build_index(market, name, progress=progress)
+        results[label] = build_index(market, name, progress=progress, base_date=base_date)
         _say(f"  built {label:<9} ({name}) in {time.perf_counter() - t0:.2f} s")
     return results
 
@@ -260,7 +258,10 @@ def _revision_changes(result, market) -> list[str]:
 
 
 def index_summary(results: dict, market) -> str:
-    """A short plain-text summary: constituents per review, CXO weight around the revision, returns."""
+    """A short plain-text summary: constituents per review, CXO weight around the revision, returns
+    (each figure computed by :mod:`engine.analytics.versions` or the result's ``summary()``)."""
+    from engine.analytics.versions import cxo_around, year_to_date_return
+
     lines = []
     if market.synthetic:
         lines.append(
@@ -275,13 +276,12 @@ def index_summary(results: dict, market) -> str:
             f"constituents (eligible {int(r['eligible'])}), max weight {r['max_weight']:.2%}"
         )
     sessions = chained.levels.index
-    before = sessions[sessions < REVISION_DATE]
-    if len(before) and REVISION_DATE in sessions:
+    if (sessions < REVISION_DATE).any() and REVISION_DATE in sessions:
         for label, res in results.items():
+            c = cxo_around(res.weights, market, REVISION_DATE, sessions)
             lines.append(
-                f"CXO weight, {label:<9}: {_cxo_weight(res, market, before[-1]):6.2%} at the close of "
-                f"{before[-1].date()}, {_cxo_weight(res, market, REVISION_DATE):6.2%} at the close of "
-                f"{REVISION_DATE.date()}"
+                f"CXO weight, {label:<9}: {c['before']:6.2%} at the close of "
+                f"{c['before_date'].date()}, {c['at']:6.2%} at the close of {c['at_date'].date()}"
             )
     lines.extend(_revision_changes(chained, market))
     lines.append("Returns (price / gross / net):")
@@ -289,10 +289,8 @@ def index_summary(results: dict, market) -> str:
         summ = res.summary()  # per variant, annualised by engine.conventions
         tot = {v: summ[f"total_return_{v}"] for v in ("price", "gross", "net")}
         ann = {v: summ[f"annualised_return_{v}"] for v in ("price", "gross", "net")}
-        price = res.levels["price"]
-        last_year = price.index[-1].year
-        prior = price[price.index.year < last_year]
-        ytd = f"{price.iloc[-1] / prior.iloc[-1] - 1.0:+.1%}" if len(prior) else "n/a"
+        last_year, ytd_return = year_to_date_return(res.levels["price"])
+        ytd = "n/a" if np.isnan(ytd_return) else f"{ytd_return:+.1%}"
         lines.append(
             f"  {label:<9} total {tot['price']:+.1%} / {tot['gross']:+.1%} / {tot['net']:+.1%}   "
             f"annualised {ann['price']:+.1%} / {ann['gross']:+.1%} / {ann['net']:+.1%}   "
@@ -332,34 +330,13 @@ def _show(obj) -> str:
 
 
 # ---------------------------------------------------------------------- provenance
-def _resolved_argv(argv: list[str]) -> list[str]:
-    """``argv`` with file and folder options made absolute, so ``hsidi verify`` can rerun it."""
-    out, take = [], None
-    for a in argv:
-        if take:
-            out.append(str(Path(a).absolute()) if take != "--methodology" or _label(a) != a else a)
-            take = None
-            continue
-        key, sep, value = a.partition("=")
-        if key in ("--data", "--fx", "--config", "--out", "--methodology"):
-            if sep:
-                keep = key == "--methodology" and _label(value) == value
-                out.append(f"{key}={value if keep else Path(value).absolute()}")
-            else:
-                out.append(a)
-                take = key
-            continue
-        out.append(a)
-    return out
-
-
 def _provenance(args, market, index_results: dict, config=None) -> dict:
     from engine import __version__
 
     return {
         "engine_version": __version__,
         "command": "hsidi " + shlex.join(args.argv),
-        "argv": _resolved_argv(args.argv),
+        "argv": list(args.argv),
         "data": _banner(market),
         "data_fingerprint": market.fingerprint(),
         "methodology": {
@@ -398,7 +375,9 @@ def cmd_build(args) -> int:
     market = _load_market(args)
     _say(f"Market: {market!r}")
     _say(f"Data: {_banner(market)}")
-    results = build_variants(market, _methodologies(args), progress=not args.quiet)
+    results = build_variants(
+        market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
+    )
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
@@ -431,7 +410,8 @@ def _one_index(args, market):
     from engine import build_index
 
     name = args.methodology or "hsidi"
-    return {_label(name): build_index(market, name, progress=not args.quiet)}
+    base_date = getattr(args, "base_date", None)
+    return {_label(name): build_index(market, name, progress=not args.quiet, base_date=base_date)}
 
 
 def cmd_backtest(args) -> int:
@@ -449,16 +429,25 @@ def cmd_backtest(args) -> int:
     return 0
 
 
-def make_report(market, index_result, out, *, progress: bool, config=None, fx=None):
-    from engine.analytics import attribute
+def make_report(market, index_result, out, *, progress: bool, config=None, fx=None, preset=None):
+    from engine.analytics import attribute, capacity, regulatory
     from engine.fund import EtfConfig
     from engine.report import tracking_report
 
     config = EtfConfig.default() if config is None else config
     fund, flows = _fund_run(market, index_result, config, fx=fx, progress=progress)
     waterfall = attribute(index_result, market, config, flows=flows, actual=fund, fx=fx)
+    reg = regulatory(fund, index_result, preset) if preset else None
+    if reg is not None:
+        _say(_show(reg.summary()))
     paths = tracking_report(
-        fund, index_result, out / "tracking_report", market=market, attribution=waterfall
+        fund,
+        index_result,
+        out / "tracking_report",
+        market=market,
+        attribution=waterfall,
+        regulatory=reg,
+        capacity=capacity(index_result, market, fund=fund),
     )
     return fund, waterfall, paths
 
@@ -476,7 +465,13 @@ def cmd_report(args) -> int:
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "report", prov) as outs:
         fund, waterfall, paths = make_report(
-            market, *indexes.values(), outs, progress=not args.quiet, config=config, fx=fx
+            market,
+            *indexes.values(),
+            outs,
+            progress=not args.quiet,
+            config=config,
+            fx=fx,
+            preset=getattr(args, "preset", None),
         )
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
@@ -533,6 +528,7 @@ def cmd_check(args) -> int:
 
 def cmd_compare(args) -> int:
     from engine.analytics import compare
+    from engine.report import comparison_report
 
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
@@ -544,81 +540,19 @@ def cmd_compare(args) -> int:
     prov = _provenance(args, market, {})
     with _fixed_dates(market), OutputSet(args.out, "compare", prov) as outs:
         write_table(cmp.changes, outs / "compare_changes.csv", index=False)
-        paths = cmp.report(outs / "compare")
+        paths = comparison_report(cmp, outs / "compare")
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {Path(args.out) / Path(path).name}")
     return 0
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Equal bytes; Parquet files: equal data and provenance apart from the command (its --out)."""
-    if sha256_file(a) == sha256_file(b):
-        return True
-    if a.suffix != ".parquet":
-        return False
-    import pyarrow.parquet as pq
-
-    skip = ("command", "argv")
-    pa_, pb_ = parquet_provenance(a), parquet_provenance(b)
-    if {k: v for k, v in pa_.items() if k not in skip} != {
-        k: v for k, v in pb_.items() if k not in skip
-    }:
-        return False
-    return (
-        pq.read_table(a)
-        .replace_schema_metadata(None)
-        .equals(pq.read_table(b).replace_schema_metadata(None))
-    )
-
-
 def cmd_verify(args) -> int:
-    folder = Path(args.folder)
-    manifest = read_manifest(folder)
-    if not manifest.get("runs"):
-        raise FileNotFoundError(
-            f"{folder / 'manifest.json'}: no manifest (not a hsidi output folder)"
-        )
-    bad = 0
-    for run, rec in manifest["runs"].items():
-        files = rec.get("files", {})
-        changed = [
-            f
-            for f, h in files.items()
-            if not (folder / f).is_file() or sha256_file(folder / f) != h
-        ]
-        argv = list(rec["argv"])
-        with tempfile.TemporaryDirectory(prefix=".hsidi-verify.", dir=folder.parent) as tmp:
-            redo = Path(tmp) / "out"
-            pos = argv.index("--out") if "--out" in argv else None
-            if pos is not None:
-                argv[pos + 1] = str(redo)
-            else:
-                argv = [a for a in argv if not a.startswith("--out=")] + ["--out", str(redo)]
-            with contextlib.redirect_stdout(io.StringIO()):
-                rc = main(argv)
-            if rc != 0:
-                _say(f"{run}: could not rerun `{rec.get('command')}` (exit {rc})")
-                bad += 1
-                continue
-            again = read_manifest(redo)["runs"][run]
-            if again["data_fingerprint"] != rec.get("data_fingerprint"):
-                _say(
-                    f"{run}: the data changed (fingerprint {rec.get('data_fingerprint')} recorded, "
-                    f"{again['data_fingerprint']} now)"
-                )
-            differ = [
-                f for f in files if f not in again["files"] or not _same_file(folder / f, redo / f)
-            ]
-        if changed or differ:
-            bad += 1
-            _say(f"{run}: MISMATCH: `{rec.get('command')}`")
-            for f in changed:
-                _say(f"  {f}: differs from the hash in the manifest (edited or replaced)")
-            for f in sorted(set(differ) - set(changed)):
-                _say(f"  {f}: differs from a fresh recomputation")
-        else:
-            _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
-    return 1 if bad else 0
+    return verify_folder(args.folder, make_parser, say=_say, explain=_explain)
+
+
+def _explain(exc: Exception) -> str:
+    """One line for an engine or operating-system error (as :func:`main` prints it)."""
+    return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -638,8 +572,19 @@ def make_parser() -> argparse.ArgumentParser:
             help="accept a data folder whose files no longer match the fingerprint in its meta.json",
         )
         closure_option(p)
-        p.add_argument("--out", default=out, help=f"output folder (default: {out})")
+        p.add_argument(
+            "--out",
+            default=out,
+            action=WritesPath,
+            help=f"output folder (default: {out}; a symlink to a folder is written through)",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument(
+            "--base-date",
+            metavar="DATE",
+            help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
+            "the data can carry (for data that start late)",
+        )
 
     def closure_option(p):
         p.add_argument(
@@ -683,13 +628,20 @@ def make_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
         )
+        if name == "report":
+            p.add_argument(
+                "--preset",
+                choices=("csrc", "sfc", "esma", "sebi"),
+                help="add a regulator's tracking figures, breach table and (csrc) the "
+                "quarterly-report period table (engine.analytics.regulatory)",
+            )
         p.set_defaults(func=func)
     p = sub.add_parser("demo", help="everything, on the embedded default market")
     common(p)
     fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", help="target folder")
+    p.add_argument("--out", default="default_market", action=WritesPath, help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
@@ -739,6 +691,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     args.argv = argv
     try:
+        if args.command in RERUNNABLE:
+            check_out(args.out)  # before any work: a bad --out fails now, not after the build
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             try:

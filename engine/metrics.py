@@ -120,11 +120,94 @@ REGISTRY: dict[str, Metric] = _registry(
         "1/2 sum_i |w_target - w_drifted| on the review's cap-date close, mean per review after the first",
     ),
     (
+        "period_difference",
+        "Period difference",
+        "%",
+        "R_a - R_b: the subject's period return minus the benchmark's (arithmetic)",
+        True,
+    ),
+    (
+        "linked_contribution",
+        "Linked contribution",
+        "%",
+        "sum_t beta_t c_t: a row's daily contributions to the active return, linked (Carino or "
+        "Menchero coefficients beta_t) so that the rows add up to R_a - R_b; arithmetic",
+        True,
+    ),
+    (
+        "contribution_residual",
+        "Residual of the contributions",
+        "%",
+        "R_a - R_b - fsum(linked contributions): floating-point rounding only",
+        True,
+    ),
+    (
         "turnover_target",
         "One-way turnover, target to target",
         "%",
         "1/2 sum_i |w_target(k) - w_target(k-1)| between successive reviews' target weights, "
         "mean per review after the first",
+    ),
+    # ex-ante risk and concentration (engine.analytics.exante, engine.analytics.concentration)
+    (
+        "ex_ante_te",
+        "Ex-ante tracking error (annualised)",
+        "%",
+        "sqrt(p a'Sa): a = fund NAV weights - index weights, S = daily covariance of the "
+        "constituents' returns",
+        True,
+    ),
+    ("active_share", "Active share", "%", "1/2 sum_i |a_i| over codes (cash left out)", True),
+    ("top1", "Largest weight", "%", "max_i w_i"),
+    ("top5", "Five largest weights", "%", "sum of the five largest w_i"),
+    ("top10", "Ten largest weights", "%", "sum of the ten largest w_i"),
+    ("hhi", "Herfindahl index", "ratio", "HHI = sum_i w_i^2"),
+    ("effective_n", "Effective number of names", "ratio", "1 / HHI"),
+    # regulatory presets (engine.analytics.regulatory) and rebalance capacity (.capacity)
+    (
+        "mean_abs_daily_deviation",
+        "Mean absolute daily tracking deviation",
+        "bp",
+        "mean_t |r_f - r_b| of daily returns, not annualised",
+        True,
+    ),
+    (
+        "mean_abs_monthly_deviation",
+        "Mean absolute monthly tracking deviation",
+        "bp",
+        "mean_t |r_f - r_b| of month-end returns, not annualised",
+        True,
+    ),
+    (
+        "max_days_to_trade",
+        "Largest days to trade at a review",
+        "ratio",
+        "max over reviews and codes of value / (participation * ADV), in days",
+    ),
+    (
+        "names_over_one_day",
+        "Names over one day to trade",
+        "count",
+        "review x code rows with value / (participation * ADV) > 1",
+    ),
+    (
+        "names_without_adv",
+        "Names without traded value",
+        "count",
+        "review x code rows with no traded value in the ADV window (days inf, impact n/a)",
+    ),
+    ("largest_review_value_hkd", "Value to trade at the largest review", "HKD", "sum_i A |dw_i|"),
+    (
+        "largest_review_impact_cost_hkd",
+        "Impact cost at the largest review",
+        "HKD",
+        "sum_i V_i * k sigma_i sqrt(V_i / ADV_i) (square-root model)",
+    ),
+    (
+        "largest_review_impact",
+        "Impact at the largest review (value-weighted)",
+        "bp",
+        "impact cost / value traded, names with an ADV",
     ),
 )
 """Canonical name -> :class:`Metric`.  Every summary row of a metric takes its label, unit and
@@ -160,6 +243,7 @@ ALIASES: dict[str, str] = {
     "tracking_error": "tracking_error_std",
     "tracking_difference_cny": "tracking_difference",
     "turnover": "turnover_drifted",
+    "mean_one_way_turnover": "turnover_target",
     "td": "tracking_difference",
     "te": "tracking_error_std",
 }

@@ -88,6 +88,36 @@ def test_report_writes_html_and_pdf(tmp_path, capsys):
     assert "total (last step - first step)" in capsys.readouterr().out
 
 
+def test_report_preset_writes_the_regulator_sections(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path), "--quiet", "--preset", "csrc"]) == 0
+    html = (tmp_path / "tracking_report.html").read_text(encoding="utf-8")
+    for title in (
+        "Regulatory figures: csrc preset",
+        "Breaches: csrc preset",
+        "Calendar-year figures: csrc preset",
+        "Quarterly-report periods (mainland section 3.2)",
+        "Rebalance capacity at each review",
+        "Largest review (2025-08-11): days to trade by code",
+    ):
+        assert title in html
+    assert (tmp_path / "tracking_report.pdf").read_bytes()[:4] == b"%PDF"
+    captured = capsys.readouterr()
+    assert (
+        "Regulatory figures (csrc)" in captured.out and "mean_abs_daily_deviation" in captured.out
+    )
+    assert "Glyph" not in captured.err
+
+
+def test_report_preset_choices_are_the_presets(capsys):
+    from engine.analytics.regulatory import PRESETS
+
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--preset", "fca"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert all(name in err for name in PRESETS)
+
+
 # ---------------------------------------------------------------------- options and failures
 def test_version(capsys):
     from engine import __version__

@@ -20,7 +20,7 @@ import pytest
 from matplotlib.axes import Axes
 
 import engine
-from engine._display import Summary
+from engine._display import Result, Summary
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -106,6 +106,20 @@ BUILDERS = {
         r[2], _observed(r), limit=None
     ),
     "engine.analytics.implied.ImpliedWeights": _implied,
+    "engine.analytics.contributions_result.Contributions": lambda r: engine.analytics.contributions(
+        r[3], r[2], r[0]
+    ),
+    "engine.analytics.exante.ExAnteRisk": lambda r: engine.analytics.ex_ante(
+        r[3], r[0], dates="all"
+    ),
+    "engine.analytics.concentration.Concentration": lambda r: engine.analytics.concentration(r[2]),
+    "engine.analytics.fund_rules.FundRules": lambda r: engine.analytics.fund_rules(r[2], r[0]),
+    "engine.analytics.capacity.RebalanceCapacity": lambda r: engine.analytics.capacity(
+        r[2], r[0], fund=r[3]
+    ),
+    "engine.analytics.regulatory.RegulatoryReport": lambda r: engine.analytics.regulatory(
+        r[3], r[2], "csrc"
+    ),
     "engine.data.onboard.Onboarding": _onboarding,
     "engine.sweep.result.SweepResult": lambda r: engine.sweep.run(
         r[0], "hsidi", engine.sweep.grid(cap=[0.15])
@@ -121,7 +135,9 @@ def _classes_with_plot() -> set[str]:
             continue
         mod = importlib.import_module(info.name)
         for obj in vars(mod).values():
-            if inspect.isclass(obj) and obj.__module__ == mod.__name__ and "plot" in vars(obj):
+            if not (inspect.isclass(obj) and obj.__module__ == mod.__name__) or obj is Result:
+                continue
+            if "plot" in vars(obj) or issubclass(obj, Result):
                 found.add(f"{obj.__module__}.{obj.__qualname__}")
     return found
 

@@ -11,7 +11,14 @@ Quick use::
     tr.summary()                       # TD, TE (STD and RMS, labelled), IR, beta, correlation ...
     wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
     wf.summary()                       # arithmetic and log contributions, total and per year
+    ct = analytics.contributions(fund_result, idx, market)   # by holding, cash, cost, FX
+    ct.summary()                       # top and bottom contributors, Carino-linked, sum = TD
     cmp = analytics.compare_indexes(launch, revision)
+    risk = analytics.ex_ante(fund_result, market, dates="all")  # anticipated against realised TE
+    analytics.concentration(idx)       # top1/top5/top10/HHI/effective_n per day and per review
+    analytics.fund_rules(idx, market)  # SSE/SZSE index-fund rules (sse-2025-11) at each review
+    reg = analytics.regulatory(fund_result, idx, "csrc")   # preset figures, breaches, period table
+    cap = analytics.capacity(idx, market, fund=fund_result)  # value, ADV, days to trade per review
 """
 
 from engine.analytics.attribution import (
@@ -22,6 +29,11 @@ from engine.analytics.attribution import (
     cost_table,
     waterfall,
 )
+from engine.analytics.capacity import (  # the function shadows the module name, as compare does
+    CapacitySettings,
+    RebalanceCapacity,
+    capacity,
+)
 from engine.analytics.compare import (
     IndexComparison,
     compare_indexes,
@@ -29,8 +41,24 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.concentration import Concentration, concentration
+from engine.analytics.contributions import (  # the function shadows the module name
+    Contributions,
+    cap_drag,
+    contributions,
+    cxo_removal,
+)
+from engine.analytics.contributions_causes import deviation_causes
+from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
+from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
+from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
+from engine.analytics.regulatory import (  # the function shadows the module name, as compare does
+    RegulatoryPreset,
+    RegulatoryReport,
+    regulatory,
+)
 from engine.analytics.tracking import (
     METRICS,
     TrackingResult,
@@ -49,31 +77,52 @@ from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
     "BASES",
+    "Concentration",
+    "ExAnteRisk",
+    "FundRules",
+    "concentration",
+    "constituent_returns",
+    "ex_ante",
+    "fund_rules",
+    "load_fund_rules",
+    "CapacitySettings",
     "METRICS",
     "PERIODS_PER_YEAR",
+    "Contributions",
     "Conventions",
     "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
+    "RebalanceCapacity",
+    "RegulatoryPreset",
+    "RegulatoryReport",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
+    "active_share",
     "align",
     "attribute",
     "benchmark_label",
     "benchmark_series",
+    "cap_drag",
+    "capacity",
     "compare",
     "compare_indexes",
     "compare_observed",
+    "contributions",
     "convert_to_cny",
     "cost_drag",
     "cost_table",
+    "cxo_removal",
+    "deviation_causes",
     "fund_benchmark",
     "fund_tracking",
+    "holding_weights",
     "implied_weights",
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",
+    "regulatory",
     "rolling_tracking_error",
     "tracking",
     "waterfall",

@@ -113,6 +113,12 @@ class Waterfall:
         a = self.annualised_returns.to_numpy()
         return pd.Series(np.diff(a), index=list(self.labels[1:]), name="contribution_ann")
 
+    def basis_label(self, basis: str = "arithmetic") -> str:
+        """What the contributions of ``basis`` (:data:`BASES`) are, in words (figure and table
+        headers: ``"log (geometric), per year"``)."""
+        self.contributions_by(basis)  # the one check of ``basis``
+        return BASIS_LABELS[basis]
+
     def contributions_by(self, basis: str = "arithmetic") -> pd.Series:
         """The contributions of one of :data:`BASES`."""
         if basis not in BASES:
@@ -163,6 +169,15 @@ class Waterfall:
     def residual_log(self) -> float:
         """``total_log - fsum(contributions_log)``: zero up to floating-point rounding."""
         return self.total_log - math.fsum(self.contributions_log.to_list())
+
+    def reproduces(self, nav_per_unit: pd.Series, rtol: float = 1e-9) -> bool:
+        """Whether the last step is the run behind ``nav_per_unit``: both rebased to 1 at the first
+        of the waterfall's dates agree within ``rtol`` on every one of them,
+        :math:`|L^{(K)}_t / L^{(K)}_0 - N_t / N_0| \\le` ``rtol`` (False where a date is missing)."""
+        last = self.levels.iloc[:, -1]
+        nav = nav_per_unit.reindex(last.index).astype(float)
+        rel = np.abs(last.to_numpy() / last.iloc[0] - nav.to_numpy() / nav.iloc[0])
+        return bool(np.all(np.isfinite(rel)) and rel.max() <= rtol)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per step: ``period_return``, ``annualised_return``, ``contribution``
@@ -248,10 +263,10 @@ class Waterfall:
         """A waterfall bar chart of the contributions (bp) of ``basis`` (:data:`BASES`), from the
         benchmark to the actual fund. ``annualised=True`` draws differences of annualised returns.
         Returns the ``Axes`` drawn on."""
+        from engine import plotting
         from engine._display import plot_axes
-        from engine.report.figures import waterfall_figure
 
-        return plot_axes(waterfall_figure, self, ax=ax, annualised=annualised, basis=basis)
+        return plot_axes(plotting.waterfall_figure, self, ax=ax, annualised=annualised, basis=basis)
 
     def __repr__(self) -> str:
         tag = " SYNTHETIC" if self.synthetic else ""

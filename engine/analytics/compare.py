@@ -299,12 +299,8 @@ class IndexComparison:
         for lab in self.labels:
             if lab in tv.columns:
                 out.append(
-                    {
-                        "metric": f"mean_turnover_{lab}",
-                        "value": float(tv[lab].mean()),
-                        "unit": "%",
-                        "note": f"{lab}: mean over reviews of 0.5 * sum|w_post - w_pre|",
-                    }
+                    core.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
+                    | {"metric": f"turnover_drifted_{lab}"}
                 )
         tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){tag}")
@@ -313,10 +309,10 @@ class IndexComparison:
         """Levels (rebased to 1), active share and turnover per review in three panels; returns
         the top (levels) ``Axes`` (the others are ``ax.figure.axes[1:]``).  Into a given ``ax`` it
         draws the levels only."""
+        from engine import plotting
         from engine._display import plot_axes
-        from engine.report.figures import comparison_figure
 
-        return plot_axes(comparison_figure, self, ax=ax)
+        return plot_axes(plotting.comparison_figure, self, ax=ax)
 
     def __repr__(self) -> str:
         return (

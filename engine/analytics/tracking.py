@@ -327,10 +327,10 @@ class TrackingResult:
         are ``ax.figure.axes[1:]``). Draws into ``ax`` when given (``"all"`` then draws its main
         panel, the levels).
         """
+        from engine import plotting
         from engine._display import plot_axes
-        from engine.report.figures import tracking_axes
 
-        return plot_axes(tracking_axes, self, ax=ax, kind=kind)
+        return plot_axes(plotting.tracking_axes, self, ax=ax, kind=kind)
 
     def __repr__(self) -> str:
         m = self.metrics

@@ -32,11 +32,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
+from engine._args import date_argument
 from engine._display import Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
+from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
+from engine.metrics import max_drawdown  # kept here for one release (0.1 name)
 
 
 def membership_rules(index_result, label: str = "") -> pd.DataFrame:
@@ -69,10 +73,15 @@ def membership_rules(index_result, label: str = "") -> pd.DataFrame:
     )
 
 
-def max_drawdown(levels: pd.Series) -> float:
-    """:math:`\\min_t (L_t / \\max_{s \\le t} L_s - 1)` (0 for a series that never falls)."""
+def risk(levels: pd.Series, conventions: Conventions = DEFAULT) -> dict:
+    """``total_return``, ``volatility`` (annualised, ``conventions.ddof``) and ``max_drawdown`` of
+    one level series, as :mod:`engine.metrics` defines them (fractions)."""
     lv = levels.dropna().to_numpy(float)
-    return float(np.min(lv / np.maximum.accumulate(lv) - 1.0)) if len(lv) else float("nan")
+    return {
+        "total_return": metrics.total_return(lv),
+        "volatility": metrics.volatility(metrics.returns(lv), conventions),
+        "max_drawdown": metrics.max_drawdown(lv),
+    }
 
 
 def start_weights(index_result, market) -> pd.DataFrame:
@@ -119,6 +128,32 @@ def cxo_weight(weights: pd.DataFrame, market, date) -> float:
         return float("nan")
     row = weights.loc[date].fillna(0.0)
     return float(row[[c for c in row.index if c in cxo]].sum())
+
+
+def cxo_around(weights: pd.DataFrame, market, split, sessions=None) -> dict:
+    """CXO weight (:func:`cxo_weight`, a fraction of the index) around ``split``: ``before`` at the
+    close of the last session before it (``before_date``), ``at`` at the close of the first session on
+    or after it (``at_date``), and ``removed`` = before - at; NaN (and NaT) where there is no such
+    session. ``sessions`` defaults to the dates of ``weights``."""
+    sessions = weights.index if sessions is None else pd.DatetimeIndex(sessions)
+    split = pd.Timestamp(split)
+    earlier, later = sessions[sessions < split], sessions[sessions >= split]
+    d0 = earlier[-1] if len(earlier) else pd.NaT
+    d1 = later[0] if len(later) else pd.NaT
+    b0 = cxo_weight(weights, market, d0) if len(earlier) else float("nan")
+    b1 = cxo_weight(weights, market, d1) if len(later) else float("nan")
+    return {"before_date": d0, "before": b0, "at_date": d1, "at": b1, "removed": b0 - b1}
+
+
+def year_to_date_return(levels: pd.Series) -> tuple[int, float]:
+    """The last calendar year of ``levels`` and its return so far, :math:`L_T / L_{y-1} - 1` with
+    :math:`L_{y-1}` the last level of an earlier year (a fraction, not annualised; NaN when the
+    series starts in its last year)."""
+    year = int(levels.index[-1].year)
+    prior = levels[levels.index.year < year]
+    if not len(prior):
+        return year, float("nan")
+    return year, metrics.total_return(np.array([prior.iloc[-1], levels.iloc[-1]], dtype=float))
 
 
 def revision_trading_cost(fund_result, split, sessions: int = 5) -> dict:
@@ -171,6 +206,9 @@ class VersionComparison:
         Daily arithmetic selection / weighting effects (:func:`effects`).
     fund_cost : dict or None
         :func:`revision_trading_cost` of the fund tracking ``b`` (None without ``fund``).
+    fund_rules : dict
+        Per label, :func:`engine.analytics.fund_rules` of that run (the SSE/SZSE index-fund rules,
+        ``sse-2025-11``, at each review).
     """
 
     base: IndexComparison
@@ -184,6 +222,7 @@ class VersionComparison:
     warnings: tuple[str, ...] = ()
     conventions: Conventions = DEFAULT
     meta: dict = field(default_factory=dict)
+    fund_rules: dict = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -222,7 +261,7 @@ class VersionComparison:
         rows += [
             {
                 "metric": "return_difference",
-                "value": m["td_period"],
+                "value": m["tracking_difference"],
                 "unit": "%",
                 "against": against,
                 "note": f"R_{lb} - R_{la}, compounded",
@@ -243,8 +282,8 @@ class VersionComparison:
                 )
             ),
             {
-                "metric": "tracking_error",
-                "value": m["te_std"],
+                "metric": "tracking_error_std",
+                "value": m["tracking_error_std"],
                 "unit": "%",
                 "against": against,
                 "note": "STD convention, annualised",
@@ -254,12 +293,8 @@ class VersionComparison:
         for lab in self.labels:
             if lab in tv:
                 rows.append(
-                    {
-                        "metric": f"mean_turnover_{lab}",
-                        "value": float(tv[lab].mean()),
-                        "unit": "%",
-                        "note": "one-way, per review",
-                    }
+                    metrics.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
+                    | {"metric": f"turnover_drifted_{lab}"}
                 )
             c = self.cxo.loc[lab]
             rows.append(
@@ -283,6 +318,7 @@ class VersionComparison:
                 },
                 {"metric": "revision_traded_value", "value": fc["traded_value_hkd"], "unit": "HKD"},
             ]
+        rows += [r.verdict_row(lab) for lab, r in self.fund_rules.items()]
         changed = self.changes
         rows.append(
             {
@@ -298,39 +334,18 @@ class VersionComparison:
         return Summary(rows, title=title)
 
     def plot(self, ax=None):
-        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes
+        (:func:`engine.plotting.versions_figure`)."""
+        from engine import plotting
+        from engine._display import plot_axes
 
-        if ax is None:
-            _, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-        else:
-            axes = [ax, ax.twinx()]
-        lv = self.base.levels
-        for c in lv.columns:
-            axes[0].plot(lv.index, lv[c] / lv[c].iloc[0], label=c)
-        axes[0].legend()
-        axes[0].set_ylabel("rebased to 1")
-        axes[0].set_title(self.summary().title)
-        cum = self.effects[["selection", "weighting"]].cumsum()
-        for c in cum.columns:
-            axes[1].plot(cum.index, cum[c], label=f"{c} (cumulative, arithmetic)")
-        axes[1].legend()
-        for a in axes:
-            if lv.index[0] <= self.split <= lv.index[-1]:
-                a.axvline(self.split, color="grey", ls="--", lw=1)
-        return axes[0]
-
-    def report(self, path, *, formats=("html", "pdf")) -> dict:
-        """Write the comparison report (see :func:`engine.report.compare.comparison_report`)."""
-        from engine.report.compare import comparison_report
-
-        return comparison_report(self, path, formats=formats)
+        return plot_axes(plotting.versions_figure, self, ax=ax)
 
     def __repr__(self) -> str:
         la, lb = self.labels
         return (
             f"VersionComparison({lb} vs {la}, return difference "
-            f"{self.base.metrics['td_period']:+.2%}, {len(self.changes)} membership changes"
+            f"{self.base.metrics['tracking_difference']:+.2%}, {len(self.changes)} membership changes"
             f"{' SYNTHETIC' if self.synthetic else ''})"
         )
 
@@ -387,34 +402,16 @@ def compare(
         )
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
+    split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
-    split = pd.Timestamp(split)
-    risk = pd.DataFrame(
-        {
-            lab: {
-                "total_return": float(
-                    res.levels["price"].iloc[-1] / res.levels["price"].iloc[0] - 1
-                ),
-                "volatility": float(
-                    simple_returns(res.levels["price"]).std(ddof=1)
-                    * np.sqrt(conventions.periods_per_year)
-                ),
-                "max_drawdown": max_drawdown(res.levels["price"]),
-            }
-            for lab, res in ((la, ra), (lb, rb))
-        }
-    ).T
-    sessions = base.levels.index
-    before = sessions[sessions < split]
-    at = sessions[sessions >= split]
-    cxo_rows = {}
-    for lab, w in ((la, base.weights_a), (lb, base.weights_b)):
-        b0 = cxo_weight(w, market, before[-1]) if len(before) else float("nan")
-        b1 = cxo_weight(w, market, at[0]) if len(at) else float("nan")
-        cxo_rows[lab] = {"before": b0, "at": b1, "removed": b0 - b1}
-    cxo = pd.DataFrame(cxo_rows).T
+    risks = {lab: risk(res.levels["price"], conventions) for lab, res in ((la, ra), (lb, rb))}
+    around = {
+        lab: cxo_around(w, market, split, base.levels.index)
+        for lab, w in ((la, base.weights_a), (lb, base.weights_b))
+    }
+    cxo = pd.DataFrame(around).T[["before", "at", "removed"]].astype(float)
     fund_cost = None
     if fund is not False and fund is not None:
         from engine.fund import backtest
@@ -425,7 +422,7 @@ def compare(
     return VersionComparison(
         base=base,
         changes=pd.concat([membership_rules(ra, la), membership_rules(rb, lb)], ignore_index=True),
-        risk=risk,
+        risk=pd.DataFrame(risks).T,
         cxo=cxo,
         effects=effects(ra, rb, market),
         fund_cost=fund_cost,
@@ -433,16 +430,20 @@ def compare(
         synthetic=bool(base.synthetic or market.synthetic),
         warnings=warnings_,
         conventions=conventions,
+        fund_rules={la: check_fund_rules(ra, market), lb: check_fund_rules(rb, market)},
     )
 
 
 __all__ = [
     "VersionComparison",
     "compare",
+    "cxo_around",
     "cxo_weight",
     "effects",
     "max_drawdown",
     "membership_rules",
     "revision_trading_cost",
+    "risk",
     "start_weights",
+    "year_to_date_return",
 ]

@@ -95,8 +95,9 @@ class MarketData:
 
     @property
     def is_adjusted(self) -> bool:
-        """True when the prices are vendor-adjusted (``source`` starts with ``"adjusted:"``): such a
-        market is fit for price-return studies only (no raw closes, no corporate actions)."""
+        """True when the prices are vendor-adjusted (``source`` starts with ``"adjusted:"``): its
+        returns are total returns (closes scaled back for dividends; no raw closes, no corporate
+        actions), so price, gross and net levels built on it are equal."""
         return self.source.startswith("adjusted:")
 
     @property

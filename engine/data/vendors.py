@@ -1,4 +1,4 @@
-"""Loaders for vendor price files: yfinance CSV layouts.  **Adjusted prices, price-return only.**
+"""Loaders for vendor price files: yfinance CSV layouts.  **Dividend-adjusted, total-return-like.**
 
 yfinance prices (``auto_adjust=True`` downloads and ``Ticker.history()``) are scaled back in time for
 splits *and* cash dividends.  They are not the raw exchange closes the index engine is built on, and
@@ -8,9 +8,10 @@ they carry no issued shares or free float.  So this module keeps them apart:
   ``attrs["adjusted"]`` is True;
 * :func:`market_from_adjusted_closes` builds a :class:`~engine.data.market.MarketData` whose
   ``source`` starts with ``"adjusted:"`` (:attr:`MarketData.is_adjusted` is True), with constant
-  shares and free float and no corporate actions.  Use it for price-return studies only (returns,
-  correlations, equal- or fixed-weight baskets); market-cap weights and total-return levels built
-  on it are meaningless.
+  shares and free float and no corporate actions.  Its returns are total returns (the closes are
+  scaled back for cash dividends): an index on it is total-return-like and its price, gross and
+  net levels are equal; :data:`ADJUSTED_NOTE` says so first in the market's warnings, which every
+  result carries.  Market-cap weights on its constant shares are meaningless.
 
 Nothing is dropped silently.  Rows :func:`read_yfinance_csv` leaves out (dates that are not XHKG
 sessions, such as yfinance's Saturday rows and rows on typhoon closures; rows without a close;
@@ -31,8 +32,16 @@ import pandas as pd
 
 from engine.data.calendar import hkex_sessions
 from engine.data.market import SECURITY_COLUMNS, MarketData
-from engine.data.validate import _describe
+from engine.data.text import read_text_lines
+from engine.data.validate import _describe, _factorize, _one_date
 from engine.errors import CalendarError, DataError
+
+ADJUSTED_NOTE = (
+    "prices are vendor-adjusted closes (scaled back for cash dividends and splits): the 'price' "
+    "index built on them is a total-return-like series, and price, gross and net levels are the "
+    "same (no dividends are recorded), so they must not be read as different returns"
+)
+"""The warning every market built on vendor-adjusted closes carries first."""
 
 ADJ_SHARES = 1e9
 """Constant issued shares given to every security of an adjusted market (a placeholder)."""
@@ -101,7 +110,7 @@ def read_yfinance_csv(
     Parameters
     ----------
     path
-        The CSV file.
+        The CSV file (UTF-8).
     code
         HKEX code of the security (``"2269"``, ``"0013"``, ``"2269.HK"``).  Default: the ticker in
         the header (three-line layout) or the file name (``2269.HK.csv``).  For a three-line file
@@ -122,69 +131,43 @@ def read_yfinance_csv(
     Raises
     ------
     DataError
-        Unrecognised layout, an unparseable date or number (naming file, line, field), a close
-        that is not positive, or two different rows for the same date.
+        A file that is missing or not UTF-8 (naming the line), an unrecognised layout, a missing
+        or renamed column, an unparseable date or a time of day without a UTC offset, text in a
+        numeric column (naming file, line, field), a close that is not positive, or two
+        different rows for the same date.
     """
     path = Path(path)
     src = str(path)
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            lines = fh.read().splitlines()
-    except FileNotFoundError:
-        raise DataError(_describe("vendor file not found", source=src)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(_describe(f"unreadable vendor file ({exc})", source=src)) from None
+    lines = read_text_lines(path, "vendor file")
     if not lines:
         raise DataError(_describe("empty vendor file", source=src))
+    layout, first_line, columns, want = _header(lines, path, code)
+    width = len(lines[0].split(","))
+    raw = _cells(lines[first_line - 1 :], first_line, width, src)
+    report: list[DroppedRow] = []
+    if raw is None:
+        out = pd.DataFrame({c: pd.Series(dtype=float) for c in ["close_adj", "volume"]})
+        out.insert(0, "code", pd.Series(dtype=object))
+        out.insert(0, "date", pd.Series(dtype="datetime64[ns]"))
+        return _attach(out, src, want, layout, report)
+    out = _parse(raw, columns, want, src, first_line)
+    keep = _leave_out(out, src, want, closures, report)
+    _check_positive(out, keep, src, want)
+    _drop_repeats(out, keep, src, want, report)
+    out = out[keep].drop(columns="_line").sort_values("date", kind="stable").reset_index(drop=True)
+    ordered = [c for c in OUTPUT_COLUMNS if c in out.columns]
+    return _attach(out[ordered], src, want, layout, report)
 
+
+def _header(lines: list[str], path: Path, code) -> tuple[str, int, dict[str, int], str]:
+    """Layout, first data line (1-based), price field -> column position, and the code."""
+    src = str(path)
     head = [c.strip() for c in lines[0].split(",")]
     if head[0].lower() == "price" and len(lines) >= 3 and lines[1].lower().startswith("ticker,"):
-        layout, first_data_line = "multi-header", 4
-        fields = [c.lower() for c in head[1:]]
-        tickers = [c.strip() for c in lines[1].split(",")[1:]]
-        if not lines[2].lower().startswith("date"):
-            raise DataError(
-                _describe(
-                    "third header line should start with 'Date'", source=src, line=3, value=lines[2]
-                )
-            )
-        if len(tickers) != len(fields):
-            raise DataError(
-                _describe(
-                    f"{len(tickers)} tickers for {len(fields)} price fields",
-                    source=src,
-                    line=2,
-                    fix="the Ticker line needs one ticker per column of the Price line",
-                )
-            )
-        found = [normalise_code(t) for t in tickers]
-        want = normalise_code(code) if code is not None else None
-        if want is None:
-            if len(set(found)) != 1:
-                raise DataError(
-                    _describe(
-                        f"file holds several tickers {sorted(set(found))}",
-                        source=src,
-                        line=2,
-                        fix="pass code= to pick one",
-                    )
-                )
-            want = found[0]
-        elif want not in found:
-            raise DataError(
-                _describe(
-                    "code not among the file's tickers",
-                    source=src,
-                    line=2,
-                    code=want,
-                    value=sorted(set(found)),
-                    fix="pass the code of a ticker in the file",
-                )
-            )
-        keep = [k for k, c in enumerate(found) if c == want]  # positions among fields
-        columns = {fields[k]: k + 1 for k in keep}
+        layout, first_line = "multi-header", 4
+        columns, want = _multi_header(lines, head, src, code)
     elif head[0].lower() in ("date", "datetime"):
-        layout, first_data_line = "single-header", 2
+        layout, first_line = "single-header", 2
         columns = {c.lower(): k for k, c in enumerate(head) if k > 0}
         want = normalise_code(code) if code is not None else normalise_code(_stem(path))
     else:
@@ -206,59 +189,107 @@ def read_yfinance_csv(
                 f"unknown column(s) {unknown}",
                 source=src,
                 line=1,
-                fix=f"a yfinance file has columns among {sorted(_PRICE_FIELDS)}",
+                field=unknown[0],
+                fix=f"a yfinance file has columns among {sorted(_PRICE_FIELDS)} (a renamed "
+                "column: give it its yfinance name)",
             )
         )
     if "close" not in columns and "adj close" not in columns:
-        raise DataError(_describe("no Close column", source=src, line=1, field="Close"))
+        raise DataError(
+            _describe(
+                "no Close column", source=src, line=1, field="Close", value=list(columns) or None
+            )
+        )
+    return layout, first_line, columns, want
 
-    width = len(head)
-    body = lines[first_data_line - 1 :]
+
+def _multi_header(lines, head, src, code) -> tuple[dict[str, int], str]:
+    fields = [c.lower() for c in head[1:]]
+    tickers = [c.strip() for c in lines[1].split(",")[1:]]
+    if not lines[2].lower().startswith("date"):
+        raise DataError(
+            _describe(
+                "third header line should start with 'Date'", source=src, line=3, value=lines[2]
+            )
+        )
+    if len(tickers) != len(fields):
+        raise DataError(
+            _describe(
+                f"{len(tickers)} tickers for {len(fields)} price fields",
+                source=src,
+                line=2,
+                fix="the Ticker line needs one ticker per column of the Price line",
+            )
+        )
+    found = [normalise_code(t) for t in tickers]
+    want = normalise_code(code) if code is not None else None
+    if want is None:
+        if len(set(found)) != 1:
+            raise DataError(
+                _describe(
+                    f"file holds several tickers {sorted(set(found))}",
+                    source=src,
+                    line=2,
+                    fix="pass code= to pick one",
+                )
+            )
+        want = found[0]
+    elif want not in found:
+        raise DataError(
+            _describe(
+                "code not among the file's tickers",
+                source=src,
+                line=2,
+                code=want,
+                value=sorted(set(found)),
+                fix="pass the code of a ticker in the file",
+            )
+        )
+    return {fields[k]: k + 1 for k, c in enumerate(found) if c == want}, want
+
+
+def _cells(body: list[str], first_line: int, width: int, src: str) -> pd.DataFrame | None:
+    """The data lines split into ``width`` text cells; a line with another count is an error."""
     cells = []
     for n, text in enumerate(body):
-        parts = text.split(",")
-        if text.strip() == "":
-            parts = [""] * width
+        parts = text.split(",") if text.strip() else [""] * width
         if len(parts) != width:
             raise DataError(
                 _describe(
-                    f"line {first_data_line + n} has {len(parts)} field"
+                    f"line {first_line + n} has {len(parts)} field"
                     f"{'' if len(parts) == 1 else 's'}, the header has {width}",
                     source=src,
-                    line=first_data_line + n,
+                    line=first_line + n,
                     value=text[:80],
                     fix="every line needs one field per header column (a vendor file cut or "
                     "edited by hand: download it again)",
                 )
             )
         cells.append(parts)
-    raw = pd.DataFrame(cells, columns=range(width), dtype=object) if cells else None
-    report: list[DroppedRow] = []
-    if raw is None:
-        out = pd.DataFrame({c: pd.Series(dtype=float) for c in ["close_adj", "volume"]})
-        out.insert(0, "code", pd.Series(dtype=object))
-        out.insert(0, "date", pd.Series(dtype="datetime64[ns]"))
-        return _attach(out, src, want, layout, report)
+    return pd.DataFrame(cells, columns=range(width), dtype=object) if cells else None
 
-    line_no = np.arange(len(raw)) + first_data_line
+
+def _parse(raw: pd.DataFrame, columns: dict, want: str, src: str, first_line: int):
+    """Dates and numbers of the cells, with each row's line number in ``_line``."""
+    line_no = np.arange(len(raw)) + first_line
     date_text = raw[0].astype(str).str.strip()
-    dates = _vendor_dates(date_text)
+    dates, problems = _vendor_dates(date_text)
     i = _first(dates.isna().to_numpy())
     if i is not None:
+        what = "date with a time of day and no UTC offset" if problems[i] else "unparseable date"
         raise DataError(
             _describe(
-                "unparseable date",
+                what,
                 source=src,
                 code=want,
                 field="Date",
                 value=date_text[i],
                 line=int(line_no[i]),
-                fix="dates must start with YYYY-MM-DD",
+                fix="dates must start with YYYY-MM-DD (a time of day needs its UTC offset)",
             )
         )
     out = pd.DataFrame({"date": dates.astype("datetime64[ns]"), "code": want})
     for name, k in columns.items():
-        target = _PRICE_FIELDS[name]
         text = raw[k].astype(str).str.strip()
         values = pd.to_numeric(text.where(text != "", "nan"), errors="coerce").to_numpy(float)
         bad = np.isnan(values) & ~text.str.lower().isin(["", "nan"]).to_numpy()
@@ -275,10 +306,13 @@ def read_yfinance_csv(
                     line=int(line_no[i]),
                 )
             )
-        out[target] = values
+        out[_PRICE_FIELDS[name]] = values
     out["_line"] = line_no
+    return out
 
-    # --- rows left out, each reported
+
+def _leave_out(out: pd.DataFrame, src: str, want: str, closures, report: list) -> np.ndarray:
+    """Rows kept: those off the XHKG calendar or without a close are left out and reported."""
     keep = np.ones(len(out), dtype=bool)
     if len(out):
         sessions = hkex_sessions(out["date"].min(), out["date"].max(), closures)
@@ -292,6 +326,10 @@ def read_yfinance_csv(
             reason += "; no close"
         report.append(_dropped(src, out, k, want, reason))
         keep[k] = False
+    return keep
+
+
+def _check_positive(out: pd.DataFrame, keep: np.ndarray, src: str, want: str) -> None:
     close = out["close_adj"].to_numpy()
     i = _first(keep & ~(close > 0))
     if i is not None:
@@ -306,49 +344,50 @@ def read_yfinance_csv(
                 line=int(out["_line"][i]),
             )
         )
-    # duplicated dates: an exact repeat is dropped and reported, a conflicting one is an error
+
+
+def _drop_repeats(out: pd.DataFrame, keep: np.ndarray, src: str, want: str, report) -> None:
+    """A date repeated with the same prices is left out (reported); with other prices, an error."""
+    kept = out[keep]
+    dup = kept["date"].duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
     price_cols = [c for c in out.columns if c not in ("date", "code", "_line")]
-    seen: dict[pd.Timestamp, int] = {}
-    for k in np.flatnonzero(keep):
-        d = out["date"][k]
-        if d in seen:
-            first = seen[d]
-            a = out.loc[first, price_cols].to_numpy(float)
-            b = out.loc[k, price_cols].to_numpy(float)
-            if np.array_equal(a, b, equal_nan=True):
-                report.append(_dropped(src, out, k, want, f"repeats line {out['_line'][first]}"))
-                keep[k] = False
-            else:
-                raise DataError(
-                    _describe(
-                        f"two different rows for one date (lines {out['_line'][first]} and "
-                        f"{out['_line'][k]})",
-                        source=src,
-                        date=d,
-                        code=want,
-                        line=int(out["_line"][k]),
-                        fix="remove one of them",
-                    )
+    first_of = kept.reset_index().groupby("date")["index"].transform("first").to_numpy()
+    for pos in np.flatnonzero(dup):
+        k, first = int(kept.index[pos]), int(first_of[pos])
+        a = out.loc[first, price_cols].to_numpy(float)
+        b = out.loc[k, price_cols].to_numpy(float)
+        if not np.array_equal(a, b, equal_nan=True):
+            raise DataError(
+                _describe(
+                    f"two different rows for one date (lines {out['_line'][first]} and "
+                    f"{out['_line'][k]})",
+                    source=src,
+                    date=out["date"][k],
+                    code=want,
+                    line=int(out["_line"][k]),
+                    fix="remove one of them",
                 )
-        else:
-            seen[d] = k
-    out = out[keep].drop(columns="_line").sort_values("date", kind="stable").reset_index(drop=True)
-    ordered = [c for c in OUTPUT_COLUMNS if c in out.columns]
-    return _attach(out[ordered], src, want, layout, report)
+            )
+        report.append(_dropped(src, out, k, want, f"repeats line {out['_line'][first]}"))
+        keep[k] = False
 
 
-def _vendor_dates(text: pd.Series) -> pd.Series:
+def _vendor_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Session dates of the vendor's date column, parsed once per distinct value: a UTC offset is
     honoured (``2020-01-01 16:00:00+00:00`` is the Hong Kong date 2020-01-02, never 2020-01-01);
-    anything that does not start with YYYY-MM-DD is NaT (reported by the caller)."""
-    from engine.data.validate import _factorize, _one_date
-
+    anything that does not start with YYYY-MM-DD is NaT (reported by the caller).  The second
+    value flags the rows whose text is a time of day without an offset."""
     idx, uniq = _factorize(text)
-    ns = np.array(
-        [_one_date(u)[0] if str(u)[:4].isdigit() else np.iinfo(np.int64).min for u in uniq],
-        dtype=np.int64,
-    )
-    return pd.Series(ns[idx].view("datetime64[ns]") if len(idx) else [], dtype="datetime64[ns]")
+    parsed = [
+        _one_date(u) if str(u)[:4].isdigit() else (np.iinfo(np.int64).min, "unparseable")
+        for u in uniq
+    ]
+    ns = np.array([p[0] for p in parsed], dtype=np.int64)
+    timed = np.array([p[1] == "time of day" for p in parsed], dtype=bool)
+    dates = pd.Series(ns[idx].view("datetime64[ns]") if len(idx) else [], dtype="datetime64[ns]")
+    return dates, timed[idx] if len(idx) else np.zeros(0, dtype=bool)
 
 
 def _stem(path: Path) -> str:
@@ -390,7 +429,7 @@ def market_from_adjusted_closes(
     plausibility=None,
     closures=(),
 ) -> MarketData:
-    """Build a **price-return-only** :class:`MarketData` from vendor-adjusted closes.
+    """Build a :class:`MarketData` from vendor-adjusted (total-return-like) closes.
 
     Parameters
     ----------
@@ -465,80 +504,13 @@ def market_from_adjusted_closes(
         )
     close_w = close_w.reindex(sessions)
     vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
-
-    rows = []
-    for code in close_w.columns:
-        col = close_w[code].to_numpy(float)
-        have = np.flatnonzero(~np.isnan(col))
-        if len(have) == 0:
-            raise DataError(_describe("no close for this code", source=label, code=code))
-        lo, hi = have[0], have[-1]
-        life = col[lo : hi + 1]
-        gap = np.isnan(life)
-        if gap.any() and not fill_gaps:
-            g = int(np.flatnonzero(gap)[0])
-            raise DataError(
-                _describe(
-                    f"{int(gap.sum())} session(s) without a close inside the priced life",
-                    source=label,
-                    date=sessions[lo + g],
-                    code=code,
-                    field="close_adj",
-                    fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
-                )
-            )
-        filled = pd.Series(life).ffill().to_numpy()
-        if vol_w is not None:
-            vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
-        else:
-            vol = np.zeros(len(life))
-        traded = np.where(gap, 0.0, filled * vol)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "date": sessions[lo : hi + 1],
-                    "code": code,
-                    "close_hkd": filled,
-                    "shares": ADJ_SHARES,
-                    "free_float": 1.0,
-                    "traded_value_hkd": traded,
-                    "suspended": gap,
-                }
-            )
-        )
-    prices = pd.concat(rows, ignore_index=True)
+    prices = pd.concat(
+        [_code_rows(close_w, vol_w, code, sessions, fill_gaps, label) for code in close_w.columns],
+        ignore_index=True,
+    )
+    notes: tuple[str, ...] = ()
     if securities is None:
-        first = prices.groupby("code", sort=True)["date"].min()
-        last = prices.groupby("code", sort=True)["date"].max()
-        # the placeholder master has no delisting dates: closes that end before the last session
-        # are taken as a delisting on the last close (reported), since a truncated feed would
-        # otherwise be rejected by MarketData.from_frames
-        delisting = last.where(last < sessions[-1])
-        ended = delisting.dropna()
-        if len(ended):
-            shown = ", ".join(f"{c} ({d:%Y-%m-%d})" for c, d in ended.items())
-            warnings.warn(
-                f"adjusted closes ({label}): {len(ended)} code(s) have no close on the last "
-                f"session {sessions[-1]:%Y-%m-%d}; the placeholder security master sets their "
-                f"delisting_date to their last close: {shown}.  Pass a security master to state "
-                "the listed lives yourself",
-                UserWarning,
-                stacklevel=2,
-            )
-        securities = pd.DataFrame(
-            {
-                "code": first.index.astype(object),
-                "name": first.index.astype(object),
-                "industry": "",
-                "sub_industry": "",
-                "is_cxo": False,
-                "is_18a": False,
-                "listing_date": first.to_numpy(),
-                "delisting_date": delisting.to_numpy(dtype="datetime64[ns]"),
-                "board_lot": 1,
-                "wht_class": "",
-            }
-        )[SECURITY_COLUMNS]
+        securities, notes = _placeholder_master(prices, sessions, label)
     return MarketData.from_frames(
         prices,
         securities,
@@ -548,7 +520,85 @@ def market_from_adjusted_closes(
         sources={"prices": f"adjusted closes ({label})"},
         plausibility=plausibility,
         closures=closures,
+        warnings=(ADJUSTED_NOTE, *notes),
     )
+
+
+def _code_rows(close_w, vol_w, code, sessions, fill_gaps: bool, label: str) -> pd.DataFrame:
+    """Price rows of one code over its priced life (first to last close); a gap inside it is an
+    error, or (``fill_gaps``) the previous close carried and the day flagged suspended."""
+    col = close_w[code].to_numpy(float)
+    have = np.flatnonzero(~np.isnan(col))
+    if len(have) == 0:
+        raise DataError(_describe("no close for this code", source=label, code=code))
+    lo, hi = have[0], have[-1]
+    life = col[lo : hi + 1]
+    gap = np.isnan(life)
+    if gap.any() and not fill_gaps:
+        g = int(np.flatnonzero(gap)[0])
+        raise DataError(
+            _describe(
+                f"{int(gap.sum())} session(s) without a close inside the priced life",
+                source=label,
+                date=sessions[lo + g],
+                code=code,
+                field="close_adj",
+                fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
+            )
+        )
+    filled = pd.Series(life).ffill().to_numpy()
+    if vol_w is not None:
+        vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
+    else:
+        vol = np.zeros(len(life))
+    return pd.DataFrame(
+        {
+            "date": sessions[lo : hi + 1],
+            "code": code,
+            "close_hkd": filled,
+            "shares": ADJ_SHARES,
+            "free_float": 1.0,
+            "traded_value_hkd": np.where(gap, 0.0, filled * vol),
+            "suspended": gap,
+        }
+    )
+
+
+def _placeholder_master(prices, sessions, label: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Security master for codes without one: name = code, blank industry, listing on the first
+    close, and a delisting on the last close for codes whose closes end before the last session
+    (reported: a :class:`UserWarning` and a note for the market's warnings), since a truncated
+    feed would otherwise be rejected by :meth:`MarketData.from_frames`."""
+    first = prices.groupby("code", sort=True)["date"].min()
+    last = prices.groupby("code", sort=True)["date"].max()
+    delisting = last.where(last < sessions[-1])
+    ended = delisting.dropna()
+    notes: tuple[str, ...] = ()
+    if len(ended):
+        shown = ", ".join(f"{c} ({d:%Y-%m-%d})" for c, d in ended.items())
+        note = (
+            f"adjusted closes ({label}): {len(ended)} code(s) have no close on the last "
+            f"session {sessions[-1]:%Y-%m-%d}; the placeholder security master sets their "
+            f"delisting_date to their last close: {shown}.  Pass a security master to state "
+            "the listed lives yourself"
+        )
+        warnings.warn(note, UserWarning, stacklevel=3)
+        notes = (note,)
+    securities = pd.DataFrame(
+        {
+            "code": first.index.astype(object),
+            "name": first.index.astype(object),
+            "industry": "",
+            "sub_industry": "",
+            "is_cxo": False,
+            "is_18a": False,
+            "listing_date": first.to_numpy(),
+            "delisting_date": delisting.to_numpy(dtype="datetime64[ns]"),
+            "board_lot": 1,
+            "wht_class": "",
+        }
+    )[SECURITY_COLUMNS]
+    return securities, notes
 
 
 def _wide(closes: pd.DataFrame, volumes: pd.DataFrame | None):
@@ -628,6 +678,7 @@ def _numeric_wide(frame: pd.DataFrame, field: str) -> pd.DataFrame:
 
 
 __all__ = [
+    "ADJUSTED_NOTE",
     "ADJ_SHARES",
     "DroppedRow",
     "OUTPUT_COLUMNS",

@@ -1,4 +1,4 @@
-"""Report stage: matplotlib figures, a self-contained HTML report and a PDF.
+"""Report stage: a self-contained HTML report and a PDF (figures from :mod:`engine.plotting`).
 
 Quick use::
 
@@ -7,13 +7,12 @@ Quick use::
     report.index_figure({"launch": launch, "revision": revision}, "out/index.png")
 """
 
-from engine.report import figures
+from engine.analytics.holdings import holding_weights  # deprecated here: use engine.analytics
 from engine.report.compare import comparison_report
 from engine.report.html import write_atomic
 from engine.report.tracking import (
     ReportContent,
     build_content,
-    holding_weights,
     index_figure,
     tracking_report,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "ReportContent",
     "build_content",
     "comparison_report",
-    "figures",
     "holding_weights",
     "index_figure",
     "tracking_report",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine import plotting
 from engine._display import fmt
-from engine.report.figures import comparison_figure
 from engine.report.tracking import ReportContent, Section, _targets
 
 
@@ -29,12 +29,9 @@ def _metrics(comparison) -> pd.DataFrame:
 
 def build_comparison_content(comparison, title: str | None = None) -> ReportContent:
     """Everything the comparison report shows."""
-    import matplotlib.pyplot as plt
-
     la, lb = comparison.labels
-    fig_levels = comparison.plot().figure
-    fig_base = comparison_figure(comparison.base)
-    fig_base = getattr(fig_base, "figure", fig_base)
+    fig_levels = plotting.versions_figure(comparison)
+    fig_base = plotting.comparison_figure(comparison.base)
     changes = comparison.changes.copy()
     changes["effective_date"] = changes["effective_date"].dt.date
     at_split = changes[changes["effective_date"] == comparison.split.date()]
@@ -82,8 +79,6 @@ def build_comparison_content(comparison, title: str | None = None) -> ReportCont
             comparison.cxo,
         ),
     )
-    for f in (fig_levels, fig_base):
-        plt.close(f)
     settings = pd.DataFrame(
         {
             "setting": ["run a", "run b", "split date"],

@@ -15,7 +15,7 @@ import pandas as pd
 
 from engine._display import fmt
 from engine._files import write_bytes
-from engine.report.figures import SYNTHETIC_TAG, to_png
+from engine.plotting import SYNTHETIC_TAG, to_png
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2em auto;

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from engine.report.figures import SYNTHETIC_TAG, to_png
+from engine.plotting import SYNTHETIC_TAG, to_png
 from engine.report.html import _fmt, display_metrics
 
 A4 = (8.27, 11.69)

@@ -14,16 +14,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from engine import plotting
 from engine._display import fmt
 from engine.analytics.attribution import cost_drag, cost_table
-from engine.analytics.compare import methodology_changes, wide_panel
+from engine.analytics.compare import methodology_changes
+from engine.analytics.holdings import active_share, holding_weights
+from engine.analytics.regulatory import PERIOD_COLUMNS
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
 from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, EngineError, describe
-from engine.report import figures
 
 FORMATS = ("html", "pdf")
 
@@ -58,66 +59,6 @@ class ReportContent:
 
 
 # ------------------------------------------------------------------------------------------ pieces
-def holding_weights(
-    fund_result, index_result, market=None, date=None
-) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Fund stock weights vs index weights per code at ``date`` (default: the last holdings date).
-
-    Fund weight :math:`h_i P_i / \\sum_j h_j P_j` (shares times close in HKD, cash excluded so that both
-    columns sum to one); index weight from ``index_result.weights``. Uses ``fund_result.weights(date)``
-    when the fund result offers it, else the closes of ``market``.
-    """
-    own = getattr(fund_result, "weights", None)
-    if callable(own):  # the FundResult's own view (it keeps the closes it traded at)
-        ts = fund_result.nav.index[-1] if date is None else pd.Timestamp(date)
-        try:
-            w = own(ts)
-        except (EngineError, AttributeError, KeyError, TypeError):
-            w = None
-        if isinstance(w, pd.DataFrame) and {"fund", "index"} <= set(w.columns):
-            out = w[["fund", "index"]].astype(float).copy()
-            out["diff"] = out["fund"] - out["index"]
-            out.index.name = "code"
-            return out.sort_values("index", ascending=False, kind="stable"), ts
-    if market is None:
-        raise DataError(
-            describe(
-                "holding weights need the market's closes",
-                source="tracking_report",
-                field="market",
-                fix="pass market= to tracking_report",
-            )
-        )
-    hold = wide_panel(fund_result.holdings, source="fund_result.holdings").fillna(0.0)
-    if hold.empty:
-        raise DataError(describe("the fund has no holdings", source="fund_result.holdings"))
-    ts = hold.index[-1] if date is None else pd.Timestamp(date)
-    if ts not in hold.index:
-        raise DataError(
-            describe("no holdings on this date", source="fund_result.holdings", date=ts)
-        )
-    closes = market.panel("close").loc[ts]
-    h = hold.loc[ts]
-    h = h[h != 0]
-    value = h * closes.reindex(h.index).to_numpy(dtype=float)
-    if value.isna().any():
-        bad = value.index[value.isna()][0]
-        raise DataError(describe("held security has no close", source="market", date=ts, code=bad))
-    w_fund = value / value.sum() if value.sum() > 0 else value * 0.0
-    iw = wide_panel(index_result.weights, source="index_result.weights")
-    w_index = iw.loc[ts].fillna(0.0) if ts in iw.index else pd.Series(dtype=float)
-    codes = w_fund.index.union(w_index[w_index != 0].index)
-    out = pd.DataFrame(
-        {
-            "fund": w_fund.reindex(codes, fill_value=0.0),
-            "index": w_index.reindex(codes, fill_value=0.0),
-        }
-    )
-    out["diff"] = out["fund"] - out["index"]
-    out.index.name = "code"
-    return out.sort_values("index", ascending=False, kind="stable"), ts
-
-
 def _attribute_docs(cls) -> dict[str, str]:
     """The docstring written under each field of a dataclass (``field: type = value`` then a string)."""
     import ast
@@ -324,6 +265,8 @@ def build_content(
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
     mark=None,
+    regulatory=None,
+    capacity=None,
 ) -> ReportContent:
     """Compute everything the report shows (see :func:`tracking_report`)."""
     import engine
@@ -366,7 +309,7 @@ def build_content(
     sections.append(
         Section(
             "NAV per unit vs benchmark",
-            figures.tracking_axes(tr, "levels", marks=marks),
+            plotting.tracking_axes(tr, "levels", marks=marks),
             f"Fund NAV per unit (CNY) and the benchmark, {bench} (index level x fx_t / fx_0), both "
             "rebased to 1. The dotted line marks the methodology revision.",
         )
@@ -374,14 +317,14 @@ def build_content(
     sections.append(
         Section(
             "Daily active returns",
-            figures.tracking_axes(tr, "active", marks=marks),
+            plotting.tracking_axes(tr, "active", marks=marks),
             f"a_t = fund daily return - {bench} daily return, in basis points.",
         )
     )
     sections.append(
         Section(
             "Rolling tracking error",
-            figures.tracking_axes(tr, "rolling", marks=marks),
+            plotting.tracking_axes(tr, "rolling", marks=marks),
             f"TE vs {bench}, annualised over a {tr.window}-session window: STD (ddof=1) and RMS "
             "(uncentred).",
         )
@@ -390,7 +333,7 @@ def build_content(
     sections.append(
         Section(
             "Units outstanding and flows",
-            figures.units_flows_figure(nav, synthetic=synthetic, marks=marks),
+            plotting.units_flows_figure(fund_result, synthetic=synthetic, marks=marks),
             "Units outstanding and the units created (+) or redeemed (-) each day. Creation cash "
             "is invested with a lag, so flows shape the tracking difference (the 'flow_timing' "
             "step of the waterfall).",
@@ -417,10 +360,7 @@ def build_content(
             notes.append(f"Attribution waterfall not computed: {exc}")
             wf = None
     if wf is not None:
-        last = wf.levels.iloc[:, -1]
-        navpu = nav["nav_per_unit_cny"].reindex(last.index).astype(float)
-        rel = np.abs(last.to_numpy() / last.iloc[0] - navpu.to_numpy() / navpu.iloc[0])
-        if not np.all(np.isfinite(rel)) or rel.max() > 1e-9:
+        if not wf.reproduces(nav["nav_per_unit_cny"]):
             notes.append(
                 "The waterfall's last step does not reproduce this fund run's NAV (different settings or flows); "
                 "its contributions explain that run, not this one."
@@ -433,7 +373,7 @@ def build_content(
         sections.append(
             Section(
                 "Attribution waterfall (arithmetic)",
-                figures.waterfall_figure(wf, basis="arithmetic"),
+                plotting.waterfall_figure(wf, basis="arithmetic"),
                 f"Cumulative counterfactual runs, each switching on one more effect, against {wf.benchmark}. "
                 "Arithmetic contributions (differences of period returns) add up to the tracking difference "
                 f"{wf.total:+.2%}. Residual from rounding: {wf.residual:.1e}. " + SCALING_NOTE,
@@ -443,7 +383,7 @@ def build_content(
         sections.append(
             Section(
                 "Attribution waterfall (log, per year)",
-                figures.waterfall_figure(wf, basis="log_per_year"),
+                plotting.waterfall_figure(wf, basis="log_per_year"),
                 f"The same chain in log (geometric) contributions per ACT/365 year ({wf.years:.2f} years): "
                 "read each bar against its annual rate (a fee of f a year shows as about -f).",
             )
@@ -480,7 +420,7 @@ def build_content(
     sections.append(
         Section(
             "Costs by kind",
-            figures.costs_figure(drag, synthetic=synthetic, marks=marks),
+            plotting.costs_figure(drag, synthetic=synthetic, marks=marks),
             "Each day's cost over that day's NAV, summed (bp of NAV: the drag on the return per unit); "
             "CNY totals grow with the fund's size and are shown for reference.",
             shown,
@@ -492,14 +432,18 @@ def build_content(
         sections.append(
             Section(
                 "Holding weights vs index weights",
-                figures.weights_figure(w, synthetic=synthetic, date=wdate),
+                plotting.weights_figure(w, synthetic=synthetic, date=wdate),
                 f"Stock weights excluding cash on {wdate.date()}; sum of |fund - index| / 2 = "
-                f"{0.5 * np.abs(w['diff']).sum():.4%}.",
+                f"{active_share(w):.4%}.",
                 w.head(15),
             )
         )
     except EngineError as exc:
         sections.append(Section("Holding weights vs index weights", None, f"Not shown: {exc}"))
+    if regulatory is not None:
+        sections.extend(regulatory_sections(regulatory))
+    if capacity is not None:
+        sections.extend(capacity_sections(capacity))
     if len(tr.excluded):
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
@@ -507,12 +451,19 @@ def build_content(
     warnings = collect_warnings(market, index_result, fund_result)
     bench_name = getattr(index_result, "name", "index")
     lv = tr.levels
-    m = tr.metrics
+    td, td_ann, te_std, te_rms = (
+        fmt(tr.metrics[k], "%")
+        for k in (
+            "tracking_difference",
+            "tracking_difference_ann",
+            "tracking_error_std",
+            "tracking_error_rms",
+        )
+    )
     subtitle = (
         f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
-        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {fmt(m['td_period'], '%')} "
-        f"({fmt(m['td_ann'], '%')} per year); TE vs {bench}: {fmt(m['te_std'], '%')} STD, "
-        f"{fmt(m['te_rms'], '%')} RMS."
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
+        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
     )
     return ReportContent(
         title=title or f"Tracking report: ETF 520500 vs {bench_name.upper()}",
@@ -528,6 +479,150 @@ def build_content(
         extra={"tracking": tr, "tracking_other": others, "waterfall": wf, "marks": marks},
         warnings=warnings,
     )
+
+
+def regulatory_sections(reg) -> list[Section]:
+    """The sections of a :class:`~engine.analytics.regulatory.RegulatoryReport`: its figures, breach
+    table, calendar-year table and (when it has one) the quarterly-report period table.  Reads the
+    result only; every number was computed in analytics."""
+    from matplotlib.figure import Figure
+
+    p, bench = reg.preset, reg.benchmark
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    reg.plot(ax=fig.subplots())
+    figures_table = reg.summary().formatted().drop(columns="note")
+    out = [
+        Section(
+            f"Regulatory figures: {p.name} preset",
+            fig,
+            f"{p.title}. Convention: {reg.convention}. Against {bench}. Source: {p.source}",
+            figures_table,
+        )
+    ]
+    b = reg.breaches
+    shown = b.head(40)
+    table = pd.DataFrame(
+        {
+            "check": shown["check"],
+            "window start": [str(pd.Timestamp(d).date()) for d in shown["window_start"]],
+            "window end": [str(pd.Timestamp(d).date()) for d in shown["window_end"]],
+            "value": [fmt(v, u) for v, u in zip(shown["value"], shown["unit"], strict=True)],
+            "limit": [fmt(v, u) for v, u in zip(shown["limit"], shown["unit"], strict=True)],
+            "consecutive": shown["consecutive"].astype(int),
+        }
+    )
+    windows = "rolling windows" if p.monitor == "rolling" else "calendar years"
+    out.append(
+        Section(
+            f"Breaches: {p.name} preset",
+            None,
+            (
+                f"{len(b)} breaching {windows} against {bench}"
+                + (" (the first 40 shown)" if len(b) > 40 else "")
+                + "; consecutive = the running count of consecutive breaching windows."
+                if len(b)
+                else f"No {windows[:-1]} breached a limit of the {p.name} preset against {bench}."
+            )
+            + "".join(f" {n}" for n in reg.notes),
+            table if len(b) else None,
+        )
+    )
+    if len(reg.by_year):
+        yr = reg.by_year
+        pct = [c for c in yr.columns if c not in ("start", "end", "periods")]
+        shown = _pct(yr, pct)
+        for c in ("start", "end"):
+            shown[c] = [str(pd.Timestamp(d).date()) for d in yr[c]]
+        out.append(
+            Section(
+                f"Calendar-year figures: {p.name} preset",
+                None,
+                f"Each year from the last valuation of the year before; TE = {reg.convention}; "
+                f"against {bench}.",
+                shown,
+            )
+        )
+    if reg.periods is not None:
+        t = reg.periods
+        shown = pd.DataFrame(
+            {label: [fmt(v, "%") for v in t[key]] for key, label, _ in PERIOD_COLUMNS},
+            index=t.index,
+        )
+        shown.insert(0, "from", [fmt(d, "date") for d in t["start"]])
+        shown["note"] = t["note"]
+        out.append(
+            Section(
+                "Quarterly-report periods (mainland section 3.2)",
+                None,
+                f"Periods ending {fmt(t['end'].iloc[0], 'date')}; (1) NAV growth rate, (2) its "
+                "standard deviation, (3) benchmark return, (4) its standard deviation; (2) and (4) are "
+                f"standard deviations of daily returns, not annualised; benchmark {bench}.",
+                shown,
+            )
+        )
+    return out
+
+
+def capacity_sections(cap) -> list[Section]:
+    """The sections of a :class:`~engine.analytics.capacity.RebalanceCapacity`: each review's passive
+    demand, and the largest review's days to trade by code.  Reads the result only."""
+    from matplotlib.figure import Figure
+
+    s, br = cap.settings, cap.by_review
+    assumptions = (
+        f"Tracked assets: {cap.basis}. Days to trade at {s.participation:.0%} of the ADV over the "
+        f"{s.adv_window} sessions before the trade date; impact = {s.impact_coefficient:g} x daily "
+        f"volatility ({s.vol_window} sessions) x sqrt(value / ADV), the square-root model. The "
+        "participation rate, the windows and the coefficient are assumptions."
+    )
+    if br.empty:
+        return [Section("Rebalance capacity", None, "No review evaluated. " + assumptions)]
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(ax=fig.subplots())
+    table = pd.DataFrame(
+        {
+            "trade date": [fmt(d, "date") for d in br["trade_date"]],
+            "tracked assets": [fmt(v, "HKD") for v in br["tracked_assets_hkd"]],
+            "one-way turnover": [fmt(v, "%") for v in br["one_way_turnover"]],
+            "value to trade": [fmt(v, "HKD") for v in br["value_to_trade_hkd"]],
+            "names over one day": br["names_over_one_day"].astype(int),
+            "names without ADV": br["names_without_adv"].astype(int),
+            "largest days (code)": [
+                f"{d:.2f} ({c})"
+                for d, c in zip(br["max_days_to_trade"], br["max_days_code"], strict=True)
+            ],
+            "impact cost": [fmt(v, "HKD") for v in br["impact_cost_hkd"]],
+            "impact (value-weighted)": [fmt(v / 1e4, "bp") for v in br["impact_bp_value_weighted"]],
+        },
+        index=pd.Index([fmt(d, "date") for d in br.index], name="review"),
+    )
+    out = [Section("Rebalance capacity at each review", fig, assumptions, table)]
+    big = cap.largest_review
+    rows = cap.review(big).head(15)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    cap.plot(review=big, ax=fig.subplots())
+    shown = pd.DataFrame(
+        {
+            "code": rows["code"],
+            "side": rows["side"],
+            "weight before": [fmt(v, "%") for v in rows["weight_before"]],
+            "weight after": [fmt(v, "%") for v in rows["weight_after"]],
+            "value to trade": [fmt(v, "HKD") for v in rows["value_to_trade_hkd"]],
+            "ADV": [fmt(v, "HKD") for v in rows["adv_hkd"]],
+            "days to trade": [f"{v:.2f}" for v in rows["days_to_trade"]],
+            "impact": [fmt(v / 1e4, "bp") for v in rows["impact_bp"]],
+        }
+    )
+    out.append(
+        Section(
+            f"Largest review ({fmt(big, 'date')}): days to trade by code",
+            fig,
+            "The 15 names needing the most days at the participation rate; red bars need more than "
+            "one day; a name without traded value in the window (suspended) cannot be traded.",
+            shown,
+        )
+    )
+    return out
 
 
 # ----------------------------------------------------------------------------------------- entry
@@ -559,6 +654,8 @@ def tracking_report(
     window: int = DEFAULT_WINDOW,
     title: str | None = None,
     mark=None,
+    regulatory=None,
+    capacity=None,
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
 
@@ -581,6 +678,12 @@ def tracking_report(
     mark : (date, label) or sequence of them, optional
         Dates marked on every time axis; default the reviews where the methodology changes (the
         2025-08-11 revision of the HSIDI).
+    regulatory : RegulatoryReport, optional
+        A regulator preset's figures (:func:`engine.analytics.regulatory`): the report adds its
+        figures, breach table, calendar-year table and (csrc) the quarterly-report period table.
+    capacity : RebalanceCapacity, optional
+        Passive demand at each review (:func:`engine.analytics.capacity`): the report adds the
+        per-review table and the largest review's days to trade by code.
 
     Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation
     fixing, the same numbers as ``FundResult.summary()`` and the waterfall.
@@ -609,6 +712,8 @@ def tracking_report(
         window=window,
         title=title,
         mark=mark,
+        regulatory=regulatory,
+        capacity=capacity,
     )
     payloads: dict[str, bytes] = {}
     if "html" in targets:
@@ -646,7 +751,7 @@ def index_figure(
         )
     if not path.suffix:
         path = path.with_suffix(".png")
-    fig = figures.index_levels_figure(results, mark=mark, variant=variant)
+    fig = plotting.index_levels_figure(results, mark=mark, variant=variant)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120)
     return write_atomic(path, buf.getvalue())
@@ -657,8 +762,9 @@ __all__ = [
     "ReportContent",
     "Section",
     "build_content",
-    "holding_weights",
+    "capacity_sections",
     "index_figure",
+    "regulatory_sections",
     "settings_table",
     "tracking_report",
 ]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from engine.analytics import tracking
+from engine.data import read_etf_csv
 
 pytestmark = pytest.mark.realdata
 
@@ -21,10 +22,7 @@ def _close(real_data, code: str) -> pd.Series:
     path = real_data / "etf_prices" / "chenkx612_Multifactor-ETF-Strategy" / f"{code}.csv"
     if not path.exists():
         pytest.skip(f"{path} is absent")
-    frame = pd.read_csv(path, usecols=["datetime", "close"])
-    return pd.Series(
-        frame["close"].to_numpy(dtype=float), index=pd.DatetimeIndex(frame["datetime"]), name=code
-    )
+    return read_etf_csv(path).rename(code)
 
 
 def test_520500_vs_159567_against_numpy(real_data):

@@ -10,7 +10,8 @@ import pytest
 
 import engine
 from engine import analytics
-from engine.analytics.versions import effects, max_drawdown
+from engine.analytics.versions import cxo_around, effects, max_drawdown, year_to_date_return
+from engine.report import comparison_report
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -95,7 +96,7 @@ def test_fund_cost_and_report(market, cmp, tmp_path):
     full = analytics.compare("hsidi-2023-05", "hsidi", market=market, fund=True)
     fc = full.fund_cost
     assert fc["date"] == pd.Timestamp("2025-08-08") and fc["cost_hkd"] > 0 and fc["trades"] > 0
-    paths = cmp.report(tmp_path / "cmp")
+    paths = comparison_report(cmp, tmp_path / "cmp")
     text = paths["html"].read_text()
     assert "Membership changes at 2025-08-11" in text and "out: CXO excluded" in text
     assert paths["pdf"].read_bytes()[:4] == b"%PDF"
@@ -122,3 +123,44 @@ def test_cli_compare(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "return_difference" in out and (tmp_path / "compare.html").exists()
     assert (tmp_path / "compare_changes.csv").exists()
+
+
+def _cxo_market():
+    """A market of three codes, A a CXO; only ``securities`` is read."""
+
+    class _Market:
+        securities = pd.DataFrame({"code": ["A", "B", "C"], "is_cxo": [True, False, False]})
+
+    return _Market()
+
+
+def test_cxo_around_hand_worked():
+    dates = pd.DatetimeIndex(["2025-08-07", "2025-08-08", "2025-08-11", "2025-08-12"])
+    w = pd.DataFrame(
+        {"A": [0.3, 0.25, 0.0, 0.0], "B": [0.7, 0.75, 0.6, 0.6], "C": [0.0, 0.0, 0.4, 0.4]},
+        index=dates,
+    )
+    c = cxo_around(w, _cxo_market(), "2025-08-11")
+    assert c["before_date"] == pd.Timestamp("2025-08-08") and c["before"] == 0.25
+    assert c["at_date"] == pd.Timestamp("2025-08-11") and c["at"] == 0.0
+    assert c["removed"] == 0.25
+    # a split on a holiday: the first session after it
+    c = cxo_around(w, _cxo_market(), "2025-08-09")
+    assert c["at_date"] == pd.Timestamp("2025-08-11") and c["before"] == 0.25
+    # no session before the split: NaN and NaT, not an error
+    c = cxo_around(w, _cxo_market(), "2025-01-01")
+    assert pd.isna(c["before_date"]) and np.isnan(c["before"]) and np.isnan(c["removed"])
+
+
+def test_year_to_date_return_hand_worked():
+    lv = pd.Series(
+        [100.0, 110.0, 121.0, 99.0],
+        index=pd.DatetimeIndex(["2024-12-30", "2024-12-31", "2025-01-02", "2025-03-03"]),
+    )
+    assert year_to_date_return(lv) == (2025, pytest.approx(99.0 / 110.0 - 1))
+    year, r = year_to_date_return(lv.iloc[2:])
+    assert year == 2025 and np.isnan(r)  # no close of an earlier year
+
+
+def test_the_report_is_written_by_the_report_stage_only():
+    assert not hasattr(analytics.VersionComparison, "report")

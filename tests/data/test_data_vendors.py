@@ -221,6 +221,8 @@ def test_market_from_wide_closes():
     assert m.is_adjusted and m.source == "adjusted:unit test" and "ADJUSTED" in repr(m)
     assert m.codes == ["1801", "2269"]
     assert len(m.actions) == 0 and not m.synthetic
+    # the market says its returns are total-return-like, first among its warnings
+    assert "total-return-like" in m.warnings[0]
     listed = m.listed()
     assert (m.shares[listed] == ADJ_SHARES).all() and (m.free_float[listed] == 1.0).all()
     tv = m.panel("traded_value")
@@ -229,7 +231,7 @@ def test_market_from_wide_closes():
     sec = m.securities.set_index("code")
     assert sec.loc["1801", "listing_date"] == pd.Timestamp("2024-01-04")
     assert sec.loc["1801", "board_lot"] == 1 and sec.loc["1801", "name"] == "1801"
-    # the price-return series is exactly the vendor's
+    # the return series is exactly the vendor's (total-return-like)
     ret = m.panel("close").pct_change()
     np.testing.assert_allclose(
         ret["2269"].to_numpy()[1:], [0.05, 19.95 / 21 - 1, 20.5 / 19.95 - 1, 21 / 20.5 - 1]

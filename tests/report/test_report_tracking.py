@@ -272,7 +272,7 @@ def test_market_and_result_warnings_are_shown(tmp_path):
 
 
 def test_index_figure_has_a_log_history_and_a_zoom_with_distinct_styles():
-    from engine.report.figures import index_levels_figure
+    from engine.plotting import index_levels_figure
 
     closes = random_closes(300, ["A", "B"], seed=5)
     a = make_index(closes, [(1, {"A": 1.0, "B": 1.0})])

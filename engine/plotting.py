@@ -1,10 +1,16 @@
-"""Matplotlib figures of the analytics results (Agg-safe: built on ``matplotlib.figure.Figure``,
-never ``pyplot``, so nothing depends on a display or leaks global figure state).
+"""Matplotlib figures of the results (Agg-safe: built on ``matplotlib.figure.Figure``, never
+``pyplot``, so nothing depends on a display or leaks global figure state).
 
-Every function returns the ``Figure``; when ``ax`` is given it draws into that axes instead, and
-``fig=`` (where accepted) draws into a given empty figure: results' ``plot()`` methods pass a
-``pyplot`` figure there so that notebooks show it inline, and return its main ``Axes``.
-A result marked synthetic gets "SYNTHETIC" in its title.
+A leaf module: it imports no stage (only NumPy, pandas, matplotlib and :mod:`engine.errors`), so any
+stage's result may import it for its ``plot()``. Each function draws a result by reading its
+attributes (``levels``, ``active``, ``contributions_by(basis)``, ...) and computes no figure of its
+own: the numbers drawn are the ones the result reports.
+
+Every function takes the result first and returns the ``Figure``; when ``ax`` is given (where
+accepted) it draws into that axes instead, and ``fig=`` (where accepted) draws into a given empty
+figure: results' ``plot()``
+methods pass a ``pyplot`` figure there (through :func:`engine._display.plot_axes`) so that notebooks
+show it inline, and return its main ``Axes``. A result marked synthetic gets "SYNTHETIC" in its title.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from engine.errors import DataError, describe
 
 SYNTHETIC_TAG = "SYNTHETIC"
 _COLORS = {
@@ -158,8 +166,6 @@ def tracking_axes(tr, kind: str = "all", ax=None, marks=(), fig=None):
     ``all``; ``marks`` (``(date, label)`` pairs) are drawn on every time axis.  Without ``ax`` the
     panels go into ``fig`` (an empty figure) or a new ``Figure``; into a given ``ax``, ``all`` draws
     its main panel, the levels."""
-    from engine.errors import DataError, describe
-
     if kind == "all" and ax is not None:
         kind = "levels"
     if kind == "all":
@@ -193,22 +199,21 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
     ACT/365 year, to read against rates); ``annualised=True`` draws differences of annualised
     returns instead. The first bar is the benchmark's zero line (its return in the label), each step
     floats from the running total by its contribution, and the last bar is the total, which the
-    floating bars add up to. The title names the basis and the benchmark.
+    floating bars add up to. The title names the basis and the benchmark. ``wf`` is a
+    :class:`~engine.analytics.attribution.Waterfall`; the bars are its contributions as it reports
+    them.
     """
-    from engine.analytics.attribution import BASIS_LABELS
-
     if ax is None:
         fig, (ax,) = _new(1, figsize=(9, 4.8), layout="constrained", fig=fig)
     if annualised:
-        r = wf.annualised_returns.to_numpy() * 1e4
-        contrib = np.diff(r)
-        total = r[-1] - r[0]
+        contrib = wf.contributions_annualised.to_numpy() * 1e4
+        total = wf.total_annualised * 1e4
         kind = "difference of annualised returns"
         unit = "bp per year"
     else:
         contrib = wf.contributions_by(basis).to_numpy() * 1e4
         total = wf.total_by(basis) * 1e4
-        kind = BASIS_LABELS[basis]
+        kind = wf.basis_label(basis)
         unit = "bp per year" if basis == "log_per_year" else "bp"
     labels = list(wf.labels)
     x = np.arange(len(labels) + 1)
@@ -246,6 +251,29 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
     return ax.figure
 
 
+def contributions_figure(ct, ax=None, top: int = 10, fig=None):
+    """Horizontal bars of the ``top`` largest and ``top`` smallest code contributions (bp, linked as
+    the result says) of a :class:`~engine.analytics.contributions.Contributions`, each labelled with
+    its code and security name; the title names the benchmark and the total difference."""
+    if ax is None:
+        fig, (ax,) = _new(1, figsize=(8, 0.28 * 2 * top + 1.6), layout="constrained", fig=fig)
+    tab = ct.table()
+    codes = tab.loc[tab["kind"] == "code", "contribution"]
+    pick = pd.concat([codes.head(top), codes.tail(top)])
+    pick = pick[~pick.index.duplicated()].sort_values()
+    values = pick.to_numpy() * 1e4
+    colours = [_COLORS["neg"] if v < 0 else _COLORS["pos"] for v in values]
+    names = [f"{code} {ct.names.get(code, '')}".strip() for code in pick.index]
+    ax.barh(names, values, color=colours)
+    ax.axvline(0.0, color="black", lw=0.6)
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel(f"contribution, bp (arithmetic, {ct.linking.capitalize()}-linked)")
+    title = f"Top and bottom {top} contributors vs {ct.against}: total {ct.total * 1e4:+.1f} bp"
+    ax.set_title(_title(title, ct.synthetic), fontsize=9)
+    return ax.figure
+
+
 # ----------------------------------------------------------------------------------- costs, weights
 def costs_figure(drag_wide: pd.DataFrame, ax=None, synthetic: bool = False, marks=()):
     """Cumulative costs by kind in bp of NAV, stacked: ``drag_wide`` is ``[date] x kind`` of each
@@ -272,9 +300,11 @@ def costs_figure(drag_wide: pd.DataFrame, ax=None, synthetic: bool = False, mark
     return ax.figure
 
 
-def units_flows_figure(nav: pd.DataFrame, synthetic: bool = False, marks=()):
-    """Two panels from a fund's NAV frame: units outstanding (millions) and the day's units created
-    (+) or redeemed (-) (``flow_units``, millions), with ``marks`` on both time axes."""
+def units_flows_figure(fund, synthetic: bool = False, marks=()):
+    """Two panels from a fund result's NAV frame (``fund.nav``): units outstanding (millions) and
+    the day's units created (+) or redeemed (-) (``flow_units``, millions), with ``marks`` on both
+    time axes."""
+    nav = fund.nav
     fig, axes = _new(2, figsize=(9, 5.6))
     units = nav["units"].astype(float) / 1e6
     axes[0].plot(units.index, units.to_numpy(), color=_COLORS["fund"], lw=1.4)
@@ -440,15 +470,44 @@ def comparison_figure(cmp, ax=None, fig=None):
     return fig
 
 
+def versions_figure(vc, ax=None, fig=None):
+    """Two panels of a :class:`~engine.analytics.versions.VersionComparison`: both runs' levels
+    rebased to 1, and the cumulative selection and weighting effects (arithmetic sums of its daily
+    ``effects``), with the split date dashed. Into a given ``ax`` the effects go on a twin axis."""
+    if ax is not None:
+        axes = [ax, ax.twinx()]
+    else:
+        if fig is None:
+            fig = Figure(figsize=(9, 6))
+        else:
+            fig.set_size_inches((9, 6))
+        axes = fig.subplots(2, 1, sharex=True)
+    lv = vc.base.levels
+    for c in lv.columns:
+        axes[0].plot(lv.index, lv[c] / lv[c].iloc[0], label=c)
+    axes[0].legend()
+    axes[0].set_ylabel("rebased to 1")
+    axes[0].set_title(vc.summary().title)
+    cum = vc.effects[["selection", "weighting"]].cumsum()
+    for c in cum.columns:
+        axes[1].plot(cum.index, cum[c], label=f"{c} (cumulative, arithmetic)")
+    axes[1].legend()
+    for a in axes:
+        if lv.index[0] <= vc.split <= lv.index[-1]:
+            a.axvline(vc.split, color="grey", ls="--", lw=1)
+    return axes[0].figure
+
+
 __all__ = [
     "SYNTHETIC_TAG",
     "comparison_figure",
     "costs_figure",
     "index_levels_figure",
     "mark_dates",
-    "units_flows_figure",
     "to_png",
     "tracking_axes",
+    "units_flows_figure",
+    "versions_figure",
     "waterfall_figure",
     "weights_figure",
 ]
