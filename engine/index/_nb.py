@@ -391,21 +391,25 @@ def dense_weights(slot_q, seg, rev_ptr, rev_col, close, first_row):
     T, N = close.shape
     out = np.zeros((T - first_row, N))
     for t in range(first_row, T):
-        k = seg[t]
-        if k < 0:
-            continue
-        lo = rev_ptr[k]
-        n = rev_ptr[k + 1] - lo
-        total = 0.0
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                total += slot_q[t, s] * close[t, rev_col[lo + s]]
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                out[t - first_row, rev_col[lo + s]] = (
-                    slot_q[t, s] * close[t, rev_col[lo + s]] / total
-                )
+        if seg[t] >= 0:
+            weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out[t - first_row])
     return out
+
+
+@njit
+def weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out):
+    """The end-of-day index weights of session ``t`` (review ``seg[t] >= 0`` in force) written into
+    ``out [N]`` at the constituents' columns (the other entries are left as they are)."""
+    k = seg[t]
+    lo = rev_ptr[k]
+    n = rev_ptr[k + 1] - lo
+    total = 0.0
+    for s in range(n):
+        if slot_q[t, s] > 0.0:
+            total += slot_q[t, s] * close[t, rev_col[lo + s]]
+    for s in range(n):
+        if slot_q[t, s] > 0.0:
+            out[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
 
 
 def sparse_reviews(review_q: np.ndarray):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit, prange
-from engine.index._nb import EVENT_DTYPE, ST_OK, index_run
+from engine.index._nb import EVENT_DTYPE, ST_OK, index_run, weights_at
 from engine.rules._nb import reviews_kernel
 
 
@@ -30,17 +30,8 @@ def review_turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, b
         t = cap_rows[k]
         if t < base_row or seg[t] < 0:
             return np.nan
-        m = seg[t]
-        lo = rev_ptr[m]
-        n = rev_ptr[m + 1] - lo
         pre[:] = 0.0
-        total = 0.0
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                total += slot_q[t, s] * close[t, rev_col[lo + s]]
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
+        weights_at(slot_q, seg, rev_ptr, rev_col, close, t, pre)
         if not pre.sum() > 0:
             return np.nan
         d = 0.0
