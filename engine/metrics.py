@@ -126,6 +126,20 @@ REGISTRY: dict[str, Metric] = _registry(
         "1/2 sum_i |w_target(k) - w_target(k-1)| between successive reviews' target weights, "
         "mean per review after the first",
     ),
+    (
+        "te_ex_ante_policy",
+        "Ex-ante tracking error of a replication policy (mean over reviews)",
+        "%",
+        "sqrt(p (w - b)' S (w - b)) at the inception and each review close, w the policy's weights, "
+        "b the index weights, S the covariance of daily returns (cash excluded); mean over those closes",
+        True,
+    ),
+    (
+        "trading_costs_cny",
+        "Trading costs borne by the fund",
+        "CNY",
+        "sum over the run of stamp duty, levies, trading fee, brokerage and impact, each day at its fixing",
+    ),
 )
 """Canonical name -> :class:`Metric`.  Every summary row of a metric takes its label, unit and
 definition from here."""

@@ -29,6 +29,7 @@ from engine.analytics.compare import (
     methodology_changes,
     wide_panel,
 )
+from engine.analytics.frontier import ReplicationFrontier, replication_frontier
 from engine.analytics.implied import ImpliedWeights, implied_weights
 from engine.analytics.observed import ObservedComparison, compare_observed
 from engine.analytics.tracking import (
@@ -55,6 +56,7 @@ __all__ = [
     "ImpliedWeights",
     "IndexComparison",
     "ObservedComparison",
+    "ReplicationFrontier",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
@@ -74,6 +76,7 @@ __all__ = [
     "membership_changes",
     "methodology_changes",
     "metrics_from_returns",
+    "replication_frontier",
     "rolling_tracking_error",
     "tracking",
     "waterfall",
