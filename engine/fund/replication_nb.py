@@ -24,6 +24,11 @@ import numpy as np
 
 from engine._jit import njit
 
+SHORTLIST = 3
+"""Backward elimination re-solves the problem without each of this many names (those with the least
+second-order removal cost) and drops the one whose removal costs least."""
+SEARCH_TOL = 1e-9
+"""Solver tolerance while choosing the names (the final weights are solved to the caller's)."""
 BUDGET_TOL = 1e-9
 """How far below the turnover budget the budgeted solution may stop (one-way turnover, fraction)."""
 
@@ -46,11 +51,32 @@ def _g(z, w0, lam, mu):
 
 
 @njit
+def _simplex(z, out):
+    """Euclidean projection of ``z`` on the unit simplex (sort, then the largest :math:`\\rho` with
+    :math:`u_\\rho - (\\sum_{r \\le \\rho} u_r - 1) / \\rho > 0`), into ``out``."""
+    k = z.shape[0]
+    u = np.sort(z)[::-1]
+    cum = 0.0
+    theta = 0.0
+    for r in range(k):
+        cum += u[r]
+        t = (cum - 1.0) / (r + 1)
+        if u[r] - t > 0.0:
+            theta = t
+    for i in range(k):
+        v = z[i] - theta
+        out[i] = v if v > 0.0 else 0.0
+
+
+@njit
 def prox(z, w0, lam, out):
     """The point of the unit simplex nearest ``z`` with the pull :math:`\\lambda |w - w^0|`:
     :math:`\\arg\\min_{w \\ge 0, \\sum w = 1} \\tfrac12 \\|w - z\\|^2 + \\lambda \\sum_i |w_i - w^0_i|`,
     written into ``out``."""
     k = z.shape[0]
+    if lam == 0.0:
+        _simplex(z, out)
+        return
     bp = np.empty(3 * k)
     for i in range(k):
         bp[3 * i] = z[i] - w0[i] - lam
@@ -120,9 +146,11 @@ def solve(q, c, w0, lam, x, tol, max_iter):
     z = np.empty(k)
     theta = 1.0
     for it in range(max_iter):
-        g = q @ y - c
         for i in range(k):
-            z[i] = y[i] - t * g[i]
+            gi = -c[i]
+            for j in range(k):
+                gi += q[i, j] * y[j]
+            z[i] = y[i] - t * gi
         prox(z, w0, lam * t, new)
         step = 0.0
         dot = 0.0
@@ -238,9 +266,62 @@ def _sub(s, cvec, w0, active):
 
 
 @njit
+def _losses(q, x):
+    """Second-order cost of removing each name of the support (all weights ``x`` positive): forcing
+    :math:`x_i = 0` in the equality-constrained problem costs :math:`x_i^2 / (2 G_{ii})`,
+    :math:`G = H^{-1} - H^{-1}\\mathbf 1 \\mathbf 1^\\top H^{-1} / \\mathbf 1^\\top H^{-1} \\mathbf 1`
+    (:math:`H` the covariance on the support, a relative ridge of 1e-12 added)."""
+    k = x.shape[0]
+    ridge = 0.0
+    for i in range(k):
+        ridge += q[i, i]
+    h = q.copy()
+    for i in range(k):
+        h[i, i] += 1e-12 * ridge / k + 1e-300
+    inv = np.linalg.inv(h)
+    u = inv @ np.ones(k)
+    total = np.sum(u)
+    out = np.empty(k)
+    for i in range(k):
+        g = inv[i, i] - u[i] * u[i] / total
+        out[i] = 0.5 * x[i] * x[i] / g if g > 0.0 else 0.0
+    return out
+
+
+@njit
+def _objective(q, c, w0, lam, x):
+    v = 0.5 * (x @ (q @ x)) - c @ x
+    for i in range(x.shape[0]):
+        v += lam * abs(x[i] - w0[i])
+    return v
+
+
+@njit
+def _least_loss(q, c, w0, lam, x, tol, max_iter):
+    """The position in ``x`` whose removal raises the objective least: the ``SHORTLIST`` names with
+    the least second-order cost (:func:`_losses`) are each removed and the problem solved again."""
+    k = x.shape[0]
+    order = np.argsort(_losses(q, x))
+    best, arg = np.inf, order[0]
+    for r in range(min(SHORTLIST, k)):
+        i = order[r]
+        keep = np.ones(k, dtype=np.bool_)
+        keep[i] = False
+        sub = np.flatnonzero(keep)
+        qs = q[sub][:, sub]
+        y = x[sub].copy()
+        y /= np.sum(y)
+        solve(qs, c[sub], w0[sub], lam, y, tol, max_iter)
+        v = _objective(qs, c[sub], w0[sub], lam, y)
+        if v < best:
+            best, arg = v, i
+    return arg
+
+
+@njit
 def eliminate(s, b, w0, lam, n_keep, tol, max_iter):
-    """Backward elimination to ``n_keep`` names: solve on the support, drop every zero weight and
-    then the smallest weight (ties: the smaller index weight ``b``), repeat; returns the boolean
+    """Backward elimination to ``n_keep`` names: solve on the support, drop every zero weight, else
+    the name whose removal costs least (:func:`_least_loss`), repeat; returns the boolean
     support ``[k]``.  ``s`` is the covariance and ``b`` the index weights of the ``k`` candidates;
     ``lam`` the turnover penalty against ``w0`` used while selecting."""
     k = b.shape[0]
@@ -267,11 +348,7 @@ def eliminate(s, b, w0, lam, n_keep, tol, max_iter):
                 w[idx[order[a]]] = 0.0
                 drop += 1
         if drop == 0:
-            j = -1
-            for a in range(idx.shape[0]):
-                i = idx[a]
-                if j < 0 or x[a] < w[j] or (x[a] == w[j] and b[i] < b[j]):
-                    j = i
+            j = idx[_least_loss(q, c, w0a, lam, x, tol, max_iter)]
             active[j] = False
             w[j] = 0.0
             drop = 1
@@ -280,15 +357,82 @@ def eliminate(s, b, w0, lam, n_keep, tol, max_iter):
 
 
 @njit
+def _solve_on(s, cvec, w0, lam, active, w, tol, max_iter):
+    """Solve on the support ``active`` starting from ``w`` (renormalised), write the answer into
+    ``w`` (zeros off the support) and return the objective."""
+    idx, q, c, w0a, _ = _sub(s, cvec, w0, active)
+    x = w[idx].copy()
+    tot = np.sum(x)
+    for a in range(idx.shape[0]):
+        x[a] = x[a] / tot if tot > 0.0 else 1.0 / idx.shape[0]
+    solve(q, c, w0a, lam, x, tol, max_iter)
+    for i in range(w.shape[0]):
+        w[i] = 0.0
+    for a in range(idx.shape[0]):
+        w[idx[a]] = x[a]
+    return _objective(q, c, w0a, lam, x)
+
+
+@njit
+def swap(s, b, w0, lam, active, tol, max_iter):
+    """Improve the support ``active`` (in place) by swaps: for the ``SHORTLIST`` outside names of
+    steepest descent :math:`\\partial/\\partial w_j` (gradient plus the turnover penalty's slope,
+    against the support's least slope), add the name, solve, drop the name whose removal costs least
+    (:func:`_least_loss`), and keep the first swap that lowers the objective; stop when none does
+    (at most ``k`` swaps)."""
+    k = b.shape[0]
+    cvec = s @ b
+    w = b * active
+    best = _solve_on(s, cvec, w0, lam, active, w, tol, max_iter)
+    for _ in range(k):
+        g = s @ w - cvec
+        nu = np.inf
+        for i in range(k):
+            if active[i] and w[i] > 0.0:
+                nu = min(nu, g[i] + (lam if w[i] > w0[i] else -lam))
+        descent = np.zeros(k)
+        for i in range(k):
+            if not active[i]:
+                descent[i] = g[i] + (lam if w0[i] <= 0.0 else -lam) - nu
+        improved = False
+        for j in np.argsort(descent)[:SHORTLIST]:
+            if active[j] or descent[j] >= 0.0:
+                break
+            trial = active.copy()
+            trial[j] = True
+            wt = w.copy()
+            _solve_on(s, cvec, w0, lam, trial, wt, tol, max_iter)
+            idx, q, c, w0a, _ = _sub(s, cvec, w0, trial)
+            out = idx[_least_loss(q, c, w0a, lam, wt[idx], tol, max_iter)]
+            if out == j:
+                continue
+            trial[out] = False
+            wt[out] = 0.0
+            v = _solve_on(s, cvec, w0, lam, trial, wt, tol, max_iter)
+            if v < best - 1e-12 * abs(best):
+                best = v
+                active[:] = trial
+                w[:] = wt
+                improved = True
+                break
+        if not improved:
+            break
+    return active
+
+
+@njit
 def optimise(s, b, w0, n_keep, budget, tol, max_iter):
     """The optimised policy's weights ``[k]`` for ``k`` candidates: support by :func:`eliminate`,
     weights by :func:`solve_budget` (``budget < 0``: no budget).  Returns ``(w, lam)``."""
     k = b.shape[0]
+    loose = max(tol, SEARCH_TOL)
     lam_sel = 0.0
     if budget >= 0.0:
         x = b.copy()
-        lam_sel = solve_budget(s, s @ b, w0, 0.0, budget, x, tol, max_iter)
-    active = eliminate(s, b, w0, lam_sel, n_keep, tol, max_iter)
+        lam_sel = solve_budget(s, s @ b, w0, 0.0, budget, x, loose, max_iter)
+    active = eliminate(s, b, w0, lam_sel, n_keep, loose, max_iter)
+    if n_keep < k:
+        active = swap(s, b, w0, lam_sel, active, loose, max_iter)
     idx, q, c, w0a, outside = _sub(s, s @ b, w0, active)
     x = np.empty(idx.shape[0])
     tot = 0.0
