@@ -106,8 +106,8 @@ BUILDERS = {
         r[2], _observed(r), limit=None
     ),
     "engine.analytics.implied.ImpliedWeights": _implied,
-    "engine.analytics.frontier.ReplicationFrontier": lambda r: engine.analytics.replication_frontier(
-        r[2], r[0], names=(10,), policies=("optimised",)
+    "engine.analytics.frontier.ReplicationFrontier": lambda r: (
+        engine.analytics.replication_frontier(r[2], r[0], names=(10,), policies=("optimised",))
     ),
     "engine.data.onboard.Onboarding": _onboarding,
     "engine.sweep.result.SweepResult": lambda r: engine.sweep.run(

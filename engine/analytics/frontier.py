@@ -28,13 +28,13 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Summary, result_html
+from engine.analytics.tracking import fund_tracking
 from engine.codes import TRADING_COST_KINDS
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import FundConfigError, describe
 from engine.fund.backtest import backtest
 from engine.fund.config import REPLICATIONS, EtfConfig
 from engine.fund.result import benchmark_label, fund_benchmark
-from engine.analytics.tracking import fund_tracking
 
 POLICIES = tuple(p for p in REPLICATIONS if p != "full")
 """Policies a frontier can compare with the full fund."""
@@ -86,23 +86,44 @@ class ReplicationFrontier:
         against = self.benchmark
         full = self.full
         rows = [
-            metrics.row("tracking_error_std", full["tracking_error_std"], against=against,
-                        note="full replication; "),
-            metrics.row("tracking_difference", full["tracking_difference"], against=against,
-                        note="full replication; "),
+            metrics.row(
+                "tracking_error_std",
+                full["tracking_error_std"],
+                against=against,
+                note="full replication; ",
+            ),
+            metrics.row(
+                "tracking_difference",
+                full["tracking_difference"],
+                against=against,
+                note="full replication; ",
+            ),
             metrics.row("trading_costs_cny", full["trading_costs_cny"], note="full replication; "),
         ]
-        for policy, part in self.table[self.table["policy"] != "full"].groupby("policy", sort=False):
+        for policy, part in self.table[self.table["policy"] != "full"].groupby(
+            "policy", sort=False
+        ):
             best = part.loc[part["tracking_error_std"].idxmin()]
             few = part.loc[part["names"].idxmin()]
             n_best, n_few = int(best["names"]), int(few["names"])
             part_rows = [
-                metrics.row("tracking_error_std", best["tracking_error_std"], against=against,
-                            note=f"{policy}, lowest over N (at {n_best} names); "),
-                metrics.row("te_ex_ante_policy", best["te_ex_ante_policy"], against="index weights",
-                            note=f"{policy} at {n_best} names; "),
-                metrics.row("trading_costs_cny", few["trading_costs_cny"],
-                            note=f"{policy} at {n_few} names (the fewest); "),
+                metrics.row(
+                    "tracking_error_std",
+                    best["tracking_error_std"],
+                    against=against,
+                    note=f"{policy}, lowest over N (at {n_best} names); ",
+                ),
+                metrics.row(
+                    "te_ex_ante_policy",
+                    best["te_ex_ante_policy"],
+                    against="index weights",
+                    note=f"{policy} at {n_best} names; ",
+                ),
+                metrics.row(
+                    "trading_costs_cny",
+                    few["trading_costs_cny"],
+                    note=f"{policy} at {n_few} names (the fewest); ",
+                ),
             ]
             for r in part_rows:  # one metric name per row: optimised_tracking_error_std, ...
                 r["metric"] = f"{policy}_{r['metric']}"
@@ -120,14 +141,24 @@ class ReplicationFrontier:
         for k, (policy, part) in enumerate(
             self.table[self.table["policy"] != "full"].groupby("policy", sort=False)
         ):
-            colour = f"C{k}"
             part = part.sort_values("names")
-            ax.plot(part["names"], part["tracking_error_std"] * 100, "o-", color=colour,
-                    label=f"{policy}: realised")
-            ax.plot(part["names"], part["te_ex_ante_policy"] * 100, "--", color=colour,
-                    label=f"{policy}: ex-ante (mean over reviews)")
-        ax.axhline(self.full["tracking_error_std"] * 100, color="black", lw=1,
-                   label=f"full replication ({int(self.full['names'])} names): realised")
+            for column, style, what in (
+                ("tracking_error_std", "o-", "realised"),
+                ("te_ex_ante_policy", "--", "ex-ante (mean over reviews)"),
+            ):
+                ax.plot(
+                    part["names"],
+                    part[column] * 100,
+                    style,
+                    color=f"C{k}",
+                    label=f"{policy}: {what}",
+                )
+        ax.axhline(
+            self.full["tracking_error_std"] * 100,
+            color="black",
+            lw=1,
+            label=f"full replication ({int(self.full['names'])} names): realised",
+        )
         ax.set_xlabel("names held (N)")
         ax.set_ylabel("tracking error, STD annualised (%)")
         ax.set_title(f"Replication frontier, against {self.benchmark}")

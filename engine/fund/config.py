@@ -93,6 +93,7 @@ class _OrNone:
     def describe(self) -> str:
         return f"None or {self.check.describe()}"
 
+
 COST_RATE = Interval(
     0.0,
     1.0,
@@ -248,7 +249,7 @@ class EtfConfig(Settings):
     covariance_model: str = setting("ewma", Choice(COVARIANCE_MODELS))
     """Covariance of the constituents' daily returns for the optimised policy (assumption: EWMA)."""
     covariance_halflife: float = setting(60.0, POSITIVE)
-    """EWMA half-life in sessions (assumption: 60, the RiskMetrics-style daily decay of ~0.989)."""
+    """EWMA half-life in sessions (assumption: 60, about a quarter; decay 2^(-1/60) = 0.9885 a session)."""
     covariance_window: int = setting(250, Whole(2, fix="give a number of sessions, e.g. 250"))
     """Sessions of returns up to the review close used for the covariance (assumption: 250, about a
     year; cut to the history there is)."""

@@ -166,7 +166,9 @@ def sampled_weights(target, buckets, names=None) -> np.ndarray:
     b = _vector(target, "target")
     labels = pd.Index(list(buckets))
     if len(labels) != len(b):
-        raise _bad("buckets and target disagree in size", "buckets", len(labels), "one label a name")
+        raise _bad(
+            "buckets and target disagree in size", "buckets", len(labels), "one label a name"
+        )
     n = _names(names, len(b))
     group = labels.factorize()[0]
     n_groups = group.max() + 1
@@ -387,7 +389,9 @@ def _names(names, k: int) -> int:
     if names is None:
         return k
     if isinstance(names, bool) or not isinstance(names, (int, np.integer)) or not 1 <= names <= k:
-        raise _bad("names must be a whole number from 1 to the candidates", "names", names, f"1..{k}")
+        raise _bad(
+            "names must be a whole number from 1 to the candidates", "names", names, f"1..{k}"
+        )
     return int(names)
 
 
