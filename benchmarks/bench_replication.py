@@ -226,7 +226,7 @@ def main(argv=None) -> int:
         *extra,
     ]
     print(
-        "| implementation | first call (s) | warm, best of N (s) | mean ex-ante TE (annualised) |"
+        "| implementation | first call (s) | warm (s): engine best of --repeat, SciPy one run | mean ex-ante TE (annualised) |"
     )
     print("|---|---:|---:|---:|")
     for name, f, wtime, te in rows:

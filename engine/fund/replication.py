@@ -137,6 +137,8 @@ def optimise_weights(cov, target, names=None, current=None, turnover_budget=None
     s, b = _square(cov, "cov"), _vector(target, "target")
     if s.shape[0] != b.shape[0]:
         raise _bad("cov and target disagree in size", "cov", s.shape, "pass a [k, k] and a [k]")
+    if abs(b.sum() - 1.0) > 1e-9:
+        raise _bad("target weights must sum to one", "target", float(b.sum()), "normalise them")
     n = _names(names, b.shape[0])
     w0 = np.zeros_like(b) if current is None else _vector(current, "current")
     budget = _budget(turnover_budget, None if current is None else w0)

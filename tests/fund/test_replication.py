@@ -267,3 +267,12 @@ def test_full_has_no_plan():
     market, idx = random_case(4)
     with pytest.raises(FundConfigError, match="field=replication"):
         replication_plan(idx, market, _cfg(market))
+
+
+def test_optimise_weights_rejects_bad_arrays():
+    with pytest.raises(FundConfigError, match="field=target"):
+        optimise_weights(np.eye(3), [0.5, 0.3, 0.3])
+    with pytest.raises(FundConfigError, match="field=cov"):
+        optimise_weights(np.eye(2), [0.5, 0.3, 0.2])
+    with pytest.raises(FundConfigError, match="field=current"):
+        optimise_weights(np.eye(3), [0.5, 0.3, 0.2], current=[np.nan, 0.5, 0.5])
