@@ -309,7 +309,7 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
     rev_rows = np.array(rev_rows, dtype=np.int64)
     the_plan = None
     if config.replication != "full":  # trade to the policy's weights instead of the index's
-        the_plan = plan(market, config, dates, s0, close, target_q, rev_rows, rev_q)
+        the_plan = plan(market, config, dates, s0, close, q_daily, target_q, rev_rows)
         target_q, rev_q = policy_shares(the_plan, target_q, rev_rows, rev_q)
 
     # ------------------------------------------------------------------ corporate actions

@@ -252,13 +252,14 @@ class ReplicationPlan:
         )
 
 
-def plan(market, config, dates, s0, close, target_q, rev_rows, rev_q) -> ReplicationPlan:
+def plan(market, config, dates, s0, close, q_daily, target_q, rev_rows) -> ReplicationPlan:
     """The policy of ``config`` at inception and at each review close of a fund run.
 
-    ``close`` and ``target_q`` are the fund's ``[session, code]`` closes and index shares (review
-    rows holding the review's shares), ``rev_rows``/``rev_q`` the review rows and shares, ``s0`` the
-    inception's row in ``market`` (see :func:`engine.fund.backtest.prepare`)."""
-    points = [0] + [int(r) for r in rev_rows if r > 0]
+    ``close`` is the fund's ``[session, code]`` closes, ``q_daily`` the index shares in force at
+    each close (the old ones on a review close), ``target_q`` the shares traded to (a review close
+    holding the review's new shares), ``rev_rows`` the review rows, ``s0`` the inception's row in
+    ``market`` (see :func:`engine.fund.backtest.prepare`)."""
+    points = [0] + sorted({int(r) for r in rev_rows if r > 0})
     codes = list(market.codes)
     returns = constituent_returns(market)
     labels = _bucket_labels(market, config) if config.replication == "sampled" else None
@@ -270,7 +271,8 @@ def plan(market, config, dates, s0, close, target_q, rev_rows, rev_q) -> Replica
         b = _index_weights(target_q[row], close[row])
         cand = np.flatnonzero(b > 0)
         n = _names_at(config.replication_names, len(cand), dates[row])
-        w0 = None if p == 0 else _index_weights(target_q[row] * mult, close[row])
+        # the book: the previous policy's shares, as the index restated them, at this close
+        w0 = None if p == 0 else _index_weights(q_daily[row] * mult, close[row])
         hist = returns[max(1, s0 + row - config.covariance_window + 1) : s0 + row + 1][:, cand]
         missing = int(np.isnan(hist).sum())
         s = _cov(np.nan_to_num(hist, nan=0.0), config, dates[row])

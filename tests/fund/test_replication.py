@@ -276,3 +276,19 @@ def test_optimise_weights_rejects_bad_arrays():
         optimise_weights(np.eye(2), [0.5, 0.3, 0.2])
     with pytest.raises(FundConfigError, match="field=current"):
         optimise_weights(np.eye(3), [0.5, 0.3, 0.2], current=[np.nan, 0.5, 0.5])
+
+
+def test_book_is_the_fund_before_the_review_trade():
+    # no corporate actions, no flows, every effect off: between reviews the holdings do not change,
+    # so the book the policy trades from is the previous close's holdings at the review close
+    market, idx = random_case(7, with_actions=False, with_delisting=False)
+    cfg = _cfg(market, replication="optimised", replication_names=4).with_effects(())
+    res = backtest(idx, market, cfg, flows=pd.Series(dtype=float))
+    plan = res.meta["replication"]
+    held = res.holdings.reindex(columns=market.codes, fill_value=0.0).to_numpy()
+    for p, row in enumerate(plan.rows[1:], start=1):
+        value = held[row - 1] * res.prices.to_numpy()[row]
+        np.testing.assert_allclose(plan.book[p], value / value.sum(), atol=1e-12)
+        assert plan.table["turnover"].iloc[p] == pytest.approx(
+            0.5 * np.abs(plan.weights[p] - plan.book[p]).sum()
+        )
