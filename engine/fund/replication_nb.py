@@ -14,8 +14,9 @@ each weight is :math:`w_i(\\mu) = \\max(0, \\mathrm{soft}_{w^0_i, \\lambda t}(z_
 :math:`\\mu` that makes them sum to one is found on the sorted breakpoints of the piecewise-linear
 sum.  The turnover :math:`\\tfrac12 \\sum |w - w^0|` of the solution does not increase with
 :math:`\\lambda`, so the budgeted problem (turnover at most :math:`\\tau`) is the penalised one at the
-smallest :math:`\\lambda` that meets it (:func:`solve_budget`, bisection).  :func:`eliminate` is the
-cardinality heuristic (backward elimination).  Only NumPy and scalars are seen here.
+smallest :math:`\\lambda` that meets it (:func:`solve_budget`, Illinois regula falsi on
+:math:`\\lambda`).  The cardinality heuristic is :func:`eliminate` (backward elimination) followed
+by :func:`swap` (one-in, one-out exchanges).  Only NumPy and scalars are seen here.
 """
 
 from __future__ import annotations
@@ -197,7 +198,6 @@ def solve_budget(q, c, w0, outside, budget, x, tol, max_iter):
     solve(q, c, w0, 0.0, x, tol, max_iter)
     if turnover(x, w0, outside) <= budget:
         return 0.0
-    hi = 1.0
     scale = 0.0
     for i in range(q.shape[0]):
         for j in range(q.shape[0]):
