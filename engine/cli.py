@@ -58,7 +58,55 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
+class Heard:
+    """The warnings a command has met, in order, without repeats: those Python raised and those
+    the market and the results carry (``MarketData.warnings``, ``result.warnings``).
+
+    ``strict`` (``--strict``): the first one is a :class:`~engine.errors.DataError` instead, raised
+    where it is met, so nothing is written.
+    """
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.lines: list[str] = []
+
+    def add(self, message) -> None:
+        text = cli_words(str(message))
+        if text in self.lines:
+            return
+        if self.strict:
+            raise strict_error(text)
+        self.lines.append(text)
+
+    def carry(self, *objects) -> None:
+        """Add the ``warnings`` each object carries (objects without them add nothing)."""
+        for obj in objects:
+            for w in tuple(getattr(obj, "warnings", ()) or ()):
+                self.add(w)
+
+
+def strict_error(message) -> DataError:
+    """The error a warning becomes under ``--strict``."""
+    return DataError(
+        f"(--strict: a warning is an error; without --strict it is accepted) {cli_words(str(message))}"
+    )
+
+
+def _carry(args, *objects) -> None:
+    """Note the warnings ``objects`` carry on ``args.heard`` (made here for a command run without
+    :func:`main`, as ``hsidi verify`` reruns one)."""
+    if getattr(args, "heard", None) is None:
+        args.heard = Heard(strict=getattr(args, "strict", False))
+    args.heard.carry(*objects)
+
+
 def _load_market(args):
+    market = _read_market(args)
+    _carry(args, market)
+    return market
+
+
+def _read_market(args):
     from engine.data import default_market, read_folder
 
     closures = getattr(args, "closure", None) or ()
@@ -299,6 +347,22 @@ def index_summary(results: dict, market) -> str:
     return "\n".join(lines)
 
 
+def _summary_file(text: str, market, results: dict) -> str:
+    """``index_summary.txt``: the summary printed, then the warnings (printed on stderr)."""
+    return "\n".join([text, *warning_lines(market, *results.values())]) + "\n"
+
+
+def warning_lines(*objects) -> list[str]:
+    """The warnings the market and the results carry, one line each under a heading (none: [])."""
+    heard = Heard()
+    heard.carry(*objects)
+    if not heard.lines:
+        return []
+    return [f"Warnings ({len(heard.lines)}, carried by the data and every result built on it):"] + [
+        f"  - {w}" for w in heard.lines
+    ]
+
+
 def _show(obj) -> str:
     """Plain-text rendering of a summary (a :class:`~engine._display.Summary` shows itself; a
     Series/DataFrame gets readable numbers: thousands separators, no exponent, noise shown as 0)."""
@@ -378,11 +442,12 @@ def cmd_build(args) -> int:
     results = build_variants(
         market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
     )
+    _carry(args, *results.values())
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(text + "\n", outs / "index_summary.txt")
+        write_text(_summary_file(text, market, results), outs / "index_summary.txt")
     _say(text)
     _say(f"Wrote index outputs to {args.out}/")
     return 0
@@ -421,6 +486,7 @@ def cmd_backtest(args) -> int:
     fx = _read_fx(args.fx)
     indexes = _one_index(args, market)
     fund, _ = _fund_run(market, *indexes.values(), config, fx=fx, progress=not args.quiet)
+    _carry(args, *indexes.values(), fund)
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "backtest", prov) as outs:
         write_fund_outputs(fund, outs, _parquet_meta(prov))
@@ -473,6 +539,7 @@ def cmd_report(args) -> int:
             fx=fx,
             preset=getattr(args, "preset", None),
         )
+        _carry(args, *indexes.values(), fund, waterfall)
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {Path(args.out) / path.name}")
@@ -487,15 +554,17 @@ def cmd_demo(args) -> int:
     config = _fund_config(args)
     fx = _read_fx(args.fx)
     results = build_variants(market, dict(VARIANTS), progress=not args.quiet)
+    _carry(args, *results.values())
     text = index_summary(results, market)
     _say(text)
     prov = _provenance(args, market, results, config)
     with _fixed_dates(market), OutputSet(args.out, "demo", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(text + "\n", outs / "index_summary.txt")
+        write_text(_summary_file(text, market, results), outs / "index_summary.txt")
         fund, waterfall, paths = make_report(
             market, results["chained"], outs, progress=not args.quiet, config=config, fx=fx
         )
+        _carry(args, fund, waterfall)
         write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say("ETF 520500 backtest (against the chained index):")
     _say(_show(fund.summary()))
@@ -533,6 +602,7 @@ def cmd_compare(args) -> int:
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
     cmp = compare(args.a, args.b, market=market, labels=(args.a, args.b), fund=not args.no_fund)
+    _carry(args, cmp)
     _say(repr(cmp.summary()))
     at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
     for _, r in at.iterrows():
@@ -578,7 +648,14 @@ def make_parser() -> argparse.ArgumentParser:
             action=WritesPath,
             help=f"output folder (default: {out}; a symlink to a folder is written through)",
         )
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument(
+            "--quiet", action="store_true", help="no progress bars (warnings are still printed)"
+        )
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="treat every warning (of the data or a result) as an error: exit 2, nothing written",
+        )
         p.add_argument(
             "--base-date",
             metavar="DATE",
@@ -683,6 +760,22 @@ def _os_error(exc: OSError) -> str:
     return str(exc)
 
 
+def _run_telling_warnings(args) -> int:
+    """Run the command; then print every warning met (Python's and those the market and results
+    carry), one line each on stderr, ``--quiet`` or not.  Under ``--strict`` a Python warning is
+    raised where it is met (and the carried ones by :class:`Heard`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error" if args.heard.strict else "always", UserWarning)
+        try:
+            return args.func(args)
+        finally:
+            for w in caught:
+                if issubclass(w.category, UserWarning):  # not library deprecations
+                    args.heard.add(w.message)
+            for text in args.heard.lines:
+                print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
@@ -690,22 +783,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
     args.argv = argv
+    args.heard = Heard(strict=getattr(args, "strict", False))
     try:
         if args.command in RERUNNABLE:
             check_out(args.out)  # before any work: a bad --out fails now, not after the build
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            try:
-                return args.func(args)
-            finally:
-                seen = set()
-                for w in caught:
-                    if not issubclass(w.category, UserWarning):
-                        continue  # library deprecations: not the user's business
-                    text = cli_words(str(w.message))
-                    if text not in seen:
-                        seen.add(text)
-                        print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
+        return _run_telling_warnings(args)
+    except UserWarning as exc:  # --strict: raised where it was met
+        print(f"hsidi {args.command}: error: {strict_error(exc)}", file=sys.stderr)
+        return 2
     except EngineError as exc:
         print(f"hsidi {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
         return 2

@@ -1,0 +1,98 @@
+"""Warnings a CLI user sees: every warning the market and the results carry is printed on stderr
+(one line each, ``--quiet`` or not), listed in ``index_summary.txt`` and the report, and ``--strict``
+turns them into errors (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from engine.cli import main
+
+SPIKE = "one-day jump in close that reverts the next session"
+
+
+@pytest.fixture(scope="module")
+def market_folder(tmp_path_factory):
+    data = tmp_path_factory.mktemp("market") / "m"
+    assert main(["export-data", "--out", str(data), "--format", "csv"]) == 0
+    return data
+
+
+@pytest.fixture(scope="module")
+def spiked(market_folder, tmp_path_factory):
+    """The default market with one close multiplied by 100 for one session (a misplaced decimal)."""
+    data = tmp_path_factory.mktemp("spiked") / "m"
+    shutil.copytree(market_folder, data)
+    prices = pd.read_csv(data / "prices.csv", dtype={"code": str})
+    prices.loc[500, "close_hkd"] *= 100
+    prices.to_csv(data / "prices.csv", index=False)
+    return data
+
+
+def _warnings(err: str, command: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith(f"hsidi {command}: warning: ")]
+
+
+def test_price_spike_is_printed_as_its_own_line_under_quiet(spiked, tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["build", "--data", str(spiked), "--out", str(out), "--quiet", "--no-verify"]
+    assert main([*args, "--methodology", "hsidi"]) == 0
+    said = capsys.readouterr()
+    lines = _warnings(said.err, "build")
+    assert len(lines) == 1, said.err  # the market's warning, carried by the result too: once
+    assert SPIKE in lines[0] and "row=500" in lines[0] and "prices.csv" in lines[0]
+    assert SPIKE not in said.out  # stderr, not the summary on stdout
+    summary = (out / "index_summary.txt").read_text()
+    assert "Warnings (1, carried by the data" in summary
+    listed = [line for line in summary.splitlines() if line.startswith("  - ")]
+    assert len(listed) == 1 and SPIKE in listed[0] and "row=500" in listed[0]
+
+
+def test_clean_market_has_no_warning_section(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["build", "--out", str(out), "--quiet", "--methodology", "hsidi", "--strict"]) == 0
+    assert not _warnings(capsys.readouterr().err, "build")
+    assert "Warnings (" not in (out / "index_summary.txt").read_text()
+
+
+def test_strict_makes_a_carried_warning_an_error_before_anything_is_written(
+    spiked, tmp_path, capsys
+):
+    out = tmp_path / "o"
+    args = ["build", "--data", str(spiked), "--out", str(out), "--quiet", "--no-verify"]
+    assert main([*args, "--methodology", "hsidi", "--strict"]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hsidi build: error: (--strict"), err
+    assert SPIKE in lines[0]
+    assert not out.exists()
+
+
+def test_strict_makes_a_python_warning_an_error(market_folder, tmp_path, capsys):
+    data = tmp_path / "m"
+    shutil.copytree(market_folder, data)
+    (data / "fx.csv").unlink()  # the placeholder fixing: a warning raised while reading
+    meta = json.loads((data / "meta.json").read_text())
+    meta.pop("fingerprint", None)
+    (data / "meta.json").write_text(json.dumps(meta))
+    out = tmp_path / "o"
+    args = ["backtest", "--data", str(data), "--out", str(out), "--quiet", "--strict"]
+    assert main(args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hsidi backtest: error: (--strict")
+    assert "placeholder" in lines[0] and "--fx FILE" in lines[0]
+    assert not out.exists()
+
+
+def test_report_lists_the_warnings_and_the_cli_prints_them(spiked, tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["report", "--data", str(spiked), "--out", str(out), "--quiet", "--no-verify"]
+    assert main(args) == 0
+    lines = _warnings(capsys.readouterr().err, "report")
+    assert len(lines) == 1 and SPIKE in lines[0]
+    html = (out / "tracking_report.html").read_text(encoding="utf-8")
+    assert SPIKE in html
