@@ -44,7 +44,7 @@ from engine._files import (
     write_text,
 )
 from engine._verify import RERUNNABLE, WritesPath, verify_folder
-from engine.errors import DataError, EngineError, FundConfigError, describe
+from engine.errors import DataError, EngineError, FundConfigError, OutputError, describe
 
 VARIANTS = {
     "launch": "hsidi-2023-05",
@@ -579,8 +579,18 @@ def cmd_demo(args) -> int:
 def cmd_export_data(args) -> int:
     from engine.data import default_market, write_folder
 
+    target = Path(args.out)
+    existed = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    if existed and not args.replace:
+        raise OutputError(
+            describe(
+                "export-data does not replace an existing folder unasked",
+                source=args.out,
+                fix="choose a new folder, or pass --replace to overwrite its market files",
+            )
+        )
     path = write_folder(default_market(), args.out, fmt=args.format)
-    _say(f"Wrote the default market to {path}")
+    _say(f"{'Replaced the market files in' if existed else 'Wrote the default market to'} {path}")
     return 0
 
 
@@ -625,16 +635,104 @@ def _explain(exc: Exception) -> str:
     return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
+EXAMPLES = {
+    "build": (
+        ("hsidi build", "the three variants on the SYNTHETIC default market, into out/"),
+        ("hsidi build --methodology hsidi --out runs/hsidi", "the chained history only"),
+        ("hsidi build --data mydata --methodology ./rules.toml --base-date auto", "your data"),
+    ),
+    "backtest": (
+        ("hsidi backtest --benchmark net", "against the net-total-return index"),
+        ("hsidi backtest --data mydata --config fund.toml --fx fx.csv --out runs/fund", ""),
+    ),
+    "report": (
+        ("hsidi report --out runs/report", "tracking_report.html and .pdf"),
+        ("hsidi report --preset csrc --config fund.toml", "with the CSRC figures and breaches"),
+    ),
+    "demo": (
+        ("hsidi demo", "everything on the default market, into out/"),
+        ("hsidi demo --out demo --quiet --strict", "no progress bars; a warning is an error"),
+    ),
+    "export-data": (
+        ("hsidi export-data --out default_market --format csv", "a new folder of CSV files"),
+        ("hsidi export-data --out default_market --replace", "overwrite a market folder"),
+    ),
+    "check": (
+        ("hsidi check mydata", "every problem of the folder, one line each"),
+        ("hsidi check mydata --closure 2023-09-08", "with a closure the calendar lacks"),
+    ),
+    "verify": (("hsidi verify runs/hsidi", "rerun what runs/hsidi/manifest.json records"),),
+    "compare": (
+        ("hsidi compare hsidi-2023-05 hsidi-2025-08", "launch rules against the revised ones"),
+        ("hsidi compare hsidi-2023-05 hsidi --no-fund --out runs/cmp", ""),
+    ),
+}
+"""Examples shown under each command's ``--help`` (the tests parse every one)."""
+
+DESCRIPTION = (
+    "Rebuild the Hang Seng Innovative Drug Index and backtest ETF 520500 against it.\n"
+    "Every command reads the embedded SYNTHETIC default market unless --data names a\n"
+    "canonical data folder (docs/data-format.md)."
+)
+
+
+def _epilog(command: str) -> str:
+    lines = ["examples:"]
+    for example, what in EXAMPLES[command]:
+        lines.append(f"  {example}" + (f"\n      {what}" if what else ""))
+    return "\n".join(lines)
+
+
+def methodology_names() -> tuple[list[str], list[str]]:
+    """``(histories, versions)``: the names ``--methodology`` accepts besides a .toml path (a
+    history, such as ``hsidi``, chains every ``<history>-*.toml`` version by its effective date)."""
+    from engine.rules import methodology_dir
+
+    versions = sorted(p.stem for p in methodology_dir().glob("*.toml"))
+    histories = sorted({m.group(1) for v in versions if (m := re.match(r"(.+?)-\d{4}", v))})
+    return histories, versions
+
+
+def _methodology_help(default: str | None) -> str:
+    histories, versions = methodology_names()
+    return (
+        f"a history name ({', '.join(histories)}: every version, each from its effective date), "
+        f"a version name ({', '.join(versions)}) or a .toml path"
+        + (
+            f" (default: {default})"
+            if default
+            else " (repeatable; default: launch, chained, revision)"
+        )
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
-    parser = argparse.ArgumentParser(prog="hsidi", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="hsidi",
+        description=DESCRIPTION,
+        epilog="examples:\n  hsidi demo\n  hsidi build --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"hsidi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def command(name: str, help: str):  # noqa: A002 - argparse's own word
+        helptext = help
+        return sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext[0].upper() + helptext[1:] + ".",
+            epilog=_epilog(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
     def common(p, out="out"):
         p.add_argument(
-            "--data", help="canonical data folder (default: the embedded SYNTHETIC market)"
+            "--data",
+            metavar="FOLDER",
+            help="canonical data folder (default: the embedded SYNTHETIC market)",
         )
         p.add_argument(
             "--no-verify",
@@ -646,6 +744,7 @@ def make_parser() -> argparse.ArgumentParser:
             "--out",
             default=out,
             action=WritesPath,
+            metavar="FOLDER",
             help=f"output folder (default: {out}; a symlink to a folder is written through)",
         )
         p.add_argument(
@@ -687,24 +786,18 @@ def make_parser() -> argparse.ArgumentParser:
             help="index variant the fund is measured against, in CNY (default: the settings')",
         )
 
-    p = sub.add_parser("build", help="rebuild the index under each methodology")
+    p = command("build", "rebuild the index under each methodology")
     common(p)
-    p.add_argument(
-        "--methodology",
-        action="append",
-        help="methodology or history name, or a .toml path (repeatable)",
-    )
+    p.add_argument("--methodology", action="append", help=_methodology_help(None))
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
         ("backtest", cmd_backtest, "backtest ETF 520500 against the index"),
         ("report", cmd_report, "write the tracking-error report (HTML + PDF)"),
     ):
-        p = sub.add_parser(name, help=helptext)
+        p = command(name, helptext)
         common(p)
         fund_options(p)
-        p.add_argument(
-            "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
-        )
+        p.add_argument("--methodology", help=_methodology_help("hsidi"))
         if name == "report":
             p.add_argument(
                 "--preset",
@@ -713,22 +806,34 @@ def make_parser() -> argparse.ArgumentParser:
                 "quarterly-report period table (engine.analytics.regulatory)",
             )
         p.set_defaults(func=func)
-    p = sub.add_parser("demo", help="everything, on the embedded default market")
+    p = command("demo", help="everything, on the embedded default market")
     common(p)
     fund_options(p)
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", action=WritesPath, help="target folder")
+    p = command("export-data", help="write the default market as a data folder")
+    p.add_argument(
+        "--out",
+        default="default_market",
+        action=WritesPath,
+        metavar="FOLDER",
+        help="target folder (default: default_market)",
+    )
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite the market files of an existing market folder (without it, an existing "
+        "non-empty --out is refused)",
+    )
     p.set_defaults(func=cmd_export_data)
-    p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
+    p = command("check", help="list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
     closure_option(p)
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
+    p = command("verify", help="recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
-    p = sub.add_parser("compare", help="compare two methodologies (membership, effects, report)")
+    p = command("compare", help="compare two methodologies (membership, effects, report)")
     common(p)
     p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
     p.add_argument("b", help="second methodology (e.g. hsidi)")
@@ -760,6 +865,19 @@ def _os_error(exc: OSError) -> str:
     return str(exc)
 
 
+def _tell_first_compile(command: str) -> None:
+    """One line on stderr when the kernels are about to be compiled (an empty cache folder)."""
+    from engine import _jit
+
+    if _jit.cache_is_cold():
+        print(
+            f"hsidi {command}: compiling the engine's kernels, once per machine and engine version "
+            f"(about {_jit.COMPILE_SECONDS} s; later runs load them from {_jit.cache_dir()})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _run_telling_warnings(args) -> int:
     """Run the command; then print every warning met (Python's and those the market and results
     carry), one line each on stderr, ``--quiet`` or not.  Under ``--strict`` a Python warning is
@@ -787,6 +905,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in RERUNNABLE:
             check_out(args.out)  # before any work: a bad --out fails now, not after the build
+        if args.command in (*RERUNNABLE, "verify"):
+            _tell_first_compile(args.command)
         return _run_telling_warnings(args)
     except UserWarning as exc:  # --strict: raised where it was met
         print(f"hsidi {args.command}: error: {strict_error(exc)}", file=sys.stderr)
