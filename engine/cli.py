@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine._display import WIDTH
 from engine._files import (
     OutputSet,
     check_out,
@@ -242,6 +243,15 @@ def _banner(market) -> str:
     )
 
 
+def _market_line(market) -> str:
+    """The market in one line that fits the terminal (its warnings are printed one by one)."""
+    dates = market.dates
+    return (
+        f"Market: {len(dates)} sessions {dates[0].date()}..{dates[-1].date()}, "
+        f"{len(market.securities)} securities, {len(market.warnings)} warning(s)"
+    )
+
+
 def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
     """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
     :func:`engine.build_index`; None keeps each methodology's)."""
@@ -295,14 +305,27 @@ def _revision_changes(result, market) -> list[str]:
 
     def names(codes, cxo=None):
         picked = [c for c in codes if cxo is None or bool(sec.loc[c, "is_cxo"]) is cxo]
-        return ", ".join(f"{c} {sec.loc[c, 'name']}" for c in picked) or "none"
+        return [f"{c} {sec.loc[c, 'name']}" for c in picked] or ["none"]
 
-    return [
-        f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):",
-        f"  left, CXO:     {names(row['left'], True)}",
-        f"  left, other:   {names(row['left'], False)}",
-        f"  entered:       {names(row['entered'])}",
-    ]
+    lines = [f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):"]
+    lines += _listed("left, CXO:", names(row["left"], True))
+    lines += _listed("left, other:", names(row["left"], False))
+    lines += _listed("entered:", names(row["entered"]))
+    return lines
+
+
+def _listed(head: str, items: list[str], width: int = WIDTH) -> list[str]:
+    """``head`` and the comma-separated ``items``, wrapped between items under themselves, each
+    line at most ``width`` columns (an item longer than a line keeps its own line)."""
+    lines, line, indent = [], f"  {head:<15}", " " * 17
+    for i, item in enumerate(items):
+        text = item + ("," if i < len(items) - 1 else "")
+        if i and len(line) + 1 + len(text) > width:
+            lines.append(line)
+            line = indent + text
+        else:
+            line += (" " if i else "") + text
+    return [*lines, line]
 
 
 def index_summary(results: dict, market) -> str:
@@ -437,7 +460,7 @@ def _methodologies(args) -> dict[str, str]:
 
 def cmd_build(args) -> int:
     market = _load_market(args)
-    _say(f"Market: {market!r}")
+    _say(_market_line(market))
     _say(f"Data: {_banner(market)}")
     results = build_variants(
         market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
@@ -549,7 +572,7 @@ def cmd_report(args) -> int:
 def cmd_demo(args) -> int:
     t0 = time.perf_counter()
     market = _load_market(args)
-    _say(f"Market: {market!r}")
+    _say(_market_line(market))
     _say(f"Data: {_banner(market)}")
     config = _fund_config(args)
     fx = _read_fx(args.fx)
@@ -872,7 +895,8 @@ def _tell_first_compile(command: str) -> None:
     if _jit.cache_is_cold():
         print(
             f"hsidi {command}: compiling the engine's kernels, once per machine and engine version "
-            f"(about {_jit.COMPILE_SECONDS} s; later runs load them from {_jit.cache_dir()})",
+            f"(about {_jit.COMPILE_SECONDS} s on an idle machine; later runs load them from "
+            f"{_jit.cache_dir()})",
             file=sys.stderr,
             flush=True,
         )

@@ -67,6 +67,15 @@ def test_readme_synopsis_lists_every_command():
         assert option in section
 
 
+def test_build_prints_lines_that_fit_100_columns(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["build", "--out", str(out), "--quiet", "--methodology", "hsidi"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert any(line.strip().startswith("left, other:") for line in said)
+    long = [line for line in said if len(line) > 100 and str(out) not in line]
+    assert not long, long
+
+
 # ---------------------------------------------------------------------- first run
 def test_first_run_says_it_compiles_the_kernels(tmp_path, capsys, monkeypatch):
     cold = tmp_path / "cache"

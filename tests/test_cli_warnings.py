@@ -96,3 +96,38 @@ def test_report_lists_the_warnings_and_the_cli_prints_them(spiked, tmp_path, cap
     assert len(lines) == 1 and SPIKE in lines[0]
     html = (out / "tracking_report.html").read_text(encoding="utf-8")
     assert SPIKE in html
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["build"], ["backtest"], ["report"], ["demo"], ["compare", "hsidi-2023-05", "hsidi"]],
+    ids=lambda a: a[0],
+)
+def test_every_command_checks_out_before_any_work(argv, tmp_path, capsys, monkeypatch):
+    import engine.cli as cli
+
+    def no_work(args):
+        raise AssertionError("the market was read before --out was checked")
+
+    monkeypatch.setattr(cli, "_read_market", no_work)
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    assert main([*argv, "--out", str(taken), "--quiet"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"hsidi {argv[0]}: error:")
+    assert str(taken) in lines[0]
+
+
+def test_every_command_with_an_output_set_is_checked():
+    """Every command that writes an ``--out`` output set is one ``main`` checks first."""
+    from engine._verify import RERUNNABLE
+    from engine.cli import make_parser
+
+    parser = make_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    writing = {
+        name
+        for name, sub in commands.items()
+        if any(a.dest == "out" for a in sub._actions) and name != "export-data"
+    }
+    assert writing == set(RERUNNABLE)
