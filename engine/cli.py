@@ -7,8 +7,13 @@ Commands::
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
                     (--preset csrc/sfc/esma/sebi adds a regulator's figures and breaches)
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
+    hsidi compare   compare two methodologies: membership changes, effects, a report
+    hsidi check     list every problem in a data folder
     hsidi export-data  write the default market as a canonical data folder
     hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
+
+Every warning met (the data's, a result's, Python's) is printed on stderr, one line each;
+``--strict`` makes it an error.  The help (``hsidi COMMAND --help``) shows examples.
 
 Every command reads the embedded SYNTHETIC default market unless ``--data FOLDER`` names a canonical
 data folder (see docs/data-format.md).  A run's outputs are written as a set with a ``manifest.json``
@@ -25,7 +30,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 import time
@@ -35,7 +39,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine._display import WIDTH
 from engine._files import (
     OutputSet,
     check_out,
@@ -43,6 +46,17 @@ from engine._files import (
     read_text_file,
     write_table,
     write_text,
+)
+from engine._terminal import (
+    DESCRIPTION,
+    Heard,
+    cli_words,
+    epilog,
+    listed,
+    methodology_help,
+    strict_error,
+    tell_first_compile,
+    warning_lines,
 )
 from engine._verify import RERUNNABLE, WritesPath, verify_folder
 from engine.errors import DataError, EngineError, FundConfigError, OutputError, describe
@@ -57,40 +71,6 @@ REVISION_DATE = pd.Timestamp("2025-08-11")
 
 def _say(msg: str) -> None:
     print(msg, flush=True)
-
-
-class Heard:
-    """The warnings a command has met, in order, without repeats: those Python raised and those
-    the market and the results carry (``MarketData.warnings``, ``result.warnings``).
-
-    ``strict`` (``--strict``): the first one is a :class:`~engine.errors.DataError` instead, raised
-    where it is met, so nothing is written.
-    """
-
-    def __init__(self, strict: bool = False) -> None:
-        self.strict = strict
-        self.lines: list[str] = []
-
-    def add(self, message) -> None:
-        text = cli_words(str(message))
-        if text in self.lines:
-            return
-        if self.strict:
-            raise strict_error(text)
-        self.lines.append(text)
-
-    def carry(self, *objects) -> None:
-        """Add the ``warnings`` each object carries (objects without them add nothing)."""
-        for obj in objects:
-            for w in tuple(getattr(obj, "warnings", ()) or ()):
-                self.add(w)
-
-
-def strict_error(message) -> DataError:
-    """The error a warning becomes under ``--strict``."""
-    return DataError(
-        f"(--strict: a warning is an error; without --strict it is accepted) {cli_words(str(message))}"
-    )
 
 
 def _carry(args, *objects) -> None:
@@ -308,24 +288,10 @@ def _revision_changes(result, market) -> list[str]:
         return [f"{c} {sec.loc[c, 'name']}" for c in picked] or ["none"]
 
     lines = [f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):"]
-    lines += _listed("left, CXO:", names(row["left"], True))
-    lines += _listed("left, other:", names(row["left"], False))
-    lines += _listed("entered:", names(row["entered"]))
+    lines += listed("left, CXO:", names(row["left"], True))
+    lines += listed("left, other:", names(row["left"], False))
+    lines += listed("entered:", names(row["entered"]))
     return lines
-
-
-def _listed(head: str, items: list[str], width: int = WIDTH) -> list[str]:
-    """``head`` and the comma-separated ``items``, wrapped between items under themselves, each
-    line at most ``width`` columns (an item longer than a line keeps its own line)."""
-    lines, line, indent = [], f"  {head:<15}", " " * 17
-    for i, item in enumerate(items):
-        text = item + ("," if i < len(items) - 1 else "")
-        if i and len(line) + 1 + len(text) > width:
-            lines.append(line)
-            line = indent + text
-        else:
-            line += (" " if i else "") + text
-    return [*lines, line]
 
 
 def index_summary(results: dict, market) -> str:
@@ -373,17 +339,6 @@ def index_summary(results: dict, market) -> str:
 def _summary_file(text: str, market, results: dict) -> str:
     """``index_summary.txt``: the summary printed, then the warnings (printed on stderr)."""
     return "\n".join([text, *warning_lines(market, *results.values())]) + "\n"
-
-
-def warning_lines(*objects) -> list[str]:
-    """The warnings the market and the results carry, one line each under a heading (none: [])."""
-    heard = Heard()
-    heard.carry(*objects)
-    if not heard.lines:
-        return []
-    return [f"Warnings ({len(heard.lines)}, carried by the data and every result built on it):"] + [
-        f"  - {w}" for w in heard.lines
-    ]
 
 
 def _show(obj) -> str:
@@ -658,77 +613,6 @@ def _explain(exc: Exception) -> str:
     return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
-EXAMPLES = {
-    "build": (
-        ("hsidi build", "the three variants on the SYNTHETIC default market, into out/"),
-        ("hsidi build --methodology hsidi --out runs/hsidi", "the chained history only"),
-        ("hsidi build --data mydata --methodology ./rules.toml --base-date auto", "your data"),
-    ),
-    "backtest": (
-        ("hsidi backtest --benchmark net", "against the net-total-return index"),
-        ("hsidi backtest --data mydata --config fund.toml --fx fx.csv --out runs/fund", ""),
-    ),
-    "report": (
-        ("hsidi report --out runs/report", "tracking_report.html and .pdf"),
-        ("hsidi report --preset csrc --config fund.toml", "with the CSRC figures and breaches"),
-    ),
-    "demo": (
-        ("hsidi demo", "everything on the default market, into out/"),
-        ("hsidi demo --out demo --quiet --strict", "no progress bars; a warning is an error"),
-    ),
-    "export-data": (
-        ("hsidi export-data --out default_market --format csv", "a new folder of CSV files"),
-        ("hsidi export-data --out default_market --replace", "overwrite a market folder"),
-    ),
-    "check": (
-        ("hsidi check mydata", "every problem of the folder, one line each"),
-        ("hsidi check mydata --closure 2023-09-08", "with a closure the calendar lacks"),
-    ),
-    "verify": (("hsidi verify runs/hsidi", "rerun what runs/hsidi/manifest.json records"),),
-    "compare": (
-        ("hsidi compare hsidi-2023-05 hsidi-2025-08", "launch rules against the revised ones"),
-        ("hsidi compare hsidi-2023-05 hsidi --no-fund --out runs/cmp", ""),
-    ),
-}
-"""Examples shown under each command's ``--help`` (the tests parse every one)."""
-
-DESCRIPTION = (
-    "Rebuild the Hang Seng Innovative Drug Index and backtest ETF 520500 against it.\n"
-    "Every command reads the embedded SYNTHETIC default market unless --data names a\n"
-    "canonical data folder (docs/data-format.md)."
-)
-
-
-def _epilog(command: str) -> str:
-    lines = ["examples:"]
-    for example, what in EXAMPLES[command]:
-        lines.append(f"  {example}" + (f"\n      {what}" if what else ""))
-    return "\n".join(lines)
-
-
-def methodology_names() -> tuple[list[str], list[str]]:
-    """``(histories, versions)``: the names ``--methodology`` accepts besides a .toml path (a
-    history, such as ``hsidi``, chains every ``<history>-*.toml`` version by its effective date)."""
-    from engine.rules import methodology_dir
-
-    versions = sorted(p.stem for p in methodology_dir().glob("*.toml"))
-    histories = sorted({m.group(1) for v in versions if (m := re.match(r"(.+?)-\d{4}", v))})
-    return histories, versions
-
-
-def _methodology_help(default: str | None) -> str:
-    histories, versions = methodology_names()
-    return (
-        f"a history name ({', '.join(histories)}: every version, each from its effective date), "
-        f"a version name ({', '.join(versions)}) or a .toml path"
-        + (
-            f" (default: {default})"
-            if default
-            else " (repeatable; default: launch, chained, revision)"
-        )
-    )
-
-
 def make_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -741,13 +625,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hsidi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help: str):  # noqa: A002 - argparse's own word
-        helptext = help
+    def command(name: str, helptext: str):
         return sub.add_parser(
             name,
             help=helptext,
             description=helptext[0].upper() + helptext[1:] + ".",
-            epilog=_epilog(name),
+            epilog=epilog(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -811,7 +694,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = command("build", "rebuild the index under each methodology")
     common(p)
-    p.add_argument("--methodology", action="append", help=_methodology_help(None))
+    p.add_argument("--methodology", action="append", help=methodology_help(None))
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
         ("backtest", cmd_backtest, "backtest ETF 520500 against the index"),
@@ -820,7 +703,7 @@ def make_parser() -> argparse.ArgumentParser:
         p = command(name, helptext)
         common(p)
         fund_options(p)
-        p.add_argument("--methodology", help=_methodology_help("hsidi"))
+        p.add_argument("--methodology", help=methodology_help("hsidi"))
         if name == "report":
             p.add_argument(
                 "--preset",
@@ -829,11 +712,11 @@ def make_parser() -> argparse.ArgumentParser:
                 "quarterly-report period table (engine.analytics.regulatory)",
             )
         p.set_defaults(func=func)
-    p = command("demo", help="everything, on the embedded default market")
+    p = command("demo", "everything, on the embedded default market")
     common(p)
     fund_options(p)
     p.set_defaults(func=cmd_demo)
-    p = command("export-data", help="write the default market as a data folder")
+    p = command("export-data", "write the default market as a data folder")
     p.add_argument(
         "--out",
         default="default_market",
@@ -849,14 +732,14 @@ def make_parser() -> argparse.ArgumentParser:
         "non-empty --out is refused)",
     )
     p.set_defaults(func=cmd_export_data)
-    p = command("check", help="list every problem in a data folder (exit 1 if any)")
+    p = command("check", "list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
     closure_option(p)
     p.set_defaults(func=cmd_check)
-    p = command("verify", help="recompute a run from its output folder's manifest")
+    p = command("verify", "recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
-    p = command("compare", help="compare two methodologies (membership, effects, report)")
+    p = command("compare", "compare two methodologies (membership, effects, report)")
     common(p)
     p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
     p.add_argument("b", help="second methodology (e.g. hsidi)")
@@ -865,41 +748,10 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Python argument -> CLI option, for warnings raised inside the engine and printed by the CLI.
-_CLI_WORDS = (
-    (re.compile(r"\bpass fx=(?=\W|$)"), "pass --fx FILE"),
-    (re.compile(r"\bfx=market\.fx\b"), "--fx FILE"),
-    (re.compile(r"\bverify=False\b"), "--no-verify"),
-    (re.compile(r"\bconfig=(?=\W|$)"), "--config FILE"),
-    (re.compile(r"\bclosures=\['(\d{4}-\d{2}-\d{2})'\]"), r"--closure \1"),
-)
-
-
-def cli_words(message: str) -> str:
-    """``message`` with Python arguments (``fx=``, ``verify=False``) named as the CLI's options."""
-    for pattern, word in _CLI_WORDS:
-        message = pattern.sub(word, message)
-    return message
-
-
 def _os_error(exc: OSError) -> str:
     if exc.filename is not None and exc.strerror:
         return f"{exc.strerror}: {exc.filename}"
     return str(exc)
-
-
-def _tell_first_compile(command: str) -> None:
-    """One line on stderr when the kernels are about to be compiled (an empty cache folder)."""
-    from engine import _jit
-
-    if _jit.cache_is_cold():
-        print(
-            f"hsidi {command}: compiling the engine's kernels, once per machine and engine version "
-            f"(about {_jit.COMPILE_SECONDS} s on an idle machine; later runs load them from "
-            f"{_jit.cache_dir()})",
-            file=sys.stderr,
-            flush=True,
-        )
 
 
 def _run_telling_warnings(args) -> int:
@@ -930,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in RERUNNABLE:
             check_out(args.out)  # before any work: a bad --out fails now, not after the build
         if args.command in (*RERUNNABLE, "verify"):
-            _tell_first_compile(args.command)
+            tell_first_compile(args.command)
         return _run_telling_warnings(args)
     except UserWarning as exc:  # --strict: raised where it was met
         print(f"hsidi {args.command}: error: {strict_error(exc)}", file=sys.stderr)

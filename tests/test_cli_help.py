@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from engine import _jit
-from engine.cli import EXAMPLES, main, make_parser
+from engine._terminal import EXAMPLES
+from engine.cli import main, make_parser
 
 REPO = Path(__file__).resolve().parents[1]
 MARKUP = re.compile(r"``|:(data|math|func|class|meth|attr|mod):")
