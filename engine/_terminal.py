@@ -5,8 +5,10 @@ methodology names, the wrapped name lists of the summary, and the notice before 
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+import warnings
 
 from engine._display import WIDTH
 from engine.errors import DataError
@@ -38,6 +40,38 @@ class Heard:
             for w in tuple(getattr(obj, "warnings", ()) or ()):
                 self.add(w)
 
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        """A ``warnings.showwarning`` that notes a ``UserWarning`` (library deprecations are not
+        the user's business)."""
+        if issubclass(category, UserWarning):
+            self.add(message)
+
+
+def heard_by(args) -> Heard:
+    """The :class:`Heard` of a parsed command (made on first use: ``--strict`` as parsed)."""
+    if getattr(args, "heard", None) is None:
+        args.heard = Heard(strict=bool(getattr(args, "strict", False)))
+    return args.heard
+
+
+def hearing(command):
+    """``command(args)`` with every Python warning noted on ``heard_by(args)`` as it is raised
+    (under ``--strict`` raised instead, as the error :func:`strict_error`).  The parser wraps every
+    command, so ``hsidi verify`` reruns one with the same warnings (they go into its outputs)."""
+
+    @functools.wraps(command)
+    def run(args):
+        heard = heard_by(args)
+        with warnings.catch_warnings():  # restores showwarning too
+            warnings.simplefilter("error" if heard.strict else "always", UserWarning)
+            warnings.showwarning = heard.show
+            try:
+                return command(args)
+            except UserWarning as exc:
+                raise strict_error(exc) from None
+
+    return run
+
 
 def strict_error(message) -> DataError:
     """The error a warning becomes under ``--strict``."""
@@ -60,14 +94,12 @@ def listed(head: str, items: list[str], width: int = WIDTH) -> list[str]:
     return [*lines, line]
 
 
-def warning_lines(*objects) -> list[str]:
-    """The warnings the market and the results carry, one line each under a heading (none: [])."""
-    heard = Heard()
-    heard.carry(*objects)
-    if not heard.lines:
+def warning_lines(lines: list[str]) -> list[str]:
+    """The warnings, one line each under a heading (none: no lines)."""
+    if not lines:
         return []
-    return [f"Warnings ({len(heard.lines)}, carried by the data and every result built on it):"] + [
-        f"  - {w}" for w in heard.lines
+    return [f"Warnings ({len(lines)}: of the data, the methodology and the results):"] + [
+        f"  - {w}" for w in lines
     ]
 
 

@@ -33,7 +33,6 @@ import os
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +48,12 @@ from engine._files import (
 )
 from engine._terminal import (
     DESCRIPTION,
-    Heard,
     cli_words,
     epilog,
+    heard_by,
+    hearing,
     listed,
     methodology_help,
-    strict_error,
     tell_first_compile,
     warning_lines,
 )
@@ -73,17 +72,9 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def _carry(args, *objects) -> None:
-    """Note the warnings ``objects`` carry on ``args.heard`` (made here for a command run without
-    :func:`main`, as ``hsidi verify`` reruns one)."""
-    if getattr(args, "heard", None) is None:
-        args.heard = Heard(strict=getattr(args, "strict", False))
-    args.heard.carry(*objects)
-
-
 def _load_market(args):
     market = _read_market(args)
-    _carry(args, market)
+    heard_by(args).carry(market)
     return market
 
 
@@ -336,9 +327,10 @@ def index_summary(results: dict, market) -> str:
     return "\n".join(lines)
 
 
-def _summary_file(text: str, market, results: dict) -> str:
-    """``index_summary.txt``: the summary printed, then the warnings (printed on stderr)."""
-    return "\n".join([text, *warning_lines(market, *results.values())]) + "\n"
+def _summary_file(text: str, args) -> str:
+    """``index_summary.txt``: the summary printed, then the warnings met so far (printed on
+    stderr): the market's, the indexes', Python's."""
+    return "\n".join([text, *warning_lines(heard_by(args).lines)]) + "\n"
 
 
 def _show(obj) -> str:
@@ -420,12 +412,12 @@ def cmd_build(args) -> int:
     results = build_variants(
         market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
     )
-    _carry(args, *results.values())
+    heard_by(args).carry(*results.values())
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(_summary_file(text, market, results), outs / "index_summary.txt")
+        write_text(_summary_file(text, args), outs / "index_summary.txt")
     _say(text)
     _say(f"Wrote index outputs to {args.out}/")
     return 0
@@ -464,7 +456,7 @@ def cmd_backtest(args) -> int:
     fx = _read_fx(args.fx)
     indexes = _one_index(args, market)
     fund, _ = _fund_run(market, *indexes.values(), config, fx=fx, progress=not args.quiet)
-    _carry(args, *indexes.values(), fund)
+    heard_by(args).carry(*indexes.values(), fund)
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "backtest", prov) as outs:
         write_fund_outputs(fund, outs, _parquet_meta(prov))
@@ -517,7 +509,7 @@ def cmd_report(args) -> int:
             fx=fx,
             preset=getattr(args, "preset", None),
         )
-        _carry(args, *indexes.values(), fund, waterfall)
+        heard_by(args).carry(*indexes.values(), fund, waterfall)
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {Path(args.out) / path.name}")
@@ -532,17 +524,17 @@ def cmd_demo(args) -> int:
     config = _fund_config(args)
     fx = _read_fx(args.fx)
     results = build_variants(market, dict(VARIANTS), progress=not args.quiet)
-    _carry(args, *results.values())
+    heard_by(args).carry(*results.values())
     text = index_summary(results, market)
     _say(text)
     prov = _provenance(args, market, results, config)
     with _fixed_dates(market), OutputSet(args.out, "demo", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(_summary_file(text, market, results), outs / "index_summary.txt")
+        write_text(_summary_file(text, args), outs / "index_summary.txt")
         fund, waterfall, paths = make_report(
             market, results["chained"], outs, progress=not args.quiet, config=config, fx=fx
         )
-        _carry(args, fund, waterfall)
+        heard_by(args).carry(fund, waterfall)
         write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say("ETF 520500 backtest (against the chained index):")
     _say(_show(fund.summary()))
@@ -590,7 +582,7 @@ def cmd_compare(args) -> int:
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
     cmp = compare(args.a, args.b, market=market, labels=(args.a, args.b), fund=not args.no_fund)
-    _carry(args, cmp)
+    heard_by(args).carry(cmp)
     _say(repr(cmp.summary()))
     at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
     for _, r in at.iterrows():
@@ -745,6 +737,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="second methodology (e.g. hsidi)")
     p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
     p.set_defaults(func=cmd_compare)
+    for p in sub.choices.values():  # every command notes its warnings, also when verify reruns it
+        p.set_defaults(func=hearing(p.get_default("func")))
     return parser
 
 
@@ -754,20 +748,10 @@ def _os_error(exc: OSError) -> str:
     return str(exc)
 
 
-def _run_telling_warnings(args) -> int:
-    """Run the command; then print every warning met (Python's and those the market and results
-    carry), one line each on stderr, ``--quiet`` or not.  Under ``--strict`` a Python warning is
-    raised where it is met (and the carried ones by :class:`Heard`)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("error" if args.heard.strict else "always", UserWarning)
-        try:
-            return args.func(args)
-        finally:
-            for w in caught:
-                if issubclass(w.category, UserWarning):  # not library deprecations
-                    args.heard.add(w.message)
-            for text in args.heard.lines:
-                print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
+def _tell_warnings(args) -> None:
+    """Print every warning the command met, one line each on stderr, ``--quiet`` or not."""
+    for text in heard_by(args).lines:
+        print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -777,16 +761,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = make_parser().parse_args(argv)
     args.argv = argv
-    args.heard = Heard(strict=getattr(args, "strict", False))
     try:
         if args.command in RERUNNABLE:
             check_out(args.out)  # before any work: a bad --out fails now, not after the build
         if args.command in (*RERUNNABLE, "verify"):
             tell_first_compile(args.command)
-        return _run_telling_warnings(args)
-    except UserWarning as exc:  # --strict: raised where it was met
-        print(f"hsidi {args.command}: error: {strict_error(exc)}", file=sys.stderr)
-        return 2
+        try:
+            return args.func(args)  # hearing(): every warning noted on args.heard
+        finally:
+            _tell_warnings(args)
     except EngineError as exc:
         print(f"hsidi {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
         return 2

@@ -47,7 +47,7 @@ def test_price_spike_is_printed_as_its_own_line_under_quiet(spiked, tmp_path, ca
     assert SPIKE in lines[0] and "row=500" in lines[0] and "prices.csv" in lines[0]
     assert SPIKE not in said.out  # stderr, not the summary on stdout
     summary = (out / "index_summary.txt").read_text()
-    assert "Warnings (1, carried by the data" in summary
+    assert "Warnings (1: of the data" in summary
     listed = [line for line in summary.splitlines() if line.startswith("  - ")]
     assert len(listed) == 1 and SPIKE in listed[0] and "row=500" in listed[0]
 
@@ -131,3 +131,23 @@ def test_every_command_with_an_output_set_is_checked():
         if any(a.dest == "out" for a in sub._actions) and name != "export-data"
     }
     assert writing == set(RERUNNABLE)
+
+
+def test_a_python_warning_is_listed_and_verify_reproduces_the_list(market_folder, tmp_path, capsys):
+    data = tmp_path / "m"
+    shutil.copytree(market_folder, data)
+    (data / "fx.csv").unlink()  # the placeholder fixing: a Python warning, not a carried one
+    meta = json.loads((data / "meta.json").read_text())
+    meta.pop("fingerprint", None)
+    (data / "meta.json").write_text(json.dumps(meta))
+    out = tmp_path / "o"
+    args = ["build", "--data", str(data), "--out", str(out), "--quiet"]
+    assert main([*args, "--methodology", "hsidi-2025-08"]) == 0
+    lines = _warnings(capsys.readouterr().err, "build")
+    assert len(lines) == 1 and "placeholder" in lines[0]
+    listed = [
+        x for x in (out / "index_summary.txt").read_text().splitlines() if x.startswith("  - ")
+    ]
+    assert len(listed) == 1 and "placeholder" in listed[0] and "--fx FILE" in listed[0]
+    assert main(["verify", str(out)]) == 0  # the rerun meets the same warning: same summary file
+    assert "files match" in capsys.readouterr().out
