@@ -833,7 +833,36 @@ def versions_figure(vc, ax=None, fig=None):
     return axes[0].figure
 
 
+def frontier_figure(fr, ax=None, fig=None):
+    """A ``ReplicationFrontier``: realised (solid) and ex-ante (dashed) tracking error against the
+    number of names, one colour per policy, the full fund's realised tracking error as the
+    reference line."""
+    ax = _axes(ax, fig, (8, 4.5))
+    parts = fr.table[fr.table["policy"] != "full"].groupby("policy", sort=False)
+    for k, (policy, part) in enumerate(parts):
+        part = part.sort_values("names")
+        for column, style, what in (
+            ("tracking_error_std", "o-", "realised"),
+            ("te_ex_ante_policy", "--", "ex-ante (mean over reviews)"),
+        ):
+            ax.plot(
+                part["names"], part[column] * 100, style, color=f"C{k}", label=f"{policy}: {what}"
+            )
+    ax.axhline(
+        fr.full["tracking_error_std"] * 100,
+        color="black",
+        lw=1,
+        label=f"full replication ({int(fr.full['names'])} names): realised",
+    )
+    ax.set_xlabel("names held (N)")
+    ax.set_ylabel("tracking error, STD annualised (%)")
+    ax.set_title(f"Replication frontier, against {fr.benchmark}{fr.tag}")
+    ax.legend(fontsize="small")
+    return ax
+
+
 __all__ = [
+    "frontier_figure",
     "SYNTHETIC_TAG",
     "calibration_figure",
     "capacity_figure",

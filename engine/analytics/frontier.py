@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine.analytics.tracking import fund_tracking
 from engine.codes import TRADING_COST_KINDS
 from engine.conventions import DEFAULT, Conventions
@@ -52,7 +52,7 @@ COLUMNS = (
 
 
 @dataclass(frozen=True, eq=False)
-class ReplicationFrontier:
+class ReplicationFrontier(Result):
     """Output of :func:`replication_frontier`.
 
     Attributes
@@ -70,6 +70,8 @@ class ReplicationFrontier:
     benchmark: str
     conventions: Conventions = DEFAULT
     meta: dict = field(default_factory=dict)
+
+    _figure = "frontier_figure"
 
     @property
     def full(self) -> pd.Series:
@@ -130,41 +132,6 @@ class ReplicationFrontier:
             rows += part_rows
         return Summary(rows, title=f"Replication frontier (against {against})")
 
-    def plot(self, ax=None):
-        """Realised (solid) and ex-ante (dashed) tracking error against the number of names, one
-        colour per policy, with the full fund's realised tracking error as the reference line.
-        Returns the ``Axes``."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4.5))
-        for k, (policy, part) in enumerate(
-            self.table[self.table["policy"] != "full"].groupby("policy", sort=False)
-        ):
-            part = part.sort_values("names")
-            for column, style, what in (
-                ("tracking_error_std", "o-", "realised"),
-                ("te_ex_ante_policy", "--", "ex-ante (mean over reviews)"),
-            ):
-                ax.plot(
-                    part["names"],
-                    part[column] * 100,
-                    style,
-                    color=f"C{k}",
-                    label=f"{policy}: {what}",
-                )
-        ax.axhline(
-            self.full["tracking_error_std"] * 100,
-            color="black",
-            lw=1,
-            label=f"full replication ({int(self.full['names'])} names): realised",
-        )
-        ax.set_xlabel("names held (N)")
-        ax.set_ylabel("tracking error, STD annualised (%)")
-        ax.set_title(f"Replication frontier, against {self.benchmark}")
-        ax.legend(fontsize="small")
-        return ax
-
     def __repr__(self) -> str:
         parts = self.table[self.table["policy"] != "full"]
         return (
@@ -172,9 +139,6 @@ class ReplicationFrontier:
             f"{int(parts['names'].min())}..{int(parts['names'].max())}; full TE "
             f"{self.full['tracking_error_std']:.4%} against {self.benchmark})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 def replication_frontier(
