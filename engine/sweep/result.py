@@ -11,6 +11,16 @@ import pandas as pd
 from engine._display import Summary
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
+_TURNOVER_OF = {
+    ("turnover_drifted", False): "; the index's turnover at its reviews",
+    (
+        "turnover_drifted",
+        True,
+    ): "; the turnover of the index the fund tracks, not the fund's trades",
+    ("turnover_fund", True): "; the fund's own trades over its valuation sessions, annualised",
+}
+"""Which turnover a sweep's turnover metric is, by (metric, fund sweep)."""
+
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
@@ -70,6 +80,7 @@ class SweepResult:
                 "note": "see .failed for the messages",
             },
         ]
+        fund = self.kind == "nav_per_unit_cny"
         for m in self.metrics:
             x = ok[m].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
@@ -81,7 +92,7 @@ class SweepResult:
                         "value": float(fn(x)) if x.size else np.nan,
                         "unit": METRICS[m],
                         "against": against or "",
-                        "note": f"{stat} over variants of {self.kind}",
+                        "note": f"{stat} over variants of {self.kind}{_TURNOVER_OF.get((m, fund), '')}",
                     }
                 )
         return Summary(
