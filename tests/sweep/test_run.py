@@ -167,6 +167,22 @@ def test_client_without_distributed_says_what_to_install(market, monkeypatch):
         sw.run(market, "hsidi", sw.grid(cap=[0.1]), client=object())
 
 
+def test_plot_says_what_it_aggregates_over(market):
+    g = sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40], cap_factor_lag_sessions=[1, 2])
+    res = sw.run(market, "hsidi", g)
+    ax = res.plot()
+    # one line per max_constituents value, each point the median over cap_factor_lag_sessions
+    assert "median over cap_factor_lag_sessions" in ax.get_title()
+    f = res.to_frame()
+    line = ax.get_lines()[0]
+    part = f[f["max_constituents"] == 35]
+    expect = part.groupby("cap", sort=False)["total_return"].median().to_numpy()
+    np.testing.assert_allclose(line.get_ydata(), expect)
+    # two axes: every point is one variant, nothing aggregated, nothing claimed
+    two = sw.run(market, "hsidi", sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40]))
+    assert "over" not in two.plot().get_title()
+
+
 def test_result_protocol(market):
     res = sw.run(market, "hsidi", sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40]))
     s = res.summary()
