@@ -105,13 +105,6 @@ def start_weights(index_result, market) -> pd.DataFrame:
     return w.iloc[1:].fillna(0.0)
 
 
-def _shares_on(index_result, dates, codes) -> np.ndarray:
-    """Index shares ``[date, code]`` of ``index_result`` on ``dates`` (0 where not held)."""
-    q = wide_panel(index_result.index_shares, source="index_shares")
-    q = q.reindex(index=dates, columns=codes).fillna(0.0)
-    return np.ascontiguousarray(q.to_numpy(dtype=float))
-
-
 def effects(a, b, market, *, variant: str = "price", linking: str = "carino") -> pd.DataFrame:
     """Daily ``selection``, ``weighting``, ``active`` (:math:`r^b_t - r^a_t` of the ``variant``
     levels), ``residual`` and the linking coefficient ``beta`` of ``b`` against ``a``.
@@ -139,15 +132,17 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
                 fix="compare runs built on the same market and period",
             )
         )
-    qa_all = wide_panel(a.index_shares, source="index_shares")
-    qb_all = wide_panel(b.index_shares, source="index_shares")
-    held = set(qa_all.columns[(qa_all.reindex(dates).fillna(0.0) != 0).any()])
-    held |= set(qb_all.columns[(qb_all.reindex(dates).fillna(0.0) != 0).any()])
+    qa, qb = (
+        wide_panel(r.index_shares, source="index_shares").reindex(dates).fillna(0.0) for r in (a, b)
+    )
+    held = set(qa.columns[(qa != 0).any()]) | set(qb.columns[(qb != 0).any()])
     codes = [c for c in market.codes if c in held]
+    qa, qb = (
+        np.ascontiguousarray(q.reindex(columns=codes, fill_value=0.0), float) for q in (qa, qb)
+    )
     rows = pd.DatetimeIndex(market.dates).get_indexer(dates)
     cols = pd.Index(market.codes).get_indexer(codes)
     close = np.ascontiguousarray(np.asarray(market.close_hkd)[np.ix_(rows, cols)], dtype=float)
-    qa, qb = _shares_on(a, dates, codes), _shares_on(b, dates, codes)
     ca, wa = index_side(close, qa, dates, codes, market, a, variant)
     cb, wb = index_side(close, qb, dates, codes, market, b, variant)
     ina, inb = wa > 0, wb > 0

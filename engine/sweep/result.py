@@ -12,11 +12,8 @@ from engine._display import Summary
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
 _TURNOVER_OF = {
-    ("turnover_drifted", False): "; the index's turnover at its reviews",
-    (
-        "turnover_drifted",
-        True,
-    ): "; the turnover of the index the fund tracks, not the fund's trades",
+    ("turnover_drifted", False): "; the index's, at its reviews",
+    ("turnover_drifted", True): "; of the index the fund tracks, not the fund's trades",
     ("turnover_fund", True): "; the fund's own trades over its valuation sessions, annualised",
 }
 """Which turnover a sweep's turnover metric is, by (metric, fund sweep)."""
