@@ -7,6 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from support.fakes import make_index
+from support.markets import market_from_closes
 
 import engine
 from engine import analytics
@@ -46,6 +48,29 @@ def test_max_drawdown_hand_worked():
     assert max_drawdown(pd.Series([1.0, 1.1, 1.2])) == 0.0
 
 
+def test_effects_hand_worked():
+    dates = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
+    close = pd.DataFrame(
+        {"X": [10.0, 11.0, 11.0], "Y": [10.0, 10.0, 12.0], "Z": [10.0, 9.0, 9.0]}, index=dates
+    )
+    market = market_from_closes(close)
+    # a holds X and Y equally, b holds Y (3/4) and Z (1/4); shares fixed, start weights at t-1 close
+    a = make_index(close, [(1, {"X": 1.0, "Y": 1.0})])
+    b = make_index(close, [(1, {"Y": 3.0, "Z": 1.0})])
+    la = [100.0, 105.0, 105.0 * 23 / 21]
+    lb = [100.0, 100 * (30 + 9) / 40, 100 * (30 + 9) / 40 * (36 + 9) / 39]
+    np.testing.assert_allclose(a.levels["price"], 10 * np.array(la), rtol=1e-14)
+    np.testing.assert_allclose(b.levels["price"], 10 * np.array(lb), rtol=1e-14)
+    e = effects(a, b, market)
+    # day 1: r = X +10%, Y 0, Z -10%; wa = (.5,.5,0), wb = (0,.75,.25)
+    assert e["weighting"].iloc[0] == pytest.approx((0.75 - 0.5) * 0.0)
+    assert e["selection"].iloc[0] == pytest.approx(0.25 * -0.1 - 0.5 * 0.1)
+    # day 2: r = X 0, Y +20%, Z 0; wa = (11/21, 10/21, 0), wb = (0, 30/39, 9/39)
+    assert e["weighting"].iloc[1] == pytest.approx((30 / 39 - 10 / 21) * 0.2)
+    assert e["selection"].iloc[1] == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(e["residual"], 0.0, atol=1e-15)
+
+
 DATES3 = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
 
 
@@ -83,7 +108,7 @@ def _hand_pair():
     return _fake(qa, la), _fake(qb, lb)
 
 
-def test_effects_hand_worked():
+def test_effects_adjust_for_a_split_hand_worked():
     e = effects(*_hand_pair(), _split_market())
     # day 1: r = X +10%, Y 0, Z -10%; wa = (.5,.5,0), wb = (0,.75,.25)
     assert e["weighting"].iloc[0] == pytest.approx((0.75 - 0.5) * 0.0)
