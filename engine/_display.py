@@ -132,20 +132,25 @@ class Summary:
 
     def text(self, width: int = WIDTH) -> str:
         """The table as text at most ``width`` columns wide: a note that does not fit beside its row
-        becomes a numbered footnote under the table, wrapped to ``width``."""
+        becomes a numbered footnote under the table, wrapped to ``width``; a metric name or an
+        ``against`` longer than a third of ``width`` stands on its own line above its row."""
         f = self.formatted()
+        cap = width // 3
         cells = [
             (str(m), str(v), str(a))
             for m, v, a in zip(f.index, f["value"], f["against"], strict=True)
         ]
         w = [
-            max([len(h)] + [len(c[i]) for c in cells])
+            max([len(h)] + [len(c[i]) for c in cells if i == 1 or len(c[i]) <= cap])
             for i, h in enumerate(("metric", "value", "against"))
         ]
         lines = [self.title] if self.title else []
         lines.append(f"{'metric':<{w[0]}}  {'value':>{w[1]}}  {'against':<{w[2]}}  note".rstrip())
         notes: list[str] = []
         for (m, v, a), note in zip(cells, f["note"], strict=True):
+            if len(m) > cap or len(a) > cap:
+                lines += [m] + ([f"  against {a}"] if a else [])
+                m, a = "", ""
             row = f"{m:<{w[0]}}  {v:>{w[1]}}  {a:<{w[2]}}"
             if note and len(row) + 2 + len(note) > width:
                 notes.append(note)

@@ -109,3 +109,18 @@ def test_provenance_from_a_record_or_attributes():
     assert (
         WithMeta().tag == "" and type("S", (Result,), {"synthetic": True})().tag == " [SYNTHETIC]"
     )
+
+
+def test_a_long_metric_name_or_benchmark_stands_on_its_own_line():
+    from engine._display import Summary
+
+    s = Summary(
+        [
+            {"metric": "x" * 60, "value": 0.01, "unit": "%", "against": "B" * 50, "note": "n" * 40},
+            {"metric": "short", "value": 2, "unit": "count"},
+        ]
+    )
+    lines = repr(s).splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines[1] == "x" * 60 and lines[2] == "  against " + "B" * 50
+    assert lines[3].strip().startswith("1.00%")
