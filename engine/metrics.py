@@ -142,6 +142,13 @@ REGISTRY: dict[str, Metric] = _registry(
         True,
     ),
     (
+        "turnover_fund",
+        "Fund one-way turnover (annualised)",
+        "%",
+        "min(sum of buys, sum of sells) / mean NAV (HKD, the fund's trades over its valuation "
+        "sessions) * p / n",
+    ),
+    (
         "turnover_target",
         "One-way turnover, target to target",
         "%",

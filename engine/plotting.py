@@ -372,8 +372,8 @@ def _median_line(ax, f, metric: str, label=None) -> None:
 
 def sweep_figure(sweep, ax=None, fig=None, metric: str | None = None):
     """A ``SweepResult``'s ``metric`` (default: the first) against its first axis, one line per
-    value of the second axis (median over the other axes); a bar per variant for a grid without
-    axes. Failed variants are left out."""
+    value of the second axis (median over the other axes, named in the title); a bar per variant for
+    a grid without axes. Failed variants are left out."""
     metric = metric or sweep.metrics[0]
     ax = _axes(ax, fig, (7, 4))
     f = sweep.frame[sweep.frame["error"] == ""]
@@ -393,7 +393,9 @@ def sweep_figure(sweep, ax=None, fig=None, metric: str | None = None):
             _median_line(ax, f, metric)
         ax.set_xlabel(x)
     ax.set_ylabel(metric)
-    ax.set_title(f"{sweep.base}: {metric} by variant", fontsize=10)
+    over = sweep.axes[2:]  # each point is the median over these axes' values
+    median = f" (median over {', '.join(over)})" if over else ""
+    ax.set_title(f"{sweep.base}: {metric} by variant{median}", fontsize=10)
     ax.grid(alpha=0.3)
     return ax.figure
 

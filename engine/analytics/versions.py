@@ -7,26 +7,35 @@ tracking figures) and adds:
   each run, with the review table's reason (``"out: CXO excluded"``, ``"selected: rank 3"``, ...);
 * **risk of each run**: total return, annualised volatility, maximum drawdown
   :math:`\\min_t (L_t / \\max_{s \\le t} L_s - 1)`;
-* **CXO weight removed at the revision**: weight of ``is_cxo`` codes in each run at the close
-  before the split date and at the split date's close;
-* **selection and weighting effects** of the return difference, *arithmetic* (summed over days,
-  not compounded).  With start-of-day weights :math:`w_{i,t} = q_{i,t} P_{i,t-1} / \\sum_j
-  q_{j,t} P_{j,t-1}` of each run and price returns :math:`r_{i,t}`:
+* **CXO weight around the revision**: weight of ``is_cxo`` codes in each run at the close before
+  the split date and at the split date's close, split into ``removed`` (the weight before of the CXO
+  codes the run no longer holds at the split) and ``drift`` (the rest of the change: price moves of
+  the CXO codes it keeps).  A run that removes no CXO code shows only drift;
+* **selection and weighting effects** of the return difference, linked so that they add up to it.
+  Each run's daily return splits by code, :math:`r_t = \\sum_i c_{i,t}`,
+  :math:`c_{i,t} = w_{i,t}\\,\\tilde r_{i,t}` with start-of-day weights
+  :math:`w_{i,t} = q_{i,t} \\tilde P_{i,t-1} / \\sum_j q_{j,t} \\tilde P_{j,t-1}` and the returns
+  :math:`\\tilde r_{i,t} = P_{i,t} / \\tilde P_{i,t-1} - 1` on the prior close as the index adjusts it
+  for corporate actions (:func:`engine.analytics.contributions.index_side`).  Daily:
 
-  .. math:: \\text{weighting}_t = \\sum_{i \\in A_t \\cap B_t} (w^b_{i,t} - w^a_{i,t})\\, r_{i,t},
+  .. math:: \\text{weighting}_t = \\sum_{i \\in A_t \\cap B_t} (w^b_{i,t} - w^a_{i,t})\\, \\tilde r_{i,t},
             \\qquad
-            \\text{selection}_t = \\sum_{i \\in B_t \\setminus A_t} w^b_{i,t} r_{i,t}
-                                 - \\sum_{i \\in A_t \\setminus B_t} w^a_{i,t} r_{i,t},
+            \\text{selection}_t = \\sum_{i \\in B_t \\setminus A_t} w^b_{i,t} \\tilde r_{i,t}
+                                 - \\sum_{i \\in A_t \\setminus B_t} w^a_{i,t} \\tilde r_{i,t},
 
-  with :math:`A_t, B_t` the codes each run holds.  ``residual`` = the sum of daily return
-  differences minus both (corporate-action days, where the price ratio is not the index's return);
-  the compounded difference of total returns differs from the arithmetic sum by compounding;
+  with :math:`A_t, B_t` the codes each run holds; they add up to :math:`r^b_t - r^a_t` every day.
+  Over the period they are linked with Carino coefficients (default; or Menchero)
+  :math:`\\beta_t` (:func:`engine.analytics.contributions.linking_coefficients`):
+  :math:`\\sum_t \\beta_t (r^b_t - r^a_t) = R^b - R^a`, the difference of the two compounded
+  returns (arithmetic difference, geometric linking factors).  ``residual`` is what is left of
+  :math:`R^b - R^a` (floating-point rounding);
 * **what the revision cost the ETF in trading** (``fund=True``): the trading costs and traded
   value of the fund simulator's review trades nearest the split date, tracking ``b``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +45,7 @@ from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
+from engine.analytics.contributions import LINKINGS, index_side, linking_coefficients
 from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
@@ -85,7 +95,8 @@ def risk(levels: pd.Series, conventions: Conventions = DEFAULT) -> dict:
 
 
 def start_weights(index_result, market) -> pd.DataFrame:
-    """Start-of-day weights :math:`q_{i,t} P_{i,t-1} / \\sum_j q_{j,t} P_{j,t-1}` (``[date, code]``)."""
+    """Start-of-day weights :math:`q_{i,t} P_{i,t-1} / \\sum_j q_{j,t} P_{j,t-1}` (``[date, code]``,
+    unadjusted prior closes; :func:`effects` uses the prior closes as the index adjusts them)."""
     q = wide_panel(index_result.index_shares, source="index_shares")
     close = market.panel("close").reindex(index=q.index, columns=q.columns)
     value = q * close.shift(1)
@@ -94,36 +105,94 @@ def start_weights(index_result, market) -> pd.DataFrame:
     return w.iloc[1:].fillna(0.0)
 
 
-def effects(a, b, market) -> pd.DataFrame:
-    """Daily arithmetic ``selection``, ``weighting``, ``active`` (= r_b - r_a of the price levels)
-    and ``residual`` of ``b`` against ``a`` (see the module docstring)."""
-    wa, wb = start_weights(a, market), start_weights(b, market)
-    dates = wa.index.intersection(wb.index)
-    codes = wa.columns.union(wb.columns)
-    wa = wa.reindex(index=dates, columns=codes, fill_value=0.0).to_numpy()
-    wb = wb.reindex(index=dates, columns=codes, fill_value=0.0).to_numpy()
-    close = market.panel("close")
-    r = (close / close.shift(1) - 1.0).reindex(index=dates, columns=codes).to_numpy()
-    r = np.nan_to_num(r, nan=0.0)
+def effects(a, b, market, *, variant: str = "price", linking: str = "carino") -> pd.DataFrame:
+    """Daily ``selection``, ``weighting``, ``active`` (:math:`r^b_t - r^a_t` of the ``variant``
+    levels), ``residual`` and the linking coefficient ``beta`` of ``b`` against ``a``.
+
+    Each run's return splits by code exactly, :math:`r_t = \\sum_i c_{i,t}`, with
+    :math:`c_{i,t} = q_{i,t}(P_{i,t} - \\tilde P_{i,t-1}) / \\sum_j q_{j,t} \\tilde P_{j,t-1}`
+    (:func:`engine.analytics.contributions.index_side`; :math:`\\tilde P` the prior close as the
+    index adjusts it for corporate actions), so ``selection + weighting = active`` every day and
+    ``residual`` is floating-point rounding.  ``beta`` (Carino by default, ``linking``) makes the
+    linked sums add up to the compounded difference,
+    :math:`\\sum_t \\beta_t\\,\\text{active}_t = R^b - R^a` (:func:`linked_effects`).
+
+    Raises
+    ------
+    DataError
+        The runs share fewer than two sessions, or a day's effects are not finite (a held code
+        without a close).
+    """
+    dates = pd.DatetimeIndex(a.levels.index).intersection(b.levels.index)
+    if len(dates) < 2:
+        raise DataError(
+            describe(
+                "the two runs share fewer than two sessions",
+                value=len(dates),
+                fix="compare runs built on the same market and period",
+            )
+        )
+    qa, qb = (
+        wide_panel(r.index_shares, source="index_shares").reindex(dates).fillna(0.0) for r in (a, b)
+    )
+    held = set(qa.columns[(qa != 0).any()]) | set(qb.columns[(qb != 0).any()])
+    codes = [c for c in market.codes if c in held]
+    qa, qb = (
+        np.ascontiguousarray(q.reindex(columns=codes, fill_value=0.0), float) for q in (qa, qb)
+    )
+    rows = pd.DatetimeIndex(market.dates).get_indexer(dates)
+    cols = pd.Index(market.codes).get_indexer(codes)
+    close = np.ascontiguousarray(np.asarray(market.close_hkd)[np.ix_(rows, cols)], dtype=float)
+    ca, wa = index_side(close, qa, dates, codes, market, a, variant)
+    cb, wb = index_side(close, qb, dates, codes, market, b, variant)
     ina, inb = wa > 0, wb > 0
-    weighting = np.where(ina & inb, (wb - wa) * r, 0.0).sum(axis=1)
-    selection = np.where(inb & ~ina, wb * r, 0.0).sum(axis=1) - np.where(
-        ina & ~inb, wa * r, 0.0
-    ).sum(axis=1)
-    ra = simple_returns(a.levels["price"]).reindex(dates)
-    rb = simple_returns(b.levels["price"]).reindex(dates)
-    active = (rb - ra).to_numpy()
+    weighting = np.where(ina & inb, cb - ca, 0.0).sum(axis=1)
+    selection = np.where(inb & ~ina, cb, 0.0).sum(axis=1) - np.where(ina & ~inb, ca, 0.0).sum(
+        axis=1
+    )
+    ra = simple_returns(a.levels[variant]).reindex(dates[1:]).to_numpy(dtype=float)
+    rb = simple_returns(b.levels[variant]).reindex(dates[1:]).to_numpy(dtype=float)
+    daily = np.column_stack([selection, weighting, rb - ra])
+    bad = ~np.isfinite(daily).all(axis=1)
+    if bad.any():
+        raise DataError(
+            describe(
+                "the effects are not finite on some days (a held code without a close?)",
+                field="close_hkd",
+                value=[str(d.date()) for d in dates[1:][bad][:5]],
+                fix="fill the closes of the codes the runs hold on those days",
+            )
+        )
+    big = (float(np.prod(1.0 + rb) - 1.0), float(np.prod(1.0 + ra) - 1.0))
     out = pd.DataFrame(
-        {"selection": selection, "weighting": weighting, "active": active}, index=dates
+        {"selection": selection, "weighting": weighting, "active": rb - ra},
+        index=pd.DatetimeIndex(dates[1:], name="date"),
     )
     out["residual"] = out["active"] - out["selection"] - out["weighting"]
-    out.index.name = "date"
-    return out.dropna()
+    out["beta"] = linking_coefficients(rb, ra, big, linking)
+    return out
+
+
+def linked_effects(daily: pd.DataFrame, return_difference: float) -> dict:
+    """The period's ``selection`` and ``weighting`` effects, :math:`\\sum_t \\beta_t e_t`
+    (:func:`effects`' coefficients), and ``residual`` = ``return_difference`` - both (rounding
+    only when ``return_difference`` is :math:`R^b - R^a` of the same daily returns)."""
+    sel = math.fsum(daily["beta"] * daily["selection"])
+    wt = math.fsum(daily["beta"] * daily["weighting"])
+    return {
+        "selection": sel,
+        "weighting": wt,
+        "residual": float(return_difference) - sel - wt,
+    }
+
+
+def _cxo_codes(market) -> set:
+    return set(market.securities.loc[market.securities["is_cxo"].astype(bool), "code"])
 
 
 def cxo_weight(weights: pd.DataFrame, market, date) -> float:
     """Weight of ``is_cxo`` codes in ``weights`` (``[date, code]``) at the close of ``date``."""
-    cxo = set(market.securities.loc[market.securities["is_cxo"].astype(bool), "code"])
+    cxo = _cxo_codes(market)
     if date not in weights.index:
         return float("nan")
     row = weights.loc[date].fillna(0.0)
@@ -131,10 +200,15 @@ def cxo_weight(weights: pd.DataFrame, market, date) -> float:
 
 
 def cxo_around(weights: pd.DataFrame, market, split, sessions=None) -> dict:
-    """CXO weight (:func:`cxo_weight`, a fraction of the index) around ``split``: ``before`` at the
-    close of the last session before it (``before_date``), ``at`` at the close of the first session on
-    or after it (``at_date``), and ``removed`` = before - at; NaN (and NaT) where there is no such
-    session. ``sessions`` defaults to the dates of ``weights``."""
+    """CXO weight (:func:`cxo_weight`, a fraction of the index) around ``split``.
+
+    ``before`` at the close of the last session before it (``before_date``), ``at`` at the close of
+    the first session on or after it (``at_date``); ``removed``: the weight at ``before_date`` of the
+    ``is_cxo`` codes held then and no longer held at ``at_date`` (0 for a run that removes none);
+    ``drift`` = ``at - before + removed``, the change of the CXO weight that is not a removal (price
+    moves of the CXO codes that stay, their reweighting), so ``at = before - removed + drift``.
+    NaN (and NaT) where there is no such session.  ``sessions`` defaults to the dates of
+    ``weights``."""
     sessions = weights.index if sessions is None else pd.DatetimeIndex(sessions)
     split = pd.Timestamp(split)
     earlier, later = sessions[sessions < split], sessions[sessions >= split]
@@ -142,7 +216,20 @@ def cxo_around(weights: pd.DataFrame, market, split, sessions=None) -> dict:
     d1 = later[0] if len(later) else pd.NaT
     b0 = cxo_weight(weights, market, d0) if len(earlier) else float("nan")
     b1 = cxo_weight(weights, market, d1) if len(later) else float("nan")
-    return {"before_date": d0, "before": b0, "at_date": d1, "at": b1, "removed": b0 - b1}
+    removed = float("nan")
+    if np.isfinite(b0) and np.isfinite(b1):
+        cxo = [c for c in weights.columns if c in _cxo_codes(market)]
+        w0 = weights.loc[d0, cxo].fillna(0.0)
+        w1 = weights.loc[d1, cxo].fillna(0.0)
+        removed = float(w0[(w0 > 0) & (w1 <= 0)].sum())
+    return {
+        "before_date": d0,
+        "before": b0,
+        "at_date": d1,
+        "at": b1,
+        "removed": removed,
+        "drift": b1 - b0 + removed,
+    }
 
 
 def year_to_date_return(levels: pd.Series) -> tuple[int, float]:
@@ -200,10 +287,13 @@ class VersionComparison(Result):
     risk : DataFrame
         Per label: ``total_return``, ``volatility`` (annualised), ``max_drawdown``.
     cxo : DataFrame
-        Per label: CXO weight at the close before the split date and at its close, and the removed
-        weight (before - at).
+        Per label (:func:`cxo_around`): CXO weight at the close before the split date (``before``)
+        and at its close (``at``), the weight ``removed`` with the CXO codes the run no longer holds
+        and the ``drift`` (the rest of the change), ``at = before - removed + drift``.
     effects : DataFrame
-        Daily arithmetic selection / weighting effects (:func:`effects`).
+        Daily selection / weighting effects and their linking coefficient ``beta``
+        (:func:`effects`); :meth:`linked_effects` gives the period's, which add up to the
+        compounded return difference.
     fund_cost : dict or None
         :func:`revision_trading_cost` of the fund tracking ``b`` (None without ``fund``).
     fund_rules : dict
@@ -260,29 +350,45 @@ class VersionComparison(Result):
                 {"metric": f"max_drawdown_{lab}", "value": r["max_drawdown"], "unit": "%"},
             ]
         m = self.base.metrics
+        link = self.linked_effects()
+        linked = f"{self.meta.get('linking', 'carino').capitalize()}-linked sum of daily effects"
         rows += [
             {
                 "metric": "return_difference",
                 "value": m["tracking_difference"],
                 "unit": "%",
                 "against": against,
-                "note": f"R_{lb} - R_{la}, compounded",
+                "note": f"R_{lb} - R_{la}, each compounded; = selection + weighting + residual",
             },
-            *(
-                {
-                    "metric": key,
-                    "value": float(e[col]),
-                    "unit": "%",
-                    "against": against,
-                    "note": note,
-                }
-                for key, col, note in (
-                    ("active_sum", "active", "sum of daily return differences (arithmetic)"),
-                    ("selection_effect", "selection", "arithmetic sum of daily effects"),
-                    ("weighting_effect", "weighting", "arithmetic sum of daily effects"),
-                    ("effects_residual", "residual", "corporate-action days"),
-                )
-            ),
+            {
+                "metric": "selection_effect",
+                "value": link["selection"],
+                "unit": "%",
+                "against": against,
+                "note": f"{linked} (geometric linking, arithmetic total): codes held by one run only",
+            },
+            {
+                "metric": "weighting_effect",
+                "value": link["weighting"],
+                "unit": "%",
+                "against": against,
+                "note": f"{linked}: weight differences of codes both runs hold",
+            },
+            {
+                "metric": "effects_residual",
+                "value": link["residual"],
+                "unit": "%",
+                "against": against,
+                "note": "return_difference - selection - weighting (rounding)",
+            },
+            {
+                "metric": "active_sum",
+                "value": float(e["active"].sum()),
+                "unit": "%",
+                "against": against,
+                "note": "sum of daily return differences, arithmetic, not linked: differs "
+                "from return_difference by compounding",
+            },
             {
                 "metric": "tracking_error_std",
                 "value": m["tracking_error_std"],
@@ -298,16 +404,7 @@ class VersionComparison(Result):
                     metrics.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
                     | {"metric": f"turnover_drifted_{lab}"}
                 )
-            c = self.cxo.loc[lab]
-            rows.append(
-                {
-                    "metric": f"cxo_removed_{lab}",
-                    "value": c["removed"],
-                    "unit": "%",
-                    "note": f"CXO weight {c['before']:.2%} before, {c['at']:.2%} at "
-                    f"{self.split.date()}",
-                }
-            )
+            rows += self._cxo_rows(lab)
         if self.fund_cost is not None:
             fc = self.fund_cost
             rows += [
@@ -333,6 +430,40 @@ class VersionComparison(Result):
         for i, w in enumerate(self.warnings):
             rows.append({"metric": f"warning_{i + 1}", "value": w, "unit": "text"})
         return Summary(rows, title=f"{lb} against {la}{self.tag}")
+
+    def linked_effects(self) -> dict:
+        """The period's ``selection``, ``weighting`` and ``residual`` (:func:`linked_effects`):
+        they add up to the ``return_difference`` of :meth:`summary`."""
+        return linked_effects(self.effects, self.base.metrics["tracking_difference"])
+
+    def _cxo_rows(self, lab: str) -> list[dict]:
+        """``cxo_removed_<lab>`` for a run that removes CXO codes at the split, and
+        ``cxo_drift_<lab>`` when the CXO weight also (or only) drifts."""
+        c = self.cxo.loc[lab]
+        day = self.split.date()
+        where = f"CXO weight {c['before']:.2%} before, {c['at']:.2%} at {day}"
+        rows = []
+        if c["removed"] > 0:
+            rows.append(
+                {
+                    "metric": f"cxo_removed_{lab}",
+                    "value": c["removed"],
+                    "unit": "%",
+                    "note": f"{where}: weight before of CXO codes no longer held at {day}",
+                }
+            )
+        if c["drift"] != 0 or not c["removed"] > 0:
+            if not (c["before"] or c["at"]):
+                note = f"holds no CXO code before or at {day}"
+            else:
+                none = "" if c["removed"] > 0 else f"removes no CXO code at {day}; "
+                note = (
+                    f"{none}{where}: change of the CXO codes it keeps (price moves), not a removal"
+                )
+            rows.append(
+                {"metric": f"cxo_drift_{lab}", "value": c["drift"], "unit": "%", "note": note}
+            )
+        return rows
 
     def __repr__(self) -> str:
         la, lb = self.labels
@@ -368,6 +499,7 @@ def compare(
     split=SPLIT_DATE,
     fund: bool | object = False,
     conventions: Conventions = DEFAULT,
+    linking: str = "carino",
 ) -> VersionComparison:
     """Compare methodology ``b`` with ``a`` on one market.
 
@@ -382,6 +514,9 @@ def compare(
         Names in tables (default: the specs, or ``"a"`` / ``"b"``).
     split
         The revision date (default 2025-08-11).
+    linking : {"carino", "menchero"}
+        How the daily selection and weighting effects are linked into period effects that add up
+        to the compounded return difference (:func:`effects`).
     fund
         True (default ETF settings) or an ``EtfConfig``: simulate the ETF tracking ``b`` and report
         what the review nearest ``split`` cost it in trading.
@@ -393,6 +528,15 @@ def compare(
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
     split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
+    if linking not in LINKINGS:
+        raise DataError(
+            describe(
+                "unknown linking method",
+                field="linking",
+                value=linking,
+                fix=f"use one of {LINKINGS}",
+            )
+        )
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
@@ -401,7 +545,7 @@ def compare(
         lab: cxo_around(w, market, split, base.levels.index)
         for lab, w in ((la, base.weights_a), (lb, base.weights_b))
     }
-    cxo = pd.DataFrame(around).T[["before", "at", "removed"]].astype(float)
+    cxo = pd.DataFrame(around).T[["before", "at", "removed", "drift"]].astype(float)
     fund_cost = None
     if fund is not False and fund is not None:
         from engine.fund import backtest
@@ -414,13 +558,14 @@ def compare(
         changes=pd.concat([membership_rules(ra, la), membership_rules(rb, lb)], ignore_index=True),
         risk=pd.DataFrame(risks).T,
         cxo=cxo,
-        effects=effects(ra, rb, market),
+        effects=effects(ra, rb, market, variant=base.variant, linking=linking),
         fund_cost=fund_cost,
         split=split,
         synthetic=bool(base.synthetic or market.synthetic),
         warnings=warnings_,
         conventions=conventions,
         fund_rules={la: check_fund_rules(ra, market), lb: check_fund_rules(rb, market)},
+        meta={"linking": linking},
     )
 
 

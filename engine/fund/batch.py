@@ -47,6 +47,12 @@ class FundBatch:
         The variants as given.
     errors : list of (int, str)
         ``(variant index, message)`` for variants that raised an :mod:`engine.errors` error.
+    turnover : float64[V]
+        The fund's one-way turnover over its valuation sessions (a fraction of the mean NAV, not
+        annualised): :math:`\\min(\\sum_t B_t, \\sum_t S_t) / \\overline{NAV}` with :math:`B_t`,
+        :math:`S_t` the day's buys and sells (HKD, every trade of :attr:`FundResult.trades`, at its
+        price) and :math:`\\overline{NAV}` the mean of the daily NAV in HKD.  The smaller side leaves
+        out the trades that only invest creations or pay redemptions.
     """
 
     dates: pd.DatetimeIndex
@@ -55,6 +61,7 @@ class FundBatch:
     costs_cny: pd.DataFrame
     variants: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    turnover: np.ndarray | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variant: its settings, ``total_return`` and the cost columns."""
@@ -158,6 +165,7 @@ def fund_batch(
     dates = fund_sessions(market, config)
     nav = None
     total = np.full(V, np.nan)
+    turnover = np.full(V, np.nan)
     costs = np.full((V, len(COST_KINDS)), np.nan)
     pcosts = np.full((V, len(PARTICIPANT_COST_KINDS)), np.nan)
     pcols = [COST_KINDS.index(k) for k in PARTICIPANT_COST_KINDS]
@@ -171,7 +179,7 @@ def fund_batch(
             dates = inputs.dates
             nav = np.full((len(dates), V), np.nan) if keep_nav else None
         cols = [i for i, _ in members]
-        nav_g, costs_g, pcosts_g = run_batch(inputs, [cfg for _, cfg in members])
+        nav_g, costs_g, pcosts_g, turnover[cols] = run_batch(inputs, [cfg for _, cfg in members])
         total[cols] = nav_g[-1] / nav_g[0] - 1.0
         costs[cols] = costs_g
         pcosts[cols] = pcosts_g[:, pcols]
@@ -192,6 +200,7 @@ def fund_batch(
         costs_cny=frame,
         variants=variants,
         errors=sorted(errors),
+        turnover=turnover,
     )
 
 
@@ -219,11 +228,12 @@ def _shared_key(cfg: EtfConfig) -> tuple:
     )
 
 
-def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`engine.fund._nb.simulate_batch` for ``configs`` on shared ``inputs``.
 
-    Returns the NAV per unit ``[n_days, V]`` (CNY) and the fund's and participants' costs over the
-    run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column)."""
+    Returns the NAV per unit ``[n_days, V]`` (CNY), the fund's and participants' costs over the
+    run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column) and the one-way turnover
+    ``[V]`` (:attr:`FundBatch.turnover`)."""
     V = len(configs)
     T = len(inputs.dates)
     params = _nb.records(V, _nb.PARAMS_DT)
@@ -248,7 +258,9 @@ def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pcost_totals,
     )
     nav = (days["nav_hkd"] * inputs.fx[None, :] / days["units"]).T
-    return np.ascontiguousarray(nav), cost_totals, pcost_totals
+    traded = np.minimum(days["buys_hkd"].sum(axis=1), days["sells_hkd"].sum(axis=1))
+    turnover = traded / days["nav_hkd"].mean(axis=1)
+    return np.ascontiguousarray(nav), cost_totals, pcost_totals, turnover
 
 
 __all__ = ["FundBatch", "fund_batch"]

@@ -75,7 +75,9 @@ def build_comparison_content(comparison, title: str | None = None) -> ReportCont
         Section(
             "CXO weight around the revision",
             None,
-            "Weight of is_cxo codes at the close before the split date and at its close.",
+            "Weight of is_cxo codes at the close before the split date and at its close; removed: "
+            "the weight before of the CXO codes a run no longer holds at the split; drift: the rest "
+            "of the change (price moves), not a removal.",
             comparison.cxo,
         ),
     )
@@ -97,8 +99,11 @@ def build_comparison_content(comparison, title: str | None = None) -> ReportCont
         sections=sections,
         settings=settings,
         assumptions=(
-            "Selection and weighting effects are arithmetic: daily effects summed, not compounded.",
-            "Start-of-day weights are index shares times the previous close.",
+            "Selection and weighting effects in the key figures are Carino-linked (geometric "
+            "linking): they add up to the compounded return difference; the chart's cumulative "
+            "effects are arithmetic sums of the daily effects.",
+            "Start-of-day weights are index shares times the previous close as the index adjusts it "
+            "for corporate actions.",
             "The ETF's trading cost is the fund simulator's, with its default (assumed) cost rates.",
         ),
         provenance=prov,

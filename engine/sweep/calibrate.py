@@ -46,6 +46,23 @@ OBJECTIVES = {
 """Objectives :func:`calibrate` can rank by (figures of :func:`compare_observed`, period ``all``);
 ``abs_td`` ranks by :math:`|TD|`."""
 
+FIGURES = {
+    "r2_lag": ("ratio", "R2 of observed returns on the index's same-day and previous-day returns"),
+    "r2_same": ("ratio", "R2 of observed returns on the index's same-day returns"),
+    "corr_1d": ("ratio", "correlation of daily returns"),
+    "corr_1d_merged": ("ratio", "correlation of daily returns, price-limit days merged"),
+    "corr_5d": ("ratio", "correlation of 5-session returns"),
+    "td": ("%", "tracking difference R_observed - R_index (period)"),
+    "te": ("%", "tracking error, STD of observed - index daily returns, annualised"),
+}
+"""Unit (:data:`engine._display.UNITS`; ``%`` values are fractions) and meaning of each fit figure
+the summary shows and each objective ranks by."""
+
+
+def objective_unit(objective: str) -> str:
+    """The unit of ``objective``'s values (and of the gaps between them)."""
+    return FIGURES[OBJECTIVES[objective][0]][0]
+
 
 def _arrays(cmp, merged: bool, period: str = "all"):
     p = cmp.pairs if period == "all" else cmp.pairs[cmp.pairs["period"] == period]
@@ -106,6 +123,12 @@ class Calibration(Result):
         params = self.params(1)
         s = self.separability
         against = f"observed ({self.meta.get('label', 'observed')})"
+        unit = objective_unit(self.objective)
+        meaning = FIGURES[OBJECTIVES[self.objective][0]][1]
+        if self.objective == "abs_td":
+            meaning = f"|{meaning}|"
+        if OBJECTIVES[self.objective][1]:
+            meaning += ", price-limit days merged"
         rows = [
             {"metric": "variants", "value": len(self.ranking), "unit": "count"},
             {"metric": "failed", "value": len(self.failed), "unit": "count"},
@@ -114,23 +137,17 @@ class Calibration(Result):
             {
                 "metric": "best_objective",
                 "value": float(b["objective"]),
-                "unit": "ratio",
+                "unit": unit,
                 "against": against,
+                "note": f"{self.objective}: {meaning}",
             },
         ]
-        for name, unit in (
-            ("corr_1d", "ratio"),
-            ("corr_1d_merged", "ratio"),
-            ("r2_lag", "ratio"),
-            ("corr_5d", "ratio"),
-            ("td", "%"),
-            ("te", "%"),
-        ):
+        for name in ("corr_1d", "corr_1d_merged", "r2_lag", "corr_5d", "td", "te"):
             rows.append(
                 {
                     "metric": f"best_{name}",
                     "value": float(b[name]),
-                    "unit": unit,
+                    "unit": FIGURES[name][0],
                     "against": against,
                 }
             )
@@ -147,17 +164,22 @@ class Calibration(Result):
             {
                 "metric": "gap_to_runner_up",
                 "value": s.get("gap", np.nan),
-                "unit": "ratio",
-                "note": "objective, best - runner-up (sign: positive = best better)",
+                "unit": unit,
+                "note": f"{self.objective}, best - runner-up (sign: positive = best better)",
             },
             {
                 "metric": "gap_lo_5pct",
                 "value": s.get("gap_lo", np.nan),
-                "unit": "ratio",
+                "unit": unit,
                 "note": f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}",
             },
-            {"metric": "gap_hi_95pct", "value": s.get("gap_hi", np.nan), "unit": "ratio"},
-            {"metric": "p_best_better", "value": s.get("p_better", np.nan), "unit": "ratio"},
+            {"metric": "gap_hi_95pct", "value": s.get("gap_hi", np.nan), "unit": unit},
+            {
+                "metric": "p_best_better",
+                "value": s.get("p_better", np.nan),
+                "unit": "ratio",
+                "note": "share of bootstrap draws with a positive gap (a probability, 0 to 1)",
+            },
             {
                 "metric": "separable",
                 "value": str(s.get("separable", False)),
@@ -394,4 +416,11 @@ def calibrate(
     )
 
 
-__all__ = ["Calibration", "OBJECTIVES", "block_bootstrap_gap", "calibrate"]
+__all__ = [
+    "Calibration",
+    "FIGURES",
+    "OBJECTIVES",
+    "block_bootstrap_gap",
+    "calibrate",
+    "objective_unit",
+]

@@ -9,7 +9,11 @@ with ``ddof`` from :mod:`engine.conventions`.
 ``annualised_return``   :math:`(1 + R_v)^{p/n} - 1` (:func:`engine.conventions.annualise_return`)
 ``volatility``          :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v})`
 ``max_drawdown``        :math:`\\min_t L_{t,v} / \\max_{s \\le t} L_{s,v} - 1` (a fraction <= 0)
-``turnover_drifted``    mean one-way turnover per review after the first, drifted to target
+``turnover_drifted``    mean one-way turnover per review after the first, drifted to target (index
+                        sweeps; in a fund sweep, asked for by name: of the index the fund tracks)
+``turnover_fund``       the fund's own one-way turnover, annualised (fund sweeps):
+                        :math:`\\min(\\sum B, \\sum S) / \\overline{NAV} \\cdot p / n` over the fund's
+                        valuation sessions (:attr:`engine.fund.batch.FundBatch.turnover`)
 ``tracking_difference`` :math:`R_v - R_b` over the dates the variant and ``against`` share
 ``tracking_error_std``  :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v} - r^b)` on those dates
 ``correlation``         :math:`\\mathrm{corr}(r_{\\cdot,v}, r^b)` on those dates
@@ -34,6 +38,7 @@ METRICS: dict[str, str] = {
     "volatility": "%",
     "max_drawdown": "%",
     "turnover_drifted": "%",
+    "turnover_fund": "%",
     "tracking_difference": "%",
     "tracking_error_std": "%",
     "correlation": "ratio",
@@ -47,13 +52,19 @@ DEFAULT_METRICS = (
     "max_drawdown",
     "turnover_drifted",
 )
+FUND_DEFAULT_METRICS = (*DEFAULT_METRICS[:-1], "turnover_fund")
+"""Default metrics of a fund sweep: the turnover is the fund's, from its trades."""
 AGAINST_METRICS = ("tracking_difference", "tracking_error_std", "correlation")
+TURNOVER_METRICS = ("turnover_drifted", "turnover_fund")
 
 
-def check_metrics(metrics, against) -> tuple[str, ...]:
+def check_metrics(metrics, against, fund_sweep: bool = False) -> tuple[str, ...]:
     """The metric names to compute: the given ones (validated; a name of release 0.1 such as
     ``turnover`` or ``tracking_error`` is read as its canonical name with a DeprecationWarning),
-    plus TD/TE/correlation with ``against``."""
+    plus TD/TE/correlation with ``against``; ``None``: :data:`DEFAULT_METRICS`, or
+    :data:`FUND_DEFAULT_METRICS` for a fund sweep."""
+    if metrics is None:
+        metrics = FUND_DEFAULT_METRICS if fund_sweep else DEFAULT_METRICS
     if isinstance(metrics, str):
         metrics = (metrics,)
     metrics = tuple(core.canonical(m) if isinstance(m, str) else m for m in metrics)
@@ -66,6 +77,16 @@ def check_metrics(metrics, against) -> tuple[str, ...]:
                     field="metrics",
                     value=m,
                     fix=f"use some of {list(METRICS)}",
+                )
+            )
+        if m == "turnover_fund" and not fund_sweep:
+            raise SweepError(
+                describe(
+                    "turnover_fund is the fund's turnover: it needs a fund sweep",
+                    source="sweep.run",
+                    field="metrics",
+                    value=m,
+                    fix="pass fund=EtfConfig.default() (or a fund. axis), or use turnover_drifted",
                 )
             )
         if m in AGAINST_METRICS and against is None:
@@ -136,7 +157,7 @@ def reduce(
                 out[m] = std * np.sqrt(p)
             elif m == "max_drawdown":
                 out[m] = mdd
-            elif m == "turnover_drifted":
+            elif m in TURNOVER_METRICS:  # filled by the caller (engine.sweep.run)
                 out[m] = (
                     np.full(L.shape[1], np.nan) if turnover is None else np.asarray(turnover, float)
                 )

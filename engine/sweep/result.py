@@ -10,6 +10,13 @@ import pandas as pd
 from engine._display import Result, Summary
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
+_TURNOVER_OF = {
+    ("turnover_drifted", False): "; the index's, at its reviews",
+    ("turnover_drifted", True): "; of the index the fund tracks, not the fund's trades",
+    ("turnover_fund", True): "; the fund's own trades over its valuation sessions, annualised",
+}
+"""Which turnover a sweep's turnover metric is, by (metric, fund sweep)."""
+
 
 @dataclass(frozen=True, eq=False)
 class SweepResult(Result):
@@ -71,6 +78,7 @@ class SweepResult(Result):
                 "note": "see .failed for the messages",
             },
         ]
+        fund = self.kind == "nav_per_unit_cny"
         for m in self.metrics:
             x = ok[m].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
@@ -82,7 +90,7 @@ class SweepResult(Result):
                         "value": float(fn(x)) if x.size else np.nan,
                         "unit": METRICS[m],
                         "against": against or "",
-                        "note": f"{stat} over variants of {self.kind}",
+                        "note": f"{stat} over variants of {self.kind}{_TURNOVER_OF.get((m, fund), '')}",
                     }
                 )
         return Summary(

@@ -25,7 +25,7 @@ from engine.conventions import DEFAULT, Conventions
 from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError, describe
 from engine.sweep.grid import Grid, split
 from engine.sweep.grid import grid as make_grid
-from engine.sweep.metrics import DEFAULT_METRICS, check_against, check_metrics, reduce
+from engine.sweep.metrics import check_against, check_metrics, reduce
 from engine.sweep.result import SweepResult
 
 KINDS = ("price", "gross", "net")
@@ -97,6 +97,8 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
         levels, dates = fb.nav_per_unit_cny, fb.dates
         column = np.arange(len(items), dtype=np.int64)
         turnover = np.full(len(items), _engines.index_turnover(idx))
+        p, n = spec.conventions.periods_per_year, max(len(dates) - 1, 1)
+        fund_turnover = np.asarray(fb.turnover, float) * p / n  # annualised
         errors += [(int(ids[k]), msg) for k, msg in fb.errors]
     per_column = reduce(
         levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions
@@ -105,7 +107,12 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
     values = {}
     for m in spec.metrics:
         values[m] = np.full(len(items), np.nan)
-        values[m][ran] = turnover[ran] if m == "turnover_drifted" else per_column[m][column[ran]]
+        if m == "turnover_drifted":
+            values[m][ran] = turnover[ran]
+        elif m == "turnover_fund":
+            values[m][ran] = fund_turnover[ran]
+        else:
+            values[m][ran] = per_column[m][column[ran]]
     kept = None
     if spec.keep_levels:
         full = np.full((len(dates), len(items)), np.nan)
@@ -225,7 +232,7 @@ def run(
     market,
     base="hsidi",
     grid=None,
-    metrics=DEFAULT_METRICS,
+    metrics=None,
     against: pd.Series | None = None,
     keep: str | None = None,
     kind: str = "price",
@@ -252,7 +259,10 @@ def run(
         A :class:`Grid` from :func:`engine.sweep.grid` (or a mapping of axes); None: the base only.
     metrics
         Names from :data:`engine.sweep.metrics.METRICS`; TD / TE / correlation are added when
-        ``against`` is given.
+        ``against`` is given.  Default: :data:`~engine.sweep.metrics.DEFAULT_METRICS`, or for a fund
+        sweep :data:`~engine.sweep.metrics.FUND_DEFAULT_METRICS`, whose turnover is the fund's own
+        (``turnover_fund``, from its trades over its valuation sessions); ``turnover_drifted`` asked
+        for in a fund sweep is the turnover of the index the fund tracks.
     against
         Levels (or prices) to compare with, a Series on its own dates; the comparison uses the dates
         it shares with the variants.
@@ -331,13 +341,13 @@ def run(
         )
     against_name = None if against is None else str(getattr(against, "name", None) or "against")
     against = check_against(against)
-    metric_names = check_metrics(metrics, against)
-    _check_size(g, market.shape[0], len(metric_names), keep == "levels", max_bytes)
-    base_obj = resolve(base)
     if fund is None and g.fund_axes:
         from engine.fund.config import EtfConfig
 
         fund = EtfConfig.default()
+    metric_names = check_metrics(metrics, against, fund_sweep=fund is not None)
+    _check_size(g, market.shape[0], len(metric_names), keep == "levels", max_bytes)
+    base_obj = resolve(base)
     _check_axes(g, base_obj, fund)
     size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
     if size < 1:

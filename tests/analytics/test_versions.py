@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,13 @@ from support.markets import market_from_closes
 
 import engine
 from engine import analytics
-from engine.analytics.versions import cxo_around, effects, max_drawdown, year_to_date_return
+from engine.analytics.versions import (
+    cxo_around,
+    effects,
+    linked_effects,
+    max_drawdown,
+    year_to_date_return,
+)
 from engine.report import comparison_report
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -59,8 +67,74 @@ def test_effects_hand_worked():
     assert e["selection"].iloc[0] == pytest.approx(0.25 * -0.1 - 0.5 * 0.1)
     # day 2: r = X 0, Y +20%, Z 0; wa = (11/21, 10/21, 0), wb = (0, 30/39, 9/39)
     assert e["weighting"].iloc[1] == pytest.approx((30 / 39 - 10 / 21) * 0.2)
-    assert e["selection"].iloc[1] == pytest.approx(0.0)
-    np.testing.assert_allclose(e["residual"], 0.0, atol=1e-12)
+    assert e["selection"].iloc[1] == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(e["residual"], 0.0, atol=1e-15)
+
+
+DATES3 = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
+
+
+def _fake(q, levels):
+    return SimpleNamespace(
+        index_shares=pd.DataFrame(q, index=DATES3, columns=["X", "Y", "Z"], dtype=float),
+        levels=pd.DataFrame({"price": levels}, index=DATES3),
+        meta={},
+    )
+
+
+def _split_market():
+    """Three codes on three sessions; Z splits 2-for-1 on the last (its close halves)."""
+    from engine.codes import ACT_SPLIT
+    from engine.prepare import ACTION_DTYPE
+
+    close = np.array([[10.0, 10.0, 10.0], [11.0, 10.0, 9.0], [11.0, 12.0, 4.5]])
+    actions = np.zeros(1, dtype=ACTION_DTYPE)
+    actions[0] = (2, 2, ACT_SPLIT, 2.0, 0.0, 0.0, 2, 0)
+    return SimpleNamespace(
+        dates=DATES3,
+        codes=["X", "Y", "Z"],
+        close_hkd=close,
+        arrays=lambda: SimpleNamespace(actions=actions),
+        panel=lambda name: pd.DataFrame(close, index=DATES3, columns=["X", "Y", "Z"]),
+    )
+
+
+def _hand_pair():
+    # a holds X and Y (1 share each); b holds Y (3) and Z (1, 2 after Z's split on the last day)
+    qa = [[1, 1, 0]] * 3
+    qb = [[0, 3, 1], [0, 3, 1], [0, 3, 2]]
+    la = [100.0, 105.0, 105.0 * 23 / 21]
+    lb = [100.0, 100 * 39 / 40, 100 * 39 / 40 * (36 + 9) / (30 + 9)]
+    return _fake(qa, la), _fake(qb, lb)
+
+
+def test_effects_adjust_for_a_split_hand_worked():
+    e = effects(*_hand_pair(), _split_market())
+    # day 1: r = X +10%, Y 0, Z -10%; wa = (.5,.5,0), wb = (0,.75,.25)
+    assert e["weighting"].iloc[0] == pytest.approx((0.75 - 0.5) * 0.0)
+    assert e["selection"].iloc[0] == pytest.approx(0.25 * -0.1 - 0.5 * 0.1)
+    # day 2: Z's prior close adjusted for the split (9 / 2 = 4.5), so Z earns 0, not -50%;
+    # r = X 0, Y +20%; wa = (11/21, 10/21, 0), wb = (0, 30/39, 9/39)
+    assert e["weighting"].iloc[1] == pytest.approx((30 / 39 - 10 / 21) * 0.2)
+    assert e["selection"].iloc[1] == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(e["residual"], 0.0, atol=1e-15)
+
+
+def test_effects_linked_add_up_to_the_compounded_difference_hand_worked():
+    e = effects(*_hand_pair(), _split_market())
+    ra = np.array([0.05, 2 / 21])
+    rb = np.array([39 / 40 - 1, 45 / 39 - 1])
+    big_a, big_b = np.prod(1 + ra) - 1, np.prod(1 + rb) - 1  # 15%, 12.5%
+    assert (big_a, big_b) == (pytest.approx(0.15), pytest.approx(0.125))
+    # Carino: k_t = ln((1 + r^b_t) / (1 + r^a_t)) / (r^b_t - r^a_t), over K of the period
+    k = (np.log1p(rb) - np.log1p(ra)) / (rb - ra)
+    big_k = (np.log1p(big_b) - np.log1p(big_a)) / (big_b - big_a)
+    np.testing.assert_allclose(e["beta"], k / big_k, rtol=1e-14)
+    link = linked_effects(e, big_b - big_a)
+    assert link["selection"] == pytest.approx(k[0] / big_k * (0.25 * -0.1 - 0.5 * 0.1), rel=1e-13)
+    assert link["weighting"] == pytest.approx(k[1] / big_k * (6 / 39 - 2 / 21), rel=1e-13)
+    assert abs(link["selection"] + link["weighting"] - (-0.025)) < 1e-15
+    assert abs(link["residual"]) < 1e-15
 
 
 def test_default_market_revision(cmp, market):
@@ -78,9 +152,26 @@ def test_default_market_revision(cmp, market):
     assert s["return_difference"] == pytest.approx(
         s["return_chained"] - s["return_launch"], rel=1e-12
     )
+    # the CXO weight: removed by the chained run only; the launch run's change is drift
+    launch = cmp.cxo.loc["launch"]
+    assert launch["removed"] == 0.0 and launch["drift"] == launch["at"] - launch["before"] != 0
+    assert s["cxo_removed_chained"] == pytest.approx(c["before"])
+    names = set(s.to_frame()["metric"])
+    assert "cxo_removed_launch" not in names and s["cxo_drift_launch"] == launch["drift"]
     assert (
         s.to_frame().set_index("metric").at["selection_effect", "against"] == "launch index (price)"
     )
+    # linked selection + weighting = the compounded return difference shown beside them
+    total = s["selection_effect"] + s["weighting_effect"]
+    assert abs(total - s["return_difference"]) < 1e-12 and abs(s["effects_residual"]) < 1e-12
+    assert s["return_difference"] == pytest.approx(
+        cmp.base.levels["chained"].iloc[-1] / cmp.base.levels["chained"].iloc[0]
+        - cmp.base.levels["launch"].iloc[-1] / cmp.base.levels["launch"].iloc[0],
+        abs=1e-13,
+    )
+    np.testing.assert_allclose(e["residual"], 0.0, atol=1e-12)  # corporate actions included
+    notes = s.to_frame().set_index("metric")["note"]
+    assert "Carino-linked" in notes["selection_effect"] and "arithmetic" in notes["active_sum"]
     assert cmp.risk.loc["launch", "max_drawdown"] == pytest.approx(
         max_drawdown(cmp.base.levels["launch"])
     )
@@ -120,10 +211,12 @@ def test_cli_compare(tmp_path, capsys):
 
 
 def _cxo_market():
-    """A market of three codes, A a CXO; only ``securities`` is read."""
+    """A market of four codes, A and D CXOs; only ``securities`` is read."""
 
     class _Market:
-        securities = pd.DataFrame({"code": ["A", "B", "C"], "is_cxo": [True, False, False]})
+        securities = pd.DataFrame(
+            {"code": ["A", "B", "C", "D"], "is_cxo": [True, False, False, True]}
+        )
 
     return _Market()
 
@@ -137,13 +230,26 @@ def test_cxo_around_hand_worked():
     c = cxo_around(w, _cxo_market(), "2025-08-11")
     assert c["before_date"] == pd.Timestamp("2025-08-08") and c["before"] == 0.25
     assert c["at_date"] == pd.Timestamp("2025-08-11") and c["at"] == 0.0
-    assert c["removed"] == 0.25
+    assert c["removed"] == 0.25 and c["drift"] == 0.0
     # a split on a holiday: the first session after it
     c = cxo_around(w, _cxo_market(), "2025-08-09")
     assert c["at_date"] == pd.Timestamp("2025-08-11") and c["before"] == 0.25
     # no session before the split: NaN and NaT, not an error
     c = cxo_around(w, _cxo_market(), "2025-01-01")
     assert pd.isna(c["before_date"]) and np.isnan(c["before"]) and np.isnan(c["removed"])
+
+
+def test_cxo_drift_is_not_a_removal_hand_worked():
+    dates = pd.DatetimeIndex(["2025-08-08", "2025-08-11"])
+    # A (CXO) stays and its weight drifts from 25% to 22%: nothing removed
+    w = pd.DataFrame({"A": [0.25, 0.22], "B": [0.75, 0.78]}, index=dates)
+    c = cxo_around(w, _cxo_market(), "2025-08-11")
+    assert c["removed"] == 0.0 and c["drift"] == pytest.approx(-0.03)
+    # A leaves (10% before), D stays and drifts from 20% to 24%: 10% removed, +4 points drift
+    w = pd.DataFrame({"A": [0.1, 0.0], "D": [0.2, 0.24], "B": [0.7, 0.76]}, index=dates)
+    c = cxo_around(w, _cxo_market(), "2025-08-11")
+    assert c["removed"] == pytest.approx(0.1) and c["drift"] == pytest.approx(0.04)
+    assert c["at"] == pytest.approx(c["before"] - c["removed"] + c["drift"])
 
 
 def test_year_to_date_return_hand_worked():

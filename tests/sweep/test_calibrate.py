@@ -48,6 +48,8 @@ def test_the_generating_variant_ranks_first(market):
     s = cal.separability
     assert s["separable"] and s["gap_lo"] > 0 and s["p_better"] > 0.95
     summ = cal.summary()
+    units = summ.to_frame().set_index("metric")["unit"]
+    assert units["best_objective"] == units["gap_to_runner_up"] == "ratio"  # an R2
     assert summ["best_variant"] == "cap=0.15"
     assert summ["separable"] == "True"
     assert set(cal.comparisons) <= set(cal.ranking["variant"])
@@ -61,6 +63,11 @@ def test_identical_variants_are_not_separable(market):
     assert not cal.separability["separable"]
     # te is ranked smallest first; objective holds the TE itself
     assert cal.best["objective"] == pytest.approx(cal.best["te"])
+    # a TE objective is a fraction shown as %, and so are the gaps between TEs
+    units = cal.summary().to_frame().set_index("metric")["unit"]
+    for row in ("best_objective", "gap_to_runner_up", "gap_lo_5pct", "gap_hi_95pct", "best_te"):
+        assert units[row] == "%", row
+    assert units["best_r2_lag"] == "ratio" and units["p_best_better"] == "ratio"
 
 
 def test_unknown_objective(market):

@@ -71,6 +71,40 @@ def test_fund_variant_is_backtest(market, base_run):
     assert res.to_frame()["total_return"].iloc[0] == pytest.approx(total, rel=1e-12)
 
 
+def _fund_turnover(result) -> float:
+    """Independent oracle from the full backtest's trade list: min(buys, sells) / mean NAV (HKD),
+    annualised over the fund's valuation sessions."""
+    tr, nav = result.trades, result.nav
+    buys = tr.loc[tr["side"] == "buy", "value_hkd"].sum()
+    sells = tr.loc[tr["side"] == "sell", "value_hkd"].sum()
+    return min(buys, sells) / nav["nav_hkd"].mean() * PERIODS_PER_YEAR / (len(nav) - 1)
+
+
+def test_fund_sweep_turnover_is_the_funds(market, base_run):
+    g = sw.grid(**{"fund.cash_buffer": [0.0, 0.05]})
+    res = sw.run(market, "hsidi", g)
+    f = res.to_frame()
+    assert "turnover_fund" in res.metrics and "turnover_drifted" not in res.metrics
+    for k, buffer in enumerate((0.0, 0.05)):
+        one = backtest(base_run, market, EtfConfig.default().replace(cash_buffer=buffer))
+        assert f["turnover_fund"].iloc[k] == pytest.approx(_fund_turnover(one), rel=1e-9)
+    # the fund's, not the index's (the same index under both variants)
+    index_tv = membership_changes(base_run)["turnover"].iloc[1:].mean()
+    assert not np.isclose(f["turnover_fund"].iloc[0], index_tv, rtol=1e-3)
+    notes = res.summary().to_frame().set_index("metric")["note"]
+    assert "the fund's own trades" in notes["turnover_fund_median"]
+    # asked for by name in a fund sweep, turnover_drifted says it is the index's
+    named = sw.run(market, "hsidi", g, metrics=("total_return", "turnover_drifted"))
+    assert named.to_frame()["turnover_drifted"].iloc[0] == pytest.approx(index_tv, rel=1e-12)
+    note = named.summary().to_frame().set_index("metric")["note"]["turnover_drifted_median"]
+    assert "index the fund tracks" in note
+
+
+def test_turnover_fund_needs_a_fund_sweep(market):
+    with pytest.raises(SweepError, match="needs a fund sweep"):
+        sw.run(market, "hsidi", sw.grid(cap=[0.1]), metrics=("turnover_fund",))
+
+
 def test_chunking_changes_nothing(market):
     g = sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40])
     a = sw.run(market, "hsidi", g, chunk_size=1)
@@ -131,6 +165,22 @@ def test_client_without_distributed_says_what_to_install(market, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     with pytest.raises(SweepError, match=r"pip install 'hsidi-engine\[distributed\]'"):
         sw.run(market, "hsidi", sw.grid(cap=[0.1]), client=object())
+
+
+def test_plot_says_what_it_aggregates_over(market):
+    g = sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40], cap_factor_lag_sessions=[1, 2])
+    res = sw.run(market, "hsidi", g)
+    ax = res.plot()
+    # one line per max_constituents value, each point the median over cap_factor_lag_sessions
+    assert "median over cap_factor_lag_sessions" in ax.get_title()
+    f = res.to_frame()
+    line = ax.get_lines()[0]
+    part = f[f["max_constituents"] == 35]
+    expect = part.groupby("cap", sort=False)["total_return"].median().to_numpy()
+    np.testing.assert_allclose(line.get_ydata(), expect)
+    # two axes: every point is one variant, nothing aggregated, nothing claimed
+    two = sw.run(market, "hsidi", sw.grid(cap=[0.1, 0.2], max_constituents=[35, 40]))
+    assert "over" not in two.plot().get_title()
 
 
 def test_result_protocol(market):
