@@ -107,13 +107,21 @@ def _session_pos(sessions, date, what: str, *, fix: str = "use a trading day", *
     return pos
 
 
-def _shift(sessions, date: pd.Timestamp, n: int, what: str) -> pd.Timestamp:
-    """The session ``n`` sessions away from session ``date`` (negative = earlier)."""
+def _shift(
+    sessions, date: pd.Timestamp, n: int, what: str, setting: str | None = None
+) -> pd.Timestamp:
+    """The session ``n`` sessions away from session ``date`` (negative = earlier); ``setting``
+    names the methodology setting that asks for the shift (in the error)."""
     cal = _cal(sessions)
     pos = _session_pos(cal, date, what)
     if not 0 <= pos + n < len(cal):
         raise CalendarError(
-            describe(f"{what} shifted by {n} sessions leaves the calendar", date=date)
+            describe(
+                f"{what} shifted by {n} sessions leaves the calendar",
+                date=date,
+                field=setting,
+                fix=f"start the market data earlier or lower {setting}" if setting else None,
+            )
         )
     return cal.at(pos + n)
 
@@ -222,10 +230,11 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
     pos = np.searchsorted(sessions.ns, eff_ns)
     shifts = (sch.announcement_sessions_before, m.weighting.cap_factor_lag_sessions)
     if (cut < 1).any() or (pos - max(shifts) < 0).any():  # name the first failure
+        names = ("schedule.announcement_sessions_before", "weighting.cap_factor_lag_sessions")
         for i in kept:
             cutoff_for(sessions, ref[i], sch.cutoff_months_before)
-            for n in shifts:
-                _shift(sessions, effective[i], -n, "effective date")
+            for n, name in zip(shifts, names, strict=True):
+                _shift(sessions, effective[i], -n, "effective date", name)
     ns = sessions.ns
     return [
         _row(
@@ -270,7 +279,13 @@ def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) ->
                 source=where,
                 field=f"schedule.extra.{name}",
             )
-        cap = _shift(sessions, x.effective, -m.weighting.cap_factor_lag_sessions, "effective date")
+        cap = _shift(
+            sessions,
+            x.effective,
+            -m.weighting.cap_factor_lag_sessions,
+            "effective date",
+            "weighting.cap_factor_lag_sessions",
+        )
         rows.append(_row("extraordinary", m, x.cutoff, x.announcement, cap, x.effective))
     return rows
 

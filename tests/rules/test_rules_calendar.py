@@ -177,3 +177,14 @@ def test_calendar_errors_name_the_field_and_date():
     with pytest.raises(CalendarError, match="extra review effective date") as exc:
         review_dates(m.replace(extra=(bad,)), SESSIONS)
     assert "schedule.extra.effective" in str(exc.value) and "2025-08-10" in str(exc.value)
+
+
+def test_a_shift_off_the_calendar_names_the_setting():
+    from engine.data import hkex_sessions
+    from engine.errors import CalendarError
+    from engine.rules.calendar import _shift
+
+    sessions = hkex_sessions("2025-01-02", "2025-03-31")
+    with pytest.raises(CalendarError, match=r"field=weighting.cap_factor_lag_sessions.*lower"):
+        _shift(sessions, sessions[0], -1, "effective date", "weighting.cap_factor_lag_sessions")
+    assert _shift(sessions, sessions[2], -1, "effective date") == sessions[1]
