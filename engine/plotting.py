@@ -600,3 +600,40 @@ def holdings_axes(table: pd.DataFrame, ax, date, synthetic: bool = False, top: i
         fontsize=10,
     )
     return ax
+
+
+def active_share_axes(cmp, ax):
+    """Active share :math:`\\tfrac12 \\sum |w_b - w_a|` of an ``IndexComparison`` by day, in %."""
+    s = cmp.active_share
+    ax.plot(s.index, s.to_numpy() * 100, color=_COLORS["total"], lw=1.1)
+    ax.set_ylabel("% of weight")
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        _title(f"Active share of {cmp.labels[1]} against {cmp.labels[0]}, 0.5 x sum|w_b - w_a|",
+               cmp.synthetic),
+        fontsize=10,
+    )  # fmt: skip
+    return ax
+
+
+def turnover_axes(cmp, ax):
+    """One-way turnover per review of both runs of an ``IndexComparison``, in %."""
+    tv = cmp.turnover()
+    if len(tv):
+        x = np.arange(len(tv))
+        width = 0.8 / max(len(tv.columns), 1)
+        for k, c in enumerate(tv.columns):
+            ax.bar(x + k * width, tv[c].to_numpy() * 100, width=width, label=str(c))
+        step = max(1, len(tv) // 16)
+        ax.set_xticks(
+            x[::step] + 0.4 - width / 2,
+            [d.strftime("%Y-%m-%d") for d in tv.index[::step]],
+            rotation=45,
+            ha="right",
+            fontsize=7,
+        )
+        ax.legend(fontsize=8)
+    ax.set_ylabel("% one-way, at each review")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(_title("One-way turnover per review", cmp.synthetic), fontsize=10)
+    return ax

@@ -46,6 +46,8 @@ def _esc(x) -> str:
 
 
 def _fmt(v) -> str:
+    if v is pd.NaT:  # a date that does not exist reads n/a, never NaT
+        return "n/a"
     if isinstance(v, float):
         if v != v:  # NaN
             return "NaN"
