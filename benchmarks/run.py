@@ -168,7 +168,7 @@ def sweep_bench(which: str = "10k") -> dict:
     res = sw.run(market, m, g)
     dt = time.perf_counter() - t0
     f = res.to_frame()
-    metrics = ["total_return", "volatility", "max_drawdown", "turnover"]
+    metrics = ["total_return", "volatility", "max_drawdown", "turnover_drifted"]
     return {
         "sweep": which,
         "grid": SWEEPS[which],

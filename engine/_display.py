@@ -178,7 +178,7 @@ def result_html(result) -> str:
 def plot_axes(draw, result, ax=None, **kw):
     """What a result's ``plot()`` returns: the ``Axes`` that ``draw`` drew ``result`` on.
 
-    ``draw`` is a figure function of :mod:`engine.report.figures` (``draw(result, ax=..., **kw)``
+    ``draw`` is a figure function of :mod:`engine.plotting` (``draw(result, ax=..., **kw)``
     or ``draw(result, fig=..., **kw)``).  With ``ax`` it draws there and ``ax`` is returned; without,
     it draws into a new ``pyplot`` figure (shown inline in a notebook, like every other result's
     plot) and returns that figure's first, main ``Axes`` (the other panels of a multi-panel figure

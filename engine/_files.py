@@ -11,11 +11,14 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from engine.errors import DataError, EngineError, OutputError, describe
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "hsidi-outputs/1"
@@ -155,12 +158,196 @@ def clean_stale(folder: Path, name: str | None = None) -> list[Path]:
     return removed
 
 
+# ---------------------------------------------------------------------- settings and records
+MAX_DEPTH = 32
+"""Deepest nesting of lists and tables accepted in a JSON or TOML input (a settings file, a methodology,
+``meta.json``, ``manifest.json`` nest 3 or 4 levels)."""
+MAX_INPUT_BYTES = 16 * 2**20
+"""Largest JSON or TOML input read (16 MiB); the engine's own files are a few kilobytes."""
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_KINDS = ("JSON", "TOML")
+_TOO_DEEP = object()
+
+
+def parse_text(
+    raw: bytes,
+    kind: str,
+    *,
+    source: str,
+    error: type[EngineError] = DataError,
+    fix: str | None = None,
+    max_depth: int = MAX_DEPTH,
+    what: str = "file",
+) -> object:
+    """Parse ``raw`` as ``kind`` (``"JSON"`` or ``"TOML"``); every failure is one ``error`` line.
+
+    The one parser of each input kind: the bytes must be UTF-8, not empty, valid ``kind`` and nested
+    at most ``max_depth`` levels; otherwise ``error`` is raised ("unreadable ``what``: ..."), naming
+    ``source``, the line (and column) where the parser stopped and ``fix``.  A deeply nested
+    document is refused by the depth check or by the parser's own recursion limit, never as a
+    ``RecursionError``.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
+    if not raw.strip():
+        raise error(describe(f"unreadable {what}: empty {kind} file", source=source, fix=fix))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            describe(
+                f"unreadable {what}: not valid UTF-8: byte {exc.start} is "
+                f"{raw[exc.start : exc.start + 1]!r}",
+                source=source,
+                line=line,
+                fix="save the file as UTF-8",
+            )
+        ) from None
+    try:
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(
+            describe(
+                f"unreadable {what}: not valid JSON: {exc.msg} (column {exc.colno})",
+                source=source,
+                line=exc.lineno,
+                fix=fix,
+            )
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        line = int(at.group(1)) if at else max(len(text.splitlines()), 1)  # "at end of document"
+        raise error(
+            describe(
+                f"unreadable {what}: not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}"
+                + (f" (column {at.group(2)})" if at else ""),
+                source=source,
+                line=line,
+                fix=fix,
+            )
+        ) from None
+    except RecursionError:
+        data = _TOO_DEEP
+    if data is _TOO_DEEP or nesting(data, max_depth) > max_depth:
+        raise error(
+            describe(
+                f"unreadable {what}: {kind} nested more than {max_depth} levels deep",
+                source=source,
+                fix="write a flat file (the engine's own files nest 3 or 4 levels)",
+            )
+        )
+    return data
+
+
+def nesting(obj, limit: int = MAX_DEPTH) -> int:
+    """Depth of nested lists/tables in ``obj`` (a scalar is 0), counted up to ``limit + 1``."""
+    deepest, stack = 0, [(obj, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if not isinstance(item, list | tuple):
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((v, depth) for v in item)
+    return deepest
+
+
+def read_text_file(
+    path: str | os.PathLike,
+    kind: str,
+    *,
+    error: type[EngineError] = DataError,
+    what: str = "file",
+    fix: str | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> object:
+    """Read and parse the JSON or TOML file ``path`` (see :func:`parse_text`).
+
+    A missing file, a folder or a file over ``max_bytes`` is ``error`` too, naming ``what`` (the
+    argument or role of the file, e.g. ``"--config"``).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise error(
+            describe(
+                f"{what} does not exist" if not file.exists() else f"{what} is not a file",
+                source=str(file),
+                fix=fix or "check the path",
+            )
+        )
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise error(
+            describe(
+                f"{what} is too large for a {kind} file hsidi reads ({size:,} bytes; "
+                f"limit {max_bytes:,})",
+                source=str(file),
+            )
+        )
+    return parse_text(file.read_bytes(), kind, source=str(file), error=error, fix=fix, what=what)
+
+
+MANIFEST_MAX_BYTES = 2**20
+"""Largest ``manifest.json`` read (1 MiB; one run's manifest is about 2 KB)."""
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def read_manifest(folder: str | os.PathLike) -> dict:
-    """The manifest of an output folder (``{}`` when it has none)."""
+    """The manifest of an output folder (``{}`` when it has none), checked for shape.
+
+    Raises
+    ------
+    OutputError
+        The manifest is not readable JSON, too large or deep, or not ``{"format": ..., "runs":
+        {RUN: {"files": {NAME: SHA-256}, "argv": [str, ...], ...}}}`` with plain file names; the
+        message names the file and the field.
+    """
     path = Path(folder) / MANIFEST
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    fix = "move the folder aside and write a new one (or delete manifest.json to keep the files)"
+    data = read_text_file(
+        path, "JSON", error=OutputError, what="manifest", fix=fix, max_bytes=MANIFEST_MAX_BYTES
+    )
+    check_manifest(data, str(path))
+    return data
+
+
+def check_manifest(data, source: str) -> None:
+    """OutputError naming ``source`` and the field unless ``data`` has the shape of a manifest."""
+
+    def bad(what: str, field: str, value=None) -> OutputError:
+        shown = value if value is None or len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        return OutputError(
+            describe(f"garbled manifest: {what}", source=source, field=field, value=shown)
+        )
+
+    if not isinstance(data, dict):
+        raise bad("not a JSON object", "(top level)", type(data).__name__)
+    if data.get("format") != MANIFEST_FORMAT:
+        raise bad(f"format is not {MANIFEST_FORMAT!r}", "format", data.get("format"))
+    runs = data.get("runs")
+    if not isinstance(runs, dict):
+        raise bad("runs is not an object", "runs", type(runs).__name__)
+    for run, rec in runs.items():
+        if not isinstance(rec, dict):
+            raise bad("a run is not an object", f"runs.{run}", type(rec).__name__)
+        files = rec.get("files")
+        if not isinstance(files, dict):
+            raise bad("files is not an object", f"runs.{run}.files", type(files).__name__)
+        for name, digest in files.items():
+            if not _OUTPUT_NAME.match(name) or name == MANIFEST or "/" in name or "\x00" in name:
+                raise bad("not the name of an hsidi output file", f"runs.{run}.files", name)
+            if not isinstance(digest, str) or not _HEX64.match(digest):
+                raise bad("not a SHA-256 digest", f"runs.{run}.files.{name}", digest)
+        argv = rec.get("argv")
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            raise bad("argv is not a list of strings", f"runs.{run}.argv", argv)
 
 
 _RENAME_EXCHANGE = 2
@@ -206,20 +393,12 @@ class OutputSet:
         return self.stage / name
 
     def __enter__(self) -> OutputSet:
-        target = self.target
-        if target.exists() and not target.is_dir():
-            raise NotADirectoryError(f"--out {target} is a file, not a folder")
+        self.target = target = check_out(self.target)
         target.parent.mkdir(parents=True, exist_ok=True)
         _recover(target)
         clean_stale(target.parent, target.name)
         clean_stale(target)
-        if target.is_dir() and not (target / MANIFEST).is_file():
-            foreign = [p.name for p in target.iterdir() if not _OUTPUT_NAME.match(p.name)]
-            if foreign:
-                raise FileExistsError(
-                    f"output folder {target} holds files hsidi did not write ({', '.join(sorted(foreign)[:3])}"
-                    f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
-                )
+        check_out(target)
         self.stage = Path(
             tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         )
@@ -265,6 +444,40 @@ class OutputSet:
         (stage / MANIFEST).write_bytes(json_bytes(manifest))
         os.chmod(stage / MANIFEST, 0o666 & ~_umask())
         _swap(stage, target)
+
+
+def check_out(path: str | os.PathLike) -> Path:
+    """The folder an output set for ``--out path`` is swapped into; errors before any work is done.
+
+    A symlink to a folder is written through: the set replaces the folder it points to and the link
+    stays.  A dangling symlink, a file, a folder holding files hsidi did not write (without a
+    manifest) and a folder whose ``manifest.json`` is garbled are refused (:class:`OutputError`,
+    or the operating system's error for a path it cannot reach).
+    """
+    target = Path(path).absolute()
+    if target.is_symlink():
+        if not target.exists():
+            raise OutputError(
+                describe(
+                    "--out is a symlink to nothing (dangling)",
+                    source=str(path),
+                    value=os.readlink(target),
+                    fix="point the link at a folder, or remove it",
+                )
+            )
+        target = Path(os.path.realpath(target))
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"--out {target} is a file, not a folder")
+    if target.is_dir():
+        if not read_manifest(target):
+            foreign = [p.name for p in target.iterdir() if not _OUTPUT_NAME.match(p.name)]
+            foreign = [n for n in foreign if not _TMP_FILE.match(n)]
+            if foreign:
+                raise FileExistsError(
+                    f"output folder {target} holds files hsidi did not write ({', '.join(sorted(foreign)[:3])}"
+                    f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
+                )
+    return target
 
 
 def _carry(src: Path, dst: Path) -> None:

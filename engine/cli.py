@@ -23,15 +23,12 @@ import argparse
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
 import shlex
 import sys
-import tempfile
 import time
-import tomllib
 import warnings
 from pathlib import Path
 
@@ -40,13 +37,13 @@ import pandas as pd
 
 from engine._files import (
     OutputSet,
+    check_out,
     json_bytes,
-    parquet_provenance,
-    read_manifest,
-    sha256_file,
+    read_text_file,
     write_table,
     write_text,
 )
+from engine._verify import RERUNNABLE, WritesPath, verify_folder
 from engine.errors import DataError, EngineError, FundConfigError, describe
 
 VARIANTS = {
@@ -88,22 +85,18 @@ def _label(methodology: str) -> str:
 
 def _read_settings(path: str) -> dict:
     """Fund settings from a TOML or JSON file (a flat table of ``EtfConfig`` fields)."""
-    file = Path(path)
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FundConfigError(
-            describe(
-                "fund settings file is not valid " + ("JSON" if file.suffix == ".json" else "TOML"),
-                source=str(file),
-                value=str(exc),
-                fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
-            )
-        ) from None
+    kind = "JSON" if Path(path).suffix == ".json" else "TOML"
+    data = read_text_file(
+        path,
+        kind,
+        error=FundConfigError,
+        what="--config file",
+        fix="write the settings as a flat TOML table, e.g. management_fee = 0.005",
+    )
     if not isinstance(data, dict):
-        raise FundConfigError(describe("fund settings must be a table", source=str(file)))
+        raise FundConfigError(
+            describe("fund settings must be a table", source=path, value=type(data).__name__)
+        )
     return data
 
 
@@ -129,7 +122,11 @@ def _fund_config(args):
     for key, value in changes.items():
         if isinstance(value, list):
             changes[key] = tuple(value)
-    return config.replace(**changes) if changes else config
+    try:
+        return config.replace(**changes) if changes else config
+    except FundConfigError as exc:
+        where = args.config if getattr(args, "config", None) else "--benchmark"
+        raise FundConfigError(f"{exc} (in {where})") from None
 
 
 def _read_fx(path: str | None):
@@ -137,6 +134,14 @@ def _read_fx(path: str | None):
     if not path:
         return None
     file = Path(path)
+    if not file.is_file():
+        raise DataError(
+            describe(
+                "--fx file does not exist" if not file.exists() else "--fx is not a file",
+                source=path,
+                fix="give a CSV or Parquet file with columns date, hkd_cny",
+            )
+        )
     frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     missing = [c for c in ("date", "hkd_cny") if c not in frame.columns]
     if missing:
@@ -325,34 +330,13 @@ def _show(obj) -> str:
 
 
 # ---------------------------------------------------------------------- provenance
-def _resolved_argv(argv: list[str]) -> list[str]:
-    """``argv`` with file and folder options made absolute, so ``hsidi verify`` can rerun it."""
-    out, take = [], None
-    for a in argv:
-        if take:
-            out.append(str(Path(a).absolute()) if take != "--methodology" or _label(a) != a else a)
-            take = None
-            continue
-        key, sep, value = a.partition("=")
-        if key in ("--data", "--fx", "--config", "--out", "--methodology"):
-            if sep:
-                keep = key == "--methodology" and _label(value) == value
-                out.append(f"{key}={value if keep else Path(value).absolute()}")
-            else:
-                out.append(a)
-                take = key
-            continue
-        out.append(a)
-    return out
-
-
 def _provenance(args, market, index_results: dict, config=None) -> dict:
     from engine import __version__
 
     return {
         "engine_version": __version__,
         "command": "hsidi " + shlex.join(args.argv),
-        "argv": _resolved_argv(args.argv),
+        "argv": list(args.argv),
         "data": _banner(market),
         "data_fingerprint": market.fingerprint(),
         "methodology": {
@@ -562,75 +546,13 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Equal bytes; Parquet files: equal data and provenance apart from the command (its --out)."""
-    if sha256_file(a) == sha256_file(b):
-        return True
-    if a.suffix != ".parquet":
-        return False
-    import pyarrow.parquet as pq
-
-    skip = ("command", "argv")
-    pa_, pb_ = parquet_provenance(a), parquet_provenance(b)
-    if {k: v for k, v in pa_.items() if k not in skip} != {
-        k: v for k, v in pb_.items() if k not in skip
-    }:
-        return False
-    return (
-        pq.read_table(a)
-        .replace_schema_metadata(None)
-        .equals(pq.read_table(b).replace_schema_metadata(None))
-    )
-
-
 def cmd_verify(args) -> int:
-    folder = Path(args.folder)
-    manifest = read_manifest(folder)
-    if not manifest.get("runs"):
-        raise FileNotFoundError(
-            f"{folder / 'manifest.json'}: no manifest (not a hsidi output folder)"
-        )
-    bad = 0
-    for run, rec in manifest["runs"].items():
-        files = rec.get("files", {})
-        changed = [
-            f
-            for f, h in files.items()
-            if not (folder / f).is_file() or sha256_file(folder / f) != h
-        ]
-        argv = list(rec["argv"])
-        with tempfile.TemporaryDirectory(prefix=".hsidi-verify.", dir=folder.parent) as tmp:
-            redo = Path(tmp) / "out"
-            pos = argv.index("--out") if "--out" in argv else None
-            if pos is not None:
-                argv[pos + 1] = str(redo)
-            else:
-                argv = [a for a in argv if not a.startswith("--out=")] + ["--out", str(redo)]
-            with contextlib.redirect_stdout(io.StringIO()):
-                rc = main(argv)
-            if rc != 0:
-                _say(f"{run}: could not rerun `{rec.get('command')}` (exit {rc})")
-                bad += 1
-                continue
-            again = read_manifest(redo)["runs"][run]
-            if again["data_fingerprint"] != rec.get("data_fingerprint"):
-                _say(
-                    f"{run}: the data changed (fingerprint {rec.get('data_fingerprint')} recorded, "
-                    f"{again['data_fingerprint']} now)"
-                )
-            differ = [
-                f for f in files if f not in again["files"] or not _same_file(folder / f, redo / f)
-            ]
-        if changed or differ:
-            bad += 1
-            _say(f"{run}: MISMATCH: `{rec.get('command')}`")
-            for f in changed:
-                _say(f"  {f}: differs from the hash in the manifest (edited or replaced)")
-            for f in sorted(set(differ) - set(changed)):
-                _say(f"  {f}: differs from a fresh recomputation")
-        else:
-            _say(f"{run}: {len(files)} files match a fresh recomputation of `{rec.get('command')}`")
-    return 1 if bad else 0
+    return verify_folder(args.folder, make_parser, say=_say, explain=_explain)
+
+
+def _explain(exc: Exception) -> str:
+    """One line for an engine or operating-system error (as :func:`main` prints it)."""
+    return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -650,7 +572,12 @@ def make_parser() -> argparse.ArgumentParser:
             help="accept a data folder whose files no longer match the fingerprint in its meta.json",
         )
         closure_option(p)
-        p.add_argument("--out", default=out, help=f"output folder (default: {out})")
+        p.add_argument(
+            "--out",
+            default=out,
+            action=WritesPath,
+            help=f"output folder (default: {out}; a symlink to a folder is written through)",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         p.add_argument(
             "--base-date",
@@ -714,7 +641,7 @@ def make_parser() -> argparse.ArgumentParser:
     fund_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", help="target folder")
+    p.add_argument("--out", default="default_market", action=WritesPath, help="target folder")
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     p.set_defaults(func=cmd_export_data)
     p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
@@ -764,6 +691,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     args.argv = argv
     try:
+        if args.command in RERUNNABLE:
+            check_out(args.out)  # before any work: a bad --out fails now, not after the build
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             try:

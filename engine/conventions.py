@@ -186,7 +186,7 @@ def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False
                 value=x.iloc[pos],
             )
         )
-    out = values.astype(float).sort_index()
+    out = values.astype(float).sort_index().rename(x.name)
     if drop_nan:
         out = out.dropna()
     if out.index.has_duplicates:

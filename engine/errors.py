@@ -45,6 +45,11 @@ class SweepError(EngineError, ValueError):
     """A parameter sweep is malformed: unknown axis, empty axis, impossible combination, no client."""
 
 
+class OutputError(EngineError, ValueError):
+    """An output folder cannot be used: its ``manifest.json`` is garbled, its recorded command cannot
+    be rerun safely, or ``--out`` names something that is not a folder hsidi may write."""
+
+
 def describe(what: str, **where: Any) -> str:
     """Format an error message: ``what`` followed by the non-empty ``where`` fields in a fixed order.
 

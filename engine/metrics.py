@@ -120,6 +120,28 @@ REGISTRY: dict[str, Metric] = _registry(
         "1/2 sum_i |w_target - w_drifted| on the review's cap-date close, mean per review after the first",
     ),
     (
+        "period_difference",
+        "Period difference",
+        "%",
+        "R_a - R_b: the subject's period return minus the benchmark's (arithmetic)",
+        True,
+    ),
+    (
+        "linked_contribution",
+        "Linked contribution",
+        "%",
+        "sum_t beta_t c_t: a row's daily contributions to the active return, linked (Carino or "
+        "Menchero coefficients beta_t) so that the rows add up to R_a - R_b; arithmetic",
+        True,
+    ),
+    (
+        "contribution_residual",
+        "Residual of the contributions",
+        "%",
+        "R_a - R_b - fsum(linked contributions): floating-point rounding only",
+        True,
+    ),
+    (
         "turnover_target",
         "One-way turnover, target to target",
         "%",
@@ -221,6 +243,7 @@ ALIASES: dict[str, str] = {
     "tracking_error": "tracking_error_std",
     "tracking_difference_cny": "tracking_difference",
     "turnover": "turnover_drifted",
+    "mean_one_way_turnover": "turnover_target",
     "td": "tracking_difference",
     "te": "tracking_error_std",
 }

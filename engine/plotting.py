@@ -251,6 +251,29 @@ def waterfall_figure(wf, ax=None, annualised: bool = False, basis: str = "arithm
     return ax.figure
 
 
+def contributions_figure(ct, ax=None, top: int = 10, fig=None):
+    """Horizontal bars of the ``top`` largest and ``top`` smallest code contributions (bp, linked as
+    the result says) of a :class:`~engine.analytics.contributions.Contributions`, each labelled with
+    its code and security name; the title names the benchmark and the total difference."""
+    if ax is None:
+        fig, (ax,) = _new(1, figsize=(8, 0.28 * 2 * top + 1.6), layout="constrained", fig=fig)
+    tab = ct.table()
+    codes = tab.loc[tab["kind"] == "code", "contribution"]
+    pick = pd.concat([codes.head(top), codes.tail(top)])
+    pick = pick[~pick.index.duplicated()].sort_values()
+    values = pick.to_numpy() * 1e4
+    colours = [_COLORS["neg"] if v < 0 else _COLORS["pos"] for v in values]
+    names = [f"{code} {ct.names.get(code, '')}".strip() for code in pick.index]
+    ax.barh(names, values, color=colours)
+    ax.axvline(0.0, color="black", lw=0.6)
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel(f"contribution, bp (arithmetic, {ct.linking.capitalize()}-linked)")
+    title = f"Top and bottom {top} contributors vs {ct.against}: total {ct.total * 1e4:+.1f} bp"
+    ax.set_title(_title(title, ct.synthetic), fontsize=9)
+    return ax.figure
+
+
 # ----------------------------------------------------------------------------------- costs, weights
 def costs_figure(drag_wide: pd.DataFrame, ax=None, synthetic: bool = False, marks=()):
     """Cumulative costs by kind in bp of NAV, stacked: ``drag_wide`` is ``[date] x kind`` of each

@@ -57,6 +57,7 @@ BASE = (
     "engine._jit",
     "engine._display",
     "engine._files",
+    "engine._args",
     "engine._settings",
     "engine.covariance",
     "engine.covariance_nb",
@@ -73,7 +74,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analytics", ("engine.analytics",)),
     ("sweep", ("engine.sweep",)),
     ("report", ("engine.report",)),
-    ("cli", ("engine.cli",)),
+    ("cli", ("engine.cli", "engine._verify")),
 )
 """``(stage, module prefixes)`` in rank order (rank = position); see the module docstring."""
 

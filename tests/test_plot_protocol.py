@@ -106,6 +106,9 @@ BUILDERS = {
         r[2], _observed(r), limit=None
     ),
     "engine.analytics.implied.ImpliedWeights": _implied,
+    "engine.analytics.contributions_result.Contributions": lambda r: engine.analytics.contributions(
+        r[3], r[2], r[0]
+    ),
     "engine.analytics.exante.ExAnteRisk": lambda r: engine.analytics.ex_ante(
         r[3], r[0], dates="all"
     ),

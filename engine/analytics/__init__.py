@@ -11,6 +11,8 @@ Quick use::
     tr.summary()                       # TD, TE (STD and RMS, labelled), IR, beta, correlation ...
     wf = analytics.attribute(idx, market)   # benchmark -> dividends -> each fund effect -> actual
     wf.summary()                       # arithmetic and log contributions, total and per year
+    ct = analytics.contributions(fund_result, idx, market)   # by holding, cash, cost, FX
+    ct.summary()                       # top and bottom contributors, Carino-linked, sum = TD
     cmp = analytics.compare_indexes(launch, revision)
     risk = analytics.ex_ante(fund_result, market, dates="all")  # anticipated against realised TE
     analytics.concentration(idx)       # top1/top5/top10/HHI/effective_n per day and per review
@@ -40,6 +42,13 @@ from engine.analytics.compare import (
     wide_panel,
 )
 from engine.analytics.concentration import Concentration, concentration
+from engine.analytics.contributions import (  # the function shadows the module name
+    Contributions,
+    cap_drag,
+    contributions,
+    cxo_removal,
+)
+from engine.analytics.contributions_causes import deviation_causes
 from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
 from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
 from engine.analytics.holdings import active_share, holding_weights
@@ -79,6 +88,7 @@ __all__ = [
     "CapacitySettings",
     "METRICS",
     "PERIODS_PER_YEAR",
+    "Contributions",
     "Conventions",
     "ImpliedWeights",
     "IndexComparison",
@@ -92,15 +102,19 @@ __all__ = [
     "active_share",
     "align",
     "attribute",
-    "capacity",
     "benchmark_label",
     "benchmark_series",
+    "cap_drag",
+    "capacity",
     "compare",
     "compare_indexes",
     "compare_observed",
+    "contributions",
     "convert_to_cny",
     "cost_drag",
     "cost_table",
+    "cxo_removal",
+    "deviation_causes",
     "fund_benchmark",
     "fund_tracking",
     "holding_weights",

@@ -299,12 +299,8 @@ class IndexComparison:
         for lab in self.labels:
             if lab in tv.columns:
                 out.append(
-                    {
-                        "metric": f"mean_turnover_{lab}",
-                        "value": float(tv[lab].mean()),
-                        "unit": "%",
-                        "note": f"{lab}: mean over reviews of 0.5 * sum|w_post - w_pre|",
-                    }
+                    core.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
+                    | {"metric": f"turnover_drifted_{lab}"}
                 )
         tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){tag}")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
+from engine._args import date_argument
 from engine._display import Summary
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
@@ -78,6 +79,23 @@ def exchange_sessions(calendar: str, start: str, end: str) -> pd.DatetimeIndex:
         s = cal.sessions_in_range(max(pd.Timestamp(start), cal.first_session), pd.Timestamp(end))
     idx = pd.DatetimeIndex(s)
     return idx.tz_localize(None) if idx.tz is not None else idx
+
+
+def check_calendar(calendar, source: str = "compare_observed") -> str:
+    """``calendar`` if ``exchange_calendars`` knows it; CalendarError naming it otherwise."""
+    import exchange_calendars as xcals
+
+    if not isinstance(calendar, str) or calendar not in xcals.get_calendar_names():
+        raise CalendarError(
+            describe(
+                "unknown exchange calendar",
+                source=source,
+                field="calendar",
+                value=calendar,
+                fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)",
+            )
+        )
+    return calendar
 
 
 def align_calendars(index_levels: pd.Series, observed_dates: pd.DatetimeIndex) -> pd.Series:
@@ -377,6 +395,7 @@ def compare_observed(
         raise DataError(
             describe("unknown observed kind", field="kind", value=kind, fix=f"use one of {KINDS}")
         )
+    check_calendar(calendar)
     source = label or str(getattr(observed, "name", None) or "observed")
     lv, against = _levels(result, variant)
     notes = [f"approximation: {w}" for w in warnings]
@@ -431,16 +450,9 @@ def compare_observed(
 
 
 def _date_arg(value, name: str) -> pd.Timestamp:
-    """A date argument (``start``, ``end``, ``split``) as a Timestamp, or a DataError naming it."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise DataError(
-            describe("not a date", field=name, value=value, fix="write it as YYYY-MM-DD")
-        )
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+    """A date argument (``start``, ``end``, ``split``) as a day, or a DataError naming it (see
+    :func:`engine._args.date_argument`: no text that is not a date, no time, no time zone)."""
+    return date_argument(value, name, "compare_observed")
 
 
 def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: list) -> pd.Series:

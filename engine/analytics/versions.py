@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
+from engine._args import date_argument
 from engine._display import Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.fund_rules import fund_rules as check_fund_rules
@@ -292,12 +293,8 @@ class VersionComparison:
         for lab in self.labels:
             if lab in tv:
                 rows.append(
-                    {
-                        "metric": f"mean_turnover_{lab}",
-                        "value": float(tv[lab].mean()),
-                        "unit": "%",
-                        "note": "one-way, per review",
-                    }
+                    metrics.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
+                    | {"metric": f"turnover_drifted_{lab}"}
                 )
             c = self.cxo.loc[lab]
             rows.append(
@@ -405,10 +402,10 @@ def compare(
         )
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
+    split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
-    split = pd.Timestamp(split)
     risks = {lab: risk(res.levels["price"], conventions) for lab, res in ((la, ra), (lb, rb))}
     around = {
         lab: cxo_around(w, market, split, base.levels.index)

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine._files import read_text_file
 from engine.data.calendar import closure_dates
 from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
@@ -235,19 +236,31 @@ def _isnan(v) -> bool:
 
 
 # =========================================================================== read
+META_FLAGS = ("synthetic", "adjusted", "fx_placeholder")
+"""``meta.json`` fields that are JSON booleans (``"false"``, a string, would read as true)."""
+
+
 def read_meta(path: str | os.PathLike) -> dict | None:
     """The parsed ``meta.json`` of a market folder, or None when the folder has none."""
     target = Path(path) / META_FILE
     if not target.exists():
         return None
-    try:
-        meta = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(
-            _describe(f"unreadable meta.json ({exc})", source=str(target), fix="rewrite the folder")
-        ) from None
+    meta = read_text_file(
+        target, "JSON", error=DataError, what="meta.json", fix="rewrite the folder"
+    )
     if not isinstance(meta, dict):
         raise DataError(_describe("meta.json is not a JSON object", source=str(target)))
+    for flag in META_FLAGS:
+        if flag in meta and not isinstance(meta[flag], bool):
+            raise DataError(
+                _describe(
+                    f"{flag} in meta.json must be true or false",
+                    source=str(target),
+                    field=flag,
+                    value=meta[flag],
+                    fix=f'write "{flag}": false (a JSON boolean, not a string)',
+                )
+            )
     version = meta.get("format_version", FORMAT_VERSION)
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
         raise DataError(

@@ -63,6 +63,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
 from engine._settings import FLAG, Choice, Settings, Whole, setting
 from engine.data import onboard_tables as tables
@@ -111,26 +112,7 @@ def reference_table() -> pd.DataFrame:
 
 # =========================================================================== settings
 def _when(value, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT or pd.isna(ts):
-        raise DataError(
-            describe("not a date", field=name, value=value, fix="give YYYY-MM-DD")
-        ) from None
-    if ts.tzinfo is not None or ts != ts.normalize():
-        raise DataError(
-            describe(
-                "a date, not a time stamp, is needed",
-                field=name,
-                value=value,
-                fix="give YYYY-MM-DD",
-            )
-        )
-    return ts
+    return date_argument(value, name, "onboard")
 
 
 @dataclass(frozen=True)

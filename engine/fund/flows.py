@@ -28,9 +28,23 @@ The starting point is ``config.initial_units`` at inception (122m units at end-2
 def fund_sessions(market: MarketData, config: EtfConfig) -> pd.DatetimeIndex:
     """The fund's valuation days: the market sessions from the inception session to the end.
 
-    The inception session is the first market session on or after ``config.inception_date``.
+    The inception session is the first market session on or after ``config.inception_date``; an
+    inception date inside the market's dates must be a session (a weekend or holiday is an error,
+    not moved to the next session).
     """
     start = market.dates.searchsorted(config.inception_date, side="left")
+    inside = market.dates[0] < config.inception_date < market.dates[-1]
+    if inside and market.dates[start] != config.inception_date:
+        raise FundConfigError(
+            describe(
+                f"inception date is not an HKEX session (a {config.inception_date.day_name()} "
+                "or a holiday)",
+                source="EtfConfig",
+                date=config.inception_date,
+                field="inception_date",
+                fix=f"start the fund on a session, e.g. {market.dates[start].date()}",
+            )
+        )
     if start >= len(market.dates):
         raise FundConfigError(
             describe(

@@ -17,7 +17,6 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine._files import read_text_file
 from engine.errors import MethodologyError, describe
 
 # ----------------------------------------------------------------------------------------- schema
@@ -617,25 +617,9 @@ def load_methodology(name_or_path: str | Path | Methodology) -> Methodology:
     if isinstance(name_or_path, Methodology):
         return name_or_path
     path = _find(name_or_path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise MethodologyError(
-            describe(
-                f"not valid UTF-8: byte {exc.start} (line {line}) is {raw[exc.start : exc.start + 1]!r}",
-                source=str(path),
-                row=line,
-                fix="save the file as UTF-8 (comments included)",
-            )
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MethodologyError(
-            describe(f"not valid TOML: {exc}", source=str(path), fix="fix the file's syntax")
-        ) from None
+    data = read_text_file(
+        path, "TOML", error=MethodologyError, what="methodology file", fix="fix the file's syntax"
+    )
     return parse_methodology(data, source=str(path), stem=path.stem)
 
 

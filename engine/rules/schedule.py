@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import metrics
 from engine._display import Summary, result_html
 
 REVIEW_TABLE_COLUMNS = [
@@ -270,13 +271,11 @@ class ReviewSchedule:
                 "unit": "%",
                 "note": "largest capped weight on the cap date",
             },
-            {
-                "metric": "mean_one_way_turnover",
-                "value": float(turnover.mean()) if len(turnover) else np.nan,
-                "unit": "%",
-                "note": f"per review, over {len(turnover)} reviews after the first: "
-                "0.5 * sum|w_r - w_(r-1)| of review target weights (no price drift)",
-            },
+            metrics.row(
+                "turnover_target",
+                float(turnover.mean()) if len(turnover) else np.nan,
+                note=f"{len(turnover)} reviews after the first; ",
+            ),
             {
                 "metric": "codes_added",
                 "value": int(per["added"].sum()),

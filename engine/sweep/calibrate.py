@@ -18,10 +18,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine._args import date_argument
 from engine._display import Summary
-from engine.analytics.observed import SPLIT_DATE, compare_observed, fit_figures, merge_flagged
+from engine.analytics.observed import (
+    SPLIT_DATE,
+    check_calendar,
+    compare_observed,
+    fit_figures,
+    merge_flagged,
+)
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import DataError, describe
+from engine.errors import DataError, SweepError, describe
 
 OBJECTIVES = {
     # name: (figure, merged limit days, larger is better)
@@ -187,6 +194,21 @@ class Calibration:
         return self.summary()._repr_html_()
 
 
+def _check_bootstrap(n_boot, block) -> None:
+    """SweepError naming ``n_boot`` or ``block`` unless each is a whole number >= 1."""
+    for name, value in (("n_boot", n_boot), ("block", block)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise SweepError(
+                describe(
+                    f"{name} must be a whole number >= 1",
+                    source="calibrate",
+                    field=name,
+                    value=value,
+                    fix="n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)",
+                )
+            )
+
+
 def block_bootstrap_gap(
     a,
     b,
@@ -201,6 +223,7 @@ def block_bootstrap_gap(
 
     ``a`` and ``b`` are ``(observed, index, index_lag)`` arrays on the same pairs.
     """
+    _check_bootstrap(n_boot, block)
     n = len(a[0])
     if n < 2 * block:
         return {
@@ -275,7 +298,14 @@ def calibrate(
     keep_best
         How many of the best variants keep their full comparison in ``comparisons``.
     n_boot, block, seed
-        Moving-block bootstrap of the best-versus-runner-up gap.
+        Moving-block bootstrap of the best-versus-runner-up gap (``n_boot`` samples of blocks of
+        ``block`` pairs; each a whole number >= 1).
+
+    Raises
+    ------
+    SweepError, DataError, CalendarError
+        Checked before anything is swept: ``n_boot`` or ``block`` below 1 or not whole, an unknown
+        ``calendar``, a ``split``/``start``/``end`` that is not a day; each names the argument.
     """
     if objective not in OBJECTIVES:
         raise DataError(
@@ -285,6 +315,10 @@ def calibrate(
                 fix=f"use one of {sorted(OBJECTIVES)}",
             )
         )
+    _check_bootstrap(n_boot, block)
+    check_calendar(calendar, "calibrate")
+    for name, value in (("split", split), ("start", start), ("end", end)):
+        date_argument(value, name, "calibrate")
     from engine.sweep import run
 
     warns = tuple(warnings) or tuple(getattr(market, "warnings", ()) or ())

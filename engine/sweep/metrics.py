@@ -9,9 +9,9 @@ with ``ddof`` from :mod:`engine.conventions`.
 ``annualised_return``   :math:`(1 + R_v)^{p/n} - 1` (:func:`engine.conventions.annualise_return`)
 ``volatility``          :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v})`
 ``max_drawdown``        :math:`\\min_t L_{t,v} / \\max_{s \\le t} L_{s,v} - 1` (a fraction <= 0)
-``turnover``            mean one-way turnover per review after the first (from the index run)
+``turnover_drifted``    mean one-way turnover per review after the first, drifted to target
 ``tracking_difference`` :math:`R_v - R_b` over the dates the variant and ``against`` share
-``tracking_error``      :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v} - r^b)` on those dates
+``tracking_error_std``  :math:`\\sqrt{p}\\,\\mathrm{std}(r_{\\cdot,v} - r^b)` on those dates
 ``correlation``         :math:`\\mathrm{corr}(r_{\\cdot,v}, r^b)` on those dates
 ======================  =====================================================================
 
@@ -33,22 +33,30 @@ METRICS: dict[str, str] = {
     "annualised_return": "%",
     "volatility": "%",
     "max_drawdown": "%",
-    "turnover": "%",
+    "turnover_drifted": "%",
     "tracking_difference": "%",
-    "tracking_error": "%",
+    "tracking_error_std": "%",
     "correlation": "ratio",
 }
 """Metric name -> unit (:data:`engine._display.UNITS`)."""
 
-DEFAULT_METRICS = ("total_return", "annualised_return", "volatility", "max_drawdown", "turnover")
-AGAINST_METRICS = ("tracking_difference", "tracking_error", "correlation")
+DEFAULT_METRICS = (
+    "total_return",
+    "annualised_return",
+    "volatility",
+    "max_drawdown",
+    "turnover_drifted",
+)
+AGAINST_METRICS = ("tracking_difference", "tracking_error_std", "correlation")
 
 
 def check_metrics(metrics, against) -> tuple[str, ...]:
-    """The metric names to compute: the given ones (validated), plus TD/TE/correlation with ``against``."""
+    """The metric names to compute: the given ones (validated; a name of release 0.1 such as
+    ``turnover`` or ``tracking_error`` is read as its canonical name with a DeprecationWarning),
+    plus TD/TE/correlation with ``against``."""
     if isinstance(metrics, str):
         metrics = (metrics,)
-    metrics = tuple(metrics)
+    metrics = tuple(core.canonical(m) if isinstance(m, str) else m for m in metrics)
     for m in metrics:
         if m not in METRICS:
             raise SweepError(
@@ -128,7 +136,7 @@ def reduce(
                 out[m] = std * np.sqrt(p)
             elif m == "max_drawdown":
                 out[m] = mdd
-            elif m == "turnover":
+            elif m == "turnover_drifted":
                 out[m] = (
                     np.full(L.shape[1], np.nan) if turnover is None else np.asarray(turnover, float)
                 )
@@ -149,6 +157,6 @@ def reduce(
             rb = (b[1:] / b[:-1] - 1.0)[:, None]
             a = rv - rb
             out["tracking_difference"] = (Lc[-1] / Lc[0] - 1.0) - (b[-1] / b[0] - 1.0)
-            out["tracking_error"] = core.tracking_error(a, conventions)
+            out["tracking_error_std"] = core.tracking_error(a, conventions)
             out["correlation"] = core.correlation_2d(rv, rb[:, 0])
     return {m: out[m] for m in metrics}

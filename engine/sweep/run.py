@@ -5,7 +5,10 @@ Variants are cut into chunks; each chunk is one call of the batch index core
 core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
 level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out the same share
 one column, :attr:`engine.batch.IndexBatch.column`) is reduced to metrics (:mod:`engine.sweep.metrics`)
-and dropped, so memory is bounded by one chunk unless ``keep="levels"``.  With ``client=`` (a
+and dropped, so the work memory is bounded by one chunk unless ``keep="levels"``; variants are made
+per chunk (never a mapping for every variant at once), and a result whose estimated size
+(:func:`estimate_bytes`) exceeds ``max_bytes`` (:data:`MAX_RESULT_BYTES`, 1 GiB by default) is refused
+before anything is computed.  With ``client=`` (a
 ``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
 identical to the local run because the chunks and the function are the same.
 """
@@ -102,7 +105,7 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
     values = {}
     for m in spec.metrics:
         values[m] = np.full(len(items), np.nan)
-        values[m][ran] = turnover[ran] if m == "turnover" else per_column[m][column[ran]]
+        values[m][ran] = turnover[ran] if m == "turnover_drifted" else per_column[m][column[ran]]
     kept = None
     if spec.keep_levels:
         full = np.full((len(dates), len(items)), np.nan)
@@ -111,15 +114,46 @@ def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
     return {"ids": ids, "values": values, "errors": errors, "levels": kept}
 
 
-def _chunks(variants: list[dict], fund_sweep: bool, size: int) -> list[list[tuple[int, dict]]]:
-    """Consecutive chunks of at most ``size``; for fund sweeps one index variant per chunk."""
-    items = list(enumerate(variants))
-    if not fund_sweep:
-        return [items[i : i + size] for i in range(0, len(items), size)]
-    groups: dict[str, list] = {}
-    for i, v in items:
-        groups.setdefault(repr(sorted(split(v)[0].items())), []).append((i, v))
-    return [g[i : i + size] for g in groups.values() for i in range(0, len(g), size)]
+def _chunk_ids(g: Grid, fund_sweep: bool, size: int) -> list[np.ndarray]:
+    """Variant ids in consecutive chunks of at most ``size``; for fund sweeps one index variant per
+    chunk (the variants sharing the index-axis values, in order of first appearance)."""
+    n = len(g)
+    if not fund_sweep or not g.index_axes:
+        return [np.arange(i, min(i + size, n), dtype=np.int64) for i in range(0, n, size)]
+    index_cols = [k for k, name in enumerate(g.names) if name in g.index_axes]
+    pos = g.positions()[:, index_cols]
+    key = np.ravel_multi_index(pos.T, [len(g.axes[k][1]) for k in index_cols])
+    order = np.argsort(key, kind="stable")  # key order is first-appearance order
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    return [
+        group[i : i + size] for group in np.split(order, bounds) for i in range(0, len(group), size)
+    ]
+
+
+def _items(g: Grid, ids: np.ndarray) -> list[tuple[int, dict]]:
+    """The ``(variant id, variant)`` pairs of one chunk (made when the chunk is evaluated)."""
+    return [(int(i), g[int(i)]) for i in ids]
+
+
+MAX_RESULT_BYTES = 2**30
+"""Default bound on the memory a sweep's result may take (1 GiB; see :func:`estimate_bytes`)."""
+
+
+def estimate_bytes(
+    n_variants: int, n_dates: int, n_axes: int, n_metrics: int, keep_levels: bool
+) -> int:
+    """Memory a sweep's result and its assembly take, in bytes, before anything is allocated.
+
+    Per variant: the result frame's ``variant`` id, one 8-byte cell per axis, per metric and for the
+    ``error`` column, and the per-metric arrays the chunks are assembled into (:math:`8 (2 + A + 2M)`
+    bytes for :math:`A` axes and :math:`M` metrics); with ``keep="levels"`` also the level matrix
+    and its assembled copy (:math:`16 T` bytes for :math:`T` dates).  The chunk being
+    evaluated adds at most :data:`CHUNK_BYTES` when ``chunk_size`` is left at its default.
+    """
+    per_variant = 8 * (2 + n_axes + 2 * n_metrics)
+    if keep_levels:
+        per_variant += 2 * 8 * n_dates
+    return int(n_variants) * per_variant
 
 
 def _check_axes(g: Grid, base, fund) -> None:
@@ -152,7 +186,7 @@ def _default_chunk(n_dates: int) -> int:
     return int(max(1, min(MAX_CHUNK, CHUNK_BYTES // (8 * max(n_dates, 1)))))
 
 
-def _distributed(client, market, base, chunks, spec, bar) -> list[dict]:
+def _distributed(client, market, base, g, chunks, spec, bar) -> list[dict]:
     try:
         from distributed import as_completed
     except ImportError:
@@ -175,7 +209,9 @@ def _distributed(client, market, base, chunks, spec, bar) -> list[dict]:
             )
         )
     market_f, base_f, spec_f = (client.scatter(x, broadcast=True) for x in (market, base, spec))
-    futures = [client.submit(_evaluate, market_f, base_f, c, spec_f, pure=False) for c in chunks]
+    futures = [
+        client.submit(_evaluate, market_f, base_f, _items(g, c), spec_f, pure=False) for c in chunks
+    ]
     order = {f.key: k for k, f in enumerate(futures)}
     out: list[dict | None] = [None] * len(futures)
     for fut in as_completed(futures):
@@ -201,6 +237,7 @@ def run(
     flows=None,
     fx=None,
     conventions: Conventions = DEFAULT,
+    max_bytes: int = MAX_RESULT_BYTES,
 ) -> SweepResult:
     """Evaluate every variant of ``grid`` on ``market`` and reduce each to metrics.
 
@@ -237,6 +274,11 @@ def run(
         Passed to the fund backtest (fund sweeps).
     conventions
         Annualisation settings (:mod:`engine.conventions`).
+    max_bytes
+        Memory bound of the result in bytes (default :data:`MAX_RESULT_BYTES`, 1 GiB): a sweep whose
+        :func:`estimate_bytes` exceeds it is refused before anything is computed or allocated.
+        Variants are made chunk by chunk, so the bound holds for any grid size (10 million variants
+        with 5 metrics take about 1.1 GB; with ``keep="levels"`` about 16 bytes per date more).
 
     Returns
     -------
@@ -246,8 +288,8 @@ def run(
     ------
     SweepError
         A bad grid (see :func:`engine.sweep.grid`), a value that the base settings reject (the axis
-        and the value are named), an unknown metric or keep, ``client`` without dask.distributed, or
-        every variant failing.
+        and the value are named), an unknown metric or keep, ``client`` without dask.distributed, a
+        result estimated above ``max_bytes`` (the estimate is named), or every variant failing.
     """
     from engine.rules.methodology import resolve
 
@@ -287,15 +329,16 @@ def run(
                 fix="use keep=None (metrics only) or keep='levels'",
             )
         )
+    against_name = None if against is None else str(getattr(against, "name", None) or "against")
     against = check_against(against)
     metric_names = check_metrics(metrics, against)
+    _check_size(g, market.shape[0], len(metric_names), keep == "levels", max_bytes)
     base_obj = resolve(base)
     if fund is None and g.fund_axes:
         from engine.fund.config import EtfConfig
 
         fund = EtfConfig.default()
     _check_axes(g, base_obj, fund)
-    variants = list(g)
     size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
     if size < 1:
         raise SweepError(
@@ -303,24 +346,51 @@ def run(
                 "chunk_size must be >= 1", source="sweep.run", field="chunk_size", value=chunk_size
             )
         )
-    chunks = _chunks(variants, fund is not None, size)
+    chunks = _chunk_ids(g, fund is not None, size)
     spec = _Spec(kind, metric_names, against, keep == "levels", fund, flows, fx, conventions)
 
     from tqdm.auto import tqdm
 
-    with tqdm(total=len(variants), desc="sweep", unit="variant", disable=not progress) as bar:
+    with tqdm(total=len(g), desc="sweep", unit="variant", disable=not progress) as bar:
         if client is not None:
-            parts = _distributed(client, market, base_obj, chunks, spec, bar)
+            parts = _distributed(client, market, base_obj, g, chunks, spec, bar)
         else:
             parts = []
             for c in chunks:
-                parts.append(_evaluate(market, base_obj, c, spec))
+                parts.append(_evaluate(market, base_obj, _items(g, c), spec))
                 bar.update(len(c))
-    return _assemble(g, variants, parts, spec, base_obj, against, fund is not None)
+    return _assemble(g, parts, spec, base_obj, against_name, fund is not None)
 
 
-def _assemble(g, variants, parts, spec, base, against, fund_sweep) -> SweepResult:
-    V = len(variants)
+def _check_size(g: Grid, n_dates: int, n_metrics: int, keep_levels: bool, max_bytes) -> None:
+    """SweepError, before any allocation, when the result would exceed ``max_bytes``."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int | float) or not max_bytes > 0:
+        raise SweepError(
+            describe(
+                "max_bytes must be a positive number of bytes",
+                source="sweep.run",
+                field="max_bytes",
+                value=max_bytes,
+            )
+        )
+    need = estimate_bytes(len(g), n_dates, len(g.axes), n_metrics, keep_levels)
+    if need > max_bytes:
+        raise SweepError(
+            describe(
+                f"the result of {len(g):,} variants would take about {need:,} bytes "
+                f"({need / 2**30:.1f} GiB), above max_bytes={int(max_bytes):,}",
+                source="sweep.run",
+                field="max_bytes",
+                value=repr(g),
+                fix="sweep fewer variants (split the grid and run the parts one after another), "
+                + ("drop keep='levels', " if keep_levels else "")
+                + "or raise max_bytes if the machine has the memory",
+            )
+        )
+
+
+def _assemble(g, parts, spec, base, against: str | None, fund_sweep) -> SweepResult:
+    V = len(g)
     values = {m: np.full(V, np.nan) for m in spec.metrics}
     error = np.full(V, "", dtype=object)
     for part in parts:
@@ -349,5 +419,5 @@ def _assemble(g, variants, parts, spec, base, against, fund_sweep) -> SweepResul
         levels=levels,
         kind="nav_per_unit_cny" if fund_sweep else spec.kind,
         base=getattr(base, "name", str(base)),
-        against=None if against is None else str(against.name or "against"),
+        against=against,
     )

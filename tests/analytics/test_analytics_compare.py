@@ -96,8 +96,8 @@ def test_return_risk_and_te_agree_with_tracking(runs):
     assert {
         "tracking_error_std",
         "tracking_error_rms",
-        "mean_turnover_launch",
-        "mean_turnover_revision",
+        "turnover_drifted_launch",
+        "turnover_drifted_revision",
     } <= set(s.metrics)
 
 

@@ -72,8 +72,8 @@ def test_summary_is_a_summary_with_hand_worked_values(schedule):
     assert s["methodologies"] == "m-1, m-2"
     assert s["constituents_last_review"] == 4 and s["eligible_last_review"] == 4
     assert s["max_weight_last_review"] == pytest.approx(0.5)
-    assert s["mean_one_way_turnover"] == pytest.approx(0.35)  # (0.4 + 0.3) / 2
-    assert s.unit("mean_one_way_turnover") == "%"
+    assert s["turnover_target"] == pytest.approx(0.35)  # (0.4 + 0.3) / 2
+    assert s.unit("turnover_target") == "%"
     assert s["codes_added"] == 2 and s["codes_removed"] == 1
     assert s["reviews_with_vacancies"] == 1
     assert "2025-08-11" in s.to_frame().set_index("metric").at["reviews_with_vacancies", "note"]

@@ -19,9 +19,9 @@ ALL = (
     "annualised_return",
     "volatility",
     "max_drawdown",
-    "turnover",
+    "turnover_drifted",
     "tracking_difference",
-    "tracking_error",
+    "tracking_error_std",
     "correlation",
 )
 
@@ -43,7 +43,7 @@ def _oracle(col: np.ndarray, dates, against: pd.Series) -> dict:
         "volatility": sample_std(r) * np.sqrt(PERIODS_PER_YEAR),
         "max_drawdown": dd,
         "tracking_difference": t["td_period"],
-        "tracking_error": t["te_std"],
+        "tracking_error_std": t["tracking_error_std"],
         "correlation": t["correlation"],
     }
 
@@ -62,7 +62,7 @@ def test_reduce_matches_per_column_oracle(moves, seed):
     against = pd.Series(50.0 * np.cumprod(1 + rng.normal(0, 0.01, len(keep))), index=dates[keep])
     tv = rng.random(levels.shape[1])
     got = reduce(levels, dates, ALL, against=against, turnover=tv)
-    np.testing.assert_array_equal(got["turnover"], tv)
+    np.testing.assert_array_equal(got["turnover_drifted"], tv)
     for v in range(levels.shape[1]):
         want = _oracle(levels[:, v], dates, against)
         for m, x in want.items():
@@ -88,7 +88,7 @@ def test_against_without_shared_dates():
     dates = pd.bdate_range("2024-01-01", periods=5)
     against = pd.Series([1.0, 2.0], index=pd.bdate_range("2025-01-01", periods=2), name="obs")
     with pytest.raises(DataError, match="fewer than two dates"):
-        reduce(np.ones((5, 1)), dates, ("tracking_error",), against=against)
+        reduce(np.ones((5, 1)), dates, ("tracking_error_std",), against=against)
 
 
 def test_a_constant_or_time_stamped_against_series_is_named():
