@@ -136,8 +136,12 @@ def _sections(comparison) -> tuple[Section, ...]:
             )
         )
     out.append(
-        Section("All membership changes", None, "Every entry and exit at each review.",
-                changes.set_index("code"))  # fmt: skip
+        Section(
+            "All membership changes",
+            None,
+            "Every entry and exit at each review.",
+            changes.set_index("code"),
+        )  # fmt: skip
     )
     return tuple(out)
 

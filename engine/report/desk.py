@@ -166,7 +166,8 @@ def desk_sections(*, contributions=None, ex_ante=None, concentration=None, rules
             "Top contributors to the tracking difference", contributions,
             "Each code's contribution to the active return (fund weight x return - index weight x "
             "return), linked over the period so the codes, cash and costs add up to the tracking "
-            "difference; in bp, the ten largest each way.", height=4.2))  # fmt: skip
+            "difference (arithmetic, linked); the table gives the largest each way in %, the chart "
+            "the ten largest each way in bp.", height=4.2))  # fmt: skip
     if ex_ante is not None:
         out.append(result_section(
             "Ex-ante against realised tracking error", ex_ante,

@@ -251,16 +251,30 @@ def _check_fund(fund_result) -> None:
             )
 
 
-def _tracking_sections(tr, fund_result, synthetic, marks) -> list[Section]:
-    """TD by year, active returns, units and flows."""
-    bench = tr.benchmark
-    lag = getattr(getattr(fund_result, "config", None), "flow_lag_sessions", None)
-    lag_text = (
+def flow_timing_text(config) -> str:
+    """What the flow-timing effect rests on: ``EtfConfig.flow_lag_sessions`` and
+    ``EtfConfig.creation_true_up`` of ``config`` (their values when recorded)."""
+    lag = getattr(config, "flow_lag_sessions", None)
+    true_up = getattr(config, "creation_true_up", None)
+    lag_part = (
         f"EtfConfig.flow_lag_sessions = {lag}: creation cash received at a day's NAV is invested "
         f"{lag} session(s) later"
         if lag is not None
-        else "the fund's flow lag"
+        else "EtfConfig.flow_lag_sessions (not recorded for this run)"
     )
+    who = {True: "the creating participant (EtfConfig.creation_true_up = True)",
+           False: "the fund (EtfConfig.creation_true_up = False)"}.get(
+        true_up, "the fund unless EtfConfig.creation_true_up is on")  # fmt: skip
+    return (
+        f"The flow-timing effect rests on {lag_part}; the price move over that lag is borne by "
+        f"{who}."
+    )
+
+
+def _tracking_sections(tr, fund_result, synthetic, marks) -> list[Section]:
+    """TD by year, active returns, units and flows."""
+    bench = tr.benchmark
+    lag_text = flow_timing_text(getattr(fund_result, "config", None))
     nav = fund_result.nav
     out = [
         Section(
@@ -288,9 +302,7 @@ def _tracking_sections(tr, fund_result, synthetic, marks) -> list[Section]:
                 "Units outstanding and flows",
                 draw,
                 "Units outstanding (millions) and the units created (+) or redeemed (-) each day "
-                f"(millions a day). The flow-timing effect of the waterfall rests on {lag_text}; "
-                "the price move over that lag falls on the fund unless "
-                "EtfConfig.creation_true_up is on (the participant then bears it).",
+                f"(millions a day). {lag_text}",
                 panels=2,
                 height=5.0,
             )
@@ -322,7 +334,7 @@ def _waterfall(fund_result, index_result, market, attribution, variant, notes):
         return None
 
 
-def _waterfall_sections(wf, nav, bench, notes) -> list[Section]:
+def _waterfall_sections(wf, nav, bench, notes, config=None) -> list[Section]:
     if wf is None:
         return [
             Section(
@@ -349,6 +361,8 @@ def _waterfall_sections(wf, nav, bench, notes) -> list[Section]:
             f"Cumulative counterfactual runs, each switching on one more effect, against "
             f"{wf.benchmark}. Arithmetic contributions (differences of period returns) add up to "
             f"the tracking difference {wf.total:+.2%}. Residual from rounding: {wf.residual:.1e}. "
+            + flow_timing_text(config)
+            + " "
             + SCALING_NOTE,
             wf.table().map(lambda v: fmt(v / 1e4, "bp")),
             height=4.4,
@@ -471,7 +485,8 @@ def build_content(
     sections = _tracking_sections(tr, fund_result, synthetic, marks)
     sections[1:1] = active_sections(tr, stats, marks)
     wf = _waterfall(fund_result, index_result, market, attribution, variant, notes)
-    sections.extend(_waterfall_sections(wf, fund_result.nav, bench, notes))
+    config = getattr(fund_result, "config", None)
+    sections.extend(_waterfall_sections(wf, fund_result.nav, bench, notes, config))
     cost, cost_per_year = _cost_section(fund_result, synthetic, marks, notes)
     sections.append(cost)
     sections.append(_holdings(fund_result, index_result, market, synthetic))
