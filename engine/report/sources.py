@@ -145,20 +145,26 @@ SOURCES: tuple[Source, ...] = (
 
 _BY_TAG = {s.tag: s for s in SOURCES}
 _TAG = re.compile(r"\[([SR]\d+)\]")
+_RANGE = re.compile(r"\[R(\d+)\]-\[R(\d+)\]")
 _REFERENCE_PATH = re.compile(
     r"(?:\.\./shared/)?reference/tracking-standards\.md(?: section \d+)?", re.IGNORECASE
 )
 _RESEARCH_PATH = re.compile(r"\(?(?:see )?(?:\.\./shared/)?reference/methodology-research\.md\)?")
-_ROLE = re.compile(r":(?:data|math|func|meth|attr|class|mod|obj|ref|doc):`~?([^`]*)`")
+_ROLE = re.compile(r":(data|math|func|meth|attr|class|mod|obj|ref|doc):`~?([^`]*)`")
+
+
+def _role(m: re.Match) -> str:
+    role, body = m.group(1), m.group(2)
+    if role == "math" or "(" in body or " " in body:
+        return body
+    return body.rsplit(".", 1)[-1]  # :data:`engine.fund.EtfConfig.benchmark` -> benchmark
 
 
 def plain(text) -> str:
     """``text`` without code markup: ``:role:`x``` and ````x```` become ``x``, a path to the
     reference notes becomes a pointer to the sources listed at the end of the report."""
     s = str(text)
-    s = _ROLE.sub(
-        lambda m: m.group(1).rsplit(".", 1)[-1] if "(" not in m.group(1) else m.group(1), s
-    )
+    s = _ROLE.sub(_role, s)
     s = s.replace("``", "")
     s = _REFERENCE_PATH.sub("[R1]-[R5] (see Sources)", s)
     s = _RESEARCH_PATH.sub("(see Sources)", s)
@@ -176,7 +182,10 @@ def cited(*texts) -> list[str]:
         else:
             cells = [str(t)]
         for c in cells:
-            found.update(_TAG.findall(plain(c)))
+            text = plain(c)
+            found.update(_TAG.findall(text))
+            for a, b in _RANGE.findall(text):  # [R1]-[R5]: every tag between
+                found.update(f"R{k}" for k in range(int(a), int(b) + 1))
     return [s.tag for s in SOURCES if s.tag in found]
 
 

@@ -149,7 +149,9 @@ def test_plain_and_sources():
         "the benchmark of benchmark"
     )
     assert plain(":math:`\\sqrt p`") == "\\sqrt p"
+    assert plain(":math:`0.5 x`") == "0.5 x"  # maths keeps its dots
     assert "reference/" not in plain("see reference/tracking-standards.md section 1")
+    assert cited("see reference/tracking-standards.md section 1") == ["R1", "R2", "R3", "R4", "R5"]
     tags = cited("fees [S48][S49]", pd.DataFrame({"doc": ["stamp [S54]"]}))
     assert tags == ["S48", "S49", "S54"]
     a = appendix(tags)
