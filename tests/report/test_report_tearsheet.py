@@ -1,5 +1,5 @@
 """The tearsheet parts of the tracking report: page one, the active-return sections, the desk
-sections, sources, the stamp, no code markup, vector figures in the PDF; and the comparison template."""
+sections, sources, the stamp, no code markup, vector figures in the PDF, byte-identical reruns."""
 
 from __future__ import annotations
 
@@ -7,18 +7,11 @@ import re
 
 import pandas as pd
 import pytest
-from analytics_fakes import (
-    FakeConfig,
-    fake_backtest,
-    make_fx,
-    make_index,
-    make_market,
-    random_closes,
-)
+from test_report_tracking import _world
 
 import engine.report.pdf as pdf_mod
 from engine._display import fmt
-from engine.analytics import attribute, concentration
+from engine.analytics import concentration
 from engine.analytics.active import active_stats, td_by_month
 from engine.report import build_content, tracking_report
 from engine.report.sources import appendix, cited, plain
@@ -26,26 +19,9 @@ from engine.report.sources import appendix, cited, plain
 MARKUP = re.compile(r"``|:(data|math|func|meth|attr|class|mod):`|reference/\w+\.md")
 
 
-def _world():
-    closes = random_closes(90, ["0013", "1093", "1177", "1801"], seed=11)
-    idx = make_index(
-        closes,
-        [
-            (1, {"0013": 1.0, "1093": 2.0, "1177": 1.5}),
-            (45, {"0013": 1.0, "1801": 2.0, "1177": 1.0}),
-        ],
-        synthetic=True,
-        name="hsidi",
-    )
-    market = make_market(closes, make_fx(closes.index), synthetic=True)
-    fund = fake_backtest(idx, market, FakeConfig())
-    wf = attribute(idx, market, FakeConfig(), backtest=fake_backtest)
-    return idx, market, fund, wf
-
-
 @pytest.fixture(scope="module")
 def world():
-    return _world()
+    return _world(True)  # the synthetic world of the tracking-report tests
 
 
 @pytest.fixture(scope="module")
