@@ -165,7 +165,7 @@ def test_a_path_that_does_not_exist_is_named(tmp_path):
         ({"proxy_window": True}, "proxy_window must be a whole number >= 1"),
         ({"approximation": "guess"}, "approximation must be one of"),
         ({"start": "not a date"}, "not a date.*field=start"),
-        ({"end": "2025-01-02 10:00"}, "not a time stamp.*field=end"),
+        ({"end": "2025-01-02 10:00"}, "end is not a date.*field=end"),
         ({"start": "2025-03-01", "end": "2025-01-01"}, "start after end"),
         ({"fill_gaps": "no"}, "fill_gaps must be one of"),
         ({"adjusted": "yes"}, "adjusted must be one of"),
