@@ -182,7 +182,7 @@ def desk_sections(*, contributions=None, ex_ante=None, concentration=None, rules
         table = rules.to_frame()
         shown = pd.DataFrame(
             {
-                "constituents": table["constituents"].astype(int),
+                "constituents": table["constituents"].astype(int).to_numpy(),
                 "largest weight": [fmt(v, "%") for v in table["max_weight"]],
                 "top five": [fmt(v, "%") for v in table["top5_weight"]],
                 "liquid weight": [fmt(v, "%") for v in table["liquid_weight"]],
@@ -304,8 +304,8 @@ def capacity_sections(cap) -> list[Section]:
             "tracked assets": [fmt(v, "HKD") for v in br["tracked_assets_hkd"]],
             "one-way turnover": [fmt(v, "%") for v in br["one_way_turnover"]],
             "value to trade": [fmt(v, "HKD") for v in br["value_to_trade_hkd"]],
-            "names over one day": br["names_over_one_day"].astype(int),
-            "names without ADV": br["names_without_adv"].astype(int),
+            "names over one day": br["names_over_one_day"].astype(int).to_numpy(),
+            "names without ADV": br["names_without_adv"].astype(int).to_numpy(),
             "largest days (code)": [
                 f"{d:.2f} ({c})"
                 for d, c in zip(br["max_days_to_trade"], br["max_days_code"], strict=True)

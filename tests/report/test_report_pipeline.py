@@ -132,3 +132,26 @@ def test_report_marks_the_revision_and_shows_the_story(world):
     assert settings.loc["stamp_duty", "status"].startswith("source [S54]")
     units = next(s for s in c.sections if s.title == "Units outstanding and flows")
     assert "122m" in units.figure.axes[0].get_title()
+
+
+def test_desk_sections_show_the_analytics_numbers(world):
+    from engine._display import fmt
+    from engine.analytics import contributions, ex_ante, fund_rules
+
+    market, idx, _fund, res = world
+    c = build_content(res, idx, market=market)
+    sec = {s.title: s for s in c.sections}
+    risk = ex_ante(res, market, dates="all")
+    shown = sec["Ex-ante against realised tracking error"].table
+    assert shown.at["ex_ante_te", "value"] == fmt(risk.te, "%")
+    ct = contributions(res, idx, market)
+    shown = sec["Top contributors to the tracking difference"].table
+    # the linked contributions add up to the fund's tracking difference, as the report shows it
+    td = c.extra["tracking"].metrics["tracking_difference"]
+    assert shown.at["tracking_difference", "value"] == fmt(td, "%")
+    assert shown.at["top_1", "value"] == fmt(ct.summary()["top_1"], "%")
+    rules = fund_rules(idx, market)
+    shown = sec["Index-fund rule checks (sse-2025-11)"].table
+    assert len(shown) == len(rules.table)
+    assert (shown["passed"] == "yes").sum() == int(rules.table["passed"].sum())
+    assert shown["constituents"].tolist() == rules.table["constituents"].astype(int).tolist()
