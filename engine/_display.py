@@ -222,16 +222,30 @@ class Provenance:
             data_fingerprint=str(fingerprint or ""),
         )
 
+    @classmethod
+    def from_record(cls, record) -> Provenance:
+        """The provenance recorded in ``record`` (a result's ``meta``, or the result itself: the keys or
+        attributes named like the fields); ``engine_version`` is the running engine's where none is
+        recorded (a result is built by the engine that holds it)."""
+        get = record.get if isinstance(record, Mapping) else lambda k, d="": getattr(record, k, d)
+        values = {f.name: str(get(f.name, "") or "") for f in dataclasses.fields(cls)}
+        values["engine_version"] = values["engine_version"] or __version__
+        return cls(**values)
+
     def to_record(self) -> dict:
         return dataclasses.asdict(self)
 
 
 class Result:
-    """Base of every result object: ``_repr_html_``, ``plot()`` and the SYNTHETIC tag.
+    """Base of every result object: its :class:`Provenance`, ``_repr_html_``, ``plot()`` and the
+    SYNTHETIC tag.
 
     A subclass names its figure in ``_figure`` (a function of :mod:`engine.plotting` that draws the
     result by reading its attributes, ``draw(result, ax=...)`` or ``draw(result, fig=...)``) and
-    writes its own ``to_frame()``, ``summary()`` and one-line ``__repr__``.
+    writes its own ``to_frame()``, ``summary()`` and one-line ``__repr__`` (with :attr:`tag` where
+    the data were synthetic).  Provenance has one storage: the result's ``meta`` dict (keys
+    ``engine_version``, ``methodology_hash``, ``settings_hash``, ``data_fingerprint``), or, for a
+    result without ``meta``, its attributes of those names.
     """
 
     _figure: str = ""
@@ -241,12 +255,20 @@ class Result:
         return result_html(self)
 
     def plot(self, ax=None, **kw):
-        """Draw the result (see the class's figure function in :mod:`engine.plotting`); returns the
-        ``Axes`` drawn on (the main panel of a multi-panel figure; the others are
+        """Draw the result with the class's figure function in :mod:`engine.plotting` (named by
+        ``_figure``; keyword arguments such as ``kind=``, ``window=`` or ``top=`` go to it); returns
+        the ``Axes`` drawn on (the main panel of a multi-panel figure; the others are
         ``ax.figure.axes[1:]``)."""
         from engine import plotting  # matplotlib loads on the first plot only
 
         return plot_axes(getattr(plotting, self._figure), self, ax=ax, **kw)
+
+    @property
+    def provenance(self) -> Provenance:
+        """Engine version, methodology hash, settings hash and data fingerprint of this result (empty
+        strings where it does not rest on one), read from its ``meta`` (see the class notes)."""
+        meta = getattr(self, "meta", None)
+        return Provenance.from_record(self if meta is None else meta)
 
     @property
     def tag(self) -> str:

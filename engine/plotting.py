@@ -90,6 +90,341 @@ def mark_dates(ax, marks=(), *, text: bool = True) -> None:
             )
 
 
+# ----------------------------------------------------------------- one figure per result class
+def _axes(ax, fig, figsize, layout: str | None = None):
+    """``ax``, else the one axes of ``fig`` (an empty figure, resized) or of a new ``Figure``."""
+    if ax is not None:
+        return ax
+    if fig is None:
+        fig = Figure(figsize=figsize, layout=layout)
+    else:
+        fig.set_size_inches(figsize)
+        if layout is not None:
+            fig.set_layout_engine(layout)
+    return fig.subplots()
+
+
+def index_figure(res, ax=None, fig=None):
+    """The price, gross and net levels of an ``IndexResult``, with light vertical lines on review
+    effective dates."""
+    ax = _axes(ax, fig, (9, 4.5))
+    for v in ("price", "gross", "net"):
+        ax.plot(res.levels.index, res.levels[v].to_numpy(), label=v, linewidth=1.2)
+    if len(res.events):
+        for d in res.events.loc[res.events["kind"] == "review", "date"]:
+            ax.axvline(d, color="grey", alpha=0.25, linewidth=0.8)
+    ax.set_title(
+        f"{res.name}: price, gross and net total return (base {res.base_value:g} on "
+        f"{res.base_date.date()}){res.tag}"
+    )
+    ax.set_ylabel("level")
+    ax.legend(loc="best")
+    return ax.figure
+
+
+def schedule_figure(sched, ax=None, fig=None):
+    """Constituents per review of a ``ReviewSchedule`` (bars, one colour per methodology version)
+    and the one-way turnover of target weights (``per_review()``, right axis, %)."""
+    ax = _axes(ax, fig, (9, 4))
+    per = sched.per_review()
+    x = np.arange(len(per))
+    for k, (version, part) in enumerate(per.groupby("methodology", sort=False)):
+        ax.bar(x[part.index], part["constituents"], color=f"C{k}", label=str(version))
+    ax.set_xticks(
+        x, [d.strftime("%Y-%m-%d") for d in per["effective_date"]], rotation=60, fontsize=7
+    )
+    ax.set_ylabel("constituents")
+    twin = ax.twinx()
+    twin.plot(x, per["one_way_turnover"].to_numpy() * 100, color="black", marker=".", lw=1)
+    twin.set_ylabel("one-way turnover of target weights, %")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(f"Reviews of {sched.history}{sched.tag}")
+    return ax.figure
+
+
+def fund_figure(fund, ax=None, fig=None):
+    """A ``FundResult``'s NAV per unit against its benchmark in CNY and the index (gross and price
+    in HKD), all rebased to the first NAV per unit (``fund.to_frame()``)."""
+    ax = _axes(ax, fig, (9, 4.5))
+    frame = fund.to_frame()
+    ax.plot(frame.index, frame["nav_per_unit_cny"], label="ETF NAV per unit (CNY)", lw=1.6)
+    if "benchmark_cny" in frame:
+        bench = fund.benchmark_cny().name
+        ax.plot(frame.index, frame["benchmark_cny"], lw=1.1, alpha=0.8, label=f"benchmark: {bench}")
+    for variant, style in (("gross", "--"), ("price", ":")):
+        if f"index_{variant}" in frame:
+            label = f"{fund.index_name} {variant} in HKD"
+            ax.plot(frame.index, frame[f"index_{variant}"], style, lw=1.1, label=label)
+    ax.set_title(f"ETF vs {fund.index_name}{fund.tag}")
+    ax.set_ylabel("NAV per unit / rebased level")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def observed_figure(obs, ax=None, fig=None, window: int = 20):
+    """An ``ObservedComparison``: rebased levels, the ``window``-day rolling correlation and the
+    cumulative difference, the revision marked (into a given ``ax``: levels, and the correlation
+    on a twin axis)."""
+    if ax is None:
+        if fig is None:
+            fig = Figure(figsize=(9, 7))
+        else:
+            fig.set_size_inches((9, 7))
+        ratios = {"height_ratios": [3, 1.3, 1.3]}
+        axes = list(fig.subplots(3, 1, sharex=True, gridspec_kw=ratios))
+    else:
+        axes = [ax, ax.twinx(), None]
+    lv = obs.levels
+    axes[0].plot(lv.index, lv["observed"], label=f"{obs.label} ({obs.kind})")
+    axes[0].plot(lv.index, lv["index"], label=obs.against)
+    axes[0].set_ylabel("rebased to 1")
+    axes[0].legend(loc="upper left")
+    axes[0].set_title(f"{obs.label} against {obs.against}")
+    rc = obs.rolling_correlation(window)
+    axes[1].plot(rc.index, rc, color="tab:green")
+    axes[1].set_ylabel(f"{window}-day corr")
+    if axes[2] is not None:
+        axes[2].plot(lv.index, lv["observed"] - lv["index"], color="tab:red")
+        axes[2].set_ylabel("cum. diff")
+    for a in axes:
+        if a is not None and lv.index[0] <= obs.split <= lv.index[-1]:
+            a.axvline(obs.split, color="grey", ls="--", lw=1)
+    axes[0].annotate(
+        "revision", (obs.split, axes[0].get_ylim()[1]), fontsize=8, ha="left", va="top"
+    )
+    return axes[0].figure
+
+
+def implied_figure(iw, ax=None, fig=None, reconstructed=None, top: int = 15):
+    """Bars of the latest implied weights of an ``ImpliedWeights`` (beside ``reconstructed``
+    when given), the ``top`` first."""
+    ax = _axes(ax, fig, (9, 4))
+    frame = (iw.beside(reconstructed) if reconstructed is not None else iw.last.to_frame()).head(
+        top
+    )
+    cols = [c for c in ("implied", "reconstructed") if c in frame]
+    frame[cols].plot.bar(ax=ax)
+    ax.set_ylabel("weight")
+    ax.set_title(f"Implied weights (R2 {iw.fit['r2'].iloc[-1]:.3f})")
+    return ax.figure
+
+
+def exante_figure(risk, ax=None, fig=None):
+    """An ``ExAnteRisk``: with a series, the daily ex-ante TE beside the realised rolling TE
+    ("anticipated against realised"); on one date, the ten largest component contributions
+    (cash left out)."""
+    ax = _axes(ax, fig, (9, 4.5))
+    if len(risk.series) > 1:
+        s = risk.series * 100
+        model = f"EWMA h={risk.halflife:g}" if risk.model == "ewma" else risk.model
+        ax.plot(
+            s.index,
+            s["te_ex_ante"],
+            label=f"anticipated (ex-ante): {model}, {risk.window} sessions, vs {risk.benchmark}",
+        )
+        ax.plot(
+            s.index,
+            s["te_realised"],
+            label=f"realised: rolling {risk.realised_window}-session STD vs "
+            f"{risk.realised_benchmark}",
+        )
+        ax.set_xlabel(f"annualised with p = {risk.periods_per_year} sessions a year")
+        ax.set_title(f"Tracking error: anticipated against realised{risk.tag}")
+        ax.set_ylabel("tracking error, % a year")
+        ax.legend(loc="best", fontsize="small")
+    else:
+        c = risk.contributions.drop(risk.cash)
+        top = c.reindex(c.abs().nlargest(10).index)[::-1] * 100
+        ax.barh([str(k) for k in top.index], top.to_numpy())
+        ax.set_xlabel(f"component contribution to the ex-ante TE, % a year (TE {risk.te:.2%})")
+        ax.set_title(f"Ex-ante TE against {risk.benchmark} on {risk.date.date()}{risk.tag}")
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def _twin_legend(ax, right) -> None:
+    lines, more = ax.get_legend_handles_labels(), right.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best", fontsize="small")
+
+
+def concentration_figure(conc, ax=None, fig=None):
+    """A ``Concentration``: largest weight, top five and top ten (% of weight) by day, the
+    effective number of names on a second axis, reviews marked."""
+    ax = _axes(ax, fig, (9, 4.5))
+    d = conc.daily
+    for col in ("top1", "top5", "top10"):
+        ax.plot(d.index, d[col] * 100, label=col)
+    ax.set_ylabel("% of weight")
+    right = ax.twinx()
+    right.plot(d.index, d["effective_n"], color="grey", ls="--", lw=1, label="effective_n")
+    right.set_ylabel("effective number of names (1 / HHI)")
+    for day in conc.per_review["date"]:
+        ax.axvline(day, color="lightgrey", lw=0.6, zorder=0)
+    _twin_legend(ax, right)
+    ax.set_title(f"Concentration of the {conc.kind} {conc.name}{conc.tag}")
+    return ax.figure
+
+
+def fund_rules_figure(fr, ax=None, fig=None):
+    """A ``FundRules``: largest weight and top five per review against their limits; constituents
+    on a second axis against the minimum."""
+    ax = _axes(ax, fig, (9, 4.5))
+    t, rs = fr.table, fr.rules
+    for col, limit, color in (
+        ("max_weight", rs.max_weight, "C0"),
+        ("top5_weight", rs.max_top5_weight, "C1"),
+    ):
+        ax.plot(t["date"], t[col] * 100, "o-", color=color, label=f"{col} per review")
+        ax.axhline(limit * 100, color=color, ls="--", lw=1, label=f"limit {limit:.0%}")
+    ax.set_ylabel("% of index weight")
+    right = ax.twinx()
+    right.step(t["date"], t["constituents"], where="post", color="grey", label="constituents")
+    minimum = f"minimum {rs.min_constituents} names"
+    right.axhline(rs.min_constituents, color="grey", ls=":", lw=1, label=minimum)
+    right.set_ylabel("constituents")
+    _twin_legend(ax, right)
+    passing = int(t["passed"].sum())
+    status = " (rules UNCONFIRMED)" if rs.status.startswith("UNCONFIRMED") else ""
+    ax.set_title(f"{fr.name} against {rs.name}: {passing} of {len(t)} reviews pass{status}{fr.tag}")
+    return ax.figure
+
+
+def capacity_figure(cap, ax=None, fig=None, review=None):
+    """Days to trade of a ``RebalanceCapacity``: per code at ``review`` (a date), or the largest
+    finite one per review when None; a dashed line at one day; names without traded value in the
+    window (infinite days) are counted in the x labels."""
+    ax = _axes(ax, fig, (9, 4), layout="constrained")
+    t = cap.table if review is None else cap.review(review)
+    finite = t["days_to_trade"].where(np.isfinite(t["days_to_trade"]))
+    if review is None:
+        days = finite.groupby(t["review"]).max()
+        none = (~(t["adv_hkd"] > 0)).groupby(t["review"]).sum()
+        x = [f"{d.date()}" + (f" ({n} no ADV)" if n else "") for d, n in none.items()]
+        ax.bar(x, days.fillna(0.0).to_numpy(), color="#1f4e79")
+        title = "Largest days to trade at each review"
+    else:
+        x = [
+            c + (" (no ADV)" if not a > 0 else "")
+            for c, a in zip(t["code"], t["adv_hkd"], strict=True)
+        ]
+        colors = np.where(t["over_one_day"], "#c62828", "#1f4e79")
+        ax.bar(x, finite.fillna(0.0).to_numpy(), color=colors)
+        title = f"Days to trade at the review of {pd.Timestamp(review).date()}"
+    ax.set_title(title + cap.tag)
+    ax.tick_params(axis="x", rotation=90, labelsize=7)
+    ax.axhline(1.0, color="#455a64", ls="--", lw=1)
+    ax.set_ylabel(f"days at {cap.settings.participation:.0%} of ADV")
+    return ax.figure
+
+
+def regulatory_figure(reg, ax=None, fig=None):
+    """A ``RegulatoryReport``: rolling figures against their limits (rolling monitor) or
+    calendar-year TD and TE (year monitor), in %, limits dashed, breaches marked."""
+    ax = _axes(ax, fig, (9, 4), layout="constrained")
+    p = reg.preset
+    if p.monitor == "rolling":
+        for figure, limit_field, label in reg.checks:
+            limit = getattr(p, limit_field)
+            s = reg.rolling[figure].dropna()
+            if limit is None or s.empty:
+                continue
+            (line,) = ax.plot(s.index, s.to_numpy() * 100, lw=1.2, label=f"rolling {label}")
+            ax.axhline(limit * 100, color=line.get_color(), ls="--", lw=1)
+            hit = reg.breaches[reg.breaches["limit_field"] == limit_field]
+            ax.scatter(hit["window_end"], hit["value"] * 100, color="#c62828", s=8, zorder=3)
+    elif len(reg.by_year):
+        x = np.arange(len(reg.by_year))
+        ax.bar(x - 0.2, reg.by_year["tracking_difference"] * 100, 0.4, label="TD")
+        ax.bar(x + 0.2, reg.by_year["tracking_error"] * 100, 0.4, label="TE")
+        ax.set_xticks(x, [str(y) for y in reg.by_year.index])
+        for _, limit_field, label in reg.checks:
+            if getattr(p, limit_field) is not None:
+                ax.axhline(getattr(p, limit_field) * 100, ls="--", lw=1, label=label)
+    ax.set_ylabel("%")
+    title = (
+        f"{p.name}: {p.te_method.upper()} of {p.difference} differences x sqrt("
+        f"{p.periods_per_year}), vs {reg.benchmark}"
+    )
+    ax.set_title(title + reg.tag, fontsize=9)
+    if p.monitor == "rolling":
+        ax.tick_params(axis="x", rotation=30, labelsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    return ax.figure
+
+
+def onboarding_figure(onb, ax=None, fig=None):
+    """Number of priced codes per session of an ``Onboarding``'s market."""
+    ax = _axes(ax, fig, (8, 3))
+    m = onb.market
+    pd.Series(m.listed().sum(axis=1), index=m.dates).plot(ax=ax)
+    ax.set_ylabel("priced codes")
+    ax.set_title(f"Onboarded market ({onb.approximation})")
+    return ax.figure
+
+
+def _median_line(ax, f, metric: str, label=None) -> None:
+    med = f.groupby("_x", sort=False)[metric].median()
+    x = med.index.astype(str) if med.index.dtype == object else med.index
+    ax.plot(x, med.to_numpy(), marker="o", label=label)
+
+
+def sweep_figure(sweep, ax=None, fig=None, metric: str | None = None):
+    """A ``SweepResult``'s ``metric`` (default: the first) against its first axis, one line per
+    value of the second axis (median over the other axes); a bar per variant for a grid without
+    axes. Failed variants are left out."""
+    metric = metric or sweep.metrics[0]
+    ax = _axes(ax, fig, (7, 4))
+    f = sweep.frame[sweep.frame["error"] == ""]
+    if not sweep.axes:
+        ax.bar(f["variant"].astype(str), f[metric])
+        ax.set_xlabel("variant")
+    else:
+        x = sweep.axes[0]
+        xs = f[x].map(repr) if f[x].map(lambda v: isinstance(v, tuple)).any() else f[x]
+        f = f.assign(_x=xs)
+        if len(sweep.axes) > 1:
+            hue = sweep.axes[1]
+            for value, part in f.groupby(f[hue].map(repr), sort=False):
+                _median_line(ax, part, metric, label=f"{hue}={value}")
+            ax.legend(fontsize=8)
+        else:
+            _median_line(ax, f, metric)
+        ax.set_xlabel(x)
+    ax.set_ylabel(metric)
+    ax.set_title(f"{sweep.base}: {metric} by variant", fontsize=10)
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def calibration_figure(cal, ax=None, fig=None, top: int = 15):
+    """Objective of the best ``top`` variants of a ``Calibration`` (bar chart)."""
+    ax = _axes(ax, fig, (9, 3.5))
+    r = cal.ranking.head(top)
+    labels = [cal.params(k + 1) for k in range(len(r))]
+    ax.bar(range(len(r)), r["objective"])
+    ax.set_xticks(range(len(r)), labels, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel(cal.objective)
+    ax.set_title(f"Calibration by {cal.objective}")
+    lo = float(r["objective"].min())
+    hi = float(r["objective"].max())
+    ax.set_ylim(lo - 0.1 * (hi - lo + 1e-9), hi + 0.1 * (hi - lo + 1e-9))
+    return ax.figure
+
+
+def check_figure(report, ax=None, fig=None):
+    """Problems per file of a data-folder ``CheckReport`` (bars), warnings counted in the title."""
+    ax = _axes(ax, fig, (8, 3))
+    per = report.problems["file"].fillna("(no file)").astype(str).value_counts(sort=False)
+    ax.bar(per.index.tolist(), per.to_numpy(), color=_COLORS["neg"])
+    if not len(per):
+        ax.text(0.5, 0.5, "no problems", ha="center", transform=ax.transAxes)
+    ax.set_ylabel("problems")
+    ax.set_title(f"Check of {report.path}: {len(report.warnings)} warning(s)")
+    return ax.figure
+
+
 # -------------------------------------------------------------------------------------- tracking
 def _draw_levels(ax, tr) -> None:
     lv = tr.levels / tr.levels.iloc[0]
@@ -500,10 +835,24 @@ def versions_figure(vc, ax=None, fig=None):
 
 __all__ = [
     "SYNTHETIC_TAG",
+    "calibration_figure",
+    "capacity_figure",
+    "check_figure",
     "comparison_figure",
+    "concentration_figure",
     "costs_figure",
+    "exante_figure",
+    "fund_figure",
+    "fund_rules_figure",
+    "implied_figure",
+    "index_figure",
     "index_levels_figure",
     "mark_dates",
+    "observed_figure",
+    "onboarding_figure",
+    "regulatory_figure",
+    "schedule_figure",
+    "sweep_figure",
     "to_png",
     "tracking_axes",
     "units_flows_figure",

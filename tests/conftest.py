@@ -11,14 +11,12 @@ import pytest
 matplotlib.use("Agg")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
+from support.markets import REAL_DATA  # noqa: E402
 
 settings.register_profile(
     "suite", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
-
-REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = (REPO / ".." / "shared" / "data" / "real").resolve()
 
 
 @pytest.fixture(scope="session")

@@ -83,3 +83,29 @@ def test_summary_text_fits_100_columns_with_notes_as_footnotes():
     assert "tracking_error_std" in text and "[1]" in text and "short" in text
     # the footnote holds the whole note, wrapped
     assert " ".join(text.split("[1] ", 1)[1].split()) == " ".join(long.split())
+
+
+def test_provenance_from_a_record_or_attributes():
+    from types import MappingProxyType
+
+    from engine import __version__
+    from engine._display import Provenance, Result
+
+    rec = {"engine_version": "9.9", "methodology_hash": "abc", "settings_hash": "def", "x": 1}
+    assert Provenance.from_record(rec) == Provenance("9.9", "abc", "def", "")
+    assert Provenance.from_record(MappingProxyType({})).engine_version == __version__
+
+    class Bare(Result):  # no meta: the attributes of the provenance's names
+        methodology_hash = "m1"
+        data_fingerprint = None
+
+    assert Bare().provenance == Provenance(__version__, "m1", "", "")
+
+    class WithMeta(Result):
+        methodology_hash = "ignored"  # meta is the one storage when a result has it
+        meta = {"data_fingerprint": "f1"}
+
+    assert WithMeta().provenance == Provenance(__version__, "", "", "f1")
+    assert (
+        WithMeta().tag == "" and type("S", (Result,), {"synthetic": True})().tag == " [SYNTHETIC]"
+    )

@@ -1,26 +1,23 @@
 """Hong Kong market events (issue 7 section 8) on small hand-built markets, through the public API.
 
 Each test states the event, the hand-worked outcome and the parameter that controls it; the doc is
-``docs/market-events.md``.  Markets are built with ``tests/rules/rules_factory.py`` (constant closes
+``docs/market-events.md``.  Markets are built with ``support.markets.market_from_specs`` (constant closes
 of 10 HKD unless a test changes them, so any level move is the event's doing).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+import support.markets
+from support.markets import market_from_specs, sec
+from support.methodologies import methodology
 
-sys.path.insert(0, str(Path(__file__).parent / "rules"))
-from rules_factory import make_market, methodology, sec  # noqa: E402
-
-from engine.data import hkex_sessions  # noqa: E402
-from engine.index import compute  # noqa: E402
-from engine.rules import run_reviews  # noqa: E402
-from engine.rules.screens import screen  # noqa: E402
+from engine.data import hkex_sessions
+from engine.index import compute
+from engine.rules import run_reviews
+from engine.rules.screens import screen
 
 T = pd.Timestamp
 # the 2025-08 rules with three constituents, no buffer and no cap bite (cap 1/3 on equal names)
@@ -49,7 +46,7 @@ SUSP_FROM, SUSP_TO = "2025-02-03", "2025-07-31"
 def _suspended_market():
     days = hkex_sessions(SUSP_FROM, SUSP_TO)
     # 0001 closes at 12 from 2025-01-20, then is suspended (the feed carries the 12) for months
-    return make_market(
+    return market_from_specs(
         _specs(**{"0001": {"score": 9.0, "closes": {"2025-01-20": 12.0}, "suspended": list(days)}})
     )
 
@@ -126,7 +123,7 @@ def test_delisting_between_reviews_leaves_without_replacement():
     review, where 0004 (the best non-constituent) enters.  This is ``selection.replace_delisted =
     false``, the default; ``true`` (an ad-hoc replacement) is tested in
     ``tests/rules/test_replace_delisted.py``."""
-    market = make_market(_specs(**{"0002": {"score": 8.0, "last": "2025-04-15"}}))
+    market = market_from_specs(_specs(**{"0002": {"score": 8.0, "last": "2025-04-15"}}))
     m = methodology(**SMALL)
     assert m.selection.replace_delisted is False
     sch = run_reviews(market, m)
@@ -149,7 +146,7 @@ def test_new_listing_enters_at_the_first_review_whose_cutoff_it_passes():
     ``min_listed_months = 3`` it waits until the first cut-off at least 3 months after listing
     (2025-06-30, the 2025-08-11 review)."""
     specs = [*_specs(), sec("0009", score=50.0, first="2025-03-03")]
-    market = make_market(specs)
+    market = market_from_specs(specs)
     sch = run_reviews(market, methodology(**SMALL))
     assert _table(sch, "2025-03-10").loc["0009", "reason"] == "out: not listed"
     assert "0009" in _selected(sch, "2025-06-09")
@@ -164,7 +161,7 @@ def test_loss_of_southbound_between_reviews_acts_at_the_next_review():
     """0001 leaves Southbound on 2025-04-01: it stays a constituent through the 2025-06-09 review
     (cut-off 2025-03-31) until the 2025-08-11 review (cut-off 2025-06-30), where it is out for
     Southbound; nothing happens between reviews."""
-    market = make_market(
+    market = market_from_specs(
         _specs(**{"0001": {"score": 9.0, "southbound": ("2024-06-03", "2025-04-01")}})
     )
     sch = run_reviews(market, methodology(**SMALL))
@@ -178,7 +175,9 @@ def test_secondary_listing_converting_to_primary_enters_once_southbound():
     """A secondary listing is not Southbound eligible; its conversion to primary shows in the data as
     a Southbound interval starting on the conversion date (2025-04-07), and it enters at the first
     review whose cut-off falls after it (2025-06-30, the 2025-08-11 review)."""
-    market = make_market(_specs(**{"0005": {"score": 50.0, "southbound": ("2025-04-07", None)}}))
+    market = market_from_specs(
+        _specs(**{"0005": {"score": 50.0, "southbound": ("2025-04-07", None)}})
+    )
     sch = run_reviews(market, methodology(**SMALL))
     assert _table(sch, "2025-06-09").loc["0005", "reason"] == "out: not Southbound eligible"
     assert "0005" in _selected(sch, "2025-08-11")
@@ -213,8 +212,6 @@ def test_typhoon_closure_days():
 def _market_without(monkeypatch, day, *, code=None, closures=(), start=None, end=None):
     """The factory's market with the rows of ``day`` removed (only ``code``'s when given), built
     with ``closures`` declared."""
-    import rules_factory
-
     from engine.data import MarketData
 
     class Without:
@@ -225,9 +222,9 @@ def _market_without(monkeypatch, day, *, code=None, closures=(), start=None, end
                 drop &= prices["code"] == code
             return MarketData.from_frames(prices[~drop], *args, closures=closures, **kw)
 
-    monkeypatch.setattr(rules_factory, "MarketData", Without)
+    monkeypatch.setattr(support.markets, "MarketData", Without)
     span = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
-    return make_market(_specs(), **span)
+    return market_from_specs(_specs(), **span)
 
 
 def test_a_market_without_rows_on_the_2023_09_08_closure_builds(monkeypatch):

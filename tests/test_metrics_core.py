@@ -1,8 +1,9 @@
 """engine.metrics: each metric's compiled form against short, obviously right versions.
 
-``IMPLEMENTATIONS`` maps each statistic to its implementations (the engine's, a pure-Python oracle
-and the pandas/NumPy expression a user would write); every test below asserts that they agree, and
-the 1-D, 2-D and rolling forms of one statistic are checked against each other.
+The table of each statistic's implementations (the engine's, a pure-Python oracle and the
+pandas/NumPy expression a user would write) is ``support.comparisons.COMPARISONS``, whose agreement
+``tests/test_comparisons.py`` asserts; here the 1-D, 2-D and rolling forms of one statistic are
+checked against each other, against NumPy/pandas and by hand.
 """
 
 from __future__ import annotations
@@ -22,68 +23,6 @@ from engine.errors import DataError
 
 C0 = Conventions(periods_per_year=246, ddof=0)
 C1 = Conventions(periods_per_year=246, ddof=1)
-
-
-def _oracle_std(x, ddof):
-    n = len(x)
-    if n <= ddof:
-        return math.nan
-    m = sum(x) / n
-    return math.sqrt(sum((v - m) ** 2 for v in x) / (n - ddof))
-
-
-def _oracle_rms(x):
-    return math.sqrt(sum(v * v for v in x) / len(x)) if len(x) else math.nan
-
-
-def _oracle_mdd(levels):
-    peak, dd = levels[0], 0.0
-    for x in levels:
-        if math.isnan(x):
-            return math.nan
-        peak = max(peak, x)
-        dd = min(dd, x / peak - 1.0)
-    return dd
-
-
-IMPLEMENTATIONS = {
-    "std": {
-        "engine": lambda x, c: metrics.std(x, c),
-        "oracle": lambda x, c: _oracle_std(list(x), c.ddof),
-        "pandas": lambda x, c: pd.Series(x).std(ddof=c.ddof) if len(x) > c.ddof else math.nan,
-    },
-    "tracking_error_rms": {
-        "engine": lambda x, c: metrics.tracking_error(x, c, "rms"),
-        "oracle": lambda x, c: _oracle_rms(list(x)) * math.sqrt(c.periods_per_year),
-        "pandas": lambda x, c: math.sqrt((pd.Series(x) ** 2).mean() * c.periods_per_year),
-    },
-    "max_drawdown": {
-        "engine": lambda x, c: metrics.max_drawdown(np.cumprod(1 + x)),
-        "oracle": lambda x, c: _oracle_mdd(list(np.cumprod(1 + x))),
-        "pandas": lambda x, c: float(
-            (pd.Series(np.cumprod(1 + x)) / pd.Series(np.cumprod(1 + x)).cummax() - 1).min()
-        ),
-    },
-}
-
-returns_arrays = st.integers(0, 2**32 - 1).map(
-    lambda seed: np.random.default_rng(seed).normal(
-        0.0, 0.02, np.random.default_rng(seed).integers(1, 60)
-    )
-)
-
-
-@pytest.mark.parametrize("name", sorted(IMPLEMENTATIONS))
-@given(x=returns_arrays, ddof=st.integers(0, 1))
-def test_every_implementation_agrees(name, x, ddof):
-    c = C1 if ddof else C0
-    got = {impl: f(x, c) for impl, f in IMPLEMENTATIONS[name].items()}
-    want = got.pop("oracle")
-    for impl, value in got.items():
-        if math.isnan(want):
-            assert math.isnan(value), impl
-        else:
-            assert value == pytest.approx(want, rel=1e-12, abs=1e-15), impl
 
 
 @given(

@@ -22,6 +22,7 @@ KERNEL_TESTS = [
     "fund/test_kernel.py",
     "fund/test_loop_oracle.py",
     "test_metrics_core.py",
+    "test_comparisons.py",  # every entry of support.comparisons.COMPARISONS
     "analytics/test_contributions_kernels.py",
     "fund/test_fund_batch.py",  # simulate_batch, the kernel of engine.fund.batch (about 2 s without JIT)
 ]

@@ -20,7 +20,8 @@ import pytest
 from matplotlib.axes import Axes
 
 import engine
-from engine._display import Result, Summary
+import engine.plotting
+from engine._display import Provenance, Result, Summary
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -88,6 +89,22 @@ def _calibration(run):
     )
 
 
+def _check_report(run):
+    from engine.data.check import CheckReport
+
+    problems = pd.DataFrame(
+        {
+            "file": ["prices.csv", "prices.csv", "actions.csv"],
+            "row": [3, 7, 0],
+            "date": ["2025-01-02", "2025-01-03", "2025-01-02"],
+            "code": ["1801", "1801", "9926"],
+            "field": ["close", "close", "kind"],
+            "message": ["close <= 0", "close missing", "unknown kind"],
+        }
+    )
+    return CheckReport(path="folder", problems=problems, warnings=("one",))
+
+
 BUILDERS = {
     "engine.index.result.IndexResult": lambda r: r[2],
     "engine.rules.schedule.ReviewSchedule": lambda r: r[2].schedule,
@@ -125,6 +142,7 @@ BUILDERS = {
         r[0], "hsidi", engine.sweep.grid(cap=[0.15])
     ),
     "engine.sweep.calibrate.Calibration": _calibration,
+    "engine.data.check.CheckReport": _check_report,
 }
 
 
@@ -161,3 +179,40 @@ def test_plot_returns_the_axes_it_drew_on(run, name):
     assert obj.plot(ax=given) is given
     assert given.has_data()
     assert isinstance(obj.summary(), Summary), (name, type(obj.summary()))
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_result_derives_from_result_and_carries_provenance(run, name):
+    import engine.sweep  # noqa: F401 - the sweep builders use engine.sweep
+
+    obj = BUILDERS[name](run)
+    assert isinstance(obj, Result)
+    assert "_repr_html_" not in vars(type(obj)) or name == "engine.data.check.CheckReport"
+    assert getattr(engine.plotting, type(obj)._figure).__module__ == "engine.plotting"
+    prov = obj.provenance
+    assert isinstance(prov, Provenance)
+    assert prov.engine_version == engine.__version__
+    assert obj.tag == (" [SYNTHETIC]" if obj.synthetic else "")
+    assert obj._repr_html_().startswith("<p><code>")
+
+
+def test_provenance_names_the_methodology_settings_and_data(run):
+    market, _, chained, fund = run
+    assert chained.provenance.methodology_hash == chained.schedule.methodology_hash != ""
+    assert chained.provenance.data_fingerprint == market.fingerprint()
+    assert chained.schedule.provenance.methodology_hash == chained.schedule.methodology_hash
+    p = fund.provenance
+    assert p.settings_hash == fund.config.hash != ""
+    assert p.methodology_hash == chained.schedule.methodology_hash
+    assert p.data_fingerprint == market.fingerprint()
+    assert p == Provenance.of(chained, fund.config, market)
+    for name in (
+        "engine.analytics.tracking.TrackingResult",
+        "engine.analytics.concentration.Concentration",
+        "engine.analytics.fund_rules.FundRules",
+        "engine.analytics.capacity.RebalanceCapacity",
+    ):  # results built on the chained run name its methodology and data
+        prov = BUILDERS[name](run).provenance
+        assert prov.methodology_hash == chained.schedule.methodology_hash, name
+        assert prov.data_fingerprint == market.fingerprint(), name
+    assert BUILDERS["engine.analytics.capacity.RebalanceCapacity"](run).provenance == p

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from builders import market_from_closes, sessions
+from support.markets import market_from_closes, sessions
 
 from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_SPLIT
 from engine.errors import DataError, FundConfigError

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from engine import __version__
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.data.fx import to_cny
@@ -53,7 +53,7 @@ BASIS_LABELS = {
 
 
 @dataclass(frozen=True, eq=False)
-class Waterfall:
+class Waterfall(Result):
     """Consecutive differences of period returns along a chain of runs (arithmetic and log).
 
     Attributes
@@ -68,6 +68,8 @@ class Waterfall:
         The name of the benchmark every contribution is measured against (e.g.
         ``"HSIDI price index (CNY)"``; the first step's label when not given).
     """
+
+    _figure = "waterfall_figure"
 
     labels: tuple[str, ...]
     levels: pd.DataFrame
@@ -254,31 +256,15 @@ class Waterfall:
                 "note": "rounding only",
             }
         )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
         return Summary(
-            rows, title=f"Attribution of the tracking difference vs {self.benchmark}{tag}"
+            rows, title=f"Attribution of the tracking difference vs {self.benchmark}{self.tag}"
         )
-
-    def plot(self, ax=None, annualised: bool = False, basis: str = "arithmetic"):
-        """A waterfall bar chart of the contributions (bp) of ``basis`` (:data:`BASES`), from the
-        benchmark to the actual fund. ``annualised=True`` draws differences of annualised returns.
-        Returns the ``Axes`` drawn on."""
-        from engine import plotting
-        from engine._display import plot_axes
-
-        return plot_axes(plotting.waterfall_figure, self, ax=ax, annualised=annualised, basis=basis)
 
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"Waterfall({len(self.labels)} steps vs {self.benchmark}, total={self.total * 1e4:.2f} bp "
-            f"arithmetic, {self.total_log * 1e4:.2f} bp log{tag})"
+            f"arithmetic, {self.total_log * 1e4:.2f} bp log{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        from engine._display import result_html
-
-        return result_html(self)
 
 
 def waterfall(

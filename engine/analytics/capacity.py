@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Result, Summary
+from engine._display import Provenance, Result, Summary
 from engine._settings import Interval, Settings, Whole, setting
 from engine.errors import DataError, describe
 
@@ -331,6 +331,7 @@ def capacity(
         skipped=skipped,
         index_name=str(getattr(index, "name", "index")),
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
+        meta=Provenance.of(index, getattr(fund, "config", None), market).to_record(),
     )
 
 
@@ -354,6 +355,8 @@ class RebalanceCapacity(Result):
         ``review, reason`` of each review not evaluated.
     """
 
+    _figure = "capacity_figure"
+
     table: pd.DataFrame
     settings: CapacitySettings
     basis: str
@@ -362,6 +365,7 @@ class RebalanceCapacity(Result):
     )
     index_name: str = "index"
     synthetic: bool = False
+    meta: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-review, per-code table (a copy)."""
@@ -480,42 +484,16 @@ class RebalanceCapacity(Result):
         return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{self.tag}")
 
     def plot(self, review=None, ax=None):
-        """Days to trade: per code at ``review`` (a date), or the largest finite one per review when
-        None; a dashed line at one day; names without traded value in the window (infinite days)
-        are counted in the x labels. Returns the ``Axes``."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            ax = plt.figure(figsize=(9, 4), layout="constrained").subplots()
-        t = self.table if review is None else self.review(review)
-        finite = t["days_to_trade"].where(np.isfinite(t["days_to_trade"]))
-        if review is None:
-            days = finite.groupby(t["review"]).max()
-            none = (~(t["adv_hkd"] > 0)).groupby(t["review"]).sum()
-            x = [f"{d.date()}" + (f" ({n} no ADV)" if n else "") for d, n in none.items()]
-            ax.bar(x, days.fillna(0.0).to_numpy(), color="#1f4e79")
-            title = "Largest days to trade at each review"
-        else:
-            x = [
-                c + (" (no ADV)" if not a > 0 else "")
-                for c, a in zip(t["code"], t["adv_hkd"], strict=True)
-            ]
-            colors = np.where(t["over_one_day"], "#c62828", "#1f4e79")
-            ax.bar(x, finite.fillna(0.0).to_numpy(), color=colors)
-            title = f"Days to trade at the review of {pd.Timestamp(review).date()}"
-        ax.set_title(title + self.tag)
-        ax.tick_params(axis="x", rotation=90, labelsize=7)
-        ax.axhline(1.0, color="#455a64", ls="--", lw=1)
-        ax.set_ylabel(f"days at {self.settings.participation:.0%} of ADV")
-        return ax
+        """Days to trade per review, or per code at ``review`` (a date)
+        (:func:`engine.plotting.capacity_figure`); returns the ``Axes``."""
+        return super().plot(ax=ax, review=review)
 
     def __repr__(self) -> str:
         n = self.table["review"].nunique()
         over = int(self.table["over_one_day"].sum()) if len(self.table) else 0
-        tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"RebalanceCapacity({n} reviews of {self.index_name}, {over} names over one day at "
-            f"{self.settings.participation:.0%} of ADV{tag})"
+            f"{self.settings.participation:.0%} of ADV{self.tag})"
         )
 
 

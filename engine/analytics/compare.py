@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics as core
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.analytics.tracking import (
     _engine_version,
     align,
@@ -141,7 +141,7 @@ def membership_changes(index_result, label: str = "") -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class IndexComparison:
+class IndexComparison(Result):
     """Result of :func:`compare_indexes` (``a`` = first label, ``b`` = second).
 
     Attributes
@@ -159,6 +159,8 @@ class IndexComparison:
     metrics : dict
         Tracking metrics of b against a (see :data:`engine.analytics.tracking.METRICS`).
     """
+
+    _figure = "comparison_figure"
 
     labels: tuple[str, str]
     variant: str
@@ -302,28 +304,13 @@ class IndexComparison:
                     core.row("turnover_drifted", float(tv[lab].mean()), note=f"{lab}; ")
                     | {"metric": f"turnover_drifted_{lab}"}
                 )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){tag}")
-
-    def plot(self, ax=None):
-        """Levels (rebased to 1), active share and turnover per review in three panels; returns
-        the top (levels) ``Axes`` (the others are ``ax.figure.axes[1:]``).  Into a given ``ax`` it
-        draws the levels only."""
-        from engine import plotting
-        from engine._display import plot_axes
-
-        return plot_axes(plotting.comparison_figure, self, ax=ax)
+        return Summary(out, title=f"{lb} vs {la} ({self.variant} levels){self.tag}")
 
     def __repr__(self) -> str:
         return (
             f"IndexComparison({self.labels[0]} vs {self.labels[1]}, {self.variant}, "
-            f"TE_std={self.metrics['tracking_error_std']:.4%}{' SYNTHETIC' if self.synthetic else ''})"
+            f"TE_std={self.metrics['tracking_error_std']:.4%}{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        from engine._display import result_html
-
-        return result_html(self)
 
 
 def _check_same_market(a, b, labels: tuple[str, str]) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine._display import Summary, result_html
+from engine._display import Provenance, Result, Summary
 from engine.errors import DataError, describe
 from engine.metrics import row
 
@@ -67,7 +67,7 @@ def _frame(values: np.ndarray, index) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class Concentration:
+class Concentration(Result):
     """Result of :func:`concentration`.
 
     Attributes
@@ -81,6 +81,8 @@ class Concentration:
     name : str
         The index (or the index the fund tracks).
     """
+
+    _figure = "concentration_figure"
 
     daily: pd.DataFrame
     per_review: pd.DataFrame
@@ -116,40 +118,13 @@ class Concentration:
         rows.append(
             {"metric": "reviews", "value": len(self.per_review), "unit": "count", "note": w}
         )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"Concentration of the {self.kind} ({self.name}){tag}")
-
-    def plot(self, ax=None):
-        """Largest weight, top five and top ten (% of weight) by day, the effective number of names
-        on a second axis; reviews marked.  Returns the main Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
-        d = self.daily
-        for col in ("top1", "top5", "top10"):
-            ax.plot(d.index, d[col] * 100, label=col)
-        ax.set_ylabel("% of weight")
-        right = ax.twinx()
-        right.plot(d.index, d["effective_n"], color="grey", ls="--", lw=1, label="effective_n")
-        right.set_ylabel("effective number of names (1 / HHI)")
-        for day in self.per_review["date"]:
-            ax.axvline(day, color="lightgrey", lw=0.6, zorder=0)
-        lines = ax.get_legend_handles_labels()
-        more = right.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best", fontsize="small")
-        tag = " (SYNTHETIC data)" if self.synthetic else ""
-        ax.set_title(f"Concentration of the {self.kind} {self.name}{tag}")
-        return ax
+        return Summary(rows, title=f"Concentration of the {self.kind} ({self.name}){self.tag}")
 
     def __repr__(self) -> str:
         return (
             f"Concentration({self.kind} {self.name}, {len(self.daily)} days, "
-            f"{len(self.per_review)} reviews{' SYNTHETIC' if self.synthetic else ''})"
+            f"{len(self.per_review)} reviews{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 def _index_tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -211,6 +186,7 @@ def concentration(result) -> Concentration:
         kind=kind,
         name=name,
         synthetic=bool(getattr(result, "synthetic", False)),
+        meta=Provenance.from_record(getattr(result, "meta", None) or {}).to_record(),
     )
 
 

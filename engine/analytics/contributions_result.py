@@ -165,12 +165,11 @@ class Contributions(Result):
         return Summary(rows, title=f"Contributions to the difference vs {self.against}{self.tag}")
 
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         n_codes = sum(k == "code" for k in self.kinds)
         return (
             f"Contributions({self.subject} vs {self.against}, {self.dates[0].date()}.."
             f"{self.dates[-1].date()}, {n_codes} codes + {len(self.labels) - n_codes} rows, "
-            f"difference={self.total:.4%}, {self.linking}{tag})"
+            f"difference={self.total:.4%}, {self.linking}{self.tag})"
         )
 
 

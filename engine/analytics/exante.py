@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from engine import __version__
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine.analytics import exante_nb as nb
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
@@ -320,7 +320,7 @@ def _daily_te(r, act, rows, model, halflife, window, ddof, p) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class ExAnteRisk:
+class ExAnteRisk(Result):
     """Result of :func:`ex_ante`: the ex-ante tracking error on :attr:`date` and its decomposition.
 
     Attributes
@@ -349,6 +349,9 @@ class ExAnteRisk:
     shrinkage : float
         Ledoit-Wolf intensity :math:`\\delta` at :attr:`date` (NaN for the other models).
     """
+
+    _figure = "exante_figure"
+    cash = CASH  # the cash row of the contributions, left out of the figure
 
     date: pd.Timestamp
     te: float
@@ -458,8 +461,7 @@ class ExAnteRisk:
             )
         )
         rows += self._series_rows()
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"Ex-ante tracking error on {self.date.date()}{tag}")
+        return Summary(rows, title=f"Ex-ante tracking error on {self.date.date()}{self.tag}")
 
     def _series_rows(self) -> list[dict]:
         if len(self.series) < 2:
@@ -484,51 +486,11 @@ class ExAnteRisk:
         return [{**anticipated, "metric": "mean_ex_ante_te"},
                 {**realised, "metric": "mean_realised_te"}]  # fmt: skip
 
-    def plot(self, ax=None):
-        """With a series: the daily ex-ante TE beside the realised rolling TE ("anticipated against
-        realised"); on one date: the ten largest component contributions.  Returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
-        tag = " (SYNTHETIC data)" if self.synthetic else ""
-        if len(self.series) > 1:
-            s = self.series * 100
-            model = f"EWMA h={self.halflife:g}" if self.model == "ewma" else self.model
-            ax.plot(
-                s.index,
-                s["te_ex_ante"],
-                label=f"anticipated (ex-ante): {model}, {self.window} sessions, vs "
-                f"{self.benchmark}",
-            )
-            ax.plot(
-                s.index,
-                s["te_realised"],
-                label=f"realised: rolling {self.realised_window}-session STD vs "
-                f"{self.realised_benchmark}",
-            )
-            ax.set_xlabel(f"annualised with p = {self.periods_per_year} sessions a year")
-            ax.set_title(f"Tracking error: anticipated against realised{tag}")
-            ax.set_ylabel("tracking error, % a year")
-            ax.legend(loc="best", fontsize="small")
-        else:
-            c = self.contributions.drop(CASH)
-            top = c.reindex(c.abs().nlargest(10).index)[::-1] * 100
-            ax.barh([str(k) for k in top.index], top.to_numpy())
-            ax.set_xlabel(f"component contribution to the ex-ante TE, % a year (TE {self.te:.2%})")
-            ax.set_title(f"Ex-ante TE against {self.benchmark} on {self.date.date()}{tag}")
-        ax.grid(alpha=0.3)
-        return ax
-
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"ExAnteRisk({self.date.date()}, TE {self.te:.2%} a year, {self.model}, "
-            f"{len(self.covariance)} names, {len(self.series)} date(s){tag})"
+            f"{len(self.covariance)} names, {len(self.series)} date(s){self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 def _row(metric, value, unit, against, note) -> dict:

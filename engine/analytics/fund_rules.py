@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine._display import Summary, result_html
+from engine._display import Provenance, Result, Summary
 from engine.analytics.concentration import measures
 from engine.errors import DataError, MethodologyError, describe
 from engine.rules.methodology import methodology_dir
@@ -216,7 +216,7 @@ def _shown(value, unit: str) -> str:
 
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
-class FundRules:
+class FundRules(Result):
     """Result of :func:`fund_rules`: the rule set and, per review, the numbers and pass/fail.
 
     Attributes
@@ -231,6 +231,8 @@ class FundRules:
     name : str
         The index checked.
     """
+
+    _figure = "fund_rules_figure"
 
     rules: FundRuleSet
     table: pd.DataFrame
@@ -296,58 +298,14 @@ class FundRules:
             {"metric": "reviews_passing", "value": int(t["passed"].sum()), "unit": "count",
              "against": rs.name, "note": f"of {len(t)} reviews; source: {rs.source}"}
         )  # fmt: skip
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"{self.name} against {rs.title} ({rs.status}){tag}")
-
-    def plot(self, ax=None):
-        """Largest weight and top five per review against their limits; constituents on a second
-        axis against the minimum.  Returns the main Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
-        t, rs = self.table, self.rules
-        for col, limit, color in (
-            ("max_weight", rs.max_weight, "C0"),
-            ("top5_weight", rs.max_top5_weight, "C1"),
-        ):
-            ax.plot(t["date"], t[col] * 100, "o-", color=color, label=f"{col} per review")
-            ax.axhline(limit * 100, color=color, ls="--", lw=1, label=f"limit {limit:.0%}")
-        ax.set_ylabel("% of index weight")
-        right = ax.twinx()
-        right.step(t["date"], t["constituents"], where="post", color="grey", label="constituents")
-        right.axhline(
-            rs.min_constituents,
-            color="grey",
-            ls=":",
-            lw=1,
-            label=f"minimum {rs.min_constituents} names",
-        )
-        right.set_ylabel("constituents")
-        handles, labels = (
-            a + b
-            for a, b in zip(
-                ax.get_legend_handles_labels(), right.get_legend_handles_labels(), strict=True
-            )
-        )
-        ax.legend(handles, labels, loc="best", fontsize="small")
-        passing = int(t["passed"].sum())
-        status = " (rules UNCONFIRMED)" if rs.status.startswith("UNCONFIRMED") else ""
-        tag = ", SYNTHETIC data" if self.synthetic else ""
-        ax.set_title(
-            f"{self.name} against {rs.name}: {passing} of {len(t)} reviews pass{status}{tag}"
-        )
-        return ax
+        return Summary(rows, title=f"{self.name} against {rs.title} ({rs.status}){self.tag}")
 
     def __repr__(self) -> str:
         fails = int((~self.table["passed"]).sum())
         return (
             f"FundRules({self.name} vs {self.rules.name}: {len(self.table) - fails} of "
-            f"{len(self.table)} reviews pass{' SYNTHETIC' if self.synthetic else ''})"
+            f"{len(self.table)} reviews pass{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)
 
 
 def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
@@ -376,6 +334,7 @@ def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
         table=table,
         name=str(index.name),
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
+        meta=Provenance.of(index, market=market).to_record(),
     )
 
 

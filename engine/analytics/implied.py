@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 
 from engine import metrics
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
 
@@ -96,7 +96,7 @@ def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class ImpliedWeights:
+class ImpliedWeights(Result):
     """Result of :func:`implied_weights`.
 
     Attributes
@@ -112,6 +112,8 @@ class ImpliedWeights:
         Codes left out of at least one fit because their returns have gaps on its dates (which
         window dropped which codes: the ``dropped`` column of :attr:`fit`).
     """
+
+    _figure = "implied_figure"
 
     weights: pd.DataFrame
     fit: pd.DataFrame
@@ -192,29 +194,11 @@ class ImpliedWeights:
         ]
         return Summary(rows, title="Implied weights")
 
-    def plot(self, ax=None, reconstructed=None, top: int = 15):
-        """Bar chart of the latest implied weights (beside ``reconstructed`` when given)."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        frame = (
-            self.beside(reconstructed) if reconstructed is not None else self.last.to_frame()
-        ).head(top)
-        cols = [c for c in ("implied", "reconstructed") if c in frame]
-        frame[cols].plot.bar(ax=ax)
-        ax.set_ylabel("weight")
-        ax.set_title(f"Implied weights (R2 {self.fit['r2'].iloc[-1]:.3f})")
-        return ax
-
     def __repr__(self) -> str:
         return (
             f"ImpliedWeights({len(self.fit)} fit(s), {self.weights.shape[1]} codes, "
             f"R2={self.fit['r2'].iloc[-1]:.4f})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def _check_window_step(window, step, n_dates: int) -> None:

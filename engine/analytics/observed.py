@@ -38,7 +38,7 @@ import pandas as pd
 
 from engine import metrics
 from engine._args import date_argument
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
 from engine.errors import CalendarError, DataError, describe
@@ -185,7 +185,7 @@ def fit_figures(
 
 
 @dataclass(frozen=True, eq=False)
-class ObservedComparison:
+class ObservedComparison(Result):
     """Result of :func:`compare_observed`.
 
     Attributes
@@ -202,6 +202,8 @@ class ObservedComparison:
     premium : Series or None
         ``price / nav - 1`` on the dates both have, when both were given.
     """
+
+    _figure = "observed_figure"
 
     pairs: pd.DataFrame
     levels: pd.DataFrame
@@ -290,46 +292,12 @@ class ObservedComparison:
         p = self.pairs
         return p["observed"].rolling(window).corr(p["index"]).rename("rolling_corr")
 
-    def plot(self, ax=None, window: int = 20):
-        """Rebased levels, rolling correlation and cumulative difference, revision marked; returns
-        the first Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            fig, axes = plt.subplots(
-                3, 1, figsize=(9, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.3, 1.3]}
-            )
-        else:
-            axes = [ax, ax.twinx(), None]
-        lv = self.levels
-        axes[0].plot(lv.index, lv["observed"], label=f"{self.label} ({self.kind})")
-        axes[0].plot(lv.index, lv["index"], label=self.against)
-        axes[0].set_ylabel("rebased to 1")
-        axes[0].legend(loc="upper left")
-        axes[0].set_title(f"{self.label} against {self.against}")
-        rc = self.rolling_correlation(window)
-        axes[1].plot(rc.index, rc, color="tab:green")
-        axes[1].set_ylabel(f"{window}-day corr")
-        if axes[2] is not None:
-            axes[2].plot(lv.index, lv["observed"] - lv["index"], color="tab:red")
-            axes[2].set_ylabel("cum. diff")
-        for a in axes:
-            if a is not None and lv.index[0] <= self.split <= lv.index[-1]:
-                a.axvline(self.split, color="grey", ls="--", lw=1)
-        axes[0].annotate(
-            "revision", (self.split, axes[0].get_ylim()[1]), fontsize=8, ha="left", va="top"
-        )
-        return axes[0]
-
     def __repr__(self) -> str:
         return (
             f"ObservedComparison({self.label} ({self.kind}) vs {self.against}, {len(self.pairs)} "
             f"pairs, corr_1d={self.figure('corr_1d'):.3f}, "
             f"corr_1d_merged={self.figure('corr_1d', merged=True):.3f})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def _levels(result, variant: str) -> tuple[pd.Series, str]:

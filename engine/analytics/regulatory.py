@@ -334,6 +334,9 @@ class RegulatoryReport(Result):
         The mainland quarterly-report table (:func:`period_table`), for presets with ``period_table``.
     """
 
+    _figure = "regulatory_figure"
+    checks = CHECKS  # (figure, limit field, label) of the checks the figure draws
+
     preset: RegulatoryPreset
     figures: dict
     rolling: pd.DataFrame
@@ -451,50 +454,11 @@ class RegulatoryReport(Result):
                 )
         return rows
 
-    def plot(self, ax=None):
-        """Rolling figures against their limits (rolling monitor) or calendar-year TD and TE (year
-        monitor), in %, limits dashed, breaches marked. Returns the ``Axes``."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            ax = plt.figure(figsize=(9, 4), layout="constrained").subplots()
-        p = self.preset
-        if p.monitor == "rolling":
-            for figure, limit_field, label in CHECKS:
-                limit = getattr(p, limit_field)
-                s = self.rolling[figure].dropna()
-                if limit is None or s.empty:
-                    continue
-                (line,) = ax.plot(s.index, s.to_numpy() * 100, lw=1.2, label=f"rolling {label}")
-                ax.axhline(limit * 100, color=line.get_color(), ls="--", lw=1)
-                hit = self.breaches[self.breaches["limit_field"] == limit_field]
-                ax.scatter(hit["window_end"], hit["value"] * 100, color="#c62828", s=8, zorder=3)
-        elif len(self.by_year):
-            x = np.arange(len(self.by_year))
-            ax.bar(x - 0.2, self.by_year["tracking_difference"] * 100, 0.4, label="TD")
-            ax.bar(x + 0.2, self.by_year["tracking_error"] * 100, 0.4, label="TE")
-            ax.set_xticks(x, [str(y) for y in self.by_year.index])
-            for _, limit_field, label in CHECKS:
-                if getattr(p, limit_field) is not None:
-                    ax.axhline(getattr(p, limit_field) * 100, ls="--", lw=1, label=label)
-        ax.set_ylabel("%")
-        title = (
-            f"{p.name}: {p.te_method.upper()} of {p.difference} differences x sqrt("
-            f"{p.periods_per_year}), vs {self.benchmark}"
-        )
-        ax.set_title(title + self.tag, fontsize=9)
-        if p.monitor == "rolling":
-            ax.tick_params(axis="x", rotation=30, labelsize=7)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
-        return ax
-
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"RegulatoryReport({self.preset.name}, TE {self.figures['tracking_error']:.4%} "
             f"{self.preset.te_method.upper()}, {len(self.breaches)} breaching windows vs "
-            f"{self.benchmark}{tag})"
+            f"{self.benchmark}{self.tag})"
         )
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
 from engine.data.fx import to_cny
 from engine.errors import DataError, describe
@@ -198,7 +198,7 @@ def _span(s: pd.Series) -> str:
 
 # ------------------------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class TrackingResult:
+class TrackingResult(Result):
     """Tracking of one fund NAV against one benchmark.
 
     Attributes
@@ -214,6 +214,8 @@ class TrackingResult:
     excluded : DatetimeIndex
         Dates present in only one series inside the common span (only with ``strict=False``).
     """
+
+    _figure = "tracking_axes"
 
     levels: pd.DataFrame
     returns: pd.DataFrame
@@ -288,7 +290,7 @@ class TrackingResult:
             }
         )
         title = f"Tracking of {self.labels[0]} vs {self.benchmark}"
-        return Summary(rows, title=title + (" [SYNTHETIC]" if self.synthetic else ""))
+        return Summary(rows, title=title + self.tag)
 
     def td_by_year(self) -> pd.DataFrame:
         """Tracking difference by calendar year.
@@ -327,24 +329,15 @@ class TrackingResult:
         are ``ax.figure.axes[1:]``). Draws into ``ax`` when given (``"all"`` then draws its main
         panel, the levels).
         """
-        from engine import plotting
-        from engine._display import plot_axes
-
-        return plot_axes(plotting.tracking_axes, self, ax=ax, kind=kind)
+        return super().plot(ax=ax, kind=kind)
 
     def __repr__(self) -> str:
         m = self.metrics
-        tag = " SYNTHETIC" if self.synthetic else ""
         return (
             f"TrackingResult({int(m['n_returns'])} returns {self.levels.index[0].date()}.."
             f"{self.levels.index[-1].date()}, TD={m['tracking_difference']:.4%}, TE_std={m['tracking_error_std']:.4%}, "
-            f"TE_rms={m['tracking_error_rms']:.4%} vs {self.benchmark}{tag})"
+            f"TE_rms={m['tracking_error_rms']:.4%} vs {self.benchmark}{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        from engine._display import result_html
-
-        return result_html(self)
 
 
 def tracking(

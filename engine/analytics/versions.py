@@ -34,7 +34,7 @@ import pandas as pd
 
 from engine import metrics
 from engine._args import date_argument
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
@@ -188,7 +188,7 @@ def revision_trading_cost(fund_result, split, sessions: int = 5) -> dict:
 
 
 @dataclass(frozen=True, eq=False)
-class VersionComparison:
+class VersionComparison(Result):
     """Result of :func:`compare`.
 
     Attributes
@@ -210,6 +210,8 @@ class VersionComparison:
         Per label, :func:`engine.analytics.fund_rules` of that run (the SSE/SZSE index-fund rules,
         ``sse-2025-11``, at each review).
     """
+
+    _figure = "versions_figure"
 
     base: IndexComparison
     changes: pd.DataFrame
@@ -330,27 +332,15 @@ class VersionComparison:
         )
         for i, w in enumerate(self.warnings):
             rows.append({"metric": f"warning_{i + 1}", "value": w, "unit": "text"})
-        title = f"{lb} against {la}" + (" (SYNTHETIC market)" if self.synthetic else "")
-        return Summary(rows, title=title)
-
-    def plot(self, ax=None):
-        """Levels of both runs, cumulative effects, with the split date marked; returns the Axes
-        (:func:`engine.plotting.versions_figure`)."""
-        from engine import plotting
-        from engine._display import plot_axes
-
-        return plot_axes(plotting.versions_figure, self, ax=ax)
+        return Summary(rows, title=f"{lb} against {la}{self.tag}")
 
     def __repr__(self) -> str:
         la, lb = self.labels
         return (
             f"VersionComparison({lb} vs {la}, return difference "
             f"{self.base.metrics['tracking_difference']:+.2%}, {len(self.changes)} membership changes"
-            f"{' SYNTHETIC' if self.synthetic else ''})"
+            f"{self.tag})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def _build(spec, market, label):

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine._display import Result, Summary, result_html
 from engine.data.plausibility import Plausibility
 from engine.data.validate import PROBLEM_COLUMNS, Report
 from engine.errors import DataError
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Result):
     """The problems found in a data folder by :func:`check_folder`.
 
     Attributes
@@ -35,6 +36,8 @@ class CheckReport:
         Findings that do not stop a build (a last line without a line end, lasting share changes
         without a corporate action, ...), as :attr:`MarketData.warnings` would carry them.
     """
+
+    _figure = "check_figure"
 
     path: str
     problems: pd.DataFrame
@@ -51,8 +54,6 @@ class CheckReport:
         return [*self.problems["message"].astype(str), *(f"warning: {w}" for w in self.warnings)]
 
     def summary(self):
-        from engine._display import Summary
-
         files = self.problems["file"].dropna().nunique()
         return Summary(
             [
@@ -72,7 +73,8 @@ class CheckReport:
         return f"CheckReport({self.path!r}: {state}, {len(self.warnings)} warning(s))"
 
     def _repr_html_(self) -> str:
-        return f"<p>{repr(self)}</p>" + (self.problems.to_html(index=False) if not self.ok else "")
+        """The base's repr and summary, then every problem (what a person fixing the folder reads)."""
+        return result_html(self) + (self.problems.to_html(index=False) if not self.ok else "")
 
 
 def check_folder(

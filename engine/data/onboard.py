@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from engine._args import date_argument
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine._settings import FLAG, Choice, Settings, Whole, setting
 from engine.data import onboard_tables as tables
 from engine.data.market import MarketData
@@ -175,7 +175,7 @@ class OnboardSettings(Settings):
 
 # =========================================================================== result
 @dataclass(frozen=True, eq=False)
-class Onboarding:
+class Onboarding(Result):
     """Result of :func:`onboard`: the market and a record of how it was made.
 
     Attributes
@@ -196,6 +196,8 @@ class Onboarding:
     approximation : str
         The shares / free-float approximation used (``"none"`` when both were given).
     """
+
+    _figure = "onboarding_figure"
 
     market: MarketData
     warnings: tuple[str, ...]
@@ -253,26 +255,12 @@ class Onboarding:
         ]
         return Summary(rows, title=f"Onboarding of {m.source}")
 
-    def plot(self, ax=None):
-        """Number of priced codes per session; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3))
-        pd.Series(self.market.listed().sum(axis=1), index=self.market.dates).plot(ax=ax)
-        ax.set_ylabel("priced codes")
-        ax.set_title(f"Onboarded market ({self.approximation})")
-        return ax
-
     def __repr__(self) -> str:
         return (
             f"Onboarding({len(self.market.codes)} codes, {self.market.dates[0].date()}.."
             f"{self.market.dates[-1].date()}, approximation={self.approximation!r}, "
             f"{len(self.unclassified)} unclassified, {len(self.warnings)} warnings)"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 # =========================================================================== onboard

@@ -20,11 +20,12 @@ gross divisor), so the NAV per unit reproduces the gross total return index exac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from engine._display import Provenance
 from engine.codes import (
     COST_KINDS,
     FUND_EVENTS,
@@ -470,12 +471,15 @@ def _assemble(
     levels = index_result.levels.reindex(dates)
     weights = index_result.weights.reindex(index=dates, columns=codes).fillna(0.0)
     prices = pd.DataFrame(close, index=dates, columns=pd.Index(codes, name="code"))
+    # the fund's own market (allow_other_market=True may run it on another than the index's)
+    provenance = replace(Provenance.of(index_result, config), data_fingerprint=market.fingerprint())
     meta = {
         "inception_session": dates[0],
         "effects": config.effects,
         "data_fingerprint": market.fingerprint(),
         "index_meta": dict(index_result.meta),
         "market_source": market.source,
+        **provenance.to_record(),
     }
     return FundResult(
         nav=nav,

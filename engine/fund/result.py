@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.conventions import annualise_return
 from engine.data.fx import to_cny
 from engine.errors import DataError, describe
@@ -49,7 +49,7 @@ def _check_variant(variant) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class FundResult:
+class FundResult(Result):
     """Output of :func:`engine.fund.backtest`.
 
     Attributes
@@ -84,7 +84,13 @@ class FundResult:
     events : DataFrame
         Corporate actions applied to the holdings: ``date, code, kind, shares_before, shares_after,
         cash_hkd``.
+    meta : dict
+        Provenance (``engine_version``, ``methodology_hash``, ``settings_hash`` = ``config.hash``,
+        ``data_fingerprint``; :attr:`provenance`), the inception session, the effects, the index's
+        own ``meta`` and the market's source.
     """
+
+    _figure = "fund_figure"
 
     nav: pd.DataFrame
     holdings: pd.DataFrame
@@ -153,10 +159,6 @@ class FundResult:
         """
         rows = self._return_rows() + self._tracking_rows() + self._book_rows()
         return Summary(rows, title=f"ETF backtest vs {self.index_name}{self.tag}")
-
-    @property
-    def tag(self) -> str:
-        return " [SYNTHETIC]" if self.synthetic else ""
 
     def _return_rows(self) -> list[dict]:
         nav = self.nav
@@ -300,58 +302,13 @@ class FundResult:
         keep = (frame["fund"] != 0) | (frame["index"] != 0)
         return frame[keep]
 
-    def plot(self, ax=None):
-        """NAV per unit against its benchmark in CNY and the index (gross and price in HKD), all
-        rebased to the first NAV per unit.
-
-        Returns the matplotlib ``Axes``; the title says SYNTHETIC when the data were generated.
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4.5))
-        frame = self.to_frame()
-        ax.plot(frame.index, frame["nav_per_unit_cny"], label="ETF NAV per unit (CNY)", lw=1.6)
-        if "benchmark_cny" in frame:
-            ax.plot(
-                frame.index,
-                frame["benchmark_cny"],
-                lw=1.1,
-                alpha=0.8,
-                label=f"benchmark: {self.benchmark_cny().name}",
-            )
-        for variant, style in (("gross", "--"), ("price", ":")):
-            colname = f"index_{variant}"
-            if colname in frame:
-                ax.plot(
-                    frame.index,
-                    frame[colname],
-                    style,
-                    lw=1.1,
-                    label=f"{self.index_name} {variant} in HKD",
-                )
-        title = f"ETF vs {self.index_name}"
-        if self.synthetic:
-            title += " (SYNTHETIC data)"
-        ax.set_title(title)
-        ax.set_ylabel("NAV per unit / rebased level")
-        ax.legend(loc="best", fontsize="small")
-        ax.grid(alpha=0.3)
-        return ax
-
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         nav = self.nav
         return (
-            f"FundResult({self.index_name}{tag}, {len(nav)} sessions {nav.index[0].date()}..{nav.index[-1].date()}, "
+            f"FundResult({self.index_name}{self.tag}, {len(nav)} sessions {nav.index[0].date()}..{nav.index[-1].date()}, "
             f"NAV/unit {nav['nav_per_unit_cny'].iloc[0]:.4f} -> {nav['nav_per_unit_cny'].iloc[-1]:.4f}, "
             f"{len(self.trades)} trades, effects={list(getattr(self.config, 'effects', ()))})"
         )
-
-    def _repr_html_(self) -> str:
-        from engine._display import result_html
-
-        return result_html(self)
 
 
 __all__ = ["FundResult"]

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine._jit import njit, prange
+from engine._jit import njit
 from engine.codes import (
     ACT_BONUS,
     ACT_CASH_DIVIDEND,
@@ -57,7 +57,6 @@ from engine.codes import (
     EVENT_LABELS,
 )
 from engine.prepare import ACTION_DTYPE
-from engine.rules._nb import reviews_kernel
 
 # event kinds: the event codes of engine.codes (a corporate action is logged under its kind's code)
 EV_SPLIT = ACT_SPLIT
@@ -164,6 +163,97 @@ EVENT_DTYPE = np.dtype(
 
 
 @njit
+def _review_step(
+    t, ri, rev_ptr, rev_col, rev_q, close, cols, q, pos, div, levels, ev, ev_div, n_ev, status
+):
+    """Session ``t``, step 1: review ``ri`` takes effect; its shares priced at the closes of
+    ``t - 1`` set every divisor so that the level is unchanged.  Returns the events logged."""
+    c0 = _load_review(ri, rev_ptr, rev_col, rev_q, close, t - 1, cols, q, pos, status)
+    if status[0] != ST_OK:
+        if status[0] == ST_EMPTY:
+            status[1] = t
+        return n_ev
+    e = _log(ev, ev_div, n_ev, t, EV_REVIEW, -1, ri, div)
+    for v in range(3):
+        div[v] = c0 / levels[t - 1, v]
+    _logged(ev_div, e, div)
+    return n_ev + 1
+
+
+@njit
+def _prior_capitalisation(t, n_slots, close, cols, q, padj, cap):
+    """The prior capitalisation :math:`C = \\sum_s q_s P_{s,t-1}` of every variant, from the raw
+    prior closes (``padj``: the prior close of each slot, adjusted by the actions of ``t``)."""
+    c0 = 0.0
+    for s in range(n_slots):
+        if q[s] > 0.0:
+            padj[s] = close[t - 1, cols[s]]
+            c0 += q[s] * padj[s]
+    for v in range(3):
+        cap[v] = c0
+
+
+@njit
+def _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status):
+    """Session ``t``, steps 2 and 3: the corporate actions with ex-date ``t`` (from ``ai`` on) on
+    constituents, capital changes before cash dividends.  Returns the next action and the events
+    logged (stops with :data:`ST_BAD_DIVIDEND` on a dividend worth the whole capitalisation)."""
+    A = act.shape[0]
+    while ai < A and act["row"][ai] == t:
+        j = act["col"][ai]
+        s = pos[j]
+        if s >= 0 and q[s] > 0.0:
+            if act["kind"][ai] == EV_CASH_DIVIDEND and not (
+                cap[1] - q[s] * act["amount_hkd"][ai] > 0.0
+            ):
+                _fail(status, ST_BAD_DIVIDEND, t, j)
+                break
+            e = _log(ev, ev_div, n_ev, t, act["kind"][ai], j, ai, div)
+            _apply_action(ai, act, s, q, padj, div, cap, wht[j])
+            _logged(ev_div, e, div)
+            n_ev += 1
+        ai += 1
+    return ai, n_ev
+
+
+@njit
+def _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status):
+    """Session ``t``, step 4: a constituent without a close at ``t`` leaves at its (adjusted) last
+    close, every divisor rescaled; :data:`ST_EMPTY` when none is left.  Returns the events logged."""
+    active = 0
+    for s in range(n_slots):
+        if q[s] > 0.0 and np.isnan(close[t, cols[s]]):
+            gone = q[s] * padj[s]
+            e = _log(ev, ev_div, n_ev, t, EV_DELETION, cols[s], -1, div)
+            for v in range(3):
+                _rescale(div, cap, v, cap[v] - gone)
+            _logged(ev_div, e, div)
+            n_ev += 1
+            q[s] = 0.0
+        if q[s] > 0.0:
+            active += 1
+    if active == 0:
+        _fail(status, ST_EMPTY, t, -1)
+    return n_ev
+
+
+@njit
+def _close_step(t, n_slots, close, cols, q, div, review, levels, divisors, slot_q, seg):
+    """The close of ``t``: :math:`I^v_t = \\sum_s q_s P_{s,t} / D^v`, the shares and the review in
+    force recorded."""
+    total = 0.0
+    for s in range(n_slots):
+        if q[s] > 0.0:
+            total += q[s] * close[t, cols[s]]
+    for s in range(n_slots):
+        slot_q[t, s] = q[s]
+    seg[t] = review
+    for v in range(3):
+        divisors[t, v] = div[v]
+        levels[t, v] = total / div[v]
+
+
+@njit
 def index_run(
     close, base_row, base_value, review_rows, rev_ptr, rev_col, rev_q, act, wht, ev, ev_div
 ):
@@ -246,76 +336,36 @@ def index_run(
         ai += 1
 
     for t in range(base_row + 1, T):
-        # ---- 1. review effective at t
-        if ri < R and review_rows[ri] == t:
-            c0 = _load_review(ri, rev_ptr, rev_col, rev_q, close, t - 1, cols, q, pos, status)
+        if ri < R and review_rows[ri] == t:  # 1. a review effective at t
+            n_ev = _review_step(
+                t,
+                ri,
+                rev_ptr,
+                rev_col,
+                rev_q,
+                close,
+                cols,
+                q,
+                pos,
+                div,
+                levels,
+                ev,
+                ev_div,
+                n_ev,
+                status,
+            )
             if status[0] != ST_OK:
-                if status[0] == ST_EMPTY:
-                    status[1] = t
                 break
-            e = _log(ev, ev_div, n_ev, t, EV_REVIEW, -1, ri, div)
-            for v in range(3):
-                div[v] = c0 / levels[t - 1, v]
-            _logged(ev_div, e, div)
-            n_ev += 1
             ri += 1
         n_slots = rev_ptr[ri] - rev_ptr[ri - 1]
-
-        # ---- adjusted prior capitalisation, starting from the raw prior closes
-        c0 = 0.0
-        for s in range(n_slots):
-            if q[s] > 0.0:
-                padj[s] = close[t - 1, cols[s]]
-                c0 += q[s] * padj[s]
-        for v in range(3):
-            cap[v] = c0
-
-        # ---- 2./3. corporate actions with ex-date t (constituents only)
-        while ai < A and act["row"][ai] == t:
-            j = act["col"][ai]
-            s = pos[j]
-            if s >= 0 and q[s] > 0.0:
-                if act["kind"][ai] == EV_CASH_DIVIDEND and not (
-                    cap[1] - q[s] * act["amount_hkd"][ai] > 0.0
-                ):
-                    _fail(status, ST_BAD_DIVIDEND, t, j)
-                    break
-                e = _log(ev, ev_div, n_ev, t, act["kind"][ai], j, ai, div)
-                _apply_action(ai, act, s, q, padj, div, cap, wht[j])
-                _logged(ev_div, e, div)
-                n_ev += 1
-            ai += 1
-        if status[0] != ST_OK:
+        _prior_capitalisation(t, n_slots, close, cols, q, padj, cap)
+        ai, n_ev = _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status)
+        if status[0] != ST_OK:  # 2./3. corporate actions with ex-date t
             break
-
-        # ---- 4. deletions: constituents without a close today leave at their last close
-        active = 0
-        for s in range(n_slots):
-            if q[s] > 0.0 and np.isnan(close[t, cols[s]]):
-                gone = q[s] * padj[s]
-                e = _log(ev, ev_div, n_ev, t, EV_DELETION, cols[s], -1, div)
-                for v in range(3):
-                    _rescale(div, cap, v, cap[v] - gone)
-                _logged(ev_div, e, div)
-                n_ev += 1
-                q[s] = 0.0
-            if q[s] > 0.0:
-                active += 1
-        if active == 0:
-            _fail(status, ST_EMPTY, t, -1)
+        n_ev = _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status)
+        if status[0] != ST_OK:  # 4. constituents without a close leave at their last close
             break
-
-        # ---- close of t
-        total = 0.0
-        for s in range(n_slots):
-            if q[s] > 0.0:
-                total += q[s] * close[t, cols[s]]
-        for s in range(n_slots):
-            slot_q[t, s] = q[s]
-        seg[t] = ri - 1
-        for v in range(3):
-            divisors[t, v] = div[v]
-            levels[t, v] = total / div[v]
+        _close_step(t, n_slots, close, cols, q, div, ri - 1, levels, divisors, slot_q, seg)
 
     return levels, divisors, slot_q, seg, n_ev, status
 
@@ -341,21 +391,25 @@ def dense_weights(slot_q, seg, rev_ptr, rev_col, close, first_row):
     T, N = close.shape
     out = np.zeros((T - first_row, N))
     for t in range(first_row, T):
-        k = seg[t]
-        if k < 0:
-            continue
-        lo = rev_ptr[k]
-        n = rev_ptr[k + 1] - lo
-        total = 0.0
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                total += slot_q[t, s] * close[t, rev_col[lo + s]]
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                out[t - first_row, rev_col[lo + s]] = (
-                    slot_q[t, s] * close[t, rev_col[lo + s]] / total
-                )
+        if seg[t] >= 0:
+            weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out[t - first_row])
     return out
+
+
+@njit
+def weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out):
+    """The end-of-day index weights of session ``t`` (review ``seg[t] >= 0`` in force) written into
+    ``out [N]`` at the constituents' columns (the other entries are left as they are)."""
+    k = seg[t]
+    lo = rev_ptr[k]
+    n = rev_ptr[k + 1] - lo
+    total = 0.0
+    for s in range(n):
+        if slot_q[t, s] > 0.0:
+            total += slot_q[t, s] * close[t, rev_col[lo + s]]
+    for s in range(n):
+        if slot_q[t, s] > 0.0:
+            out[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
 
 
 def sparse_reviews(review_q: np.ndarray):
@@ -411,281 +465,3 @@ def index_kernel(
         ev_div[:n],
         status,
     )
-
-
-# ------------------------------------------------------------------------------------ variants
-@njit
-def review_turnover_nb(slot_q, seg, rev_ptr, rev_col, close, cap_rows, weight, base_row):
-    """Mean over reviews ``k >= 1`` of :math:`\\tfrac12 \\sum_i |w^{post}_{i,k} - w^{pre}_{i,k}|`:
-    end-of-day index weights on the cap date against the review's target weights (NaN when a cap
-    date has no index weights)."""
-    R, N = weight.shape
-    if R < 2:
-        return np.nan
-    acc = 0.0
-    pre = np.zeros(N)
-    for k in range(1, R):
-        t = cap_rows[k]
-        if t < base_row or seg[t] < 0:
-            return np.nan
-        m = seg[t]
-        lo = rev_ptr[m]
-        n = rev_ptr[m + 1] - lo
-        pre[:] = 0.0
-        total = 0.0
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                total += slot_q[t, s] * close[t, rev_col[lo + s]]
-        for s in range(n):
-            if slot_q[t, s] > 0.0:
-                pre[rev_col[lo + s]] = slot_q[t, s] * close[t, rev_col[lo + s]] / total
-        if not pre.sum() > 0:
-            return np.nan
-        d = 0.0
-        for j in range(N):
-            d += abs(weight[k, j] - pre[j])
-        acc += 0.5 * d
-    return acc / (R - 1)
-
-
-_FNV_PRIME = 16777619  # 32-bit FNV-1a on 32-bit words, kept in an int64 (no overflow)
-_FNV_BASIS = 2166136261
-_LOW32 = 0xFFFFFFFF
-
-
-@njit
-def _mix32(h, word):
-    """The low 32 bits of ``word`` into a 32-bit running hash."""
-    return ((h ^ (word & _LOW32)) * _FNV_PRIME) & _LOW32
-
-
-@njit
-def _mix(h, word):
-    """A 64-bit word into a 32-bit running hash, its two halves in turn."""
-    return _mix32(_mix32(h, word), word >> 32)
-
-
-@njit
-def _same_cells(a, b, off, n_cells, cell, q_bits, w_bits):
-    """Do variants ``a`` and ``b`` have bitwise the same packed cells?"""
-    if n_cells[a] != n_cells[b]:
-        return False
-    da, db = off[a], off[b]
-    for m in range(n_cells[a]):
-        if (
-            cell[da + m] != cell[db + m]
-            or q_bits[da + m] != q_bits[db + m]
-            or w_bits[da + m] != w_bits[db + m]
-        ):
-            return False
-    return True
-
-
-@njit
-def distinct_variants(ruled, digest, off, n_cells, cell, q_bits, w_bits):
-    """Classes of variants with bitwise identical cells, numbered in order of first appearance.
-
-    Returns ``column int64[V]`` (the class of each variant, -1 where ``ruled`` is False) and
-    ``first int64[U]`` (the first variant of each class).  Equal digests are confirmed cell by
-    cell, so a hash collision only costs a comparison.
-    """
-    V = ruled.shape[0]
-    column = np.full(V, -1, dtype=np.int64)
-    first = np.empty(V, dtype=np.int64)
-    order = np.argsort(digest, kind="mergesort")  # stable: equal digests in variant order
-    U = 0
-    i = 0
-    while i < V:
-        e = i
-        while e < V and digest[order[e]] == digest[order[i]]:
-            e += 1
-        g0 = U  # classes of this digest start here
-        for p in range(i, e):
-            v = order[p]
-            if not ruled[v]:
-                continue
-            u = g0
-            while u < U and not _same_cells(v, first[u], off, n_cells, cell, q_bits, w_bits):
-                u += 1
-            if u == U:
-                first[U] = v
-                U += 1
-            column[v] = u
-        i = e
-    # renumber the classes by their first variant
-    by_first = np.argsort(first[:U])
-    rank = np.empty(U, dtype=np.int64)
-    for r in range(U):
-        rank[by_first[r]] = r
-    for v in range(V):
-        if column[v] >= 0:
-            column[v] = rank[column[v]]
-    return column, first[:U][by_first]
-
-
-@njit(parallel=True)
-def variants_kernel(
-    x,
-    flags,
-    min_relevance,
-    min_tv,
-    by_relevance,
-    K,
-    add,
-    remove,
-    cap,
-    rebalance,
-    drop_check,
-    code_order,
-    factors,
-    known_wht,
-    close,
-    base_row,
-    base_value,
-    review_rows,
-    cap_rows,
-    act,
-    wht,
-    kinds,
-):
-    """Rules and index of ``V`` variants on one review calendar, in parallel over variants.
-
-    The per-review settings carry a leading variant axis (``flags [V, R, F]``, the others
-    ``[V, R]``); ``x``, the restatement ``factors [R, N]`` and everything after are shared.
-
-    1. For every variant ``v`` (in parallel): :func:`engine.rules._nb.reviews_kernel`, then the
-       selected cells ``(k, j)`` with their index shares
-       :math:`q_{k,j} = shares \\times FAF \\times CF \\times factor` and target weights
-       :math:`w_{k,j}`, packed in row-major order.
-    2. Variants with bitwise the same cells get the same index (the recursion sees nothing else):
-       :func:`distinct_variants` numbers the ``U`` distinct ones.
-    3. For each distinct variant (in parallel): :func:`index_run` on its cells with :math:`q \\ne 0`
-       and :func:`review_turnover_nb`.
-
-    Returns
-    -------
-    levels : float64[U, T - base_row, len(kinds)]
-        Levels of each distinct variant from ``base_row`` on.
-    column : int64[V]
-        The distinct variant whose levels variant ``v`` has (-1 where its rules stopped; ``ok``
-        says whether the index run finished).
-    turnover, n_constituents : float64[V]
-    ok : bool[V]
-        False where a variant stopped (no selection, impossible cap, a constituent without a
-        withholding class or without a price): the caller asks the full build for the error.
-    """
-    V = flags.shape[0]
-    R, N = x.shape
-    T = close.shape[0]
-    n_out = T - base_row
-    # ---- 1. rules; room for at most min(K, N) selected cells per review
-    off = np.zeros(V + 1, dtype=np.int64)
-    for v in range(V):
-        room = 0
-        for k in range(R):
-            room += max(0, min(K[v, k], N))
-        off[v + 1] = off[v] + room
-    cell = np.empty(off[V], dtype=np.int64)
-    q_cell = np.empty(off[V])
-    w_cell = np.empty(off[V])
-    q_bits = q_cell.view(np.int64)
-    w_bits = w_cell.view(np.int64)
-    n_cells = np.zeros(V, dtype=np.int64)
-    digest = np.zeros(V, dtype=np.int64)  # of the cells and weights (the shares are compared)
-    n_const = np.full(V, np.nan)
-    ruled = np.zeros(V, dtype=np.bool_)
-    for v in prange(V):
-        _r, _e, _rk, selected, weight, cf, _stop, status = reviews_kernel(
-            x,
-            flags[v],
-            min_relevance[v],
-            min_tv[v],
-            by_relevance[v],
-            K[v],
-            add[v],
-            remove[v],
-            cap[v],
-            rebalance[v],
-            drop_check,
-            code_order,
-        )
-        if status != 0:
-            continue
-        m = off[v]
-        h = _FNV_BASIS
-        bad = False
-        for k in range(R):
-            for j in range(N):
-                if selected[k, j]:
-                    if not known_wht[j] or m == off[v + 1]:
-                        bad = True
-                        break
-                    cell[m] = k * N + j
-                    q_cell[m] = x[k, j]["shares"] * x[k, j]["free_float"] * cf[k, j] * factors[k, j]
-                    w_cell[m] = weight[k, j]
-                    h = _mix(_mix32(h, cell[m]), w_bits[m])
-                    m += 1
-            if bad:
-                break
-        if bad:
-            continue
-        n_cells[v] = m - off[v]
-        digest[v] = h
-        last = 0
-        for j in range(N):
-            if selected[R - 1, j]:
-                last += 1
-        n_const[v] = last
-        ruled[v] = True
-
-    # ---- 2. distinct variants
-    column, first = distinct_variants(ruled, digest, off, n_cells, cell, q_bits, w_bits)
-    U = first.shape[0]
-
-    # ---- 3. one index run per distinct variant
-    levels_out = np.full((U, n_out, kinds.shape[0]), np.nan)
-    turnover_u = np.full(U, np.nan)
-    ran = np.zeros(U, dtype=np.bool_)
-    for u in prange(U):
-        v = first[u]
-        lo, hi = off[v], off[v] + n_cells[v]
-        weight = np.zeros((R, N))
-        ptr = np.zeros(R + 1, dtype=np.int64)
-        for m in range(lo, hi):
-            k = cell[m] // N
-            weight[k, cell[m] - k * N] = w_cell[m]
-            if q_cell[m] != 0.0:
-                ptr[k + 1] += 1
-        for k in range(R):
-            ptr[k + 1] += ptr[k]
-        cols = np.empty(ptr[R], dtype=np.int64)
-        vals = np.empty(ptr[R])
-        n = 0
-        for m in range(lo, hi):
-            if q_cell[m] != 0.0:
-                cols[n] = cell[m] % N
-                vals[n] = q_cell[m]
-                n += 1
-        n_ev = R + act.shape[0] + cols.shape[0] + 1
-        ev = np.empty(n_ev, dtype=EVENT_DTYPE)  # each event is written before it is read
-        ev_div = np.zeros((n_ev, 6))
-        levels, _d, slot_q, seg, _n, st = index_run(
-            close, base_row, base_value, review_rows, ptr, cols, vals, act, wht, ev, ev_div
-        )
-        if st[0] != ST_OK:
-            continue
-        for t in range(n_out):
-            for c in range(kinds.shape[0]):
-                levels_out[u, t, c] = levels[base_row + t, kinds[c]]
-        turnover_u[u] = review_turnover_nb(
-            slot_q, seg, ptr, cols, close, cap_rows, weight, base_row
-        )
-        ran[u] = True
-    turnover = np.full(V, np.nan)
-    ok = np.zeros(V, dtype=np.bool_)
-    for v in range(V):
-        u = column[v]
-        if u >= 0 and ran[u]:
-            turnover[v] = turnover_u[u]
-            ok[v] = True
-    return levels_out, column, turnover, n_const, ok

@@ -27,7 +27,7 @@ import pandas as pd
 
 from engine.data.market import MarketData
 from engine.errors import DataError, EngineError, MethodologyError, describe
-from engine.index import _nb as inb
+from engine.index import batch_nb
 from engine.index.compute import compute
 from engine.index.result import VARIANTS
 from engine.prepare import action_records, capital_change_factors, withholding_rates
@@ -230,18 +230,9 @@ def index_batch(
     kinds = _check_kinds(kinds)
     history = _history(methodology)
     variants = [dict(v) for v in variants]
-    n = len(variants)
-    changes = _Changes(history)
-    targets: list = []
-    for v in variants:  # grid mistakes (unknown key, bad type) raise before anything runs
-        try:
-            targets.append(changes.variant(v))
-        except MethodologyError as exc:
-            if _is_grid_mistake(str(exc)):
-                raise
-            targets.append(exc)
+    targets = _targets(history, variants)
     fast = _FastPath.of(market)
-    out = _Distinct(n, kinds)
+    out = _Distinct(len(variants), kinds)
     groups: dict = {}
     for i, h in enumerate(targets):
         if isinstance(h, Exception):
@@ -252,9 +243,37 @@ def index_batch(
             _run_full(market, h, i, kinds, out)
         else:
             groups.setdefault(key[0], []).append((i, key[1]))
+    _run_groups(market, fast, groups, targets, kinds, out, chunk_size, progress)
+    fast.retain(groups)
+    base_dates = None
+    if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
+        base_dates = compute(market, run_reviews(market, history)).levels.index
+    return out.result(market, variants, keep_levels, base_dates)
+
+
+def _targets(history, variants: list[dict]) -> list:
+    """Each variant as the base history, a :class:`_Variant` or a history (see
+    :meth:`_Changes.variant`), or the :class:`MethodologyError` it gives; a grid mistake (unknown
+    key, bad type) raises before anything runs."""
+    changes = _Changes(history)
+    targets: list = []
+    for v in variants:
+        try:
+            targets.append(changes.variant(v))
+        except MethodologyError as exc:
+            if _is_grid_mistake(str(exc)):
+                raise
+            targets.append(exc)
+    return targets
+
+
+def _run_groups(market, fast, groups, targets, kinds, out, chunk_size, progress) -> None:
+    """Run each group's variants ``chunk_size`` at a time through the compiled path; a variant the
+    kernel stops on goes to the full build, which names its error."""
+    n = len(targets)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # optional dependency
 
         bar = tqdm(total=n, desc="variants", unit="variant")
         bar.update(n - sum(len(g) for g in groups.values()))
@@ -269,11 +288,6 @@ def index_batch(
                 bar.update(len(chunk))
     if bar is not None:
         bar.close()
-    fast.retain(groups)
-    base_dates = None
-    if not (out.column >= 0).any():  # every variant failed: the base methodology's sessions
-        base_dates = compute(market, run_reviews(market, history)).levels.index
-    return out.result(market, variants, keep_levels, base_dates)
 
 
 class _Distinct:
@@ -492,7 +506,7 @@ class _Review:
 class _FastPath:
     """Variants grouped by what they share (review calendar, market snapshots, restatement
     factors, base date, withholding rates), each group run by
-    :func:`engine.index._nb.variants_kernel`; a variant the kernel cannot finish (an error to
+    :func:`engine.index.batch_nb.variants_kernel`; a variant the kernel cannot finish (an error to
     name) goes to the full build.
     """
 
@@ -644,7 +658,7 @@ class _FastPath:
         per_review = (np.arange(V)[:, None] * n_versions + g["vi"][None, :]).ravel()
         expanded = expand_settings([s for per in settings for s in per], per_review)
         stacked = [np.ascontiguousarray(a.reshape((V, R) + a.shape[1:])) for a in expanded]
-        levels, column, turnover, n_const, ok = inb.variants_kernel(
+        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
             g["x"],
             *stacked,
             g["drop"],

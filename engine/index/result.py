@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 from engine.conventions import annualise_return
 from engine.errors import DataError, describe
 from engine.rules.schedule import ReviewSchedule, _Lazy
@@ -15,7 +15,7 @@ VARIANTS = ("price", "gross", "net")
 
 
 @dataclass(frozen=True, eq=False)
-class IndexResult:
+class IndexResult(Result):
     """Output of :func:`engine.index.compute`.
 
     Attributes
@@ -56,6 +56,8 @@ class IndexResult:
         Provenance: ``methodology_hash``, ``data_fingerprint``, ``engine_version``, ``withholding``
         (class -> rate used), ``market_source``, ``skipped_reviews`` (effective dates after the data).
     """
+
+    _figure = "index_figure"
 
     levels: pd.DataFrame
     weights: pd.DataFrame = _Lazy()
@@ -158,42 +160,13 @@ class IndexResult:
                     + (" ..." if len(self.warnings) > 3 else ""),
                 }
             )
-        tag = " [SYNTHETIC]" if self.synthetic else ""
-        return Summary(rows, title=f"{self.name} index levels{tag}")
-
-    def plot(self, ax=None):
-        """Draw the three levels, with light vertical lines on review effective dates; returns ``ax``.
-
-        The title carries ``SYNTHETIC`` when the market data were generated."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(9, 4.5))
-        for v in VARIANTS:
-            ax.plot(self.levels.index, self.levels[v].to_numpy(), label=v, linewidth=1.2)
-        if len(self.events):
-            for d in self.events.loc[self.events["kind"] == "review", "date"]:
-                ax.axvline(d, color="grey", alpha=0.25, linewidth=0.8)
-        title = (
-            f"{self.name}: price, gross and net total return (base {self.base_value:g} on "
-            f"{self.base_date.date()})"
-        )
-        if self.synthetic:
-            title += " - SYNTHETIC"
-        ax.set_title(title)
-        ax.set_ylabel("level")
-        ax.legend(loc="best")
-        return ax
+        return Summary(rows, title=f"{self.name} index levels{self.tag}")
 
     def __repr__(self) -> str:
-        tag = " SYNTHETIC" if self.synthetic else ""
         last = self.levels.iloc[-1]
         return (
-            f"IndexResult({self.name}{tag}, {len(self.levels)} sessions "
+            f"IndexResult({self.name}{self.tag}, {len(self.levels)} sessions "
             f"{self.levels.index[0].date()}..{self.levels.index[-1].date()}, "
             f"price={last['price']:.2f}, gross={last['gross']:.2f}, net={last['net']:.2f}, "
             f"{len(self.events)} events)"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)

@@ -142,7 +142,7 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
             f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
             f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
         )
-    if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts: delisted_notes, replacement_notes
+    if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts of delisted_notes, replace
         return out["delisted"][(k, j)]
     return C.REASON_LABELS[code] if code != C.RS_NONE else ""
 

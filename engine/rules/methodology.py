@@ -4,7 +4,8 @@ A methodology file has the sections ``[meta]``, ``[universe]``, ``[liquidity]``,
 ``[weighting]``, ``[schedule]`` (with optional ``[[schedule.extra]]`` out-of-cycle reviews) and
 ``[index]`` (with ``[index.withholding]``).  Every key is required and every unknown key is an error,
 so a typo never passes silently.  :class:`MethodologyHistory` chains versions of one index by their
-``effective_from`` date.
+``effective_from`` date.  The section dataclasses and the schema in their field metadata live in
+:mod:`engine.rules.sections` (re-exported here).
 
 The content hash (:attr:`Methodology.hash`) is the first 12 hex digits of the SHA-256 of the canonical
 JSON form of every setting (sorted keys, ISO dates), so two files that differ only in comments or key
@@ -17,7 +18,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -26,181 +27,20 @@ import pandas as pd
 
 from engine._files import read_text_file
 from engine.errors import MethodologyError, describe
-
-# ----------------------------------------------------------------------------------------- schema
-# Each dataclass field carries ``metadata={"kind": ..., "check": ..., "expect": ...}``: the kind of value
-# the TOML must hold, an optional range check on the converted value, and the text used in errors.
-
-_KINDS = {
-    "bool": "a boolean (true/false)",
-    "int": "an integer",
-    "float": "a number",
-    "str": "a string",
-    "date": "a date (YYYY-MM-DD)",
-    "str_list": "a list of strings",
-    "int_list": "a list of integers",
-    "date_list": "a list of dates (YYYY-MM-DD)",
-    "rates": "a table of name = rate pairs",
-    "extras": "an array of tables [[schedule.extra]] with keys effective, cutoff, announcement",
-}
-
-
-def _spec(kind: str, check: Callable[[Any], bool] | None = None, expect: str = "") -> dict:
-    return {"kind": kind, "check": check, "expect": expect}
-
-
-def _key(
-    kind: str, check: Callable[[Any], bool] | None = None, expect: str = "", default: Any = None
-):
-    meta = _spec(kind, check, expect)
-    if default is None:
-        return field(metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-@dataclass(frozen=True)
-class Meta:
-    """Identity of the rulebook version."""
-
-    name: str = _key("str", lambda v: v != "", "a non-empty string equal to the file stem")
-    index: str = _key("str", lambda v: v != "", "a non-empty index family name such as 'hsidi'")
-    title: str = _key("str")
-    effective_from: pd.Timestamp = _key("date")
-
-
-@dataclass(frozen=True)
-class UniverseRules:
-    """Eligibility screens applied at the cut-off date (first failing screen is the reason)."""
-
-    require_hsci: bool = _key("bool")
-    require_southbound: bool = _key("bool")
-    exclude_cxo: bool = _key("bool")
-    industries: tuple[str, ...] = _key("str_list")  # empty = any industry
-    min_relevance: float = _key("float", expect="a number (the score must exceed it)")
-    exclude_suspended_at_cutoff: bool = _key("bool")
-    min_listed_months: int = _key(
-        "int", lambda v: 0 <= v <= 600, "an integer in 0..600 (calendar months; 0 = off)", default=0
-    )
-    max_suspended_sessions: int = _key(
-        "int", lambda v: v >= 0, "an integer >= 0 (sessions; 0 = off)", default=0
-    )  # assumption: removal after a prolonged suspension
-
-
-@dataclass(frozen=True)
-class LiquidityRules:
-    """Average daily traded value screen over ``window_sessions`` sessions ending at the cut-off."""
-
-    enabled: bool = _key("bool")
-    window_sessions: int = _key("int", lambda v: v >= 1, "an integer >= 1")
-    min_avg_traded_value_hkd: float = _key("float", lambda v: v >= 0, "a number >= 0 (HKD)")
-
-
-@dataclass(frozen=True)
-class SelectionRules:
-    """Ranking and the buffer zone around ``max_constituents``."""
-
-    ranking: str = _key("str", lambda v: v in ("relevance", "ffmc"), "'relevance' or 'ffmc'")
-    max_constituents: int = _key("int", lambda v: v >= 1, "an integer >= 1")
-    buffer_add_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
-    buffer_remove_rank: int = _key("int", lambda v: v >= 1, "an integer >= 1")
-    replace_delisted: bool = _key("bool", default=False)
-    """Assumption: a constituent that stops trading between reviews is replaced at once by the
-    best-ranked eligible non-constituent (an ad-hoc review, :mod:`engine.rules.replace`); False (the
-    default) leaves the vacancy until the next review."""
-    replacement_cutoff: str = _key(
-        "str",
-        lambda v: v in _REPLACEMENT_CUTOFFS,
-        "'last_close' or 'review_cutoff'",
-        default="last_close",
-    )
-    """Assumption: the data the replacement's screens and ranking read: the delisted name's last
-    close (``last_close``) or the cut-off of the latest review that is not a replacement
-    (``review_cutoff``, the reserve-list reading)."""
-
-
-@dataclass(frozen=True)
-class WeightingRules:
-    """Free-float market-cap weights with a single-stock cap set through cap factors."""
-
-    method: str = _key("str", lambda v: v == "ffmc", "'ffmc' (free-float market cap)")
-    cap: float = _key("float", lambda v: 0 < v <= 1, "a number in (0, 1]")
-    cap_factor_lag_sessions: int = _key("int", lambda v: v >= 1, "an integer >= 1")
-    shares_at: str = _key(
-        "str",
-        lambda v: v in _SHARES_AT,
-        "'cap_date' or 'rebalance_close'",
-        default="cap_date",
-    )
-
-
-@dataclass(frozen=True)
-class ExtraReview:
-    """An out-of-cycle review with dates given explicitly."""
-
-    effective: pd.Timestamp
-    cutoff: pd.Timestamp
-    announcement: pd.Timestamp
-
-
-_FREQUENCIES = {"quarterly": 4, "semiannual": 2, "annual": 1, "month_end": None, "explicit": None}
-_SHARES_AT = ("cap_date", "rebalance_close")
-_REPLACEMENT_CUTOFFS = ("last_close", "review_cutoff")
-
-
-@dataclass(frozen=True)
-class ScheduleRules:
-    """Regular review calendar (see :mod:`engine.rules.calendar`)."""
-
-    frequency: str = _key(
-        "str",
-        lambda v: v in _FREQUENCIES,
-        "'quarterly', 'semiannual', 'annual', 'month_end' or 'explicit'",
-    )
-    months: tuple[int, ...] = _key(
-        "int_list",
-        lambda v: all(1 <= m <= 12 for m in v) and len(set(v)) == len(v),
-        "distinct month numbers 1..12",
-    )
-    cutoff_months_before: int = _key("int", lambda v: 0 <= v <= 12, "an integer in 0..12")
-    announcement_sessions_before: int = _key("int", lambda v: v >= 0, "an integer >= 0")
-    explicit_effective_dates: tuple[pd.Timestamp, ...] = _key("date_list")
-    extra: tuple[ExtraReview, ...] = _key("extras", default=())
-    effective_sessions_after: int = _key(
-        "int",
-        lambda v: 1 <= v <= 60,
-        "an integer in 1..60 (used by frequency 'month_end')",
-        default=1,
-    )
-
-
-@dataclass(frozen=True)
-class IndexSettings:
-    """Defaults the index stage takes from the methodology."""
-
-    base_date: pd.Timestamp = _key("date")
-    base_value: float = _key("float", lambda v: v > 0, "a number > 0")
-    withholding: tuple[tuple[str, float], ...] = _key(
-        "rates", lambda v: all(0 <= r < 1 for _, r in v), "rates in [0, 1)"
-    )
-
-    @property
-    def withholding_rates(self) -> dict[str, float]:
-        """Withholding-tax rate by security ``wht_class`` as a plain dict."""
-        return dict(self.withholding)
-
-
-_SECTIONS: dict[str, type] = {
-    "meta": Meta,
-    "universe": UniverseRules,
-    "liquidity": LiquidityRules,
-    "selection": SelectionRules,
-    "weighting": WeightingRules,
-    "schedule": ScheduleRules,
-    "index": IndexSettings,
-}
-
-
-_SPECS = {cls: {f.name: f.metadata for f in fields(cls)} for cls in _SECTIONS.values()}
+from engine.rules.sections import (
+    _FREQUENCIES,
+    _KINDS,
+    _SECTIONS,
+    _SPECS,
+    ExtraReview,
+    IndexSettings,
+    LiquidityRules,
+    Meta,
+    ScheduleRules,
+    SelectionRules,
+    UniverseRules,
+    WeightingRules,
+)
 
 
 @dataclass(frozen=True)

@@ -62,21 +62,12 @@ def run_review(
     the vacancies by rank (:mod:`engine.rules.replace`).
     """
     codes = market.codes
-    n = len(codes)
-    current = np.zeros(n, dtype=bool) if current is None else current
+    current = np.zeros(len(codes), dtype=bool) if current is None else current
     cutoff, cap_date = pd.Timestamp(dates["cutoff_date"]), pd.Timestamp(dates["cap_date"])
     effective = pd.Timestamp(dates["effective_date"])
-    scr = screen(market, m, cutoff, cap_date)
-    eligible, screen_reason = scr.eligible, scr.reason
-    if m.selection.replace_delisted or dates["kind"] == replace.KIND:  # delisted at effective: out
-        eligible, screen_reason, gone, left = replace.exclude_gone(
-            market, eligible, screen_reason, cutoff, cap_date, effective
-        )
-    ranks = rank(eligible, scr.relevance, scr.ffmc_cutoff_hkd, codes, m.selection.ranking)
-    if dates["kind"] == replace.KIND:
-        selected, sel_reason = replace.select_replacement(market, ranks, current, gone, left)
-    else:
-        selected, sel_reason = select(ranks, current, m.selection)
+    eligible, screen_reason, ranks, selected, sel_reason = _screen_and_select(
+        market, m, dates, current, cutoff, cap_date, effective
+    )
     selected, sel_reason = _drop_delisted_before_effective(
         market, selected, sel_reason, cap_date, effective, m.name
     )
@@ -92,24 +83,7 @@ def run_review(
             )
         )
     reason = np.where(eligible | selected, sel_reason, screen_reason)
-    tk = market.row(cap_date)
-    shares = market.shares[tk].copy()
-    free_float = market.free_float[tk].copy()
-    idx = np.flatnonzero(selected)
-    ffmc = market.close_hkd[tk, idx] * shares[idx] * free_float[idx]
-    capped = cap_weights(ffmc, m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name)
-    weight = np.zeros(n)
-    weight[idx] = capped
-    cf = np.full(n, np.nan)
-    shares_date = cap_date
-    if m.weighting.shares_at == "rebalance_close":
-        price_row = int(market.dates.searchsorted(effective, side="left")) - 1
-        shares_date = market.dates[price_row]
-        cf[idx] = rebalance_cap_factors(
-            capped, market.close_hkd[price_row, idx], shares[idx] * free_float[idx]
-        )
-    else:
-        cf[idx] = cap_factors(ffmc, capped)
+    shares, free_float, weight, cf, shares_date = _weights(market, m, selected, cap_date, effective)
     table = pd.DataFrame(
         {
             "code": pd.Series(codes, dtype=object),
@@ -134,6 +108,55 @@ def run_review(
         table=table,
         shares_date=shares_date,
     )
+
+
+def _screen_and_select(market, m, dates, current, cutoff, cap_date, effective):
+    """Screens at the cut-off, ranking and selection (an ad-hoc replacement keeps the current
+    constituents that still trade and fills the vacancies by rank).
+
+    Returns ``(eligible, screen_reason, ranks, selected, selection_reason)``.
+    """
+    scr = screen(market, m, cutoff, cap_date)
+    eligible, screen_reason = scr.eligible, scr.reason
+    if m.selection.replace_delisted or dates["kind"] == replace.KIND:  # delisted at effective: out
+        eligible, screen_reason, gone, left = replace.exclude_gone(
+            market, eligible, screen_reason, cutoff, cap_date, effective
+        )
+    ranks = rank(eligible, scr.relevance, scr.ffmc_cutoff_hkd, market.codes, m.selection.ranking)
+    if dates["kind"] == replace.KIND:
+        selected, sel_reason = replace.select_replacement(market, ranks, current, gone, left)
+    else:
+        selected, sel_reason = select(ranks, current, m.selection)
+    return eligible, screen_reason, ranks, selected, sel_reason
+
+
+def _weights(market, m, selected, cap_date, effective):
+    """Capped weights of the selection on the cap-date close and its cap factors.
+
+    Returns ``(shares, free_float, weight, cap_factor, shares_date)``: the issued shares and free
+    float on the cap date, the capped weights (0 where not selected), the cap factors (NaN where
+    not selected) and the session whose share counts the index shares are in.
+    """
+    n = len(market.codes)
+    tk = market.row(cap_date)
+    shares = market.shares[tk].copy()
+    free_float = market.free_float[tk].copy()
+    idx = np.flatnonzero(selected)
+    ffmc = market.close_hkd[tk, idx] * shares[idx] * free_float[idx]
+    capped = cap_weights(ffmc, m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name)
+    weight = np.zeros(n)
+    weight[idx] = capped
+    cf = np.full(n, np.nan)
+    shares_date = cap_date
+    if m.weighting.shares_at == "rebalance_close":
+        price_row = int(market.dates.searchsorted(effective, side="left")) - 1
+        shares_date = market.dates[price_row]
+        cf[idx] = rebalance_cap_factors(
+            capped, market.close_hkd[price_row, idx], shares[idx] * free_float[idx]
+        )
+    else:
+        cf[idx] = cap_factors(ffmc, capped)
+    return shares, free_float, weight, cf, shares_date
 
 
 def _drop_delisted_before_effective(market, selected, reason, cap_date, effective, name):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Summary, result_html
+from engine._display import Result, Summary
 
 REVIEW_TABLE_COLUMNS = [
     "code",  # str
@@ -113,8 +113,10 @@ class Review:
 
 
 @dataclass(frozen=True, eq=False)
-class ReviewSchedule:
+class ReviewSchedule(Result):
     """All reviews of one run, in effective-date order, plus provenance."""
+
+    _figure = "schedule_figure"
 
     reviews: tuple[Review, ...]
     history: str  # name of the methodology history or version ("hsidi", "hsidi-2023-05")
@@ -298,29 +300,6 @@ class ReviewSchedule:
         ]
         return Summary(rows, title=title)
 
-    def plot(self, ax=None):
-        """Constituents per review (bars, one colour per methodology version) and the one-way
-        turnover of target weights (:meth:`per_review`, right axis, %); returns the ``Axes`` of the
-        bars (the turnover axis is its twin)."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(9, 4))
-        per = self.per_review()
-        x = np.arange(len(per))
-        for k, (version, part) in enumerate(per.groupby("methodology", sort=False)):
-            ax.bar(x[part.index], part["constituents"], color=f"C{k}", label=str(version))
-        ax.set_xticks(
-            x, [d.strftime("%Y-%m-%d") for d in per["effective_date"]], rotation=60, fontsize=7
-        )
-        ax.set_ylabel("constituents")
-        twin = ax.twinx()
-        twin.plot(x, per["one_way_turnover"].to_numpy() * 100, color="black", marker=".", lw=1)
-        twin.set_ylabel("one-way turnover of target weights, %")
-        ax.legend(loc="upper left", fontsize=8)
-        ax.set_title(f"Reviews of {self.history}")
-        return ax
-
     def __repr__(self) -> str:
         if not self.reviews:
             return f"ReviewSchedule({self.history}, no reviews)"
@@ -331,6 +310,3 @@ class ReviewSchedule:
             f"{first.effective_date.date()}..{last.effective_date.date()}, {versions}, "
             f"{int(last.table['selected'].sum())} constituents at the last review)"
         )
-
-    def _repr_html_(self) -> str:
-        return result_html(self)

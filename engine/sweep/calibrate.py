@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from engine._args import date_argument
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.analytics.observed import (
     SPLIT_DATE,
     check_calendar,
@@ -62,7 +62,7 @@ def _value(figs: dict, objective: str) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class Calibration:
+class Calibration(Result):
     """Result of :func:`calibrate`.
 
     Attributes
@@ -78,6 +78,8 @@ class Calibration:
     failed : DataFrame
         Variants the sweep could not build (their errors).
     """
+
+    _figure = "calibration_figure"
 
     ranking: pd.DataFrame
     separability: dict
@@ -167,31 +169,11 @@ class Calibration:
             rows.append({"metric": f"warning_{k + 1}", "value": w, "unit": "text"})
         return Summary(rows, title=f"Calibration of {self.base} by {self.objective}")
 
-    def plot(self, ax=None, top: int = 15):
-        """Objective of the best ``top`` variants (bar chart); returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 3.5))
-        r = self.ranking.head(top)
-        labels = [self.params(k + 1) for k in range(len(r))]
-        ax.bar(range(len(r)), r["objective"])
-        ax.set_xticks(range(len(r)), labels, rotation=60, ha="right", fontsize=7)
-        ax.set_ylabel(self.objective)
-        ax.set_title(f"Calibration by {self.objective}")
-        lo = float(r["objective"].min())
-        hi = float(r["objective"].max())
-        ax.set_ylim(lo - 0.1 * (hi - lo + 1e-9), hi + 0.1 * (hi - lo + 1e-9))
-        return ax
-
     def __repr__(self) -> str:
         return (
             f"Calibration({len(self.ranking)} variants by {self.objective}, best "
             f"{float(self.best['objective']):.4f}, separable={self.separability.get('separable')})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def _check_bootstrap(n_boot, block) -> None:

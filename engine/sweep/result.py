@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine._display import Summary
+from engine._display import Result, Summary
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class SweepResult(Result):
     """Output of :func:`engine.sweep.run`.
 
     Attributes
@@ -32,6 +31,8 @@ class SweepResult:
     against : str or None
         Name of the series TD / TE / correlation are measured against.
     """
+
+    _figure = "sweep_figure"
 
     frame: pd.DataFrame
     axes: tuple[str, ...]
@@ -90,43 +91,8 @@ class SweepResult:
 
     def plot(self, metric: str | None = None, ax=None):
         """``metric`` (default: the first) against the first axis, one line per value of the second
-        axis (median over the other axes); a bar per variant for a grid without axes.  Returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        metric = metric or self.metrics[0]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        f = self.frame[self.frame["error"] == ""]
-        if not self.axes:
-            ax.bar(f["variant"].astype(str), f[metric])
-            ax.set_xlabel("variant")
-        else:
-            x = self.axes[0]
-            xs = f[x].map(repr) if f[x].map(lambda v: isinstance(v, tuple)).any() else f[x]
-            f = f.assign(_x=xs)
-            if len(self.axes) > 1:
-                hue = self.axes[1]
-                for value, part in f.groupby(f[hue].map(repr), sort=False):
-                    med = part.groupby("_x", sort=False)[metric].median()
-                    ax.plot(
-                        med.index.astype(str) if med.index.dtype == object else med.index,
-                        med.to_numpy(),
-                        marker="o",
-                        label=f"{hue}={value}",
-                    )
-                ax.legend(fontsize=8)
-            else:
-                med = f.groupby("_x", sort=False)[metric].median()
-                ax.plot(
-                    med.index.astype(str) if med.index.dtype == object else med.index,
-                    med.to_numpy(),
-                    marker="o",
-                )
-            ax.set_xlabel(x)
-        ax.set_ylabel(metric)
-        ax.set_title(f"{self.base}: {metric} by variant", fontsize=10)
-        ax.grid(alpha=0.3)
-        return ax
+        axis (:func:`engine.plotting.sweep_figure`); returns the ``Axes``."""
+        return super().plot(ax=ax, metric=metric)
 
     def __repr__(self) -> str:
         axes = " x ".join(self.axes) or "base only"
@@ -134,6 +100,3 @@ class SweepResult:
             f"SweepResult({len(self.frame)} variants over {axes}; {self.kind}; "
             f"{len(self.failed)} failed; metrics: {', '.join(self.metrics)})"
         )
-
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.frame.head(20).to_html()

@@ -8,19 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import (
-    DRAG,
-    FakeConfig,
-    fake_backtest,
-    make_fx,
-    make_index,
-    make_market,
-    random_closes,
-    real_pipeline,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
+from support.fakes import DRAG, FakeConfig, fake_backtest, make_index, make_market, real_pipeline
+from support.markets import random_closes, random_fx
 
 from engine.analytics import attribute, waterfall
 from engine.conventions import PERIODS_PER_YEAR
@@ -163,7 +155,7 @@ def _setup(synthetic=False):
         [(1, {"A": 1.0, "B": 2.0, "C": 0.5}), (30, {"A": 1.0, "C": 3.0})],
         synthetic=synthetic,
     )
-    fx = make_fx(closes.index)
+    fx = random_fx(closes.index)
     return idx, make_market(closes, fx, synthetic=synthetic), fx
 
 

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import make_index, random_closes
 from matplotlib.axes import Axes
+from support.fakes import make_index
+from support.markets import random_closes
 
 from engine.analytics import compare_indexes, membership_changes, tracking, wide_panel
 from engine.conventions import PERIODS_PER_YEAR

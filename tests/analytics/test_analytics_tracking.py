@@ -8,10 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import FakeConfig, make_fund, make_index, random_closes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
+from support.fakes import FakeConfig, make_fund, make_index
+from support.markets import random_closes
 
 from engine._display import Summary
 from engine.analytics import tracking

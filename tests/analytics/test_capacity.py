@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import make_index, sessions
 from matplotlib.axes import Axes
+from support.fakes import make_fund, make_index, real_pipeline
+from support.markets import market_from_closes, sessions
 
 from engine._display import Summary
 from engine.analytics.capacity import COLUMNS, CapacitySettings, RebalanceCapacity, capacity
@@ -38,12 +37,12 @@ def _panels():
 
 
 def _market(closes, traded, suspended, actions, fx=0.92):
-    panels = {"close": closes, "traded_value": traded, "suspended": suspended}
-    return SimpleNamespace(
-        panel=lambda name: panels[name],
-        fx=pd.Series(fx, index=closes.index),
+    return market_from_closes(
+        closes,
+        traded_value_hkd=traded,
+        suspended=suspended,
         actions=actions,
-        synthetic=False,
+        fx=pd.Series(fx, index=closes.index),
     )
 
 
@@ -112,6 +111,7 @@ def test_suspended_throughout_window_has_no_adv(case):
     _, closes, traded, suspended, actions = _panels()
     traded.iloc[:, 2] = 0.0  # C never traded
     suspended.iloc[:, 2] = True
+    closes.iloc[:, 2] = 5.0  # a suspended day carries the last close (5.0 on row 0)
     index, _, _ = case
     res = capacity(index, _market(closes, traded, suspended, actions), aum_cny=9.2e6)
     row = res.to_frame().set_index("code").loc["C"]
@@ -124,11 +124,11 @@ def test_suspended_throughout_window_has_no_adv(case):
 def test_fund_nav_is_the_default_assets(case):
     index, market, closes = case
     nav = pd.DataFrame({"nav_hkd": 2e7}, index=closes.index[20:])
-    res = capacity(index, market, fund=SimpleNamespace(nav=nav))
+    res = capacity(index, market, fund=make_fund(nav, index))
     np.testing.assert_allclose(res.to_frame()["tracked_assets_hkd"], 2e7)
     assert "fund's NAV" in res.basis
     # a fund started after the trade date: the review is skipped and named
-    late = SimpleNamespace(nav=pd.DataFrame({"nav_hkd": 2e7}, index=closes.index[26:]))
+    late = make_fund(pd.DataFrame({"nav_hkd": 2e7}, index=closes.index[26:]), index)
     res = capacity(index, market, fund=late)
     assert res.to_frame().empty
     assert "no NAV on the trade date" in res.skipped["reason"].iloc[-1]
@@ -190,8 +190,6 @@ def test_protocol(case):
 def test_default_revision_sells_every_cxo_name():
     """On the default run, the 2025-08-11 revision sells each CXO constituent in full: value to trade
     = the fund's NAV on 2025-08-08 (HKD) x its weight before, and nothing is bought back."""
-    from analytics_fakes import real_pipeline
-
     market, idx, _, fund = real_pipeline()
     rows = capacity(idx, market, fund=fund).review("2025-08-11").set_index("code")
     cxo = market.securities.set_index("code")["is_cxo"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import make_index
-from desk_fakes import closes_from_returns, tiny_fund, tiny_market
 from hypothesis import given
 from hypothesis import strategies as st
+from support.fakes import make_index, tiny_fund
+from support.markets import closes_from_returns, market_from_closes
 
 from engine.analytics.concentration import COLUMNS, concentration, measures
 from engine.errors import DataError
@@ -71,7 +71,7 @@ def test_index_daily_and_per_review():
 
 def test_fund_on_invested_value_and_review_trade_days():
     r = np.zeros((5, 3))
-    market = tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    market = market_from_closes(closes_from_returns(r, ["0001", "0002", "0003"]))
     day = market.dates[2]
     fund = tiny_fund(market, {"0001": 0.5, "0002": 0.3, "0003": 0.19}, {}, review_days=[day])
     res = concentration(fund)

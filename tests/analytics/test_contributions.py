@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import real_pipeline
 from matplotlib.axes import Axes
+from support.fakes import real_pipeline
 
 from engine._display import Summary
 from engine.analytics import cap_drag, contributions, cxo_removal, fund_tracking

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from desk_fakes import closes_from_returns, tiny_fund, tiny_market
 from hypothesis import given
 from hypothesis import strategies as st
+from support.fakes import real_pipeline, tiny_fund
+from support.markets import closes_from_returns, market_from_closes
 
 from engine.analytics.exante import (
     CASH,
@@ -54,7 +55,7 @@ def _three_codes():
     # A: +1%, -1%, +1%, -1%; B: +1%, -1%, -1%, +1% (uncorrelated with A, same variance);
     # C: flat.  Sample covariance (n - 1 = 3): var = 4e-4 / 3, cov(A, B) = 0, C zero.
     r = np.array([[1, 1, 0], [-1, -1, 0], [1, -1, 0], [-1, 1, 0]]) * 0.01
-    return tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    return market_from_closes(closes_from_returns(r, ["0001", "0002", "0003"]))
 
 
 def test_three_securities_sample_by_hand():
@@ -115,7 +116,7 @@ def test_returns_restated_for_a_split_and_a_dividend():
             "pay_date": [pd.NaT, closes.index[3]],
         }
     )
-    market = tiny_market(closes, actions=actions)
+    market = market_from_closes(closes, actions=actions)
     r = constituent_returns(market)["0001"].to_numpy()
     # 10 -> 11: +10%; split 2-for-1 at 5.5: 2 x 5.5 / 11 - 1 = 0; dividend 0.5: (5 + 0.5) / 5.5 - 1 = 0
     assert np.isnan(r[0])
@@ -136,7 +137,7 @@ def test_returns_restated_for_rights_and_a_bonus_issue():
             "pay_date": [pd.NaT, pd.NaT],
         }
     )
-    r = constituent_returns(tiny_market(closes, actions=actions))["0001"].to_numpy()
+    r = constituent_returns(market_from_closes(closes, actions=actions))["0001"].to_numpy()
     # rights 1 new per 2 at 8: (1.5 x 9.2 - 0.5 x 8) / 10 - 1 = -2%; bonus 1 per 10: 1.1 x 8.5 / 9.2 - 1
     assert r[1:] == pytest.approx([-0.02, 1.1 * 8.5 / 9.2 - 1], abs=1e-12)
 
@@ -145,7 +146,7 @@ def test_returns_restated_for_rights_and_a_bonus_issue():
 def _random_fund(n_days=120, seed=0):
     rng = np.random.default_rng(seed)
     r = rng.normal(0.0005, 0.02, size=(n_days, 3))
-    market = tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    market = market_from_closes(closes_from_returns(r, ["0001", "0002", "0003"]))
     nav_pu = np.cumprod(1 + rng.normal(0, 0.01, n_days + 1 - 40))
     fund = tiny_fund(market, {"0001": 0.5, "0002": 0.3, "0003": 0.19}, {"0001": 0.45, "0002": 0.35, "0003": 0.2},
                      start=40, nav_per_unit=nav_pu)  # fmt: skip
@@ -179,7 +180,7 @@ def test_missing_returns_counted_or_refused():
     r = np.random.default_rng(1).normal(0, 0.02, size=(30, 2))
     closes = closes_from_returns(r, ["0001", "0002"])
     closes.iloc[:10, 1] = np.nan  # 0002 lists on session 10
-    market = tiny_market(closes)
+    market = market_from_closes(closes)
     fund = tiny_fund(market, {"0001": 0.5, "0002": 0.5}, {"0001": 0.6, "0002": 0.4}, start=25)
     day = market.dates[25]
     res = ex_ante(fund, market, date=day, window=20, model="sample")
@@ -221,7 +222,7 @@ def test_window_longer_than_the_data_says_how_long_it_may_be():
 
 def test_index_timing_next_measures_against_the_composition_of_the_next_session():
     r = np.random.default_rng(4).normal(0, 0.02, size=(40, 3))
-    market = tiny_market(closes_from_returns(r, ["0001", "0002", "0003"]))
+    market = market_from_closes(closes_from_returns(r, ["0001", "0002", "0003"]))
     new = {"0001": 0.5, "0002": 0.5}
     fund = tiny_fund(market, new, {"0001": 0.4, "0002": 0.3, "0003": 0.3}, start=30)
     # a review effective on session 35: the index holds `new` from there (weights drift with prices)
@@ -249,8 +250,6 @@ def test_index_timing_next_measures_against_the_composition_of_the_next_session(
 
 @pytest.mark.slow
 def test_default_market_run():
-    from analytics_fakes import real_pipeline
-
     from engine.analytics import fund_tracking
 
     market, idx, _, fund = real_pipeline()

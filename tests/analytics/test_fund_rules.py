@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
+import pandas as pd
 import pytest
-from analytics_fakes import make_index
-from desk_fakes import closes_from_returns, tiny_market
+from support.fakes import make_index
+from support.markets import closes_from_returns, market_from_closes
 
 from engine.analytics.fund_rules import (
     CHECKS,
@@ -53,9 +52,8 @@ def test_the_sse_rule_set_is_data_with_its_source():
 
 def _three_codes(traded=(300.0, 200.0, 100.0)):
     closes = closes_from_returns(np.zeros((12, 3)), ["A", "B", "C"])
-    market = tiny_market(closes)
-    value = np.tile(np.array(traded), (len(closes), 1))
-    market = dataclasses.replace(market, traded_value_hkd=value)
+    value = pd.DataFrame(np.tile(np.array(traded), (len(closes), 1)), closes.index, closes.columns)
+    market = market_from_closes(closes, traded_value_hkd=value)
     # equal prices: weights are the index shares' shares: A 0.45, B 0.35, C 0.20
     idx = make_index(closes, [(8, {"A": 45, "B": 35, "C": 20})], name="toy-index")
     return market, idx

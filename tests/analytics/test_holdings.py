@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import pytest
+from support.fakes import make_fund, make_index
+from support.markets import market_from_closes
 
 from engine.analytics import active_share, holding_weights
 from engine.errors import DataError
@@ -13,36 +13,20 @@ from engine.errors import DataError
 DAY = pd.Timestamp("2025-03-03")
 
 
-@dataclass(frozen=True)
-class _Closes:
-    """The one thing holding_weights reads from a market: its close panel."""
-
-    close: pd.DataFrame
-
-    def panel(self, name: str) -> pd.DataFrame:
-        assert name == "close"
-        return self.close
-
-
-@dataclass(frozen=True)
-class _Holdings:
-    """A fund result with holdings only (no ``weights()`` view): the market's closes are used."""
-
-    holdings: pd.Series
-
-
-@dataclass(frozen=True)
-class _IndexWeights:
-    weights: pd.DataFrame
+CLOSES = pd.DataFrame(
+    {"X": [10.0, 10.0], "Y": [20.0, 20.0], "Z": [5.0, 5.0]},
+    index=pd.DatetimeIndex([pd.Timestamp("2025-02-28"), DAY]),
+)
 
 
 def _inputs():
-    holdings = pd.Series(
-        [100.0, 50.0], index=pd.MultiIndex.from_tuples([(DAY, "X"), (DAY, "Y")]), name="shares"
-    )
-    market = _Closes(pd.DataFrame({"X": [10.0], "Y": [20.0], "Z": [5.0]}, index=[DAY]))
-    index = _IndexWeights(pd.DataFrame({"X": [0.6], "Y": [0.2], "Z": [0.2]}, index=[DAY]))
-    return _Holdings(holdings), index, market
+    """A fund holding 100 X and 50 Y on ``DAY`` (no closes of its own, so the market's are used),
+    an index weighting X, Y, Z 0.6, 0.2, 0.2 there (index shares 0.06, 0.01, 0.04 at 10, 20, 5 HKD),
+    and the market of :data:`CLOSES`."""
+    index = make_index(CLOSES, [(1, {"X": 0.06, "Y": 0.01, "Z": 0.04})])
+    holdings = pd.DataFrame({"X": [100.0], "Y": [50.0]}, index=[DAY])
+    fund = make_fund(pd.DataFrame({"nav_hkd": [2000.0]}, index=[DAY]), index, holdings=holdings)
+    return fund, index, market_from_closes(CLOSES)
 
 
 def test_holding_weights_from_the_market_closes_hand_worked():
@@ -72,7 +56,7 @@ def test_missing_market_names_the_argument():
 
 
 def test_a_held_code_without_a_close_names_it():
-    fund, index, market = _inputs()
-    no_y = _Closes(market.close.assign(Y=float("nan")))
+    fund, index, _ = _inputs()
+    delisted_y = market_from_closes(CLOSES.assign(Y=[20.0, float("nan")]))  # Y's last close 02-28
     with pytest.raises(DataError, match="no close.*code=Y"):
-        holding_weights(fund, index, no_y)
+        holding_weights(fund, index, delisted_y)

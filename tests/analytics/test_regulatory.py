@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import FakeConfig, fake_backtest, make_fx, make_index, random_closes
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
+from support.fakes import FakeConfig, fake_backtest, make_index
+from support.markets import random_closes, random_fx
 
 from engine._display import Summary
 from engine.analytics import fund_tracking
@@ -206,7 +207,7 @@ def test_rms_and_monthly_differences():
 def test_fund_result_path_matches_fund_tracking():
     closes = random_closes(80, ["A", "B", "C"])
     idx = make_index(closes, [(0, {"A": 1.0, "B": 2.0, "C": 1.5})])
-    market = type("M", (), {"fx": make_fx(closes.index)})()
+    market = type("M", (), {"fx": random_fx(closes.index)})()
     fund = fake_backtest(idx, market, FakeConfig())
     rep = regulatory(fund, idx, "sebi")
     tr = fund_tracking(fund, idx)

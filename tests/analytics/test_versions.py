@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
+from support.fakes import make_index
+from support.markets import market_from_closes
 
 import engine
 from engine import analytics
@@ -40,26 +40,20 @@ def test_max_drawdown_hand_worked():
     assert max_drawdown(pd.Series([1.0, 1.1, 1.2])) == 0.0
 
 
-def _fake(q, levels):
-    dates = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
-    return SimpleNamespace(
-        index_shares=pd.DataFrame(q, index=dates, columns=["X", "Y", "Z"]),
-        levels=pd.DataFrame({"price": levels}, index=dates),
-    )
-
-
 def test_effects_hand_worked():
     dates = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
     close = pd.DataFrame(
         {"X": [10.0, 11.0, 11.0], "Y": [10.0, 10.0, 12.0], "Z": [10.0, 9.0, 9.0]}, index=dates
     )
-    market = SimpleNamespace(panel=lambda name: close)
+    market = market_from_closes(close)
     # a holds X and Y equally, b holds Y (3/4) and Z (1/4); shares fixed, start weights at t-1 close
-    qa = [[1, 1, 0]] * 3
-    qb = [[0, 3, 1]] * 3
+    a = make_index(close, [(1, {"X": 1.0, "Y": 1.0})])
+    b = make_index(close, [(1, {"Y": 3.0, "Z": 1.0})])
     la = [100.0, 105.0, 105.0 * 23 / 21]
     lb = [100.0, 100 * (30 + 9) / 40, 100 * (30 + 9) / 40 * (36 + 9) / 39]
-    e = effects(_fake(qa, la), _fake(qb, lb), market)
+    np.testing.assert_allclose(a.levels["price"], 10 * np.array(la), rtol=1e-14)
+    np.testing.assert_allclose(b.levels["price"], 10 * np.array(lb), rtol=1e-14)
+    e = effects(a, b, market)
     # day 1: r = X +10%, Y 0, Z -10%; wa = (.5,.5,0), wb = (0,.75,.25)
     assert e["weighting"].iloc[0] == pytest.approx((0.75 - 0.5) * 0.0)
     assert e["selection"].iloc[0] == pytest.approx(0.25 * -0.1 - 0.5 * 0.1)

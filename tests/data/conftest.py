@@ -1,30 +1,20 @@
-"""Fixtures for the data-stage tests (helpers live in dataio_helpers.py)."""
+"""Fixtures for the data-stage tests: the four-security market of ``support.markets`` as tidy
+tables and as a ``MarketData``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import dataio_helpers
 import pandas as pd
 import pytest
-from dataio_helpers import build, make_tiny_frames
+from support.markets import market_from_tables, tiny_market_frames
 
 from engine.data.market import MarketData
 
 
 @pytest.fixture
 def tiny_frames() -> dict[str, pd.DataFrame]:
-    return make_tiny_frames()
+    return tiny_market_frames()
 
 
 @pytest.fixture
 def tiny_market() -> MarketData:
-    return build(make_tiny_frames(), source="tiny")
-
-
-@pytest.fixture
-def real_data() -> Path:
-    root = dataio_helpers.REAL_DATA
-    if not root.is_dir():
-        pytest.skip(f"real data folder {root} absent")
-    return root
+    return market_from_tables(tiny_market_frames(), source="tiny")

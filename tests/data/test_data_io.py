@@ -10,9 +10,9 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from dataio_helpers import build, make_tiny_frames
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.markets import market_from_tables, tiny_market_frames
 
 from engine.data import io as dio
 from engine.data.calendar import hkex_sessions
@@ -64,26 +64,28 @@ def test_meta_json_contents(tmp_path, tiny_market, fmt):
 def test_fx_placeholder_survives_round_trip(tmp_path, tiny_frames, fmt):
     tiny_frames["fx"] = None
     with pytest.warns(UserWarning, match="placeholder fixing 1.0"):
-        m = build(tiny_frames, source="nofx")
+        m = market_from_tables(tiny_frames, source="nofx")
     out = write_folder(m, tmp_path / "m", fmt=fmt)
     assert json.loads((out / "meta.json").read_text())["fx_placeholder"] is True
     with pytest.warns(UserWarning, match=r"every CNY figure .* equals the HKD figure"):
         back = read_folder(out)
     assert back.fx_is_placeholder and back.fingerprint() == m.fingerprint()
     # a real fixing stays real
-    real = read_folder(write_folder(build(make_tiny_frames()), tmp_path / "r", fmt=fmt))
+    real = read_folder(
+        write_folder(market_from_tables(tiny_market_frames()), tmp_path / "r", fmt=fmt)
+    )
     assert not real.fx_is_placeholder
     assert json.loads((tmp_path / "r" / "meta.json").read_text())["fx_placeholder"] is False
 
 
 def test_synthetic_flag_survives(tmp_path, tiny_frames):
-    m = build(tiny_frames, synthetic=True, source="default_market")
+    m = market_from_tables(tiny_frames, synthetic=True, source="default_market")
     back = read_folder(write_folder(m, tmp_path / "m", fmt="csv"))
     assert back.synthetic and "SYNTHETIC" in repr(back)
 
 
 def test_adjusted_mark_survives(tmp_path, tiny_frames):
-    m = build(tiny_frames, source="adjusted:yfinance")
+    m = market_from_tables(tiny_frames, source="adjusted:yfinance")
     back = read_folder(write_folder(m, tmp_path / "m"))
     assert back.is_adjusted and back.source == f"adjusted:{tmp_path / 'm'}"
 
@@ -108,7 +110,7 @@ def test_csv_floats_round_trip_exactly(tmp_path, tiny_frames):
     px["free_float"] = rng.uniform(1e-6, 1.0, len(px))
     for i in np.flatnonzero(px["suspended"].to_numpy()):
         px.loc[i, "close_hkd"] = px.loc[i - 1, "close_hkd"]  # a suspended day carries the close
-    m = build({**tiny_frames, "prices": px, "actions": None})
+    m = market_from_tables({**tiny_frames, "prices": px, "actions": None})
     back = read_folder(write_folder(m, tmp_path / "m", fmt="csv"))
     np.testing.assert_array_equal(back.close_hkd, m.close_hkd)
     np.testing.assert_array_equal(back.free_float, m.free_float)
@@ -186,7 +188,7 @@ def test_round_trip_property(tmp_path_factory, seed, n_sec, n_days, with_tables,
 # --------------------------------------------------------------------------- overwrite and atomicity
 def test_overwrite_switches_format_and_removes_stale_files(tmp_path, tiny_market, tiny_frames):
     out = write_folder(tiny_market, tmp_path / "m", fmt="csv")
-    other = build({**tiny_frames, "actions": None})
+    other = market_from_tables({**tiny_frames, "actions": None})
     write_folder(other, out, fmt="parquet")
     assert _listing(out) == sorted([f"{t}.parquet" for t in dio.TABLES] + ["meta.json"])
     assert read_folder(out).fingerprint() == other.fingerprint()
@@ -229,7 +231,7 @@ def test_failure_mid_write_leaves_old_folder_intact(
         real(frame, target, f)
 
     monkeypatch.setattr(dio, "_write_table", flaky)
-    changed = build({**tiny_frames, "relevance": None})
+    changed = market_from_tables({**tiny_frames, "relevance": None})
     with pytest.raises(OSError, match="disk full"):
         write_folder(changed, out, fmt=fmt)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -262,7 +264,7 @@ def test_interrupted_commit_is_detected_by_the_fingerprint(
 
     monkeypatch.setattr(dio.os, "replace", flaky_replace)
     tiny_frames["prices"]["close_hkd"] *= 2.0
-    changed = build(tiny_frames)
+    changed = market_from_tables(tiny_frames)
     with pytest.raises(OSError):
         write_folder(changed, out)
     monkeypatch.undo()
@@ -519,7 +521,10 @@ def test_blank_line_in_csv_is_reported(csv_folder):
 
 
 def test_tiny_frames_builder_is_deterministic():
-    assert build(make_tiny_frames()).fingerprint() == build(make_tiny_frames()).fingerprint()
+    assert (
+        market_from_tables(tiny_market_frames()).fingerprint()
+        == market_from_tables(tiny_market_frames()).fingerprint()
+    )
 
 
 def test_csv_with_bom_and_windows_line_ends(csv_folder, tiny_market):

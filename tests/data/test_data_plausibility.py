@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dataio_helpers import build
+from support.markets import market_from_tables
 
 from engine.data import Plausibility, read_folder, write_folder
 from engine.data.vendors import market_from_adjusted_closes, read_yfinance_csv
@@ -21,9 +21,9 @@ def _row(px, date, code):
 
 # --------------------------------------------------------------------------- one-day spikes
 def test_clean_market_has_no_warnings_and_warnings_do_not_change_the_fingerprint(tiny_frames):
-    m = build(tiny_frames)
+    m = market_from_tables(tiny_frames)
     assert m.warnings == ()
-    again = build(tiny_frames, warnings=["a note"])
+    again = market_from_tables(tiny_frames, warnings=["a note"])
     assert again.warnings == ("a note",) and again.fingerprint() == m.fingerprint()
 
 
@@ -31,31 +31,34 @@ def test_hundredfold_price_print_that_reverts(tiny_frames):
     px = tiny_frames["prices"]
     i = _row(px, "2024-01-16", "0013")
     px.loc[i, "close_hkd"] *= 100
-    m = build(tiny_frames)  # default: a warning the market carries
+    m = market_from_tables(tiny_frames)  # default: a warning the market carries
     (w,) = m.warnings
     assert "one-day jump in close that reverts" in w
     assert f"row={i}, date=2024-01-16, code=0013, field=close_hkd" in w
     with pytest.raises(
         DataError, match=rf"close that reverts.*row={i}, date=2024-01-16, code=0013"
     ):
-        build(tiny_frames, plausibility=STRICT)
+        market_from_tables(tiny_frames, plausibility=STRICT)
     # below the threshold, or switched off: nothing
-    assert build(tiny_frames, plausibility=Plausibility(price_spike_ratio=200)).warnings == ()
-    assert build(tiny_frames, plausibility=Plausibility.off()).warnings == ()
+    assert (
+        market_from_tables(tiny_frames, plausibility=Plausibility(price_spike_ratio=200)).warnings
+        == ()
+    )
+    assert market_from_tables(tiny_frames, plausibility=Plausibility.off()).warnings == ()
 
 
 def test_a_lasting_move_is_not_a_spike(tiny_frames):
     px = tiny_frames["prices"]
     later = (px["code"] == "0013") & (px["date"] >= pd.Timestamp("2024-01-16"))
     px.loc[later, "close_hkd"] *= 10  # a re-rating that stays is not reverted
-    assert not any("close" in w for w in build(tiny_frames).warnings)
+    assert not any("close" in w for w in market_from_tables(tiny_frames).warnings)
 
 
 def test_spike_in_a_folder_survives_write_and_read(tmp_path, tiny_frames):
     px = tiny_frames["prices"]
     i = _row(px, "2024-01-16", "0013")
     px.loc[i, "close_hkd"] *= 100
-    m = build(tiny_frames)
+    m = market_from_tables(tiny_frames)
     for fmt in ("csv", "parquet"):
         back = read_folder(write_folder(m, tmp_path / fmt, fmt=fmt))
         assert back.warnings and all("close that reverts" in w for w in back.warnings)
@@ -68,19 +71,19 @@ def test_one_day_jump_in_issued_shares(tiny_frames):
     px = tiny_frames["prices"]
     i = _row(px, "2024-01-18", "2269")
     px.loc[i, "shares"] *= 3
-    (w,) = build(tiny_frames).warnings
+    (w,) = market_from_tables(tiny_frames).warnings
     assert "one-day jump in issued shares" in w and "code=2269, field=shares" in w
     with pytest.raises(DataError, match=r"issued shares that reverts.*date=2024-01-18, code=2269"):
-        build(tiny_frames, plausibility=STRICT)
+        market_from_tables(tiny_frames, plausibility=STRICT)
 
 
 def test_lasting_share_change_without_an_action_warns_but_a_split_explains_it(tiny_frames):
     # 1801's shares double on its 2-for-1 split: explained, nothing said
-    assert build(tiny_frames, plausibility=STRICT).warnings == ()
+    assert market_from_tables(tiny_frames, plausibility=STRICT).warnings == ()
     px = tiny_frames["prices"]
     later = (px["code"] == "0013") & (px["date"] >= pd.Timestamp("2024-01-24"))
     px.loc[later, "shares"] *= 4
-    (w,) = build(tiny_frames, plausibility=STRICT).warnings  # always a warning
+    (w,) = market_from_tables(tiny_frames, plausibility=STRICT).warnings  # always a warning
     assert "no split, bonus or rights" in w and "date=2024-01-24, code=0013" in w
 
 
@@ -120,19 +123,19 @@ def _rights(frames, price):
 def test_rights_priced_far_above_the_market(tiny_frames):
     # 0013 closes at 45.0 on 2024-01-16; a subscription at HKD 450 is ten times the market
     i = _rights(tiny_frames, 450.0)
-    (w,) = build(tiny_frames).warnings
+    (w,) = market_from_tables(tiny_frames).warnings
     assert "rights issue priced at 10 times the close" in w
     assert f"source=actions, row={i}, date=2024-01-17, code=0013, field=price_hkd" in w
     with pytest.raises(DataError, match=r"rights issue priced at 10 times.*field=price_hkd"):
-        build(tiny_frames, plausibility=STRICT)
+        market_from_tables(tiny_frames, plausibility=STRICT)
 
 
 def test_rights_slightly_above_the_market_is_a_warning_and_a_discount_is_fine(tiny_frames):
     _rights(tiny_frames, 50.0)  # 1.11x the previous close: a warning even when strict
-    (w,) = build(tiny_frames, plausibility=STRICT).warnings
+    (w,) = market_from_tables(tiny_frames, plausibility=STRICT).warnings
     assert "rights_warn_ratio" in w
     tiny_frames["actions"].loc[len(tiny_frames["actions"]) - 1, "price_hkd"] = 30.0
-    assert build(tiny_frames, plausibility=STRICT).warnings == ()
+    assert market_from_tables(tiny_frames, plausibility=STRICT).warnings == ()
 
 
 # --------------------------------------------------------------------------- intervals
@@ -145,10 +148,10 @@ def test_overlapping_membership_intervals(tiny_frames):
         match=r"overlaps row 1 of the same code and kind \(2024-01-02\.\.2024-01-19\) "
         r"\(source=intervals, row=3, date=2024-01-15, code=1801, field=start, value='hsci'",
     ):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
     # back to back is fine
     tiny_frames["intervals"].loc[3, "start"] = pd.Timestamp("2024-01-22")
-    assert len(build(tiny_frames).intervals) == 4
+    assert len(market_from_tables(tiny_frames).intervals) == 4
 
 
 def test_interval_nested_in_an_open_one_overlaps(tiny_frames):
@@ -169,7 +172,7 @@ def test_interval_nested_in_an_open_one_overlaps(tiny_frames):
     ]
     tiny_frames["intervals"] = pd.concat([iv, pd.DataFrame(rows)], ignore_index=True)
     with pytest.raises(DataError, match=r"overlaps row 0 .*row=3, date=2024-01-08, code=0013"):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
 
 
 # --------------------------------------------------------------------------- dates
@@ -188,7 +191,7 @@ def test_day_first_dates_are_refused_never_swapped(tiny_frames, text, what):
     with pytest.raises(
         DataError, match=rf"{what}.*row=5, code={px.loc[5, 'code']}, field=date, value='{text}'"
     ):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
 
 
 def test_timezone_aware_dates_read_as_hong_kong_dates(tiny_frames, tiny_market):
@@ -199,12 +202,12 @@ def test_timezone_aware_dates_read_as_hong_kong_dates(tiny_frames, tiny_market):
         px["date"].dt.tz_localize(None).dt.normalize()
         != px["date"].dt.tz_convert("Asia/Hong_Kong").dt.tz_localize(None)
     ).all()
-    assert build(tiny_frames).fingerprint() == tiny_market.fingerprint()
+    assert market_from_tables(tiny_frames).fingerprint() == tiny_market.fingerprint()
     # and as text with an offset
     px["date"] = px["date"].dt.tz_convert("Asia/Hong_Kong").dt.strftime("%Y-%m-%dT%H:%M:%S+08:00")
-    assert build(tiny_frames).fingerprint() == tiny_market.fingerprint()
+    assert market_from_tables(tiny_frames).fingerprint() == tiny_market.fingerprint()
     px["date"] = pd.to_datetime(px["date"]).dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert build(tiny_frames).fingerprint() == tiny_market.fingerprint()
+    assert market_from_tables(tiny_frames).fingerprint() == tiny_market.fingerprint()
 
 
 def test_naive_timestamp_with_a_time_of_day_is_refused(tiny_frames):
@@ -213,7 +216,7 @@ def test_naive_timestamp_with_a_time_of_day_is_refused(tiny_frames):
     with pytest.raises(
         DataError, match=r"date with a time of day and no time zone \(source=prices, row=3"
     ):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
 
 
 def test_vendor_utc_offsets_keep_the_hong_kong_date(tmp_path):

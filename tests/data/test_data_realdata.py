@@ -20,13 +20,8 @@ CODES = ["2269", "2359", "1801", "1177"]
 
 
 @pytest.fixture(scope="module")
-def frames():
-    import dataio_helpers
-
-    root = dataio_helpers.REAL_DATA
-    if not root.is_dir():
-        pytest.skip(f"real data folder {root} absent")
-    raw = root / "hk_hsci_yfinance_luciusneo" / "raw"
+def frames(real_data):
+    raw = real_data / "hk_hsci_yfinance_luciusneo" / "raw"
     return {c: read_yfinance_csv(raw / f"{c}.HK.csv") for c in CODES}
 
 

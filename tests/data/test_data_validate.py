@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from dataio_helpers import build, make_tiny_frames
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.markets import market_from_tables, tiny_market_frames
 
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError
@@ -27,7 +27,7 @@ def _idx(frame: pd.DataFrame, **eq) -> int:
 
 def _raises(frames, match, exc=DataError, **kw):
     with pytest.raises(exc, match=match):
-        build(frames, **kw)
+        market_from_tables(frames, **kw)
 
 
 # --------------------------------------------------------------------------- happy path
@@ -63,18 +63,18 @@ def test_tiny_market_panels_by_hand(tiny_market):
 
 
 def test_order_and_dtypes_do_not_change_fingerprint(tiny_frames, tiny_market):
-    f = make_tiny_frames()
+    f = tiny_market_frames()
     f["prices"] = f["prices"].sample(frac=1.0, random_state=3)
     f["securities"] = f["securities"].iloc[::-1]
     f["securities"]["is_cxo"] = f["securities"]["is_cxo"].map({True: "TRUE", False: "false"})
     f["prices"]["code"] = f["prices"]["code"].map(lambda c: f"{c}.HK")
     f["actions"] = f["actions"].iloc[::-1]
-    assert build(f).fingerprint() == tiny_market.fingerprint()
+    assert market_from_tables(f).fingerprint() == tiny_market.fingerprint()
 
 
 def test_to_frames_round_trip(tiny_market):
     fr = tiny_market.to_frames()
-    again = build(fr)
+    again = market_from_tables(fr)
     assert again.fingerprint() == tiny_market.fingerprint()
 
 
@@ -82,7 +82,7 @@ def test_integer_codes_are_zero_padded(tiny_frames):
     f = tiny_frames
     f["securities"]["code"] = [13, 1801, 2269, 6160]
     f["prices"]["code"] = f["prices"]["code"].astype(int)
-    m = build(f)
+    m = market_from_tables(f)
     assert m.codes[0] == "0013"
 
 
@@ -90,7 +90,7 @@ def test_string_false_is_false(tiny_frames):
     f = tiny_frames
     f["securities"]["is_cxo"] = ["False", "no", "True", "0"]
     f["prices"]["suspended"] = f["prices"]["suspended"].map({True: "yes", False: ""})
-    m = build(f)
+    m = market_from_tables(f)
     assert m.securities.set_index("code")["is_cxo"].to_dict() == {
         "0013": False,
         "1801": False,
@@ -247,7 +247,12 @@ def test_prices_bad_values(tiny_frames, field, value, rule):
 
 def test_free_float_of_one_is_fine(tiny_frames):
     tiny_frames["prices"]["free_float"] = 1.0
-    assert (build(tiny_frames).free_float[~np.isnan(build(tiny_frames).close_hkd)] == 1.0).all()
+    assert (
+        market_from_tables(tiny_frames).free_float[
+            ~np.isnan(market_from_tables(tiny_frames).close_hkd)
+        ]
+        == 1.0
+    ).all()
 
 
 def test_prices_off_calendar_date(tiny_frames):
@@ -257,7 +262,7 @@ def test_prices_off_calendar_date(tiny_frames):
     with pytest.raises(
         CalendarError, match=rf"not HKEX trading sessions \(source=prices row {i}, date=2024-01-06"
     ):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
 
 
 def test_prices_on_a_holiday(tiny_frames):
@@ -267,7 +272,7 @@ def test_prices_on_a_holiday(tiny_frames):
     row["date"] = pd.Timestamp("2024-02-12")
     tiny_frames["prices"] = pd.concat([px, row], ignore_index=True)
     with pytest.raises(CalendarError, match="date=2024-02-12"):
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
 
 
 def test_prices_before_listing(tiny_frames):
@@ -341,7 +346,7 @@ def test_prices_stopping_early_without_delisting_date_is_a_truncated_feed(tiny_f
     _raises(tiny_frames, r"price rows stop on 2024-01-29, .*delisting_date 2024-03-01 is after")
     # with the delisting date on the last row the market builds and the security ends there
     sec.loc[sec["code"] == "2269", "delisting_date"] = pd.Timestamp("2024-01-29")
-    close = build(tiny_frames).panel("close")["2269"]
+    close = market_from_tables(tiny_frames).panel("close")["2269"]
     assert close.loc["2024-01-30":].isna().all() and close.loc["2024-01-29"] > 0
     # ... and a gap before that last row is still an error
     px = tiny_frames["prices"]
@@ -373,7 +378,7 @@ def test_unlisted_security_without_rows_is_fine(tiny_frames, listing, delisting)
         code="0700", listing_date=pd.Timestamp(listing), delisting_date=pd.Timestamp(delisting)
     )
     tiny_frames["securities"] = pd.concat([sec, extra], ignore_index=True)
-    m = build(tiny_frames)
+    m = market_from_tables(tiny_frames)
     assert "0700" in m.codes and not m.listed()[:, m.col("0700")].any()
 
 
@@ -392,7 +397,7 @@ def test_suspended_first_row_has_nothing_to_carry(tiny_frames):
     px = tiny_frames["prices"]
     i = _idx(px, date="2024-01-02", code="0013")
     px.loc[i, ["suspended", "traded_value_hkd"]] = [True, 0.0]
-    assert build(tiny_frames).suspended[0, 0]
+    assert market_from_tables(tiny_frames).suspended[0, 0]
 
 
 def test_suspended_with_trading(tiny_frames):
@@ -456,7 +461,7 @@ def test_action_missing_ratio_or_amount(tiny_frames, kind, missing, row):
 
 def test_action_without_optional_columns(tiny_frames):
     tiny_frames["actions"] = tiny_frames["actions"].iloc[[1]][["ex_date", "code", "kind", "ratio"]]
-    m = build(tiny_frames)
+    m = market_from_tables(tiny_frames)
     assert list(m.actions["kind"]) == ["split"] and np.isnan(m.actions["amount_hkd"][0])
 
 
@@ -530,7 +535,7 @@ def test_action_two_different_dividends_on_one_day_are_kept(tiny_frames):
     _add_action(tiny_frames, amount_hkd=0.25)
     # a dividend and a split of the same code on one day are not duplicates either
     _add_action(tiny_frames, kind="split", ratio=2.0, amount_hkd=np.nan)
-    act = build(tiny_frames).actions
+    act = market_from_tables(tiny_frames).actions
     day = act[(act["code"] == "0013") & (act["ex_date"] == pd.Timestamp("2024-01-17"))]
     assert sorted(day["kind"]) == ["cash_dividend", "cash_dividend", "split"]
     assert sorted(day["amount_hkd"].dropna()) == [0.1, 0.25]
@@ -653,13 +658,13 @@ def test_fx_series_and_extra_days(tiny_frames, tiny_market):
     # a fixing on a Saturday (mainland fixings exist on days Hong Kong is closed) is not needed
     fx.loc[pd.Timestamp("2024-01-06")] = 0.91
     tiny_frames["fx"] = fx
-    assert build(tiny_frames).fingerprint() == tiny_market.fingerprint()
+    assert market_from_tables(tiny_frames).fingerprint() == tiny_market.fingerprint()
 
 
 def test_fx_default_is_one(tiny_frames):
     tiny_frames["fx"] = None
     with pytest.warns(UserWarning, match=r"market 'tiny-nofx': no HKD->CNY fixings"):
-        m = build(tiny_frames, source="tiny-nofx")
+        m = market_from_tables(tiny_frames, source="tiny-nofx")
     assert (m.fx == 1.0).all() and m.fx.index.equals(m.dates)
     assert m.fx_is_placeholder
 
@@ -667,7 +672,7 @@ def test_fx_default_is_one(tiny_frames):
 def test_fx_placeholder_warning_says_cny_equals_hkd(tiny_frames):
     tiny_frames["fx"] = None
     with pytest.warns(UserWarning) as record:
-        build(tiny_frames)
+        market_from_tables(tiny_frames)
     (w,) = [r for r in record if "fixing" in str(r.message)]
     assert "'frames'" in str(w.message)
     assert "every CNY figure (fund NAV, cash) equals the HKD figure" in str(w.message)
@@ -678,7 +683,7 @@ def test_real_fx_is_not_a_placeholder_and_does_not_warn(tiny_frames):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        m = build(tiny_frames)
+        m = market_from_tables(tiny_frames)
     assert not m.fx_is_placeholder
     # a fixing that is 1.0 on most sessions but not all is real data
     fx = tiny_frames["fx"].assign(hkd_cny=1.0)
@@ -686,13 +691,13 @@ def test_real_fx_is_not_a_placeholder_and_does_not_warn(tiny_frames):
     tiny_frames["fx"] = fx
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert not build(tiny_frames).fx_is_placeholder
+        assert not market_from_tables(tiny_frames).fx_is_placeholder
 
 
 def test_fx_given_as_exactly_one_everywhere_is_the_placeholder(tiny_frames):
     tiny_frames["fx"] = tiny_frames["fx"].assign(hkd_cny=1.0)
     with pytest.warns(UserWarning, match="every fixing is exactly 1.0"):
-        m = build(tiny_frames)
+        m = market_from_tables(tiny_frames)
     assert m.fx_is_placeholder
 
 
@@ -702,7 +707,7 @@ def test_fx_wrong_type(tiny_frames):
 
 
 def test_from_frames_is_the_entry_point():
-    f = make_tiny_frames()
+    f = tiny_market_frames()
     m = MarketData.from_frames(f["prices"], f["securities"])
     assert len(m.actions) == 0 and len(m.intervals) == 0 and len(m.relevance) == 0
     assert re.search(r"4 securities, 0 actions", repr(m))
@@ -720,7 +725,7 @@ _BAD_VALUES = {
 @given(data=st.data())
 def test_any_bad_cell_is_named(data):
     """Invariant: one bad value anywhere in prices -> an error naming exactly that row, code, field."""
-    f = make_tiny_frames()
+    f = tiny_market_frames()
     px = f["prices"]
     i = data.draw(st.integers(0, len(px) - 1), label="row")
     field = data.draw(st.sampled_from(sorted(_BAD_VALUES)), label="field")
@@ -731,4 +736,4 @@ def test_any_bad_cell_is_named(data):
         DataError,
         match=rf"\(source=prices, row={i}, date={d}, code={px.loc[i, 'code']}, field={field}, value=",
     ):
-        build(f)
+        market_from_tables(f)

@@ -6,7 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from fund_builders import build_market, random_case, review, schedule, sessions
+from support.cases import random_fund_case
+from support.markets import fund_market, sessions
+from support.reviews import make_review, make_schedule
 
 from engine.conventions import PERIODS_PER_YEAR
 from engine.errors import DataError, FundConfigError
@@ -40,7 +42,7 @@ def rel_path(result: FundResult, variant="gross", col="nav_per_unit_cny") -> np.
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("with_flows", [False, True])
 def test_ideal_fund_reproduces_gross_total_return(seed, with_flows):
-    market, idx = random_case(seed)
+    market, idx = random_fund_case(seed)
     flows = some_flows(market) if with_flows else pd.Series(dtype=float)
     res = backtest(idx, market, cfg_for(market).with_effects(()), flows=flows)
     # every index event of the run happened inside the fund's life
@@ -56,7 +58,7 @@ def test_ideal_fund_reproduces_gross_total_return(seed, with_flows):
 
 
 def test_ideal_holdings_are_index_shares_over_gross_divisor():
-    market, idx = random_case(4)
+    market, idx = random_fund_case(4)
     res = backtest(idx, market, cfg_for(market).with_effects(()), flows=pd.Series(dtype=float))
     dates = res.nav.index
     q = idx.index_shares.reindex(index=dates, columns=market.codes).fillna(0.0)
@@ -78,14 +80,14 @@ def test_ideal_holdings_are_index_shares_over_gross_divisor():
 
 
 def test_ideal_from_the_base_date():
-    market, idx = random_case(5)
+    market, idx = random_fund_case(5)
     res = backtest(idx, market, cfg_for(market, row=0).with_effects(()), flows=some_flows(market))
     assert res.nav.index[0] == idx.base_date
     assert np.abs(rel_path(res)).max() < 1e-10
 
 
 def test_fx_only_tracks_gross_times_fx():
-    market, idx = random_case(2, fx_vol=0.01)
+    market, idx = random_fund_case(2, fx_vol=0.01)
     res = backtest(idx, market, cfg_for(market).with_effects(["fx"]), flows=pd.Series(dtype=float))
     fx = market.fx.reindex(res.nav.index)
     g = idx.levels["gross"].reindex(res.nav.index)
@@ -107,7 +109,7 @@ def test_fx_only_tracks_gross_times_fx():
 
 
 def test_withholding_only_tracks_net_total_return():
-    market, idx = random_case(3)
+    market, idx = random_fund_case(3)
     res = backtest(
         idx, market, cfg_for(market).with_effects(["withholding_tax"]), flows=some_flows(market)
     )
@@ -117,7 +119,7 @@ def test_withholding_only_tracks_net_total_return():
 
 
 def test_fees_only_cost_their_rate():
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     cfg = cfg_for(market).with_effects(["fees"])
     res = backtest(idx, market, cfg, flows=pd.Series(dtype=float))
     days = (res.nav.index[-1] - res.nav.index[0]).days
@@ -136,7 +138,7 @@ def test_fees_only_cost_their_rate():
 # ---------------------------------------------------------------------------- invariants, full config
 @pytest.fixture(scope="module")
 def full_case():
-    market, idx = random_case(7)
+    market, idx = random_fund_case(7)
     res = backtest(idx, market, cfg_for(market), flows=some_flows(market))
     return market, idx, res
 
@@ -194,7 +196,7 @@ def test_sells_before_buys_on_review_days(full_case):
 
 
 def test_holdings_whole_board_lots_without_actions():
-    market, idx = random_case(8, with_actions=False, with_delisting=False)
+    market, idx = random_fund_case(8, with_actions=False, with_delisting=False)
     res = backtest(idx, market, cfg_for(market), flows=some_flows(market).iloc[:5])
     lots = market.securities.set_index("code")["board_lot"]
     for code in res.holdings.columns:
@@ -204,7 +206,7 @@ def test_holdings_whole_board_lots_without_actions():
 
 
 def test_trading_costs_explain_the_nav_gap():
-    market, idx = random_case(6)
+    market, idx = random_fund_case(6)
     base = cfg_for(market).with_effects(["flow_timing"])
     # no flows: a creation at the lower NAV per unit (or a redemption) would move the gap as well
     flows = pd.Series(dtype=float)
@@ -268,10 +270,12 @@ def test_bonus_fraction_paid_as_cash_in_lieu():
     close = pd.DataFrame({"0001": 10.0, "0002": 20.0}, index=dates)
     close.iloc[6:, 0] = 8.8889  # 1-for-8 bonus: 10 / 1.125
     actions = pd.DataFrame([{"ex_date": dates[6], "code": "0001", "kind": "bonus", "ratio": 0.125}])
-    market = build_market(close, actions=actions, lots=[100, 100], wht=["hk", "hk"])
+    market = fund_market(close, actions=actions, lots=[100, 100], wht=["hk", "hk"])
     idx = compute(
         market,
-        schedule([review(dates, 0, {"0001": 1e6, "0002": 1e6})]),
+        make_schedule(
+            [make_review(dates[1], dates[0], {"0001": 1e6, "0002": 1e6})], base_value=1000.0
+        ),
         base_date=dates[0],
         withholding=QDII,
     )
@@ -292,14 +296,14 @@ def test_bonus_fraction_paid_as_cash_in_lieu():
 
 
 def test_inception_before_base_date_rejected():
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     early = EtfConfig(inception_date=market.dates[0] - pd.Timedelta(days=7))
     with pytest.raises(FundConfigError, match="before the index base date.*field=inception_date"):
         backtest(idx, market, early)
 
 
 def test_unknown_withholding_class_rejected():
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     cfg = cfg_for(market, withholding={"H": 0.1})
     with pytest.raises(FundConfigError, match=r"no withholding-tax rate.*code=0002.*'red_chip'"):
         backtest(idx, market, cfg, flows=pd.Series(dtype=float))
@@ -308,7 +312,7 @@ def test_unknown_withholding_class_rejected():
 
 
 def test_config_type_checked():
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     with pytest.raises(FundConfigError, match="EtfConfig"):
         backtest(idx, market, {"cash_buffer": 0.01})
     with pytest.raises(
@@ -376,9 +380,7 @@ def test_result_frames_and_methods(full_case):
     assert s["benchmark_return"] == pytest.approx(
         b.iloc[-1] / b.iloc[0] * fx.iloc[-1] / fx.iloc[0] - 1
     )
-    assert s["tracking_difference"] == pytest.approx(
-        s["total_return"] - s["benchmark_return"]
-    )
+    assert s["tracking_difference"] == pytest.approx(s["total_return"] - s["benchmark_return"])
     assert frame["index_gross"].iloc[0] == pytest.approx(frame["nav_per_unit_cny"].iloc[0])
     w = res.weights()
     assert w["fund"].sum() == pytest.approx(1.0)
@@ -393,7 +395,7 @@ def test_result_frames_and_methods(full_case):
 
 
 def test_waterfall_chain_runs_every_effect():
-    market, idx = random_case(2)
+    market, idx = random_fund_case(2)
     navs = []
     for k in range(len(EFFECTS) + 1):
         cfg = cfg_for(market).with_effects(EFFECTS[:k])
@@ -404,14 +406,14 @@ def test_waterfall_chain_runs_every_effect():
 
 
 def test_progress_bar_runs(capsys):
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     res = backtest(idx, market, cfg_for(market), flows=pd.Series(dtype=float), progress=True)
     assert len(res.nav) == len(market.dates) - 3
 
 
 # --------------------------------------------------------------------------- valuation fixing
 def test_own_valuation_fixing_drives_nav_cny():
-    market, index = random_case(11)
+    market, index = random_fund_case(11)
     config = EtfConfig.default().replace(inception_date=market.dates[0]).with_effects(("fx",))
     fixing = pd.Series(np.linspace(0.90, 0.95, len(market.dates)), index=market.dates)
     res = backtest(index, market, config, flows=pd.Series(dtype=float), fx=fixing)
@@ -426,7 +428,7 @@ def test_own_valuation_fixing_drives_nav_cny():
 
 
 def test_valuation_fixing_with_a_gap_names_the_session():
-    market, index = random_case(11)
+    market, index = random_fund_case(11)
     fixing = pd.Series(0.91, index=market.dates).drop(market.dates[3])
     config = EtfConfig.default().replace(inception_date=market.dates[0])
     with pytest.raises(

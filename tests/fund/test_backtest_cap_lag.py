@@ -5,30 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from builders import sessions
-from fund_builders import build_market, schedule
+from support.markets import fund_market, sessions
+from support.reviews import make_review, make_schedule
 
 from engine.fund import EtfConfig, backtest
 from engine.index import compute
-from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review
-
-
-def _review(q, cap, effective, kind="regular"):
-    codes = list(q)
-    table = pd.DataFrame(
-        {
-            "code": codes,
-            "eligible": True,
-            "rank": np.arange(1, len(codes) + 1, dtype=float),
-            "selected": True,
-            "shares": [q[c] for c in codes],
-            "free_float": 1.0,
-            "cap_factor": 1.0,
-            "weight": 0.0,
-            "reason": "test",
-        }
-    )[REVIEW_TABLE_COLUMNS]
-    return Review("test", kind, cap, cap, cap, effective, table)
 
 
 def test_ideal_fund_follows_shares_restated_for_a_split_after_the_cap_date():
@@ -39,12 +20,13 @@ def test_ideal_fund_follows_shares_restated_for_a_split_after_the_cap_date():
     b = [20.0, 20.4, 19.8, 20.2, 20.6, 20.0, 10.2, 10.4, 10.1, 10.3, 10.6, 10.4, 10.5, 10.7]
     close = pd.DataFrame({"A": a, "B": b}, index=d)
     actions = pd.DataFrame({"ex_date": [d[6]], "code": ["B"], "kind": ["split"], "ratio": [2.0]})
-    market = build_market(close, actions=actions, fx=pd.Series(0.9, index=d))
-    sched = schedule(
+    market = fund_market(close, actions=actions, fx=pd.Series(0.9, index=d))
+    sched = make_schedule(
         [
-            _review({"A": 2e6, "B": 1e6}, d[0], d[1], kind="initial"),
-            _review({"A": 2e6, "B": 1e6}, d[5], d[8]),  # cap-date count of B, before its split
-        ]
+            make_review(d[1], d[0], {"A": 2e6, "B": 1e6}, kind="initial"),
+            make_review(d[8], d[5], {"A": 2e6, "B": 1e6}),  # cap-date count of B, before its split
+        ],
+        base_value=1000.0,
     )
     idx = compute(market, sched, withholding={"H": 0.1, "red_chip": 0.1})
     # by hand: B's index shares double on d[6] and stay doubled through the review on d[8]

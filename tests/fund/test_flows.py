@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
-from fund_builders import build_market
+from support.markets import fund_market
 
 from engine.data.calendar import hkex_sessions
 from engine.errors import FlowError, FundConfigError
@@ -18,7 +18,7 @@ from engine.fund import UNIT_ANCHORS, EtfConfig, check_flows, default_flows
 def market_2025(end: str = "2025-12-31"):
     dates = hkex_sessions("2024-12-02", end)
     close = pd.DataFrame({"0001": np.linspace(10, 12, len(dates)), "0002": 5.0}, index=dates)
-    return build_market(close)
+    return fund_market(close)
 
 
 def test_default_flows_hit_public_unit_counts():
@@ -50,7 +50,7 @@ def test_default_flows_respect_creation_unit_and_stop_at_market_end():
 
 def test_default_flows_after_last_anchor_are_zero():
     dates = hkex_sessions("2026-02-02", "2026-03-31")
-    market = build_market(pd.DataFrame({"0001": 10.0}, index=dates))
+    market = fund_market(pd.DataFrame({"0001": 10.0}, index=dates))
     flows = default_flows(market, EtfConfig(inception_date="2026-02-02"))
     assert (flows == 0).all() and len(flows) == len(dates)
 

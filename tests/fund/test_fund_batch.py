@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fund_builders import random_case
+from support.cases import random_fund_case
 
 from engine.errors import FundConfigError
 from engine.fund import EtfConfig, _nb, backtest
@@ -32,7 +32,7 @@ def _flows(market):
 
 @pytest.fixture(scope="module")
 def case():
-    market, idx = random_case(7)
+    market, idx = random_fund_case(7)
     config = EtfConfig(inception_date=market.dates[3], initial_units=2e7, creation_unit=1e5)
     return market, idx, config
 

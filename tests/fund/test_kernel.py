@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.oracles import oracle_execute
 
 from engine.codes import COST_TRADING0, N_COSTS, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
 from engine.fund import _nb
@@ -98,55 +99,6 @@ def test_full_exit_sells_odd_lots():
 
 
 # ---------------------------------------------------------------------------- oracle
-def oracle_execute(h, cash, delta, price, lot, rates):
-    """Plain-Python statement of the rule: sells first (largest first), buys scaled by one factor to
-    the cash left after costs, then rounded down to lots; nothing below zero cash."""
-    h = list(h)
-    c = sum(rates)
-    costs = [0.0] * len(rates)
-    log = []
-    items = sorted(
-        [(d * p, i) for i, (d, p) in enumerate(zip(delta, price, strict=True)) if d != 0 and p > 0],
-        key=lambda x: x[0],
-    )
-    for v, i in items:
-        if v < 0:
-            sh = min(-delta[i], h[i])
-            if sh <= 0:
-                continue
-            val = sh * price[i]
-            for k, r in enumerate(rates):
-                costs[k] += val * r
-            cash += val - val * c
-            h[i] -= sh
-            log.append((i, -sh))
-    buys = sum(v for v, _ in items if v > 0)
-    s = 1.0 if buys * (1 + c) <= max(cash, 0.0) else max(cash, 0.0) / (buys * (1 + c))
-    for v, i in items:
-        if v <= 0:
-            continue
-        sh = delta[i] * s
-        if lot[i] > 0:
-            sh = math.floor(sh / lot[i] + 1e-9) * lot[i]
-        if sh <= 0:
-            continue
-        if sh * price[i] * (1 + c) > cash:
-            sh = (
-                (math.floor(cash / (lot[i] * price[i] * (1 + c))) * lot[i])
-                if lot[i] > 0
-                else cash / (price[i] * (1 + c))
-            )
-            if sh <= 0:
-                continue
-        val = sh * price[i]
-        for k, r in enumerate(rates):
-            costs[k] += val * r
-        cash -= val * (1 + c)
-        h[i] += sh
-        log.append((i, sh))
-    return h, cash, costs, log
-
-
 @st.composite
 def trade_case(draw):
     n = draw(st.integers(1, 6))

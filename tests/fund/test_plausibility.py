@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from fund_builders import random_case
+from support.cases import random_fund_case
 
 from engine.errors import DataError, FlowError, FundConfigError
 from engine.fund import EtfConfig, backtest, check_flows
@@ -17,7 +17,7 @@ def _cfg(market, **kw):
 
 
 def test_redeeming_all_but_a_few_units_is_rejected():
-    market, idx = random_case(1)
+    market, idx = random_fund_case(1)
     cfg = _cfg(market)
     flows = pd.Series([-(2e7 - 10.0)], index=[market.dates[20]])
     with pytest.raises(
@@ -35,7 +35,7 @@ def test_redeeming_all_but_a_few_units_is_rejected():
 
 
 def test_absurd_creation_is_rejected():
-    market, _ = random_case(1)
+    market, _ = random_fund_case(1)
     cfg = _cfg(market)
     flows = pd.Series([5e5, 3e9], index=market.dates[[10, 20]])
     with pytest.raises(FlowError, match=r"implausible creation: more than 10 times.*max_creation"):
@@ -52,8 +52,8 @@ def test_thresholds_validated():
 
 
 def test_fund_on_another_market_than_its_index_is_rejected():
-    market, idx = random_case(1)
-    other, _ = random_case(2)
+    market, idx = random_fund_case(1)
+    other, _ = random_fund_case(2)
     cfg = _cfg(market)
     none = pd.Series(dtype=float)
     fp_index, fp_market = idx.meta["data_fingerprint"], other.fingerprint()

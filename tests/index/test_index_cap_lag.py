@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from builders import sessions
-from index_builders import actions_frame, make_market, make_review, make_schedule
+from support.markets import actions_frame, market_from_closes, sessions
+from support.reviews import make_review, make_schedule
 
 from engine.errors import DataError
 from engine.index import compute
@@ -23,7 +23,7 @@ D = sessions(8)  # D[0] base/cap of the initial review, D[1] its effective date
 def _case(b_closes, actions):
     """A and B at 10 with one index share each; review 2 caps on D[2] and takes effect on D[5]."""
     close = pd.DataFrame({"A": 10.0, "B": b_closes}, index=D)
-    market = make_market(close, actions=actions_frame(actions))
+    market = market_from_closes(close, synthetic=True, actions=actions_frame(actions))
     sched = make_schedule(
         [
             make_review(D[1], D[0], {"A": 1.0, "B": 1.0}, kind="initial"),
@@ -102,7 +102,9 @@ def test_default_lag_of_one_session_changes_nothing():
     # cap date = session before the effective date: no session strictly between, factors all 1,
     # the split on the effective date is applied once by the kernel
     close = pd.DataFrame({"A": 10.0, "B": [10.0] * 4 + [5.0] * 4}, index=D)
-    market = make_market(close, actions=actions_frame([(D[4], "B", "split", np.nan, 2.0, np.nan)]))
+    market = market_from_closes(
+        close, synthetic=True, actions=actions_frame([(D[4], "B", "split", np.nan, 2.0, np.nan)])
+    )
     sched = make_schedule(
         [
             make_review(D[1], D[0], {"A": 1.0, "B": 1.0}, kind="initial"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from index_builders import actions_frame, make_market, make_review, make_schedule, sessions
+from support.markets import actions_frame, market_from_closes, sessions
+from support.reviews import make_review, make_schedule
 
 from engine.errors import CalendarError, DataError, MethodologyError
 from engine.index import compute
@@ -21,7 +22,7 @@ def market():
         {A: np.linspace(10, 12, 8), B: [np.nan, np.nan, 5.0, 5.1, 5.2, 5.3, np.nan, np.nan]},
         index=d,
     )
-    return make_market(close, wht_class={A: "H", B: "red_chip"})
+    return market_from_closes(close, synthetic=True, wht_class={A: "H", B: "red_chip"})
 
 
 def sched(*reviews, **params):
@@ -149,7 +150,7 @@ def test_dividend_above_restated_prior_close():
     actions = actions_frame(
         [(d[2], A, "split", np.nan, 10.0, np.nan), (d[2], A, "cash_dividend", 5.0, np.nan, np.nan)]
     )
-    market = make_market(close, actions=actions)
+    market = market_from_closes(close, synthetic=True, actions=actions)
     s = sched(make_review(d[1], d[0], {A: 1.0}), base_date=d[0])
     with pytest.raises(DataError, match="cash dividend not below.*" + str(d[2].date()) + ".*0001"):
         compute(market, s)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from index_builders import actions_frame, make_market, make_review, make_schedule, sessions
+from support.markets import actions_frame, market_from_closes, sessions
+from support.reviews import make_review, make_schedule
 
 from engine.index import compute
 
@@ -33,7 +34,9 @@ def worked():
             (d[5], C, "cash_dividend", 0.5, np.nan, np.nan),
         ]
     )
-    market = make_market(close, actions=actions, wht_class={A: "hk", B: "hk", C: "H"})
+    market = market_from_closes(
+        close, synthetic=True, actions=actions, wht_class={A: "hk", B: "hk", C: "H"}
+    )
     reviews = [
         make_review(d[1], d[0], {A: 100.0, B: 200.0, C: 50.0}, kind="initial"),
         make_review(d[5], d[4], {A: 150.0, B: 400.0}, extra_codes=(C,)),
@@ -129,7 +132,7 @@ def test_deletion_hand_calculation():
     close = pd.DataFrame(
         {A: [10.0, 10.0, 12.0, np.nan, np.nan], B: [20.0, 20.0, 20.0, 22.0, 22.0]}, index=d
     )
-    market = make_market(close)
+    market = market_from_closes(close, synthetic=True)
     schedule = make_schedule(
         [make_review(d[1], d[0], {A: 100.0, B: 50.0})],
         base_date=d[0],
@@ -154,7 +157,7 @@ def test_base_date_not_first_market_session():
     # sessions before the base date are not part of the result
     d = sessions(6)
     close = pd.DataFrame({A: [9.0, 9.5, 10.0, 11.0, 12.0, 12.0]}, index=d)
-    market = make_market(close)
+    market = market_from_closes(close, synthetic=True)
     schedule = make_schedule(
         [make_review(d[3], d[2], {A: 1.0})], base_date=d[2], base_value=50.0, withholding={"H": 0}
     )
@@ -167,7 +170,7 @@ def test_defaults_from_schedule_and_arguments_override():
     d = sessions(4)
     close = pd.DataFrame({A: [10.0, 11.0, 12.0, 12.0]}, index=d)
     actions = actions_frame([(d[2], A, "cash_dividend", 1.0, np.nan, np.nan)])
-    market = make_market(close, actions=actions)
+    market = market_from_closes(close, synthetic=True, actions=actions)
     reviews = [make_review(d[1], d[0], {A: 1.0})]
     # no index_params: base date = session before the first review, base value 1000, and a
     # withholding table is required
@@ -191,7 +194,7 @@ def test_dividend_and_split_on_the_same_day():
             (d[2], A, "split", np.nan, 2.0, np.nan),
         ]
     )
-    market = make_market(close, actions=actions)
+    market = market_from_closes(close, synthetic=True, actions=actions)
     sched = make_schedule(
         [make_review(d[1], d[0], {A: 100.0, B: 200.0})],
         base_date=d[0],
@@ -213,7 +216,7 @@ def test_actions_up_to_the_base_date_are_already_in_the_base_price():
     split_on_base = actions_frame([(d[1], A, "split", np.nan, 2.0, np.nan)])
     reviews = [make_review(d[2], d[1], {A: 100.0, B: 100.0})]
     sched = make_schedule(reviews, base_date=d[1], base_value=100.0, withholding={"H": 0.0})
-    res = compute(make_market(close, actions=split_on_base), sched)
+    res = compute(market_from_closes(close, synthetic=True, actions=split_on_base), sched)
     # base cap 1000 + 500 = 1500; day2 1100 + 500 = 1600; day3 1200 + 550 = 1750 (split ignored)
     np.testing.assert_allclose(res.levels["price"], [100.0, 1600 / 15, 1750 / 15], rtol=1e-14)
     assert list(res.events["kind"]) == ["review"]

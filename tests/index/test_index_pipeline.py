@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from index_builders import oracle_levels
+from support.oracles import oracle_levels
 
 from engine.index import compute
 

@@ -6,29 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from index_builders import case_to_inputs, oracle_levels, random_case
+from support.cases import index_case_inputs, index_kernel_args, random_index_arrays
+from support.oracles import oracle_levels
 
 from engine.index import _nb, compute
-
-KIND_CODES = {"split": 1, "bonus": 2, "rights": 3, "cash_dividend": 4}
-
-
-def kernel_args(case, base_value=1000.0):
-    acts = case["actions"]
-    return (
-        np.ascontiguousarray(case["close"]),
-        0,
-        base_value,
-        np.asarray(case["review_rows"], dtype=np.int64),
-        case["review_q"],
-        np.array([a[0] for a in acts], dtype=np.int64),
-        np.array([a[1] for a in acts], dtype=np.int64),
-        np.array([KIND_CODES[a[2]] for a in acts], dtype=np.int64),
-        np.array([a[3] for a in acts], dtype=float),
-        np.array([a[4] for a in acts], dtype=float),
-        np.array([a[5] for a in acts], dtype=float),
-        np.asarray(case["wht"], dtype=float),
-    )
 
 
 def oracle(case, base_value=1000.0):
@@ -56,7 +37,7 @@ cases = st.builds(
 
 def make_case(p):
     rng = np.random.default_rng(p["seed"])
-    return random_case(
+    return random_index_arrays(
         rng,
         p["T"],
         p["N"],
@@ -70,7 +51,7 @@ def make_case(p):
 @given(cases)
 def test_compute_matches_chain_linked_oracle(p):
     case = make_case(p)
-    market, schedule, _ = case_to_inputs(case)
+    market, schedule, _ = index_case_inputs(case)
     res = compute(market, schedule)
     expected = oracle(case)
     np.testing.assert_allclose(res.levels.to_numpy(), expected, rtol=1e-10, atol=0)
@@ -79,8 +60,8 @@ def test_compute_matches_chain_linked_oracle(p):
 @pytest.mark.parametrize("seed", range(6))
 def test_kernel_matches_oracle_on_larger_markets(seed):
     rng = np.random.default_rng(1000 + seed)
-    case = random_case(rng, 300, 25, n_reviews=6, n_actions=120)
-    levels = _nb.index_kernel(*kernel_args(case))[0]
+    case = random_index_arrays(rng, 300, 25, n_reviews=6, n_actions=120)
+    levels = _nb.index_kernel(*index_kernel_args(case))[0]
     np.testing.assert_allclose(levels, oracle(case), rtol=1e-10, atol=0)
 
 
@@ -88,7 +69,7 @@ def test_kernel_matches_oracle_on_larger_markets(seed):
 @given(cases)
 def test_divisor_identity_weights_and_ordering(p):
     case = make_case(p)
-    levels, divisors, q, weights, *_, status = _nb.index_kernel(*kernel_args(case))
+    levels, divisors, q, weights, *_, status = _nb.index_kernel(*index_kernel_args(case))
     assert status[0] == _nb.ST_OK
     close = np.nan_to_num(case["close"])
     cap = (q * close).sum(axis=1)
@@ -108,7 +89,7 @@ def test_divisor_identity_weights_and_ordering(p):
 def test_without_dividends_the_three_variants_coincide(p):
     case = make_case(p)
     case["actions"] = [a for a in case["actions"] if a[2] != "cash_dividend"]
-    levels = _nb.index_kernel(*kernel_args(case))[0]
+    levels = _nb.index_kernel(*index_kernel_args(case))[0]
     np.testing.assert_allclose(levels[:, 1], levels[:, 0], rtol=1e-15)
     np.testing.assert_allclose(levels[:, 2], levels[:, 0], rtol=1e-15)
 
@@ -121,7 +102,7 @@ def test_level_continuous_across_mechanical_events(p):
     event days without a constituent dividend."""
     p = dict(p, flat=True)
     case = make_case(p)
-    levels, _, q, *_ = _nb.index_kernel(*kernel_args(case))
+    levels, _, q, *_ = _nb.index_kernel(*index_kernel_args(case))
     close = case["close"]
     T = close.shape[0]
     event_rows = set(case["review_rows"]) | {a[0] for a in case["actions"]}
@@ -140,9 +121,9 @@ def test_level_continuous_across_mechanical_events(p):
 
 def test_base_value_scales_levels_only():
     rng = np.random.default_rng(7)
-    case = random_case(rng, 50, 6, n_reviews=3, n_actions=12)
-    a = _nb.index_kernel(*kernel_args(case, 1000.0))
-    b = _nb.index_kernel(*kernel_args(case, 3000.0))
+    case = random_index_arrays(rng, 50, 6, n_reviews=3, n_actions=12)
+    a = _nb.index_kernel(*index_kernel_args(case, 1000.0))
+    b = _nb.index_kernel(*index_kernel_args(case, 3000.0))
     np.testing.assert_allclose(b[0], 3 * a[0], rtol=1e-13)
     np.testing.assert_allclose(b[1], a[1] / 3, rtol=1e-13)
     np.testing.assert_array_equal(b[2], a[2])

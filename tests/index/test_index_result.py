@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from index_builders import actions_frame, make_market, make_review, make_schedule, sessions  # noqa: E402
+from support.markets import actions_frame, market_from_closes, sessions  # noqa: E402
+from support.reviews import make_review, make_schedule
 
 from engine.conventions import PERIODS_PER_YEAR  # noqa: E402
 from engine.errors import DataError  # noqa: E402
@@ -27,7 +28,7 @@ def build(synthetic=True):
         dtype=float,
     )
     actions = actions_frame([(d[4], A, "cash_dividend", 0.5, np.nan, np.nan)])
-    market = make_market(close, actions=actions, synthetic=synthetic)
+    market = market_from_closes(close, actions=actions, synthetic=synthetic)
     reviews = [
         make_review(d[1], d[0], {A: 100.0, B: 50.0}),
         make_review(d[6], d[5], {A: 50.0, B: 100.0}),

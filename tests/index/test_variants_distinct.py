@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.index._nb import distinct_variants
+from engine.index.batch_nb import distinct_variants
 
 
 def _pack(variants):

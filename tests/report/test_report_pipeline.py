@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from analytics_fakes import real_pipeline
+from support.fakes import real_pipeline
 
 from engine.analytics import compare_indexes, fund_tracking, holding_weights
 from engine.report import build_content, index_figure, tracking_report

@@ -5,14 +5,8 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from analytics_fakes import (
-    FakeConfig,
-    fake_backtest,
-    make_fx,
-    make_index,
-    make_market,
-    random_closes,
-)
+from support.fakes import FakeConfig, fake_backtest, make_index, make_market
+from support.markets import random_closes, random_fx
 
 import engine.report.html as html_mod
 import engine.report.pdf as pdf_mod
@@ -25,7 +19,7 @@ from engine.report import build_content
 def world():
     closes = random_closes(90, ["0013", "1093", "1177"], seed=3)
     idx = make_index(closes, [(1, {"0013": 1.0, "1093": 2.0, "1177": 1.5})], name="hsidi")
-    market = make_market(closes, make_fx(closes.index))
+    market = make_market(closes, random_fx(closes.index))
     wf = attribute(idx, market, FakeConfig(), backtest=fake_backtest)
     return idx, market, fake_backtest(idx, market, FakeConfig()), wf
 

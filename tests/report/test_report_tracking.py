@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
 import pandas as pd
 import pytest
-from analytics_fakes import (
-    FakeConfig,
-    fake_backtest,
-    make_fx,
-    make_index,
-    make_market,
-    random_closes,
-)
+from support.fakes import FakeConfig, fake_backtest, make_index, make_market
+from support.markets import market_from_closes, random_closes, random_fx
 
 import engine.report.html as html_mod
 import engine.report.pdf as pdf_mod
@@ -34,7 +29,7 @@ def _world(synthetic: bool):
         synthetic=synthetic,
         name="hsidi",
     )
-    market = make_market(closes, make_fx(closes.index), synthetic=synthetic)
+    market = make_market(closes, random_fx(closes.index), synthetic=synthetic)
     fund = fake_backtest(idx, market, FakeConfig())
     wf = attribute(idx, market, FakeConfig(), backtest=fake_backtest)
     return idx, market, fund, wf
@@ -90,7 +85,8 @@ def test_banner_only_when_synthetic(written):
 
 
 def test_html_has_metrics_settings_assumptions_provenance(written):
-    _, paths = written
+    synthetic, paths = written
+    market_fingerprint = _world(synthetic)[1].fingerprint()
     text = paths["html"].read_text(encoding="utf-8")
     import html as h
 
@@ -103,7 +99,7 @@ def test_html_has_metrics_settings_assumptions_provenance(written):
         "management_fee",  # settings from dataclasses.asdict(config)
         "abc123",  # methodology hash
         "fp0001",  # data fingerprint of the index run
-        "mkt-fp-42",  # market fingerprint
+        market_fingerprint,
         "engine version",
         "Attribution waterfall",
         "Costs by kind",
@@ -130,7 +126,8 @@ def test_pdf_header_and_page_count(written, content):
 
 def test_report_without_market_or_attribution_still_complete(tmp_path):
     idx, _, fund, _ = _world(True)
-    fund.weights = None  # a fund result without its own weights view: needs market= for the closes
+    # a fund result without the closes it traded at: its own weights view needs market=
+    assert fund.prices is None
     paths = tracking_report(fund, idx, tmp_path / "r.html", formats=("pdf",))
     assert set(paths) == {"pdf"} and not (tmp_path / "r.html").exists()
     c = build_content(fund, idx)
@@ -257,9 +254,16 @@ def test_display_metrics_formats_by_unit():
 
 
 def test_market_and_result_warnings_are_shown(tmp_path):
-    idx, market, fund, wf = _world(True)
-    market.warnings = ("prices of 1093 on 2024-02-01 jump 100x and revert (approximation kept)",)
-    fund.warnings = ("flows redeem 99% of the units on 2024-03-01",)
+    idx, clean_market, clean_fund, wf = _world(True)
+    market = market_from_closes(
+        clean_market.panel("close"),
+        fx=clean_market.fx,
+        synthetic=True,
+        warnings=("prices of 1093 on 2024-02-01 jump 100x and revert (approximation kept)",),
+    )
+    fund = dataclasses.replace(
+        clean_fund, warnings=("flows redeem 99% of the units on 2024-03-01",)
+    )
     c = build_content(fund, idx, market=market, attribution=wf)
     assert c.warnings == market.warnings + fund.warnings
     paths = tracking_report(fund, idx, tmp_path / "w", market=market, attribution=wf)
@@ -268,8 +272,7 @@ def test_market_and_result_warnings_are_shown(tmp_path):
     page = pdf_mod._metrics_page(c)
     shown = " ".join(t.get_text() for t in page.texts)
     assert "jump 100x and revert" in shown
-    del market.warnings, fund.warnings
-    assert build_content(fund, idx, market=market, attribution=wf).warnings == ()
+    assert build_content(clean_fund, idx, market=clean_market, attribution=wf).warnings == ()
 
 
 def test_index_figure_has_a_log_history_and_a_zoom_with_distinct_styles():

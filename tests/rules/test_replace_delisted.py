@@ -1,7 +1,7 @@
 """``selection.replace_delisted``: a constituent delisted between reviews, replaced or not.
 
-Small hand-built markets (``rules_factory``: closes of 10 HKD, 1e9 shares, free float 0.5 unless a
-test changes them), reviews of ``hsidi-2025-08`` rebased to 2024-12-31: initial 2025-01-02, regular
+Small hand-built markets (``support.markets.market_from_specs``: closes of 10 HKD, 1e9 shares,
+free float 0.5 unless a test changes them), reviews of ``hsidi-2025-08`` rebased to 2024-12-31: initial 2025-01-02, regular
 2025-03-10 (cut-off 2024-12-31), 2025-06-09 (cut-off 2025-03-31), extra 2025-08-11 and regular
 2025-09-08 (cut-off 2025-06-30).  The doc is ``docs/market-events.md``.
 """
@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from rules_factory import make_market, methodology, sec
+from support.markets import market_from_specs, sec
+from support.methodologies import methodology
 
 import engine.sweep as sw
 from engine import build_index
@@ -48,7 +49,7 @@ def _market():
     """Six names by score (0001 best).  0002 stops trading after 2025-04-15, where it closes at 12.
     0004 scores 4.5 until its 2025-04-01 update to 6.5 and closes at 20 from 2025-04-15 and 22 from
     2025-04-22."""
-    return make_market(
+    return market_from_specs(
         [
             sec("0001", score=9.0),
             sec("0002", score=8.0, last=LAST, closes={LAST: 12.0}),
@@ -180,7 +181,7 @@ def test_incumbent_failing_a_screen_at_the_replacement_stays():
     """0001 is suspended on 2025-04-15, the replacement's cut-off (the suspension screen is on in
     hsidi-2025-08): it stays, unranked and not eligible, and the screens act at the next regular
     review."""
-    market = make_market(
+    market = market_from_specs(
         [
             sec("0001", score=9.0, suspended=[LAST]),
             sec("0002", score=8.0, last=LAST),
@@ -206,7 +207,7 @@ def test_two_names_delisted_on_the_same_day_and_a_newcomer_delisted_later():
     """0002 and 0003 stop after 2025-04-15: one replacement brings in 0004 and 0005 (ranks 2 and 3
     at 2025-04-15, after 0001).  0004 itself stops after 2025-05-02; the next session is 2025-05-06
     (2025-05-05 is Buddha's Birthday), where a second replacement brings in 0006."""
-    market = make_market(
+    market = market_from_specs(
         [
             sec("0001", score=9.0),
             sec("0002", score=8.0, last=LAST),
@@ -254,7 +255,7 @@ def test_delisting_on_a_regular_effective_date_is_replaced_by_that_review():
     setting the review selects it and the index deletes it the same session (two names until the
     next review); with it the review leaves it out and its own selection takes 0004 (rank 3 at
     the cut-off); no replacement review is added."""
-    market = make_market(
+    market = market_from_specs(
         [sec(f"000{i}", score=10.0 - i, last="2025-06-06" if i == 2 else None) for i in range(1, 6)]
     )
     off, on = _both(market, buffer_add_rank=3, buffer_remove_rank=3)
@@ -277,7 +278,7 @@ def test_delisting_between_cap_date_and_effective_date_under_a_lag():
     last close 2025-06-05.  Without the setting the review drops 0002 with a warning and runs one
     name short; with it a replacement takes effect on 2025-06-06 and the
     regular review, which follows it, leaves 0002 out without a warning."""
-    market = make_market(
+    market = market_from_specs(
         [sec(f"000{i}", score=10.0 - i, last="2025-06-05" if i == 2 else None) for i in range(1, 6)]
     )
     rules = {**RULES, "buffer_add_rank": 3, "buffer_remove_rank": 3, "cap": 0.5}
@@ -305,7 +306,7 @@ def test_a_history_replaces_only_under_the_versions_that_say_so():
     in force: deleted, not replaced); 0003 stops after 2025-06-20 (replaced on 2025-06-23)."""
     from engine.rules.methodology import MethodologyHistory
 
-    market = make_market(
+    market = market_from_specs(
         [
             sec("0001", score=9.0),
             sec("0002", score=8.0, last=LAST),
@@ -330,7 +331,7 @@ def test_a_history_replaces_only_under_the_versions_that_say_so():
 
 def test_no_delisting_means_no_change():
     """On a market without delistings the setting changes nothing (the same reviews and levels)."""
-    market = make_market([sec(f"000{i}", score=10.0 - i) for i in range(1, 6)])
+    market = market_from_specs([sec(f"000{i}", score=10.0 - i) for i in range(1, 6)])
     off, on = _both(market)
     assert len(off.reviews) == len(on.reviews)
     for a, b in zip(off.reviews, on.reviews, strict=True):
@@ -412,7 +413,7 @@ def test_random_markets_against_the_python_screens(seed):
     # the best name (a constituent from the start) stops trading between the March and June reviews
     window = days[(days > T("2025-03-11")) & (days < T("2025-06-05"))]
     specs[0] = sec("0001", score=50.0, last=str(window[int(rng.integers(0, len(window)))].date()))
-    market = make_market(specs)
+    market = market_from_specs(specs)
     m = methodology(max_constituents=5, buffer_add_rank=4, buffer_remove_rank=7, cap=0.5)
     off = run_reviews(market, m)
     on = run_reviews(market, m.replace(replace_delisted=True))
@@ -457,6 +458,6 @@ def test_a_kept_incumbent_ranked_below_the_kernel_depth_says_its_rank():
         *(sec(f"00{10 + i}", score=6.0 - i) for i in range(6)),
     ]
     m = methodology(**RULES, replace_delisted=True)
-    t = _table(run_reviews(make_market(specs), m), EVENT, kind="replacement")
+    t = _table(run_reviews(market_from_specs(specs), m), EVENT, kind="replacement")
     assert t.loc["0003", "rank"] == 8
     assert t.loc["0003", "reason"] == "selected: kept at the replacement of 0002 (rank 8)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from rules_factory import make_market, sec
+from support.markets import market_from_specs, sec
 
 from engine.errors import MethodologyError
 from engine.rules import load_history, load_methodology, methodology_dir, review_dates, run_reviews
@@ -30,7 +30,7 @@ def test_later_version_before_the_base_date():
 
 
 def test_extra_review_before_the_base_date():
-    market = make_market([sec("0001"), sec("0002")], start="2025-06-02", end="2025-12-31")
+    market = market_from_specs([sec("0001"), sec("0002")], start="2025-06-02", end="2025-12-31")
     m = load_methodology("hsidi-2025-08").replace(
         base_date="2025-09-30",
         effective_from="2025-09-30",

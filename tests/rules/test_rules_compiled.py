@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
-from rules_factory import BASE, make_market, methodology, sec
+from support.markets import market_from_specs, sec
+from support.methodologies import BASE, methodology
 
 from engine.errors import EngineError
 from engine.rules import review_dates, run_review, run_reviews
@@ -141,7 +142,7 @@ def _outcome(fn):
 @given(cases())
 def test_compiled_equals_python(case):
     specs, changes = case
-    market = make_market(specs)
+    market = market_from_specs(specs)
     m = methodology(**changes)
     fast, fast_warn = _outcome(lambda: run_reviews(market, m).reviews)
     slow, slow_warn = _outcome(lambda: _python_path(market, m))
@@ -164,7 +165,7 @@ def test_compiled_equals_python(case):
 
 def test_ties_and_too_few_names_hand_checked():
     """Equal market caps rank by code; two eligible names for five places: both selected."""
-    market = make_market([sec("0003"), sec("0001"), sec("0002", is_cxo=True)])
+    market = market_from_specs([sec("0003"), sec("0001"), sec("0002", is_cxo=True)])
     m = methodology(
         ranking="ffmc",
         max_constituents=5,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from rules_factory import BASE, make_market, methodology, sec
+from support.markets import market_from_specs, sec
+from support.methodologies import BASE, methodology
 
 import engine.data
 from engine.errors import CalendarError, CappingError, DataError
@@ -33,7 +34,7 @@ def _specs():
 
 @pytest.fixture(scope="module")
 def market():
-    return make_market(_specs())
+    return market_from_specs(_specs())
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_history_chaining_switches_rules_on_2025_08_11(market):
 
 
 def test_capping_error_names_review_date_n_and_cap():
-    small = make_market([sec(f"{i:04d}", score=float(i)) for i in range(1, 6)])
+    small = market_from_specs([sec(f"{i:04d}", score=float(i)) for i in range(1, 6)])
     with pytest.raises(CappingError) as exc:
         run_reviews(small, methodology("hsidi-2025-08"))
     msg = str(exc.value)
@@ -145,7 +146,7 @@ def test_capping_error_names_review_date_n_and_cap():
 
 
 def test_no_eligible_security_is_an_error():
-    cxo_only = make_market([sec(f"{i:04d}", is_cxo=True) for i in range(1, 12)])
+    cxo_only = market_from_specs([sec(f"{i:04d}", is_cxo=True) for i in range(1, 12)])
     with pytest.raises(DataError, match="no security passes") as exc:
         run_reviews(cxo_only, methodology("hsidi-2025-08"))
     assert "out: CXO excluded" in str(exc.value) and "2025-01-02" in str(exc.value)
@@ -177,7 +178,7 @@ def test_default_market_2025_08_11_review_has_31_non_cxo_constituents():
 
 
 def test_market_ending_before_the_initial_review_is_an_error():
-    tiny = make_market([sec("0001")], start="2024-12-02", end=BASE)
+    tiny = market_from_specs([sec("0001")], start="2024-12-02", end=BASE)
     with pytest.raises(CalendarError, match="initial review does not fit"):
         run_reviews(tiny, methodology("hsidi-2025-08"))
 
@@ -191,7 +192,7 @@ def test_constituent_delisted_between_cap_and_effective_date_is_dropped_at_the_r
 
     specs = [sec(f"{i:04d}", score=100.0 - i) for i in range(1, 13)]
     specs[4] = sec("0005", score=95.0, last="2025-03-06")
-    market = make_market(specs, end="2025-04-30")
+    market = market_from_specs(specs, end="2025-04-30")
     m = methodology("hsidi-2025-08", cap_factor_lag_sessions=3)
     with pytest.warns(
         UserWarning,
@@ -225,6 +226,8 @@ def test_lag_of_one_session_drops_nothing():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sched = run_reviews(make_market(specs, end="2025-04-30"), methodology("hsidi-2025-08"))
+        sched = run_reviews(
+            market_from_specs(specs, end="2025-04-30"), methodology("hsidi-2025-08")
+        )
     march = next(r for r in sched.reviews if r.effective_date == T("2025-03-10"))
     assert march.cap_date == T("2025-03-07") and "0005" in march.constituents

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from rules_factory import make_market, methodology, sec
+from support.markets import market_from_specs, sec
+from support.methodologies import methodology
 
 from engine.rules.screens import average_traded_value, screen, screen_frame
 
@@ -14,7 +15,7 @@ CUTOFF, CAP = pd.Timestamp("2025-06-30"), pd.Timestamp("2025-08-08")
 
 @pytest.fixture(scope="module")
 def market():
-    return make_market(
+    return market_from_specs(
         [
             sec("0001", score=5.0),
             sec("0002", first="2025-07-02"),  # lists after the cut-off

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from builders import market_from_closes
-from rules_factory import make_market, methodology, sec, workload
+from support.markets import market_from_closes, market_from_specs, sec
+from support.methodologies import methodology, workload
 
 import engine
 from engine.data import hkex_sessions
@@ -27,7 +27,7 @@ def test_defaults_keep_the_shipped_files():
 
 def test_min_listed_months_counts_calendar_months():
     # cut-off 2025-06-30 minus 6 months = 2024-12-30: listed that day passes, a day later fails
-    market = make_market(
+    market = market_from_specs(
         [sec("0001", first="2024-12-30"), sec("0002", first="2024-12-31"), sec("0003")]
     )
     on = screen_frame(market, methodology(min_listed_months=6), CUTOFF, CAP)
@@ -38,7 +38,7 @@ def test_min_listed_months_counts_calendar_months():
 
 
 def test_negative_min_relevance_passes_unscored_names():
-    market = make_market([sec("0001", score=None), sec("0002", score=0.0), sec("0003")])
+    market = market_from_specs([sec("0001", score=None), sec("0002", score=0.0), sec("0003")])
     assert not screen_frame(market, methodology(), CUTOFF, CAP)["eligible"].iloc[:2].any()
     assert screen_frame(market, methodology(min_relevance=-1.0), CUTOFF, CAP)["eligible"].all()
 

@@ -46,15 +46,39 @@ def _empty_actions() -> pd.DataFrame:
 def _check_actions(
     actions, known, a: Aligned, where: _Where, rep: Report, dropped=frozenset(), plausibility=None
 ):
+    """The validated actions table, sorted by (ex_date, code, kind): parsed (:func:`_read_actions`),
+    each row checked in order (:func:`_action_checks`), duplicates and, with ``plausibility``,
+    rights priced above the market reported; the rows at fault left out (collect mode)."""
     if actions is None or len(actions) == 0:
         return _empty_actions()
-    _require(
-        actions,
-        ACTION_COLUMNS,
-        where,
-        "actions",
-        optional=OPTIONAL_COLUMNS["actions"],
-    )
+    _require(actions, ACTION_COLUMNS, where, "actions", optional=OPTIONAL_COLUMNS["actions"])
+    act = _read_actions(actions, where, rep)
+    keep = (act["code"] != "").to_numpy() & act["ex_date"].notna().to_numpy()
+    if dropped:
+        keep &= ~act["code"].isin(dropped).to_numpy()
+    code = act["code"].to_numpy(object)
+    kind = act["kind"].to_numpy(object)
+    ex = act["ex_date"]
+    close = a.panels["close_hkd"]
+    tt = a.dates.get_indexer(pd.DatetimeIndex(ex))
+    jj = pd.Index(a.codes).get_indexer(pd.Index(code, dtype=object))
+    ok = (tt > 0) & (jj >= 0)
+    c_on = np.where(ok, close[np.maximum(tt, 0), np.maximum(jj, 0)], np.nan)
+    c_prev = np.where(ok, close[np.maximum(tt - 1, 0), np.maximum(jj, 0)], np.nan)
+    c_on = np.where(tt == 0, np.nan, c_on)
+    checks = _action_checks(act, known, code, kind, tt, c_on, c_prev)
+    _ordered_checks(checks, keep, "actions", where, rep, dates=ex, codes=code, kinds=kind)
+    _check_duplicate_actions(act, where, rep, keep)
+    if plausibility is not None:
+        check_rights(act[keep], c_prev[keep], plausibility, where, rep)
+    act = act[keep] if not keep.all() else act
+    act = act[ACTION_COLUMNS]
+    return act.sort_values(["ex_date", "code", "kind"], kind="stable").reset_index(drop=True)
+
+
+def _read_actions(actions: pd.DataFrame, where: _Where, rep: Report) -> pd.DataFrame:
+    """The actions with numbers, normalised codes, parsed dates (pay date defaulting to the
+    ex-date) and lower-case kinds."""
     act = actions.reset_index(drop=True).copy()
     for c in ("amount_hkd", "ratio", "price_hkd"):
         act[c] = _numbers(act[c]) if c in act.columns else np.nan
@@ -72,19 +96,14 @@ def _check_actions(
     act["pay_date"] = act["pay_date"].fillna(act["ex_date"]).astype("datetime64[ns]")
     act["kind"] = act["kind"].astype(object).where(act["kind"].notna(), "")
     act["kind"] = act["kind"].astype(str).str.strip().str.lower().astype(object)
-    keep = (act["code"] != "").to_numpy() & act["ex_date"].notna().to_numpy()
-    if dropped:
-        keep &= ~act["code"].isin(dropped).to_numpy()
-    code = act["code"].to_numpy(object)
-    kind = act["kind"].to_numpy(object)
+    return act
+
+
+def _action_checks(act, known, code, kind, tt, c_on, c_prev) -> list[tuple[np.ndarray, dict]]:
+    """The row checks of the actions table, in the order a row is reported for the first it fails
+    (see :func:`_ordered_checks`); ``tt`` the ex-date row, ``c_on`` / ``c_prev`` the closes on the
+    ex-date and the session before (NaN where none)."""
     ex = act["ex_date"]
-    close = a.panels["close_hkd"]
-    tt = a.dates.get_indexer(pd.DatetimeIndex(ex))
-    jj = pd.Index(a.codes).get_indexer(pd.Index(code, dtype=object))
-    ok = (tt > 0) & (jj >= 0)
-    c_on = np.where(ok, close[np.maximum(tt, 0), np.maximum(jj, 0)], np.nan)
-    c_prev = np.where(ok, close[np.maximum(tt - 1, 0), np.maximum(jj, 0)], np.nan)
-    c_on = np.where(tt == 0, np.nan, c_on)
     checks: list[tuple[np.ndarray, dict]] = [
         (
             ~pd.Series(code).isin(known).to_numpy(),
@@ -141,13 +160,7 @@ def _check_actions(
             ),
         ),
     ]
-    _ordered_checks(checks, keep, "actions", where, rep, dates=ex, codes=code, kinds=kind)
-    _check_duplicate_actions(act, where, rep, keep)
-    if plausibility is not None:
-        check_rights(act[keep], c_prev[keep], plausibility, where, rep)
-    act = act[keep] if not keep.all() else act
-    act = act[ACTION_COLUMNS]
-    return act.sort_values(["ex_date", "code", "kind"], kind="stable").reset_index(drop=True)
+    return checks
 
 
 def _ordered_checks(checks, keep, table, where: _Where, rep: Report, *, dates, codes, kinds=None):
