@@ -7,8 +7,13 @@ Commands::
     hsidi report    the tracking-error report (HTML + PDF) with the attribution waterfall
                     (--preset csrc/sfc/esma/sebi adds a regulator's figures and breaches)
     hsidi demo      all of the above on the embedded default market (what `make demo` runs)
+    hsidi compare   compare two methodologies: membership changes, effects, a report
+    hsidi check     list every problem in a data folder
     hsidi export-data  write the default market as a canonical data folder
     hsidi verify    recompute a run from the manifest of its output folder; say whether it matches
+
+Every warning met (the data's, a result's, Python's) is printed on stderr, one line each;
+``--strict`` makes it an error.  The help (``hsidi COMMAND --help``) shows examples.
 
 Every command reads the embedded SYNTHETIC default market unless ``--data FOLDER`` names a canonical
 data folder (see docs/data-format.md).  A run's outputs are written as a set with a ``manifest.json``
@@ -25,11 +30,9 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +46,19 @@ from engine._files import (
     write_table,
     write_text,
 )
+from engine._terminal import (
+    DESCRIPTION,
+    cli_words,
+    epilog,
+    heard_by,
+    hearing,
+    listed,
+    methodology_help,
+    tell_first_compile,
+    warning_lines,
+)
 from engine._verify import RERUNNABLE, WritesPath, verify_folder
-from engine.errors import DataError, EngineError, FundConfigError, describe
+from engine.errors import DataError, EngineError, FundConfigError, OutputError, describe
 
 VARIANTS = {
     "launch": "hsidi-2023-05",
@@ -59,6 +73,12 @@ def _say(msg: str) -> None:
 
 
 def _load_market(args):
+    market = _read_market(args)
+    heard_by(args).carry(market)
+    return market
+
+
+def _read_market(args):
     from engine.data import default_market, read_folder
 
     closures = getattr(args, "closure", None) or ()
@@ -194,6 +214,15 @@ def _banner(market) -> str:
     )
 
 
+def _market_line(market) -> str:
+    """The market in one line that fits the terminal (its warnings are printed one by one)."""
+    dates = market.dates
+    return (
+        f"Market: {len(dates)} sessions {dates[0].date()}..{dates[-1].date()}, "
+        f"{len(market.securities)} securities, {len(market.warnings)} warning(s)"
+    )
+
+
 def build_variants(market, names: dict[str, str], *, progress: bool = True, base_date=None) -> dict:
     """Run :func:`engine.build_index` for each labelled methodology name (``base_date``: see
     :func:`engine.build_index`; None keeps each methodology's)."""
@@ -247,14 +276,13 @@ def _revision_changes(result, market) -> list[str]:
 
     def names(codes, cxo=None):
         picked = [c for c in codes if cxo is None or bool(sec.loc[c, "is_cxo"]) is cxo]
-        return ", ".join(f"{c} {sec.loc[c, 'name']}" for c in picked) or "none"
+        return [f"{c} {sec.loc[c, 'name']}" for c in picked] or ["none"]
 
-    return [
-        f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):",
-        f"  left, CXO:     {names(row['left'], True)}",
-        f"  left, other:   {names(row['left'], False)}",
-        f"  entered:       {names(row['entered'])}",
-    ]
+    lines = [f"At the {REVISION_DATE.date()} revision ({row['turnover']:.1%} one-way turnover):"]
+    lines += listed("left, CXO:", names(row["left"], True))
+    lines += listed("left, other:", names(row["left"], False))
+    lines += listed("entered:", names(row["entered"]))
+    return lines
 
 
 def index_summary(results: dict, market) -> str:
@@ -297,6 +325,12 @@ def index_summary(results: dict, market) -> str:
             f"{last_year} {ytd}"
         )
     return "\n".join(lines)
+
+
+def _summary_file(text: str, args) -> str:
+    """``index_summary.txt``: the summary printed, then the warnings met so far (printed on
+    stderr): the market's, the indexes', Python's."""
+    return "\n".join([text, *warning_lines(heard_by(args).lines)]) + "\n"
 
 
 def _show(obj) -> str:
@@ -373,16 +407,17 @@ def _methodologies(args) -> dict[str, str]:
 
 def cmd_build(args) -> int:
     market = _load_market(args)
-    _say(f"Market: {market!r}")
+    _say(_market_line(market))
     _say(f"Data: {_banner(market)}")
     results = build_variants(
         market, _methodologies(args), progress=not args.quiet, base_date=args.base_date
     )
+    heard_by(args).carry(*results.values())
     text = index_summary(results, market)
     prov = _provenance(args, market, results)
     with _fixed_dates(market), OutputSet(args.out, "build", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(text + "\n", outs / "index_summary.txt")
+        write_text(_summary_file(text, args), outs / "index_summary.txt")
     _say(text)
     _say(f"Wrote index outputs to {args.out}/")
     return 0
@@ -421,6 +456,7 @@ def cmd_backtest(args) -> int:
     fx = _read_fx(args.fx)
     indexes = _one_index(args, market)
     fund, _ = _fund_run(market, *indexes.values(), config, fx=fx, progress=not args.quiet)
+    heard_by(args).carry(*indexes.values(), fund)
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "backtest", prov) as outs:
         write_fund_outputs(fund, outs, _parquet_meta(prov))
@@ -479,6 +515,7 @@ def cmd_report(args) -> int:
             fx=fx,
             preset=getattr(args, "preset", None),
         )
+        heard_by(args).carry(*indexes.values(), fund, waterfall)
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():
         _say(f"Wrote {kind.upper()} report: {Path(args.out) / path.name}")
@@ -488,20 +525,22 @@ def cmd_report(args) -> int:
 def cmd_demo(args) -> int:
     t0 = time.perf_counter()
     market = _load_market(args)
-    _say(f"Market: {market!r}")
+    _say(_market_line(market))
     _say(f"Data: {_banner(market)}")
     config = _fund_config(args)
     fx = _read_fx(args.fx)
     results = build_variants(market, dict(VARIANTS), progress=not args.quiet)
+    heard_by(args).carry(*results.values())
     text = index_summary(results, market)
     _say(text)
     prov = _provenance(args, market, results, config)
     with _fixed_dates(market), OutputSet(args.out, "demo", prov) as outs:
         write_index_outputs(results, market, outs, _parquet_meta(prov))
-        write_text(text + "\n", outs / "index_summary.txt")
+        write_text(_summary_file(text, args), outs / "index_summary.txt")
         fund, waterfall, paths = make_report(
             market, results["chained"], outs, progress=not args.quiet, config=config, fx=fx
         )
+        heard_by(args).carry(fund, waterfall)
         write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say("ETF 520500 backtest (against the chained index):")
     _say(_show(fund.summary()))
@@ -516,8 +555,18 @@ def cmd_demo(args) -> int:
 def cmd_export_data(args) -> int:
     from engine.data import default_market, write_folder
 
+    target = Path(args.out)
+    existed = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    if existed and not args.replace:
+        raise OutputError(
+            describe(
+                "export-data does not replace an existing folder unasked",
+                source=args.out,
+                fix="choose a new folder, or pass --replace to overwrite its market files",
+            )
+        )
     path = write_folder(default_market(), args.out, fmt=args.format)
-    _say(f"Wrote the default market to {path}")
+    _say(f"{'Replaced the market files in' if existed else 'Wrote the default market to'} {path}")
     return 0
 
 
@@ -539,6 +588,7 @@ def cmd_compare(args) -> int:
     market = _load_market(args)
     _say(f"Data: {_banner(market)}")
     cmp = compare(args.a, args.b, market=market, labels=(args.a, args.b), fund=not args.no_fund)
+    heard_by(args).carry(cmp)
     _say(repr(cmp.summary()))
     at = cmp.changes[cmp.changes["effective_date"] == cmp.split]
     for _, r in at.iterrows():
@@ -561,79 +611,100 @@ def _explain(exc: Exception) -> str:
     return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
+def _common_options(p, out="out"):
+    p.add_argument(
+        "--data",
+        metavar="FOLDER",
+        help="canonical data folder (default: the embedded SYNTHETIC market)",
+    )
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="accept a data folder whose files no longer match the fingerprint in its meta.json",
+    )
+    _closure_option(p)
+    p.add_argument(
+        "--out",
+        default=out,
+        action=WritesPath,
+        metavar="FOLDER",
+        help=f"output folder (default: {out}; a symlink to a folder is written through)",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bars (warnings are still printed)"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat every warning (of the data or a result) as an error: exit 2, nothing written",
+    )
+    p.add_argument(
+        "--base-date",
+        metavar="DATE",
+        help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
+        "the data can carry (for data that start late)",
+    )
+
+
+def _closure_option(p):
+    p.add_argument(
+        "--closure",
+        action="append",
+        metavar="DATE",
+        help="a whole-day HKEX closure the calendar does not know, YYYY-MM-DD (repeatable; "
+        "also a 'closures' list in the folder's meta.json)",
+    )
+
+
+def _fund_options(p):
+    p.add_argument(
+        "--config", metavar="FILE", help="fund settings (TOML or JSON: EtfConfig fields)"
+    )
+    p.add_argument(
+        "--fx",
+        metavar="FILE",
+        help="valuation fixing, CSV/Parquet with date, hkd_cny (CNY per HKD)",
+    )
+    p.add_argument(
+        "--benchmark",
+        choices=("price", "gross", "net"),
+        help="index variant the fund is measured against, in CNY (default: the settings')",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
-    parser = argparse.ArgumentParser(prog="hsidi", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="hsidi",
+        description=DESCRIPTION,
+        epilog="examples:\n  hsidi demo\n  hsidi build --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"hsidi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p, out="out"):
-        p.add_argument(
-            "--data", help="canonical data folder (default: the embedded SYNTHETIC market)"
-        )
-        p.add_argument(
-            "--no-verify",
-            action="store_true",
-            help="accept a data folder whose files no longer match the fingerprint in its meta.json",
-        )
-        closure_option(p)
-        p.add_argument(
-            "--out",
-            default=out,
-            action=WritesPath,
-            help=f"output folder (default: {out}; a symlink to a folder is written through)",
-        )
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-        p.add_argument(
-            "--base-date",
-            metavar="DATE",
-            help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
-            "the data can carry (for data that start late)",
+    def command(name: str, helptext: str):
+        return sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext[0].upper() + helptext[1:] + ".",
+            epilog=epilog(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    def closure_option(p):
-        p.add_argument(
-            "--closure",
-            action="append",
-            metavar="DATE",
-            help="a whole-day HKEX closure the calendar does not know, YYYY-MM-DD (repeatable; "
-            "also a 'closures' list in the folder's meta.json)",
-        )
-
-    def fund_options(p):
-        p.add_argument(
-            "--config", metavar="FILE", help="fund settings (TOML or JSON: EtfConfig fields)"
-        )
-        p.add_argument(
-            "--fx",
-            metavar="FILE",
-            help="valuation fixing, CSV/Parquet with date, hkd_cny (CNY per HKD)",
-        )
-        p.add_argument(
-            "--benchmark",
-            choices=("price", "gross", "net"),
-            help="index variant the fund is measured against, in CNY (default: the settings')",
-        )
-
-    p = sub.add_parser("build", help="rebuild the index under each methodology")
-    common(p)
-    p.add_argument(
-        "--methodology",
-        action="append",
-        help="methodology or history name, or a .toml path (repeatable)",
-    )
+    p = command("build", "rebuild the index under each methodology")
+    _common_options(p)
+    p.add_argument("--methodology", action="append", help=methodology_help(None))
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
         ("backtest", cmd_backtest, "backtest ETF 520500 against the index"),
         ("report", cmd_report, "write the tracking-error report (HTML + PDF)"),
     ):
-        p = sub.add_parser(name, help=helptext)
-        common(p)
-        fund_options(p)
-        p.add_argument(
-            "--methodology", help="methodology or history name, or a .toml path (default: hsidi)"
-        )
+        p = command(name, helptext)
+        _common_options(p)
+        _fund_options(p)
+        p.add_argument("--methodology", help=methodology_help("hsidi"))
         if name == "report":
             p.add_argument(
                 "--preset",
@@ -642,51 +713,54 @@ def make_parser() -> argparse.ArgumentParser:
                 "quarterly-report period table (engine.analytics.regulatory)",
             )
         p.set_defaults(func=func)
-    p = sub.add_parser("demo", help="everything, on the embedded default market")
-    common(p)
-    fund_options(p)
+    p = command("demo", "everything, on the embedded default market")
+    _common_options(p)
+    _fund_options(p)
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("export-data", help="write the default market as a data folder")
-    p.add_argument("--out", default="default_market", action=WritesPath, help="target folder")
+    p = command("export-data", "write the default market as a data folder")
+    p.add_argument(
+        "--out",
+        default="default_market",
+        action=WritesPath,
+        metavar="FOLDER",
+        help="target folder (default: default_market)",
+    )
     p.add_argument("--format", default="parquet", choices=("parquet", "csv"))
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite the market files of an existing market folder (without it, an existing "
+        "non-empty --out is refused)",
+    )
     p.set_defaults(func=cmd_export_data)
-    p = sub.add_parser("check", help="list every problem in a data folder (exit 1 if any)")
+    p = command("check", "list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
-    closure_option(p)
+    _closure_option(p)
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("verify", help="recompute a run from its output folder's manifest")
+    p = command("verify", "recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
-    p = sub.add_parser("compare", help="compare two methodologies (membership, effects, report)")
-    common(p)
+    p = command("compare", "compare two methodologies (membership, effects, report)")
+    _common_options(p)
     p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
     p.add_argument("b", help="second methodology (e.g. hsidi)")
     p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
     p.set_defaults(func=cmd_compare)
+    for p in sub.choices.values():  # every command notes its warnings, also when verify reruns it
+        p.set_defaults(func=hearing(p.get_default("func")))
     return parser
-
-
-# Python argument -> CLI option, for warnings raised inside the engine and printed by the CLI.
-_CLI_WORDS = (
-    (re.compile(r"\bpass fx=(?=\W|$)"), "pass --fx FILE"),
-    (re.compile(r"\bfx=market\.fx\b"), "--fx FILE"),
-    (re.compile(r"\bverify=False\b"), "--no-verify"),
-    (re.compile(r"\bconfig=(?=\W|$)"), "--config FILE"),
-    (re.compile(r"\bclosures=\['(\d{4}-\d{2}-\d{2})'\]"), r"--closure \1"),
-)
-
-
-def cli_words(message: str) -> str:
-    """``message`` with Python arguments (``fx=``, ``verify=False``) named as the CLI's options."""
-    for pattern, word in _CLI_WORDS:
-        message = pattern.sub(word, message)
-    return message
 
 
 def _os_error(exc: OSError) -> str:
     if exc.filename is not None and exc.strerror:
         return f"{exc.strerror}: {exc.filename}"
     return str(exc)
+
+
+def _tell_warnings(args) -> None:
+    """Print every warning the command met, one line each on stderr, ``--quiet`` or not."""
+    for text in heard_by(args).lines:
+        print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -699,19 +773,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in RERUNNABLE:
             check_out(args.out)  # before any work: a bad --out fails now, not after the build
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            try:
-                return args.func(args)
-            finally:
-                seen = set()
-                for w in caught:
-                    if not issubclass(w.category, UserWarning):
-                        continue  # library deprecations: not the user's business
-                    text = cli_words(str(w.message))
-                    if text not in seen:
-                        seen.add(text)
-                        print(f"hsidi {args.command}: warning: {text}", file=sys.stderr)
+        if args.command in (*RERUNNABLE, "verify"):
+            tell_first_compile(args.command)
+        try:
+            return args.func(args)  # hearing(): every warning noted on args.heard
+        finally:
+            _tell_warnings(args)
     except EngineError as exc:
         print(f"hsidi {args.command}: error: {cli_words(str(exc))}", file=sys.stderr)
         return 2

@@ -209,6 +209,20 @@ REGISTRY: dict[str, Metric] = _registry(
         "bp",
         "impact cost / value traded, names with an ADV",
     ),
+    (
+        "te_ex_ante_policy",
+        "Ex-ante tracking error of a replication policy (mean over reviews)",
+        "%",
+        "sqrt(p (w - b)' S (w - b)) at the inception and each review close, w the policy's weights, "
+        "b the index weights, S the covariance of daily returns (cash excluded); mean over those closes",
+        True,
+    ),
+    (
+        "trading_costs_cny",
+        "Trading costs borne by the fund",
+        "CNY",
+        "sum over the run of stamp duty, levies, trading fee, brokerage and impact, each day at its fixing",
+    ),
 )
 """Canonical name -> :class:`Metric`.  Every summary row of a metric takes its label, unit and
 definition from here."""

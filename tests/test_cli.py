@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -46,7 +47,10 @@ def test_build_summary_mentions_synthetic_and_revision(build_out):
     assert "SYNTHETIC" in text
     assert re.search(r"2025-08-11\s+hsidi-2025-08\s+extraordinary\s+31 constituents", text)
     assert "0.00% at the close of 2025-08-11" in text  # no CXO weight left under the revision
-    left_cxo = next(line for line in text.splitlines() if line.strip().startswith("left, CXO:"))
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("left, CXO:"))
+    wrapped = itertools.takewhile(lambda line: line.startswith(" " * 17), lines[at + 1 :])
+    left_cxo = " ".join([lines[at], *wrapped])  # a long list wraps under itself
     assert "2269 WuXi Biologics" in left_cxo and "2359 WuXi AppTec" in left_cxo
 
 

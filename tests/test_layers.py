@@ -23,7 +23,7 @@ rank  stage      modules
 5     analytics  ``engine/analytics/*``
 6     sweep      ``engine/sweep/*``
 7     report     ``engine/report/*``
-8     cli        ``engine/cli.py``
+8     cli        ``engine/cli.py``, ``engine/_verify.py``, ``engine/_terminal.py``
 ====  =========  ================================================================================
 
 ``engine/prepare.py`` sits in the data stage: it turns a :class:`~engine.data.market.MarketData`
@@ -74,7 +74,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analytics", ("engine.analytics",)),
     ("sweep", ("engine.sweep",)),
     ("report", ("engine.report",)),
-    ("cli", ("engine.cli", "engine._verify")),
+    ("cli", ("engine.cli", "engine._verify", "engine._terminal")),
 )
 """``(stage, module prefixes)`` in rank order (rank = position); see the module docstring."""
 

@@ -137,6 +137,9 @@ BUILDERS = {
     "engine.analytics.regulatory.RegulatoryReport": lambda r: engine.analytics.regulatory(
         r[3], r[2], "csrc"
     ),
+    "engine.analytics.frontier.ReplicationFrontier": lambda r: (
+        engine.analytics.replication_frontier(r[2], r[0], names=(10,), policies=("optimised",))
+    ),
     "engine.data.onboard.Onboarding": _onboarding,
     "engine.sweep.result.SweepResult": lambda r: engine.sweep.run(
         r[0], "hsidi", engine.sweep.grid(cap=[0.15])

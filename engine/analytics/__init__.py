@@ -56,6 +56,7 @@ from engine.analytics.contributions import (  # the function shadows the module 
 )
 from engine.analytics.contributions_causes import deviation_causes
 from engine.analytics.exante import ExAnteRisk, constituent_returns, ex_ante
+from engine.analytics.frontier import ReplicationFrontier, replication_frontier
 from engine.analytics.fund_rules import FundRules, fund_rules, load_fund_rules
 from engine.analytics.holdings import active_share, holding_weights
 from engine.analytics.implied import ImpliedWeights, implied_weights
@@ -106,6 +107,7 @@ __all__ = [
     "RebalanceCapacity",
     "RegulatoryPreset",
     "RegulatoryReport",
+    "ReplicationFrontier",
     "TrackingResult",
     "VersionComparison",
     "Waterfall",
@@ -133,6 +135,7 @@ __all__ = [
     "methodology_changes",
     "metrics_from_returns",
     "regulatory",
+    "replication_frontier",
     "rolling_tracking_error",
     "tracking",
     "waterfall",

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine._files import read_text_file
+from engine._files import _umask, read_text_file
 from engine.data.calendar import closure_dates
 from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
@@ -153,6 +153,7 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
     if market.closures:
         meta["closures"] = [str(d.date()) for d in market.closures]
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700: a data folder is an ordinary folder
     try:
         for name in TABLES:
             _write_table(frames[name], tmp / f"{name}.{fmt}", fmt)

@@ -7,9 +7,10 @@ Quick use::
     ideal = backtest(index_result, market, EtfConfig.default().with_effects(()))  # == gross TR
 """
 
-from engine.fund.backtest import backtest
+from engine.fund.backtest import backtest, replication_plan
 from engine.fund.config import COST_KINDS, EFFECTS, EtfConfig
 from engine.fund.flows import UNIT_ANCHORS, check_flows, default_flows, fund_sessions
+from engine.fund.replication import ReplicationPlan
 from engine.fund.result import FundResult
 
 __all__ = [
@@ -17,9 +18,11 @@ __all__ = [
     "EFFECTS",
     "EtfConfig",
     "FundResult",
+    "ReplicationPlan",
     "UNIT_ANCHORS",
     "backtest",
     "check_flows",
     "default_flows",
     "fund_sessions",
+    "replication_plan",
 ]

@@ -40,6 +40,7 @@ from engine.errors import DataError, FundConfigError, describe
 from engine.fund import _nb
 from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
 from engine.fund.flows import check_flows, default_flows, fund_sessions
+from engine.fund.replication import ReplicationPlan, plan, policy_shares
 from engine.fund.result import FundResult
 from engine.index.result import IndexResult
 from engine.prepare import action_records, restated_review_shares, withholding_rates
@@ -63,6 +64,9 @@ class FundInputs:
     rev_q: np.ndarray
     actions: np.ndarray
     flow_units: np.ndarray
+    replication: ReplicationPlan | None = None
+    """The policy's weights when ``config.replication`` is not ``"full"`` (``target_q`` and
+    ``rev_q`` are then the policy shares, :func:`engine.fund.replication.policy_shares`)."""
 
     def arrays(self) -> tuple:
         """The leading arguments of :func:`engine.fund._nb.simulate` and ``simulate_batch``."""
@@ -304,6 +308,11 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
     target_q = q_daily.copy()
     for r, row in enumerate(rev_rows):
         target_q[row] = rev_q[r]
+    rev_rows = np.array(rev_rows, dtype=np.int64)
+    the_plan = None
+    if config.replication != "full":  # trade to the policy's weights instead of the index's
+        the_plan = plan(market, config, dates, s0, close, q_daily, target_q, rev_rows)
+        target_q, rev_q = policy_shares(the_plan, target_q, rev_rows, rev_q)
 
     # ------------------------------------------------------------------ corporate actions
     # rows relative to the inception session; actions on it are in its opening holdings' price
@@ -325,11 +334,33 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
         days_elapsed=days_elapsed,
         pay_fee_days=pay_fee_days,
         target_q=np.ascontiguousarray(target_q),
-        rev_rows=np.array(rev_rows, dtype=np.int64),
+        rev_rows=rev_rows,
         rev_q=np.ascontiguousarray(rev_q),
         actions=actions,
         flow_units=np.ascontiguousarray(flow_units, dtype=float),
+        replication=the_plan,
     )
+
+
+def replication_plan(
+    index_result: IndexResult, market: MarketData, config: EtfConfig, flows=None, fx=None
+) -> ReplicationPlan:
+    """The weights ``config.replication`` sets at inception and at each review of the fund run
+    (:mod:`engine.fund.replication`), without simulating the fund; ``backtest`` keeps the same plan
+    in ``FundResult.meta["replication"]``.  ``config.replication`` must not be ``"full"``."""
+    config = _check_args(index_result, market, config)
+    if config.replication == "full":
+        raise FundConfigError(
+            describe(
+                "full replication has no plan: it holds every constituent at its index weight",
+                source="replication_plan",
+                field="replication",
+                value=config.replication,
+                fix="use config.replace(replication='optimised') or 'sampled'",
+            )
+        )
+    check_same_market(index_result, market)
+    return prepare(index_result, market, config, flows=flows, fx=fx).replication
 
 
 def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_holdings=True):
@@ -481,6 +512,8 @@ def _assemble(
         "market_source": market.source,
         **provenance.to_record(),
     }
+    if inputs.replication is not None:
+        meta["replication"] = inputs.replication
     return FundResult(
         nav=nav,
         holdings=holdings,
@@ -500,4 +533,4 @@ def _assemble(
     )
 
 
-__all__ = ["backtest"]
+__all__ = ["backtest", "replication_plan"]

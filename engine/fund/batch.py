@@ -208,6 +208,14 @@ def _shared_key(cfg: EtfConfig) -> tuple:
         cfg.creation_unit,
         cfg.max_redemption_fraction,
         cfg.max_creation_multiple,
+        cfg.replication,
+        cfg.replication_names,
+        cfg.turnover_budget,
+        cfg.covariance_model,
+        cfg.covariance_halflife,
+        cfg.covariance_window,
+        cfg.sampling_bucket,
+        cfg.size_buckets,
     )
 
 

@@ -69,6 +69,30 @@ FX_SOURCES = ("market", "constant")
 DIVIDEND_TIMINGS = ("pay_date",)
 BENCHMARKS = ("price", "gross", "net")
 """Index variants a fund can be measured against (:attr:`EtfConfig.benchmark`)."""
+REPLICATIONS = ("full", "optimised", "sampled")
+"""Replication policies (:attr:`EtfConfig.replication`, :mod:`engine.fund.replication`)."""
+COVARIANCE_MODELS = ("ewma", "sample")
+"""Covariance models of the optimised policy (:func:`engine.covariance.covariance`)."""
+SAMPLING_BUCKETS = ("sub_industry", "industry")
+"""Security-master columns the sampled policy can bucket by."""
+
+
+@dataclass(frozen=True)
+class _OrNone:
+    """``None`` or a value that passes ``check`` (a settings check, see :mod:`engine._settings`)."""
+
+    check: object
+
+    @property
+    def fix(self) -> str:
+        return self.check.fix
+
+    def accepts(self, value) -> bool:
+        return value is None or self.check.accepts(value)
+
+    def describe(self) -> str:
+        return f"None or {self.check.describe()}"
+
 
 COST_RATE = Interval(
     0.0,
@@ -214,6 +238,35 @@ class EtfConfig(Settings):
     higher than against a total-return index; ``"net"`` is the like-for-like alternative (dividends
     after withholding), ``"gross"`` the index with untaxed dividends (what an ideal fund reproduces)."""
 
+    replication: str = setting("full", Choice(REPLICATIONS))
+    """Which names the fund holds at each review (:mod:`engine.fund.replication`): ``"full"``
+    (default: every constituent at its index weight), ``"optimised"`` (``replication_names`` names
+    minimising the ex-ante tracking error) or ``"sampled"`` (stratified by sub-industry and size)."""
+    replication_names: int | None = setting(
+        None, _OrNone(Whole(1, fix="give a number of names from 1 to the constituent count"))
+    )
+    """Most names held under ``"optimised"`` or ``"sampled"`` (``None``: every constituent); a
+    number above a review's constituent count is an error at that review."""
+    turnover_budget: float | None = setting(
+        None, _OrNone(Interval(0.0, 1.0, fix="give the one-way turnover as a fraction, e.g. 0.1"))
+    )
+    """Most one-way turnover :math:`\\frac12 \\sum_i |w_i - w^0_i|` per review of the optimised policy
+    against the current book (fraction of the basket; ``None``: no budget).  Assumption: the
+    current book is the previous policy carried forward at prices (module
+    :mod:`engine.fund.replication`)."""
+    covariance_model: str = setting("ewma", Choice(COVARIANCE_MODELS))
+    """Covariance of the constituents' daily returns for the optimised policy (assumption: EWMA)."""
+    covariance_halflife: float = setting(60.0, POSITIVE)
+    """EWMA half-life in sessions (assumption: 60, about a quarter; decay 2^(-1/60) = 0.9885 a session)."""
+    covariance_window: int = setting(250, Whole(2, fix="give a number of sessions, e.g. 250"))
+    """Sessions of returns up to the review close used for the covariance (assumption: 250, about a
+    year; cut to the history there is)."""
+    sampling_bucket: str = setting("sub_industry", Choice(SAMPLING_BUCKETS))
+    """Security-master column that, with the size bucket, defines the sampled policy's buckets."""
+    size_buckets: int = setting(3, Whole(1, fix="give the number of size groups, e.g. 3"))
+    """Equal-count size groups by index weight at the review for the sampled policy (assumption:
+    terciles)."""
+
     _error = FundConfigError
 
     # ------------------------------------------------------------------ validation
@@ -248,6 +301,16 @@ class EtfConfig(Settings):
                 )
         super().__post_init__()
         object.__setattr__(self, "effects", _check_effects(self.effects))
+        if self.replication == "full" and self.replication_names is not None:
+            raise FundConfigError(
+                describe(
+                    "replication_names applies to the optimised and sampled policies only",
+                    source="EtfConfig",
+                    field="replication_names",
+                    value=self.replication_names,
+                    fix="set replication='optimised' or 'sampled', or leave replication_names None",
+                )
+            )
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -324,6 +387,7 @@ __all__ = [
     "EFFECTS",
     "EtfConfig",
     "PARTICIPANT_COST_KINDS",
+    "REPLICATIONS",
     "QDII_WITHHOLDING",
     "STOCK_CONNECT_WITHHOLDING",
     "TRADING_COST_KINDS",
