@@ -489,7 +489,13 @@ def make_report(market, index_result, out, *, progress: bool, config=None, fx=No
 
 
 def _waterfall_text(waterfall) -> str:
-    return _show(waterfall.summary())
+    """The attribution once: one row per effect with its arithmetic, log and log-per-year
+    contribution side by side, in bp (``Waterfall.table()``), not three blocks of the same steps."""
+    t = waterfall.table().map(lambda v: f"{v:+.1f}" if v == v else "n/a")
+    return (
+        f"Attribution of the tracking difference vs {waterfall.benchmark}, bp "
+        "(arithmetic adds up to the TD; log per year reads against annual rates)\n" + t.to_string()
+    )
 
 
 def cmd_report(args) -> int:

@@ -891,3 +891,152 @@ __all__ = [
     "waterfall_figure",
     "weights_figure",
 ]
+
+
+# ------------------------------------------------------------------------- tearsheet (appended)
+def active_drawdown_axes(dd: pd.DataFrame, ax, benchmark: str, synthetic: bool = False, marks=()):
+    """The drawdown of the relative level (``dd`` from :func:`engine.analytics.active_drawdown`:
+    ``drawdown`` as a fraction), in %, filled below zero; the worst point labelled."""
+    d = dd["drawdown"] * 100
+    ax.fill_between(d.index, d.to_numpy(), 0.0, color=_COLORS["neg"], alpha=0.35, lw=0)
+    ax.plot(d.index, d.to_numpy(), color=_COLORS["neg"], lw=0.9)
+    if len(d):
+        at = d.idxmin()
+        ax.annotate(
+            f"{d.min():.2f}% on {pd.Timestamp(at).date()}",
+            (at, d.min()),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=7,
+        )
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel("% below the best relative level")
+    ax.grid(alpha=0.3)
+    mark_dates(ax, marks)
+    ax.set_title(
+        _title(f"Drawdown of the fund relative to {benchmark} (compounded)", synthetic),
+        fontsize=10,
+    )
+    return ax
+
+
+def active_histogram_axes(hist: pd.DataFrame, ax, benchmark: str, synthetic: bool = False):
+    """Bars of the daily active returns' histogram (``hist`` from
+    :func:`engine.analytics.active_distribution`: bin edges in bp, ``share`` a fraction), in % of
+    days."""
+    width = (hist["high_bp"] - hist["low_bp"]).to_numpy()
+    ax.bar(
+        hist["low_bp"].to_numpy(),
+        hist["share"].to_numpy() * 100,
+        width=width,
+        align="edge",
+        color=_COLORS["fund"],
+        edgecolor="white",
+        lw=0.4,
+    )
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel(f"daily active return vs {benchmark}, bp (fund - benchmark)")
+    ax.set_ylabel("% of days")
+    ax.grid(axis="y", alpha=0.3)
+    w = float(width[0]) if len(width) else float("nan")
+    ax.set_title(
+        _title(f"Distribution of daily active returns ({w:g} bp bins)", synthetic), fontsize=10
+    )
+    return ax
+
+
+def units_axes(fund, ax, synthetic: bool = False, marks=()):
+    """Units outstanding (millions) of a fund result's NAV frame, one panel."""
+    units = fund.nav["units"].astype(float) / 1e6
+    ax.plot(units.index, units.to_numpy(), color=_COLORS["fund"], lw=1.4)
+    ax.set_ylabel("million units")
+    ax.grid(alpha=0.3)
+    mark_dates(ax, marks)
+    ax.set_title(
+        _title(f"Units outstanding: {units.iloc[0]:,.0f}m to {units.iloc[-1]:,.0f}m", synthetic),
+        fontsize=10,
+    )
+    return ax
+
+
+def flows_axes(fund, ax, marks=()):
+    """The day's units created (+) or redeemed (-) (``flow_units``, millions), one panel."""
+    nav = fund.nav
+    f = nav["flow_units"].astype(float).fillna(0.0) / 1e6 if "flow_units" in nav else None
+    if f is None:
+        ax.text(0.5, 0.5, "no flows recorded", ha="center", transform=ax.transAxes)
+    else:
+        v = f.to_numpy()
+        ax.vlines(f.index[v > 0], 0, v[v > 0], color=_COLORS["pos"], lw=1.2, label="created")
+        ax.vlines(f.index[v < 0], 0, v[v < 0], color=_COLORS["neg"], lw=1.2, label="redeemed")
+        if (v != 0).any():
+            ax.legend(loc="upper left", fontsize=7)
+        if len(f) > 1:
+            ax.set_xlim(f.index[0], f.index[-1])
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel("million units / day")
+    ax.grid(alpha=0.3)
+    mark_dates(ax, marks)
+    ax.set_title("Daily flows (units created or redeemed)", fontsize=10)
+    return ax
+
+
+def holdings_axes(table: pd.DataFrame, ax, date, synthetic: bool = False, top: int = 15):
+    """Horizontal bars of fund against index weight in % (``table`` columns ``name``, ``fund``,
+    ``index`` as fractions, indexed by code), the ``top`` largest, labelled ``code name``."""
+    w = table.head(top).iloc[::-1]
+    y = np.arange(len(w))
+    ax.barh(
+        y - 0.2, w["index"].to_numpy() * 100, height=0.4, color=_COLORS["benchmark"], label="index"
+    )
+    ax.barh(y + 0.2, w["fund"].to_numpy() * 100, height=0.4, color=_COLORS["fund"], label="fund")
+    labels = [
+        f"{c} {textwrap.shorten(str(n), 22, placeholder='...')}"
+        for c, n in zip(w.index, w["name"], strict=True)
+    ]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlabel("weight, % (stocks only, excluding cash)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(
+        _title(f"Largest holdings on {pd.Timestamp(date).date()}: fund vs index", synthetic),
+        fontsize=10,
+    )
+    return ax
+
+
+def active_share_axes(cmp, ax):
+    """Active share :math:`\\tfrac12 \\sum |w_b - w_a|` of an ``IndexComparison`` by day, in %."""
+    s = cmp.active_share
+    ax.plot(s.index, s.to_numpy() * 100, color=_COLORS["total"], lw=1.1)
+    ax.set_ylabel("% of weight")
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        _title(f"Active share of {cmp.labels[1]} against {cmp.labels[0]}, 0.5 x sum|w_b - w_a|",
+               cmp.synthetic),
+        fontsize=10,
+    )  # fmt: skip
+    return ax
+
+
+def turnover_axes(cmp, ax):
+    """One-way turnover per review of both runs of an ``IndexComparison``, in %."""
+    tv = cmp.turnover()
+    if len(tv):
+        x = np.arange(len(tv))
+        width = 0.8 / max(len(tv.columns), 1)
+        for k, c in enumerate(tv.columns):
+            ax.bar(x + k * width, tv[c].to_numpy() * 100, width=width, label=str(c))
+        step = max(1, len(tv) // 16)
+        ax.set_xticks(
+            x[::step] + 0.4 - width / 2,
+            [d.strftime("%Y-%m-%d") for d in tv.index[::step]],
+            rotation=45,
+            ha="right",
+            fontsize=7,
+        )
+        ax.legend(fontsize=8)
+    ax.set_ylabel("% one-way, at each review")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(_title("One-way turnover per review", cmp.synthetic), fontsize=10)
+    return ax

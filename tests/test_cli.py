@@ -89,7 +89,10 @@ def test_report_writes_html_and_pdf(tmp_path, capsys):
     html = (tmp_path / "tracking_report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" in html and "Attribution waterfall" in html
     assert (tmp_path / "tracking_report.pdf").read_bytes()[:4] == b"%PDF"
-    assert "total (last step - first step)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # the attribution printed once: each step on one line, its three contributions side by side
+    assert out.count("total (fund - benchmark)") == 1 and out.count("+ fees") == 1
+    assert "arithmetic, total (bp)" in out
 
 
 def test_report_preset_writes_the_regulator_sections(tmp_path, capsys):

@@ -21,6 +21,12 @@ Quick use::
     cap = analytics.capacity(idx, market, fund=fund_result)  # value, ADV, days to trade per review
 """
 
+from engine.analytics.active import (
+    active_distribution,
+    active_drawdown,
+    active_stats,
+    td_by_month,
+)
 from engine.analytics.attribution import (
     BASES,
     Waterfall,
@@ -77,6 +83,10 @@ from engine.analytics.versions import VersionComparison, compare  # noqa: E402  
 from engine.conventions import PERIODS_PER_YEAR, Conventions
 
 __all__ = [
+    "active_distribution",
+    "active_drawdown",
+    "active_stats",
+    "td_by_month",
     "BASES",
     "Concentration",
     "ExAnteRisk",

@@ -136,6 +136,7 @@ PARAMS_DT = np.dtype(
         ("immediate", np.bool_),
         ("lag", _I),
         ("creation_payer", _I),
+        ("true_up", np.bool_),
     ]
 )
 TRADE_DT = np.dtype(
@@ -700,6 +701,26 @@ def issue_units(st, t, u, nav, params, pend_in, pend_out, costs, pcosts, day):
 
 
 @njit
+def true_up_creation(st, t, h, price_then, price, pend_in, day):
+    """Step 7b (``EtfConfig.creation_true_up``): the creation cash due at ``t`` is corrected by
+    :math:`x = D (V_t / V_{t-lag} - 1)`, :math:`V` the holdings :math:`h` valued at each close, paid
+    in (or refunded) by the participant, so that the price move over the lag is not the fund's."""
+    v_then = 0.0
+    v_now = 0.0
+    for i in range(h.shape[0]):
+        if h[i] != 0.0 and price_then[i] > 0.0 and price[i] > 0.0:
+            v_then += h[i] * price_then[i]
+            v_now += h[i] * price[i]
+    if v_then <= 0.0:
+        return
+    x = pend_in[t] * (v_now / v_then - 1.0)
+    st.cash_hkd += x
+    st.not_due_hkd += x
+    pend_in[t] += x
+    day.subscriptions_hkd += x
+
+
+@njit
 def settle_flows(
     st, t, T, h, price, q, lot, rates, params, pend_in, pend_out, costs, pcosts, day, trades
 ):
@@ -915,6 +936,8 @@ def simulate(
             pcosts,
             day,
         )
+        if params.true_up and lag > 0 and t >= lag and pend_in[t] > 0.0:
+            true_up_creation(state, t, h, close[t - lag], price, pend_in, day)
         settle_flows(
             state,
             t,

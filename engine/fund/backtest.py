@@ -213,6 +213,7 @@ def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
     rec["creation_payer"] = (
         PAYER_PARTICIPANT if config.creation_costs == "participant" else PAYER_FUND
     )
+    rec["true_up"] = bool(config.creation_true_up) and "flow_timing" in on
     return rec
 
 

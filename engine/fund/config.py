@@ -184,6 +184,14 @@ class EtfConfig(Settings):
     )
     """Sessions between issuing/cancelling units at a day's NAV and trading the cash (assumption: 1,
     subscription cash received at day t's NAV is invested at the close of t+1)."""
+    creation_true_up: bool = setting(False, FLAG)
+    """The creating participant bears the price move of investing its creation cash (assumption:
+    off).  Shanghai cross-border ETFs settle creations in cash with a true-up: the cash paid at day
+    t's NAV is corrected afterwards by what buying the basket actually cost.  On: when the cash is
+    invested ``flow_lag_sessions`` later, the participant pays (or receives) ``cash x (V_now /
+    V_then - 1)``, V the fund's holdings valued at that close and at the issuing close, so the
+    price move over the lag does not dilute the other holders (the flow-timing effect then holds
+    only rounding and costs).  Off: the fund bears it.  UNCONFIRMED for 520500."""
     fx_source: str = setting("market", Choice(FX_SOURCES))
     """``"market"``: the HKD->CNY fixing in ``market.fx``; ``"constant"``: the inception fixing."""
     dividend_timing: str = setting("pay_date", Choice(DIVIDEND_TIMINGS))

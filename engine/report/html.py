@@ -16,6 +16,7 @@ import pandas as pd
 from engine._display import fmt
 from engine._files import write_bytes
 from engine.plotting import SYNTHETIC_TAG, to_png
+from engine.report.sources import plain
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -41,10 +42,12 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def _esc(x) -> str:
-    return _html.escape(str(x), quote=True)
+    return _html.escape(plain(x), quote=True)
 
 
 def _fmt(v) -> str:
+    if v is pd.NaT:  # a date that does not exist reads n/a, never NaT
+        return "n/a"
     if isinstance(v, float):
         if v != v:  # NaN
             return "NaN"
@@ -94,8 +97,27 @@ def img_html(fig, alt: str) -> str:
     return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{b64}">'
 
 
+def _section_html(sec) -> list[str]:
+    parts = [f"<h2>{_esc(sec.title)}</h2>"]
+    fig = sec.figure
+    if fig is not None:
+        parts.append(
+            f"<figure>{img_html(fig, sec.title)}<figcaption>{_esc(sec.caption)}</figcaption></figure>"
+        )
+    elif sec.caption:
+        parts.append(f'<div class="note">{_esc(sec.caption)}</div>')
+    if sec.table is not None:
+        parts.append(table_html(sec.table))
+    return parts
+
+
 def render(content) -> str:
-    """Render a :class:`engine.report.tracking.ReportContent` to one self-contained HTML string."""
+    """Render a :class:`engine.report.content.ReportContent` to one self-contained HTML string.
+
+    Page one: banner, title, subtitle, the generated stamp, the key figures and the headline chart;
+    then notes, warnings, the metrics table, the sections, settings, assumptions, provenance and the
+    sources in full.  Every text passes through :func:`engine.report.sources.plain` (no code markup).
+    """
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -109,6 +131,13 @@ def render(content) -> str:
         )
     parts.append(f"<h1>{_esc(content.title)}</h1>")
     parts.append(f'<p class="meta">{_esc(content.subtitle)}</p>')
+    if content.stamp:
+        parts.append(f'<p class="meta stamp">{_esc(content.stamp)}</p>')
+    if content.key_figures is not None:
+        parts.append("<h2>Key figures</h2>")
+        parts.append(table_html(content.key_figures, index=False))
+    if content.headline is not None:
+        parts.extend(_section_html(content.headline)[1:])
     for note in content.notes:
         parts.append(f'<div class="note">{_esc(note)}</div>')
     warnings = getattr(content, "warnings", ())
@@ -116,21 +145,13 @@ def render(content) -> str:
         parts.append("<h2>Warnings</h2><ul>")
         parts.extend(f'<li class="note">{_esc(w)}</li>' for w in warnings)
         parts.append("</ul>")
-    parts.append("<h2>Tracking metrics</h2>")
+    parts.append(f"<h2>{_esc(content.metrics_title)}</h2>")
+    parts.append(f'<p class="meta">{_esc(content.metrics_intro)}</p>')
     parts.append(table_html(display_metrics(content.metrics_table), index=False))
     for sec in content.sections:
-        parts.append(f"<h2>{_esc(sec.title)}</h2>")
-        if sec.figure is not None:
-            parts.append(
-                f"<figure>{img_html(sec.figure, sec.title)}<figcaption>{_esc(sec.caption)}</figcaption></figure>"
-            )
-        elif sec.caption:
-            parts.append(f'<div class="note">{_esc(sec.caption)}</div>')
-        if sec.table is not None:
-            parts.append(table_html(sec.table))
+        parts.extend(_section_html(sec))
     parts.append(
-        '<h2>Settings</h2><p class="meta">status ASSUMPTION: the value is not confirmed from the '
-        "fund contract (see the documentation of the setting).</p>"
+        f'<h2>{_esc(content.settings_title)}</h2><p class="meta">{_esc(content.settings_intro)}</p>'
     )
     parts.append(table_html(content.settings, index=False))
     parts.append("<h2>Assumptions and conventions</h2><ul>")
@@ -138,6 +159,9 @@ def render(content) -> str:
     parts.append("</ul>")
     parts.append("<h2>Provenance</h2>")
     parts.append(table_html(content.provenance, index=False))
+    if content.sources is not None and len(content.sources):
+        parts.append("<h2>Sources</h2>")
+        parts.append(table_html(content.sources, index=False))
     parts.append("</body></html>")
     return "\n".join(parts)
 
