@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fund.fund_builders import random_case
+from support.cases import random_fund_case as random_case
 
 from engine import metrics
 from engine.analytics import fund_tracking, replication_frontier

@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from fund_builders import random_case
 from scipy.optimize import minimize
+from support.cases import random_fund_case as random_case
 
 from engine.errors import FundConfigError
 from engine.fund import EtfConfig, backtest, replication_plan
