@@ -45,7 +45,11 @@ from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
-from engine.analytics.contributions import LINKINGS, index_side, linking_coefficients
+from engine.analytics.contributions import (
+    _check_linking,
+    index_side,
+    linking_coefficients,
+)
 from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
@@ -528,15 +532,7 @@ def compare(
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
     split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
-    if linking not in LINKINGS:
-        raise DataError(
-            describe(
-                "unknown linking method",
-                field="linking",
-                value=linking,
-                fix=f"use one of {LINKINGS}",
-            )
-        )
+    _check_linking(linking)
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)
