@@ -637,64 +637,6 @@ def costs_figure(drag_wide: pd.DataFrame, ax=None, synthetic: bool = False, mark
     return ax.figure
 
 
-def units_flows_figure(fund, synthetic: bool = False, marks=()):
-    """Two panels from a fund result's NAV frame (``fund.nav``): units outstanding (millions) and
-    the day's units created (+) or redeemed (-) (``flow_units``, millions), with ``marks`` on both
-    time axes."""
-    nav = fund.nav
-    fig, axes = _new(2, figsize=(9, 5.6))
-    units = nav["units"].astype(float) / 1e6
-    axes[0].plot(units.index, units.to_numpy(), color=_COLORS["fund"], lw=1.4)
-    axes[0].set_ylabel("million units")
-    axes[0].grid(alpha=0.3)
-    axes[0].set_title(
-        _title(f"Units outstanding: {units.iloc[0]:,.0f}m to {units.iloc[-1]:,.0f}m", synthetic),
-        fontsize=10,
-    )
-    if "flow_units" in nav:
-        f = nav["flow_units"].astype(float).fillna(0.0) / 1e6
-        v = f.to_numpy()
-        axes[1].vlines(f.index[v > 0], 0, v[v > 0], color=_COLORS["pos"], lw=1.2, label="created")
-        axes[1].vlines(f.index[v < 0], 0, v[v < 0], color=_COLORS["neg"], lw=1.2, label="redeemed")
-        if (v != 0).any():
-            axes[1].legend(loc="upper left", fontsize=7)
-    else:
-        axes[1].text(0.5, 0.5, "no flows recorded", ha="center", transform=axes[1].transAxes)
-    axes[1].axhline(0, color="black", lw=0.6)
-    axes[1].set_ylabel("million units / day")
-    axes[1].grid(alpha=0.3)
-    axes[1].set_title("Daily flows (units created or redeemed)", fontsize=10)
-    axes[1].set_xlim(axes[0].get_xlim())
-    for a in axes:
-        mark_dates(a, marks)
-    return fig
-
-
-def weights_figure(
-    weights: pd.DataFrame, ax=None, synthetic: bool = False, top: int = 25, date=None
-):
-    """Horizontal bars: fund holding weight vs index weight per code (``weights`` columns ``fund, index``)."""
-    if ax is None:
-        fig, (ax,) = _new(1, figsize=(9, 6), layout="constrained")
-    w = weights.fillna(0.0)
-    w = w.loc[w.max(axis=1).sort_values(ascending=False).index[:top]].iloc[::-1]
-    y = np.arange(len(w))
-    ax.barh(
-        y - 0.2, w["index"].to_numpy() * 100, height=0.4, color=_COLORS["benchmark"], label="index"
-    )
-    ax.barh(y + 0.2, w["fund"].to_numpy() * 100, height=0.4, color=_COLORS["fund"], label="fund")
-    ax.set_yticks(y, [str(c) for c in w.index], fontsize=7)
-    ax.set_xlabel("weight, %")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
-    when = f" on {pd.Timestamp(date).date()}" if date is not None else ""
-    ax.set_title(
-        _title(f"Holding weight vs index weight{when} (top {len(w)})", synthetic), fontsize=10
-    )
-    return ax.figure
-
-
-# ------------------------------------------------------------------------------------ index runs
 _STYLES = (
     {"ls": "-", "lw": 2.2, "alpha": 0.55},
     {"ls": "--", "lw": 1.4},
@@ -886,10 +828,8 @@ __all__ = [
     "sweep_figure",
     "to_png",
     "tracking_axes",
-    "units_flows_figure",
     "versions_figure",
     "waterfall_figure",
-    "weights_figure",
 ]
 
 
