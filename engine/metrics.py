@@ -328,6 +328,12 @@ def _columns(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a if a.ndim == 2 else a[:, None])
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """Variant-major ``[k, t]`` C-contiguous rows of ``a`` ``[t]`` or ``[t, k]``: no copy when ``a``
+    is the transposed view of variant-major levels (the batch's layout)."""
+    return np.ascontiguousarray(a.T if a.ndim == 2 else a[None, :])
+
+
 def _shaped(a: np.ndarray, out: np.ndarray):
     return float(out[0]) if a.ndim == 1 else out
 
@@ -383,7 +389,7 @@ def tracking_error(active, conventions: Conventions = DEFAULT, method: str = "st
 def max_drawdown(levels):
     """:math:`\\min_t L_t / \\max_{u \\le t} L_u - 1` of levels ``[t]`` or each column."""
     L = _as_float(levels, "levels")
-    _, _, mdd = nb.level_stats_2d(np.ascontiguousarray(_columns(L).T), 0)
+    _, _, mdd = nb.level_stats_2d(_rows(L), 0)
     return _shaped(L, mdd)
 
 
@@ -391,7 +397,7 @@ def level_stats(levels, conventions: Conventions = DEFAULT):
     """``(total_return, std of returns, max_drawdown)`` of each column of ``levels`` ``[t, k]`` in one
     compiled pass (the sweep's reducer)."""
     L = _as_float(levels, "levels")
-    return nb.level_stats_2d(np.ascontiguousarray(_columns(L).T), conventions.ddof)
+    return nb.level_stats_2d(_rows(L), conventions.ddof)
 
 
 def rolling(x, window: int, stat: str = "std", conventions: Conventions = DEFAULT) -> np.ndarray:
