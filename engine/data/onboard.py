@@ -363,7 +363,21 @@ def _read(prices, s: OnboardSettings, fx) -> tuple[pd.DataFrame, str, bool, list
     """The tidy prices, their label, whether they are adjusted, and the first warnings."""
     tidy, label, known_adj = read_prices(prices, start=s.start, end=s.end, closures=s.closures)
     adjusted = bool(known_adj) if s.adjusted is None else bool(s.adjusted)
-    warns = _read_warnings(tidy, label, known_adj, adjusted)
+    warns: list[str] = []
+    if known_adj is None and adjusted is False:
+        warns.append(
+            f"prices ({label}): the 'close' column is taken as raw exchange closes (pass "
+            "adjusted=True for vendor-adjusted prices)"
+        )
+    report = tidy.attrs.get("report", [])
+    if report:
+        reasons = Counter(r.reason for r in report)
+        shown = "; ".join(str(r) for r in report[:5])
+        warns.append(
+            f"the vendor reader left out {len(report)} row(s) ("
+            + ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+            + f"): {shown}{' ...' if len(report) > 5 else ''}"
+        )
     tables.check_fx_direction(fx)
     return tidy, label, adjusted, warns
 
@@ -405,25 +419,6 @@ def _settings(settings: OnboardSettings | None, options: dict) -> OnboardSetting
         )
     base = settings or OnboardSettings()
     return base.replace(**options) if options else base
-
-
-def _read_warnings(tidy, label, known_adj, adjusted) -> list[str]:
-    warns: list[str] = []
-    if known_adj is None and adjusted is False:
-        warns.append(
-            f"prices ({label}): the 'close' column is taken as raw exchange closes (pass "
-            "adjusted=True for vendor-adjusted prices)"
-        )
-    report = tidy.attrs.get("report", [])
-    if report:
-        reasons = Counter(r.reason for r in report)
-        shown = "; ".join(str(r) for r in report[:5])
-        warns.append(
-            f"the vendor reader left out {len(report)} row(s) ("
-            + ", ".join(f"{n} {why}" for why, n in reasons.most_common())
-            + f"): {shown}{' ...' if len(report) > 5 else ''}"
-        )
-    return warns
 
 
 def _reference(reference) -> pd.DataFrame | None:
