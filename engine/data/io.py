@@ -432,14 +432,9 @@ def _check_columns(columns, name: str, file: Path) -> None:
     missing = [c for c in expected if c not in columns and c not in OPTIONAL_COLUMNS[name]]
     unexpected = [c for c in columns if c not in expected]
     dups = sorted({c for c in columns if list(columns).count(c) > 1})
-    if missing or unexpected or dups:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if unexpected:
-            parts.append(f"unexpected {unexpected}")
-        if dups:
-            parts.append(f"duplicated {dups}")
+    found = {"missing": missing, "unexpected": unexpected, "duplicated": dups}
+    parts = [f"{what} {names}" for what, names in found.items() if names]
+    if parts:
         raise DataError(
             _describe(
                 f"wrong columns: {'; '.join(parts)}",
