@@ -94,9 +94,14 @@ def _read_actions(actions: pd.DataFrame, where: _Where, rep: Report) -> pd.DataF
     else:
         act["pay_date"] = pd.NaT
     act["pay_date"] = act["pay_date"].fillna(act["ex_date"]).astype("datetime64[ns]")
-    act["kind"] = act["kind"].astype(object).where(act["kind"].notna(), "")
-    act["kind"] = act["kind"].astype(str).str.strip().str.lower().astype(object)
+    act["kind"] = _kinds(act["kind"])
     return act
+
+
+def _kinds(kind: pd.Series) -> pd.Series:
+    """A kind column as lower-case text without surrounding blanks ("" where missing)."""
+    kind = kind.astype(object).where(kind.notna(), "")
+    return kind.astype(str).str.strip().str.lower().astype(object)
 
 
 def _action_checks(act, known, code, kind, tt, c_on, c_prev) -> list[tuple[np.ndarray, dict]]:
@@ -242,51 +247,33 @@ def _check_intervals(intervals, known, where: _Where, rep: Report, dropped=froze
     _require(intervals, INTERVAL_COLUMNS, where, "intervals")
     iv = intervals.reset_index(drop=True).copy()
     iv["code"] = _codes(iv["code"], where, "intervals", rep)
-    code_at = iv["code"].__getitem__
-    iv["kind"] = iv["kind"].astype(object).where(iv["kind"].notna(), "")
-    iv["kind"] = iv["kind"].astype(str).str.strip().str.lower().astype(object)
-    iv["start"] = date_values(
-        iv["start"], where, "intervals", "start", required=True, rep=rep, code_at=code_at
-    )
-    iv["end"] = date_values(
-        iv["end"], where, "intervals", "end", required=False, rep=rep, code_at=code_at
-    )
+    iv["kind"] = _kinds(iv["kind"])
+    for col in ("start", "end"):
+        at = dict(required=col == "start", rep=rep, code_at=iv["code"].__getitem__)
+        iv[col] = date_values(iv[col], where, "intervals", col, **at)
     keep = (iv["code"] != "").to_numpy() & iv["start"].notna().to_numpy()
     if dropped:
         keep &= ~iv["code"].isin(dropped).to_numpy()
-    label = where.label("intervals")
-    for mask, what, field, fix in (
+    kinds = {"value": iv["kind"], "fix": f"use one of {INTERVAL_KINDS}"}
+    for mask, what, field, extra in (
         (
             ~iv["code"].isin(known).to_numpy(),
             "membership interval for an unknown code",
             "code",
-            "add the security to the master or remove the interval",
+            {"fix": "add the security to the master or remove the interval"},
         ),
-        (~iv["kind"].isin(INTERVAL_KINDS).to_numpy(), "unknown interval kind", "kind", None),
+        (~iv["kind"].isin(INTERVAL_KINDS).to_numpy(), "unknown interval kind", "kind", kinds),
         (
             (iv["end"] < iv["start"]).to_numpy(dtype=bool),
             "interval ends before it starts",
             "end",
-            None,
+            {},
         ),
     ):
-        for i in rep.each(mask & keep, what, label):
-            extra = {}
-            if field == "kind":
-                extra = {"value": iv["kind"][i], "fix": f"use one of {INTERVAL_KINDS}"}
-            elif fix:
-                extra = {"fix": fix}
-            rep.fail(
-                what,
-                **where(
-                    "intervals",
-                    i,
-                    date=iv["end"][i] if field == "end" else None,
-                    code=iv["code"][i],
-                    field=field,
-                ),
-                **extra,
-            )
+        date = iv["end"] if field == "end" else None
+        rep.flag(
+            mask & keep, what, where, "intervals", date=date, code=iv["code"], field=field, **extra
+        )
         keep &= ~mask
     _check_overlaps(iv, keep, where, rep)
     iv = iv[keep] if not keep.all() else iv
