@@ -455,11 +455,10 @@ def market_from_adjusted_closes(
         from ``securities``, or any check of :meth:`MarketData.from_frames`.
     """
     label = source or str(getattr(closes, "attrs", {}).get("source") or "closes")
-    prices, sessions = _adjusted_rows(closes, volumes, label, fill_gaps, closures)
-    securities, notes = _placeholder_master(prices, sessions, label, securities)
+    prices, sec, notes = _adjusted_frames(closes, securities, volumes, label, fill_gaps, closures)
     return MarketData.from_frames(
         prices,
-        securities,
+        sec,
         fx=fx,
         source=f"adjusted:{label}",
         sources={"prices": f"adjusted closes ({label})"},
@@ -469,8 +468,9 @@ def market_from_adjusted_closes(
     )
 
 
-def _adjusted_rows(closes, volumes, label: str, fill_gaps: bool, closures):
-    """The price rows of :func:`market_from_adjusted_closes` and the sessions they span."""
+def _adjusted_frames(closes, securities, volumes, label: str, fill_gaps: bool, closures):
+    """The price rows of :func:`market_from_adjusted_closes`, the security master and the notes
+    on it (see :func:`_placeholder_master`)."""
     close_w, vol_w = _wide(closes, volumes)
     if close_w.shape[1] == 0 or close_w.notna().to_numpy().sum() == 0:
         raise DataError(_describe("no closes given", source=label, fix="pass at least one close"))
@@ -480,7 +480,8 @@ def _adjusted_rows(closes, volumes, label: str, fill_gaps: bool, closures):
     close_w = close_w.reindex(sessions)
     vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
     rows = [_code_rows(close_w, vol_w, code, sessions, fill_gaps, label) for code in close_w]
-    return pd.concat(rows, ignore_index=True), sessions
+    prices = pd.concat(rows, ignore_index=True)
+    return prices, *_placeholder_master(prices, sessions, label, securities)
 
 
 def sessions_spanning(dates: pd.DatetimeIndex, label: str, closures, fix: str) -> pd.DatetimeIndex:
@@ -552,7 +553,7 @@ def _placeholder_master(prices, sessions, label: str, securities=None):
             f"delisting_date to their last close: {shown}.  Pass a security master to state "
             "the listed lives yourself"
         )
-        warnings.warn(note, UserWarning, stacklevel=3)
+        warnings.warn(note, UserWarning, stacklevel=4)
         notes = (note,)
     securities = pd.DataFrame(
         {
