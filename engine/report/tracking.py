@@ -379,6 +379,36 @@ def _desk(fund_result, index_result, market, desk, notes) -> dict:
     return given
 
 
+def _trackings(fund_result, index_result, market, window: int, synthetic: bool):
+    """The fund against its benchmark (marked synthetic when any input is), and against each other
+    index variant, at the fund's own valuation fixing (as ``FundResult.summary()`` and the waterfall
+    use it)."""
+    variant = fund_benchmark(fund_result)
+    fx = None if "fx" in fund_result.nav else (market.fx if market is not None else None)
+    tr, *others = (
+        fund_tracking(fund_result, index_result, fx=fx, variant=v, window=window)
+        for v in (variant, *(v for v in ("price", "net", "gross") if v != variant))
+    )
+    if synthetic and not tr.synthetic:
+        tr = dataclasses.replace(tr, synthetic=True)
+    return tr, others
+
+
+def _subtitle(tr) -> str:
+    """Period, returns counted, and the headline TD and TE against the fund's benchmark."""
+    lv, bench = tr.levels, tr.benchmark
+    td, td_ann, te_std, te_rms = (
+        fmt(tr.metrics[k], "%")
+        for k in ("tracking_difference", "tracking_difference_ann", "tracking_error_std",
+                  "tracking_error_rms")
+    )  # fmt: skip
+    return (
+        f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
+        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
+    )
+
+
 def build_content(
     fund_result,
     index_result,
@@ -392,31 +422,21 @@ def build_content(
     capacity=None,
     desk=None,
 ) -> ReportContent:
-    """Compute everything the report shows (see :func:`tracking_report`)."""
+    """Compute everything the report shows (the keywords: see :func:`tracking_report`)."""
     import engine
 
     _check_fund(fund_result)
     synthetic = _is_synthetic(fund_result, index_result, market)
     marks = _revision_marks(index_result, mark)
-    variant = fund_benchmark(fund_result)
-    # the fund's own valuation fixing, as FundResult.summary() and the waterfall use it
-    fx = None if "fx" in fund_result.nav else (market.fx if market is not None else None)
-    tr = fund_tracking(fund_result, index_result, fx=fx, variant=variant, window=window)
-    others = [
-        fund_tracking(fund_result, index_result, fx=fx, variant=v, window=window)
-        for v in ("price", "net", "gross")
-        if v != variant
-    ]
-    if synthetic and not tr.synthetic:
-        tr = dataclasses.replace(tr, synthetic=True)
-    bench = tr.benchmark
+    tr, others = _trackings(fund_result, index_result, market, window, synthetic)
     stats = active_stats(tr)
     notes: list[str] = []
     sections = _tracking_sections(tr, fund_result, synthetic, marks)
     sections[1:1] = active_sections(tr, stats, marks)
+    variant = fund_benchmark(fund_result)
     wf = _waterfall(fund_result, index_result, market, attribution, variant, notes)
     config = getattr(fund_result, "config", None)
-    sections.extend(_waterfall_sections(wf, fund_result.nav, bench, notes, config))
+    sections.extend(_waterfall_sections(wf, fund_result.nav, tr.benchmark, notes, config))
     cost, cost_per_year = _cost_section(fund_result, synthetic, marks, notes)
     sections.append(cost)
     sections.append(_holdings(fund_result, index_result, market, synthetic))
@@ -430,18 +450,7 @@ def build_content(
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
         )
-    lv = tr.levels
-    td, td_ann, te_std, te_rms = (
-        fmt(tr.metrics[k], "%")
-        for k in ("tracking_difference", "tracking_difference_ann", "tracking_error_std",
-                  "tracking_error_rms")
-    )  # fmt: skip
-    subtitle = (
-        f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
-        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
-        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
-    )
-    settings = settings_table(getattr(fund_result, "config", None))
+    settings = settings_table(config)
     version = getattr(engine, "__version__", "")
     fingerprint = market.fingerprint() if hasattr(market, "fingerprint") else ""
     sched = getattr(index_result, "schedule", None)
@@ -450,7 +459,7 @@ def build_content(
     return ReportContent(
         title=title
         or f"Tracking report: ETF 520500 vs {getattr(index_result, 'name', 'index').upper()}",
-        subtitle=subtitle,
+        subtitle=_subtitle(tr),
         synthetic=synthetic,
         metrics_table=_metrics_table(tr, others),
         sections=tuple(sections),
@@ -494,21 +503,13 @@ def _targets(path, formats) -> dict[str, Path]:
 
 
 def tracking_report(
-    fund_result,
-    index_result,
-    path,
-    *,
-    market=None,
-    attribution=None,
-    formats=("html", "pdf"),
-    window: int = DEFAULT_WINDOW,
-    title: str | None = None,
-    mark=None,
-    regulatory=None,
-    capacity=None,
-    desk=None,
+    fund_result, index_result, path, *, formats=("html", "pdf"), **options
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
+
+    The content is computed once by :func:`build_content`, which takes ``options``: ``market``,
+    ``attribution``, ``window``, ``title``, ``mark``, ``regulatory``, ``capacity``, ``desk``
+    (described below), and rendered in each of ``formats``.
 
     Parameters
     ----------
@@ -567,18 +568,7 @@ def tracking_report(
     from engine.report import pdf as pdf_mod
 
     targets = _targets(path, formats)
-    content = build_content(
-        fund_result,
-        index_result,
-        market=market,
-        attribution=attribution,
-        window=window,
-        title=title,
-        mark=mark,
-        regulatory=regulatory,
-        capacity=capacity,
-        desk=desk,
-    )
+    content = build_content(fund_result, index_result, **options)
     payloads: dict[str, bytes] = {}
     if "html" in targets:
         payloads["html"] = html_mod.render(content).encode("utf-8")
