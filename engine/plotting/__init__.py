@@ -15,11 +15,12 @@ of a report into a given axes.
 
 The figures live by topic (``engine.plotting.index``: index runs, comparisons, sweeps and data;
 ``engine.plotting.fund``: a fund against its benchmark; ``engine.plotting.desk``: the tracking
-desk's results) and are all importable from ``engine.plotting``.
+desk's results); this package imports every public figure, so ``engine.plotting.<name>`` reaches
+any of them.
 """
 
-from engine.plotting._base import SYNTHETIC_TAG, mark_dates, to_png
-from engine.plotting.desk import (
+from engine.plotting._base import SYNTHETIC_TAG, mark_dates, to_png  # noqa: F401
+from engine.plotting.desk import (  # noqa: F401
     capacity_figure,
     concentration_figure,
     exante_figure,
@@ -27,7 +28,7 @@ from engine.plotting.desk import (
     fund_rules_figure,
     regulatory_figure,
 )
-from engine.plotting.fund import (
+from engine.plotting.fund import (  # noqa: F401
     active_drawdown_axes,
     active_histogram_axes,
     contributions_figure,
@@ -39,7 +40,7 @@ from engine.plotting.fund import (
     units_axes,
     waterfall_figure,
 )
-from engine.plotting.index import (
+from engine.plotting.index import (  # noqa: F401
     active_share_axes,
     calibration_figure,
     check_figure,
@@ -54,38 +55,3 @@ from engine.plotting.index import (
     turnover_axes,
     versions_figure,
 )
-
-__all__ = [
-    "SYNTHETIC_TAG",
-    "active_drawdown_axes",
-    "active_histogram_axes",
-    "active_share_axes",
-    "calibration_figure",
-    "capacity_figure",
-    "check_figure",
-    "comparison_figure",
-    "concentration_figure",
-    "contributions_figure",
-    "costs_figure",
-    "exante_figure",
-    "flows_axes",
-    "frontier_figure",
-    "fund_figure",
-    "fund_rules_figure",
-    "holdings_axes",
-    "implied_figure",
-    "index_figure",
-    "index_levels_figure",
-    "mark_dates",
-    "observed_figure",
-    "onboarding_figure",
-    "regulatory_figure",
-    "schedule_figure",
-    "sweep_figure",
-    "to_png",
-    "tracking_axes",
-    "turnover_axes",
-    "units_axes",
-    "versions_figure",
-    "waterfall_figure",
-]

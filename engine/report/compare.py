@@ -14,7 +14,7 @@ from engine import plotting
 from engine._display import fmt
 from engine.report.content import ReportContent, Section, drawing
 from engine.report.desk import generated_stamp
-from engine.report.tracking import _targets
+from engine.report.tracking import _targets, write_report
 
 
 def _metrics(comparison) -> pd.DataFrame:
@@ -206,17 +206,8 @@ def comparison_report(comparison, path, *, formats=("html", "pdf"), title=None) 
     ``path`` is a base path (``out/compare`` -> ``out/compare.html``, ``out/compare.pdf``); returns
     format -> path; files are written atomically.
     """
-    from engine.report import html as html_mod
-    from engine.report import pdf as pdf_mod
-
-    targets = _targets(path, formats)
-    content = build_comparison_content(comparison, title=title)
-    payloads = {}
-    if "html" in targets:
-        payloads["html"] = html_mod.render(content).encode("utf-8")
-    if "pdf" in targets:
-        payloads["pdf"] = pdf_mod.render(content)
-    return {f: html_mod.write_atomic(targets[f], payloads[f]) for f in targets}
+    _targets(path, formats)  # a bad path or format fails before any work
+    return write_report(build_comparison_content(comparison, title=title), path, formats)
 
 
 __all__ = ["build_comparison_content", "comparison_report"]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import html as _html
-import os
-from pathlib import Path
 
 import pandas as pd
 
@@ -35,10 +33,9 @@ figcaption { font-size: 0.85em; color: #555; }
 """
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`engine._files.write_bytes`): on any failure the
-    temporary file is removed and ``path`` is left untouched."""
-    return write_bytes(path, data)
+write_atomic = write_bytes
+"""Write bytes to a path atomically (:func:`engine._files.write_bytes`): on any failure the
+temporary file is removed and the path is left untouched."""
 
 
 def _esc(x) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine import plotting
 from engine._display import fmt
+from engine._files import write_bytes
 from engine.analytics.active import active_stats
 from engine.analytics.attribution import cost_drag, cost_table
 from engine.analytics.compare import methodology_changes
@@ -502,6 +503,21 @@ def _targets(path, formats) -> dict[str, Path]:
     return {f: base.with_name(base.name + "." + f) for f in formats}
 
 
+def write_report(content: ReportContent, path, formats=FORMATS) -> dict[str, Path]:
+    """Render ``content`` in each of ``formats`` (HTML first) and write each file atomically (temp
+    file + ``os.replace``) at base ``path`` with the format's suffix; format -> written path."""
+    from engine.report import html as html_mod
+    from engine.report import pdf as pdf_mod
+
+    targets = _targets(path, formats)
+    payloads = {}
+    if "html" in targets:
+        payloads["html"] = html_mod.render(content).encode("utf-8")
+    if "pdf" in targets:
+        payloads["pdf"] = pdf_mod.render(content)
+    return {f: write_bytes(targets[f], payloads[f]) for f in targets}
+
+
 def tracking_report(
     fund_result, index_result, path, *, formats=("html", "pdf"), **options
 ) -> dict[str, Path]:
@@ -564,17 +580,8 @@ def tracking_report(
     benchmark, each named), settings (assumptions marked), assumptions, warnings, provenance, and a
     SYNTHETIC banner when any input is synthetic.
     """
-    from engine.report import html as html_mod
-    from engine.report import pdf as pdf_mod
-
-    targets = _targets(path, formats)
-    content = build_content(fund_result, index_result, **options)
-    payloads: dict[str, bytes] = {}
-    if "html" in targets:
-        payloads["html"] = html_mod.render(content).encode("utf-8")
-    if "pdf" in targets:
-        payloads["pdf"] = pdf_mod.render(content)
-    return {fmt: html_mod.write_atomic(targets[fmt], payloads[fmt]) for fmt in targets}
+    _targets(path, formats)  # a bad path or format fails before any work
+    return write_report(build_content(fund_result, index_result, **options), path, formats)
 
 
 def index_figure(
@@ -584,8 +591,6 @@ def index_figure(
 
     The format follows the suffix of ``path`` (``.png`` default, ``.pdf``, ``.svg``).
     """
-    from engine.report.html import write_atomic
-
     if not results:
         raise DataError(
             describe(
@@ -608,7 +613,7 @@ def index_figure(
     fig = plotting.index_levels_figure(results, mark=mark, variant=variant)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120)
-    return write_atomic(path, buf.getvalue())
+    return write_bytes(path, buf.getvalue())
 
 
 __all__ = [
