@@ -297,36 +297,6 @@ def _summary_file(text: str, args) -> str:
     return "\n".join([text, *warning_lines(heard_by(args).lines)]) + "\n"
 
 
-def _show(obj) -> str:
-    """Plain-text rendering of a summary (a :class:`~engine._display.Summary` shows itself; a
-    Series/DataFrame gets readable numbers: thousands separators, no exponent, noise shown as 0)."""
-    from engine._display import Summary
-
-    if isinstance(obj, Summary):
-        return repr(obj)
-
-    def fmt(v):
-        if isinstance(v, bool | np.bool_):
-            return str(v)
-        if isinstance(v, pd.Timestamp):
-            return str(v.date()) if v == v.normalize() else str(v)
-        if isinstance(v, float | np.floating):
-            if v != v:
-                return "n/a"
-            if abs(v) < 5e-13:
-                return "0"
-            if abs(v) >= 1e3:
-                return f"{v:,.0f}"
-            return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) >= 1e-4 else f"{v:.2e}"
-        if isinstance(v, int | np.integer):
-            return f"{v:,}"
-        return str(v)
-
-    if isinstance(obj, pd.Series | pd.DataFrame):
-        return obj.map(fmt).to_string()
-    return str(obj)
-
-
 # ---------------------------------------------------------------------- provenance
 def _provenance(args, market, index_results: dict, config=None) -> dict:
     from engine import __version__
@@ -420,7 +390,7 @@ def cmd_backtest(args) -> int:
     prov = _provenance(args, market, indexes, config)
     with _fixed_dates(market), OutputSet(args.out, "backtest", prov) as outs:
         write_fund_outputs(fund, outs, _parquet_meta(prov))
-    _say(_show(fund.summary()))
+    _say(repr(fund.summary()))
     _say(f"Wrote fund outputs to {args.out}/")
     return 0
 
@@ -435,7 +405,7 @@ def make_report(market, index_result, out, *, progress: bool, config=None, fx=No
     waterfall = attribute(index_result, market, config, flows=flows, actual=fund, fx=fx)
     reg = regulatory(fund, index_result, preset) if preset else None
     if reg is not None:
-        _say(_show(reg.summary()))
+        _say(repr(reg.summary()))
     paths = tracking_report(
         fund,
         index_result,
@@ -498,7 +468,7 @@ def cmd_demo(args) -> int:
         heard_by(args).carry(fund, waterfall)
         write_fund_outputs(fund, outs, _parquet_meta(prov))
     _say("ETF 520500 backtest (against the chained index):")
-    _say(_show(fund.summary()))
+    _say(repr(fund.summary()))
     _say("Tracking-difference attribution (basis points):")
     _say(_waterfall_text(waterfall))
     for kind, path in paths.items():

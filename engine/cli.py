@@ -67,65 +67,55 @@ def _explain(exc: Exception) -> str:
     return cli_words(str(exc)) if isinstance(exc, EngineError) else _os_error(exc)
 
 
-def _common_options(p, out="out"):
-    p.add_argument(
-        "--data",
-        metavar="FOLDER",
-        help="canonical data folder (default: the embedded SYNTHETIC market)",
-    )
-    p.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="accept a data folder whose files no longer match the fingerprint in its meta.json",
-    )
-    _closure_option(p)
-    p.add_argument(
-        "--out",
-        default=out,
-        action=WritesPath,
-        metavar="FOLDER",
-        help=f"output folder (default: {out}; a symlink to a folder is written through)",
-    )
-    p.add_argument(
-        "--quiet", action="store_true", help="no progress bars (warnings are still printed)"
-    )
-    p.add_argument(
-        "--strict",
-        action="store_true",
-        help="treat every warning (of the data or a result) as an error: exit 2, nothing written",
-    )
-    p.add_argument(
-        "--base-date",
-        metavar="DATE",
-        help="index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
-        "the data can carry (for data that start late)",
-    )
-
-
-def _closure_option(p):
-    p.add_argument(
-        "--closure",
-        action="append",
-        metavar="DATE",
-        help="a whole-day HKEX closure the calendar does not know, YYYY-MM-DD (repeatable; "
+OPTIONS = {
+    "--data": {
+        "metavar": "FOLDER",
+        "help": "canonical data folder (default: the embedded SYNTHETIC market)",
+    },
+    "--no-verify": {
+        "action": "store_true",
+        "help": "accept a data folder whose files no longer match the fingerprint in its meta.json",
+    },
+    "--closure": {
+        "action": "append",
+        "metavar": "DATE",
+        "help": "a whole-day HKEX closure the calendar does not know, YYYY-MM-DD (repeatable; "
         "also a 'closures' list in the folder's meta.json)",
-    )
+    },
+    "--out": {
+        "default": "out",
+        "action": WritesPath,
+        "metavar": "FOLDER",
+        "help": "output folder (default: out; a symlink to a folder is written through)",
+    },
+    "--quiet": {"action": "store_true", "help": "no progress bars (warnings are still printed)"},
+    "--strict": {
+        "action": "store_true",
+        "help": "treat every warning (of the data or a result) as an error: exit 2, nothing written",
+    },
+    "--base-date": {
+        "metavar": "DATE",
+        "help": "index base date YYYY-MM-DD instead of the methodology's, or 'auto': the first "
+        "the data can carry (for data that start late)",
+    },
+    "--config": {"metavar": "FILE", "help": "fund settings (TOML or JSON: EtfConfig fields)"},
+    "--fx": {
+        "metavar": "FILE",
+        "help": "valuation fixing, CSV/Parquet with date, hkd_cny (CNY per HKD)",
+    },
+    "--benchmark": {
+        "choices": ("price", "gross", "net"),
+        "help": "index variant the fund is measured against, in CNY (default: the settings')",
+    },
+}
+"""The options several commands share, by flag (``argparse`` keywords)."""
+COMMON = ("--data", "--no-verify", "--closure", "--out", "--quiet", "--strict", "--base-date")
+FUND = ("--config", "--fx", "--benchmark")
 
 
-def _fund_options(p):
-    p.add_argument(
-        "--config", metavar="FILE", help="fund settings (TOML or JSON: EtfConfig fields)"
-    )
-    p.add_argument(
-        "--fx",
-        metavar="FILE",
-        help="valuation fixing, CSV/Parquet with date, hkd_cny (CNY per HKD)",
-    )
-    p.add_argument(
-        "--benchmark",
-        choices=("price", "gross", "net"),
-        help="index variant the fund is measured against, in CNY (default: the settings')",
-    )
+def _options(p, *flags: str) -> None:
+    for flag in flags:
+        p.add_argument(flag, **OPTIONS[flag])
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -150,7 +140,7 @@ def make_parser() -> argparse.ArgumentParser:
         )
 
     p = command("build", "rebuild the index under each methodology")
-    _common_options(p)
+    _options(p, *COMMON)
     p.add_argument("--methodology", action="append", help=methodology_help(None))
     p.set_defaults(func=cmd_build)
     for name, func, helptext in (
@@ -158,8 +148,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("report", cmd_report, "write the tracking-error report (HTML + PDF)"),
     ):
         p = command(name, helptext)
-        _common_options(p)
-        _fund_options(p)
+        _options(p, *COMMON, *FUND)
         p.add_argument("--methodology", help=methodology_help("hsidi"))
         if name == "report":
             p.add_argument(
@@ -170,8 +159,7 @@ def make_parser() -> argparse.ArgumentParser:
             )
         p.set_defaults(func=func)
     p = command("demo", "everything, on the embedded default market")
-    _common_options(p)
-    _fund_options(p)
+    _options(p, *COMMON, *FUND)
     p.set_defaults(func=cmd_demo)
     p = command("export-data", "write the default market as a data folder")
     p.add_argument(
@@ -191,13 +179,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_data)
     p = command("check", "list every problem in a data folder (exit 1 if any)")
     p.add_argument("path", help="the data folder")
-    _closure_option(p)
+    _options(p, "--closure")
     p.set_defaults(func=cmd_check)
     p = command("verify", "recompute a run from its output folder's manifest")
     p.add_argument("folder", help="an output folder written by hsidi (holds manifest.json)")
     p.set_defaults(func=cmd_verify)
     p = command("compare", "compare two methodologies (membership, effects, report)")
-    _common_options(p)
+    _options(p, *COMMON)
     p.add_argument("a", help="first methodology (e.g. hsidi-2023-05)")
     p.add_argument("b", help="second methodology (e.g. hsidi)")
     p.add_argument("--no-fund", action="store_true", help="skip the ETF trading-cost simulation")
