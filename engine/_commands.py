@@ -22,11 +22,7 @@ from engine._files import OutputSet, read_text_file, write_table, write_text
 from engine._terminal import heard_by, listed, warning_lines
 from engine.errors import DataError, FundConfigError, OutputError, describe
 
-VARIANTS = {
-    "launch": "hsidi-2023-05",
-    "chained": "hsidi",
-    "revision": "hsidi-2025-08",
-}
+VARIANTS = {"launch": "hsidi-2023-05", "chained": "hsidi", "revision": "hsidi-2025-08"}
 REVISION_DATE = pd.Timestamp("2025-08-11")
 
 
@@ -91,8 +87,8 @@ def _fund_config(args):
     """``EtfConfig.default()`` with ``--config FILE`` and ``--benchmark`` applied."""
     from engine.fund import EtfConfig
 
-    config = EtfConfig.default()
-    changes = _read_settings(args.config) if getattr(args, "config", None) else {}
+    file = getattr(args, "config", None)
+    changes = _read_settings(file) if file else {}
     if getattr(args, "benchmark", None):
         changes["benchmark"] = args.benchmark
     known = {f.name for f in dataclasses.fields(EtfConfig)}
@@ -101,19 +97,16 @@ def _fund_config(args):
         raise FundConfigError(
             describe(
                 "unknown fund setting(s)",
-                source=getattr(args, "config", None) or "--benchmark",
+                source=file or "--benchmark",
                 field=", ".join(unknown),
                 fix=f"use EtfConfig fields: {', '.join(sorted(known))}",
             )
         )
-    for key, value in changes.items():
-        if isinstance(value, list):
-            changes[key] = tuple(value)
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
     try:
-        return config.replace(**changes) if changes else config
+        return EtfConfig.default().replace(**changes)
     except FundConfigError as exc:
-        where = args.config if getattr(args, "config", None) else "--benchmark"
-        raise FundConfigError(f"{exc} (in {where})") from None
+        raise FundConfigError(f"{exc} (in {file or '--benchmark'})") from None
 
 
 def _read_fx(path: str | None):
@@ -218,13 +211,8 @@ def write_index_outputs(results: dict, market, out, meta: dict | None = None) ->
                     reviews, out / f"constituents_{label}.{ext}", index=False, metadata=meta
                 )
             )
-    written.append(
-        Path(
-            index_figure(
-                results, out / "index_levels.png", mark=(str(REVISION_DATE.date()), "revision")
-            )
-        )
-    )
+    mark = (str(REVISION_DATE.date()), "revision")
+    written.append(Path(index_figure(results, out / "index_levels.png", mark=mark)))
     return written
 
 

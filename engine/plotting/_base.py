@@ -18,13 +18,9 @@ _COLORS = {
 }
 
 
-def _title(text: str, synthetic: bool) -> str:
-    return f"{text} [{SYNTHETIC_TAG} DATA]" if synthetic else text
-
-
 def _head(ax, text: str, synthetic: bool = False, fontsize=10) -> None:
-    """Set the title of ``ax``, "SYNTHETIC DATA" added when ``synthetic``."""
-    ax.set_title(_title(text, synthetic), fontsize=fontsize)
+    """Set the title of ``ax``, "[SYNTHETIC DATA]" added when ``synthetic``."""
+    ax.set_title(f"{text} [{SYNTHETIC_TAG} DATA]" if synthetic else text, fontsize=fontsize)
 
 
 def _figure(fig, figsize, layout: str | None = None):

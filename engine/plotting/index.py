@@ -90,14 +90,9 @@ def index_levels_figure(
     z = axes[1]
     for k, (name, res) in enumerate(results.items()):
         lv = res.levels[variant]
-        part = lv[lv.index >= zs] if zs is not None else lv
+        part, style = lv[lv.index >= zs] if zs is not None else lv, _STYLES[k % len(_STYLES)]
         if len(part):
-            z.plot(
-                part.index,
-                part.to_numpy() / float(part.iloc[0]),
-                label=str(name),
-                **_STYLES[k % len(_STYLES)],
-            )
+            z.plot(part.index, part.to_numpy() / float(part.iloc[0]), label=str(name), **style)
     z.set_ylabel("rebased to 1")
     if z.get_lines():
         z.legend(loc="best", fontsize=8)
@@ -224,9 +219,8 @@ def implied_figure(iw, ax=None, fig=None, reconstructed=None, top: int = 15):
     """Bars of the latest implied weights of an ``ImpliedWeights`` (beside ``reconstructed``
     when given), the ``top`` first."""
     ax = _axes(ax, fig, (9, 4))
-    frame = (iw.beside(reconstructed) if reconstructed is not None else iw.last.to_frame()).head(
-        top
-    )
+    frame = iw.beside(reconstructed) if reconstructed is not None else iw.last.to_frame()
+    frame = frame.head(top)
     cols = [c for c in ("implied", "reconstructed") if c in frame]
     frame[cols].plot.bar(ax=ax)
     ax.set_ylabel("weight")

@@ -45,12 +45,8 @@ FORMATS = ("html", "pdf")
 def collect_warnings(*objects) -> tuple[str, ...]:
     """The ``warnings`` carried by results and the market (``MarketData.warnings``, result warnings),
     in order, without repeats; objects without the attribute add nothing."""
-    out: list[str] = []
-    for obj in objects:
-        for w in tuple(getattr(obj, "warnings", ()) or ()):
-            if str(w) not in out:
-                out.append(str(w))
-    return tuple(out)
+    carried = (str(w) for obj in objects for w in tuple(getattr(obj, "warnings", ()) or ()))
+    return tuple(dict.fromkeys(carried))
 
 
 def _provenance(fund_result, index_result, market) -> pd.DataFrame:
@@ -136,20 +132,16 @@ def _metrics_table(primary, others) -> pd.DataFrame:
 
 
 def _td_by_year(tr) -> pd.DataFrame:
-    t = tr.td_by_year()
-    return t.rename(
-        columns={
-            "fund_return": "fund return",
-            "benchmark_return": f"{tr.benchmark} return",
-            "td": f"TD vs {tr.benchmark}",
-        }
-    )
-
-
-def _pct(frame: pd.DataFrame, cols, unit: str = "%") -> pd.DataFrame:
-    out = frame.copy().astype(object)
-    for c in cols:
-        out[c] = [fmt(v, unit) for v in frame[c]]
+    """``TrackingResult.td_by_year()`` with the returns and the TD in %, named after the benchmark."""
+    t, bench = tr.td_by_year(), tr.benchmark
+    names = {
+        "fund_return": "fund return",
+        "benchmark_return": f"{bench} return",
+        "td": f"TD vs {bench}",
+    }
+    out = t.astype(object).rename(columns=names)
+    for column, name in names.items():
+        out[name] = [fmt(v, "%") for v in t[column]]
     return out
 
 
@@ -213,7 +205,7 @@ def _tracking_sections(tr, fund_result, synthetic, marks) -> list[Section]:
             None,
             "Year y runs from the last valuation of year y-1 (or the first of year y) to the last "
             f"of year y; TD = fund return - benchmark return, benchmark {bench}.",
-            _pct(_td_by_year(tr), ["fund return", f"{bench} return", f"TD vs {bench}"]),
+            _td_by_year(tr),
         ),
         Section(
             "Daily active returns",
