@@ -17,17 +17,12 @@ def exante_figure(risk, ax=None, fig=None):
     if len(risk.series) > 1:
         s = risk.series * 100
         model = f"EWMA h={risk.halflife:g}" if risk.model == "ewma" else risk.model
-        ax.plot(
-            s.index,
-            s["te_ex_ante"],
-            label=f"anticipated (ex-ante): {model}, {risk.window} sessions, vs {risk.benchmark}",
+        anticipated = f"anticipated (ex-ante): {model}, {risk.window} sessions, vs {risk.benchmark}"
+        realised = (
+            f"realised: rolling {risk.realised_window}-session STD vs {risk.realised_benchmark}"
         )
-        ax.plot(
-            s.index,
-            s["te_realised"],
-            label=f"realised: rolling {risk.realised_window}-session STD vs "
-            f"{risk.realised_benchmark}",
-        )
+        ax.plot(s.index, s["te_ex_ante"], label=anticipated)
+        ax.plot(s.index, s["te_realised"], label=realised)
         ax.set_xlabel(f"annualised with p = {risk.periods_per_year} sessions a year")
         ax.set_title(f"Tracking error: anticipated against realised{risk.tag}")
         ax.set_ylabel("tracking error, % a year")

@@ -273,8 +273,7 @@ def calibration_figure(cal, ax=None, fig=None, top: int = 15):
     ax.set_xticks(range(len(r)), labels, rotation=60, ha="right", fontsize=7)
     ax.set_ylabel(cal.objective)
     ax.set_title(f"Calibration by {cal.objective}")
-    lo = float(r["objective"].min())
-    hi = float(r["objective"].max())
+    lo, hi = float(r["objective"].min()), float(r["objective"].max())
     ax.set_ylim(lo - 0.1 * (hi - lo + 1e-9), hi + 0.1 * (hi - lo + 1e-9))
     return ax.figure
 

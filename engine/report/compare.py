@@ -65,15 +65,11 @@ def _rules_table(comparison) -> pd.DataFrame | None:
     rules = getattr(comparison, "fund_rules", {}) or {}
     if not rules:
         return None
-    rows = [r.verdict_row(lab) for lab, r in rules.items()]
-    return pd.DataFrame(
-        {
-            "run": list(rules),
-            "reviews failing": [r["value"] for r in rows],
-            "rule set": [r["against"] for r in rows],
-            "detail": [r["note"] for r in rows],
-        }
-    )
+    rows = []
+    for label, result in rules.items():
+        row = result.verdict_row(label)
+        rows.append((label, row["value"], row["against"], row["note"]))
+    return pd.DataFrame(rows, columns=["run", "reviews failing", "rule set", "detail"])
 
 
 def _sections(comparison) -> tuple[Section, ...]:

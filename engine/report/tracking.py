@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+import engine
 from engine import plotting
 from engine._display import fmt
 from engine._files import write_bytes
 from engine.analytics.active import active_stats
-from engine.analytics.attribution import cost_drag, cost_table
+from engine.analytics.attribution import attribute, cost_drag, cost_table
 from engine.analytics.compare import methodology_changes
 from engine.analytics.holdings import holding_weights
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
@@ -50,8 +51,6 @@ def collect_warnings(*objects) -> tuple[str, ...]:
 
 
 def _provenance(fund_result, index_result, market) -> pd.DataFrame:
-    import engine
-
     sched = getattr(index_result, "schedule", None)
     rows = [
         ("engine version", getattr(engine, "__version__", "?")),
@@ -77,11 +76,7 @@ def _provenance(fund_result, index_result, market) -> pd.DataFrame:
 
 
 def _is_synthetic(fund_result, index_result, market) -> bool:
-    return bool(
-        getattr(fund_result, "synthetic", False)
-        or getattr(index_result, "synthetic", False)
-        or getattr(market, "synthetic", False)
-    )
+    return any(bool(getattr(x, "synthetic", False)) for x in (fund_result, index_result, market))
 
 
 ASSUMPTIONS = (
@@ -121,13 +116,12 @@ def _metrics_table(primary, others) -> pd.DataFrame:
     the fund's benchmark, headed ``vs <name> (benchmark)``, the others ``vs <name>``."""
     cols = {f"vs {primary.benchmark} (benchmark)": primary}
     cols.update({f"vs {tr.benchmark}": tr for tr in others})
-    rows = []
-    for key, (label, unit, definition) in METRICS.items():
-        row = {"metric": key, "label": label, "unit": unit}
-        for head, tr in cols.items():
-            row[head] = tr.metrics[key]
-        row["definition"] = definition
-        rows.append(row)
+    rows = [
+        {"metric": key, "label": label, "unit": unit}
+        | {head: tr.metrics[key] for head, tr in cols.items()}
+        | {"definition": definition}
+        for key, (label, unit, definition) in METRICS.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -241,8 +235,6 @@ def _waterfall(fund_result, index_result, market, attribution, variant, notes):
         return attribution
     nav = fund_result.nav
     try:
-        from engine.analytics.attribution import attribute
-
         return attribute(
             index_result,
             market,
@@ -252,7 +244,7 @@ def _waterfall(fund_result, index_result, market, attribution, variant, notes):
             fx=nav["fx"] if "fx" in nav else None,  # and its own valuation fixing
             actual=fund_result,
         )
-    except (ImportError, AttributeError) as exc:  # fund engine unavailable
+    except AttributeError as exc:  # a fund result without what the counterfactual runs read
         notes.append(f"Attribution waterfall not computed: {exc}")
         return None
 
@@ -416,8 +408,6 @@ def build_content(
     desk=None,
 ) -> ReportContent:
     """Compute everything the report shows (the keywords: see :func:`tracking_report`)."""
-    import engine
-
     _check_fund(fund_result)
     synthetic = _is_synthetic(fund_result, index_result, market)
     marks = _revision_marks(index_result, mark)
