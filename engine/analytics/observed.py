@@ -55,6 +55,8 @@ price); assumption."""
 
 PERIODS = ("all", "before", "after")
 KINDS = ("price", "nav")
+FIT_FIGURES = "corr_1d corr_lag r2_same r2_lag corr_5d return_observed return_index td te".split()
+"""The figures :func:`fit_figures` computes (besides the pair count ``n``)."""
 
 
 @lru_cache(maxsize=8)
@@ -65,23 +67,13 @@ def exchange_sessions(calendar: str, start: str, end: str) -> pd.DatetimeIndex:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            cal = xcals.get_calendar(calendar)
-        except xcals.errors.InvalidCalendarName:
-            raise CalendarError(
-                describe(
-                    "unknown exchange calendar",
-                    field="calendar",
-                    value=calendar,
-                    fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE'",
-                )
-            ) from None
+        cal = xcals.get_calendar(check_calendar(calendar, source=None))
         s = cal.sessions_in_range(max(pd.Timestamp(start), cal.first_session), pd.Timestamp(end))
     idx = pd.DatetimeIndex(s)
     return idx.tz_localize(None) if idx.tz is not None else idx
 
 
-def check_calendar(calendar, source: str = "compare_observed") -> str:
+def check_calendar(calendar, source: str | None = "compare_observed") -> str:
     """``calendar`` if ``exchange_calendars`` knows it; CalendarError naming it otherwise."""
     import exchange_calendars as xcals
 
@@ -151,20 +143,7 @@ def fit_figures(
     n = len(obs)
     out = {"n": n}
     if n == 0:
-        return out | dict.fromkeys(
-            (
-                "corr_1d",
-                "corr_lag",
-                "r2_same",
-                "r2_lag",
-                "corr_5d",
-                "return_observed",
-                "return_index",
-                "td",
-                "te",
-            ),
-            float("nan"),
-        )
+        return out | dict.fromkeys(FIT_FIGURES, float("nan"))
     lag_ok = np.isfinite(idx_lag)
     out["corr_1d"] = _corr(obs, idx)
     out["corr_lag"] = _corr(obs, idx_lag)
@@ -300,17 +279,6 @@ class ObservedComparison(Result):
         )
 
 
-def _levels(result, variant: str) -> tuple[pd.Series, str]:
-    if isinstance(result, pd.Series):
-        return result.astype(float), str(result.name or "reconstructed index")
-    levels = getattr(result, "levels", None)
-    if levels is None or variant not in levels:
-        raise DataError(
-            describe("need an IndexResult or a level Series", field="variant", value=variant)
-        )
-    return levels[variant].astype(float), f"reconstructed index ({variant})"
-
-
 def compare_observed(
     result,
     observed: pd.Series,
@@ -365,23 +333,62 @@ def compare_observed(
         )
     check_calendar(calendar)
     source = label or str(getattr(observed, "name", None) or "observed")
-    lv, against = _levels(result, variant)
     notes = [f"approximation: {w}" for w in warnings]
-    if fx is not None:
-        lv = lv * on_sessions(level_series(fx, source="fx", field="hkd_cny"), lv.index)
-        against += " in CNY"
-    else:
-        notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
+    lv, against = _index_levels(result, variant, fx, notes)
     obs = _observed_series(observed, source, lv, start, end, notes)
+    split = _split_date(split, obs, source, notes)
+    notes += _calendar_gaps(obs, calendar, source)
+    pairs = _pairs(obs, lv, kind, limit, limit_tolerance, split)
+    levels = pd.DataFrame(
+        {"observed": obs / obs.iloc[0], "index": pairs.attrs.pop("index_levels")}, index=obs.index
+    )
+    return ObservedComparison(
+        pairs=pairs,
+        levels=levels,
+        figures=_figures(pairs, conventions),
+        premium=None if nav is None else _premium(obs, nav),
+        kind=kind,
+        label=source,
+        against=against,
+        split=split,
+        calendar=calendar,
+        notes=tuple(notes),
+        conventions=conventions,
+    )
+
+
+def _index_levels(result, variant: str, fx, notes: list) -> tuple[pd.Series, str]:
+    """The index levels compared and their name, in CNY when ``fx`` is given (noted otherwise)."""
+    if isinstance(result, pd.Series):
+        lv, against = result.astype(float), str(result.name or "reconstructed index")
+    else:
+        levels = getattr(result, "levels", None)
+        if levels is None or variant not in levels:
+            what = "need an IndexResult or a level Series"
+            raise DataError(describe(what, field="variant", value=variant))
+        lv, against = levels[variant].astype(float), f"reconstructed index ({variant})"
+    if fx is None:
+        notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
+        return lv, against
+    fixing = on_sessions(level_series(fx, source="fx", field="hkd_cny"), lv.index)
+    return lv * fixing, against + " in CNY"
+
+
+def _premium(obs: pd.Series, nav) -> pd.Series:
+    """``price / nav - 1`` on the dates both have."""
+    nav = level_series(nav, source="nav", field="nav")
+    common = obs.index.intersection(nav.index)
+    return (obs.loc[common] / nav.loc[common] - 1.0).rename("premium")
+
+
+def _split_date(split, obs: pd.Series, source: str, notes: list) -> pd.Timestamp:
+    """The split date: a given one must fall inside the observed dates; the default one outside
+    them is noted."""
     given = split is not None
     split = _date_arg(split, "split") if given else SPLIT_DATE
-    inside = obs.index[0] < split <= obs.index[-1]
-    if not inside and not given:
-        notes.append(
-            f"the default split date {split.date()} (the revision) is outside the observed dates: "
-            "one of the before/after periods is empty"
-        )
-    if not inside and given:
+    if obs.index[0] < split <= obs.index[-1]:
+        return split
+    if given:
         raise DataError(
             describe(
                 "the split date is outside the observed dates",
@@ -392,29 +399,11 @@ def compare_observed(
                 "(both periods need observations)",
             )
         )
-    notes += _calendar_gaps(obs, calendar, source)
-    pairs = _pairs(obs, lv, kind, limit, limit_tolerance, split)
-    levels = pd.DataFrame(
-        {"observed": obs / obs.iloc[0], "index": pairs.attrs.pop("index_levels")}, index=obs.index
+    notes.append(
+        f"the default split date {split.date()} (the revision) is outside the observed dates: "
+        "one of the before/after periods is empty"
     )
-    premium = None
-    if nav is not None:
-        n_ = level_series(nav, source="nav", field="nav")
-        common = obs.index.intersection(n_.index)
-        premium = (obs.loc[common] / n_.loc[common] - 1.0).rename("premium")
-    return ObservedComparison(
-        pairs=pairs,
-        levels=levels,
-        figures=_figures(pairs, conventions),
-        premium=premium,
-        kind=kind,
-        label=source,
-        against=against,
-        split=split,
-        calendar=calendar,
-        notes=tuple(notes),
-        conventions=conventions,
-    )
+    return split
 
 
 def _date_arg(value, name: str) -> pd.Timestamp:
@@ -511,23 +500,25 @@ def _pairs(obs, lv, kind, limit, limit_tolerance, split) -> pd.DataFrame:
     return pairs
 
 
+def pair_returns(pairs: pd.DataFrame, period: str = "all", merged: bool = False):
+    """``(observed, index, index_lag)`` return arrays of the pairs of ``period`` (``all``, ``before``,
+    ``after``); ``merged`` compounds each limit-day pair with the next (:func:`merge_flagged`) and
+    takes the lag from the merged index returns."""
+    sel = pairs if period == "all" else pairs[(pairs["period"] == period).to_numpy()]
+    o, r, lag = (sel[c].to_numpy() for c in ("observed", "index", "index_lag"))
+    if merged:
+        o, r, _ = merge_flagged(o, r, sel["limit_day"].to_numpy())
+        lag = np.r_[np.nan, r[:-1]]
+    return o, r, lag
+
+
 def _figures(pairs: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
     """The fit figures per ``(period, merged)`` (rows) of the module docstring."""
-    rows = {}
-    for merged in (False, True):
-        for period in PERIODS:
-            sel = (
-                np.ones(len(pairs), bool)
-                if period == "all"
-                else (pairs["period"] == period).to_numpy()
-            )
-            ob_, ix_, lg_ = (
-                pairs.loc[sel, c].to_numpy() for c in ("observed", "index", "index_lag")
-            )
-            if merged:
-                ob_, ix_, _ = merge_flagged(ob_, ix_, pairs.loc[sel, "limit_day"].to_numpy())
-                lg_ = np.r_[np.nan, ix_[:-1]]
-            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, conventions)
+    rows = {
+        (period, merged): fit_figures(*pair_returns(pairs, period, merged), conventions)
+        for merged in (False, True)
+        for period in PERIODS
+    }
     figures = pd.DataFrame.from_dict(rows, orient="index")
     figures.index = pd.MultiIndex.from_tuples(figures.index, names=["period", "merged"])
     return figures
@@ -554,4 +545,5 @@ __all__ = [
     "exchange_sessions",
     "fit_figures",
     "merge_flagged",
+    "pair_returns",
 ]

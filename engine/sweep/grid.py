@@ -134,12 +134,18 @@ class Grid:
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"variant {i} out of range for a grid of {n}")
-        i %= n
-        out = {}
-        for name, values in reversed(self.axes):  # mixed radix, last axis fastest
-            i, r = divmod(i, len(values))
-            out[name] = values[r]
-        return {name: out[name] for name in self.names}
+        return self.variants([i % n])[0]
+
+    def variants(self, ids) -> list[dict]:
+        """The mappings of variants ``ids`` (their axis positions computed for all at once)."""
+        names = self.names
+        columns = [
+            [values[p] for p in pos.tolist()]
+            for (_, values), pos in zip(self.axes, self.positions(ids).T, strict=True)
+        ]
+        if not columns:
+            return [{} for _ in range(len(ids))]
+        return [dict(zip(names, combo, strict=True)) for combo in zip(*columns, strict=True)]
 
     def positions(self, ids: np.ndarray | None = None) -> np.ndarray:
         """``[len(ids), n_axes]``: the position of each variant's value on each axis (mixed radix,
