@@ -384,16 +384,7 @@ def attribute(
         run = functools.partial(run, fx=fx)
     actual_result = actual if actual is not None else run(index_result, market, config, flows)
     nav = actual_result.nav
-    missing = nav.index.difference(index_result.levels.index)
-    if len(missing):
-        raise DataError(
-            describe(
-                "fund valuation dates missing from the index levels",
-                date=missing[0],
-                source="attribute",
-            )
-        )
-    fixing = nav["fx"].astype(float) if "fx" in nav else market.fx
+    fixing = _valuation_fixing(nav, index_result, market)
 
     def bench(variant: str) -> pd.Series:
         lv = index_result.levels[variant].reindex(nav.index).astype(float)
@@ -408,11 +399,7 @@ def attribute(
     if benchmark != "gross":
         steps.append(("+ index dividends (gross TR, CNY)", bench("gross")))
     steps += _effect_steps(enabled, nav_of, nav["nav_per_unit_cny"].astype(float))
-    synthetic = bool(
-        getattr(index_result, "synthetic", False)
-        or getattr(market, "synthetic", False)
-        or getattr(actual_result, "synthetic", False)
-    )
+    synthetic = any(getattr(x, "synthetic", False) for x in (index_result, market, actual_result))
     meta = {
         "benchmark": benchmark,
         "benchmark_label": against,
@@ -424,6 +411,16 @@ def attribute(
     return waterfall(
         steps, conventions=conventions, synthetic=synthetic, meta=meta, against=against
     )
+
+
+def _valuation_fixing(nav: pd.DataFrame, index_result, market) -> pd.Series:
+    """The fixing the actual fund valued at (``nav["fx"]``, else the market's); DataError when a
+    valuation date has no index level."""
+    missing = nav.index.difference(index_result.levels.index)
+    if len(missing):
+        what = "fund valuation dates missing from the index levels"
+        raise DataError(describe(what, date=missing[0], source="attribute"))
+    return nav["fx"].astype(float) if "fx" in nav else market.fx
 
 
 def _effect_steps(enabled, nav_of, actual: pd.Series) -> list[tuple[str, pd.Series]]:

@@ -39,6 +39,7 @@ import pandas as pd
 from engine import metrics
 from engine._display import Provenance, Result, Summary
 from engine._settings import Interval, Settings, Whole, setting
+from engine.analytics._summary import row as _row
 from engine.errors import DataError, describe
 
 CAPITAL_CHANGES = ("split", "bonus", "rights")
@@ -335,10 +336,6 @@ def capacity(
     )
 
 
-def _row(metric, value, unit, note):
-    return {"metric": metric, "value": value, "unit": unit, "note": note}
-
-
 # ------------------------------------------------------------------------------------------ result
 @dataclass(frozen=True, eq=False)
 class RebalanceCapacity(Result):
@@ -439,13 +436,13 @@ class RebalanceCapacity(Result):
                 "reviews",
                 self.table["review"].nunique(),
                 "count",
-                f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
+                note=f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
             ),
             _row(
                 "tracked_assets",
                 self.basis,
                 "text",
-                "value to trade = tracked assets x |weight after - weight before|",
+                note="value to trade = tracked assets x |weight after - weight before|",
             ),
         ]
         br = self.by_review
@@ -480,7 +477,7 @@ class RebalanceCapacity(Result):
             "vol_window": ("count", "sessions of daily returns in the volatility, before it"),
             "impact_coefficient": ("ratio", "k in impact = k * daily vol * sqrt(value / ADV)"),
         }
-        rows += [_row(k, getattr(s, k), u, f"{d} (assumption)") for k, (u, d) in docs.items()]
+        rows += [_row(k, getattr(s, k), u, note=f"{d} (assumption)") for k, (u, d) in docs.items()]
         return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{self.tag}")
 
     def plot(self, review=None, ax=None):

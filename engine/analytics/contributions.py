@@ -118,7 +118,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
         ``linking`` unknown; ``fund`` run on another market than ``index`` (or ``market``); ``index``
         not covering the fund's valuation dates; a fund without holdings, prices or NAV columns.
     """
-    _check_linking(linking)
+    check_linking(linking)
     _check_inputs(fund, index, market)
     nav = fund.nav
     dates = pd.DatetimeIndex(nav.index)
@@ -166,7 +166,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
 def linking_coefficients(r_a, r_b, period_returns, linking: str = "carino") -> np.ndarray:
     """The coefficient :math:`\\beta_t` of each day (see :mod:`engine.analytics.contributions_nb`):
     :math:`\\sum_t \\beta_t (r^a_t - r^b_t) = R^a - R^b`."""
-    _check_linking(linking)
+    check_linking(linking)
     ra = np.ascontiguousarray(r_a, dtype=float)
     rb = np.ascontiguousarray(r_b, dtype=float)
     big_a, big_b = (float(x) for x in period_returns)
@@ -174,16 +174,11 @@ def linking_coefficients(r_a, r_b, period_returns, linking: str = "carino") -> n
     return kernel(ra, rb, big_a, big_b)
 
 
-def _check_linking(linking) -> None:
+def check_linking(linking) -> None:
+    """DataError naming ``linking`` unless it is one of :data:`LINKINGS`."""
     if linking not in LINKINGS:
-        raise DataError(
-            describe(
-                "unknown linking method",
-                field="linking",
-                value=linking,
-                fix=f"use one of {LINKINGS}",
-            )
-        )
+        fix = f"use one of {LINKINGS}"
+        raise DataError(describe("unknown linking method", field="linking", value=linking, fix=fix))
 
 
 def _check_inputs(fund, index, market) -> None:
@@ -484,7 +479,7 @@ def cap_drag(
     variant : {"price", "gross", "net"}
     linking : {"carino", "menchero"}
     """
-    _check_linking(linking)
+    check_linking(linking)
     dates = _index_dates(index, start, end, "start")
     codes, close, q = _index_panels(index, market, dates)
     cf = _cap_factors(index, dates, codes)
@@ -519,7 +514,7 @@ def cxo_removal(
     what removing them cost or earned; the other codes hold the effect of their larger weights and
     of any other rule change of the revision.
     """
-    _check_linking(linking)
+    check_linking(linking)
     first = pd.Timestamp(date)
     common = pd.DatetimeIndex(chained.levels.index).intersection(launch.levels.index)
     before = common[common < first]
@@ -643,6 +638,7 @@ __all__ = [
     "LINKINGS",
     "Contributions",
     "cap_drag",
+    "check_linking",
     "contributions",
     "cxo_removal",
     "index_side",

@@ -45,6 +45,7 @@ import pandas as pd
 from engine import __version__
 from engine._display import Result, Summary
 from engine.analytics import exante_nb as nb
+from engine.analytics._summary import row as _row
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
@@ -497,10 +498,6 @@ class ExAnteRisk(Result):
             f"ExAnteRisk({self.date.date()}, TE {self.te:.2%} a year, {self.model}, "
             f"{len(self.covariance)} names, {len(self.series)} date(s){self.tag})"
         )
-
-
-def _row(metric, value, unit, against, note) -> dict:
-    return {"metric": metric, "value": value, "unit": unit, "against": against, "note": note}
 
 
 # ---------------------------------------------------------------------------------------- public

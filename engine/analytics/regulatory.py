@@ -32,6 +32,7 @@ import pandas as pd
 from engine import metrics
 from engine._display import Result, Summary
 from engine._settings import FLAG, POSITIVE, Choice, Settings, Whole, setting
+from engine.analytics._summary import row as _row
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
     PERIODS,
@@ -462,10 +463,6 @@ class RegulatoryReport(Result):
         )
 
 
-def _row(metric, value, unit, against="", note=""):
-    return {"metric": metric, "value": value, "unit": unit, "against": against, "note": note}
-
-
 # ------------------------------------------------------------------------------------------ entry
 def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
     """The preset named (or given), with ``overrides`` applied; an unknown name or field is an error."""
@@ -502,6 +499,18 @@ def _tracked(fund, index, variant):
             fix="pass (fund_result, index_result) or (nav_series, benchmark_series)",
         )
     )
+
+
+def _periods_per_year(p: RegulatoryPreset, dates: pd.DatetimeIndex) -> tuple[float, str]:
+    """The annualisation factor of preset ``p`` on ``dates`` (the differenced dates) and where it
+    comes from."""
+    if p.difference == "monthly":
+        return p.periods_per_year or 12, "months per year"
+    if p.periods_per_year is not None:
+        return p.periods_per_year, "set by the preset or an override"
+    if p.calendar:
+        return calendar_periods(p.calendar, dates[0], dates[-1])
+    return PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
 
 
 def regulatory(
@@ -547,13 +556,7 @@ def regulatory(
     notes = []
     if p.difference == "monthly":
         levels = _monthly(levels)
-        ppy, pnote = p.periods_per_year or 12, "months per year"
-    elif p.periods_per_year is not None:
-        ppy, pnote = p.periods_per_year, "set by the preset or an override"
-    elif p.calendar:
-        ppy, pnote = calendar_periods(p.calendar, levels.index[0], levels.index[-1])
-    else:
-        ppy, pnote = PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
+    ppy, pnote = _periods_per_year(p, levels.index)
     p = p.replace(periods_per_year=int(ppy), window=int(p.window or ppy))
     conv = Conventions(periods_per_year=p.periods_per_year)
     figures = _figures(levels.to_numpy(dtype=float), conv, p.te_method)
