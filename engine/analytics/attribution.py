@@ -124,14 +124,8 @@ class Waterfall(Result):
     def contributions_by(self, basis: str = "arithmetic") -> pd.Series:
         """The contributions of one of :data:`BASES`."""
         if basis not in BASES:
-            raise DataError(
-                describe(
-                    "unknown contribution basis",
-                    field="basis",
-                    value=basis,
-                    fix=f"use one of {BASES}",
-                )
-            )
+            what = "unknown contribution basis"
+            raise DataError(describe(what, field="basis", value=basis, fix=f"use one of {BASES}"))
         return {
             "arithmetic": self.contributions,
             "log": self.contributions_log,
@@ -457,9 +451,8 @@ def cost_drag(fund_result) -> pd.DataFrame:
     nav = fund_result.nav["nav_cny"].astype(float).reindex(costs.index)
     if not (nav > 0).all():
         bad = nav.index[~(nav > 0)][0]
-        raise DataError(
-            describe("NAV is not positive", source="fund_result.nav", date=bad, field="nav_cny")
-        )
+        what = "NAV is not positive"
+        raise DataError(describe(what, source="fund_result.nav", date=bad, field="nav_cny"))
     return costs.fillna(0.0).div(nav, axis=0)
 
 

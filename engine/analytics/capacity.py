@@ -96,14 +96,9 @@ def _check_aum(aum_cny) -> float | None:
         aum_cny, bool
     )
     if not ok or not np.isfinite(aum_cny) or aum_cny <= 0:
-        raise DataError(
-            describe(
-                "tracked assets must be a positive amount in CNY",
-                field="aum_cny",
-                value=aum_cny,
-                fix="pass the assets of all funds tracking the index, e.g. aum_cny=1.6e9",
-            )
-        )
+        what = "tracked assets must be a positive amount in CNY"
+        fix = "pass the assets of all funds tracking the index, e.g. aum_cny=1.6e9"
+        raise DataError(describe(what, field="aum_cny", value=aum_cny, fix=fix))
     return float(aum_cny)
 
 
@@ -162,15 +157,9 @@ def _review_rows(review, k, dates, shares, closes, assets_hkd, liq, settings) ->
     price = closes.loc[t].reindex(codes).to_numpy(dtype=float)
     if not np.all(np.isfinite(price) & (price > 0)):
         bad = codes[~(np.isfinite(price) & (price > 0))][0]
-        raise DataError(
-            describe(
-                "a constituent has no close on the trade date",
-                source="market close",
-                date=t,
-                code=bad,
-                fix="fill the close (a suspended day carries the previous close)",
-            )
-        )
+        what = "a constituent has no close on the trade date"
+        fix = "fill the close (a suspended day carries the previous close)"
+        raise DataError(describe(what, source="market close", date=t, code=bad, fix=fix))
     mv_old = q_old[held] * price
     mv_new = q_new[held] * price
     w_old = mv_old / mv_old.sum()
@@ -313,13 +302,9 @@ def capacity(
     )
     aum = _check_aum(aum_cny)
     if aum is None and fund is None:
-        raise DataError(
-            describe(
-                "capacity needs the tracked assets",
-                field="aum_cny / fund",
-                fix="pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>",
-            )
-        )
+        what = "capacity needs the tracked assets"
+        fix = "pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>"
+        raise DataError(describe(what, field="aum_cny / fund", fix=fix))
     table, skipped = _evaluate(index, market, aum, fund, settings)
     return RebalanceCapacity(
         table=table,
@@ -374,14 +359,8 @@ class RebalanceCapacity(Result):
         rows = self.table[self.table["review"] == ts]
         if rows.empty:
             known = sorted({d.date().isoformat() for d in self.table["review"]})
-            raise DataError(
-                describe(
-                    "no evaluated review is effective on this date",
-                    field="date",
-                    date=ts,
-                    fix=f"use one of {known}",
-                )
-            )
+            what = "no evaluated review is effective on this date"
+            raise DataError(describe(what, field="date", date=ts, fix=f"use one of {known}"))
         return rows.sort_values("days_to_trade", ascending=False, kind="stable").reset_index(
             drop=True
         )

@@ -189,14 +189,9 @@ def _check_inputs(fund, index, market) -> None:
     ):
         missing = [a for a in attrs if getattr(obj, a, None) is None]
         if missing:
-            raise DataError(
-                describe(
-                    f"{name} lacks {', '.join(missing)}",
-                    field=name,
-                    value=type(obj).__name__,
-                    fix="pass a FundResult from engine.fund.backtest and the IndexResult it ran on",
-                )
-            )
+            what = f"{name} lacks {', '.join(missing)}"
+            fix = "pass a FundResult from engine.fund.backtest and the IndexResult it ran on"
+            raise DataError(describe(what, field=name, value=type(obj).__name__, fix=fix))
     absent = [c for c in NAV_COLUMNS if c not in fund.nav.columns]
     if absent:
         raise DataError(
@@ -226,14 +221,9 @@ def _check_inputs(fund, index, market) -> None:
         raise DataError(describe("the fund has fewer than two valuation dates", field="fund"))
     gap = dates.difference(pd.DatetimeIndex(index.levels.index))
     if len(gap):
-        raise DataError(
-            describe(
-                f"the index does not cover {len(gap)} fund valuation date(s)",
-                field="index",
-                date=gap[0],
-                fix="pass the index the fund was backtested on (it covers the fund's sessions)",
-            )
-        )
+        what = f"the index does not cover {len(gap)} fund valuation date(s)"
+        fix = "pass the index the fund was backtested on (it covers the fund's sessions)"
+        raise DataError(describe(what, field="index", date=gap[0], fix=fix))
 
 
 def _panels(fund, index, dates):
@@ -519,14 +509,9 @@ def cxo_removal(
     common = pd.DatetimeIndex(chained.levels.index).intersection(launch.levels.index)
     before = common[common < first]
     if not len(before):
-        raise DataError(
-            describe(
-                "no common session before the revision date",
-                field="date",
-                value=str(first.date()),
-                fix="pass a revision date inside both indexes' span",
-            )
-        )
+        what = "no common session before the revision date"
+        fix = "pass a revision date inside both indexes' span"
+        raise DataError(describe(what, field="date", value=str(first.date()), fix=fix))
     dates = _index_dates(chained, before[-1], end, "date", within=common)
     codes, close, q_ch = _index_panels(chained, market, dates, other=launch)
     _, _, q_l = _index_panels(launch, market, dates, codes=codes)

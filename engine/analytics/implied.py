@@ -73,14 +73,9 @@ def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
     except (TypeError, ValueError):
         raise DataError(describe("the index is not made of dates", field=name)) from None
     if idx.tz is not None or (idx != idx.normalize()).any():
-        raise DataError(
-            describe(
-                "dates carry a time zone or a time of day",
-                field=name,
-                value=str(idx[0]),
-                fix="give plain calendar dates",
-            )
-        )
+        what = "dates carry a time zone or a time of day"
+        fix = "give plain calendar dates"
+        raise DataError(describe(what, field=name, value=str(idx[0]), fix=fix))
     num = (
         obj.apply(pd.to_numeric, errors="coerce") if frame else pd.to_numeric(obj, errors="coerce")
     )
@@ -207,9 +202,8 @@ def _check_window_step(window, step, n_dates: int) -> None:
         or not isinstance(window, int | np.integer)
         or not 2 <= window <= n_dates
     ):
-        raise DataError(
-            describe("window out of range", field="window", value=window, fix=f"use 2..{n_dates}")
-        )
+        what = "window out of range"
+        raise DataError(describe(what, field="window", value=window, fix=f"use 2..{n_dates}"))
     if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
         raise DataError(describe("step must be a whole number >= 1", field="step", value=step))
 
@@ -240,13 +234,9 @@ def implied_weights(
     X_all = _returns(constituent_returns, "constituent_returns", frame=True)
     dates = y_all.index.intersection(X_all.index)
     if len(dates) < 3:
-        raise DataError(
-            describe(
-                "fewer than three common dates",
-                source="implied_weights",
-                fix="align the observed and constituent returns first",
-            )
-        )
+        what = "fewer than three common dates"
+        fix = "align the observed and constituent returns first"
+        raise DataError(describe(what, source="implied_weights", fix=fix))
     y_all, X_all = y_all.loc[dates], X_all.loc[dates]
     _check_window_step(window, step, len(dates))
     ends = [len(dates)] if window is None else list(range(window, len(dates) + 1, step))

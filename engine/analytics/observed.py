@@ -328,9 +328,8 @@ def compare_observed(
         summary as notes.
     """
     if kind not in KINDS:
-        raise DataError(
-            describe("unknown observed kind", field="kind", value=kind, fix=f"use one of {KINDS}")
-        )
+        what = "unknown observed kind"
+        raise DataError(describe(what, field="kind", value=kind, fix=f"use one of {KINDS}"))
     check_calendar(calendar)
     source = label or str(getattr(observed, "name", None) or "observed")
     notes = [f"approximation: {w}" for w in warnings]
@@ -435,13 +434,8 @@ def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: li
             )
         )
     if float(obs.min()) == float(obs.max()):
-        raise DataError(
-            describe(
-                "the observed series never moves (zero variance): no fit figure is defined",
-                source=source,
-                value=float(obs.iloc[0]),
-            )
-        )
+        what = "the observed series never moves (zero variance): no fit figure is defined"
+        raise DataError(describe(what, source=source, value=float(obs.iloc[0])))
     return obs
 
 
@@ -450,14 +444,9 @@ def _calendar_gaps(obs: pd.Series, calendar: str, source: str) -> list[str]:
     sessions = exchange_sessions(calendar, str(obs.index[0].date()), str(obs.index[-1].date()))
     off = obs.index.difference(sessions)
     if len(off):
-        raise CalendarError(
-            describe(
-                f"{len(off)} observed date(s) are not {calendar} sessions",
-                source=source,
-                date=off[0],
-                fix="check the calendar name or the dates",
-            )
-        )
+        what = f"{len(off)} observed date(s) are not {calendar} sessions"
+        fix = "check the calendar name or the dates"
+        raise CalendarError(describe(what, source=source, date=off[0], fix=fix))
     gaps = sessions.difference(obs.index)
     if not len(gaps):
         return []

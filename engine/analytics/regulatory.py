@@ -471,14 +471,9 @@ def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
     elif isinstance(preset, str) and preset.lower() in PRESETS:
         base = PRESETS[preset.lower()]
     else:
-        raise DataError(
-            describe(
-                "unknown regulatory preset",
-                field="preset",
-                value=preset,
-                fix=f"use one of {sorted(PRESETS)} or a RegulatoryPreset",
-            )
-        )
+        what = "unknown regulatory preset"
+        fix = f"use one of {sorted(PRESETS)} or a RegulatoryPreset"
+        raise DataError(describe(what, field="preset", value=preset, fix=fix))
     return base.replace(**overrides)
 
 
@@ -545,14 +540,9 @@ def regulatory(
     tr = _tracked(fund, index, variant)
     levels = tr.levels
     if as_of is not None and pd.Timestamp(as_of) not in levels.index:
-        raise DataError(
-            describe(
-                "as_of is not a date of the fund",
-                field="as_of",
-                date=pd.Timestamp(as_of),
-                fix=f"use a date from {levels.index[0].date()} to {levels.index[-1].date()}",
-            )
-        )
+        what = "as_of is not a date of the fund"
+        fix = f"use a date from {levels.index[0].date()} to {levels.index[-1].date()}"
+        raise DataError(describe(what, field="as_of", date=pd.Timestamp(as_of), fix=fix))
     notes = []
     if p.difference == "monthly":
         levels = _monthly(levels)
@@ -563,15 +553,12 @@ def regulatory(
     rolling = _rolling(levels, p.window, conv, p.te_method)
     n = figures["periods"]
     if n < p.window and overrides.get("window") is not None:
-        raise DataError(
-            describe(
-                f"the window is longer than the data ({n} {p.difference} differences)",
-                field="window",
-                value=p.window,
-                fix=f"use a window of at most {n}, or leave it out (one year; a younger "
-                "fund then gets no rolling figure and a note)",
-            )
+        what = f"the window is longer than the data ({n} {p.difference} differences)"
+        fix = (
+            f"use a window of at most {n}, or leave it out (one year; a younger "
+            "fund then gets no rolling figure and a note)"
         )
+        raise DataError(describe(what, field="window", value=p.window, fix=fix))
     if n < p.window:
         notes.append(
             f"{n} {p.difference} differences, fewer than one window of {p.window}: "

@@ -130,13 +130,9 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
     """
     dates = pd.DatetimeIndex(a.levels.index).intersection(b.levels.index)
     if len(dates) < 2:
-        raise DataError(
-            describe(
-                "the two runs share fewer than two sessions",
-                value=len(dates),
-                fix="compare runs built on the same market and period",
-            )
-        )
+        what = "the two runs share fewer than two sessions"
+        fix = "compare runs built on the same market and period"
+        raise DataError(describe(what, value=len(dates), fix=fix))
     qa, qb = (
         wide_panel(r.index_shares, source="index_shares").reindex(dates).fillna(0.0) for r in (a, b)
     )
@@ -446,13 +442,9 @@ def _build(spec, market, label):
     if hasattr(spec, "levels") and hasattr(spec, "schedule"):
         return spec
     if market is None:
-        raise DataError(
-            describe(
-                "a methodology needs a market to be built on",
-                source=label,
-                fix="pass market= (engine.data.default_market() for the default)",
-            )
-        )
+        what = "a methodology needs a market to be built on"
+        fix = "pass market= (engine.data.default_market() for the default)"
+        raise DataError(describe(what, source=label, fix=fix))
     from engine import build_index
 
     return build_index(market, spec)
@@ -490,9 +482,8 @@ def compare(
         what the review nearest ``split`` cost it in trading.
     """
     if market is None:
-        raise DataError(
-            describe("compare needs the market the runs were built on", fix="pass market=")
-        )
+        what = "compare needs the market the runs were built on"
+        raise DataError(describe(what, fix="pass market="))
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
     split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now

@@ -212,15 +212,9 @@ def _check_bootstrap(n_boot, block) -> None:
     """SweepError naming ``n_boot`` or ``block`` unless each is a whole number >= 1."""
     for name, value in (("n_boot", n_boot), ("block", block)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise SweepError(
-                describe(
-                    f"{name} must be a whole number >= 1",
-                    source="calibrate",
-                    field=name,
-                    value=value,
-                    fix="n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)",
-                )
-            )
+            what = f"{name} must be a whole number >= 1"
+            fix = "n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)"
+            raise SweepError(describe(what, source="calibrate", field=name, value=value, fix=fix))
 
 
 def block_bootstrap_gap(
@@ -352,13 +346,8 @@ def calibrate(
 def _check_arguments(objective, n_boot, block, calendar, split, start, end) -> None:
     """The checks :func:`calibrate` makes before anything is swept."""
     if objective not in OBJECTIVES:
-        raise DataError(
-            describe(
-                "unknown calibration objective",
-                value=objective,
-                fix=f"use one of {sorted(OBJECTIVES)}",
-            )
-        )
+        what = "unknown calibration objective"
+        raise DataError(describe(what, value=objective, fix=f"use one of {sorted(OBJECTIVES)}"))
     _check_bootstrap(n_boot, block)
     check_calendar(calendar, "calibrate")
     for name, value in (("split", split), ("start", start), ("end", end)):
