@@ -39,6 +39,7 @@ import pandas as pd
 from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
 from engine.errors import CalendarError, DataError, describe
@@ -206,25 +207,16 @@ class ObservedComparison(Result):
         return self.pairs.join(self.levels.add_prefix("level_"), how="left")
 
     def summary(self) -> Summary:
+        """The observed kind, calendar, split date and limit days, every fit figure per period
+        (and with limit days merged), the premium over NAV when known, and the notes."""
+        kind = "market price (premium/discount and trading noise included)"
+        kind = kind if self.kind == "price" else "net asset value"
+        limit = self.pairs.index[self.pairs["limit_day"]]
         rows = [
-            {
-                "metric": "observed_kind",
-                "value": self.kind,
-                "unit": "text",
-                "note": "market price (premium/discount and trading noise included)"
-                if self.kind == "price"
-                else "net asset value",
-            },
-            {"metric": "calendar", "value": self.calendar, "unit": "text"},
-            {"metric": "split_date", "value": self.split, "unit": "date"},
-            {
-                "metric": "limit_days",
-                "value": int(self.pairs["limit_day"].sum()),
-                "unit": "count",
-                "note": ", ".join(
-                    f"{d:%Y-%m-%d}" for d in self.pairs.index[self.pairs["limit_day"]]
-                ),
-            },
+            _row("observed_kind", self.kind, "text", note=kind),
+            _row("calendar", self.calendar, "text"),
+            _row("split_date", self.split, "date"),
+            _row("limit_days", len(limit), "count", note=", ".join(f"{d:%Y-%m-%d}" for d in limit)),
         ]
         names = {
             "return_observed": ("%", "", "prod(1+o) - 1"),
@@ -242,28 +234,16 @@ class ObservedComparison(Result):
                 for name, (unit, against, note) in names.items():
                     if merged and name.startswith("return"):
                         continue
-                    rows.append(
-                        {
-                            "metric": f"{name}_{period}{'_merged' if merged else ''}",
-                            "value": self.figure(name, period, merged),
-                            "unit": unit,
-                            "against": against,
-                            "note": note + (" (limit days merged with the next)" if merged else ""),
-                        }
-                    )
+                    metric = f"{name}_{period}{'_merged' if merged else ''}"
+                    value = self.figure(name, period, merged)
+                    merge = " (limit days merged with the next)" if merged else ""
+                    rows.append(_row(metric, value, unit, against, note + merge))
         if self.premium is not None and len(self.premium):
             for stat in ("mean", "min", "max"):
-                rows.append(
-                    {
-                        "metric": f"premium_{stat}",
-                        "value": float(getattr(self.premium, stat)()),
-                        "unit": "%",
-                        "against": "NAV",
-                        "note": "price / NAV - 1",
-                    }
-                )
+                value = float(getattr(self.premium, stat)())
+                rows.append(_row(f"premium_{stat}", value, "%", "NAV", "price / NAV - 1"))
         for i, n in enumerate(self.notes):
-            rows.append({"metric": f"note_{i + 1}", "value": n, "unit": "text"})
+            rows.append(_row(f"note_{i + 1}", n, "text"))
         return Summary(rows, title=f"{self.label} against {self.against}")
 
     def rolling_correlation(self, window: int = 20) -> pd.Series:

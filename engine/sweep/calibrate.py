@@ -20,6 +20,7 @@ import pandas as pd
 
 from engine._args import date_argument
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.observed import (
     SPLIT_DATE,
     check_calendar,
@@ -129,9 +130,9 @@ class Calibration(Result):
         return self.ranking.copy()
 
     def summary(self) -> Summary:
-        b = self.best
-        params = self.params(1)
-        s = self.separability
+        """The variants, the best one, its objective and fit figures, the runner-up and the
+        bootstrap of the gap between them."""
+        b, s = self.best, self.separability
         against = f"observed ({self.meta.get('label', 'observed')})"
         unit = objective_unit(self.objective)
         meaning = FIGURES[OBJECTIVES[self.objective][0]][1]
@@ -139,66 +140,45 @@ class Calibration(Result):
             meaning = f"|{meaning}|"
         if OBJECTIVES[self.objective][1]:
             meaning += ", price-limit days merged"
+        note = f"{self.objective}: {meaning}"
         rows = [
-            {"metric": "variants", "value": len(self.ranking), "unit": "count"},
-            {"metric": "failed", "value": len(self.failed), "unit": "count"},
-            {"metric": "objective", "value": self.objective, "unit": "text"},
-            {"metric": "best_variant", "value": params, "unit": "text"},
-            {
-                "metric": "best_objective",
-                "value": float(b["objective"]),
-                "unit": unit,
-                "against": against,
-                "note": f"{self.objective}: {meaning}",
-            },
+            _row("variants", len(self.ranking), "count"),
+            _row("failed", len(self.failed), "count"),
+            _row("objective", self.objective, "text"),
+            _row("best_variant", self.params(1), "text"),
+            _row("best_objective", float(b["objective"]), unit, against, note),
         ]
         for name in ("corr_1d", "corr_1d_merged", "r2_lag", "corr_5d", "td", "te"):
-            rows.append(
-                {
-                    "metric": f"best_{name}",
-                    "value": float(b[name]),
-                    "unit": FIGURES[name][0],
-                    "against": against,
-                }
-            )
+            rows.append(_row(f"best_{name}", float(b[name]), FIGURES[name][0], against))
         if len(self.ranking) > 1:
             r = self.ranking.iloc[1]
-            rows.append(
-                {
-                    "metric": "runner_up",
-                    "value": ", ".join(f"{a}={r[a]}" for a in self.axes),
-                    "unit": "text",
-                }
-            )
+            runner_up = ", ".join(f"{a}={r[a]}" for a in self.axes)
+            rows.append(_row("runner_up", runner_up, "text"))
+        boot = f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}"
         rows += [
-            {
-                "metric": "gap_to_runner_up",
-                "value": s.get("gap", np.nan),
-                "unit": unit,
-                "note": f"{self.objective}, best - runner-up (sign: positive = best better)",
-            },
-            {
-                "metric": "gap_lo_5pct",
-                "value": s.get("gap_lo", np.nan),
-                "unit": unit,
-                "note": f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}",
-            },
-            {"metric": "gap_hi_95pct", "value": s.get("gap_hi", np.nan), "unit": unit},
-            {
-                "metric": "p_best_better",
-                "value": s.get("p_better", np.nan),
-                "unit": "ratio",
-                "note": "share of bootstrap draws with a positive gap (a probability, 0 to 1)",
-            },
-            {
-                "metric": "separable",
-                "value": str(s.get("separable", False)),
-                "unit": "text",
-                "note": "the 5-95% gap interval excludes 0",
-            },
+            _row(
+                "gap_to_runner_up",
+                s.get("gap", np.nan),
+                unit,
+                note=f"{self.objective}, best - runner-up (sign: positive = best better)",
+            ),
+            _row("gap_lo_5pct", s.get("gap_lo", np.nan), unit, note=boot),
+            _row("gap_hi_95pct", s.get("gap_hi", np.nan), unit),
+            _row(
+                "p_best_better",
+                s.get("p_better", np.nan),
+                "ratio",
+                note="share of bootstrap draws with a positive gap (a probability, 0 to 1)",
+            ),
+            _row(
+                "separable",
+                str(s.get("separable", False)),
+                "text",
+                note="the 5-95% gap interval excludes 0",
+            ),
         ]
         for k, w in enumerate(self.meta.get("warnings", ())):
-            rows.append({"metric": f"warning_{k + 1}", "value": w, "unit": "text"})
+            rows.append(_row(f"warning_{k + 1}", w, "text"))
         return Summary(rows, title=f"Calibration of {self.base} by {self.objective}")
 
     def __repr__(self) -> str:
