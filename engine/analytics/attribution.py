@@ -34,6 +34,7 @@ import pandas as pd
 
 from engine import __version__
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.data.fx import to_cny
@@ -223,33 +224,12 @@ class Waterfall(Result):
         for basis in BASES:
             tag = BASIS_LABELS[basis]
             for lab, v in self.contributions_by(basis).items():
-                rows.append(
-                    {
-                        "metric": f"{lab} ({tag})",
-                        "value": float(v),
-                        "unit": "bp",
-                        "against": self.benchmark,
-                        "note": notes[basis],
-                    }
-                )
-            rows.append(
-                {
-                    "metric": f"total (last step - first step), {tag}",
-                    "value": self.total_by(basis),
-                    "unit": "bp",
-                    "against": self.benchmark,
-                    "note": "sum of the contributions above"
-                    + (" = tracking difference" if basis == "arithmetic" else ""),
-                }
-            )
-        rows.append(
-            {
-                "metric": "residual (arithmetic)",
-                "value": self.residual,
-                "unit": "bp",
-                "note": "rounding only",
-            }
-        )
+                rows.append(_row(f"{lab} ({tag})", float(v), "bp", self.benchmark, notes[basis]))
+            total = "sum of the contributions above"
+            total += " = tracking difference" if basis == "arithmetic" else ""
+            metric = f"total (last step - first step), {tag}"
+            rows.append(_row(metric, self.total_by(basis), "bp", self.benchmark, total))
+        rows.append(_row("residual (arithmetic)", self.residual, "bp", note="rounding only"))
         return Summary(
             rows, title=f"Attribution of the tracking difference vs {self.benchmark}{self.tag}"
         )

@@ -27,6 +27,7 @@ import pandas as pd
 
 from engine import metrics as core
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.tracking import (
     _engine_version,
     align,
@@ -255,27 +256,10 @@ class IndexComparison(Result):
                 "per year: sqrt(p) * sqrt(mean((r_b - r_a)^2))",
             ),
         ]
-        out = [
-            {"metric": k, "value": v, "unit": "%", "against": a, "note": n} for k, v, a, n in rows
-        ]
-        out.append(
-            {
-                "metric": "correlation",
-                "value": m["correlation"],
-                "unit": "ratio",
-                "against": vs,
-                "note": "corr(r_a, r_b)",
-            }
-        )
-        out.append(
-            {
-                "metric": "beta",
-                "value": m["beta"],
-                "unit": "ratio",
-                "against": vs,
-                "note": f"beta of {lb} on {la}: cov(r_b, r_a) / var(r_a)",
-            }
-        )
+        out = [_row(k, v, "%", a, n) for k, v, a, n in rows]
+        beta = f"beta of {lb} on {la}: cov(r_b, r_a) / var(r_a)"
+        out.append(_row("correlation", m["correlation"], "ratio", vs, "corr(r_a, r_b)"))
+        out.append(_row("beta", m["beta"], "ratio", vs, beta))
         tv = self.turnover()
         for lab in self.labels:
             if lab in tv.columns:

@@ -25,6 +25,7 @@ from scipy.optimize import minimize, nnls
 
 from engine import metrics
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
 
@@ -153,39 +154,15 @@ class ImpliedWeights(Result):
     def summary(self) -> Summary:
         f = self.fit.iloc[-1]
         top = self.last.head(5)
+        dropped = "codes with gaps on the dates of at least one fit (per fit: to_frame())"
         rows = [
-            {"metric": "fits", "value": len(self.fit), "unit": "count"},
-            {"metric": "window", "value": self.window or int(f["n"]), "unit": "count"},
-            {
-                "metric": "r2",
-                "value": float(f["r2"]),
-                "unit": "ratio",
-                "against": "observed",
-                "note": "1 - SSE/SST of the latest fit",
-            },
-            {
-                "metric": "residual_rms",
-                "value": float(f["residual_rms"]),
-                "unit": "%",
-                "against": "observed",
-                "note": "sqrt(p * mean(e^2))",
-            },
-            {
-                "metric": "codes_with_weight",
-                "value": int((self.last > 1e-6).sum()),
-                "unit": "count",
-            },
-            {
-                "metric": "top_weights",
-                "value": ", ".join(f"{c} {w:.1%}" for c, w in top.items()),
-                "unit": "text",
-            },
-            {
-                "metric": "dropped",
-                "value": ", ".join(self.dropped) or "none",
-                "unit": "text",
-                "note": "codes with gaps on the dates of at least one fit (per fit: to_frame())",
-            },
+            _row("fits", len(self.fit), "count"),
+            _row("window", self.window or int(f["n"]), "count"),
+            _row("r2", float(f["r2"]), "ratio", "observed", "1 - SSE/SST of the latest fit"),
+            _row("residual_rms", float(f["residual_rms"]), "%", "observed", "sqrt(p * mean(e^2))"),
+            _row("codes_with_weight", int((self.last > 1e-6).sum()), "count"),
+            _row("top_weights", ", ".join(f"{c} {w:.1%}" for c, w in top.items()), "text"),
+            _row("dropped", ", ".join(self.dropped) or "none", "text", note=dropped),
         ]
         return Summary(rows, title="Implied weights")
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
 from engine.data.fx import to_cny
 from engine.errors import DataError, describe
@@ -261,25 +262,12 @@ class TrackingResult(Result):
             )
             for key in metrics.TRACKING
         ]
-        rows.append(
-            {
-                "metric": "rolling_window",
-                "value": self.window,
-                "unit": "count",
-                "note": "sessions in the window of the rolling tracking error",
-            }
-        )
-        excluded = (
-            f"; {len(self.excluded)} date(s) excluded by alignment" if len(self.excluded) else ""
-        )
-        rows.append(
-            {
-                "metric": "periods_per_year",
-                "value": self.conventions.periods_per_year,
-                "unit": "count",
-                "note": "HKEX sessions per year used to annualise (assumption)" + excluded,
-            }
-        )
+        window = "sessions in the window of the rolling tracking error"
+        rows.append(_row("rolling_window", self.window, "count", note=window))
+        note = "HKEX sessions per year used to annualise (assumption)"
+        if len(self.excluded):
+            note += f"; {len(self.excluded)} date(s) excluded by alignment"
+        rows.append(_row("periods_per_year", self.conventions.periods_per_year, "count", note=note))
         title = f"Tracking of {self.labels[0]} vs {self.benchmark}"
         return Summary(rows, title=title + self.tag)
 
