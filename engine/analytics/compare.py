@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine import metrics as core
 from engine._display import Result, Summary
 from engine.analytics._summary import row as _row
-from engine.analytics.tracking import (
-    _engine_version,
-    align,
-    provenance,
-)
+from engine.analytics.tracking import align, provenance
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
 
@@ -359,7 +356,7 @@ def compare_indexes(
         metrics=values,
         conventions=conventions,
         synthetic=synthetic,
-        meta={la: provenance(a), lb: provenance(b), "engine_version": _engine_version()},
+        meta={la: provenance(a), lb: provenance(b), "engine_version": __version__},
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine import metrics
+from engine import __version__, metrics
 from engine._display import Result, Summary
 from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
@@ -162,12 +162,6 @@ def align(
         index=pd.DatetimeIndex(common, name="date"),
     )
     return frame, pd.DatetimeIndex(dropped, name="date")
-
-
-def _engine_version() -> str:
-    import engine
-
-    return getattr(engine, "__version__", "")
 
 
 def provenance(index_result) -> dict:
@@ -383,7 +377,7 @@ def tracking(
         labels=labels,
         excluded=dropped,
         synthetic=bool(synthetic),
-        meta={"engine_version": _engine_version(), **(meta or {})},
+        meta={"engine_version": __version__, **(meta or {})},
     )
 
 
