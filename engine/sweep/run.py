@@ -1,16 +1,16 @@
 """`run`: evaluate every variant of a grid and reduce each to a row of metrics.
 
 Variants are cut into chunks; each chunk is one call of the batch index core
-(:func:`engine.batch.index_batch`) or, for fund sweeps, one index build and one call of the batch fund
-core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
-level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out the same share
-one column, :attr:`engine.batch.IndexBatch.column`) is reduced to metrics (:mod:`engine.sweep.metrics`)
-and dropped, so the work memory is bounded by one chunk unless ``keep="levels"``; variants are made
-per chunk (never a mapping for every variant at once), and a result whose estimated size
-(:func:`estimate_bytes`) exceeds ``max_bytes`` (:data:`MAX_RESULT_BYTES`, 1 GiB by default) is refused
-before anything is computed.  With ``client=`` (a
-``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
-identical to the local run because the chunks and the function are the same.
+(:func:`engine.index.batch.index_batch`) or, for fund sweeps, one index build and one call of the
+batch fund core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.
+Each chunk's level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out
+the same share one column, :attr:`engine.index.batch.IndexBatch.column`) is reduced to metrics
+(:mod:`engine.sweep.metrics`) and dropped, so the work memory is bounded by one chunk unless
+``keep="levels"``; variants are made per chunk (never a mapping for every variant at once), and a
+result whose estimated size (:func:`estimate_bytes`) exceeds ``max_bytes``
+(:data:`MAX_RESULT_BYTES`, 1 GiB by default) is refused before anything is computed. With
+``client=`` (a ``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers:
+the results are identical to the local run because the chunks and the function are the same.
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def _error(what: str, **where) -> SweepError:
 def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], spec: _Spec) -> dict:
     """Metrics (and levels when kept) of one chunk: variants ``ids`` and their ``(index changes,
     fund changes)`` (:func:`engine.sweep.grid.split`)."""
-    from engine.sweep import _engines
-
     if spec.fund is None:
-        b = _engines.index_batch(
+        from engine.index.batch import index_batch
+
+        b = index_batch(
             market,
             base,
             [index for index, _ in changes],
@@ -77,6 +77,7 @@ def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], s
         levels, dates, column, errors = b.distinct_levels[spec.kind], b.dates, b.column, b.errors
         extra = {"turnover_drifted": np.asarray(b.turnover, float)}
     else:
+        from engine.fund.batch import fund_batch
         from engine.pipeline import build_index
 
         index_changes = changes[0][0]
@@ -86,7 +87,7 @@ def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], s
             nan = np.full(len(ids), np.nan)
             errors = [(int(i), str(exc)) for i in ids]
             return {"ids": ids, "values": dict.fromkeys(spec.metrics, nan), "errors": errors}
-        fb = _engines.fund_batch(
+        fb = fund_batch(
             idx,
             market,
             spec.fund,
@@ -99,7 +100,7 @@ def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], s
         column = np.arange(len(ids), dtype=np.int64)
         p, n = spec.conventions.periods_per_year, max(len(dates) - 1, 1)
         extra = {
-            "turnover_drifted": np.full(len(ids), _engines.index_turnover(idx)),
+            "turnover_drifted": np.full(len(ids), _index_turnover(idx)),
             "turnover_fund": np.asarray(fb.turnover, float) * p / n,  # annualised
         }
     per_column = reduce(
@@ -116,6 +117,16 @@ def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], s
         full[:, ran] = levels[:, column[ran]]
         out["levels"] = pd.DataFrame(full, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
     return out
+
+
+def _index_turnover(result) -> float:
+    """Mean one-way turnover per review after the first of an ``IndexResult`` (NaN with one review):
+    the index a fund sweep's variants track."""
+    from engine.analytics.compare import membership_changes
+
+    tv = membership_changes(result)["turnover"].to_numpy(dtype=float)[1:]
+    tv = tv[np.isfinite(tv)]
+    return float(tv.mean()) if tv.size else float("nan")
 
 
 def _chunk_ids(g: Grid, fund_sweep: bool, size: int) -> list[np.ndarray]:
