@@ -194,28 +194,19 @@ def _check_inputs(fund, index, market) -> None:
             raise DataError(describe(what, field=name, value=type(obj).__name__, fix=fix))
     absent = [c for c in NAV_COLUMNS if c not in fund.nav.columns]
     if absent:
-        raise DataError(
-            describe(
-                "the fund's NAV frame lacks columns the contributions read",
-                source="fund.nav",
-                field="fund",
-                value=", ".join(absent),
-                fix="pass a FundResult from engine.fund.backtest",
-            )
-        )
+        what = "the fund's NAV frame lacks columns the contributions read"
+        fix = "pass a FundResult from engine.fund.backtest"
+        value = ", ".join(absent)
+        raise DataError(describe(what, source="fund.nav", field="fund", value=value, fix=fix))
     fund_fp = (getattr(fund, "meta", None) or {}).get("data_fingerprint")
     index_fp = (getattr(index, "meta", None) or {}).get("data_fingerprint")
     here = market.fingerprint() if market is not None else None
     for name, other in (("index", index_fp), ("market", here)):
         if fund_fp and other and fund_fp != other:
-            raise DataError(
-                describe(
-                    f"the fund was run on another market than the {name}",
-                    field="fund",
-                    value=f"fund {fund_fp} != {name} {other}",
-                    fix="pass the fund backtested on this index and market",
-                )
-            )
+            what = f"the fund was run on another market than the {name}"
+            fix = "pass the fund backtested on this index and market"
+            value = f"fund {fund_fp} != {name} {other}"
+            raise DataError(describe(what, field="fund", value=value, fix=fix))
     dates = pd.DatetimeIndex(fund.nav.index)
     if len(dates) < 2:
         raise DataError(describe("the fund has fewer than two valuation dates", field="fund"))
@@ -541,14 +532,10 @@ def _index_dates(index, start, end, field_name, within=None) -> pd.DatetimeIndex
     hi = dates[-1] if end is None else pd.Timestamp(end)
     out = dates[(dates >= lo) & (dates <= hi)]
     if len(out) < 2:
-        raise DataError(
-            describe(
-                "the period holds fewer than two index sessions",
-                field=field_name,
-                value=f"{lo.date()}..{hi.date()}",
-                fix=f"use dates inside {dates[0].date()}..{dates[-1].date()}",
-            )
-        )
+        what = "the period holds fewer than two index sessions"
+        fix = f"use dates inside {dates[0].date()}..{dates[-1].date()}"
+        value = f"{lo.date()}..{hi.date()}"
+        raise DataError(describe(what, field=field_name, value=value, fix=fix))
     return out
 
 

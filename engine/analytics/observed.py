@@ -79,15 +79,10 @@ def check_calendar(calendar, source: str | None = "compare_observed") -> str:
     import exchange_calendars as xcals
 
     if not isinstance(calendar, str) or calendar not in xcals.get_calendar_names():
-        raise CalendarError(
-            describe(
-                "unknown exchange calendar",
-                source=source,
-                field="calendar",
-                value=calendar,
-                fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)",
-            )
-        )
+        what = "unknown exchange calendar"
+        fix = "use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)"
+        where = {"source": source, "field": "calendar", "value": calendar, "fix": fix}
+        raise CalendarError(describe(what, **where))
     return calendar
 
 
@@ -368,16 +363,13 @@ def _split_date(split, obs: pd.Series, source: str, notes: list) -> pd.Timestamp
     if obs.index[0] < split <= obs.index[-1]:
         return split
     if given:
-        raise DataError(
-            describe(
-                "the split date is outside the observed dates",
-                source=source,
-                field="split",
-                value=str(split.date()),
-                fix=f"use a date in {obs.index[0].date()}..{obs.index[-1].date()} "
-                "(both periods need observations)",
-            )
+        what = "the split date is outside the observed dates"
+        fix = (
+            f"use a date in {obs.index[0].date()}..{obs.index[-1].date()} "
+            "(both periods need observations)"
         )
+        value = str(split.date())
+        raise DataError(describe(what, source=source, field="split", value=value, fix=fix))
     notes.append(
         f"the default split date {split.date()} (the revision) is outside the observed dates: "
         "one of the before/after periods is empty"
@@ -405,14 +397,10 @@ def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: li
     lv = lv.dropna()
     obs = obs[(obs.index >= lv.index[0]) & (obs.index <= lv.index[-1])]
     if len(obs) < 3:
-        raise DataError(
-            describe(
-                "fewer than three observed dates overlap the index",
-                source=source,
-                value=f"index {lv.index[0].date()}..{lv.index[-1].date()}",
-                fix="give observations inside the index's dates (check start/end)",
-            )
-        )
+        what = "fewer than three observed dates overlap the index"
+        fix = "give observations inside the index's dates (check start/end)"
+        value = f"index {lv.index[0].date()}..{lv.index[-1].date()}"
+        raise DataError(describe(what, source=source, value=value, fix=fix))
     if float(obs.min()) == float(obs.max()):
         what = "the observed series never moves (zero variance): no fit figure is defined"
         raise DataError(describe(what, source=source, value=float(obs.iloc[0])))

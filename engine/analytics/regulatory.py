@@ -486,14 +486,10 @@ def _tracked(fund, index, variant):
         )
     if hasattr(fund, "nav") and hasattr(index, "levels"):
         return fund_tracking(fund, index, variant=variant)
-    raise DataError(
-        describe(
-            "regulatory() takes a FundResult and an IndexResult, or two level Series",
-            field="fund, index",
-            value=(type(fund).__name__, type(index).__name__),
-            fix="pass (fund_result, index_result) or (nav_series, benchmark_series)",
-        )
-    )
+    what = "regulatory() takes a FundResult and an IndexResult, or two level Series"
+    fix = "pass (fund_result, index_result) or (nav_series, benchmark_series)"
+    value = (type(fund).__name__, type(index).__name__)
+    raise DataError(describe(what, field="fund, index", value=value, fix=fix))
 
 
 def _periods_per_year(p: RegulatoryPreset, dates: pd.DatetimeIndex) -> tuple[float, str]:

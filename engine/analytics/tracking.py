@@ -144,16 +144,16 @@ def align(
     dropped = only_f.union(only_b)
     if strict and len(dropped):
         first = [d.strftime("%Y-%m-%d") for d in dropped[:5]]
-        raise DataError(
-            describe(
-                f"{len(only_f)} date(s) of {labels[0]} missing from {labels[1]} and "
-                f"{len(only_b)} the other way, inside the common span",
-                date=dropped[0],
-                value=", ".join(first) + (" ..." if len(dropped) > 5 else ""),
-                fix="fill the missing dates, or pass strict=False to use common dates only "
-                "(the dropped dates are kept in the result's `excluded`)",
-            )
+        what = (
+            f"{len(only_f)} date(s) of {labels[0]} missing from {labels[1]} and "
+            f"{len(only_b)} the other way, inside the common span"
         )
+        fix = (
+            "fill the missing dates, or pass strict=False to use common dates only "
+            "(the dropped dates are kept in the result's `excluded`)"
+        )
+        value = ", ".join(first) + (" ..." if len(dropped) > 5 else "")
+        raise DataError(describe(what, date=dropped[0], value=value, fix=fix))
     frame = pd.DataFrame(
         {
             labels[0]: fund.reindex(common).to_numpy(dtype=float),

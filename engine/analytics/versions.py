@@ -156,14 +156,10 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
     daily = np.column_stack([selection, weighting, rb - ra])
     bad = ~np.isfinite(daily).all(axis=1)
     if bad.any():
-        raise DataError(
-            describe(
-                "the effects are not finite on some days (a held code without a close?)",
-                field="close_hkd",
-                value=[str(d.date()) for d in dates[1:][bad][:5]],
-                fix="fill the closes of the codes the runs hold on those days",
-            )
-        )
+        what = "the effects are not finite on some days (a held code without a close?)"
+        fix = "fill the closes of the codes the runs hold on those days"
+        value = [str(d.date()) for d in dates[1:][bad][:5]]
+        raise DataError(describe(what, field="close_hkd", value=value, fix=fix))
     big = (float(np.prod(1.0 + rb) - 1.0), float(np.prod(1.0 + ra) - 1.0))
     out = pd.DataFrame(
         {"selection": selection, "weighting": weighting, "active": rb - ra},

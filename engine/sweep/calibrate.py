@@ -339,13 +339,9 @@ def _ranking(frame: pd.DataFrame, axes, cmps: dict, objective: str, base) -> pd.
     their fit figures (:func:`_fit`); DataError when none ran."""
     ok = frame[frame["error"] == ""]
     if ok.empty:
-        raise DataError(
-            describe(
-                "no variant of the grid could be built",
-                source=str(base),
-                value=frame["error"].iloc[0] if len(frame) else None,
-            )
-        )
+        what = "no variant of the grid could be built"
+        value = frame["error"].iloc[0] if len(frame) else None
+        raise DataError(describe(what, source=str(base), value=value))
     rows = [
         {"variant": v, **{a: ok[a].at[i] for a in axes}, **_fit(cmps[v], objective)}
         for i, v in ok["variant"].items()
