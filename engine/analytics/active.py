@@ -30,23 +30,13 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def _levels(tr) -> pd.DataFrame:
     lv = getattr(tr, "levels", None)
     if not isinstance(lv, pd.DataFrame) or list(lv.columns[:2]) != ["fund", "benchmark"]:
-        raise DataError(
-            describe(
-                "expected a TrackingResult (levels with columns fund, benchmark)",
-                field="tr",
-                value=type(tr).__name__,
-                fix="pass engine.analytics.fund_tracking(fund_result, index_result)",
-            )
-        )
+        what = "expected a TrackingResult (levels with columns fund, benchmark)"
+        fix = "pass engine.analytics.fund_tracking(fund_result, index_result)"
+        raise DataError(describe(what, field="tr", value=type(tr).__name__, fix=fix))
     if len(lv) < 2:
-        raise DataError(
-            describe(
-                "at least two aligned levels are needed",
-                field="tr.levels",
-                value=len(lv),
-                fix="track over a longer period",
-            )
-        )
+        what = "at least two aligned levels are needed"
+        fix = "track over a longer period"
+        raise DataError(describe(what, field="tr.levels", value=len(lv), fix=fix))
     return lv.astype(float)
 
 
@@ -120,17 +110,15 @@ def active_distribution(tr, bin_bp: float | None = None) -> pd.DataFrame:
     """
     a = tr.active.dropna().to_numpy(dtype=float) * 1e4
     if len(a) == 0:
-        raise DataError(
-            describe("no active returns to count", field="tr.active", fix="track a longer period")
-        )
+        what = "no active returns to count"
+        raise DataError(describe(what, field="tr.active", fix="track a longer period"))
     if bin_bp is None:
         q75, q25 = np.percentile(a, [75, 25])
         width = 2.0 * (q75 - q25) * len(a) ** (-1.0 / 3.0)
         bin_bp = max(0.5, float(np.ceil(width * 2.0) / 2.0))
     elif not (np.isfinite(bin_bp) and bin_bp > 0):
-        raise DataError(
-            describe("bin width must be positive", field="bin_bp", value=bin_bp, fix="e.g. 1.0")
-        )
+        what = "bin width must be positive"
+        raise DataError(describe(what, field="bin_bp", value=bin_bp, fix="e.g. 1.0"))
     lo = np.floor(a.min() / bin_bp) * bin_bp
     hi = (np.floor(a.max() / bin_bp) + 1.0) * bin_bp
     edges = np.arange(round((hi - lo) / bin_bp) + 1) * bin_bp + lo

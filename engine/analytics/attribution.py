@@ -34,6 +34,7 @@ import pandas as pd
 
 from engine import __version__
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.data.fx import to_cny
@@ -124,14 +125,8 @@ class Waterfall(Result):
     def contributions_by(self, basis: str = "arithmetic") -> pd.Series:
         """The contributions of one of :data:`BASES`."""
         if basis not in BASES:
-            raise DataError(
-                describe(
-                    "unknown contribution basis",
-                    field="basis",
-                    value=basis,
-                    fix=f"use one of {BASES}",
-                )
-            )
+            what = "unknown contribution basis"
+            raise DataError(describe(what, field="basis", value=basis, fix=f"use one of {BASES}"))
         return {
             "arithmetic": self.contributions,
             "log": self.contributions_log,
@@ -229,33 +224,12 @@ class Waterfall(Result):
         for basis in BASES:
             tag = BASIS_LABELS[basis]
             for lab, v in self.contributions_by(basis).items():
-                rows.append(
-                    {
-                        "metric": f"{lab} ({tag})",
-                        "value": float(v),
-                        "unit": "bp",
-                        "against": self.benchmark,
-                        "note": notes[basis],
-                    }
-                )
-            rows.append(
-                {
-                    "metric": f"total (last step - first step), {tag}",
-                    "value": self.total_by(basis),
-                    "unit": "bp",
-                    "against": self.benchmark,
-                    "note": "sum of the contributions above"
-                    + (" = tracking difference" if basis == "arithmetic" else ""),
-                }
-            )
-        rows.append(
-            {
-                "metric": "residual (arithmetic)",
-                "value": self.residual,
-                "unit": "bp",
-                "note": "rounding only",
-            }
-        )
+                rows.append(_row(f"{lab} ({tag})", float(v), "bp", self.benchmark, notes[basis]))
+            total = "sum of the contributions above"
+            total += " = tracking difference" if basis == "arithmetic" else ""
+            metric = f"total (last step - first step), {tag}"
+            rows.append(_row(metric, self.total_by(basis), "bp", self.benchmark, total))
+        rows.append(_row("residual (arithmetic)", self.residual, "bp", note="rounding only"))
         return Summary(
             rows, title=f"Attribution of the tracking difference vs {self.benchmark}{self.tag}"
         )
@@ -384,16 +358,7 @@ def attribute(
         run = functools.partial(run, fx=fx)
     actual_result = actual if actual is not None else run(index_result, market, config, flows)
     nav = actual_result.nav
-    missing = nav.index.difference(index_result.levels.index)
-    if len(missing):
-        raise DataError(
-            describe(
-                "fund valuation dates missing from the index levels",
-                date=missing[0],
-                source="attribute",
-            )
-        )
-    fixing = nav["fx"].astype(float) if "fx" in nav else market.fx
+    fixing = _valuation_fixing(nav, index_result, market)
 
     def bench(variant: str) -> pd.Series:
         lv = index_result.levels[variant].reindex(nav.index).astype(float)
@@ -408,11 +373,7 @@ def attribute(
     if benchmark != "gross":
         steps.append(("+ index dividends (gross TR, CNY)", bench("gross")))
     steps += _effect_steps(enabled, nav_of, nav["nav_per_unit_cny"].astype(float))
-    synthetic = bool(
-        getattr(index_result, "synthetic", False)
-        or getattr(market, "synthetic", False)
-        or getattr(actual_result, "synthetic", False)
-    )
+    synthetic = any(getattr(x, "synthetic", False) for x in (index_result, market, actual_result))
     meta = {
         "benchmark": benchmark,
         "benchmark_label": against,
@@ -424,6 +385,16 @@ def attribute(
     return waterfall(
         steps, conventions=conventions, synthetic=synthetic, meta=meta, against=against
     )
+
+
+def _valuation_fixing(nav: pd.DataFrame, index_result, market) -> pd.Series:
+    """The fixing the actual fund valued at (``nav["fx"]``, else the market's); DataError when a
+    valuation date has no index level."""
+    missing = nav.index.difference(index_result.levels.index)
+    if len(missing):
+        what = "fund valuation dates missing from the index levels"
+        raise DataError(describe(what, date=missing[0], source="attribute"))
+    return nav["fx"].astype(float) if "fx" in nav else market.fx
 
 
 def _effect_steps(enabled, nav_of, actual: pd.Series) -> list[tuple[str, pd.Series]]:
@@ -460,9 +431,8 @@ def cost_drag(fund_result) -> pd.DataFrame:
     nav = fund_result.nav["nav_cny"].astype(float).reindex(costs.index)
     if not (nav > 0).all():
         bad = nav.index[~(nav > 0)][0]
-        raise DataError(
-            describe("NAV is not positive", source="fund_result.nav", date=bad, field="nav_cny")
-        )
+        what = "NAV is not positive"
+        raise DataError(describe(what, source="fund_result.nav", date=bad, field="nav_cny"))
     return costs.fillna(0.0).div(nav, axis=0)
 
 

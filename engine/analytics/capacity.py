@@ -39,6 +39,7 @@ import pandas as pd
 from engine import metrics
 from engine._display import Provenance, Result, Summary
 from engine._settings import Interval, Settings, Whole, setting
+from engine.analytics._summary import row as _row
 from engine.errors import DataError, describe
 
 CAPITAL_CHANGES = ("split", "bonus", "rights")
@@ -95,14 +96,9 @@ def _check_aum(aum_cny) -> float | None:
         aum_cny, bool
     )
     if not ok or not np.isfinite(aum_cny) or aum_cny <= 0:
-        raise DataError(
-            describe(
-                "tracked assets must be a positive amount in CNY",
-                field="aum_cny",
-                value=aum_cny,
-                fix="pass the assets of all funds tracking the index, e.g. aum_cny=1.6e9",
-            )
-        )
+        what = "tracked assets must be a positive amount in CNY"
+        fix = "pass the assets of all funds tracking the index, e.g. aum_cny=1.6e9"
+        raise DataError(describe(what, field="aum_cny", value=aum_cny, fix=fix))
     return float(aum_cny)
 
 
@@ -161,15 +157,9 @@ def _review_rows(review, k, dates, shares, closes, assets_hkd, liq, settings) ->
     price = closes.loc[t].reindex(codes).to_numpy(dtype=float)
     if not np.all(np.isfinite(price) & (price > 0)):
         bad = codes[~(np.isfinite(price) & (price > 0))][0]
-        raise DataError(
-            describe(
-                "a constituent has no close on the trade date",
-                source="market close",
-                date=t,
-                code=bad,
-                fix="fill the close (a suspended day carries the previous close)",
-            )
-        )
+        what = "a constituent has no close on the trade date"
+        fix = "fill the close (a suspended day carries the previous close)"
+        raise DataError(describe(what, source="market close", date=t, code=bad, fix=fix))
     mv_old = q_old[held] * price
     mv_new = q_new[held] * price
     w_old = mv_old / mv_old.sum()
@@ -312,13 +302,9 @@ def capacity(
     )
     aum = _check_aum(aum_cny)
     if aum is None and fund is None:
-        raise DataError(
-            describe(
-                "capacity needs the tracked assets",
-                field="aum_cny / fund",
-                fix="pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>",
-            )
-        )
+        what = "capacity needs the tracked assets"
+        fix = "pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>"
+        raise DataError(describe(what, field="aum_cny / fund", fix=fix))
     table, skipped = _evaluate(index, market, aum, fund, settings)
     return RebalanceCapacity(
         table=table,
@@ -333,10 +319,6 @@ def capacity(
         synthetic=bool(getattr(index, "synthetic", False) or getattr(market, "synthetic", False)),
         meta=Provenance.of(index, getattr(fund, "config", None), market).to_record(),
     )
-
-
-def _row(metric, value, unit, note):
-    return {"metric": metric, "value": value, "unit": unit, "note": note}
 
 
 # ------------------------------------------------------------------------------------------ result
@@ -377,14 +359,8 @@ class RebalanceCapacity(Result):
         rows = self.table[self.table["review"] == ts]
         if rows.empty:
             known = sorted({d.date().isoformat() for d in self.table["review"]})
-            raise DataError(
-                describe(
-                    "no evaluated review is effective on this date",
-                    field="date",
-                    date=ts,
-                    fix=f"use one of {known}",
-                )
-            )
+            what = "no evaluated review is effective on this date"
+            raise DataError(describe(what, field="date", date=ts, fix=f"use one of {known}"))
         return rows.sort_values("days_to_trade", ascending=False, kind="stable").reset_index(
             drop=True
         )
@@ -439,13 +415,13 @@ class RebalanceCapacity(Result):
                 "reviews",
                 self.table["review"].nunique(),
                 "count",
-                f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
+                note=f"reviews evaluated; {len(self.skipped)} skipped (see .skipped)",
             ),
             _row(
                 "tracked_assets",
                 self.basis,
                 "text",
-                "value to trade = tracked assets x |weight after - weight before|",
+                note="value to trade = tracked assets x |weight after - weight before|",
             ),
         ]
         br = self.by_review
@@ -480,7 +456,7 @@ class RebalanceCapacity(Result):
             "vol_window": ("count", "sessions of daily returns in the volatility, before it"),
             "impact_coefficient": ("ratio", "k in impact = k * daily vol * sqrt(value / ADV)"),
         }
-        rows += [_row(k, getattr(s, k), u, f"{d} (assumption)") for k, (u, d) in docs.items()]
+        rows += [_row(k, getattr(s, k), u, note=f"{d} (assumption)") for k, (u, d) in docs.items()]
         return Summary(rows, title=f"Rebalance capacity of {self.index_name.upper()}{self.tag}")
 
     def plot(self, review=None, ax=None):

@@ -25,13 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine import __version__
 from engine import metrics as core
 from engine._display import Result, Summary
-from engine.analytics.tracking import (
-    _engine_version,
-    align,
-    provenance,
-)
+from engine.analytics._summary import row as _row
+from engine.analytics.tracking import align, provenance
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe
 
@@ -47,37 +45,25 @@ def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame
         raise DataError(describe("panel is missing", source=source))
     if isinstance(obj, pd.Series):
         if obj.index.nlevels != 2:
-            raise DataError(
-                describe("a long panel Series needs a (date, code) index", source=source)
-            )
+            what = "a long panel Series needs a (date, code) index"
+            raise DataError(describe(what, source=source))
         return obj.astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
     if not isinstance(obj, pd.DataFrame):
-        raise DataError(
-            describe("panel must be a DataFrame or Series", source=source, value=type(obj).__name__)
-        )
+        what = "panel must be a DataFrame or Series"
+        raise DataError(describe(what, source=source, value=type(obj).__name__))
     if obj.index.nlevels == 2:
         num = obj.select_dtypes("number")
         if num.shape[1] != 1:
-            raise DataError(
-                describe(
-                    "a long panel frame needs exactly one numeric column",
-                    source=source,
-                    value=list(obj.columns),
-                )
-            )
+            what = "a long panel frame needs exactly one numeric column"
+            raise DataError(describe(what, source=source, value=list(obj.columns)))
         return (
             num.iloc[:, 0].astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
         )
     if {"date", key} <= set(obj.columns):
         rest = [c for c in obj.select_dtypes("number").columns if c not in ("date", key)]
         if len(rest) != 1:
-            raise DataError(
-                describe(
-                    f"a tidy panel needs date, {key} and one numeric value column",
-                    source=source,
-                    value=list(obj.columns),
-                )
-            )
+            what = f"a tidy panel needs date, {key} and one numeric value column"
+            raise DataError(describe(what, source=source, value=list(obj.columns)))
         return (
             obj.pivot_table(index="date", columns=key, values=rest[0], aggfunc="sum")
             .astype(float)
@@ -189,21 +175,12 @@ class IndexComparison(Result):
         ``diff`` = b - a, sorted by ``|diff|`` descending; codes held by neither are omitted."""
         dates = self.weights_a.index.intersection(self.weights_b.index)
         if len(dates) == 0:
-            raise DataError(
-                describe(
-                    "the two runs have no weight date in common",
-                    fix="compare runs on the same market",
-                )
-            )
+            what = "the two runs have no weight date in common"
+            raise DataError(describe(what, fix="compare runs on the same market"))
         ts = dates[-1] if date is None else pd.Timestamp(date)
         if ts not in dates:
-            raise DataError(
-                describe(
-                    "no weights of both runs on this date",
-                    date=ts,
-                    fix="pick a session both runs cover",
-                )
-            )
+            what = "no weights of both runs on this date"
+            raise DataError(describe(what, date=ts, fix="pick a session both runs cover"))
         la, lb = self.labels
         wa = self.weights_a.loc[ts].fillna(0.0)
         wb = self.weights_b.loc[ts].fillna(0.0)
@@ -276,27 +253,10 @@ class IndexComparison(Result):
                 "per year: sqrt(p) * sqrt(mean((r_b - r_a)^2))",
             ),
         ]
-        out = [
-            {"metric": k, "value": v, "unit": "%", "against": a, "note": n} for k, v, a, n in rows
-        ]
-        out.append(
-            {
-                "metric": "correlation",
-                "value": m["correlation"],
-                "unit": "ratio",
-                "against": vs,
-                "note": "corr(r_a, r_b)",
-            }
-        )
-        out.append(
-            {
-                "metric": "beta",
-                "value": m["beta"],
-                "unit": "ratio",
-                "against": vs,
-                "note": f"beta of {lb} on {la}: cov(r_b, r_a) / var(r_a)",
-            }
-        )
+        out = [_row(k, v, "%", a, n) for k, v, a, n in rows]
+        beta = f"beta of {lb} on {la}: cov(r_b, r_a) / var(r_a)"
+        out.append(_row("correlation", m["correlation"], "ratio", vs, "corr(r_a, r_b)"))
+        out.append(_row("beta", m["beta"], "ratio", vs, beta))
         tv = self.turnover()
         for lab in self.labels:
             if lab in tv.columns:
@@ -356,11 +316,8 @@ def compare_indexes(
         raise DataError(describe("the two labels must differ", value=labels))
     for lab, res in ((la, a), (lb, b)):
         if variant not in res.levels.columns:
-            raise DataError(
-                describe(
-                    "level variant missing from the run", source=lab, field="variant", value=variant
-                )
-            )
+            what = "level variant missing from the run"
+            raise DataError(describe(what, source=lab, field="variant", value=variant))
     _check_same_market(a, b, (la, lb))
     lv, _dropped = align(
         a.levels[variant].astype(float),
@@ -399,7 +356,7 @@ def compare_indexes(
         metrics=values,
         conventions=conventions,
         synthetic=synthetic,
-        meta={la: provenance(a), lb: provenance(b), "engine_version": _engine_version()},
+        meta={la: provenance(a), lb: provenance(b), "engine_version": __version__},
     )
 
 

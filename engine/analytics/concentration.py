@@ -171,14 +171,9 @@ def concentration(result) -> Concentration:
         daily, per = _fund_tables(result)
         kind, name = "fund", str(getattr(result, "index_name", ""))
     else:
-        raise DataError(
-            describe(
-                "concentration needs an IndexResult or a FundResult",
-                field="result",
-                value=type(result).__name__,
-                fix="pass engine.build_index(...) or engine.fund.backtest(...)",
-            )
-        )
+        what = "concentration needs an IndexResult or a FundResult"
+        fix = "pass engine.build_index(...) or engine.fund.backtest(...)"
+        raise DataError(describe(what, field="result", value=type(result).__name__, fix=fix))
     daily.index.name = "date"
     return Concentration(
         daily=daily,

@@ -118,7 +118,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
         ``linking`` unknown; ``fund`` run on another market than ``index`` (or ``market``); ``index``
         not covering the fund's valuation dates; a fund without holdings, prices or NAV columns.
     """
-    _check_linking(linking)
+    check_linking(linking)
     _check_inputs(fund, index, market)
     nav = fund.nav
     dates = pd.DatetimeIndex(nav.index)
@@ -166,7 +166,7 @@ def contributions(fund, index, market=None, linking: str = "carino") -> Contribu
 def linking_coefficients(r_a, r_b, period_returns, linking: str = "carino") -> np.ndarray:
     """The coefficient :math:`\\beta_t` of each day (see :mod:`engine.analytics.contributions_nb`):
     :math:`\\sum_t \\beta_t (r^a_t - r^b_t) = R^a - R^b`."""
-    _check_linking(linking)
+    check_linking(linking)
     ra = np.ascontiguousarray(r_a, dtype=float)
     rb = np.ascontiguousarray(r_b, dtype=float)
     big_a, big_b = (float(x) for x in period_returns)
@@ -174,16 +174,11 @@ def linking_coefficients(r_a, r_b, period_returns, linking: str = "carino") -> n
     return kernel(ra, rb, big_a, big_b)
 
 
-def _check_linking(linking) -> None:
+def check_linking(linking) -> None:
+    """DataError naming ``linking`` unless it is one of :data:`LINKINGS`."""
     if linking not in LINKINGS:
-        raise DataError(
-            describe(
-                "unknown linking method",
-                field="linking",
-                value=linking,
-                fix=f"use one of {LINKINGS}",
-            )
-        )
+        fix = f"use one of {LINKINGS}"
+        raise DataError(describe("unknown linking method", field="linking", value=linking, fix=fix))
 
 
 def _check_inputs(fund, index, market) -> None:
@@ -194,51 +189,32 @@ def _check_inputs(fund, index, market) -> None:
     ):
         missing = [a for a in attrs if getattr(obj, a, None) is None]
         if missing:
-            raise DataError(
-                describe(
-                    f"{name} lacks {', '.join(missing)}",
-                    field=name,
-                    value=type(obj).__name__,
-                    fix="pass a FundResult from engine.fund.backtest and the IndexResult it ran on",
-                )
-            )
+            what = f"{name} lacks {', '.join(missing)}"
+            fix = "pass a FundResult from engine.fund.backtest and the IndexResult it ran on"
+            raise DataError(describe(what, field=name, value=type(obj).__name__, fix=fix))
     absent = [c for c in NAV_COLUMNS if c not in fund.nav.columns]
     if absent:
-        raise DataError(
-            describe(
-                "the fund's NAV frame lacks columns the contributions read",
-                source="fund.nav",
-                field="fund",
-                value=", ".join(absent),
-                fix="pass a FundResult from engine.fund.backtest",
-            )
-        )
+        what = "the fund's NAV frame lacks columns the contributions read"
+        fix = "pass a FundResult from engine.fund.backtest"
+        value = ", ".join(absent)
+        raise DataError(describe(what, source="fund.nav", field="fund", value=value, fix=fix))
     fund_fp = (getattr(fund, "meta", None) or {}).get("data_fingerprint")
     index_fp = (getattr(index, "meta", None) or {}).get("data_fingerprint")
     here = market.fingerprint() if market is not None else None
     for name, other in (("index", index_fp), ("market", here)):
         if fund_fp and other and fund_fp != other:
-            raise DataError(
-                describe(
-                    f"the fund was run on another market than the {name}",
-                    field="fund",
-                    value=f"fund {fund_fp} != {name} {other}",
-                    fix="pass the fund backtested on this index and market",
-                )
-            )
+            what = f"the fund was run on another market than the {name}"
+            fix = "pass the fund backtested on this index and market"
+            value = f"fund {fund_fp} != {name} {other}"
+            raise DataError(describe(what, field="fund", value=value, fix=fix))
     dates = pd.DatetimeIndex(fund.nav.index)
     if len(dates) < 2:
         raise DataError(describe("the fund has fewer than two valuation dates", field="fund"))
     gap = dates.difference(pd.DatetimeIndex(index.levels.index))
     if len(gap):
-        raise DataError(
-            describe(
-                f"the index does not cover {len(gap)} fund valuation date(s)",
-                field="index",
-                date=gap[0],
-                fix="pass the index the fund was backtested on (it covers the fund's sessions)",
-            )
-        )
+        what = f"the index does not cover {len(gap)} fund valuation date(s)"
+        fix = "pass the index the fund was backtested on (it covers the fund's sessions)"
+        raise DataError(describe(what, field="index", date=gap[0], fix=fix))
 
 
 def _panels(fund, index, dates):
@@ -484,7 +460,7 @@ def cap_drag(
     variant : {"price", "gross", "net"}
     linking : {"carino", "menchero"}
     """
-    _check_linking(linking)
+    check_linking(linking)
     dates = _index_dates(index, start, end, "start")
     codes, close, q = _index_panels(index, market, dates)
     cf = _cap_factors(index, dates, codes)
@@ -519,19 +495,14 @@ def cxo_removal(
     what removing them cost or earned; the other codes hold the effect of their larger weights and
     of any other rule change of the revision.
     """
-    _check_linking(linking)
+    check_linking(linking)
     first = pd.Timestamp(date)
     common = pd.DatetimeIndex(chained.levels.index).intersection(launch.levels.index)
     before = common[common < first]
     if not len(before):
-        raise DataError(
-            describe(
-                "no common session before the revision date",
-                field="date",
-                value=str(first.date()),
-                fix="pass a revision date inside both indexes' span",
-            )
-        )
+        what = "no common session before the revision date"
+        fix = "pass a revision date inside both indexes' span"
+        raise DataError(describe(what, field="date", value=str(first.date()), fix=fix))
     dates = _index_dates(chained, before[-1], end, "date", within=common)
     codes, close, q_ch = _index_panels(chained, market, dates, other=launch)
     _, _, q_l = _index_panels(launch, market, dates, codes=codes)
@@ -561,14 +532,10 @@ def _index_dates(index, start, end, field_name, within=None) -> pd.DatetimeIndex
     hi = dates[-1] if end is None else pd.Timestamp(end)
     out = dates[(dates >= lo) & (dates <= hi)]
     if len(out) < 2:
-        raise DataError(
-            describe(
-                "the period holds fewer than two index sessions",
-                field=field_name,
-                value=f"{lo.date()}..{hi.date()}",
-                fix=f"use dates inside {dates[0].date()}..{dates[-1].date()}",
-            )
-        )
+        what = "the period holds fewer than two index sessions"
+        fix = f"use dates inside {dates[0].date()}..{dates[-1].date()}"
+        value = f"{lo.date()}..{hi.date()}"
+        raise DataError(describe(what, field=field_name, value=value, fix=fix))
     return out
 
 
@@ -643,6 +610,7 @@ __all__ = [
     "LINKINGS",
     "Contributions",
     "cap_drag",
+    "check_linking",
     "contributions",
     "cxo_removal",
     "index_side",

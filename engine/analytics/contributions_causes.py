@@ -59,13 +59,9 @@ def deviation_causes(fund, index, market, *, backtest=None) -> pd.DataFrame:
         ``active_weight``).  A cause whose effect is already off in ``fund.config`` is 0.
     """
     if market is None:
-        raise DataError(
-            describe(
-                "the causes need the market the fund ran on (counterfactual runs)",
-                field="market",
-                fix="pass engine.data.default_market() or the MarketData the fund used",
-            )
-        )
+        what = "the causes need the market the fund ran on (counterfactual runs)"
+        fix = "pass engine.data.default_market() or the MarketData the fund used"
+        raise DataError(describe(what, field="market", fix=fix))
     backtest = run_fund if backtest is None else backtest
     nav = fund.nav
     dates = pd.DatetimeIndex(nav.index)
@@ -101,14 +97,9 @@ def fund_weights(fund, codes) -> np.ndarray:
     weight each holding carries into the next session."""
     extra = sorted(set(fund.holdings.columns) - set(codes))
     if extra:
-        raise DataError(
-            describe(
-                "a counterfactual run holds a code outside the actual fund's universe",
-                field="fund",
-                code=extra[0],
-                fix="run the counterfactuals on the same index and market",
-            )
-        )
+        what = "a counterfactual run holds a code outside the actual fund's universe"
+        fix = "run the counterfactuals on the same index and market"
+        raise DataError(describe(what, field="fund", code=extra[0], fix=fix))
     cols = pd.Index(fund.prices.columns).get_indexer(codes)
     close = np.ascontiguousarray(fund.prices.to_numpy(dtype=float)[:, cols])
     hold = np.ascontiguousarray(fund.holdings.reindex(columns=codes, fill_value=0.0), dtype=float)

@@ -45,6 +45,7 @@ import pandas as pd
 from engine import __version__
 from engine._display import Result, Summary
 from engine.analytics import exante_nb as nb
+from engine.analytics._summary import row as _row
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
@@ -166,7 +167,13 @@ def _codes(fund, market, dates) -> list[str]:
         iw = fund.index_weights.reindex(index=around).fillna(0.0)
         used |= set(iw.columns[(iw != 0).any(axis=0)])
     order = list(fund.prices.columns) if fund.prices is not None else sorted(used)
-    return [c for c in order if c in used]
+    codes = [c for c in order if c in used]
+    unknown = sorted(set(codes) - set(market.codes))
+    if unknown:
+        raise _fail(
+            "a fund code is not in the market", "market", unknown[0], "pass the fund's market"
+        )
+    return codes
 
 
 # ------------------------------------------------------------------------------------- validation
@@ -493,10 +500,6 @@ class ExAnteRisk(Result):
         )
 
 
-def _row(metric, value, unit, against, note) -> dict:
-    return {"metric": metric, "value": value, "unit": unit, "against": against, "note": note}
-
-
 # ---------------------------------------------------------------------------------------- public
 def ex_ante(
     fund,
@@ -555,55 +558,63 @@ def ex_ante(
     """
     _check_settings(model, halflife, window, missing, index_timing)
     requested = _requested(fund, date, dates)
-    rows = _market_rows(market, requested, int(window))
-    codes = _codes(fund, market, requested)
-    unknown = sorted(set(codes) - set(market.codes))
-    if unknown:
-        raise _fail(
-            "a fund code is not in the market", "market", unknown[0], "pass the fund's market"
-        )
-    r, offset, nan_count = _window_returns(market, codes, rows, int(window), missing)
-    w_fund, w_index, cash = active_weight_panel(fund, requested, codes)
-    if index_timing == "next" and fund.index_weights is not None:
-        w_index = next_index_weights(fund, market, requested, codes, w_index)
-    act = np.ascontiguousarray(w_fund - w_index)
-    p, ddof = conventions.periods_per_year, conventions.ddof
-    cov, delta = covariance(r[len(r) - int(window) :], model, halflife, ddof)
-    te_last, marginal, comp = decompose(cov, act[-1], p)
-    series = pd.DataFrame({"te_ex_ante": [te_last]}, index=requested[-1:])
-    real_label = ""
+    p = conventions.periods_per_year
+    w = int(window)
+    risk = _risk(fund, market, requested, model, halflife, w, missing, index_timing, conventions)
+    realised_label = ""
     if len(requested) > 1:
-        daily = _daily_te(r, act, rows - offset, model, halflife, window, ddof, p)
-        realised, real_label = _realised(fund, requested, realised_window, conventions)
-        series = pd.DataFrame({"te_ex_ante": daily, "te_realised": realised}, index=requested)
+        realised, realised_label = _realised(fund, requested, realised_window, conventions)
+        risk["series"]["te_realised"] = realised
     index_name = str(getattr(fund, "index_name", "index") or "index").upper()
-    weights = pd.DataFrame(
-        {"fund_weight": w_fund[-1], "index_weight": w_index[-1], "active_weight": act[-1]},
-        index=pd.Index(codes, name="code"),
-    )
-    weights.loc[CASH] = [cash[-1], 0.0, cash[-1]]
     return ExAnteRisk(
-        date=requested[-1],
-        te=te_last,
-        weights=weights,
-        covariance=pd.DataFrame(cov, index=codes, columns=codes),
-        marginal=pd.Series([*marginal, 0.0], index=weights.index, name="marginal"),
-        contributions=pd.Series([*comp, 0.0], index=weights.index, name="component"),
-        series=series,
-        missing=pd.Series(nan_count, index=codes)[lambda s: s > 0].astype(int),
+        **risk,
         model=model,
         halflife=float(halflife),
         window=int(window),
         periods_per_year=int(p),
-        shrinkage=delta,
         benchmark=f"{index_name} index weights",
-        realised_benchmark=real_label,
+        realised_benchmark=realised_label,
         realised_window=int(realised_window),
         index_timing=index_timing,
         synthetic=bool(getattr(fund, "synthetic", False) or getattr(market, "synthetic", False)),
         conventions=conventions,
         meta={"engine_version": __version__, "data_fingerprint": market.fingerprint()},
     )
+
+
+def _risk(fund, market, dates, model, halflife, window: int, missing, index_timing, conventions):
+    """The :class:`ExAnteRisk` fields measured on ``dates``: the last date's covariance, weights and
+    TE decomposition, and the daily ex-ante TE (``series``) when there are several dates."""
+    rows = _market_rows(market, dates, window)
+    codes = _codes(fund, market, dates)
+    r, offset, nan_count = _window_returns(market, codes, rows, window, missing)
+    w_fund, w_index, cash = active_weight_panel(fund, dates, codes)
+    if index_timing == "next" and fund.index_weights is not None:
+        w_index = next_index_weights(fund, market, dates, codes, w_index)
+    act = np.ascontiguousarray(w_fund - w_index)
+    p, ddof = conventions.periods_per_year, conventions.ddof
+    cov, delta = covariance(r[len(r) - window :], model, halflife, ddof)
+    te_last, marginal, comp = decompose(cov, act[-1], p)
+    series = pd.DataFrame({"te_ex_ante": [te_last]}, index=dates[-1:])
+    if len(dates) > 1:
+        daily = _daily_te(r, act, rows - offset, model, halflife, window, ddof, p)
+        series = pd.DataFrame({"te_ex_ante": daily}, index=dates)
+    weights = pd.DataFrame(
+        {"fund_weight": w_fund[-1], "index_weight": w_index[-1], "active_weight": act[-1]},
+        index=pd.Index(codes, name="code"),
+    )
+    weights.loc[CASH] = [cash[-1], 0.0, cash[-1]]
+    return {
+        "date": dates[-1],
+        "te": te_last,
+        "weights": weights,
+        "covariance": pd.DataFrame(cov, index=codes, columns=codes),
+        "marginal": pd.Series([*marginal, 0.0], index=weights.index, name="marginal"),
+        "contributions": pd.Series([*comp, 0.0], index=weights.index, name="component"),
+        "series": series,
+        "missing": pd.Series(nan_count, index=codes)[lambda s: s > 0].astype(int),
+        "shrinkage": delta,
+    }
 
 
 def decompose(cov: np.ndarray, active: np.ndarray, periods_per_year: int):

@@ -86,10 +86,9 @@ def load_fund_rules(rules: str | Path) -> FundRuleSet:
         path = fund_rules_dir() / f"{rules}.toml"
     if not path.is_file():
         known = sorted(p.stem for p in fund_rules_dir().glob("*.toml"))
-        raise MethodologyError(
-            describe("fund rule set not found", field="rules", value=str(rules),
-                     fix=f"use one of {known} or a path to a .toml file")
-        )  # fmt: skip
+        what = "fund rule set not found"
+        fix = f"use one of {known} or a path to a .toml file"
+        raise MethodologyError(describe(what, field="rules", value=str(rules), fix=fix))
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for section, numbers in KEYS.items():
         for key in numbers:
@@ -322,10 +321,9 @@ def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
     """
     rs = load_fund_rules(rules)
     if not hasattr(index, "schedule"):
-        raise DataError(
-            describe("fund_rules needs an IndexResult", field="index",
-                     value=type(index).__name__, fix="pass engine.build_index(...)")
-        )  # fmt: skip
+        what = "fund_rules needs an IndexResult"
+        fix = "pass engine.build_index(...)"
+        raise DataError(describe(what, field="index", value=type(index).__name__, fix=fix))
     rows = [_review_row(r, market, index.base_date, rs) for r in index.schedule.reviews]
     table = pd.DataFrame(rows)
     table.insert(5, "max_weight_between", _largest_between(index, table["date"]))

@@ -41,22 +41,16 @@ def holding_weights(
             out.index.name = "code"
             return out.sort_values("index", ascending=False, kind="stable"), ts
     if market is None:
-        raise DataError(
-            describe(
-                "holding weights need the market's closes",
-                source="tracking_report",
-                field="market",
-                fix="pass market= to tracking_report",
-            )
-        )
+        what = "holding weights need the market's closes"
+        fix = "pass market= to tracking_report"
+        raise DataError(describe(what, source="tracking_report", field="market", fix=fix))
     hold = wide_panel(fund_result.holdings, source="fund_result.holdings").fillna(0.0)
     if hold.empty:
         raise DataError(describe("the fund has no holdings", source="fund_result.holdings"))
     ts = hold.index[-1] if date is None else pd.Timestamp(date)
     if ts not in hold.index:
-        raise DataError(
-            describe("no holdings on this date", source="fund_result.holdings", date=ts)
-        )
+        what = "no holdings on this date"
+        raise DataError(describe(what, source="fund_result.holdings", date=ts))
     closes = market.panel("close").loc[ts]
     h = hold.loc[ts]
     h = h[h != 0]

@@ -25,6 +25,7 @@ from scipy.optimize import minimize, nnls
 
 from engine import metrics
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
 
@@ -73,14 +74,9 @@ def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
     except (TypeError, ValueError):
         raise DataError(describe("the index is not made of dates", field=name)) from None
     if idx.tz is not None or (idx != idx.normalize()).any():
-        raise DataError(
-            describe(
-                "dates carry a time zone or a time of day",
-                field=name,
-                value=str(idx[0]),
-                fix="give plain calendar dates",
-            )
-        )
+        what = "dates carry a time zone or a time of day"
+        fix = "give plain calendar dates"
+        raise DataError(describe(what, field=name, value=str(idx[0]), fix=fix))
     num = (
         obj.apply(pd.to_numeric, errors="coerce") if frame else pd.to_numeric(obj, errors="coerce")
     )
@@ -158,39 +154,15 @@ class ImpliedWeights(Result):
     def summary(self) -> Summary:
         f = self.fit.iloc[-1]
         top = self.last.head(5)
+        dropped = "codes with gaps on the dates of at least one fit (per fit: to_frame())"
         rows = [
-            {"metric": "fits", "value": len(self.fit), "unit": "count"},
-            {"metric": "window", "value": self.window or int(f["n"]), "unit": "count"},
-            {
-                "metric": "r2",
-                "value": float(f["r2"]),
-                "unit": "ratio",
-                "against": "observed",
-                "note": "1 - SSE/SST of the latest fit",
-            },
-            {
-                "metric": "residual_rms",
-                "value": float(f["residual_rms"]),
-                "unit": "%",
-                "against": "observed",
-                "note": "sqrt(p * mean(e^2))",
-            },
-            {
-                "metric": "codes_with_weight",
-                "value": int((self.last > 1e-6).sum()),
-                "unit": "count",
-            },
-            {
-                "metric": "top_weights",
-                "value": ", ".join(f"{c} {w:.1%}" for c, w in top.items()),
-                "unit": "text",
-            },
-            {
-                "metric": "dropped",
-                "value": ", ".join(self.dropped) or "none",
-                "unit": "text",
-                "note": "codes with gaps on the dates of at least one fit (per fit: to_frame())",
-            },
+            _row("fits", len(self.fit), "count"),
+            _row("window", self.window or int(f["n"]), "count"),
+            _row("r2", float(f["r2"]), "ratio", "observed", "1 - SSE/SST of the latest fit"),
+            _row("residual_rms", float(f["residual_rms"]), "%", "observed", "sqrt(p * mean(e^2))"),
+            _row("codes_with_weight", int((self.last > 1e-6).sum()), "count"),
+            _row("top_weights", ", ".join(f"{c} {w:.1%}" for c, w in top.items()), "text"),
+            _row("dropped", ", ".join(self.dropped) or "none", "text", note=dropped),
         ]
         return Summary(rows, title="Implied weights")
 
@@ -207,9 +179,8 @@ def _check_window_step(window, step, n_dates: int) -> None:
         or not isinstance(window, int | np.integer)
         or not 2 <= window <= n_dates
     ):
-        raise DataError(
-            describe("window out of range", field="window", value=window, fix=f"use 2..{n_dates}")
-        )
+        what = "window out of range"
+        raise DataError(describe(what, field="window", value=window, fix=f"use 2..{n_dates}"))
     if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
         raise DataError(describe("step must be a whole number >= 1", field="step", value=step))
 
@@ -240,13 +211,9 @@ def implied_weights(
     X_all = _returns(constituent_returns, "constituent_returns", frame=True)
     dates = y_all.index.intersection(X_all.index)
     if len(dates) < 3:
-        raise DataError(
-            describe(
-                "fewer than three common dates",
-                source="implied_weights",
-                fix="align the observed and constituent returns first",
-            )
-        )
+        what = "fewer than three common dates"
+        fix = "align the observed and constituent returns first"
+        raise DataError(describe(what, source="implied_weights", fix=fix))
     y_all, X_all = y_all.loc[dates], X_all.loc[dates]
     _check_window_step(window, step, len(dates))
     ends = [len(dates)] if window is None else list(range(window, len(dates) + 1, step))

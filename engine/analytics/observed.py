@@ -39,6 +39,7 @@ import pandas as pd
 from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
 from engine.errors import CalendarError, DataError, describe
@@ -55,6 +56,8 @@ price); assumption."""
 
 PERIODS = ("all", "before", "after")
 KINDS = ("price", "nav")
+FIT_FIGURES = "corr_1d corr_lag r2_same r2_lag corr_5d return_observed return_index td te".split()
+"""The figures :func:`fit_figures` computes (besides the pair count ``n``)."""
 
 
 @lru_cache(maxsize=8)
@@ -65,36 +68,21 @@ def exchange_sessions(calendar: str, start: str, end: str) -> pd.DatetimeIndex:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            cal = xcals.get_calendar(calendar)
-        except xcals.errors.InvalidCalendarName:
-            raise CalendarError(
-                describe(
-                    "unknown exchange calendar",
-                    field="calendar",
-                    value=calendar,
-                    fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE'",
-                )
-            ) from None
+        cal = xcals.get_calendar(check_calendar(calendar, source=None))
         s = cal.sessions_in_range(max(pd.Timestamp(start), cal.first_session), pd.Timestamp(end))
     idx = pd.DatetimeIndex(s)
     return idx.tz_localize(None) if idx.tz is not None else idx
 
 
-def check_calendar(calendar, source: str = "compare_observed") -> str:
+def check_calendar(calendar, source: str | None = "compare_observed") -> str:
     """``calendar`` if ``exchange_calendars`` knows it; CalendarError naming it otherwise."""
     import exchange_calendars as xcals
 
     if not isinstance(calendar, str) or calendar not in xcals.get_calendar_names():
-        raise CalendarError(
-            describe(
-                "unknown exchange calendar",
-                source=source,
-                field="calendar",
-                value=calendar,
-                fix="use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)",
-            )
-        )
+        what = "unknown exchange calendar"
+        fix = "use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)"
+        where = {"source": source, "field": "calendar", "value": calendar, "fix": fix}
+        raise CalendarError(describe(what, **where))
     return calendar
 
 
@@ -151,20 +139,7 @@ def fit_figures(
     n = len(obs)
     out = {"n": n}
     if n == 0:
-        return out | dict.fromkeys(
-            (
-                "corr_1d",
-                "corr_lag",
-                "r2_same",
-                "r2_lag",
-                "corr_5d",
-                "return_observed",
-                "return_index",
-                "td",
-                "te",
-            ),
-            float("nan"),
-        )
+        return out | dict.fromkeys(FIT_FIGURES, float("nan"))
     lag_ok = np.isfinite(idx_lag)
     out["corr_1d"] = _corr(obs, idx)
     out["corr_lag"] = _corr(obs, idx_lag)
@@ -227,25 +202,16 @@ class ObservedComparison(Result):
         return self.pairs.join(self.levels.add_prefix("level_"), how="left")
 
     def summary(self) -> Summary:
+        """The observed kind, calendar, split date and limit days, every fit figure per period
+        (and with limit days merged), the premium over NAV when known, and the notes."""
+        kind = "market price (premium/discount and trading noise included)"
+        kind = kind if self.kind == "price" else "net asset value"
+        limit = self.pairs.index[self.pairs["limit_day"]]
         rows = [
-            {
-                "metric": "observed_kind",
-                "value": self.kind,
-                "unit": "text",
-                "note": "market price (premium/discount and trading noise included)"
-                if self.kind == "price"
-                else "net asset value",
-            },
-            {"metric": "calendar", "value": self.calendar, "unit": "text"},
-            {"metric": "split_date", "value": self.split, "unit": "date"},
-            {
-                "metric": "limit_days",
-                "value": int(self.pairs["limit_day"].sum()),
-                "unit": "count",
-                "note": ", ".join(
-                    f"{d:%Y-%m-%d}" for d in self.pairs.index[self.pairs["limit_day"]]
-                ),
-            },
+            _row("observed_kind", self.kind, "text", note=kind),
+            _row("calendar", self.calendar, "text"),
+            _row("split_date", self.split, "date"),
+            _row("limit_days", len(limit), "count", note=", ".join(f"{d:%Y-%m-%d}" for d in limit)),
         ]
         names = {
             "return_observed": ("%", "", "prod(1+o) - 1"),
@@ -263,28 +229,16 @@ class ObservedComparison(Result):
                 for name, (unit, against, note) in names.items():
                     if merged and name.startswith("return"):
                         continue
-                    rows.append(
-                        {
-                            "metric": f"{name}_{period}{'_merged' if merged else ''}",
-                            "value": self.figure(name, period, merged),
-                            "unit": unit,
-                            "against": against,
-                            "note": note + (" (limit days merged with the next)" if merged else ""),
-                        }
-                    )
+                    metric = f"{name}_{period}{'_merged' if merged else ''}"
+                    value = self.figure(name, period, merged)
+                    merge = " (limit days merged with the next)" if merged else ""
+                    rows.append(_row(metric, value, unit, against, note + merge))
         if self.premium is not None and len(self.premium):
             for stat in ("mean", "min", "max"):
-                rows.append(
-                    {
-                        "metric": f"premium_{stat}",
-                        "value": float(getattr(self.premium, stat)()),
-                        "unit": "%",
-                        "against": "NAV",
-                        "note": "price / NAV - 1",
-                    }
-                )
+                value = float(getattr(self.premium, stat)())
+                rows.append(_row(f"premium_{stat}", value, "%", "NAV", "price / NAV - 1"))
         for i, n in enumerate(self.notes):
-            rows.append({"metric": f"note_{i + 1}", "value": n, "unit": "text"})
+            rows.append(_row(f"note_{i + 1}", n, "text"))
         return Summary(rows, title=f"{self.label} against {self.against}")
 
     def rolling_correlation(self, window: int = 20) -> pd.Series:
@@ -298,17 +252,6 @@ class ObservedComparison(Result):
             f"pairs, corr_1d={self.figure('corr_1d'):.3f}, "
             f"corr_1d_merged={self.figure('corr_1d', merged=True):.3f})"
         )
-
-
-def _levels(result, variant: str) -> tuple[pd.Series, str]:
-    if isinstance(result, pd.Series):
-        return result.astype(float), str(result.name or "reconstructed index")
-    levels = getattr(result, "levels", None)
-    if levels is None or variant not in levels:
-        raise DataError(
-            describe("need an IndexResult or a level Series", field="variant", value=variant)
-        )
-    return levels[variant].astype(float), f"reconstructed index ({variant})"
 
 
 def compare_observed(
@@ -360,53 +303,24 @@ def compare_observed(
         summary as notes.
     """
     if kind not in KINDS:
-        raise DataError(
-            describe("unknown observed kind", field="kind", value=kind, fix=f"use one of {KINDS}")
-        )
+        what = "unknown observed kind"
+        raise DataError(describe(what, field="kind", value=kind, fix=f"use one of {KINDS}"))
     check_calendar(calendar)
     source = label or str(getattr(observed, "name", None) or "observed")
-    lv, against = _levels(result, variant)
     notes = [f"approximation: {w}" for w in warnings]
-    if fx is not None:
-        lv = lv * on_sessions(level_series(fx, source="fx", field="hkd_cny"), lv.index)
-        against += " in CNY"
-    else:
-        notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
+    lv, against = _index_levels(result, variant, fx, notes)
     obs = _observed_series(observed, source, lv, start, end, notes)
-    given = split is not None
-    split = _date_arg(split, "split") if given else SPLIT_DATE
-    inside = obs.index[0] < split <= obs.index[-1]
-    if not inside and not given:
-        notes.append(
-            f"the default split date {split.date()} (the revision) is outside the observed dates: "
-            "one of the before/after periods is empty"
-        )
-    if not inside and given:
-        raise DataError(
-            describe(
-                "the split date is outside the observed dates",
-                source=source,
-                field="split",
-                value=str(split.date()),
-                fix=f"use a date in {obs.index[0].date()}..{obs.index[-1].date()} "
-                "(both periods need observations)",
-            )
-        )
+    split = _split_date(split, obs, source, notes)
     notes += _calendar_gaps(obs, calendar, source)
     pairs = _pairs(obs, lv, kind, limit, limit_tolerance, split)
     levels = pd.DataFrame(
         {"observed": obs / obs.iloc[0], "index": pairs.attrs.pop("index_levels")}, index=obs.index
     )
-    premium = None
-    if nav is not None:
-        n_ = level_series(nav, source="nav", field="nav")
-        common = obs.index.intersection(n_.index)
-        premium = (obs.loc[common] / n_.loc[common] - 1.0).rename("premium")
     return ObservedComparison(
         pairs=pairs,
         levels=levels,
         figures=_figures(pairs, conventions),
-        premium=premium,
+        premium=None if nav is None else _premium(obs, nav),
         kind=kind,
         label=source,
         against=against,
@@ -415,6 +329,52 @@ def compare_observed(
         notes=tuple(notes),
         conventions=conventions,
     )
+
+
+def _index_levels(result, variant: str, fx, notes: list) -> tuple[pd.Series, str]:
+    """The index levels compared and their name, in CNY when ``fx`` is given (noted otherwise)."""
+    if isinstance(result, pd.Series):
+        lv, against = result.astype(float), str(result.name or "reconstructed index")
+    else:
+        levels = getattr(result, "levels", None)
+        if levels is None or variant not in levels:
+            what = "need an IndexResult or a level Series"
+            raise DataError(describe(what, field="variant", value=variant))
+        lv, against = levels[variant].astype(float), f"reconstructed index ({variant})"
+    if fx is None:
+        notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
+        return lv, against
+    fixing = on_sessions(level_series(fx, source="fx", field="hkd_cny"), lv.index)
+    return lv * fixing, against + " in CNY"
+
+
+def _premium(obs: pd.Series, nav) -> pd.Series:
+    """``price / nav - 1`` on the dates both have."""
+    nav = level_series(nav, source="nav", field="nav")
+    common = obs.index.intersection(nav.index)
+    return (obs.loc[common] / nav.loc[common] - 1.0).rename("premium")
+
+
+def _split_date(split, obs: pd.Series, source: str, notes: list) -> pd.Timestamp:
+    """The split date: a given one must fall inside the observed dates; the default one outside
+    them is noted."""
+    given = split is not None
+    split = _date_arg(split, "split") if given else SPLIT_DATE
+    if obs.index[0] < split <= obs.index[-1]:
+        return split
+    if given:
+        what = "the split date is outside the observed dates"
+        fix = (
+            f"use a date in {obs.index[0].date()}..{obs.index[-1].date()} "
+            "(both periods need observations)"
+        )
+        value = str(split.date())
+        raise DataError(describe(what, source=source, field="split", value=value, fix=fix))
+    notes.append(
+        f"the default split date {split.date()} (the revision) is outside the observed dates: "
+        "one of the before/after periods is empty"
+    )
+    return split
 
 
 def _date_arg(value, name: str) -> pd.Timestamp:
@@ -437,22 +397,13 @@ def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: li
     lv = lv.dropna()
     obs = obs[(obs.index >= lv.index[0]) & (obs.index <= lv.index[-1])]
     if len(obs) < 3:
-        raise DataError(
-            describe(
-                "fewer than three observed dates overlap the index",
-                source=source,
-                value=f"index {lv.index[0].date()}..{lv.index[-1].date()}",
-                fix="give observations inside the index's dates (check start/end)",
-            )
-        )
+        what = "fewer than three observed dates overlap the index"
+        fix = "give observations inside the index's dates (check start/end)"
+        value = f"index {lv.index[0].date()}..{lv.index[-1].date()}"
+        raise DataError(describe(what, source=source, value=value, fix=fix))
     if float(obs.min()) == float(obs.max()):
-        raise DataError(
-            describe(
-                "the observed series never moves (zero variance): no fit figure is defined",
-                source=source,
-                value=float(obs.iloc[0]),
-            )
-        )
+        what = "the observed series never moves (zero variance): no fit figure is defined"
+        raise DataError(describe(what, source=source, value=float(obs.iloc[0])))
     return obs
 
 
@@ -461,14 +412,9 @@ def _calendar_gaps(obs: pd.Series, calendar: str, source: str) -> list[str]:
     sessions = exchange_sessions(calendar, str(obs.index[0].date()), str(obs.index[-1].date()))
     off = obs.index.difference(sessions)
     if len(off):
-        raise CalendarError(
-            describe(
-                f"{len(off)} observed date(s) are not {calendar} sessions",
-                source=source,
-                date=off[0],
-                fix="check the calendar name or the dates",
-            )
-        )
+        what = f"{len(off)} observed date(s) are not {calendar} sessions"
+        fix = "check the calendar name or the dates"
+        raise CalendarError(describe(what, source=source, date=off[0], fix=fix))
     gaps = sessions.difference(obs.index)
     if not len(gaps):
         return []
@@ -511,23 +457,25 @@ def _pairs(obs, lv, kind, limit, limit_tolerance, split) -> pd.DataFrame:
     return pairs
 
 
+def pair_returns(pairs: pd.DataFrame, period: str = "all", merged: bool = False):
+    """``(observed, index, index_lag)`` return arrays of the pairs of ``period`` (``all``, ``before``,
+    ``after``); ``merged`` compounds each limit-day pair with the next (:func:`merge_flagged`) and
+    takes the lag from the merged index returns."""
+    sel = pairs if period == "all" else pairs[(pairs["period"] == period).to_numpy()]
+    o, r, lag = (sel[c].to_numpy() for c in ("observed", "index", "index_lag"))
+    if merged:
+        o, r, _ = merge_flagged(o, r, sel["limit_day"].to_numpy())
+        lag = np.r_[np.nan, r[:-1]]
+    return o, r, lag
+
+
 def _figures(pairs: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
     """The fit figures per ``(period, merged)`` (rows) of the module docstring."""
-    rows = {}
-    for merged in (False, True):
-        for period in PERIODS:
-            sel = (
-                np.ones(len(pairs), bool)
-                if period == "all"
-                else (pairs["period"] == period).to_numpy()
-            )
-            ob_, ix_, lg_ = (
-                pairs.loc[sel, c].to_numpy() for c in ("observed", "index", "index_lag")
-            )
-            if merged:
-                ob_, ix_, _ = merge_flagged(ob_, ix_, pairs.loc[sel, "limit_day"].to_numpy())
-                lg_ = np.r_[np.nan, ix_[:-1]]
-            rows[(period, merged)] = fit_figures(ob_, ix_, lg_, conventions)
+    rows = {
+        (period, merged): fit_figures(*pair_returns(pairs, period, merged), conventions)
+        for merged in (False, True)
+        for period in PERIODS
+    }
     figures = pd.DataFrame.from_dict(rows, orient="index")
     figures.index = pd.MultiIndex.from_tuples(figures.index, names=["period", "merged"])
     return figures
@@ -554,4 +502,5 @@ __all__ = [
     "exchange_sessions",
     "fit_figures",
     "merge_flagged",
+    "pair_returns",
 ]

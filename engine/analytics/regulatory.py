@@ -32,6 +32,7 @@ import pandas as pd
 from engine import metrics
 from engine._display import Result, Summary
 from engine._settings import FLAG, POSITIVE, Choice, Settings, Whole, setting
+from engine.analytics._summary import row as _row
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
     PERIODS,
@@ -462,10 +463,6 @@ class RegulatoryReport(Result):
         )
 
 
-def _row(metric, value, unit, against="", note=""):
-    return {"metric": metric, "value": value, "unit": unit, "against": against, "note": note}
-
-
 # ------------------------------------------------------------------------------------------ entry
 def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
     """The preset named (or given), with ``overrides`` applied; an unknown name or field is an error."""
@@ -474,14 +471,9 @@ def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
     elif isinstance(preset, str) and preset.lower() in PRESETS:
         base = PRESETS[preset.lower()]
     else:
-        raise DataError(
-            describe(
-                "unknown regulatory preset",
-                field="preset",
-                value=preset,
-                fix=f"use one of {sorted(PRESETS)} or a RegulatoryPreset",
-            )
-        )
+        what = "unknown regulatory preset"
+        fix = f"use one of {sorted(PRESETS)} or a RegulatoryPreset"
+        raise DataError(describe(what, field="preset", value=preset, fix=fix))
     return base.replace(**overrides)
 
 
@@ -494,14 +486,22 @@ def _tracked(fund, index, variant):
         )
     if hasattr(fund, "nav") and hasattr(index, "levels"):
         return fund_tracking(fund, index, variant=variant)
-    raise DataError(
-        describe(
-            "regulatory() takes a FundResult and an IndexResult, or two level Series",
-            field="fund, index",
-            value=(type(fund).__name__, type(index).__name__),
-            fix="pass (fund_result, index_result) or (nav_series, benchmark_series)",
-        )
-    )
+    what = "regulatory() takes a FundResult and an IndexResult, or two level Series"
+    fix = "pass (fund_result, index_result) or (nav_series, benchmark_series)"
+    value = (type(fund).__name__, type(index).__name__)
+    raise DataError(describe(what, field="fund, index", value=value, fix=fix))
+
+
+def _periods_per_year(p: RegulatoryPreset, dates: pd.DatetimeIndex) -> tuple[float, str]:
+    """The annualisation factor of preset ``p`` on ``dates`` (the differenced dates) and where it
+    comes from."""
+    if p.difference == "monthly":
+        return p.periods_per_year or 12, "months per year"
+    if p.periods_per_year is not None:
+        return p.periods_per_year, "set by the preset or an override"
+    if p.calendar:
+        return calendar_periods(p.calendar, dates[0], dates[-1])
+    return PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
 
 
 def regulatory(
@@ -536,39 +536,25 @@ def regulatory(
     tr = _tracked(fund, index, variant)
     levels = tr.levels
     if as_of is not None and pd.Timestamp(as_of) not in levels.index:
-        raise DataError(
-            describe(
-                "as_of is not a date of the fund",
-                field="as_of",
-                date=pd.Timestamp(as_of),
-                fix=f"use a date from {levels.index[0].date()} to {levels.index[-1].date()}",
-            )
-        )
+        what = "as_of is not a date of the fund"
+        fix = f"use a date from {levels.index[0].date()} to {levels.index[-1].date()}"
+        raise DataError(describe(what, field="as_of", date=pd.Timestamp(as_of), fix=fix))
     notes = []
     if p.difference == "monthly":
         levels = _monthly(levels)
-        ppy, pnote = p.periods_per_year or 12, "months per year"
-    elif p.periods_per_year is not None:
-        ppy, pnote = p.periods_per_year, "set by the preset or an override"
-    elif p.calendar:
-        ppy, pnote = calendar_periods(p.calendar, levels.index[0], levels.index[-1])
-    else:
-        ppy, pnote = PERIODS_PER_YEAR, "HKEX sessions per year (engine convention; assumption)"
+    ppy, pnote = _periods_per_year(p, levels.index)
     p = p.replace(periods_per_year=int(ppy), window=int(p.window or ppy))
     conv = Conventions(periods_per_year=p.periods_per_year)
     figures = _figures(levels.to_numpy(dtype=float), conv, p.te_method)
     rolling = _rolling(levels, p.window, conv, p.te_method)
     n = figures["periods"]
     if n < p.window and overrides.get("window") is not None:
-        raise DataError(
-            describe(
-                f"the window is longer than the data ({n} {p.difference} differences)",
-                field="window",
-                value=p.window,
-                fix=f"use a window of at most {n}, or leave it out (one year; a younger "
-                "fund then gets no rolling figure and a note)",
-            )
+        what = f"the window is longer than the data ({n} {p.difference} differences)"
+        fix = (
+            f"use a window of at most {n}, or leave it out (one year; a younger "
+            "fund then gets no rolling figure and a note)"
         )
+        raise DataError(describe(what, field="window", value=p.window, fix=fix))
     if n < p.window:
         notes.append(
             f"{n} {p.difference} differences, fewer than one window of {p.window}: "

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine import metrics
+from engine import __version__, metrics
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
 from engine.data.fx import to_cny
 from engine.errors import DataError, describe
@@ -57,9 +58,8 @@ def metrics_from_returns(
     rf = np.asarray(r_fund, dtype=float)
     rb = np.asarray(r_bench, dtype=float)
     if rf.shape != rb.shape or rf.ndim != 1:
-        raise DataError(
-            describe("return arrays must be 1-D and of equal length", value=(rf.shape, rb.shape))
-        )
+        what = "return arrays must be 1-D and of equal length"
+        raise DataError(describe(what, value=(rf.shape, rb.shape)))
     lf = np.concatenate(([1.0], np.cumprod(1.0 + rf)))
     lb = np.concatenate(([1.0], np.cumprod(1.0 + rb)))
     return metrics.tracking_metrics(lf, lb, conventions)
@@ -90,14 +90,9 @@ def rolling_tracking_error(
 
 def _check_window(window) -> None:
     if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
-        raise DataError(
-            describe(
-                "rolling window must be an integer of at least 2 sessions",
-                field="window",
-                value=window,
-                fix=f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)",
-            )
-        )
+        what = "rolling window must be an integer of at least 2 sessions"
+        fix = f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)"
+        raise DataError(describe(what, field="window", value=window, fix=fix))
 
 
 # ---------------------------------------------------------------------------------------- alignment
@@ -128,11 +123,8 @@ def align(
     check_levels(fund, source=labels[0])
     check_levels(benchmark, source=labels[1])
     if len(fund) == 0 or len(benchmark) == 0:
-        raise DataError(
-            describe(
-                "cannot align an empty series", source=labels[0] if len(fund) == 0 else labels[1]
-            )
-        )
+        what = "cannot align an empty series"
+        raise DataError(describe(what, source=labels[0] if len(fund) == 0 else labels[1]))
     lo = max(fund.index[0], benchmark.index[0])
     hi = min(fund.index[-1], benchmark.index[-1])
     span_f = fund.index[(fund.index >= lo) & (fund.index <= hi)]
@@ -152,16 +144,16 @@ def align(
     dropped = only_f.union(only_b)
     if strict and len(dropped):
         first = [d.strftime("%Y-%m-%d") for d in dropped[:5]]
-        raise DataError(
-            describe(
-                f"{len(only_f)} date(s) of {labels[0]} missing from {labels[1]} and "
-                f"{len(only_b)} the other way, inside the common span",
-                date=dropped[0],
-                value=", ".join(first) + (" ..." if len(dropped) > 5 else ""),
-                fix="fill the missing dates, or pass strict=False to use common dates only "
-                "(the dropped dates are kept in the result's `excluded`)",
-            )
+        what = (
+            f"{len(only_f)} date(s) of {labels[0]} missing from {labels[1]} and "
+            f"{len(only_b)} the other way, inside the common span"
         )
+        fix = (
+            "fill the missing dates, or pass strict=False to use common dates only "
+            "(the dropped dates are kept in the result's `excluded`)"
+        )
+        value = ", ".join(first) + (" ..." if len(dropped) > 5 else "")
+        raise DataError(describe(what, date=dropped[0], value=value, fix=fix))
     frame = pd.DataFrame(
         {
             labels[0]: fund.reindex(common).to_numpy(dtype=float),
@@ -170,12 +162,6 @@ def align(
         index=pd.DatetimeIndex(common, name="date"),
     )
     return frame, pd.DatetimeIndex(dropped, name="date")
-
-
-def _engine_version() -> str:
-    import engine
-
-    return getattr(engine, "__version__", "")
 
 
 def provenance(index_result) -> dict:
@@ -270,25 +256,12 @@ class TrackingResult(Result):
             )
             for key in metrics.TRACKING
         ]
-        rows.append(
-            {
-                "metric": "rolling_window",
-                "value": self.window,
-                "unit": "count",
-                "note": "sessions in the window of the rolling tracking error",
-            }
-        )
-        excluded = (
-            f"; {len(self.excluded)} date(s) excluded by alignment" if len(self.excluded) else ""
-        )
-        rows.append(
-            {
-                "metric": "periods_per_year",
-                "value": self.conventions.periods_per_year,
-                "unit": "count",
-                "note": "HKEX sessions per year used to annualise (assumption)" + excluded,
-            }
-        )
+        window = "sessions in the window of the rolling tracking error"
+        rows.append(_row("rolling_window", self.window, "count", note=window))
+        note = "HKEX sessions per year used to annualise (assumption)"
+        if len(self.excluded):
+            note += f"; {len(self.excluded)} date(s) excluded by alignment"
+        rows.append(_row("periods_per_year", self.conventions.periods_per_year, "count", note=note))
         title = f"Tracking of {self.labels[0]} vs {self.benchmark}"
         return Summary(rows, title=title + self.tag)
 
@@ -404,7 +377,7 @@ def tracking(
         labels=labels,
         excluded=dropped,
         synthetic=bool(synthetic),
-        meta={"engine_version": _engine_version(), **(meta or {})},
+        meta={"engine_version": __version__, **(meta or {})},
     )
 
 
@@ -415,11 +388,8 @@ CURRENCIES = ("CNY", "HKD")
 def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
     """Raise :class:`DataError` when ``value`` is not one of ``allowed`` (``field``: variant, currency)."""
     if value not in allowed:
-        raise DataError(
-            describe(
-                f"unknown benchmark {field}", field=field, value=value, fix=f"use one of {allowed}"
-            )
-        )
+        what = f"unknown benchmark {field}"
+        raise DataError(describe(what, field=field, value=value, fix=f"use one of {allowed}"))
 
 
 def convert_to_cny(levels_hkd: pd.Series, fx, *, source: str = "benchmark") -> pd.Series:
@@ -451,11 +421,8 @@ def benchmark_series(
     if currency == "HKD":
         return levels.rename(name)
     if fx is None:
-        raise DataError(
-            describe(
-                "a CNY benchmark needs the HKD->CNY fixing", field="fx", fix="pass fx=market.fx"
-            )
-        )
+        what = "a CNY benchmark needs the HKD->CNY fixing"
+        raise DataError(describe(what, field="fx", fix="pass fx=market.fx"))
     return to_cny(levels, fx, source=name).rename(name)
 
 
@@ -479,26 +446,16 @@ def fund_tracking(
     """
     nav = fund_result.nav
     if "nav_per_unit_cny" not in nav.columns:
-        raise DataError(
-            describe(
-                "fund NAV frame has no nav_per_unit_cny column",
-                source="fund_result.nav",
-                field="nav_per_unit_cny",
-            )
-        )
+        what = "fund NAV frame has no nav_per_unit_cny column"
+        raise DataError(describe(what, source="fund_result.nav", field="nav_per_unit_cny"))
     nav_pu = nav["nav_per_unit_cny"].astype(float)
     variant = fund_benchmark(fund_result, variant)
     levels = index_result.levels[variant]
     missing = nav_pu.index.difference(levels.index)
     if len(missing):
-        raise DataError(
-            describe(
-                f"{len(missing)} fund valuation date(s) have no index level",
-                source="fund_result.nav",
-                date=missing[0],
-                fix="run the fund on the same market and index result",
-            )
-        )
+        what = f"{len(missing)} fund valuation date(s) have no index level"
+        fix = "run the fund on the same market and index result"
+        raise DataError(describe(what, source="fund_result.nav", date=missing[0], fix=fix))
     bench = to_cny(
         levels.reindex(nav_pu.index).astype(float),
         fx if fx is not None else nav,

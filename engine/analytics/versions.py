@@ -44,9 +44,10 @@ import pandas as pd
 from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.contributions import (
-    _check_linking,
+    check_linking,
     index_side,
     linking_coefficients,
 )
@@ -129,13 +130,9 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
     """
     dates = pd.DatetimeIndex(a.levels.index).intersection(b.levels.index)
     if len(dates) < 2:
-        raise DataError(
-            describe(
-                "the two runs share fewer than two sessions",
-                value=len(dates),
-                fix="compare runs built on the same market and period",
-            )
-        )
+        what = "the two runs share fewer than two sessions"
+        fix = "compare runs built on the same market and period"
+        raise DataError(describe(what, value=len(dates), fix=fix))
     qa, qb = (
         wide_panel(r.index_shares, source="index_shares").reindex(dates).fillna(0.0) for r in (a, b)
     )
@@ -159,14 +156,10 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
     daily = np.column_stack([selection, weighting, rb - ra])
     bad = ~np.isfinite(daily).all(axis=1)
     if bad.any():
-        raise DataError(
-            describe(
-                "the effects are not finite on some days (a held code without a close?)",
-                field="close_hkd",
-                value=[str(d.date()) for d in dates[1:][bad][:5]],
-                fix="fill the closes of the codes the runs hold on those days",
-            )
-        )
+        what = "the effects are not finite on some days (a held code without a close?)"
+        fix = "fill the closes of the codes the runs hold on those days"
+        value = [str(d.date()) for d in dates[1:][bad][:5]]
+        raise DataError(describe(what, field="close_hkd", value=value, fix=fix))
     big = (float(np.prod(1.0 + rb) - 1.0), float(np.prod(1.0 + ra) - 1.0))
     out = pd.DataFrame(
         {"selection": selection, "weighting": weighting, "active": rb - ra},
@@ -337,70 +330,19 @@ class VersionComparison(Result):
         )
 
     def summary(self) -> Summary:
+        """Each run's return, volatility and drawdown, the return difference and its linked
+        selection and weighting effects, the TE, each run's turnover and CXO rows, the fund's
+        revision cost and rule verdicts, and the membership changes."""
         la, lb = self.labels
-        against = f"{la} index (price)"
-        e = self.effects.sum()
         rows = []
         for lab in self.labels:
             r = self.risk.loc[lab]
             rows += [
-                {"metric": f"return_{lab}", "value": r["total_return"], "unit": "%"},
-                {
-                    "metric": f"volatility_{lab}",
-                    "value": r["volatility"],
-                    "unit": "%",
-                    "note": "annualised",
-                },
-                {"metric": f"max_drawdown_{lab}", "value": r["max_drawdown"], "unit": "%"},
+                _row(f"return_{lab}", r["total_return"], "%"),
+                _row(f"volatility_{lab}", r["volatility"], "%", note="annualised"),
+                _row(f"max_drawdown_{lab}", r["max_drawdown"], "%"),
             ]
-        m = self.base.metrics
-        link = self.linked_effects()
-        linked = f"{self.meta.get('linking', 'carino').capitalize()}-linked sum of daily effects"
-        rows += [
-            {
-                "metric": "return_difference",
-                "value": m["tracking_difference"],
-                "unit": "%",
-                "against": against,
-                "note": f"R_{lb} - R_{la}, each compounded; = selection + weighting + residual",
-            },
-            {
-                "metric": "selection_effect",
-                "value": link["selection"],
-                "unit": "%",
-                "against": against,
-                "note": f"{linked} (geometric linking, arithmetic total): codes held by one run only",
-            },
-            {
-                "metric": "weighting_effect",
-                "value": link["weighting"],
-                "unit": "%",
-                "against": against,
-                "note": f"{linked}: weight differences of codes both runs hold",
-            },
-            {
-                "metric": "effects_residual",
-                "value": link["residual"],
-                "unit": "%",
-                "against": against,
-                "note": "return_difference - selection - weighting (rounding)",
-            },
-            {
-                "metric": "active_sum",
-                "value": float(e["active"].sum()),
-                "unit": "%",
-                "against": against,
-                "note": "sum of daily return differences, arithmetic, not linked: differs "
-                "from return_difference by compounding",
-            },
-            {
-                "metric": "tracking_error_std",
-                "value": m["tracking_error_std"],
-                "unit": "%",
-                "against": against,
-                "note": "STD convention, annualised",
-            },
-        ]
+        rows += self._difference_rows()
         tv = self.turnover()
         for lab in self.labels:
             if lab in tv:
@@ -411,29 +353,51 @@ class VersionComparison(Result):
             rows += self._cxo_rows(lab)
         if self.fund_cost is not None:
             fc = self.fund_cost
+            note = f"ETF tracking {lb}, {fc['trades']} review trades"
             rows += [
-                {"metric": "revision_trade_date", "value": fc["date"], "unit": "date"},
-                {
-                    "metric": "revision_trading_cost",
-                    "value": fc["cost_hkd"],
-                    "unit": "HKD",
-                    "note": f"ETF tracking {lb}, {fc['trades']} review trades",
-                },
-                {"metric": "revision_traded_value", "value": fc["traded_value_hkd"], "unit": "HKD"},
+                _row("revision_trade_date", fc["date"], "date"),
+                _row("revision_trading_cost", fc["cost_hkd"], "HKD", note=note),
+                _row("revision_traded_value", fc["traded_value_hkd"], "HKD"),
             ]
         rows += [r.verdict_row(lab) for lab, r in self.fund_rules.items()]
-        changed = self.changes
-        rows.append(
-            {
-                "metric": "membership_changes",
-                "value": len(changed),
-                "unit": "count",
-                "note": "entries and exits over both runs",
-            }
-        )
+        what = "entries and exits over both runs"
+        rows.append(_row("membership_changes", len(self.changes), "count", note=what))
         for i, w in enumerate(self.warnings):
-            rows.append({"metric": f"warning_{i + 1}", "value": w, "unit": "text"})
+            rows.append(_row(f"warning_{i + 1}", w, "text"))
         return Summary(rows, title=f"{lb} against {la}{self.tag}")
+
+    def _difference_rows(self) -> list[dict]:
+        """The return difference, its linked effects (they add up to it), the arithmetic sum of
+        the daily differences and the TE."""
+        la, lb = self.labels
+        against = f"{la} index (price)"
+        m, link = self.base.metrics, self.linked_effects()
+        linked = f"{self.meta.get('linking', 'carino').capitalize()}-linked sum of daily effects"
+        notes = {
+            "return_difference": (
+                m["tracking_difference"],
+                f"R_{lb} - R_{la}, each compounded; = selection + weighting + residual",
+            ),
+            "selection_effect": (
+                link["selection"],
+                f"{linked} (geometric linking, arithmetic total): codes held by one run only",
+            ),
+            "weighting_effect": (
+                link["weighting"],
+                f"{linked}: weight differences of codes both runs hold",
+            ),
+            "effects_residual": (
+                link["residual"],
+                "return_difference - selection - weighting (rounding)",
+            ),
+            "active_sum": (
+                float(self.effects.sum()["active"].sum()),
+                "sum of daily return differences, arithmetic, not linked: differs "
+                "from return_difference by compounding",
+            ),
+            "tracking_error_std": (m["tracking_error_std"], "STD convention, annualised"),
+        }
+        return [_row(name, v, "%", against, note) for name, (v, note) in notes.items()]
 
     def linked_effects(self) -> dict:
         """The period's ``selection``, ``weighting`` and ``residual`` (:func:`linked_effects`):
@@ -448,14 +412,8 @@ class VersionComparison(Result):
         where = f"CXO weight {c['before']:.2%} before, {c['at']:.2%} at {day}"
         rows = []
         if c["removed"] > 0:
-            rows.append(
-                {
-                    "metric": f"cxo_removed_{lab}",
-                    "value": c["removed"],
-                    "unit": "%",
-                    "note": f"{where}: weight before of CXO codes no longer held at {day}",
-                }
-            )
+            note = f"{where}: weight before of CXO codes no longer held at {day}"
+            rows.append(_row(f"cxo_removed_{lab}", c["removed"], "%", note=note))
         if c["drift"] != 0 or not c["removed"] > 0:
             if not (c["before"] or c["at"]):
                 note = f"holds no CXO code before or at {day}"
@@ -464,9 +422,7 @@ class VersionComparison(Result):
                 note = (
                     f"{none}{where}: change of the CXO codes it keeps (price moves), not a removal"
                 )
-            rows.append(
-                {"metric": f"cxo_drift_{lab}", "value": c["drift"], "unit": "%", "note": note}
-            )
+            rows.append(_row(f"cxo_drift_{lab}", c["drift"], "%", note=note))
         return rows
 
     def __repr__(self) -> str:
@@ -482,13 +438,9 @@ def _build(spec, market, label):
     if hasattr(spec, "levels") and hasattr(spec, "schedule"):
         return spec
     if market is None:
-        raise DataError(
-            describe(
-                "a methodology needs a market to be built on",
-                source=label,
-                fix="pass market= (engine.data.default_market() for the default)",
-            )
-        )
+        what = "a methodology needs a market to be built on"
+        fix = "pass market= (engine.data.default_market() for the default)"
+        raise DataError(describe(what, source=label, fix=fix))
     from engine import build_index
 
     return build_index(market, spec)
@@ -526,13 +478,12 @@ def compare(
         what the review nearest ``split`` cost it in trading.
     """
     if market is None:
-        raise DataError(
-            describe("compare needs the market the runs were built on", fix="pass market=")
-        )
+        what = "compare needs the market the runs were built on"
+        raise DataError(describe(what, fix="pass market="))
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
     split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now
-    _check_linking(linking)
+    check_linking(linking)
     la, lb = str(labels[0]), str(labels[1])
     ra, rb = _build(a, market, la), _build(b, market, lb)
     base = compare_indexes(ra, rb, labels=(la, lb), conventions=conventions)

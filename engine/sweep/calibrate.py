@@ -20,15 +20,17 @@ import pandas as pd
 
 from engine._args import date_argument
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.analytics.observed import (
     SPLIT_DATE,
     check_calendar,
     compare_observed,
     fit_figures,
-    merge_flagged,
+    pair_returns,
 )
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, SweepError, describe
+from engine.sweep.run import run
 
 OBJECTIVES = {
     # name: (figure, merged limit days, larger is better)
@@ -58,18 +60,27 @@ FIGURES = {
 """Unit (:data:`engine._display.UNITS`; ``%`` values are fractions) and meaning of each fit figure
 the summary shows and each objective ranks by."""
 
+RANKING = {
+    # ranking column: (period, price-limit days merged, figure of compare_observed)
+    "corr_1d": ("all", False, "corr_1d"),
+    "corr_1d_merged": ("all", True, "corr_1d"),
+    "r2_same": ("all", False, "r2_same"),
+    "r2_lag": ("all", False, "r2_lag"),
+    "r2_lag_merged": ("all", True, "r2_lag"),
+    "corr_5d": ("all", False, "corr_5d"),
+    "td": ("all", False, "td"),
+    "te": ("all", False, "te"),
+    "te_merged": ("all", True, "te"),
+    "return_index": ("all", False, "return_index"),
+    "td_before": ("before", False, "td"),
+    "td_after": ("after", False, "td"),
+}
+"""The fit figures of each variant in :attr:`Calibration.ranking`, after its objective."""
+
 
 def objective_unit(objective: str) -> str:
     """The unit of ``objective``'s values (and of the gaps between them)."""
     return FIGURES[OBJECTIVES[objective][0]][0]
-
-
-def _arrays(cmp, merged: bool, period: str = "all"):
-    p = cmp.pairs if period == "all" else cmp.pairs[cmp.pairs["period"] == period]
-    o, r = p["observed"].to_numpy(), p["index"].to_numpy()
-    if merged:
-        o, r, _ = merge_flagged(o, r, p["limit_day"].to_numpy())
-    return o, r, np.r_[np.nan, r[:-1]]
 
 
 def _value(figs: dict, objective: str) -> float:
@@ -119,9 +130,9 @@ class Calibration(Result):
         return self.ranking.copy()
 
     def summary(self) -> Summary:
-        b = self.best
-        params = self.params(1)
-        s = self.separability
+        """The variants, the best one, its objective and fit figures, the runner-up and the
+        bootstrap of the gap between them."""
+        b, s = self.best, self.separability
         against = f"observed ({self.meta.get('label', 'observed')})"
         unit = objective_unit(self.objective)
         meaning = FIGURES[OBJECTIVES[self.objective][0]][1]
@@ -129,66 +140,45 @@ class Calibration(Result):
             meaning = f"|{meaning}|"
         if OBJECTIVES[self.objective][1]:
             meaning += ", price-limit days merged"
+        note = f"{self.objective}: {meaning}"
         rows = [
-            {"metric": "variants", "value": len(self.ranking), "unit": "count"},
-            {"metric": "failed", "value": len(self.failed), "unit": "count"},
-            {"metric": "objective", "value": self.objective, "unit": "text"},
-            {"metric": "best_variant", "value": params, "unit": "text"},
-            {
-                "metric": "best_objective",
-                "value": float(b["objective"]),
-                "unit": unit,
-                "against": against,
-                "note": f"{self.objective}: {meaning}",
-            },
+            _row("variants", len(self.ranking), "count"),
+            _row("failed", len(self.failed), "count"),
+            _row("objective", self.objective, "text"),
+            _row("best_variant", self.params(1), "text"),
+            _row("best_objective", float(b["objective"]), unit, against, note),
         ]
         for name in ("corr_1d", "corr_1d_merged", "r2_lag", "corr_5d", "td", "te"):
-            rows.append(
-                {
-                    "metric": f"best_{name}",
-                    "value": float(b[name]),
-                    "unit": FIGURES[name][0],
-                    "against": against,
-                }
-            )
+            rows.append(_row(f"best_{name}", float(b[name]), FIGURES[name][0], against))
         if len(self.ranking) > 1:
             r = self.ranking.iloc[1]
-            rows.append(
-                {
-                    "metric": "runner_up",
-                    "value": ", ".join(f"{a}={r[a]}" for a in self.axes),
-                    "unit": "text",
-                }
-            )
+            runner_up = ", ".join(f"{a}={r[a]}" for a in self.axes)
+            rows.append(_row("runner_up", runner_up, "text"))
+        boot = f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}"
         rows += [
-            {
-                "metric": "gap_to_runner_up",
-                "value": s.get("gap", np.nan),
-                "unit": unit,
-                "note": f"{self.objective}, best - runner-up (sign: positive = best better)",
-            },
-            {
-                "metric": "gap_lo_5pct",
-                "value": s.get("gap_lo", np.nan),
-                "unit": unit,
-                "note": f"block bootstrap, {s.get('n_boot', 0)} draws, blocks of {s.get('block', 0)}",
-            },
-            {"metric": "gap_hi_95pct", "value": s.get("gap_hi", np.nan), "unit": unit},
-            {
-                "metric": "p_best_better",
-                "value": s.get("p_better", np.nan),
-                "unit": "ratio",
-                "note": "share of bootstrap draws with a positive gap (a probability, 0 to 1)",
-            },
-            {
-                "metric": "separable",
-                "value": str(s.get("separable", False)),
-                "unit": "text",
-                "note": "the 5-95% gap interval excludes 0",
-            },
+            _row(
+                "gap_to_runner_up",
+                s.get("gap", np.nan),
+                unit,
+                note=f"{self.objective}, best - runner-up (sign: positive = best better)",
+            ),
+            _row("gap_lo_5pct", s.get("gap_lo", np.nan), unit, note=boot),
+            _row("gap_hi_95pct", s.get("gap_hi", np.nan), unit),
+            _row(
+                "p_best_better",
+                s.get("p_better", np.nan),
+                "ratio",
+                note="share of bootstrap draws with a positive gap (a probability, 0 to 1)",
+            ),
+            _row(
+                "separable",
+                str(s.get("separable", False)),
+                "text",
+                note="the 5-95% gap interval excludes 0",
+            ),
         ]
         for k, w in enumerate(self.meta.get("warnings", ())):
-            rows.append({"metric": f"warning_{k + 1}", "value": w, "unit": "text"})
+            rows.append(_row(f"warning_{k + 1}", w, "text"))
         return Summary(rows, title=f"Calibration of {self.base} by {self.objective}")
 
     def __repr__(self) -> str:
@@ -202,15 +192,9 @@ def _check_bootstrap(n_boot, block) -> None:
     """SweepError naming ``n_boot`` or ``block`` unless each is a whole number >= 1."""
     for name, value in (("n_boot", n_boot), ("block", block)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise SweepError(
-                describe(
-                    f"{name} must be a whole number >= 1",
-                    source="calibrate",
-                    field=name,
-                    value=value,
-                    fix="n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)",
-                )
-            )
+            what = f"{name} must be a whole number >= 1"
+            fix = "n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)"
+            raise SweepError(describe(what, source="calibrate", field=name, value=value, fix=fix))
 
 
 def block_bootstrap_gap(
@@ -311,99 +295,22 @@ def calibrate(
         Checked before anything is swept: ``n_boot`` or ``block`` below 1 or not whole, an unknown
         ``calendar``, a ``split``/``start``/``end`` that is not a day; each names the argument.
     """
-    if objective not in OBJECTIVES:
-        raise DataError(
-            describe(
-                "unknown calibration objective",
-                value=objective,
-                fix=f"use one of {sorted(OBJECTIVES)}",
-            )
-        )
-    _check_bootstrap(n_boot, block)
-    check_calendar(calendar, "calibrate")
-    for name, value in (("split", split), ("start", start), ("end", end)):
-        date_argument(value, name, "calibrate")
-    from engine.sweep import run
-
+    _check_arguments(objective, n_boot, block, calendar, split, start, end)
     warns = tuple(warnings) or tuple(getattr(market, "warnings", ()) or ())
-
     res = run(
         market, base, grid, metrics=("total_return",), keep="levels", kind=kind, progress=progress
     )
     frame = res.to_frame()
-    ok = frame[frame["error"] == ""]
-    rows, cmps = [], {}
-    for i in ok.index:
-        v = ok["variant"].at[i]
-        lv = res.levels[v].dropna()
-        c = compare_observed(
-            lv.rename(f"variant {v}"),
-            observed,
-            calendar,
-            split=split,
-            start=start,
-            end=end,
-            label=label,
-            warnings=warns,
-        )
-        figs = {(p, m): c.figures.loc[(p, m)].to_dict() for p, m in c.figures.index}
-        allf, allm = figs[("all", False)], figs[("all", True)]
-        name, merged, _ = OBJECTIVES[objective]
-        rows.append(
-            {
-                "variant": v,
-                **{a: ok[a].at[i] for a in res.axes},
-                "objective": float(
-                    abs((allm if merged else allf)[name])
-                    if objective == "abs_td"
-                    else (allm if merged else allf)[name]
-                ),
-                "_score": _value(allm if merged else allf, objective),
-                "corr_1d": allf["corr_1d"],
-                "corr_1d_merged": allm["corr_1d"],
-                "r2_same": allf["r2_same"],
-                "r2_lag": allf["r2_lag"],
-                "r2_lag_merged": allm["r2_lag"],
-                "corr_5d": allf["corr_5d"],
-                "td": allf["td"],
-                "te": allf["te"],
-                "te_merged": allm["te"],
-                "return_index": allf["return_index"],
-                "td_before": figs[("before", False)]["td"],
-                "td_after": figs[("after", False)]["td"],
-            }
-        )
-        cmps[v] = c
-    if not rows:
-        raise DataError(
-            describe(
-                "no variant of the grid could be built",
-                source=str(base),
-                value=frame["error"].iloc[0] if len(frame) else None,
-            )
-        )
-    ranking = pd.DataFrame(rows).sort_values("_score", ascending=False, kind="stable")
-    ranking = ranking.drop(columns="_score").reset_index(drop=True)
-    ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
-    sep: dict = {"separable": False}
-    if len(ranking) > 1:
-        merged = OBJECTIVES[objective][1]
-        va, vb = ranking["variant"].iloc[0], ranking["variant"].iloc[1]
-        a, b = _arrays(cmps[va], merged), _arrays(cmps[vb], merged)
-        if len(a[0]) == len(b[0]):
-            sep = block_bootstrap_gap(
-                a,
-                b,
-                objective,
-                n_boot=n_boot,
-                block=block,
-                seed=seed,
-                conventions=cmps[va].conventions,
-            )
+    kw = {"split": split, "start": start, "end": end, "label": label, "warnings": warns}
+    cmps = {
+        v: compare_observed(res.levels[v].dropna().rename(f"variant {v}"), observed, calendar, **kw)
+        for v in frame.loc[frame["error"] == "", "variant"]
+    }
+    ranking = _ranking(frame, res.axes, cmps, objective, base)
     keep = set(ranking["variant"].head(keep_best))
     return Calibration(
         ranking=ranking,
-        separability=sep,
+        separability=_separability(ranking, cmps, objective, n_boot, block, seed),
         comparisons={v: c for v, c in cmps.items() if v in keep},
         failed=frame[frame["error"] != ""],
         objective=objective,
@@ -414,6 +321,60 @@ def calibrate(
             "warnings": warns,
         },
     )
+
+
+def _check_arguments(objective, n_boot, block, calendar, split, start, end) -> None:
+    """The checks :func:`calibrate` makes before anything is swept."""
+    if objective not in OBJECTIVES:
+        what = "unknown calibration objective"
+        raise DataError(describe(what, value=objective, fix=f"use one of {sorted(OBJECTIVES)}"))
+    _check_bootstrap(n_boot, block)
+    check_calendar(calendar, "calibrate")
+    for name, value in (("split", split), ("start", start), ("end", end)):
+        date_argument(value, name, "calibrate")
+
+
+def _ranking(frame: pd.DataFrame, axes, cmps: dict, objective: str, base) -> pd.DataFrame:
+    """The variants that ran, best first by ``objective``: ``rank``, ``variant``, the axes, then
+    their fit figures (:func:`_fit`); DataError when none ran."""
+    ok = frame[frame["error"] == ""]
+    if ok.empty:
+        what = "no variant of the grid could be built"
+        value = frame["error"].iloc[0] if len(frame) else None
+        raise DataError(describe(what, source=str(base), value=value))
+    rows = [
+        {"variant": v, **{a: ok[a].at[i] for a in axes}, **_fit(cmps[v], objective)}
+        for i, v in ok["variant"].items()
+    ]
+    ranking = pd.DataFrame(rows).sort_values("_score", ascending=False, kind="stable")
+    ranking = ranking.drop(columns="_score").reset_index(drop=True)
+    ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
+    return ranking
+
+
+def _fit(c, objective: str) -> dict:
+    """A ranking row's figures from comparison ``c``: ``objective`` (the figure itself), ``_score``
+    (larger is better) and the :data:`RANKING` figures."""
+    name, merged, _ = OBJECTIVES[objective]
+    on = c.figures.loc[("all", merged)].to_dict()
+    return {
+        "objective": float(abs(on[name]) if objective == "abs_td" else on[name]),
+        "_score": _value(on, objective),
+        **{col: c.figures.at[(p, m), f] for col, (p, m, f) in RANKING.items()},
+    }
+
+
+def _separability(ranking: pd.DataFrame, cmps: dict, objective: str, n_boot, block, seed) -> dict:
+    """:func:`block_bootstrap_gap` of the best variant against the runner-up (on the same pairs)."""
+    if len(ranking) < 2:
+        return {"separable": False}
+    merged = OBJECTIVES[objective][1]
+    va, vb = ranking["variant"].iloc[0], ranking["variant"].iloc[1]
+    a, b = (pair_returns(cmps[v].pairs, "all", merged) for v in (va, vb))
+    if len(a[0]) != len(b[0]):
+        return {"separable": False}
+    kw = {"n_boot": n_boot, "block": block, "seed": seed, "conventions": cmps[va].conventions}
+    return block_bootstrap_gap(a, b, objective, **kw)
 
 
 __all__ = [

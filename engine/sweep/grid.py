@@ -57,14 +57,9 @@ def _check_keys(axis: str) -> tuple[str, ...]:
     keys = tuple(_check_key(part.strip()) for part in axis.split(JOINT))
     kinds = {k.startswith(FUND_PREFIX) for k in keys}
     if len(kinds) > 1:
-        raise SweepError(
-            describe(
-                "a joint axis mixes fund and methodology settings",
-                source="sweep.grid",
-                field=axis,
-                fix="join only methodology keys, or only 'fund.' keys",
-            )
-        )
+        what = "a joint axis mixes fund and methodology settings"
+        fix = "join only methodology keys, or only 'fund.' keys"
+        raise SweepError(describe(what, source="sweep.grid", field=axis, fix=fix))
     if len(set(keys)) < len(keys):
         raise SweepError(describe("a joint axis repeats a key", source="sweep.grid", field=axis))
     return keys
@@ -76,23 +71,17 @@ def _check_key(axis: str) -> str:
         name = axis[len(FUND_PREFIX) :]
         known = _fund_fields()
         if name not in known:
-            raise SweepError(
-                describe(
-                    "unknown fund parameter",
-                    source="sweep.grid",
-                    field=axis,
-                    fix=f"fund axes are 'fund.<EtfConfig field>', one of {sorted(known)}",
-                )
-            )
+            what = "unknown fund parameter"
+            fix = f"fund axes are 'fund.<EtfConfig field>', one of {sorted(known)}"
+            raise SweepError(describe(what, source="sweep.grid", field=axis, fix=fix))
         return axis
     from engine.rules.methodology import _resolve_key
 
     try:
         sec, name = _resolve_key(axis, "sweep.grid")
     except MethodologyError as exc:
-        raise SweepError(
-            describe(f"unknown parameter: {exc}", source="sweep.grid", field=axis)
-        ) from None
+        what = f"unknown parameter: {exc}"
+        raise SweepError(describe(what, source="sweep.grid", field=axis)) from None
     return f"{sec}.{name}"
 
 
@@ -134,12 +123,18 @@ class Grid:
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"variant {i} out of range for a grid of {n}")
-        i %= n
-        out = {}
-        for name, values in reversed(self.axes):  # mixed radix, last axis fastest
-            i, r = divmod(i, len(values))
-            out[name] = values[r]
-        return {name: out[name] for name in self.names}
+        return self.variants([i % n])[0]
+
+    def variants(self, ids) -> list[dict]:
+        """The mappings of variants ``ids`` (their axis positions computed for all at once)."""
+        names = self.names
+        columns = [
+            [values[p] for p in pos.tolist()]
+            for (_, values), pos in zip(self.axes, self.positions(ids).T, strict=True)
+        ]
+        if not columns:
+            return [{} for _ in range(len(ids))]
+        return [dict(zip(names, combo, strict=True)) for combo in zip(*columns, strict=True)]
 
     def positions(self, ids: np.ndarray | None = None) -> np.ndarray:
         """``[len(ids), n_axes]``: the position of each variant's value on each axis (mixed radix,
@@ -174,47 +169,23 @@ def _values(axis: str, values: Any, width: int = 1) -> tuple:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(
         values, (Sequence, np.ndarray, pd.Index, range)
     ):
-        raise SweepError(
-            describe(
-                "an axis takes a list of values",
-                source="sweep.grid",
-                field=axis,
-                value=values,
-                fix=f"write {axis}=[{values!r}] for a single value",
-            )
-        )
+        what = "an axis takes a list of values"
+        fix = f"write {axis}=[{values!r}] for a single value"
+        raise SweepError(describe(what, source="sweep.grid", field=axis, value=values, fix=fix))
     out = tuple(_plain(v) for v in values)
     if width > 1:
         for v in out:
             if not isinstance(v, tuple) or len(v) != width:
-                raise SweepError(
-                    describe(
-                        f"each value of a joint axis is a tuple of {width} values, one per key",
-                        source="sweep.grid",
-                        field=axis,
-                        value=v,
-                    )
-                )
+                what = f"each value of a joint axis is a tuple of {width} values, one per key"
+                raise SweepError(describe(what, source="sweep.grid", field=axis, value=v))
     if not out:
-        raise SweepError(
-            describe(
-                "empty axis",
-                source="sweep.grid",
-                field=axis,
-                value=[],
-                fix="give at least one value",
-            )
-        )
+        what = "empty axis"
+        fix = "give at least one value"
+        raise SweepError(describe(what, source="sweep.grid", field=axis, value=[], fix=fix))
     twice = _repeated(out)
     if twice is not _UNIQUE:
-        raise SweepError(
-            describe(
-                "value repeated on an axis (the variants would repeat)",
-                source="sweep.grid",
-                field=axis,
-                value=twice,
-            )
-        )
+        what = "value repeated on an axis (the variants would repeat)"
+        raise SweepError(describe(what, source="sweep.grid", field=axis, value=twice))
     return out
 
 
@@ -294,14 +265,8 @@ def grid(**axes: Sequence) -> Grid:
         keys = _check_keys(name)
         for other, taken in canonical.items():
             if set(keys) & set(taken):
-                raise SweepError(
-                    describe(
-                        "two axes set the same parameter",
-                        source="sweep.grid",
-                        field=name,
-                        value=other,
-                    )
-                )
+                what = "two axes set the same parameter"
+                raise SweepError(describe(what, source="sweep.grid", field=name, value=other))
         canonical[name] = keys
     g = Grid(
         tuple((name, _values(name, values, len(canonical[name]))) for name, values in axes.items())

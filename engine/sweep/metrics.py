@@ -70,34 +70,17 @@ def check_metrics(metrics, against, fund_sweep: bool = False) -> tuple[str, ...]
     metrics = tuple(core.canonical(m) if isinstance(m, str) else m for m in metrics)
     for m in metrics:
         if m not in METRICS:
-            raise SweepError(
-                describe(
-                    "unknown metric",
-                    source="sweep.run",
-                    field="metrics",
-                    value=m,
-                    fix=f"use some of {list(METRICS)}",
-                )
-            )
+            what = "unknown metric"
+            fix = f"use some of {list(METRICS)}"
+            raise SweepError(describe(what, source="sweep.run", field="metrics", value=m, fix=fix))
         if m == "turnover_fund" and not fund_sweep:
-            raise SweepError(
-                describe(
-                    "turnover_fund is the fund's turnover: it needs a fund sweep",
-                    source="sweep.run",
-                    field="metrics",
-                    value=m,
-                    fix="pass fund=EtfConfig.default() (or a fund. axis), or use turnover_drifted",
-                )
-            )
+            what = "turnover_fund is the fund's turnover: it needs a fund sweep"
+            fix = "pass fund=EtfConfig.default() (or a fund. axis), or use turnover_drifted"
+            raise SweepError(describe(what, source="sweep.run", field="metrics", value=m, fix=fix))
         if m in AGAINST_METRICS and against is None:
-            raise SweepError(
-                describe(
-                    f"metric {m!r} needs a series to compare with",
-                    source="sweep.run",
-                    field="against",
-                    fix="pass against=<observed or reference levels>",
-                )
-            )
+            what = f"metric {m!r} needs a series to compare with"
+            fix = "pass against=<observed or reference levels>"
+            raise SweepError(describe(what, source="sweep.run", field="against", fix=fix))
     if against is not None:
         metrics += tuple(m for m in AGAINST_METRICS if m not in metrics)
     return metrics
@@ -110,14 +93,8 @@ def check_against(against) -> pd.Series | None:
     name = str(getattr(against, "name", None) or "against")
     out = level_series(against, source=name, field="against")
     if len(out) and float(out.min()) == float(out.max()):
-        raise DataError(
-            describe(
-                "the `against` series never moves (zero variance): correlation is undefined",
-                source=name,
-                field="against",
-                value=float(out.iloc[0]),
-            )
-        )
+        what = "the `against` series never moves (zero variance): correlation is undefined"
+        raise DataError(describe(what, source=name, field="against", value=float(out.iloc[0])))
     return out
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Result, Summary
+from engine.analytics._summary import row as _row
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
 _TURNOVER_OF = {
@@ -70,13 +71,8 @@ class SweepResult(Result):
         """Variant counts, then the minimum, median and maximum of every metric over the variants."""
         ok = self.frame[self.frame["error"] == ""]
         rows = [
-            {"metric": "variants", "value": len(self.frame), "unit": "count"},
-            {
-                "metric": "failed",
-                "value": len(self.frame) - len(ok),
-                "unit": "count",
-                "note": "see .failed for the messages",
-            },
+            _row("variants", len(self.frame), "count"),
+            _row("failed", len(self.frame) - len(ok), "count", note="see .failed for the messages"),
         ]
         fund = self.kind == "nav_per_unit_cny"
         for m in self.metrics:
@@ -84,15 +80,9 @@ class SweepResult(Result):
             x = x[np.isfinite(x)]
             against = self.against if m in AGAINST_METRICS else ""
             for stat, fn in (("min", np.min), ("median", np.median), ("max", np.max)):
-                rows.append(
-                    {
-                        "metric": f"{m}_{stat}",
-                        "value": float(fn(x)) if x.size else np.nan,
-                        "unit": METRICS[m],
-                        "against": against or "",
-                        "note": f"{stat} over variants of {self.kind}{_TURNOVER_OF.get((m, fund), '')}",
-                    }
-                )
+                value = float(fn(x)) if x.size else np.nan
+                note = f"{stat} over variants of {self.kind}{_TURNOVER_OF.get((m, fund), '')}"
+                rows.append(_row(f"{m}_{stat}", value, METRICS[m], against or "", note))
         return Summary(
             rows, title=f"Sweep of {self.base}: {len(self.frame)} variants ({self.kind})"
         )

@@ -1,16 +1,16 @@
 """`run`: evaluate every variant of a grid and reduce each to a row of metrics.
 
 Variants are cut into chunks; each chunk is one call of the batch index core
-(:func:`engine.batch.index_batch`) or, for fund sweeps, one index build and one call of the batch fund
-core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.  Each chunk's
-level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out the same share
-one column, :attr:`engine.batch.IndexBatch.column`) is reduced to metrics (:mod:`engine.sweep.metrics`)
-and dropped, so the work memory is bounded by one chunk unless ``keep="levels"``; variants are made
-per chunk (never a mapping for every variant at once), and a result whose estimated size
-(:func:`estimate_bytes`) exceeds ``max_bytes`` (:data:`MAX_RESULT_BYTES`, 1 GiB by default) is refused
-before anything is computed.  With ``client=`` (a
-``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers: the results are
-identical to the local run because the chunks and the function are the same.
+(:func:`engine.index.batch.index_batch`) or, for fund sweeps, one index build and one call of the
+batch fund core (:func:`engine.fund.batch.fund_batch`) over the fund variants that share that index.
+Each chunk's level matrix ``[n_dates, distinct variants]`` (index variants of a chunk that come out
+the same share one column, :attr:`engine.index.batch.IndexBatch.column`) is reduced to metrics
+(:mod:`engine.sweep.metrics`) and dropped, so the work memory is bounded by one chunk unless
+``keep="levels"``; variants are made per chunk (never a mapping for every variant at once), and a
+result whose estimated size (:func:`estimate_bytes`) exceeds ``max_bytes``
+(:data:`MAX_RESULT_BYTES`, 1 GiB by default) is refused before anything is computed. With
+``client=`` (a ``dask.distributed.Client``) the same chunks are evaluated on the cluster's workers:
+the results are identical to the local run because the chunks and the function are the same.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import pandas as pd
 
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError, describe
-from engine.sweep.grid import Grid, split
+from engine.rules.methodology import resolve
+from engine.sweep.grid import FUND_PREFIX, Grid, split
 from engine.sweep.grid import grid as make_grid
 from engine.sweep.metrics import check_against, check_metrics, reduce
 from engine.sweep.result import SweepResult
@@ -45,6 +46,7 @@ class _Spec:
     kind: str
     metrics: tuple[str, ...]
     against: pd.Series | None
+    against_name: str | None
     keep_levels: bool
     fund: object | None
     flows: object | None
@@ -52,73 +54,79 @@ class _Spec:
     conventions: Conventions
 
 
-def _evaluate(market, base, items: list[tuple[int, dict]], spec: _Spec) -> dict:
-    """Metrics (and levels when kept) of one chunk of ``(variant id, variant)`` pairs."""
-    from engine.sweep import _engines
+def _error(what: str, **where) -> SweepError:
+    """A :class:`SweepError` from ``sweep.run`` (``where`` as for :func:`engine.errors.describe`)."""
+    return SweepError(describe(what, source="sweep.run", **where))
 
-    ids = np.array([i for i, _ in items], dtype=np.int64)
-    errors: list[tuple[int, str]] = []
+
+def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], spec: _Spec) -> dict:
+    """Metrics (and levels when kept) of one chunk: variants ``ids`` and their ``(index changes,
+    fund changes)`` (:func:`engine.sweep.grid.split`)."""
     if spec.fund is None:
-        b = _engines.index_batch(
+        from engine.index.batch import index_batch
+
+        b = index_batch(
             market,
             base,
-            [split(v)[0] for _, v in items],
+            [index for index, _ in changes],
             kinds=(spec.kind,),
             keep_levels=False,
-            chunk_size=max(len(items), 1),
+            chunk_size=max(len(ids), 1),
         )
         # metrics once per distinct variant (variants with the same index share a column)
-        levels, dates, column = b.distinct_levels[spec.kind], b.dates, b.column
-        turnover = np.asarray(b.turnover, float)
-        errors += [(int(ids[k]), msg) for k, msg in b.errors]
+        levels, dates, column, errors = b.distinct_levels[spec.kind], b.dates, b.column, b.errors
+        extra = {"turnover_drifted": np.asarray(b.turnover, float)}
     else:
+        from engine.fund.batch import fund_batch
         from engine.pipeline import build_index
 
-        index_changes = split(items[0][1])[0]
+        index_changes = changes[0][0]
         try:
             idx = build_index(market, base.replace(**index_changes) if index_changes else base)
         except EngineError as exc:
-            nan = np.full(len(items), np.nan)
-            return {
-                "ids": ids,
-                "values": {m: nan for m in spec.metrics},
-                "errors": [(int(i), str(exc)) for i in ids],
-                "levels": None,
-            }
-        fb = _engines.fund_batch(
+            nan = np.full(len(ids), np.nan)
+            errors = [(int(i), str(exc)) for i in ids]
+            return {"ids": ids, "values": dict.fromkeys(spec.metrics, nan), "errors": errors}
+        fb = fund_batch(
             idx,
             market,
             spec.fund,
-            [split(v)[1] for _, v in items],
+            [f for _, f in changes],
             flows=spec.flows,
             fx=spec.fx,
             keep_nav=True,
         )
-        levels, dates = fb.nav_per_unit_cny, fb.dates
-        column = np.arange(len(items), dtype=np.int64)
-        turnover = np.full(len(items), _engines.index_turnover(idx))
+        levels, dates, errors = fb.nav_per_unit_cny, fb.dates, fb.errors
+        column = np.arange(len(ids), dtype=np.int64)
         p, n = spec.conventions.periods_per_year, max(len(dates) - 1, 1)
-        fund_turnover = np.asarray(fb.turnover, float) * p / n  # annualised
-        errors += [(int(ids[k]), msg) for k, msg in fb.errors]
+        extra = {
+            "turnover_drifted": np.full(len(ids), _index_turnover(idx)),
+            "turnover_fund": np.asarray(fb.turnover, float) * p / n,  # annualised
+        }
     per_column = reduce(
         levels, dates, spec.metrics, against=spec.against, conventions=spec.conventions
     )
     ran = column >= 0
     values = {}
     for m in spec.metrics:
-        values[m] = np.full(len(items), np.nan)
-        if m == "turnover_drifted":
-            values[m][ran] = turnover[ran]
-        elif m == "turnover_fund":
-            values[m][ran] = fund_turnover[ran]
-        else:
-            values[m][ran] = per_column[m][column[ran]]
-    kept = None
+        values[m] = np.full(len(ids), np.nan)
+        values[m][ran] = extra[m][ran] if m in extra else per_column[m][column[ran]]
+    out = {"ids": ids, "values": values, "errors": [(int(ids[k]), msg) for k, msg in errors]}
     if spec.keep_levels:
-        full = np.full((len(dates), len(items)), np.nan)
+        full = np.full((len(dates), len(ids)), np.nan)
         full[:, ran] = levels[:, column[ran]]
-        kept = pd.DataFrame(full, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
-    return {"ids": ids, "values": values, "errors": errors, "levels": kept}
+        out["levels"] = pd.DataFrame(full, index=pd.DatetimeIndex(dates, name="date"), columns=ids)
+    return out
+
+
+def _index_turnover(result) -> float:
+    """Mean one-way turnover per review after the first of an ``IndexResult`` (NaN with one review):
+    the index a fund sweep's variants track."""
+    from engine.analytics.compare import membership_changes
+
+    tv = membership_changes(result)["turnover"].to_numpy(dtype=float)[1:]
+    tv = tv[np.isfinite(tv)]
+    return float(tv.mean()) if tv.size else float("nan")
 
 
 def _chunk_ids(g: Grid, fund_sweep: bool, size: int) -> list[np.ndarray]:
@@ -137,9 +145,10 @@ def _chunk_ids(g: Grid, fund_sweep: bool, size: int) -> list[np.ndarray]:
     ]
 
 
-def _items(g: Grid, ids: np.ndarray) -> list[tuple[int, dict]]:
-    """The ``(variant id, variant)`` pairs of one chunk (made when the chunk is evaluated)."""
-    return [(int(i), g[int(i)]) for i in ids]
+def _changes(g: Grid, ids: np.ndarray) -> list[tuple[dict, dict]]:
+    """The ``(index changes, fund changes)`` of variants ``ids`` (made when their chunk is
+    evaluated)."""
+    return [split(v) for v in g.variants(ids)]
 
 
 MAX_RESULT_BYTES = 2**30
@@ -172,20 +181,16 @@ def _check_axes(g: Grid, base, fund) -> None:
     """
     only = len(g.index_axes) == 1
     for name, values in g.axes:
+        is_fund = name.startswith(FUND_PREFIX)
+        if not (is_fund or only):
+            continue
+        target = fund if is_fund else base
         for value in values:
             try:
-                if name in g.fund_axes:
-                    fund.replace(**split({name: value})[1])
-                elif only:
-                    base.replace(**split({name: value})[0])
+                target.replace(**split({name: value})[is_fund])
             except (MethodologyError, FundConfigError, TypeError) as exc:
-                raise SweepError(
-                    describe(
-                        f"bad value on axis {name!r}: {exc}",
-                        source="sweep.run",
-                        field=name,
-                        value=value,
-                    )
+                raise _error(
+                    f"bad value on axis {name!r}: {exc}", field=name, value=value
                 ) from None
 
 
@@ -194,30 +199,23 @@ def _default_chunk(n_dates: int) -> int:
 
 
 def _distributed(client, market, base, g, chunks, spec, bar) -> list[dict]:
+    """The chunks evaluated on the workers of ``client``, in chunk order."""
     try:
         from distributed import as_completed
     except ImportError:
-        raise SweepError(
-            describe(
-                "client= needs dask.distributed, which is not installed",
-                source="sweep.run",
-                field="client",
-                fix=INSTALL_DISTRIBUTED,
-            )
-        ) from None
+        what = "client= needs dask.distributed, which is not installed"
+        raise _error(what, field="client", fix=INSTALL_DISTRIBUTED) from None
     if not hasattr(client, "submit") or not hasattr(client, "scatter"):
-        raise SweepError(
-            describe(
-                "client must be a dask.distributed.Client",
-                source="sweep.run",
-                field="client",
-                value=type(client).__name__,
-                fix="Client('tcp://scheduler:8786') or Client(LocalCluster())",
-            )
+        raise _error(
+            "client must be a dask.distributed.Client",
+            field="client",
+            value=type(client).__name__,
+            fix="Client('tcp://scheduler:8786') or Client(LocalCluster())",
         )
     market_f, base_f, spec_f = (client.scatter(x, broadcast=True) for x in (market, base, spec))
     futures = [
-        client.submit(_evaluate, market_f, base_f, _items(g, c), spec_f, pure=False) for c in chunks
+        client.submit(_evaluate, market_f, base_f, c, _changes(g, c), spec_f, pure=False)
+        for c in chunks
     ]
     order = {f.key: k for k, f in enumerate(futures)}
     out: list[dict | None] = [None] * len(futures)
@@ -301,105 +299,82 @@ def run(
         and the value are named), an unknown metric or keep, ``client`` without dask.distributed, a
         result estimated above ``max_bytes`` (the estimate is named), or every variant failing.
     """
-    from engine.rules.methodology import resolve
+    g = _check_grid(grid)
+    spec = _make_spec(g, metrics, against, keep, kind, fund, flows, fx, conventions)
+    _check_size(g, market.shape[0], len(spec.metrics), spec.keep_levels, max_bytes)
+    base_obj = resolve(base)
+    _check_axes(g, base_obj, spec.fund)
+    parts = _evaluate_all(market, base_obj, g, spec, client, chunk_size, progress)
+    return _assemble(g, parts, spec, base_obj)
 
-    g = (
-        grid
-        if isinstance(grid, Grid)
-        else make_grid(**(grid or {}))
-        if isinstance(grid, Mapping | type(None))
-        else None
-    )
-    if g is None:
-        raise SweepError(
-            describe(
-                "grid must be a Grid (engine.sweep.grid(...))",
-                source="sweep.run",
-                field="grid",
-                value=type(grid).__name__,
-            )
-        )
-    if kind not in KINDS:
-        raise SweepError(
-            describe(
-                "unknown level kind",
-                source="sweep.run",
-                field="kind",
-                value=kind,
-                fix=f"use one of {KINDS}",
-            )
-        )
-    if keep not in (None, "levels"):
-        raise SweepError(
-            describe(
-                "unknown keep",
-                source="sweep.run",
-                field="keep",
-                value=keep,
-                fix="use keep=None (metrics only) or keep='levels'",
-            )
-        )
+
+def _make_spec(g, metrics, against, keep, kind, fund, flows, fx, conventions) -> _Spec:
+    """What every chunk computes, from :func:`run`'s arguments once checked."""
+    _check_choice("unknown level kind", "kind", kind, KINDS)
+    _check_choice("unknown keep", "keep", keep, (None, "levels"))
     against_name = None if against is None else str(getattr(against, "name", None) or "against")
     against = check_against(against)
     if fund is None and g.fund_axes:
         from engine.fund.config import EtfConfig
 
         fund = EtfConfig.default()
-    metric_names = check_metrics(metrics, against, fund_sweep=fund is not None)
-    _check_size(g, market.shape[0], len(metric_names), keep == "levels", max_bytes)
-    base_obj = resolve(base)
-    _check_axes(g, base_obj, fund)
-    size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
-    if size < 1:
-        raise SweepError(
-            describe(
-                "chunk_size must be >= 1", source="sweep.run", field="chunk_size", value=chunk_size
-            )
-        )
-    chunks = _chunk_ids(g, fund is not None, size)
-    spec = _Spec(kind, metric_names, against, keep == "levels", fund, flows, fx, conventions)
+    names = check_metrics(metrics, against, fund_sweep=fund is not None)
+    return _Spec(kind, names, against, against_name, keep == "levels", fund, flows, fx, conventions)
 
+
+def _evaluate_all(market, base, g, spec, client, chunk_size, progress) -> list[dict]:
+    """Every chunk evaluated, here or on ``client``'s cluster, in chunk order."""
     from tqdm.auto import tqdm
 
+    size = _default_chunk(market.shape[0]) if chunk_size is None else int(chunk_size)
+    if size < 1:
+        raise _error("chunk_size must be >= 1", field="chunk_size", value=chunk_size)
+    chunks = _chunk_ids(g, spec.fund is not None, size)
     with tqdm(total=len(g), desc="sweep", unit="variant", disable=not progress) as bar:
         if client is not None:
-            parts = _distributed(client, market, base_obj, g, chunks, spec, bar)
-        else:
-            parts = []
-            for c in chunks:
-                parts.append(_evaluate(market, base_obj, _items(g, c), spec))
-                bar.update(len(c))
-    return _assemble(g, parts, spec, base_obj, against_name, fund is not None)
+            return _distributed(client, market, base, g, chunks, spec, bar)
+        parts = []
+        for c in chunks:
+            parts.append(_evaluate(market, base, c, _changes(g, c), spec))
+            bar.update(len(c))
+    return parts
+
+
+def _check_grid(grid) -> Grid:
+    """``grid`` as a :class:`Grid` (a mapping of axes, or None for the base only)."""
+    if isinstance(grid, Grid):
+        return grid
+    if isinstance(grid, Mapping | type(None)):
+        return make_grid(**(grid or {}))
+    what = "grid must be a Grid (engine.sweep.grid(...))"
+    raise _error(what, field="grid", value=type(grid).__name__)
+
+
+def _check_choice(what: str, name: str, value, allowed: tuple) -> None:
+    """SweepError ``what`` naming argument ``name`` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise _error(what, field=name, value=value, fix=f"use one of {allowed}")
 
 
 def _check_size(g: Grid, n_dates: int, n_metrics: int, keep_levels: bool, max_bytes) -> None:
     """SweepError, before any allocation, when the result would exceed ``max_bytes``."""
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int | float) or not max_bytes > 0:
-        raise SweepError(
-            describe(
-                "max_bytes must be a positive number of bytes",
-                source="sweep.run",
-                field="max_bytes",
-                value=max_bytes,
-            )
-        )
+        what = "max_bytes must be a positive number of bytes"
+        raise _error(what, field="max_bytes", value=max_bytes)
     need = estimate_bytes(len(g), n_dates, len(g.axes), n_metrics, keep_levels)
     if need > max_bytes:
-        raise SweepError(
-            describe(
-                f"the result of {len(g):,} variants would take about {need:,} bytes "
-                f"({need / 2**30:.1f} GiB), above max_bytes={int(max_bytes):,}",
-                source="sweep.run",
-                field="max_bytes",
-                value=repr(g),
-                fix="sweep fewer variants (split the grid and run the parts one after another), "
-                + ("drop keep='levels', " if keep_levels else "")
-                + "or raise max_bytes if the machine has the memory",
-            )
+        raise _error(
+            f"the result of {len(g):,} variants would take about {need:,} bytes "
+            f"({need / 2**30:.1f} GiB), above max_bytes={int(max_bytes):,}",
+            field="max_bytes",
+            value=repr(g),
+            fix="sweep fewer variants (split the grid and run the parts one after another), "
+            + ("drop keep='levels', " if keep_levels else "")
+            + "or raise max_bytes if the machine has the memory",
         )
 
 
-def _assemble(g, parts, spec, base, against: str | None, fund_sweep) -> SweepResult:
+def _assemble(g, parts, spec: _Spec, base) -> SweepResult:
     V = len(g)
     values = {m: np.full(V, np.nan) for m in spec.metrics}
     error = np.full(V, "", dtype=object)
@@ -411,23 +386,21 @@ def _assemble(g, parts, spec, base, against: str | None, fund_sweep) -> SweepRes
             for m in spec.metrics:
                 values[m][i] = np.nan
     if V and (error != "").all():
-        raise SweepError(
-            describe(f"every variant failed; the first: {error[0]}", source="sweep.run")
-        )
+        raise _error(f"every variant failed; the first: {error[0]}")
     frame = g.to_frame()
     for m in spec.metrics:
         frame[m] = values[m]
     frame["error"] = error
     levels = None
     if spec.keep_levels:
-        levels = pd.concat([p["levels"] for p in parts], axis=1).sort_index(axis=1)
+        levels = pd.concat([p.get("levels") for p in parts], axis=1).sort_index(axis=1)
         levels.columns.name = "variant"
     return SweepResult(
         frame=frame,
         axes=g.names,
         metrics=spec.metrics,
         levels=levels,
-        kind="nav_per_unit_cny" if fund_sweep else spec.kind,
+        kind="nav_per_unit_cny" if spec.fund is not None else spec.kind,
         base=getattr(base, "name", str(base)),
-        against=against,
+        against=spec.against_name,
     )

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from engine.analytics import compare_observed
-from engine.analytics.observed import align_calendars, exchange_sessions, merge_flagged
+from engine.analytics.observed import (
+    align_calendars,
+    exchange_sessions,
+    merge_flagged,
+    pair_returns,
+)
 from engine.data import hkex_sessions
 from engine.errors import CalendarError, DataError
 
@@ -96,6 +101,14 @@ def test_limit_day_is_flagged_and_merged_with_the_next():
     assert mo[1] == pytest.approx((1 + o[1]) * (1 + o[2]) - 1)
     assert mr[1] == pytest.approx((1 + r[1]) * (1 + r[2]) - 1)
     assert end.tolist() == [0, 2, 3, 4, 5, 6]
+    # the arrays the merged figures are fitted on: the merged pairs, the lag from the merged index
+    po, pr, plag = pair_returns(p, "all", merged=True)
+    assert po.tolist() == mo.tolist() and pr.tolist() == mr.tolist()
+    assert np.isnan(plag[0]) and plag[1:].tolist() == mr[:-1].tolist()
+    bo, _, blag = pair_returns(p, "after")  # a period keeps the lag of the pair before it
+    after = p[p["period"] == "after"]
+    assert bo.tolist() == after["observed"].tolist()
+    assert blag.tolist() == after["index_lag"].tolist() and not np.isnan(blag[0])
     # merged figures are computed on the merged pairs; returns are unchanged by merging
     assert c.figure("n", merged=True) == c.figure("n") - 1
     want_te = np.std(mo - mr, ddof=1) * math.sqrt(c.conventions.periods_per_year)

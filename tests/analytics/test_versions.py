@@ -43,6 +43,11 @@ def test_both_names_resolve():
     assert analytics.compare.__module__ == "engine.analytics.versions"
 
 
+def test_unknown_linking_is_named_before_anything_is_built(market):
+    with pytest.raises(engine.errors.DataError, match=r"unknown linking method.*field=linking"):
+        analytics.compare("hsidi-2023-05", "hsidi", market=market, linking="frongello")
+
+
 def test_max_drawdown_hand_worked():
     assert max_drawdown(pd.Series([1.0, 2.0, 1.5, 3.0, 1.2, 2.0])) == pytest.approx(1.2 / 3 - 1)
     assert max_drawdown(pd.Series([1.0, 1.1, 1.2])) == 0.0

@@ -93,6 +93,7 @@ def test_ten_million_variants_refused_up_front_without_making_them(market, monke
     monkeypatch.setattr(Grid, "__iter__", made)
     monkeypatch.setattr(Grid, "__getitem__", made)
     monkeypatch.setattr(Grid, "to_frame", made)
+    monkeypatch.setattr(Grid, "variants", made)
     with pytest.raises(
         SweepError, match=r"10,000,000 variants would take about [\d,]+ bytes"
     ) as info:

@@ -43,6 +43,8 @@ def test_getitem_equals_iteration(lengths):
     assert list(g) == expected
     assert len(g) == len(expected)
     assert [g[i] for i in range(len(g))] == expected
+    ids = np.arange(len(g))[::-1]  # any order: the mappings of those ids, made at once
+    assert g.variants(ids) == [expected[i] for i in ids]
     with pytest.raises(IndexError):
         g[len(g)]
 
