@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine._settings import Settings
 from engine.errors import MethodologyError, SweepError, describe
 
 FUND_PREFIX = "fund."
@@ -86,15 +87,21 @@ def _check_key(axis: str) -> str:
 
 
 @dataclass(frozen=True)
-class Grid:
+class Grid(Settings):
     """The variants of a sweep: ordered axes, each a tuple of values (see :func:`grid`).
 
     Attributes
     ----------
     axes : tuple of (name, values)
         Axis names as given and their values.
+
+    Notes
+    -----
+    A :class:`~engine._settings.Settings`: ``to_record()`` and ``hash`` identify the grid (the
+    values as plain JSON), ``replace(axes=...)`` gives another.
     """
 
+    _error = SweepError
     axes: tuple[tuple[str, tuple], ...]
 
     @property

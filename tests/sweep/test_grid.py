@@ -84,3 +84,18 @@ def test_impossible_cap_names_the_value():
     with pytest.raises(SweepError) as err:
         sw.grid(cap=[0.1, 0.02], max_constituents=[40])
     assert "value=0.02" in str(err.value) and "0.8 < 1" in str(err.value)
+
+
+def test_grid_is_a_settings_record():
+    """The grid shares the settings base: its record lists the axes in order, its hash follows the
+    values, and replace() checks names."""
+    from engine._settings import Settings
+
+    g = sw.grid(cap=[0.05, 0.1], max_constituents=[30, 31])
+    assert isinstance(g, Settings)
+    assert g.to_record() == {"axes": [["cap", [0.05, 0.1]], ["max_constituents", [30, 31]]]}
+    assert g.hash == sw.grid(cap=[0.05, 0.1], max_constituents=[30, 31]).hash
+    assert g.hash != sw.grid(cap=[0.05, 0.11], max_constituents=[30, 31]).hash
+    assert len(g.replace(axes=g.axes[:1])) == 2
+    with pytest.raises(SweepError, match="unknown setting"):
+        g.replace(cap=[0.1])
