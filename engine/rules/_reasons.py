@@ -189,28 +189,43 @@ def review_table(k: int, out: dict) -> pd.DataFrame:
     )
 
 
-def delisted_notes(market, out, k, plan_row) -> None:
-    """Reason text and the warning for selected securities dropped at review ``k`` (no close on the
-    session before the effective date)."""
-    gone = np.flatnonzero(out["reason"][k] == C.RS_DELISTED)
-    if not len(gone):
-        return
-    cap_date = pd.Timestamp(plan_row["cap_date"])
-    effective = pd.Timestamp(plan_row["effective_date"])
+def delisted_notes(market: MarketData, out: dict, plan: pd.DataFrame, n_reviews: int) -> None:
+    """Reason texts and warnings of the selected securities dropped at the first ``n_reviews``
+    reviews of a compiled run (no close on the session before the effective date), into
+    ``out["delisted"][(k, j)]`` (see :func:`dropped_texts`)."""
+    dropped = out["reason"][:n_reviews] == C.RS_DELISTED
+    for k in np.flatnonzero(dropped.any(axis=1)):
+        k = int(k)
+        texts = dropped_texts(
+            market,
+            out["versions"][k].name,
+            plan["cap_date"].iloc[k],
+            plan["effective_date"].iloc[k],
+            np.flatnonzero(dropped[k]),
+            stacklevel=5,  # dropped_texts <- delisted_notes <- run_compiled <- ... <- run_reviews
+        )
+        out["delisted"].update({(k, j): text for j, text in texts.items()})
+
+
+def dropped_texts(market, name, cap_date, effective, gone, *, stacklevel: int) -> dict:
+    """``{column: reason}`` of the selected securities ``gone`` dropped at a review of version
+    ``name`` because they have no close on the session before ``effective`` (delisted after
+    ``cap_date``), and the :class:`UserWarning` that names them and their last closes."""
     price_row = int(market.dates.searchsorted(effective, side="left")) - 1
-    notes = []
+    texts, notes = {}, []
     for j in gone:
         priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
         last = market.dates[priced[-1]].date()
-        out["delisted"][(k, int(j))] = (
+        texts[int(j)] = (
             f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
             f"review effective {effective.date()})"
         )
         notes.append(f"{market.codes[j]} (last close {last})")
     warnings.warn(
-        f"{out['versions'][k].name} review effective {effective.date()}: {len(gone)} selected "
-        f"security(ies) stopped trading between the cap date {cap_date.date()} and the effective "
-        f"date and are dropped from the review: {', '.join(notes)}",
+        f"{name} review effective {effective.date()}: {len(gone)} selected security(ies) stopped "
+        f"trading between the cap date {cap_date.date()} and the effective date and are dropped "
+        f"from the review: {', '.join(notes)}",
         UserWarning,
-        stacklevel=4,
+        stacklevel=stacklevel,
     )
+    return texts

@@ -362,6 +362,24 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
     )
 
 
+def plan_rows(plan: pd.DataFrame, dates: pd.DatetimeIndex):
+    """Rows in ``dates`` of each review's cut-off and cap date (-1 where not a session) and of the
+    session before its effective date (-1 where none)."""
+    ns = dates.as_unit("ns").asi8
+    cutoff, cap, effective = (
+        pd.DatetimeIndex(plan[c]).as_unit("ns").asi8
+        for c in ("cutoff_date", "cap_date", "effective_date")
+    )
+
+    def exact(values):
+        pos = np.searchsorted(ns, values)
+        hit = pos < len(ns)
+        hit[hit] = ns[pos[hit]] == values[hit]
+        return np.where(hit, pos, -1).astype(np.int64)
+
+    return exact(cutoff), exact(cap), np.searchsorted(ns, effective).astype(np.int64) - 1
+
+
 def _all_reviews(history: MethodologyHistory, sessions: _Cal, hi: pd.Timestamp) -> dict:
     """Plan columns (:func:`_rows`) of the initial review and every version's regular and extra
     reviews effective up to ``hi``, unsorted."""
@@ -394,6 +412,7 @@ __all__ = [
     "cutoff_for",
     "first_friday",
     "month_end_session",
+    "plan_rows",
     "regular_effective_date",
     "review_dates",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 from engine.data.market import MarketData
 from engine.errors import CalendarError, DataError, describe
 from engine.rules import replace
+from engine.rules._reasons import dropped_texts
 from engine.rules.calendar import review_dates
 from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
@@ -175,25 +175,11 @@ def _drop_delisted_before_effective(market, selected, reason, cap_date, effectiv
     gone = np.flatnonzero(selected & np.isnan(market.close_hkd[price_row]))
     if not len(gone):
         return selected, reason
+    texts = dropped_texts(market, name, cap_date, effective, gone, stacklevel=5)
     selected = selected.copy()
+    selected[gone] = False
     reason = np.asarray(reason, dtype=object).copy()
-    notes = []
-    for j in gone:
-        priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
-        last = market.dates[priced[-1]].date()
-        selected[j] = False
-        reason[j] = (
-            f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
-            f"review effective {effective.date()})"
-        )
-        notes.append(f"{market.codes[j]} (last close {last})")
-    warnings.warn(
-        f"{name} review effective {effective.date()}: {len(gone)} selected security(ies) stopped "
-        f"trading between the cap date {cap_date.date()} and the effective date and are dropped "
-        f"from the review: {', '.join(notes)}",
-        UserWarning,
-        stacklevel=4,
-    )
+    reason[gone] = list(texts.values())
     return selected, reason
 
 

@@ -12,6 +12,7 @@ The new composition applies from the open of ``effective_date``; its weights wer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,33 @@ class Review:
             f"Review({self.effective_date.date()} {self.methodology} {self.kind}, "
             f"{len(self.constituents)} constituents of {len(self.table)} considered)"
         )
+
+
+_PLAN_COLUMNS = ("kind", "cutoff_date", "announcement_date", "cap_date", "effective_date")
+
+
+def plan_reviews(plan: pd.DataFrame, versions: list, dates: pd.DatetimeIndex, table) -> tuple:
+    """One :class:`Review` per row of a review plan (the columns of
+    :data:`~engine.rules.calendar.REVIEW_DATE_COLUMNS`) run under ``versions[k]``, on a market of
+    sessions ``dates``; review ``k``'s table is ``table(k)``, built on first read."""
+    price_rows = np.maximum(dates.searchsorted(pd.DatetimeIndex(plan["effective_date"])) - 1, 0)
+    before = dates[price_rows].tolist()
+    return tuple(
+        Review(
+            methodology=m.name,
+            kind=str(kind),
+            cutoff_date=cutoff,
+            announcement_date=announcement,
+            cap_date=cap,
+            effective_date=effective,
+            table=partial(table, k),
+            # the session whose share counts the index shares are in
+            shares_date=before[k] if m.weighting.shares_at == "rebalance_close" else cap,
+        )
+        for k, (m, kind, cutoff, announcement, cap, effective) in enumerate(
+            zip(versions, *(plan[c].tolist() for c in _PLAN_COLUMNS), strict=True)
+        )
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -73,6 +73,15 @@ def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: i
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def too_young(listing_dates, cutoffs, months: int) -> np.ndarray:
+    """``bool[len(cutoffs), N]``: screen 1a, the listing date is unknown or after the cut-off minus
+    ``months`` calendar months."""
+    latest = (pd.DatetimeIndex(cutoffs) - pd.DateOffset(months=months)).as_unit("ns").asi8
+    listed = pd.DatetimeIndex(listing_dates).as_unit("ns")
+    listed = np.where(listed.isna(), np.iinfo(np.int64).max, listed.asi8)  # unknown: young
+    return listed[None, :] > latest[:, None]
+
+
 def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenResult:
     """Apply the universe and liquidity screens of ``m`` at ``cutoff_date``.
 
@@ -103,10 +112,8 @@ def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenR
     sec = market.securities.set_index("code").reindex(market.codes)
     if u.min_listed_months:
         listed = pd.DatetimeIndex(sec["listing_date"])
-        latest = pd.Timestamp(cutoff_date) - pd.DateOffset(months=u.min_listed_months)
-        young = np.asarray(listed.isna() | (listed > latest), dtype=bool)
         fail(
-            young,
+            too_young(listed, [cutoff_date], u.min_listed_months)[0],
             lambda j: (
                 f"out: listed less than {u.min_listed_months} months (listed "
                 f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})"
@@ -170,4 +177,4 @@ def screen_frame(market: MarketData, m: Methodology, cutoff_date, cap_date) -> p
     )
 
 
-__all__ = ["ScreenResult", "average_traded_value", "screen", "screen_frame"]
+__all__ = ["ScreenResult", "average_traded_value", "screen", "screen_frame", "too_young"]
