@@ -36,3 +36,30 @@ def date_argument(value, name: str, source: str | None = None) -> pd.Timestamp |
             )
         )
     return ts
+
+
+def plain(v):
+    """NumPy scalars as plain Python values, so messages read ``value=-1.0``, not ``np.float64``."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def raise_at_first(bad, what, *, row: bool = False, error=DataError, **where) -> None:
+    """Raise ``error`` naming the first position ``i`` flagged in ``bad``; nothing when none is.
+
+    ``what`` is the message, or a callable ``i -> message``.  An entry of ``where`` that is a list,
+    array, Index or Series (by position) names its entry ``i``, a callable its value at ``i``; any
+    other entry (``source``, ``field``, ``fix``, a code) is the same for every position.
+    ``row=True`` names ``i`` as the row.
+    """
+    hits = np.flatnonzero(np.asarray(bad, dtype=bool))
+    if not len(hits):
+        return
+    i = int(hits[0])
+    for key, entries in where.items():
+        if callable(entries):
+            where[key] = entries(i)
+        elif isinstance(entries, pd.Series):
+            where[key] = plain(entries.iloc[i])
+        elif isinstance(entries, list | np.ndarray | pd.Index):
+            where[key] = plain(entries[i])
+    raise error(describe(what(i) if callable(what) else what, row=i if row else None, **where))

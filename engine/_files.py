@@ -189,54 +189,34 @@ def parse_text(
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
+
+    def bad(problem: str, line: int | None = None, fix: str | None = fix) -> EngineError:
+        return error(describe(f"unreadable {what}: {problem}", source=source, line=line, fix=fix))
+
     if not raw.strip():
-        raise error(describe(f"unreadable {what}: empty {kind} file", source=source, fix=fix))
+        raise bad(f"empty {kind} file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        byte = raw[exc.start : exc.start + 1]
         line = raw[: exc.start].count(b"\n") + 1
-        raise error(
-            describe(
-                f"unreadable {what}: not valid UTF-8: byte {exc.start} is "
-                f"{raw[exc.start : exc.start + 1]!r}",
-                source=source,
-                line=line,
-                fix="save the file as UTF-8",
-            )
+        raise bad(
+            f"not valid UTF-8: byte {exc.start} is {byte!r}", line, "save the file as UTF-8"
         ) from None
     try:
         data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(
-            describe(
-                f"unreadable {what}: not valid JSON: {exc.msg} (column {exc.colno})",
-                source=source,
-                line=exc.lineno,
-                fix=fix,
-            )
-        ) from None
+        raise bad(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except tomllib.TOMLDecodeError as exc:
         at = _TOML_AT.search(str(exc))
         line = int(at.group(1)) if at else max(len(text.splitlines()), 1)  # "at end of document"
-        raise error(
-            describe(
-                f"unreadable {what}: not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}"
-                + (f" (column {at.group(2)})" if at else ""),
-                source=source,
-                line=line,
-                fix=fix,
-            )
-        ) from None
+        column = f" (column {at.group(2)})" if at else ""
+        raise bad(f"not valid TOML: {_TOML_AT.sub('', str(exc)).strip()}{column}", line) from None
     except RecursionError:
         data = _TOO_DEEP
     if data is _TOO_DEEP or nesting(data, max_depth) > max_depth:
-        raise error(
-            describe(
-                f"unreadable {what}: {kind} nested more than {max_depth} levels deep",
-                source=source,
-                fix="write a flat file (the engine's own files nest 3 or 4 levels)",
-            )
-        )
+        fix = "write a flat file (the engine's own files nest 3 or 4 levels)"
+        raise bad(f"{kind} nested more than {max_depth} levels deep", fix=fix)
     return data
 
 

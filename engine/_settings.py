@@ -100,6 +100,20 @@ def setting(default, check, **kwargs):
 
 
 # ----------------------------------------------------------------------------------------------- base
+_CHECKS: dict[type, tuple] = {}
+
+
+def _checks(cls: type) -> tuple:
+    """``(name, check)`` of every field of ``cls`` that declares a check, in order (read once)."""
+    found = _CHECKS.get(cls)
+    if found is None:
+        fields = dataclasses.fields(cls)
+        found = _CHECKS[cls] = tuple(
+            (f.name, f.metadata["check"]) for f in fields if f.metadata.get("check")
+        )
+    return found
+
+
 class Settings:
     """Base of frozen settings dataclasses (see the module docstring)."""
 
@@ -110,18 +124,14 @@ class Settings:
 
     def validate(self) -> None:
         """Check every field that declares a check; raise ``_error`` on the first bad one."""
-        name = type(self).__name__
-        for f in dataclasses.fields(self):
-            check = f.metadata.get("check")
-            if check is None:
-                continue
-            value = getattr(self, f.name)
+        for name, check in _checks(type(self)):
+            value = getattr(self, name)
             if not check.accepts(value):
                 raise self._error(
                     describe(
-                        f"{f.name} must be {check.describe()}",
-                        source=name,
-                        field=f.name,
+                        f"{name} must be {check.describe()}",
+                        source=type(self).__name__,
+                        field=name,
                         value=value,
                         fix=check.fix or None,
                     )

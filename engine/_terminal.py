@@ -163,14 +163,12 @@ def methodology_names() -> tuple[list[str], list[str]]:
 
 def methodology_help(default: str | None) -> str:
     histories, versions = methodology_names()
+    more = (
+        f" (default: {default})" if default else " (repeatable; default: launch, chained, revision)"
+    )
     return (
         f"a history name ({', '.join(histories)}: every version, each from its effective date), "
-        f"a version name ({', '.join(versions)}) or a .toml path"
-        + (
-            f" (default: {default})"
-            if default
-            else " (repeatable; default: launch, chained, revision)"
-        )
+        f"a version name ({', '.join(versions)}) or a .toml path{more}"
     )
 
 

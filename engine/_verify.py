@@ -61,7 +61,7 @@ def recorded_args(rec: dict, run: str, source: str, parser) -> argparse.Namespac
         lines = [line for line in said.getvalue().splitlines() if line.strip()]
         raise refuse(
             "the recorded command is not one hsidi accepts: "
-            + (lines[-1].split("error: ", 1)[-1] if lines else "it asks for help or the version"),
+            + (lines[-1].split("error: ", 1)[-1] if lines else "it asks for help or the version")
         ) from None
     other = sorted(set(getattr(args, "_writes", ())) - {"out"})
     if other:
@@ -116,16 +116,15 @@ def verify_folder(folder_arg: str, make_parser, *, say, explain) -> int:
                 fix="give the folder a command's --out wrote",
             )
         )
-    manifest = read_manifest(folder)
+    manifest, source = read_manifest(folder), str(Path(folder_arg) / MANIFEST)
     if not manifest.get("runs"):
         raise OutputError(
             describe(
                 "no manifest: not an hsidi output folder",
-                source=str(Path(folder_arg) / MANIFEST),
+                source=source,
                 fix="give the folder a command's --out wrote",
             )
         )
-    source = str(Path(folder_arg) / MANIFEST)
     parsed = {
         run: recorded_args(rec, run, source, make_parser()) for run, rec in manifest["runs"].items()
     }

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine._args import raise_at_first
 from engine._settings import Choice, Settings, Whole, setting
 from engine.errors import DataError, describe
 
@@ -106,17 +107,14 @@ def check_levels(levels: pd.Series, *, source: str = "levels") -> None:
         )
     values = levels.to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values <= 0)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                f"{int(bad.sum())} level(s) are NaN, infinite or not positive",
-                source=source,
-                date=levels.index[pos],
-                value=float(values[pos]),
-                fix="fill or remove the bad levels before computing returns",
-            )
-        )
+    raise_at_first(
+        bad,
+        f"{int(bad.sum())} level(s) are NaN, infinite or not positive",
+        source=source,
+        date=levels.index,
+        value=values,
+        fix="fill or remove the bad levels before computing returns",
+    )
 
 
 def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False) -> pd.Series:
@@ -132,60 +130,10 @@ def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False
         ``x`` is not a Series, a date is tz-aware or carries a time of day, a date is duplicated, a
         value is text, NaN, infinite or not positive (the first such date named).
     """
-    if not isinstance(x, pd.Series):
-        raise DataError(
-            describe(
-                "expected a pandas Series indexed by date",
-                source=source,
-                field=field,
-                value=type(x).__name__,
-            )
-        )
-    try:
-        idx = pd.DatetimeIndex(x.index)
-    except (TypeError, ValueError):
-        raise DataError(
-            describe(
-                "the index is not made of dates",
-                source=source,
-                field=field,
-                value=x.index[:3].tolist(),
-            )
-        ) from None
-    if idx.tz is not None:
-        raise DataError(
-            describe(
-                "dates carry a time zone",
-                source=source,
-                field=field,
-                value=str(idx.tz),
-                fix="give plain calendar dates (series.tz_localize(None) after converting to the exchange's zone)",
-            )
-        )
-    timed = idx != idx.normalize()
-    if timed.any():
-        raise DataError(
-            describe(
-                "a date carries a time of day",
-                source=source,
-                field=field,
-                value=str(idx[timed][0]),
-                fix="give one value per calendar date (normalise the timestamps)",
-            )
-        )
+    idx = _level_dates(x, source, field)
     values = pd.to_numeric(pd.Series(x.to_numpy(), index=idx), errors="coerce")
     text = values.isna().to_numpy() & pd.notna(x.to_numpy())
-    if text.any():
-        pos = int(np.flatnonzero(text)[0])
-        raise DataError(
-            describe(
-                "a value is not a number",
-                source=source,
-                date=idx[pos],
-                field=field,
-                value=x.iloc[pos],
-            )
-        )
+    raise_at_first(text, "a value is not a number", source=source, field=field, date=idx, value=x)
     out = values.astype(float).sort_index().rename(x.name)
     if drop_nan:
         out = out.dropna()
@@ -200,6 +148,35 @@ def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False
         )
     check_levels(out, source=source)
     return out
+
+
+def _level_dates(x, source: str, field: str) -> pd.DatetimeIndex:
+    """The index of the Series ``x`` as tz-naive midnight dates (see :func:`level_series`)."""
+
+    def bad(what, value, fix=None):
+        return DataError(describe(what, source=source, field=field, value=value, fix=fix))
+
+    if not isinstance(x, pd.Series):
+        raise bad("expected a pandas Series indexed by date", type(x).__name__)
+    try:
+        idx = pd.DatetimeIndex(x.index)
+    except (TypeError, ValueError):
+        raise bad("the index is not made of dates", x.index[:3].tolist()) from None
+    if idx.tz is not None:
+        raise bad(
+            "dates carry a time zone",
+            str(idx.tz),
+            "give plain calendar dates (series.tz_localize(None) after converting to the "
+            "exchange's zone)",
+        )
+    timed = idx != idx.normalize()
+    if timed.any():
+        raise bad(
+            "a date carries a time of day",
+            str(idx[timed][0]),
+            "give one value per calendar date (normalise the timestamps)",
+        )
+    return idx
 
 
 def compound(returns) -> float:

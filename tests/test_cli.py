@@ -170,12 +170,12 @@ def test_out_without_permission_is_one_line_exit_2(tmp_path, capsys, monkeypatch
 
 
 def test_ctrl_c_is_one_line_exit_130(tmp_path, capsys, monkeypatch):
-    import engine.cli as cli
+    import engine._commands as commands
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "build_variants", interrupted)
+    monkeypatch.setattr(commands, "build_variants", interrupted)
     assert main(["build", "--out", str(tmp_path / "o"), "--quiet"]) == 130
     err = capsys.readouterr().err
     assert err.strip() == "hsidi build: interrupted"

@@ -104,12 +104,12 @@ def test_report_lists_the_warnings_and_the_cli_prints_them(spiked, tmp_path, cap
     ids=lambda a: a[0],
 )
 def test_every_command_checks_out_before_any_work(argv, tmp_path, capsys, monkeypatch):
-    import engine.cli as cli
+    import engine._commands as commands
 
     def no_work(args):
         raise AssertionError("the market was read before --out was checked")
 
-    monkeypatch.setattr(cli, "_read_market", no_work)
+    monkeypatch.setattr(commands, "_read_market", no_work)
     taken = tmp_path / "taken"
     taken.write_text("a file")
     assert main([*argv, "--out", str(taken), "--quiet"]) == 2

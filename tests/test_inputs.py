@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine._args import raise_at_first
 from engine._files import MAX_DEPTH, nesting, parse_text, read_text_file
 from engine.cli import main
 from engine.errors import CalendarError, DataError, FundConfigError, MethodologyError, SweepError
@@ -24,6 +25,29 @@ JUST_TOO_DEEP = {
 
 
 # ---------------------------------------------------------------------- the one parser
+def test_raise_at_first_names_the_first_flagged_position_and_its_entries():
+    raise_at_first(np.zeros(3, dtype=bool), "never raised")  # nothing flagged: nothing raised
+    levels = pd.Series([1.5, -2.0, -3.0], index=[10, 11, 12])  # a Series is read by position
+    dates = pd.DatetimeIndex(["2025-01-02", "2025-01-03", "2025-01-06"])
+    with pytest.raises(CalendarError) as info:
+        raise_at_first(
+            levels.to_numpy() < 0,
+            lambda i: f"level {i} is negative",
+            row=True,
+            error=CalendarError,
+            source="t.csv",
+            date=dates,
+            code="0013",  # text: the same for every row
+            value=levels.to_numpy(),  # a NumPy scalar is shown as a plain number
+            line=lambda i: i + 2,
+            fix="fix it",
+        )
+    assert str(info.value) == (
+        "level 1 is negative (source=t.csv, row=1, date=2025-01-03, code=0013, value=-2.0, "
+        "line=3). Fix: fix it"
+    )
+
+
 @pytest.mark.parametrize("kind", ["JSON", "TOML"])
 def test_empty_deep_and_not_utf8_are_one_error_naming_the_source(kind):
     for raw, words in (

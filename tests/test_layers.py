@@ -13,8 +13,8 @@ The stage table (rank: a module may import modules of its own rank or lower, nev
 rank  stage      modules
 ====  =========  ================================================================================
 0     base       ``engine/__init__``, ``errors``, ``codes``, ``conventions``, ``_jit``, ``_display``,
-                 ``_files``, ``metrics``, ``metrics_nb``, ``plotting`` (a leaf: it reads results
-                 by their attributes and imports no stage)
+                 ``_files``, ``metrics``, ``metrics_nb``, ``plotting`` and its modules (a leaf: it
+                 reads results by their attributes and imports no stage)
 1     data       ``engine/data/*``, ``engine/prepare.py``
 2     rules      ``engine/rules/*``
 3     index      ``engine/index/*`` (the batch, ``engine/index/batch.py``), ``engine/pipeline.py``
@@ -23,7 +23,8 @@ rank  stage      modules
 5     analytics  ``engine/analytics/*``
 6     sweep      ``engine/sweep/*``
 7     report     ``engine/report/*``
-8     cli        ``engine/cli.py``, ``engine/_verify.py``, ``engine/_terminal.py``
+8     cli        ``engine/cli.py``, ``engine/_commands.py``, ``engine/_verify.py``,
+                 ``engine/_terminal.py``
 ====  =========  ================================================================================
 
 ``engine/prepare.py`` sits in the data stage: it turns a :class:`~engine.data.market.MarketData`
@@ -64,6 +65,10 @@ BASE = (
     "engine.metrics",
     "engine.metrics_nb",
     "engine.plotting",
+    "engine.plotting._base",
+    "engine.plotting.desk",
+    "engine.plotting.fund",
+    "engine.plotting.index",
 )
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", BASE),
@@ -74,7 +79,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analytics", ("engine.analytics",)),
     ("sweep", ("engine.sweep",)),
     ("report", ("engine.report",)),
-    ("cli", ("engine.cli", "engine._verify", "engine._terminal")),
+    ("cli", ("engine.cli", "engine._commands", "engine._verify", "engine._terminal")),
 )
 """``(stage, module prefixes)`` in rank order (rank = position); see the module docstring."""
 

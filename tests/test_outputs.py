@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import engine.cli as cli
+import engine._commands as commands
 from engine._files import parquet_provenance, read_manifest, sha256_file
 from engine.cli import main
 
@@ -63,14 +63,14 @@ def test_failure_mid_set_leaves_the_previous_set(tmp_path, capsys, monkeypatch):
     out = tmp_path / "o"
     assert main([*BUILD, "--out", str(out)]) == 0
     before = _snapshot(out)
-    real = cli.write_text
+    real = commands.write_text
 
     def fail_after_tables(*args, **kwargs):  # the tables and the figure are staged by now
         raise OSError(28, "No space left on device", "index_summary.txt")
 
-    monkeypatch.setattr(cli, "write_text", fail_after_tables)
+    monkeypatch.setattr(commands, "write_text", fail_after_tables)
     assert main([*BUILD, "--out", str(out), "--methodology", "hsidi-2025-08"]) == 2
-    monkeypatch.setattr(cli, "write_text", real)
+    monkeypatch.setattr(commands, "write_text", real)
     assert _snapshot(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name != "o"]  # no staged folder left
 

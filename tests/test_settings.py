@@ -80,3 +80,29 @@ def test_every_settings_class_uses_the_base():
     assert EtfConfig.default().hash == EtfConfig().hash
     with pytest.raises(FundConfigError, match="brokerage"):
         EtfConfig(brokerage=False)
+
+
+def test_methodology_sections_use_the_base():
+    """Every section of a methodology is a Settings: built in code it is checked like a file's
+    value (kind and range), and it has replace / to_record / hash."""
+    from engine.errors import MethodologyError
+    from engine.rules.methodology import load_methodology
+    from engine.rules.sections import _SECTIONS
+
+    m = load_methodology("hsidi-2025-08")
+    for name, cls in _SECTIONS.items():
+        section = getattr(m, name)
+        assert issubclass(cls, Settings) and cls._error is MethodologyError
+        assert section.replace() == section and len(section.hash) == 16
+        assert isinstance(section.to_record(), dict)
+    w = m.weighting
+    assert w.replace(cap=0.2).cap == 0.2 and w.replace(cap=0.2).hash != w.hash
+    with pytest.raises(MethodologyError, match=r"cap must be a number in \(0, 1\].*field=cap"):
+        w.replace(cap=1.5)
+    with pytest.raises(MethodologyError, match="max_constituents must be an integer >= 1"):
+        dataclasses.replace(m.selection, max_constituents=2.0)  # a float where an int belongs
+    with pytest.raises(MethodologyError, match=r"unknown setting\(s\) \['caps'\]"):
+        w.replace(caps=0.1)
+    # the file path checks the same rule with the file's wording
+    with pytest.raises(MethodologyError, match=r"expected a number in \(0, 1\]"):
+        m.replace(cap=1.5)

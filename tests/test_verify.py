@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import engine._commands as commands
 import engine.cli as cli
 from engine._files import MANIFEST, MANIFEST_FORMAT, read_manifest
 from engine._verify import WritesPath
@@ -222,7 +223,7 @@ def test_garbled_manifest_is_one_line_exit_2_for_verify_and_out(
     def no_build(*a, **k):
         raise AssertionError("built before checking --out")
 
-    monkeypatch.setattr(cli, "build_variants", no_build)
+    monkeypatch.setattr(commands, "build_variants", no_build)
     assert main([*BUILD, "--out", str(folder)]) == 2  # checked before any work
     assert "manifest.json" in _one_line_error(capsys, "build")
     assert (folder / MANIFEST).read_bytes() == content

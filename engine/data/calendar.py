@@ -66,8 +66,10 @@ notice marks as a closure (a vendor gap; it stays a session).  A newer ``exchang
 lists these dates itself changes nothing: the two lists are merged."""
 
 
-def _dates(closures: Iterable | None) -> tuple[pd.Timestamp, ...]:
-    """Sorted unique tz-naive dates of ``closures`` (dates, strings or :class:`Closure`)."""
+def closure_dates(closures: Iterable | None = ()) -> tuple[pd.Timestamp, ...]:
+    """The dates of ``closures`` (dates, strings or :class:`Closure`) as sorted unique tz-naive
+    timestamps (what :class:`MarketData` stores in ``closures``); :class:`CalendarError` for a
+    value that is not a date."""
     if closures is None:
         return ()
     if isinstance(closures, str | pd.Timestamp | Closure):
@@ -101,12 +103,6 @@ def _dates(closures: Iterable | None) -> tuple[pd.Timestamp, ...]:
             )
         out.add(ts)
     return tuple(sorted(out))
-
-
-def closure_dates(closures: Iterable | None = ()) -> tuple[pd.Timestamp, ...]:
-    """The dates of ``closures`` as sorted unique tz-naive timestamps (what :class:`MarketData`
-    stores in ``closures``); :class:`CalendarError` for a value that is not a date."""
-    return _dates(closures)
 
 
 @lru_cache(maxsize=1)
@@ -157,7 +153,7 @@ def hkex_sessions(
     calendar knows (exchange_calendars builds XHKG up to a year or so ahead): a request that reaches
     past them, such as the rules calendar padding after data that end near the calendar's last
     session, gets the known sessions, not an exception."""
-    return _sessions(pd.Timestamp(start), pd.Timestamp(end), _dates(closures))
+    return _sessions(pd.Timestamp(start), pd.Timestamp(end), closure_dates(closures))
 
 
 @lru_cache(maxsize=64)
@@ -178,7 +174,7 @@ def closure_reason(date, closures: Iterable | None = ()) -> str | None:
     for c in EXTRA_CLOSURES:
         if c.date == ts:
             return f"a whole-day HKEX closure: {c.reason}"
-    if ts in _dates(closures):
+    if ts in closure_dates(closures):
         return "a whole-day closure declared for this market"
     return None
 

@@ -10,14 +10,18 @@ and checking goes on without the rows at fault.  ``hsidi check PATH`` prints the
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from engine._display import Result, Summary, result_html
+from engine.data.calendar import closure_dates
+from engine.data.io import META_FILE, TABLES, _load, meta_closures, read_folder
+from engine.data.market import MarketData
 from engine.data.plausibility import Plausibility
-from engine.data.validate import PROBLEM_COLUMNS, Report
+from engine.data.validate import PROBLEM_COLUMNS, Report, build
 from engine.errors import DataError
 
 
@@ -105,11 +109,6 @@ def check_folder(
         The folder cannot be read at all: it does not exist, has no ``prices`` or ``securities``
         file, or its ``meta.json`` is unreadable (``hsidi check`` exits 2).
     """
-    from engine.data.calendar import closure_dates
-    from engine.data.io import META_FILE, _load, meta_closures, read_folder
-    from engine.data.market import MarketData
-    from engine.data.validate import build
-
     path = Path(path)
     plaus = plausibility or Plausibility(on_finding="error")
     rep = Report(collect=True, limit=limit)
@@ -123,12 +122,7 @@ def check_folder(
         try:
             build(
                 MarketData,
-                prices=tables["prices"],
-                securities=tables["securities"],
-                actions=tables.get("actions"),
-                intervals=tables.get("intervals"),
-                relevance=tables.get("relevance"),
-                fx=tables.get("fx"),
+                **{name: tables.get(name) for name in TABLES},
                 synthetic=False,
                 source=str(path),
                 sources={name: str(file) for name, file in files.items()},
@@ -140,8 +134,6 @@ def check_folder(
             rep.record(str(exc), source=str(path))
     if not rep.problems and meta.get("fingerprint"):
         try:  # clean data: the fingerprint in meta.json must match too
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 read_folder(path, plausibility=plaus.replace(on_finding="warn"), closures=closures)

@@ -22,6 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from engine._args import raise_at_first
 from engine.data.text import read_text_lines
 from engine.errors import DataError, describe
 
@@ -116,39 +117,26 @@ def _series(table: pd.DataFrame, field: str, src: str, first_line: int) -> pd.Se
     lines = np.arange(len(table)) + first_line
     text = table["date"].astype(str).str.strip()
     dates = pd.to_datetime(text, errors="coerce", format="mixed")
-    bad = dates.isna().to_numpy() | (dates != dates.dt.normalize()).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                "not a calendar date",
-                source=src,
-                line=int(lines[i]),
-                field="date",
-                value=text.iloc[i],
-                fix="write dates as YYYY-MM-DD",
-            )
-        )
+    raise_at_first(
+        dates.isna().to_numpy() | (dates != dates.dt.normalize()).to_numpy(),
+        "not a calendar date",
+        source=src,
+        line=lines,
+        field="date",
+        value=text,
+        fix="write dates as YYYY-MM-DD",
+    )
     values = pd.to_numeric(table[field], errors="coerce").to_numpy(float)
-    bad = ~(values > 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                "price is not a positive number",
-                source=src,
-                line=int(lines[i]),
-                date=dates.iloc[i],
-                field=field,
-                value=table[field].iloc[i],
-            )
-        )
-    dup = dates.duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise DataError(
-            describe("repeated date", source=src, line=int(lines[i]), date=dates.iloc[i])
-        )
+    raise_at_first(
+        ~(values > 0),
+        "price is not a positive number",
+        source=src,
+        line=lines,
+        date=dates,
+        field=field,
+        value=table[field],
+    )
+    raise_at_first(dates.duplicated(), "repeated date", source=src, line=lines, date=dates)
     out = pd.Series(values, index=pd.DatetimeIndex(dates, name="date"), name=f"{field}_cny")
     out = out.astype(float).sort_index()
     out.index = out.index.astype("datetime64[ns]")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine._args import raise_at_first
 from engine.errors import DataError, describe
 
 
@@ -58,19 +59,16 @@ def on_sessions(fx, dates: pd.DatetimeIndex, *, source: str = "fx") -> np.ndarra
             )
         )
     values = series.reindex(dates).to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
-    if len(bad):
-        pos = int(bad[0])
-        raise DataError(
-            describe(
-                f"the HKD->CNY fixing is missing or non-positive on {len(bad)} date(s)",
-                source=source,
-                date=dates[pos],
-                field="hkd_cny",
-                value=float(values[pos]),
-                fix="provide a positive fixing (CNY per HKD) for every HKEX session from the start",
-            )
-        )
+    bad = ~np.isfinite(values) | (values <= 0)
+    raise_at_first(
+        bad,
+        f"the HKD->CNY fixing is missing or non-positive on {int(bad.sum())} date(s)",
+        source=source,
+        date=dates,
+        field="hkd_cny",
+        value=values,
+        fix="provide a positive fixing (CNY per HKD) for every HKEX session from the start",
+    )
     return values
 
 

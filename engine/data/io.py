@@ -47,6 +47,7 @@ from engine.data.plausibility import Plausibility
 from engine.data.schema import OPTIONAL_COLUMNS, TABLE_COLUMNS
 from engine.data.text import utf8_text
 from engine.data.validate import Report, _describe
+from engine.data.validate._common import _isnan
 from engine.errors import DataError
 
 FORMAT_VERSION = 1
@@ -118,24 +119,39 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
     if fmt not in FORMATS:
         raise DataError(_describe("unknown folder format", value=fmt, fix=f"use one of {FORMATS}"))
     path = Path(path).absolute()
-    if path.exists():
-        if not path.is_dir():
-            raise DataError(
-                _describe(
-                    "target exists and is not a folder", source=str(path), fix="choose another path"
-                )
+    if path.exists() and not path.is_dir():
+        raise DataError(
+            _describe(
+                "target exists and is not a folder", source=str(path), fix="choose another path"
             )
-        if any(path.iterdir()) and not _is_market_folder(path):
-            raise DataError(
-                _describe(
-                    "refusing to write into a non-empty folder that is not a market folder",
-                    source=str(path),
-                    fix="write to a new or empty folder",
-                )
+        )
+    if path.exists() and any(path.iterdir()) and not _is_market_folder(path):
+        raise DataError(
+            _describe(
+                "refusing to write into a non-empty folder that is not a market folder",
+                source=str(path),
+                fix="write to a new or empty folder",
             )
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-
     frames = market.to_frames()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700: a data folder is an ordinary folder
+    try:
+        for name in TABLES:
+            _write_table(frames[name], tmp / f"{name}.{fmt}", fmt)
+        _write_text(
+            tmp / META_FILE, json.dumps(_meta(market, fmt, frames), indent=2, sort_keys=True) + "\n"
+        )
+        _move_into(tmp, path, fmt)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def _meta(market: MarketData, fmt: str, frames: dict) -> dict:
+    """The ``meta.json`` record of a folder written from ``market``."""
     meta = {
         "format_version": FORMAT_VERSION,
         "format": fmt,
@@ -152,27 +168,21 @@ def write_folder(market: MarketData, path: str | os.PathLike, fmt: str = "parque
     }
     if market.closures:
         meta["closures"] = [str(d.date()) for d in market.closures]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700: a data folder is an ordinary folder
-    try:
-        for name in TABLES:
-            _write_table(frames[name], tmp / f"{name}.{fmt}", fmt)
-        _write_text(tmp / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        if not path.exists():
-            os.replace(tmp, path)  # a new folder appears complete or not at all
-        else:
-            for name in TABLES:
-                os.replace(tmp / f"{name}.{fmt}", path / f"{name}.{fmt}")
-            os.replace(tmp / META_FILE, path / META_FILE)
-            other = "csv" if fmt == "parquet" else "parquet"
-            for name in TABLES:
-                stale = path / f"{name}.{other}"
-                if stale.exists():
-                    stale.unlink()
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return path
+    return meta
+
+
+def _move_into(tmp: Path, path: Path, fmt: str) -> None:
+    """Move the files written in ``tmp`` into ``path``: a new folder in one rename, else file by
+    file with ``meta.json`` last, and the other format's table files removed."""
+    if not path.exists():
+        os.replace(tmp, path)  # a new folder appears complete or not at all
+        return
+    for name in TABLES:
+        os.replace(tmp / f"{name}.{fmt}", path / f"{name}.{fmt}")
+    os.replace(tmp / META_FILE, path / META_FILE)
+    other = "csv" if fmt == "parquet" else "parquet"
+    for name in TABLES:
+        (path / f"{name}.{other}").unlink(missing_ok=True)
 
 
 def _is_market_folder(path: Path) -> bool:
@@ -229,13 +239,6 @@ def _to_csv_text(frame: pd.DataFrame, table: str) -> str:
     return text_frame.to_csv(index=False, lineterminator="\n")
 
 
-def _isnan(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 # =========================================================================== read
 META_FLAGS = ("synthetic", "adjusted", "fx_placeholder")
 """``meta.json`` fields that are JSON booleans (``"false"``, a string, would read as true)."""
@@ -249,41 +252,23 @@ def read_meta(path: str | os.PathLike) -> dict | None:
     meta = read_text_file(
         target, "JSON", error=DataError, what="meta.json", fix="rewrite the folder"
     )
+
+    def bad(what: str, field: str | None = None, value=None, fix=None) -> DataError:
+        return DataError(_describe(what, source=str(target), field=field, value=value, fix=fix))
+
     if not isinstance(meta, dict):
-        raise DataError(_describe("meta.json is not a JSON object", source=str(target)))
+        raise bad("meta.json is not a JSON object")
     for flag in META_FLAGS:
         if flag in meta and not isinstance(meta[flag], bool):
-            raise DataError(
-                _describe(
-                    f"{flag} in meta.json must be true or false",
-                    source=str(target),
-                    field=flag,
-                    value=meta[flag],
-                    fix=f'write "{flag}": false (a JSON boolean, not a string)',
-                )
-            )
+            fix = f'write "{flag}": false (a JSON boolean, not a string)'
+            raise bad(f"{flag} in meta.json must be true or false", flag, meta[flag], fix)
     version = meta.get("format_version", FORMAT_VERSION)
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
-        raise DataError(
-            _describe(
-                "unsupported folder format version",
-                source=str(target),
-                field="format_version",
-                value=version,
-                fix=f"this engine reads format_version 1..{FORMAT_VERSION}; upgrade the engine",
-            )
-        )
+        fix = f"this engine reads format_version 1..{FORMAT_VERSION}; upgrade the engine"
+        raise bad("unsupported folder format version", "format_version", version, fix)
     fmt = meta.get("format")
     if fmt is not None and fmt not in FORMATS:
-        raise DataError(
-            _describe(
-                "unknown folder format in meta.json",
-                source=str(target),
-                field="format",
-                value=fmt,
-                fix=f"use one of {FORMATS}",
-            )
-        )
+        raise bad("unknown folder format in meta.json", "format", fmt, f"use one of {FORMATS}")
     return meta
 
 
@@ -328,12 +313,7 @@ def read_folder(
     declared = [*meta_closures(meta, path), *closure_dates(closures)]
     adjusted = bool(meta.get("adjusted")) or str(meta.get("source", "")).startswith("adjusted:")
     market = MarketData.from_frames(
-        tables["prices"],
-        tables["securities"],
-        actions=tables.get("actions"),
-        intervals=tables.get("intervals"),
-        relevance=tables.get("relevance"),
-        fx=tables.get("fx"),
+        **{name: tables.get(name) for name in TABLES},
         synthetic=bool(meta.get("synthetic", False)),
         source=f"adjusted:{path}" if adjusted else str(path),
         sources={name: str(file) for name, file in files.items()},
@@ -452,14 +432,9 @@ def _check_columns(columns, name: str, file: Path) -> None:
     missing = [c for c in expected if c not in columns and c not in OPTIONAL_COLUMNS[name]]
     unexpected = [c for c in columns if c not in expected]
     dups = sorted({c for c in columns if list(columns).count(c) > 1})
-    if missing or unexpected or dups:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if unexpected:
-            parts.append(f"unexpected {unexpected}")
-        if dups:
-            parts.append(f"duplicated {dups}")
+    found = {"missing": missing, "unexpected": unexpected, "duplicated": dups}
+    parts = [f"{what} {names}" for what, names in found.items() if names]
+    if parts:
         raise DataError(
             _describe(
                 f"wrong columns: {'; '.join(parts)}",
@@ -626,14 +601,11 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
     utf8_text(file.read_bytes(), str(file))
     with open(file, encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh), None)
+    empty = _describe(
+        "empty file (no header line)", source=str(file), fix=f"write the header {COLUMNS[name]}"
+    )
     if header is None:
-        raise DataError(
-            _describe(
-                "empty file (no header line)",
-                source=str(file),
-                fix=f"write the header {COLUMNS[name]}",
-            )
-        )
+        raise DataError(empty)
     _check_columns(header, name, file)
     check_field_counts(file)
     try:
@@ -646,13 +618,7 @@ def _read_csv(file: Path, name: str, warned: list | None = None) -> pd.DataFrame
             encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
-        raise DataError(
-            _describe(
-                "empty file (no header line)",
-                source=str(file),
-                fix=f"write the header {COLUMNS[name]}",
-            )
-        ) from None
+        raise DataError(empty) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         msg = " ".join(str(exc).split())
         raise DataError(_describe(f"malformed CSV ({msg})", source=str(file))) from None

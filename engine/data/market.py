@@ -217,14 +217,8 @@ class MarketData:
         h = hashlib.sha256()
         h.update(",".join(self.codes_).encode())
         h.update(self.dates.asi8.tobytes())
-        for arr in (
-            self.close_hkd,
-            self.shares,
-            self.free_float,
-            self.traded_value_hkd,
-            self.suspended,
-        ):
-            h.update(np.ascontiguousarray(arr).tobytes())
+        for name in PANELS.values():  # close_hkd, shares, free_float, traded_value_hkd, suspended
+            h.update(np.ascontiguousarray(getattr(self, name)).tobytes())
         for frame in (
             self.securities,
             self.intervals,
@@ -322,28 +316,24 @@ class MarketData:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The inverse of :meth:`from_frames`: tidy frames keyed ``prices, securities, actions,
         intervals, relevance, fx`` (rows outside a security's listed life are omitted)."""
-        listed = self.listed()
-        t_idx, j_idx = np.nonzero(listed)
-        prices = pd.DataFrame(
-            {
-                "date": self.dates[t_idx],
-                "code": np.asarray(self.codes_, dtype=object)[j_idx],
-                "close_hkd": self.close_hkd[t_idx, j_idx],
-                "shares": self.shares[t_idx, j_idx],
-                "free_float": self.free_float[t_idx, j_idx],
-                "traded_value_hkd": self.traded_value_hkd[t_idx, j_idx],
-                "suspended": self.suspended[t_idx, j_idx],
-            }
-        )
+        panels = {name: getattr(self, name) for name in PANELS.values()}
         fx = self.fx.rename("hkd_cny").rename_axis("date").reset_index()
         return {
-            "prices": prices,
+            "prices": price_rows(self.dates, self.codes_, self.listed(), panels),
             "securities": self.securities.copy(),
             "actions": self.actions.copy(),
             "intervals": self.intervals.copy(),
             "relevance": self.relevance.copy(),
             "fx": fx,
         }
+
+
+def price_rows(dates, codes, listed: np.ndarray, panels: dict) -> pd.DataFrame:
+    """The tidy price rows (:data:`PRICE_COLUMNS`) of the ``listed`` cells of ``[day, code]``
+    ``panels`` (``close_hkd, shares, free_float, traded_value_hkd, suspended``), day by day."""
+    t_idx, j_idx = np.nonzero(listed)
+    columns = {"date": dates[t_idx], "code": np.asarray(codes, dtype=object)[j_idx]}
+    return pd.DataFrame(columns | {name: panels[name][t_idx, j_idx] for name in PRICE_COLUMNS[2:]})
 
 
 __all__ = [

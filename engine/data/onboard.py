@@ -67,7 +67,7 @@ from engine._args import date_argument
 from engine._display import Result, Summary
 from engine._settings import FLAG, Choice, Settings, Whole, setting
 from engine.data import onboard_tables as tables
-from engine.data.market import MarketData
+from engine.data.market import MarketData, price_rows
 from engine.data.onboard_read import Panel, apply_listing_dates, read_prices
 from engine.data.plausibility import Plausibility
 from engine.data.vendors import ADJUSTED_NOTE, normalise_code
@@ -229,30 +229,22 @@ class Onboarding(Result):
     def summary(self) -> Summary:
         m = self.market
         rows = [
-            {"metric": "codes", "value": len(m.codes), "unit": "count"},
-            {"metric": "first_session", "value": m.dates[0], "unit": "date"},
-            {"metric": "last_session", "value": m.dates[-1], "unit": "date"},
-            {"metric": "adjusted_prices", "value": str(m.is_adjusted), "unit": "text"},
-            {"metric": "approximation", "value": self.approximation, "unit": "text"},
-            {
-                "metric": "classified_from_reference",
-                "value": int(self.taken["code"].nunique()) if len(self.taken) else 0,
-                "unit": "count",
-            },
-            {
-                "metric": "unclassified",
-                "value": len(self.unclassified),
-                "unit": "count",
-                "note": ", ".join(self.unclassified),
-            },
+            ("codes", len(m.codes), "count"),
+            ("first_session", m.dates[0], "date"),
+            ("last_session", m.dates[-1], "date"),
+            ("adjusted_prices", str(m.is_adjusted), "text"),
+            ("approximation", self.approximation, "text"),
+            (
+                "classified_from_reference",
+                int(self.taken["code"].nunique()) if len(self.taken) else 0,
+                "count",
+            ),
+            ("unclassified", len(self.unclassified), "count"),
+            *((f"table_{k}", v, "text") for k, v in self.provided.items()),
+            *((f"warning_{i + 1}", w, "text") for i, w in enumerate(self.warnings)),
         ]
-        rows += [
-            {"metric": f"table_{k}", "value": v, "unit": "text"} for k, v in self.provided.items()
-        ]
-        rows += [
-            {"metric": f"warning_{i + 1}", "value": w, "unit": "text"}
-            for i, w in enumerate(self.warnings)
-        ]
+        note = {"unclassified": ", ".join(self.unclassified)}
+        rows = [{"metric": k, "value": v, "unit": u, "note": note.get(k, "")} for k, v, u in rows]
         return Summary(rows, title=f"Onboarding of {m.source}")
 
     def __repr__(self) -> str:
@@ -337,16 +329,66 @@ def onboard(
         validation error of :meth:`MarketData.from_frames`.
     """
     s = _settings(settings, options)
+    tidy, label, adjusted, warns = _read(prices, s, fx)
+    ref = _reference(reference)
+    tabs = _Tables(shares, free_float, memberships, relevance, classification, market_cap, ref, fx)
+    panel, sec, taken, unclassified = _master(tidy, label, tabs, requires, s, warns)
+    market = _build(panel, sec, tabs, label, adjusted, s, warns)
+    return Onboarding(
+        market=market,
+        warnings=market.warnings,
+        taken=taken,
+        unclassified=tuple(unclassified),
+        provided=_provided(tabs, s),
+        approximation=s.approximation,
+        meta={"label": label, "adjusted": adjusted, "proxy_window": s.proxy_window},
+    )
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The optional tables of one :func:`onboard` call, as given (``reference``: as read)."""
+
+    shares: object
+    free_float: object
+    memberships: object
+    relevance: object
+    classification: object
+    market_cap: object
+    reference: pd.DataFrame | None
+    fx: object
+
+
+def _read(prices, s: OnboardSettings, fx) -> tuple[pd.DataFrame, str, bool, list[str]]:
+    """The tidy prices, their label, whether they are adjusted, and the first warnings."""
     tidy, label, known_adj = read_prices(prices, start=s.start, end=s.end, closures=s.closures)
     adjusted = bool(known_adj) if s.adjusted is None else bool(s.adjusted)
-    warns = _read_warnings(tidy, label, known_adj, adjusted)
+    warns: list[str] = []
+    if known_adj is None and adjusted is False:
+        warns.append(
+            f"prices ({label}): the 'close' column is taken as raw exchange closes (pass "
+            "adjusted=True for vendor-adjusted prices)"
+        )
+    report = tidy.attrs.get("report", [])
+    if report:
+        reasons = Counter(r.reason for r in report)
+        shown = "; ".join(str(r) for r in report[:5])
+        warns.append(
+            f"the vendor reader left out {len(report)} row(s) ("
+            + ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+            + f"): {shown}{' ...' if len(report) > 5 else ''}"
+        )
     tables.check_fx_direction(fx)
-    ref = _reference(reference)
-    tabs = {"shares": shares, "memberships": memberships, "relevance": relevance}
-    missing = _missing(requires, tabs, classification, ref, s, "volume" in tidy, market_cap)
+    return tidy, label, adjusted, warns
+
+
+def _master(tidy, label: str, t: _Tables, requires, s: OnboardSettings, warns: list[str]):
+    """The price panel (gaps filled) and the security master; every input ``requires`` names
+    that is missing is one error, raised before anything is built."""
+    missing = _missing(requires, t, s, "volume" in tidy)
     panel = Panel.from_tidy(tidy, label, s.closures)
     sec, taken, unclassified = tables.master(
-        panel.codes, classification, ref, panel.first_sessions(), warns
+        panel.codes, t.classification, t.reference, panel.first_sessions(), warns
     )
     apply_listing_dates(panel, sec, warns)
     missing += _withholding(sec, s.wht_default, requires, warns)
@@ -359,23 +401,7 @@ def onboard(
             )
         )
     panel.fill(s.fill_gaps, label, warns)
-    shares_a, ff_a = _shares_and_float(s, adjusted, shares, free_float, market_cap, panel, warns)
-    _delistings(sec, panel, warns)
-    intervals = tables.memberships_table(memberships, panel.codes, panel.first_sessions(), warns)
-    rel = tables.relevance_table(relevance, sec, panel.sessions, s.drug_industries, warns)
-    if adjusted:  # first: summaries that show the first few warnings show this one
-        warns.insert(0, ADJUSTED_NOTE)
-    market = _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns)
-    provided = _provided(shares, free_float, memberships, relevance, classification, ref, s)
-    return Onboarding(
-        market=market,
-        warnings=market.warnings,
-        taken=taken,
-        unclassified=tuple(unclassified),
-        provided=provided,
-        approximation=s.approximation,
-        meta={"label": label, "adjusted": adjusted, "proxy_window": s.proxy_window},
-    )
+    return panel, sec, taken, unclassified
 
 
 def _settings(settings: OnboardSettings | None, options: dict) -> OnboardSettings:
@@ -393,25 +419,6 @@ def _settings(settings: OnboardSettings | None, options: dict) -> OnboardSetting
         )
     base = settings or OnboardSettings()
     return base.replace(**options) if options else base
-
-
-def _read_warnings(tidy, label, known_adj, adjusted) -> list[str]:
-    warns: list[str] = []
-    if known_adj is None and adjusted is False:
-        warns.append(
-            f"prices ({label}): the 'close' column is taken as raw exchange closes (pass "
-            "adjusted=True for vendor-adjusted prices)"
-        )
-    report = tidy.attrs.get("report", [])
-    if report:
-        reasons = Counter(r.reason for r in report)
-        shown = "; ".join(str(r) for r in report[:5])
-        warns.append(
-            f"the vendor reader left out {len(report)} row(s) ("
-            + ", ".join(f"{n} {why}" for why, n in reasons.most_common())
-            + f"): {shown}{' ...' if len(report) > 5 else ''}"
-        )
-    return warns
 
 
 def _reference(reference) -> pd.DataFrame | None:
@@ -432,29 +439,29 @@ def _reference(reference) -> pd.DataFrame | None:
     return ref
 
 
-def _missing(requires, tabs, classification, ref, s, has_volume, market_cap) -> list[str]:
+def _missing(requires, t: _Tables, s: OnboardSettings, has_volume: bool) -> list[str]:
     """Sentences for every input ``requires`` needs and the call does not supply."""
     approx = s.approximation
-    classified = classification is not None or ref is not None
+    classified = t.classification is not None or t.reference is not None
     have = {
-        "memberships.hsci": tabs["memberships"] is not None,
-        "memberships.southbound": tabs["memberships"] is not None,
-        "relevance": tabs["relevance"] is not None or classified,
+        "memberships.hsci": t.memberships is not None,
+        "memberships.southbound": t.memberships is not None,
+        "relevance": t.relevance is not None or classified,
         "classification.industry": classified,
         "classification.is_cxo": classified,
         "volume": has_volume,
-        "shares": tabs["shares"] is not None or approx != "none",
+        "shares": t.shares is not None or approx != "none",
     }
     out = [
         f"{need} (needed by {why}): {_FIX.get(need, 'supply it')}"
         for need, why in (requires or {}).items()
         if not have.get(need, True)
     ]
-    if approx == "market_cap" and market_cap is None:
+    if approx == "market_cap" and t.market_cap is None:
         out.append("market_cap (needed by approximation='market_cap'): pass market_cap=")
     if approx == "traded_value" and not has_volume:
         out.append("volume (needed by approximation='traded_value'): give a volume column")
-    if tabs["shares"] is not None and approx != "none":
+    if t.shares is not None and approx != "none":
         out.append(f"shares were given, so approximation={approx!r} does not apply: drop one")
     return out
 
@@ -479,41 +486,41 @@ def _withholding(sec, wht_default, requires, warns) -> list[str]:
     ]
 
 
-def _provided(shares, free_float, memberships, relevance, classification, ref, s) -> dict:
+def _provided(t: _Tables, s: OnboardSettings) -> dict:
     approx = s.approximation
-    if relevance is None or isinstance(relevance, str):
+    if t.relevance is None or isinstance(t.relevance, str):
         rel = "industry (approximation)"
     else:
-        rel = "constant (approximation)" if np.isscalar(relevance) else "user"
+        rel = "constant (approximation)" if np.isscalar(t.relevance) else "user"
     return {
-        "shares": "user" if shares is not None else approx,
+        "shares": "user" if t.shares is not None else approx,
         "free_float": "user"
-        if free_float is not None
+        if t.free_float is not None
         else ("approximation" if approx != "none" else "missing"),
         "classification": "user"
-        if classification is not None
-        else ("reference" if ref is not None else "missing"),
+        if t.classification is not None
+        else ("reference" if t.reference is not None else "missing"),
         "memberships": "missing"
-        if memberships is None
-        else ("all (approximation)" if isinstance(memberships, str) else "user"),
+        if t.memberships is None
+        else ("all (approximation)" if isinstance(t.memberships, str) else "user"),
         "relevance": rel,
     }
 
 
-def _shares_and_float(s: OnboardSettings, adjusted, shares, free_float, market_cap, panel, warns):
+def _shares_and_float(s: OnboardSettings, adjusted, t: _Tables, panel, warns):
     shape = panel.raw.shape
     ff = (
-        tables.per_code_panel(free_float, "free_float", panel.sessions, panel.codes, "free_float")
-        if free_float is not None
+        tables.per_code_panel(t.free_float, "free_float", panel.sessions, panel.codes, "free_float")
+        if t.free_float is not None
         else np.ones(shape)
     )
     approx = s.approximation
-    if approx != "none" and free_float is None:
+    if approx != "none" and t.free_float is None:
         warns.append(
             f"free float not given: free float 1.0 for every code ({approx} approximation)"
         )
     if approx == "none":
-        sh = tables.per_code_panel(shares, "shares", panel.sessions, panel.codes, "shares")
+        sh = tables.per_code_panel(t.shares, "shares", panel.sessions, panel.codes, "shares")
     elif approx == "equal":
         sh = tables.proxy_equal(panel.close, warns)
     elif approx == "traded_value":
@@ -522,7 +529,7 @@ def _shares_and_float(s: OnboardSettings, adjusted, shares, free_float, market_c
         )
     else:
         sh = tables.proxy_market_cap(
-            market_cap, panel.close, panel.life, panel.sessions, panel.codes, warns
+            t.market_cap, panel.close, panel.life, panel.sessions, panel.codes, warns
         )
     if adjusted and approx in ("none", "market_cap"):
         warns.append(
@@ -568,21 +575,19 @@ are still checked: a held proxy cannot make one.  ``approximation="equal"`` keep
 its shares are 1 / close, so a close that jumps and reverts shows as a shares spike too."""
 
 
-def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, warns) -> MarketData:
-    """The market; the warnings :meth:`MarketData.from_frames` raises (the placeholder FX fixing)
-    are recorded on it too, after the onboarding's own."""
-    t_idx, j_idx = np.nonzero(panel.life)
-    frame = pd.DataFrame(
-        {
-            "date": panel.sessions[t_idx],
-            "code": np.asarray(panel.codes, dtype=object)[j_idx],
-            "close_hkd": panel.close[t_idx, j_idx],
-            "shares": shares_a[t_idx, j_idx],
-            "free_float": ff_a[t_idx, j_idx],
-            "traded_value_hkd": panel.traded[t_idx, j_idx],
-            "suspended": panel.gaps[t_idx, j_idx],
-        }
-    )
+def _build(panel, sec, t: _Tables, label, adjusted, s: OnboardSettings, warns) -> MarketData:
+    """The market: shares and free float, delistings, memberships and relevance, then
+    :meth:`MarketData.from_frames`; the warnings it raises (the placeholder FX fixing) are
+    recorded on the market too, after the onboarding's own."""
+    shares_a, ff_a = _shares_and_float(s, adjusted, t, panel, warns)
+    _delistings(sec, panel, warns)
+    intervals = tables.memberships_table(t.memberships, panel.codes, panel.first_sessions(), warns)
+    rel = tables.relevance_table(t.relevance, sec, panel.sessions, s.drug_industries, warns)
+    if adjusted:  # first: summaries that show the first few warnings show this one
+        warns.insert(0, ADJUSTED_NOTE)
+    panels = dict(close_hkd=panel.close, shares=shares_a, free_float=ff_a)
+    panels.update(traded_value_hkd=panel.traded, suspended=panel.gaps)
+    frame = price_rows(panel.sessions, panel.codes, panel.life, panels)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         market = MarketData.from_frames(
@@ -590,8 +595,7 @@ def _build(panel, sec, shares_a, ff_a, intervals, rel, fx, label, adjusted, s, w
             sec,
             intervals=intervals,
             relevance=rel,
-            fx=fx,
-            synthetic=False,
+            fx=t.fx,
             source=f"{'adjusted:' if adjusted else ''}onboard({label})",
             sources={"prices": label},
             closures=s.closures,

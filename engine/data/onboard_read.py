@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.data.calendar import hkex_sessions
+from engine._args import raise_at_first
 from engine.data.io import check_field_counts
 from engine.data.text import read_text_lines
-from engine.data.vendors import _wide, normalise_code, read_yfinance_csv
+from engine.data.vendors import _wide, normalise_code, read_yfinance_csv, sessions_spanning
 from engine.errors import DataError, describe
 
 # =========================================================================== read
@@ -129,7 +129,7 @@ def _tidy(
     frame["code"] = frame["code"].astype(str).map(normalise_code)
     frame["date"] = session_dates(frame, label)
     for col in keep[2:]:
-        frame[col] = _numeric(frame, col, label)
+        frame[col] = numbers(frame, col, label, date=frame["date"])
     return frame, adjusted
 
 
@@ -151,20 +151,16 @@ def _check_currency(frame: pd.DataFrame, label: str) -> None:
         )
     if "currency" in frame.columns:
         cur = frame["currency"].astype(str).str.strip().str.upper()
-        bad = (cur != "HKD").to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                describe(
-                    "a price row not in HKD",
-                    source=label,
-                    row=i,
-                    code=frame["code"].iloc[i] if "code" in frame else None,
-                    field="currency",
-                    value=frame["currency"].iloc[i],
-                    fix="convert the closes to HKD",
-                )
-            )
+        raise_at_first(
+            cur != "HKD",
+            "a price row not in HKD",
+            row=True,
+            source=label,
+            code=lambda i: frame["code"].iloc[i] if "code" in frame else None,
+            field="currency",
+            value=frame["currency"],
+            fix="convert the closes to HKD",
+        )
 
 
 def session_dates(frame: pd.DataFrame, label: str) -> pd.Series:
@@ -176,40 +172,34 @@ def session_dates(frame: pd.DataFrame, label: str) -> pd.Series:
         d = pd.to_datetime(raw, errors="coerce", utc=True)
     if getattr(d.dt, "tz", None) is not None:
         d = d.dt.tz_convert("Asia/Hong_Kong").dt.tz_localize(None)
-    bad = d.isna().to_numpy() | (d != d.dt.normalize()).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        what = "unparseable date" if pd.isna(d.iloc[i]) else "date carries a time of day"
-        raise DataError(
-            describe(
-                what,
-                source=label,
-                row=i,
-                code=frame["code"].iloc[i],
-                field="date",
-                value=str(raw.iloc[i]),
-                fix="give calendar dates YYYY-MM-DD (Hong Kong trading days)",
-            )
-        )
+    raise_at_first(
+        d.isna().to_numpy() | (d != d.dt.normalize()).to_numpy(),
+        lambda i: "unparseable date" if pd.isna(d.iloc[i]) else "date carries a time of day",
+        row=True,
+        source=label,
+        code=frame["code"],
+        field="date",
+        value=lambda i: str(raw.iloc[i]),
+        fix="give calendar dates YYYY-MM-DD (Hong Kong trading days)",
+    )
     return d.astype("datetime64[ns]")
 
 
-def _numeric(frame: pd.DataFrame, col: str, label: str) -> np.ndarray:
+def numbers(frame: pd.DataFrame, col: str, label: str, **where) -> np.ndarray:
+    """Float values of ``frame[col]``; text that is not a number is an error naming the row, code
+    and field (and ``where``, e.g. each row's ``date``)."""
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
     bad = np.isnan(values) & frame[col].notna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                "not a number",
-                source=label,
-                row=i,
-                date=frame["date"].iloc[i],
-                code=frame["code"].iloc[i],
-                field=col,
-                value=frame[col].iloc[i],
-            )
-        )
+    raise_at_first(
+        bad,
+        "not a number",
+        row=True,
+        source=label,
+        code=frame["code"],
+        field=col,
+        value=frame[col],
+        **where,
+    )
     return values
 
 
@@ -231,17 +221,8 @@ class Panel:
         close_w, vol_w = _wide(tidy.rename(columns={"close": "close_adj"}), None)
         close_w = close_w.sort_index()
         codes = list(close_w.columns)
-        sessions = hkex_sessions(close_w.index.min(), close_w.index.max(), closures)
-        off = close_w.index.difference(sessions)
-        if len(off):
-            raise DataError(
-                describe(
-                    f"{len(off)} date(s) are not XHKG sessions",
-                    source=label,
-                    date=off[0],
-                    fix="drop them (read_yfinance_csv drops and reports them)",
-                )
-            )
+        fix = "drop them (read_yfinance_csv drops and reports them)"
+        sessions = sessions_spanning(close_w.index, label, closures, fix)
         raw = np.array(close_w.reindex(sessions).to_numpy(float), copy=True)
         vol = (
             vol_w.reindex(index=sessions, columns=codes).to_numpy(float)
@@ -345,4 +326,4 @@ def apply_listing_dates(panel: Panel, sec: pd.DataFrame, warns: list[str]) -> No
         )
 
 
-__all__ = ["Panel", "apply_listing_dates", "read_prices", "session_dates"]
+__all__ = ["Panel", "apply_listing_dates", "numbers", "read_prices", "session_dates"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine._args import raise_at_first
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS
-from engine.data.onboard_read import session_dates
+from engine.data.onboard_read import numbers, session_dates
 from engine.data.vendors import normalise_code
 from engine.errors import DataError, describe
 
@@ -33,23 +34,16 @@ def _codes_of(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return t
 
 
-def _numbers(t: pd.DataFrame, col: str, name: str) -> np.ndarray:
-    """Float values of ``t[col]``; text that is not a number is an error naming row and code."""
-    values = pd.to_numeric(t[col], errors="coerce").to_numpy(float)
-    bad = np.isnan(values) & t[col].notna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                "not a number",
-                source=name,
-                row=i,
-                code=t["code"].iloc[i],
-                field=col,
-                value=t[col].iloc[i],
-            )
-        )
-    return values
+def _need_column(t: pd.DataFrame, col: str, name: str, fix: str | None = None) -> None:
+    if col not in t.columns:
+        what = f"{name} has no {col} column"
+        raise DataError(describe(what, source=name, field=col, value=list(t.columns), fix=fix))
+
+
+def _refuse(codes: list, name: str, what: str, fix: str) -> None:
+    """A DataError listing ``codes`` (the first one named) when there are any."""
+    if codes:
+        raise DataError(describe(what, source=name, code=codes[0], value=codes, fix=fix))
 
 
 def drop_unpriced(t: pd.DataFrame, codes, name: str, warns: list[str]) -> pd.DataFrame:
@@ -70,33 +64,21 @@ def per_code_panel(table, value: str, sessions, codes, name: str) -> np.ndarray:
     if np.isscalar(table):
         return np.full((len(sessions), len(codes)), float(table))
     t = _codes_of(table, name)
-    if value not in t.columns:
-        raise DataError(
-            describe(f"{name} has no {value} column", source=name, field=value, value=list(t))
-        )
-    unknown = sorted(set(t["code"]) - set(codes))
-    if unknown:
-        raise DataError(
-            describe(
-                f"{name} names codes without prices",
-                source=name,
-                code=unknown[0],
-                value=unknown,
-                fix="drop those rows or add their prices",
-            )
-        )
+    _need_column(t, value, name)
+    _refuse(
+        sorted(set(t["code"]) - set(codes)),
+        name,
+        f"{name} names codes without prices",
+        "drop those rows or add their prices",
+    )
     absent = [c for c in codes if c not in set(t["code"])]
-    if absent:
-        raise DataError(
-            describe(
-                f"{name} lacks {len(absent)} code(s) that have prices",
-                source=name,
-                code=absent[0],
-                value=absent,
-                fix="give every code a value (or use an approximation)",
-            )
-        )
-    t[value] = _numbers(t, value, name)
+    _refuse(
+        absent,
+        name,
+        f"{name} lacks {len(absent)} code(s) that have prices",
+        "give every code a value (or use an approximation)",
+    )
+    t[value] = numbers(t, value, name)
     if "date" in t:
         t["date"] = session_dates(t, name)
         w = t.pivot_table(index="date", columns="code", values=value, aggfunc="last")
@@ -150,40 +132,24 @@ def proxy_market_cap(market_cap, close, life, sessions, codes, warns) -> np.ndar
     """Shares ``market cap / close`` on each snapshot date, held to the next, back before the first."""
     name = "market_cap"
     t = _codes_of(market_cap, name)
-    if "market_cap_hkd" not in t.columns:
-        raise DataError(
-            describe(
-                "market_cap has no market_cap_hkd column",
-                source=name,
-                field="market_cap_hkd",
-                value=list(t.columns),
-                fix="give date, code, market_cap_hkd (HKD)",
-            )
-        )
+    _need_column(t, "market_cap_hkd", name, "give date, code, market_cap_hkd (HKD)")
     unknown = sorted(set(t["code"]) - set(codes))
-    if unknown:
-        raise DataError(
-            describe(
-                f"market_cap names {len(unknown)} code(s) without prices",
-                source=name,
-                code=unknown[0],
-                value=unknown,
-                fix="drop those rows or add the codes' prices",
-            )
-        )
-    mc = _numbers(t, "market_cap_hkd", name)
-    if not (mc > 0).all():
-        i = int(np.flatnonzero(~(mc > 0))[0])
-        raise DataError(
-            describe(
-                "market cap must be positive",
-                source=name,
-                row=i,
-                code=t["code"].iloc[i],
-                field="market_cap_hkd",
-                value=t["market_cap_hkd"].iloc[i],
-            )
-        )
+    _refuse(
+        unknown,
+        name,
+        f"market_cap names {len(unknown)} code(s) without prices",
+        "drop those rows or add the codes' prices",
+    )
+    mc = numbers(t, "market_cap_hkd", name)
+    raise_at_first(
+        ~(mc > 0),
+        "market cap must be positive",
+        row=True,
+        source=name,
+        code=t["code"],
+        field="market_cap_hkd",
+        value=t["market_cap_hkd"],
+    )
     dates = session_dates(t, name) if "date" in t else pd.Series(sessions[0], index=t.index)
     pos = sessions.searchsorted(pd.DatetimeIndex(dates))
     late = pos >= len(sessions)
@@ -265,11 +231,8 @@ def master(codes, classification, ref, first_sessions, warns):
         if "is_cxo" not in got_user and not in_ref:
             no_cxo.append(code)
         rows.append(row)
-    sec = pd.DataFrame(rows)
-    sec["is_cxo"] = sec["is_cxo"].astype(bool)
-    sec["is_18a"] = sec["is_18a"].astype(bool)
+    sec = pd.DataFrame(rows).astype({"is_cxo": bool, "is_18a": bool, "board_lot": int})
     sec["listing_date"] = pd.to_datetime(sec["listing_date"])
-    sec["board_lot"] = sec["board_lot"].astype(int)
     sec["delisting_date"] = pd.NaT
     sec = sec[SECURITY_COLUMNS]
     if unclassified:
@@ -345,10 +308,7 @@ def relevance_table(relevance, sec: pd.DataFrame, sessions, drug_industries, war
         )
         return pd.DataFrame({"as_of": [sessions[0]] * len(codes), "code": codes, "score": score})
     rel = drop_unpriced(_codes_of(relevance, "relevance"), codes, "relevance", warns)
-    if "score" not in rel.columns:
-        raise DataError(
-            describe("relevance has no score column", source="relevance", field="score")
-        )
+    _need_column(rel, "score", "relevance")
     rel["score"] = _score_in_range(rel["score"].to_numpy(object), rel)
     if "as_of" not in rel:
         rel["as_of"] = sessions[0]
@@ -357,20 +317,16 @@ def relevance_table(relevance, sec: pd.DataFrame, sessions, drug_industries, war
 
 def _score_in_range(values: np.ndarray, rel: pd.DataFrame | None) -> np.ndarray:
     num = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
-    bad = ~((num >= 0) & (num <= 1))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            describe(
-                "relevance score outside [0, 1]" if not np.isnan(num[i]) else "not a number",
-                source="relevance",
-                row=None if rel is None else i,
-                code=None if rel is None else rel["code"].iloc[i],
-                field="score",
-                value=values[i],
-                fix="scores run from 0 (no innovative-drug business) to 1",
-            )
-        )
+    raise_at_first(
+        ~((num >= 0) & (num <= 1)),
+        lambda i: "relevance score outside [0, 1]" if not np.isnan(num[i]) else "not a number",
+        row=rel is not None,
+        source="relevance",
+        code=lambda i: None if rel is None else rel["code"].iloc[i],
+        field="score",
+        value=values,
+        fix="scores run from 0 (no innovative-drug business) to 1",
+    )
     return num
 
 

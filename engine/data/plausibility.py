@@ -216,16 +216,7 @@ def _cap(idx: np.ndarray, rep, severity: str, label: str, what: str, shown: dict
     if rest > 0:
         line = f"{label}: {what}: {rest} more not listed"
         if severity == "error":
-            rep.problems.append(
-                {
-                    "file": label,
-                    "row": None,
-                    "date": None,
-                    "code": None,
-                    "field": None,
-                    "message": line,
-                }
-            )
+            rep.record(line, source=label)
         else:
             rep.warnings.append(line)
 

@@ -299,13 +299,9 @@ def _intervals(specs, dates, first_rows) -> pd.DataFrame:
         southbound = hsci if s.southbound is None else s.southbound
         for kind, ivs in (("hsci", hsci), ("southbound", southbound)):
             for start, end in ivs:
+                end = pd.NaT if end is None else pd.Timestamp(end)
                 rows.append(
-                    {
-                        "code": s.code,
-                        "kind": kind,
-                        "start": pd.Timestamp(start),
-                        "end": pd.NaT if end is None else pd.Timestamp(end),
-                    }
+                    {"code": s.code, "kind": kind, "start": pd.Timestamp(start), "end": end}
                 )
     return pd.DataFrame(rows, columns=["code", "kind", "start", "end"])
 
@@ -332,9 +328,8 @@ def _relevance(specs, dates, first_rows) -> pd.DataFrame:
 def _suspended_mask(dates, col, shape) -> np.ndarray:
     mask = np.zeros(shape, dtype=bool)
     for code, lo, hi in SUSPENSIONS:
-        mask[_snap(dates, lo) : dates.searchsorted(pd.Timestamp(hi), side="right"), col[code]] = (
-            True
-        )
+        hi_row = dates.searchsorted(pd.Timestamp(hi), side="right")
+        mask[_snap(dates, lo) : hi_row, col[code]] = True
     return mask
 
 
@@ -575,15 +570,8 @@ def _action_frame(pay_rng, g: _Grid, events, rounded) -> pd.DataFrame:
     for k, (t, j, kind, value, _extra) in enumerate(events):
         if kind == "placing":
             continue
-        row = {
-            "ex_date": g.dates[t],
-            "code": g.codes[j],
-            "kind": kind,
-            "amount_hkd": np.nan,
-            "ratio": np.nan,
-            "price_hkd": np.nan,
-            "pay_date": pd.NaT,
-        }
+        row = {"ex_date": g.dates[t], "code": g.codes[j], "kind": kind, "pay_date": pd.NaT}
+        row |= dict.fromkeys(("amount_hkd", "ratio", "price_hkd"), np.nan)
         if kind == "cash_dividend":
             row["amount_hkd"] = rounded[k]
             lag = int(pay_rng.integers(DIVIDEND_PAY_LAG_DAYS[0], DIVIDEND_PAY_LAG_DAYS[1] + 1))

@@ -104,47 +104,7 @@ CRO, CDMO = "Contract Research (CRO)", "Contract Development & Manufacturing (CD
 TCM, DIST = "Traditional Chinese Medicine", "Drug Distribution"
 
 
-def _s(
-    code,
-    name,
-    industry,
-    sub,
-    cxo,
-    b18a,
-    listing,
-    lot,
-    wht,
-    group,
-    px,
-    sh,
-    ff,
-    adt,
-    rel,
-    role,
-    hsci=None,
-    sb=None,
-):
-    return SecuritySpec(
-        code,
-        name,
-        industry,
-        sub,
-        cxo,
-        b18a,
-        listing,
-        lot,
-        wht,
-        group,
-        px,
-        sh,
-        ff,
-        adt,
-        rel,
-        role,
-        hsci,
-        sb,
-    )
-
+_s = SecuritySpec  # (positional, so each row of the table below fits on one line)
 
 NEVER: tuple[Interval, ...] = ()
 
@@ -263,18 +223,8 @@ def security_master() -> pd.DataFrame:
     as given here (:func:`engine.data.default_market` moves a listing inside its data window to the
     first session on or after it)."""
     rows = [
-        {
-            "code": s.code,
-            "name": s.name,
-            "industry": s.industry,
-            "sub_industry": s.sub_industry,
-            "is_cxo": s.is_cxo,
-            "is_18a": s.is_18a,
-            "listing_date": pd.Timestamp(s.listing_date),
-            "delisting_date": pd.NaT,
-            "board_lot": s.board_lot,
-            "wht_class": s.wht_class,
-        }
+        {c: getattr(s, c, pd.NaT) for c in SECURITY_COLUMNS}
+        | {"listing_date": pd.Timestamp(s.listing_date)}
         for s in UNIVERSE
     ]
     return pd.DataFrame(rows, columns=SECURITY_COLUMNS)

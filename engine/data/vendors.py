@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine._args import raise_at_first
 from engine.data.calendar import hkex_sessions
 from engine.data.market import SECURITY_COLUMNS, MarketData
 from engine.data.text import read_text_lines
@@ -204,46 +205,28 @@ def _header(lines: list[str], path: Path, code) -> tuple[str, int, dict[str, int
 
 
 def _multi_header(lines, head, src, code) -> tuple[dict[str, int], str]:
+    def bad(what: str, line: int, **where) -> DataError:
+        return DataError(_describe(what, source=src, line=line, **where))
+
     fields = [c.lower() for c in head[1:]]
     tickers = [c.strip() for c in lines[1].split(",")[1:]]
     if not lines[2].lower().startswith("date"):
-        raise DataError(
-            _describe(
-                "third header line should start with 'Date'", source=src, line=3, value=lines[2]
-            )
-        )
+        raise bad("third header line should start with 'Date'", 3, value=lines[2])
     if len(tickers) != len(fields):
-        raise DataError(
-            _describe(
-                f"{len(tickers)} tickers for {len(fields)} price fields",
-                source=src,
-                line=2,
-                fix="the Ticker line needs one ticker per column of the Price line",
-            )
-        )
+        fix = "the Ticker line needs one ticker per column of the Price line"
+        raise bad(f"{len(tickers)} tickers for {len(fields)} price fields", 2, fix=fix)
     found = [normalise_code(t) for t in tickers]
     want = normalise_code(code) if code is not None else None
+    if want is None and len(set(found)) != 1:
+        raise bad(
+            f"file holds several tickers {sorted(set(found))}", 2, fix="pass code= to pick one"
+        )
     if want is None:
-        if len(set(found)) != 1:
-            raise DataError(
-                _describe(
-                    f"file holds several tickers {sorted(set(found))}",
-                    source=src,
-                    line=2,
-                    fix="pass code= to pick one",
-                )
-            )
         want = found[0]
     elif want not in found:
-        raise DataError(
-            _describe(
-                "code not among the file's tickers",
-                source=src,
-                line=2,
-                code=want,
-                value=sorted(set(found)),
-                fix="pass the code of a ticker in the file",
-            )
+        fix = "pass the code of a ticker in the file"
+        raise bad(
+            "code not among the file's tickers", 2, code=want, value=sorted(set(found)), fix=fix
         )
     return {fields[k]: k + 1 for k, c in enumerate(found) if c == want}, want
 
@@ -274,38 +257,32 @@ def _parse(raw: pd.DataFrame, columns: dict, want: str, src: str, first_line: in
     line_no = np.arange(len(raw)) + first_line
     date_text = raw[0].astype(str).str.strip()
     dates, problems = _vendor_dates(date_text)
-    i = _first(dates.isna().to_numpy())
-    if i is not None:
-        what = "date with a time of day and no UTC offset" if problems[i] else "unparseable date"
-        raise DataError(
-            _describe(
-                what,
-                source=src,
-                code=want,
-                field="Date",
-                value=date_text[i],
-                line=int(line_no[i]),
-                fix="dates must start with YYYY-MM-DD (a time of day needs its UTC offset)",
-            )
-        )
+    raise_at_first(
+        dates.isna(),
+        lambda i: (
+            "date with a time of day and no UTC offset" if problems[i] else "unparseable date"
+        ),
+        source=src,
+        code=want,
+        field="Date",
+        value=date_text,
+        line=line_no,
+        fix="dates must start with YYYY-MM-DD (a time of day needs its UTC offset)",
+    )
     out = pd.DataFrame({"date": dates.astype("datetime64[ns]"), "code": want})
     for name, k in columns.items():
         text = raw[k].astype(str).str.strip()
         values = pd.to_numeric(text.where(text != "", "nan"), errors="coerce").to_numpy(float)
-        bad = np.isnan(values) & ~text.str.lower().isin(["", "nan"]).to_numpy()
-        i = _first(bad)
-        if i is not None:
-            raise DataError(
-                _describe(
-                    "not a number",
-                    source=src,
-                    date=dates[i],
-                    code=want,
-                    field=name.title(),
-                    value=text[i],
-                    line=int(line_no[i]),
-                )
-            )
+        raise_at_first(
+            np.isnan(values) & ~text.str.lower().isin(["", "nan"]).to_numpy(),
+            "not a number",
+            source=src,
+            date=dates,
+            code=want,
+            field=name.title(),
+            value=text,
+            line=line_no,
+        )
         out[_PRICE_FIELDS[name]] = values
     out["_line"] = line_no
     return out
@@ -331,19 +308,16 @@ def _leave_out(out: pd.DataFrame, src: str, want: str, closures, report: list) -
 
 def _check_positive(out: pd.DataFrame, keep: np.ndarray, src: str, want: str) -> None:
     close = out["close_adj"].to_numpy()
-    i = _first(keep & ~(close > 0))
-    if i is not None:
-        raise DataError(
-            _describe(
-                "close must be positive",
-                source=src,
-                date=out["date"][i],
-                code=want,
-                field="Close",
-                value=close[i],
-                line=int(out["_line"][i]),
-            )
-        )
+    raise_at_first(
+        keep & ~(close > 0),
+        "close must be positive",
+        source=src,
+        date=out["date"],
+        code=want,
+        field="Close",
+        value=close,
+        line=out["_line"],
+    )
 
 
 def _drop_repeats(out: pd.DataFrame, keep: np.ndarray, src: str, want: str, report) -> None:
@@ -395,11 +369,6 @@ def _stem(path: Path) -> str:
     for suffix in (".csv", ".CSV"):
         name = name.removesuffix(suffix)
     return name
-
-
-def _first(mask) -> int | None:
-    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
-    return int(idx[0]) if len(idx) else None
 
 
 def _dropped(src: str, out: pd.DataFrame, k: int, code: str, reason: str) -> DroppedRow:
@@ -486,42 +455,44 @@ def market_from_adjusted_closes(
         from ``securities``, or any check of :meth:`MarketData.from_frames`.
     """
     label = source or str(getattr(closes, "attrs", {}).get("source") or "closes")
-    close_w, vol_w = _wide(closes, volumes)
-    if close_w.shape[1] == 0 or close_w.notna().to_numpy().sum() == 0:
-        raise DataError(_describe("no closes given", source=label, fix="pass at least one close"))
-    close_w = close_w.sort_index()
-    idx = close_w.index
-    sessions = hkex_sessions(idx.min(), idx.max(), closures)
-    off = idx.difference(sessions)
-    if len(off):
-        raise CalendarError(
-            _describe(
-                f"{len(off)} date(s) are not XHKG sessions",
-                source=label,
-                date=off[0],
-                fix="load vendor files through read_yfinance_csv, which drops and reports them",
-            )
-        )
-    close_w = close_w.reindex(sessions)
-    vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
-    prices = pd.concat(
-        [_code_rows(close_w, vol_w, code, sessions, fill_gaps, label) for code in close_w.columns],
-        ignore_index=True,
-    )
-    notes: tuple[str, ...] = ()
-    if securities is None:
-        securities, notes = _placeholder_master(prices, sessions, label)
+    prices, sec, notes = _adjusted_frames(closes, securities, volumes, label, fill_gaps, closures)
     return MarketData.from_frames(
         prices,
-        securities,
+        sec,
         fx=fx,
-        synthetic=False,
         source=f"adjusted:{label}",
         sources={"prices": f"adjusted closes ({label})"},
         plausibility=plausibility,
         closures=closures,
         warnings=(ADJUSTED_NOTE, *notes),
     )
+
+
+def _adjusted_frames(closes, securities, volumes, label: str, fill_gaps: bool, closures):
+    """The price rows of :func:`market_from_adjusted_closes`, the security master and the notes
+    on it (see :func:`_placeholder_master`)."""
+    close_w, vol_w = _wide(closes, volumes)
+    if close_w.shape[1] == 0 or close_w.notna().to_numpy().sum() == 0:
+        raise DataError(_describe("no closes given", source=label, fix="pass at least one close"))
+    close_w = close_w.sort_index()
+    fix = "load vendor files through read_yfinance_csv, which drops and reports them"
+    sessions = sessions_spanning(close_w.index, label, closures, fix)
+    close_w = close_w.reindex(sessions)
+    vol_w = vol_w.reindex(index=sessions, columns=close_w.columns) if vol_w is not None else None
+    rows = [_code_rows(close_w, vol_w, code, sessions, fill_gaps, label) for code in close_w]
+    prices = pd.concat(rows, ignore_index=True)
+    return prices, *_placeholder_master(prices, sessions, label, securities)
+
+
+def sessions_spanning(dates: pd.DatetimeIndex, label: str, closures, fix: str) -> pd.DatetimeIndex:
+    """The HKEX sessions from the first to the last of the sorted ``dates``; a date that is not a
+    session is a :class:`~engine.errors.CalendarError` (``fix`` says what to do)."""
+    sessions = hkex_sessions(dates.min(), dates.max(), closures)
+    off = dates.difference(sessions)
+    if len(off):
+        what = f"{len(off)} date(s) are not XHKG sessions"
+        raise CalendarError(_describe(what, source=label, date=off[0], fix=fix))
+    return sessions
 
 
 def _code_rows(close_w, vol_w, code, sessions, fill_gaps: bool, label: str) -> pd.DataFrame:
@@ -534,18 +505,15 @@ def _code_rows(close_w, vol_w, code, sessions, fill_gaps: bool, label: str) -> p
     lo, hi = have[0], have[-1]
     life = col[lo : hi + 1]
     gap = np.isnan(life)
-    if gap.any() and not fill_gaps:
-        g = int(np.flatnonzero(gap)[0])
-        raise DataError(
-            _describe(
-                f"{int(gap.sum())} session(s) without a close inside the priced life",
-                source=label,
-                date=sessions[lo + g],
-                code=code,
-                field="close_adj",
-                fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
-            )
-        )
+    raise_at_first(
+        gap & (not fill_gaps),
+        f"{int(gap.sum())} session(s) without a close inside the priced life",
+        source=label,
+        date=sessions[lo:],
+        code=code,
+        field="close_adj",
+        fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
+    )
     filled = pd.Series(life).ffill().to_numpy()
     if vol_w is not None:
         vol = np.nan_to_num(vol_w[code].to_numpy(float)[lo : hi + 1], nan=0.0)
@@ -564,11 +532,14 @@ def _code_rows(close_w, vol_w, code, sessions, fill_gaps: bool, label: str) -> p
     )
 
 
-def _placeholder_master(prices, sessions, label: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Security master for codes without one: name = code, blank industry, listing on the first
-    close, and a delisting on the last close for codes whose closes end before the last session
-    (reported: a :class:`UserWarning` and a note for the market's warnings), since a truncated
-    feed would otherwise be rejected by :meth:`MarketData.from_frames`."""
+def _placeholder_master(prices, sessions, label: str, securities=None):
+    """``(securities, notes)``: the master passed (no notes), or one for codes without one: name =
+    code, blank industry, listing on the first close, and a delisting on the last close for codes
+    whose closes end before the last session (reported: a :class:`UserWarning` and a note for the
+    market's warnings), since a truncated feed would otherwise be rejected by
+    :meth:`MarketData.from_frames`."""
+    if securities is not None:
+        return securities, ()
     first = prices.groupby("code", sort=True)["date"].min()
     last = prices.groupby("code", sort=True)["date"].max()
     delisting = last.where(last < sessions[-1])
@@ -582,7 +553,7 @@ def _placeholder_master(prices, sessions, label: str) -> tuple[pd.DataFrame, tup
             f"delisting_date to their last close: {shown}.  Pass a security master to state "
             "the listed lives yourself"
         )
-        warnings.warn(note, UserWarning, stacklevel=3)
+        warnings.warn(note, UserWarning, stacklevel=4)
         notes = (note,)
     securities = pd.DataFrame(
         {
@@ -609,18 +580,14 @@ def _wide(closes: pd.DataFrame, volumes: pd.DataFrame | None):
         tidy = closes.copy()
         tidy["code"] = tidy["code"].map(normalise_code)
         tidy["date"] = pd.to_datetime(tidy["date"]).astype("datetime64[ns]")
-        dup = tidy.duplicated(["date", "code"])
-        if dup.any():
-            k = int(np.flatnonzero(dup.to_numpy())[0])
-            raise DataError(
-                _describe(
-                    "duplicated (date, code) close",
-                    row=k,
-                    date=tidy["date"].iloc[k],
-                    code=tidy["code"].iloc[k],
-                    fix="concatenate each security's file once",
-                )
-            )
+        raise_at_first(
+            tidy.duplicated(["date", "code"]),
+            "duplicated (date, code) close",
+            row=True,
+            date=tidy["date"],
+            code=tidy["code"],
+            fix="concatenate each security's file once",
+        )
         close_w = tidy.pivot(index="date", columns="code", values="close_adj")
         vol_w = (
             tidy.pivot(index="date", columns="code", values="volume")

@@ -10,12 +10,7 @@ Quick use::
 from engine.analytics.holdings import holding_weights  # deprecated here: use engine.analytics
 from engine.report.compare import comparison_report
 from engine.report.html import write_atomic
-from engine.report.tracking import (
-    ReportContent,
-    build_content,
-    index_figure,
-    tracking_report,
-)
+from engine.report.tracking import ReportContent, build_content, index_figure, tracking_report
 
 __all__ = [
     "ReportContent",

@@ -14,7 +14,7 @@ from engine import plotting
 from engine._display import fmt
 from engine.report.content import ReportContent, Section, drawing
 from engine.report.desk import generated_stamp
-from engine.report.tracking import _targets
+from engine.report.tracking import _targets, write_report
 
 
 def _metrics(comparison) -> pd.DataFrame:
@@ -65,15 +65,11 @@ def _rules_table(comparison) -> pd.DataFrame | None:
     rules = getattr(comparison, "fund_rules", {}) or {}
     if not rules:
         return None
-    rows = [r.verdict_row(lab) for lab, r in rules.items()]
-    return pd.DataFrame(
-        {
-            "run": list(rules),
-            "reviews failing": [r["value"] for r in rows],
-            "rule set": [r["against"] for r in rows],
-            "detail": [r["note"] for r in rows],
-        }
-    )
+    rows = []
+    for label, result in rules.items():
+        row = result.verdict_row(label)
+        rows.append((label, row["value"], row["against"], row["note"]))
+    return pd.DataFrame(rows, columns=["run", "reviews failing", "rule set", "detail"])
 
 
 def _sections(comparison) -> tuple[Section, ...]:
@@ -206,17 +202,8 @@ def comparison_report(comparison, path, *, formats=("html", "pdf"), title=None) 
     ``path`` is a base path (``out/compare`` -> ``out/compare.html``, ``out/compare.pdf``); returns
     format -> path; files are written atomically.
     """
-    from engine.report import html as html_mod
-    from engine.report import pdf as pdf_mod
-
-    targets = _targets(path, formats)
-    content = build_comparison_content(comparison, title=title)
-    payloads = {}
-    if "html" in targets:
-        payloads["html"] = html_mod.render(content).encode("utf-8")
-    if "pdf" in targets:
-        payloads["pdf"] = pdf_mod.render(content)
-    return {f: html_mod.write_atomic(targets[f], payloads[f]) for f in targets}
+    _targets(path, formats)  # a bad path or format fails before any work
+    return write_report(build_comparison_content(comparison, title=title), path, formats)
 
 
 __all__ = ["build_comparison_content", "comparison_report"]

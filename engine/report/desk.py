@@ -15,6 +15,7 @@ import pandas as pd
 from engine import plotting
 from engine._display import fmt
 from engine.analytics.active import MONTHS, active_distribution, active_drawdown, td_by_month
+from engine.analytics.holdings import active_share
 from engine.analytics.regulatory import PERIOD_COLUMNS
 from engine.report.content import Section, drawing
 
@@ -123,16 +124,16 @@ def active_sections(tr, stats, marks) -> list[Section]:
 
 
 def holdings_section(weights: pd.DataFrame, date, names: pd.Series, synthetic: bool) -> Section:
-    """Holdings by name and in %: fund and index weight, their difference (percentage points)."""
+    """Holdings by name and in %: fund and index weight and their difference (percentage points),
+    as :func:`engine.analytics.holding_weights` computed them."""
     w = weights.copy()
     w["name"] = names.reindex(w.index).fillna("").astype(str).to_numpy()
-    active = (w["fund"] - w["index"]).abs().sum() / 2
     table = pd.DataFrame(
         {
             "name": w["name"],
             "fund weight": [fmt(v, "%") for v in w["fund"]],
             "index weight": [fmt(v, "%") for v in w["index"]],
-            "difference (fund - index)": [fmt(v, "%") for v in w["fund"] - w["index"]],
+            "difference (fund - index)": [fmt(v, "%") for v in w["diff"]],
         },
         index=pd.Index(w.index, name="code"),
     ).head(15)
@@ -140,7 +141,7 @@ def holdings_section(weights: pd.DataFrame, date, names: pd.Series, synthetic: b
         "Holding weights vs index weights",
         drawing(plotting.holdings_axes, w, date=date, synthetic=synthetic),
         f"Stock weights excluding cash on {pd.Timestamp(date).date()}, in % (15 largest by index "
-        f"weight); active share, the sum of |fund - index| / 2: {fmt(active, '%')}.",
+        f"weight); active share, the sum of |fund - index| / 2: {fmt(active_share(w), '%')}.",
         table,
         height=4.2,
     )

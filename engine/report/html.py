@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import html as _html
-import os
-from pathlib import Path
 
 import pandas as pd
 
@@ -35,10 +33,9 @@ figcaption { font-size: 0.85em; color: #555; }
 """
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`engine._files.write_bytes`): on any failure the
-    temporary file is removed and ``path`` is left untouched."""
-    return write_bytes(path, data)
+write_atomic = write_bytes
+"""Write bytes to a path atomically (:func:`engine._files.write_bytes`): on any failure the
+temporary file is removed and the path is left untouched."""
 
 
 def _esc(x) -> str:
@@ -129,39 +126,36 @@ def render(content) -> str:
             f'<div class="warn-banner">{SYNTHETIC_TAG} DATA: generated market data, not real prices. '
             "Figures illustrate the method only.</div>"
         )
-    parts.append(f"<h1>{_esc(content.title)}</h1>")
-    parts.append(f'<p class="meta">{_esc(content.subtitle)}</p>')
+    parts += [f"<h1>{_esc(content.title)}</h1>", f'<p class="meta">{_esc(content.subtitle)}</p>']
     if content.stamp:
         parts.append(f'<p class="meta stamp">{_esc(content.stamp)}</p>')
     if content.key_figures is not None:
-        parts.append("<h2>Key figures</h2>")
-        parts.append(table_html(content.key_figures, index=False))
+        parts += ["<h2>Key figures</h2>", table_html(content.key_figures, index=False)]
     if content.headline is not None:
         parts.extend(_section_html(content.headline)[1:])
-    for note in content.notes:
-        parts.append(f'<div class="note">{_esc(note)}</div>')
-    warnings = getattr(content, "warnings", ())
-    if warnings:
+    parts.extend(f'<div class="note">{_esc(note)}</div>' for note in content.notes)
+    if content.warnings:
         parts.append("<h2>Warnings</h2><ul>")
-        parts.extend(f'<li class="note">{_esc(w)}</li>' for w in warnings)
+        parts.extend(f'<li class="note">{_esc(w)}</li>' for w in content.warnings)
         parts.append("</ul>")
-    parts.append(f"<h2>{_esc(content.metrics_title)}</h2>")
-    parts.append(f'<p class="meta">{_esc(content.metrics_intro)}</p>')
-    parts.append(table_html(display_metrics(content.metrics_table), index=False))
+    parts += [
+        f"<h2>{_esc(content.metrics_title)}</h2>",
+        f'<p class="meta">{_esc(content.metrics_intro)}</p>',
+        table_html(display_metrics(content.metrics_table), index=False),
+    ]
     for sec in content.sections:
         parts.extend(_section_html(sec))
-    parts.append(
-        f'<h2>{_esc(content.settings_title)}</h2><p class="meta">{_esc(content.settings_intro)}</p>'
-    )
-    parts.append(table_html(content.settings, index=False))
-    parts.append("<h2>Assumptions and conventions</h2><ul>")
-    parts.extend(f"<li>{_esc(a)}</li>" for a in content.assumptions)
-    parts.append("</ul>")
-    parts.append("<h2>Provenance</h2>")
-    parts.append(table_html(content.provenance, index=False))
+    parts += [
+        f'<h2>{_esc(content.settings_title)}</h2><p class="meta">{_esc(content.settings_intro)}</p>',
+        table_html(content.settings, index=False),
+        "<h2>Assumptions and conventions</h2><ul>",
+        *(f"<li>{_esc(a)}</li>" for a in content.assumptions),
+        "</ul>",
+        "<h2>Provenance</h2>",
+        table_html(content.provenance, index=False),
+    ]
     if content.sources is not None and len(content.sources):
-        parts.append("<h2>Sources</h2>")
-        parts.append(table_html(content.sources, index=False))
+        parts += ["<h2>Sources</h2>", table_html(content.sources, index=False)]
     parts.append("</body></html>")
     return "\n".join(parts)
 

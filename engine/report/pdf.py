@@ -207,11 +207,10 @@ def _metrics_page(content) -> Figure:
     y = 0.915
     for note in content.notes:
         y = _text(fig, y, "NOTE: " + note, color="#8a4b00")
-    warnings = getattr(content, "warnings", ())
-    if warnings:
+    if content.warnings:
         y = _text(fig, y - 0.005, "Warnings (carried by the market and the results)", size=9,
                   weight="bold")  # fmt: skip
-        for w in warnings:
+        for w in content.warnings:
             y = _text(fig, y, "- " + w, color="#8a4b00")
     y = _text(fig, y - 0.005, content.metrics_intro, color="#444")
     metrics = display_metrics(content.metrics_table).drop(columns=["metric"], errors="ignore")

@@ -45,15 +45,9 @@ def settings_table(config) -> pd.DataFrame:
     """``setting, value, status, documentation`` rows of a dataclass config: ``status`` is
     ``ASSUMPTION`` where the field's documentation says assumption or UNCONFIRMED, else the sources
     it cites; ``documentation`` the field's documentation."""
+    columns = ["setting", "value", "status", "documentation"]
     if config is None:
-        return pd.DataFrame(
-            {
-                "setting": ["config"],
-                "value": ["(none recorded)"],
-                "status": [""],
-                "documentation": [""],
-            }
-        )
+        return pd.DataFrame([["config", "(none recorded)", "", ""]], columns=columns)
     if dataclasses.is_dataclass(config):
         items = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     else:
@@ -76,7 +70,7 @@ def settings_table(config) -> pd.DataFrame:
         rows.append(
             {"setting": k, "value": show(v), "status": _status(doc), "documentation": first}
         )
-    return pd.DataFrame(rows, columns=["setting", "value", "status", "documentation"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 __all__ = ["settings_table"]

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+import engine
 from engine import plotting
 from engine._display import fmt
+from engine._files import write_bytes
 from engine.analytics.active import active_stats
-from engine.analytics.attribution import cost_drag, cost_table
+from engine.analytics.attribution import attribute, cost_drag, cost_table
 from engine.analytics.compare import methodology_changes
 from engine.analytics.holdings import holding_weights
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
@@ -44,17 +46,11 @@ FORMATS = ("html", "pdf")
 def collect_warnings(*objects) -> tuple[str, ...]:
     """The ``warnings`` carried by results and the market (``MarketData.warnings``, result warnings),
     in order, without repeats; objects without the attribute add nothing."""
-    out: list[str] = []
-    for obj in objects:
-        for w in tuple(getattr(obj, "warnings", ()) or ()):
-            if str(w) not in out:
-                out.append(str(w))
-    return tuple(out)
+    carried = (str(w) for obj in objects for w in tuple(getattr(obj, "warnings", ()) or ()))
+    return tuple(dict.fromkeys(carried))
 
 
 def _provenance(fund_result, index_result, market) -> pd.DataFrame:
-    import engine
-
     sched = getattr(index_result, "schedule", None)
     rows = [
         ("engine version", getattr(engine, "__version__", "?")),
@@ -80,11 +76,7 @@ def _provenance(fund_result, index_result, market) -> pd.DataFrame:
 
 
 def _is_synthetic(fund_result, index_result, market) -> bool:
-    return bool(
-        getattr(fund_result, "synthetic", False)
-        or getattr(index_result, "synthetic", False)
-        or getattr(market, "synthetic", False)
-    )
+    return any(bool(getattr(x, "synthetic", False)) for x in (fund_result, index_result, market))
 
 
 ASSUMPTIONS = (
@@ -124,31 +116,26 @@ def _metrics_table(primary, others) -> pd.DataFrame:
     the fund's benchmark, headed ``vs <name> (benchmark)``, the others ``vs <name>``."""
     cols = {f"vs {primary.benchmark} (benchmark)": primary}
     cols.update({f"vs {tr.benchmark}": tr for tr in others})
-    rows = []
-    for key, (label, unit, definition) in METRICS.items():
-        row = {"metric": key, "label": label, "unit": unit}
-        for head, tr in cols.items():
-            row[head] = tr.metrics[key]
-        row["definition"] = definition
-        rows.append(row)
+    rows = [
+        {"metric": key, "label": label, "unit": unit}
+        | {head: tr.metrics[key] for head, tr in cols.items()}
+        | {"definition": definition}
+        for key, (label, unit, definition) in METRICS.items()
+    ]
     return pd.DataFrame(rows)
 
 
 def _td_by_year(tr) -> pd.DataFrame:
-    t = tr.td_by_year()
-    return t.rename(
-        columns={
-            "fund_return": "fund return",
-            "benchmark_return": f"{tr.benchmark} return",
-            "td": f"TD vs {tr.benchmark}",
-        }
-    )
-
-
-def _pct(frame: pd.DataFrame, cols, unit: str = "%") -> pd.DataFrame:
-    out = frame.copy().astype(object)
-    for c in cols:
-        out[c] = [fmt(v, unit) for v in frame[c]]
+    """``TrackingResult.td_by_year()`` with the returns and the TD in %, named after the benchmark."""
+    t, bench = tr.td_by_year(), tr.benchmark
+    names = {
+        "fund_return": "fund return",
+        "benchmark_return": f"{bench} return",
+        "td": f"TD vs {bench}",
+    }
+    out = t.astype(object).rename(columns=names)
+    for column, name in names.items():
+        out[name] = [fmt(v, "%") for v in t[column]]
     return out
 
 
@@ -212,7 +199,7 @@ def _tracking_sections(tr, fund_result, synthetic, marks) -> list[Section]:
             None,
             "Year y runs from the last valuation of year y-1 (or the first of year y) to the last "
             f"of year y; TD = fund return - benchmark return, benchmark {bench}.",
-            _pct(_td_by_year(tr), ["fund return", f"{bench} return", f"TD vs {bench}"]),
+            _td_by_year(tr),
         ),
         Section(
             "Daily active returns",
@@ -248,8 +235,6 @@ def _waterfall(fund_result, index_result, market, attribution, variant, notes):
         return attribution
     nav = fund_result.nav
     try:
-        from engine.analytics.attribution import attribute
-
         return attribute(
             index_result,
             market,
@@ -259,7 +244,7 @@ def _waterfall(fund_result, index_result, market, attribution, variant, notes):
             fx=nav["fx"] if "fx" in nav else None,  # and its own valuation fixing
             actual=fund_result,
         )
-    except (ImportError, AttributeError) as exc:  # fund engine unavailable
+    except AttributeError as exc:  # a fund result without what the counterfactual runs read
         notes.append(f"Attribution waterfall not computed: {exc}")
         return None
 
@@ -379,6 +364,36 @@ def _desk(fund_result, index_result, market, desk, notes) -> dict:
     return given
 
 
+def _trackings(fund_result, index_result, market, window: int, synthetic: bool):
+    """The fund against its benchmark (marked synthetic when any input is), and against each other
+    index variant, at the fund's own valuation fixing (as ``FundResult.summary()`` and the waterfall
+    use it)."""
+    variant = fund_benchmark(fund_result)
+    fx = None if "fx" in fund_result.nav else (market.fx if market is not None else None)
+    tr, *others = (
+        fund_tracking(fund_result, index_result, fx=fx, variant=v, window=window)
+        for v in (variant, *(v for v in ("price", "net", "gross") if v != variant))
+    )
+    if synthetic and not tr.synthetic:
+        tr = dataclasses.replace(tr, synthetic=True)
+    return tr, others
+
+
+def _subtitle(tr) -> str:
+    """Period, returns counted, and the headline TD and TE against the fund's benchmark."""
+    lv, bench = tr.levels, tr.benchmark
+    td, td_ann, te_std, te_rms = (
+        fmt(tr.metrics[k], "%")
+        for k in ("tracking_difference", "tracking_difference_ann", "tracking_error_std",
+                  "tracking_error_rms")
+    )  # fmt: skip
+    return (
+        f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
+        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
+        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
+    )
+
+
 def build_content(
     fund_result,
     index_result,
@@ -392,31 +407,19 @@ def build_content(
     capacity=None,
     desk=None,
 ) -> ReportContent:
-    """Compute everything the report shows (see :func:`tracking_report`)."""
-    import engine
-
+    """Compute everything the report shows (the keywords: see :func:`tracking_report`)."""
     _check_fund(fund_result)
     synthetic = _is_synthetic(fund_result, index_result, market)
     marks = _revision_marks(index_result, mark)
-    variant = fund_benchmark(fund_result)
-    # the fund's own valuation fixing, as FundResult.summary() and the waterfall use it
-    fx = None if "fx" in fund_result.nav else (market.fx if market is not None else None)
-    tr = fund_tracking(fund_result, index_result, fx=fx, variant=variant, window=window)
-    others = [
-        fund_tracking(fund_result, index_result, fx=fx, variant=v, window=window)
-        for v in ("price", "net", "gross")
-        if v != variant
-    ]
-    if synthetic and not tr.synthetic:
-        tr = dataclasses.replace(tr, synthetic=True)
-    bench = tr.benchmark
+    tr, others = _trackings(fund_result, index_result, market, window, synthetic)
     stats = active_stats(tr)
     notes: list[str] = []
     sections = _tracking_sections(tr, fund_result, synthetic, marks)
     sections[1:1] = active_sections(tr, stats, marks)
+    variant = fund_benchmark(fund_result)
     wf = _waterfall(fund_result, index_result, market, attribution, variant, notes)
     config = getattr(fund_result, "config", None)
-    sections.extend(_waterfall_sections(wf, fund_result.nav, bench, notes, config))
+    sections.extend(_waterfall_sections(wf, fund_result.nav, tr.benchmark, notes, config))
     cost, cost_per_year = _cost_section(fund_result, synthetic, marks, notes)
     sections.append(cost)
     sections.append(_holdings(fund_result, index_result, market, synthetic))
@@ -430,18 +433,7 @@ def build_content(
         notes.append(
             f"{len(tr.excluded)} date(s) were excluded by alignment (first: {tr.excluded[0].date()})."
         )
-    lv = tr.levels
-    td, td_ann, te_std, te_rms = (
-        fmt(tr.metrics[k], "%")
-        for k in ("tracking_difference", "tracking_difference_ann", "tracking_error_std",
-                  "tracking_error_rms")
-    )  # fmt: skip
-    subtitle = (
-        f"Fund NAV per unit (CNY) vs {bench} at the valuation fixing; {lv.index[0].date()} to "
-        f"{lv.index[-1].date()}, {len(lv) - 1} daily returns. TD vs {bench}: {td} "
-        f"({td_ann} per year); TE vs {bench}: {te_std} STD, {te_rms} RMS."
-    )
-    settings = settings_table(getattr(fund_result, "config", None))
+    settings = settings_table(config)
     version = getattr(engine, "__version__", "")
     fingerprint = market.fingerprint() if hasattr(market, "fingerprint") else ""
     sched = getattr(index_result, "schedule", None)
@@ -450,7 +442,7 @@ def build_content(
     return ReportContent(
         title=title
         or f"Tracking report: ETF 520500 vs {getattr(index_result, 'name', 'index').upper()}",
-        subtitle=subtitle,
+        subtitle=_subtitle(tr),
         synthetic=synthetic,
         metrics_table=_metrics_table(tr, others),
         sections=tuple(sections),
@@ -493,22 +485,29 @@ def _targets(path, formats) -> dict[str, Path]:
     return {f: base.with_name(base.name + "." + f) for f in formats}
 
 
+def write_report(content: ReportContent, path, formats=FORMATS) -> dict[str, Path]:
+    """Render ``content`` in each of ``formats`` (HTML first) and write each file atomically (temp
+    file + ``os.replace``) at base ``path`` with the format's suffix; format -> written path."""
+    from engine.report import html as html_mod
+    from engine.report import pdf as pdf_mod
+
+    targets = _targets(path, formats)
+    payloads = {}
+    if "html" in targets:
+        payloads["html"] = html_mod.render(content).encode("utf-8")
+    if "pdf" in targets:
+        payloads["pdf"] = pdf_mod.render(content)
+    return {f: write_bytes(targets[f], payloads[f]) for f in targets}
+
+
 def tracking_report(
-    fund_result,
-    index_result,
-    path,
-    *,
-    market=None,
-    attribution=None,
-    formats=("html", "pdf"),
-    window: int = DEFAULT_WINDOW,
-    title: str | None = None,
-    mark=None,
-    regulatory=None,
-    capacity=None,
-    desk=None,
+    fund_result, index_result, path, *, formats=("html", "pdf"), **options
 ) -> dict[str, Path]:
     """Write the tracking-error report of ``fund_result`` against ``index_result``.
+
+    The content is computed once by :func:`build_content`, which takes ``options``: ``market``,
+    ``attribution``, ``window``, ``title``, ``mark``, ``regulatory``, ``capacity``, ``desk``
+    (described below), and rendered in each of ``formats``.
 
     Parameters
     ----------
@@ -563,28 +562,8 @@ def tracking_report(
     benchmark, each named), settings (assumptions marked), assumptions, warnings, provenance, and a
     SYNTHETIC banner when any input is synthetic.
     """
-    from engine.report import html as html_mod
-    from engine.report import pdf as pdf_mod
-
-    targets = _targets(path, formats)
-    content = build_content(
-        fund_result,
-        index_result,
-        market=market,
-        attribution=attribution,
-        window=window,
-        title=title,
-        mark=mark,
-        regulatory=regulatory,
-        capacity=capacity,
-        desk=desk,
-    )
-    payloads: dict[str, bytes] = {}
-    if "html" in targets:
-        payloads["html"] = html_mod.render(content).encode("utf-8")
-    if "pdf" in targets:
-        payloads["pdf"] = pdf_mod.render(content)
-    return {fmt: html_mod.write_atomic(targets[fmt], payloads[fmt]) for fmt in targets}
+    _targets(path, formats)  # a bad path or format fails before any work
+    return write_report(build_content(fund_result, index_result, **options), path, formats)
 
 
 def index_figure(
@@ -594,8 +573,6 @@ def index_figure(
 
     The format follows the suffix of ``path`` (``.png`` default, ``.pdf``, ``.svg``).
     """
-    from engine.report.html import write_atomic
-
     if not results:
         raise DataError(
             describe(
@@ -618,7 +595,7 @@ def index_figure(
     fig = plotting.index_levels_figure(results, mark=mark, variant=variant)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120)
-    return write_atomic(path, buf.getvalue())
+    return write_bytes(path, buf.getvalue())
 
 
 __all__ = [

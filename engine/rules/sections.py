@@ -8,15 +8,23 @@ carried in each field's metadata.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
+from engine._settings import Settings
+from engine.errors import MethodologyError
+
 # ----------------------------------------------------------------------------------------- schema
-# Each dataclass field carries ``metadata={"kind": ..., "check": ..., "expect": ...}``: the kind of value
-# the TOML must hold, an optional range check on the converted value, and the text used in errors.
+# Each dataclass field carries ``metadata={"kind": ..., "check": ...}``: the kind of value the TOML must
+# hold and a :class:`_Rule` (the range check on the converted value and the text used in errors).  The
+# rule is also the field's check for :class:`engine._settings.Settings`, the base every section derives
+# from: a section built in code is validated like one read from a file, and every section has
+# ``replace()``, ``to_record()`` and ``hash``.
 
 _KINDS = {
     "bool": "a boolean (true/false)",
@@ -32,21 +40,64 @@ _KINDS = {
 }
 
 
-def _spec(kind: str, check: Callable[[Any], bool] | None = None, expect: str = "") -> dict:
-    return {"kind": kind, "check": check, "expect": expect}
+def _whole(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+_CONVERTED = {  # what a value of each kind is once converted (the type half of a rule)
+    "bool": lambda v: isinstance(v, bool),
+    "int": _whole,
+    "float": lambda v: isinstance(v, float) and math.isfinite(v),
+    "str": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, pd.Timestamp),
+    "str_list": lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v),
+    "int_list": lambda v: isinstance(v, tuple) and all(_whole(x) for x in v),
+    "date_list": lambda v: isinstance(v, tuple) and all(isinstance(x, pd.Timestamp) for x in v),
+    "rates": lambda v: (
+        isinstance(v, tuple) and all(len(p) == 2 and isinstance(p[1], float) for p in v)
+    ),
+    "extras": lambda v: isinstance(v, tuple) and all(isinstance(x, ExtraReview) for x in v),
+}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A field's rule: calling it checks the range of a converted value (the file reader); ``accepts``
+    checks kind and range (:meth:`engine._settings.Settings.validate`)."""
+
+    kind: str
+    check: Callable[[Any], bool] | None = None
+    expect: str = ""
+    fix: str = ""
+
+    def __call__(self, value) -> bool:
+        return self.check is None or bool(self.check(value))
+
+    def accepts(self, value) -> bool:
+        return _CONVERTED[self.kind](value) and self(value)
+
+    def describe(self) -> str:
+        return self.expect or _KINDS[self.kind]
 
 
 def _key(
     kind: str, check: Callable[[Any], bool] | None = None, expect: str = "", default: Any = None
 ):
-    meta = _spec(kind, check, expect)
+    meta = {"kind": kind, "check": _Rule(kind, check, expect), "expect": expect}
     if default is None:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
 
 
+class _Section(Settings):
+    """Base of the sections: :class:`~engine._settings.Settings` raising
+    :class:`~engine.errors.MethodologyError`."""
+
+    _error = MethodologyError
+
+
 @dataclass(frozen=True)
-class Meta:
+class Meta(_Section):
     """Identity of the rulebook version."""
 
     name: str = _key("str", lambda v: v != "", "a non-empty string equal to the file stem")
@@ -56,7 +107,7 @@ class Meta:
 
 
 @dataclass(frozen=True)
-class UniverseRules:
+class UniverseRules(_Section):
     """Eligibility screens applied at the cut-off date (first failing screen is the reason)."""
 
     require_hsci: bool = _key("bool")
@@ -74,7 +125,7 @@ class UniverseRules:
 
 
 @dataclass(frozen=True)
-class LiquidityRules:
+class LiquidityRules(_Section):
     """Average daily traded value screen over ``window_sessions`` sessions ending at the cut-off."""
 
     enabled: bool = _key("bool")
@@ -83,7 +134,7 @@ class LiquidityRules:
 
 
 @dataclass(frozen=True)
-class SelectionRules:
+class SelectionRules(_Section):
     """Ranking and the buffer zone around ``max_constituents``."""
 
     ranking: str = _key("str", lambda v: v in ("relevance", "ffmc"), "'relevance' or 'ffmc'")
@@ -106,7 +157,7 @@ class SelectionRules:
 
 
 @dataclass(frozen=True)
-class WeightingRules:
+class WeightingRules(_Section):
     """Free-float market-cap weights with a single-stock cap set through cap factors."""
 
     method: str = _key("str", lambda v: v == "ffmc", "'ffmc' (free-float market cap)")
@@ -135,7 +186,7 @@ _REPLACEMENT_CUTOFFS = ("last_close", "review_cutoff")
 
 
 @dataclass(frozen=True)
-class ScheduleRules:
+class ScheduleRules(_Section):
     """Regular review calendar (see :mod:`engine.rules.calendar`)."""
 
     frequency: str = _key(
@@ -161,7 +212,7 @@ class ScheduleRules:
 
 
 @dataclass(frozen=True)
-class IndexSettings:
+class IndexSettings(_Section):
     """Defaults the index stage takes from the methodology."""
 
     base_date: pd.Timestamp = _key("date")

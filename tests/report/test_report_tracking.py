@@ -170,10 +170,10 @@ def test_interrupted_atomic_write_keeps_the_old_file(tmp_path, monkeypatch):
     def failing_replace(src, dst):
         raise Interrupted
 
-    monkeypatch.setattr(html_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(Interrupted):
         write_atomic(target, b"new report that must never appear half-written")
-    monkeypatch.setattr(html_mod.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert target.read_bytes() == b"old complete report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     write_atomic(target, b"new")

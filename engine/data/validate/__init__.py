@@ -135,10 +135,7 @@ def build(
     return cls(
         dates=aligned.dates,
         codes_=aligned.codes,
-        close_hkd=panels["close_hkd"],
-        shares=panels["shares"],
-        free_float=panels["free_float"],
-        traded_value_hkd=panels["traded_value_hkd"],
+        **panels,  # close_hkd, shares, free_float, traded_value_hkd
         suspended=aligned.suspended,
         securities=sec,
         intervals=iv,

@@ -9,12 +9,8 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from engine._args import plain as _plain
 from engine.errors import DataError, describe
-
-
-def _plain(v):
-    """NumPy scalars as plain Python values, so messages read ``value=-1.0``, not ``np.float64``."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _describe(what: str, **where) -> str:
@@ -133,10 +129,7 @@ class Report:
         for i in shown:
             yield int(i)
         if self.collect and len(idx) > len(shown):
-            self.problems.append(
-                dict.fromkeys(PROBLEM_COLUMNS)
-                | {"file": source, "message": f"{what}: {len(idx) - len(shown)} more row(s)"}
-            )
+            self.record(f"{what}: {len(idx) - len(shown)} more row(s)", source=source)
 
 
 def _at(entries, i: int):
@@ -191,17 +184,6 @@ def _small_labels(idx: np.ndarray) -> np.ndarray:
     """Labels as int32 (half the memory of a long frame's int64 labels; there are fewer than 2**31
     distinct values)."""
     return idx.astype(np.int32, copy=False)
-
-
-def _map_unique(series: pd.Series, fn) -> pd.Series:
-    """``series.map(fn)`` evaluated once per distinct value (codes, flags and dates repeat a lot)."""
-    idx, uniq = _factorize(series)
-    mapped = np.empty(len(uniq), dtype=object)
-    for k, u in enumerate(uniq):
-        mapped[k] = fn(u)
-    return pd.Series(
-        mapped[idx] if len(idx) else np.empty(0, dtype=object), index=series.index, dtype=object
-    )
 
 
 def _isnan(v) -> bool:

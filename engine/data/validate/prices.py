@@ -34,13 +34,7 @@ from engine.errors import CalendarError, DataError
 def _check_securities(sec: pd.DataFrame, where: _Where, rep: Report):
     """The validated master, sorted by code, and the set of codes dropped for a problem (collect
     mode only; their rows in the other tables are left out without a second report)."""
-    _require(
-        sec,
-        SECURITY_COLUMNS,
-        where,
-        "securities",
-        optional=OPTIONAL_COLUMNS["securities"],
-    )
+    _require(sec, SECURITY_COLUMNS, where, "securities", optional=OPTIONAL_COLUMNS["securities"])
     sec = sec.reset_index(drop=True).copy()
     keep = np.ones(len(sec), dtype=bool)
     sec["code"] = _codes(sec["code"], where, "securities", rep)
@@ -57,25 +51,10 @@ def _check_securities(sec: pd.DataFrame, where: _Where, rep: Report):
             fix="keep one master row per security",
         )
     keep &= ~codes.duplicated(keep="first").to_numpy()
-    sec["listing_date"] = date_values(
-        sec["listing_date"],
-        where,
-        "securities",
-        "listing_date",
-        required=True,
-        rep=rep,
-        code_at=codes.__getitem__,
-    )
+    for col in ("listing_date", "delisting_date"):
+        at = dict(required=col == "listing_date", rep=rep, code_at=codes.__getitem__)
+        sec[col] = date_values(sec[col], where, "securities", col, **at)
     keep &= sec["listing_date"].notna().to_numpy()
-    sec["delisting_date"] = date_values(
-        sec["delisting_date"],
-        where,
-        "securities",
-        "delisting_date",
-        required=False,
-        rep=rep,
-        code_at=codes.__getitem__,
-    )
     early = (sec["delisting_date"] < sec["listing_date"]).to_numpy() & keep
     rep.flag(
         early,

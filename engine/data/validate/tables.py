@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from engine.data.fx import is_placeholder as is_placeholder_fx
 from engine.data.plausibility import check_rights
 from engine.data.schema import (
     ACTION_COLUMNS,
@@ -34,13 +36,11 @@ from engine.errors import DataError
 
 
 # --------------------------------------------------------------------------- actions
-def _empty_actions() -> pd.DataFrame:
-    act = pd.DataFrame({c: pd.Series(dtype=float) for c in ACTION_COLUMNS})
-    for c in ("ex_date", "pay_date"):
-        act[c] = act[c].astype("datetime64[ns]")
-    for c in ("code", "kind"):
-        act[c] = act[c].astype(object)
-    return act
+def _empty(columns: list[str], **dtypes) -> pd.DataFrame:
+    """A table with ``columns`` and no rows: dates, text (``object``) and floats as ``dtypes`` say
+    (``True`` for dates); float where unnamed."""
+    kinds = {c: "datetime64[ns]" if d is True else d for c, d in dtypes.items()}
+    return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, float)) for c in columns})
 
 
 def _check_actions(
@@ -50,7 +50,7 @@ def _check_actions(
     each row checked in order (:func:`_action_checks`), duplicates and, with ``plausibility``,
     rights priced above the market reported; the rows at fault left out (collect mode)."""
     if actions is None or len(actions) == 0:
-        return _empty_actions()
+        return _empty(ACTION_COLUMNS, ex_date=True, pay_date=True, code=object, kind=object)
     _require(actions, ACTION_COLUMNS, where, "actions", optional=OPTIONAL_COLUMNS["actions"])
     act = _read_actions(actions, where, rep)
     keep = (act["code"] != "").to_numpy() & act["ex_date"].notna().to_numpy()
@@ -94,9 +94,14 @@ def _read_actions(actions: pd.DataFrame, where: _Where, rep: Report) -> pd.DataF
     else:
         act["pay_date"] = pd.NaT
     act["pay_date"] = act["pay_date"].fillna(act["ex_date"]).astype("datetime64[ns]")
-    act["kind"] = act["kind"].astype(object).where(act["kind"].notna(), "")
-    act["kind"] = act["kind"].astype(str).str.strip().str.lower().astype(object)
+    act["kind"] = _kinds(act["kind"])
     return act
+
+
+def _kinds(kind: pd.Series) -> pd.Series:
+    """A kind column as lower-case text without surrounding blanks ("" where missing)."""
+    kind = kind.astype(object).where(kind.notna(), "")
+    return kind.astype(str).str.strip().str.lower().astype(object)
 
 
 def _action_checks(act, known, code, kind, tt, c_on, c_prev) -> list[tuple[np.ndarray, dict]]:
@@ -236,68 +241,39 @@ def _check_duplicate_actions(act: pd.DataFrame, where: _Where, rep: Report, keep
 
 
 # --------------------------------------------------------------------------- intervals
-def _empty_intervals() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "code": pd.Series(dtype=object),
-            "kind": pd.Series(dtype=object),
-            "start": pd.Series(dtype="datetime64[ns]"),
-            "end": pd.Series(dtype="datetime64[ns]"),
-        }
-    )
-
-
 def _check_intervals(intervals, known, where: _Where, rep: Report, dropped=frozenset()):
     if intervals is None or len(intervals) == 0:
-        return _empty_intervals()
+        return _empty(INTERVAL_COLUMNS, code=object, kind=object, start=True, end=True)
     _require(intervals, INTERVAL_COLUMNS, where, "intervals")
     iv = intervals.reset_index(drop=True).copy()
     iv["code"] = _codes(iv["code"], where, "intervals", rep)
-    code_at = iv["code"].__getitem__
-    iv["kind"] = iv["kind"].astype(object).where(iv["kind"].notna(), "")
-    iv["kind"] = iv["kind"].astype(str).str.strip().str.lower().astype(object)
-    iv["start"] = date_values(
-        iv["start"], where, "intervals", "start", required=True, rep=rep, code_at=code_at
-    )
-    iv["end"] = date_values(
-        iv["end"], where, "intervals", "end", required=False, rep=rep, code_at=code_at
-    )
+    iv["kind"] = _kinds(iv["kind"])
+    for col in ("start", "end"):
+        at = dict(required=col == "start", rep=rep, code_at=iv["code"].__getitem__)
+        iv[col] = date_values(iv[col], where, "intervals", col, **at)
     keep = (iv["code"] != "").to_numpy() & iv["start"].notna().to_numpy()
     if dropped:
         keep &= ~iv["code"].isin(dropped).to_numpy()
-    label = where.label("intervals")
-    for mask, what, field, fix in (
+    kinds = {"value": iv["kind"], "fix": f"use one of {INTERVAL_KINDS}"}
+    for mask, what, field, extra in (
         (
             ~iv["code"].isin(known).to_numpy(),
             "membership interval for an unknown code",
             "code",
-            "add the security to the master or remove the interval",
+            {"fix": "add the security to the master or remove the interval"},
         ),
-        (~iv["kind"].isin(INTERVAL_KINDS).to_numpy(), "unknown interval kind", "kind", None),
+        (~iv["kind"].isin(INTERVAL_KINDS).to_numpy(), "unknown interval kind", "kind", kinds),
         (
             (iv["end"] < iv["start"]).to_numpy(dtype=bool),
             "interval ends before it starts",
             "end",
-            None,
+            {},
         ),
     ):
-        for i in rep.each(mask & keep, what, label):
-            extra = {}
-            if field == "kind":
-                extra = {"value": iv["kind"][i], "fix": f"use one of {INTERVAL_KINDS}"}
-            elif fix:
-                extra = {"fix": fix}
-            rep.fail(
-                what,
-                **where(
-                    "intervals",
-                    i,
-                    date=iv["end"][i] if field == "end" else None,
-                    code=iv["code"][i],
-                    field=field,
-                ),
-                **extra,
-            )
+        date = iv["end"] if field == "end" else None
+        rep.flag(
+            mask & keep, what, where, "intervals", date=date, code=iv["code"], field=field, **extra
+        )
         keep &= ~mask
     _check_overlaps(iv, keep, where, rep)
     iv = iv[keep] if not keep.all() else iv
@@ -344,13 +320,7 @@ def _check_overlaps(iv: pd.DataFrame, keep: np.ndarray, where: _Where, rep: Repo
 # --------------------------------------------------------------------------- relevance
 def _check_relevance(relevance, known, where: _Where, rep: Report, dropped=frozenset()):
     if relevance is None or len(relevance) == 0:
-        return pd.DataFrame(
-            {
-                "as_of": pd.Series(dtype="datetime64[ns]"),
-                "code": pd.Series(dtype=object),
-                "score": pd.Series(dtype=float),
-            }
-        )
+        return _empty(RELEVANCE_COLUMNS, as_of=True, code=object)
     _require(relevance, RELEVANCE_COLUMNS, where, "relevance")
     rel = relevance.reset_index(drop=True)[RELEVANCE_COLUMNS].copy()
     rel["code"] = _codes(rel["code"], where, "relevance", rep)
@@ -368,44 +338,19 @@ def _check_relevance(relevance, known, where: _Where, rep: Report, dropped=froze
     keep = (rel["code"] != "").to_numpy() & rel["as_of"].notna().to_numpy()
     if dropped:
         keep &= ~rel["code"].isin(dropped).to_numpy()
+    flag = partial(rep.flag, where=where, table="relevance", date=rel["as_of"], code=rel["code"])
     unknown = ~rel["code"].isin(known).to_numpy() & keep
-    rep.flag(
-        unknown,
-        "relevance score for an unknown code",
-        where,
-        "relevance",
-        date=rel["as_of"],
-        code=rel["code"],
-        field="code",
-        fix="add the security to the master or remove the score",
-    )
+    fix = "add the security to the master or remove the score"
+    flag(unknown, "relevance score for an unknown code", field="code", fix=fix)
     keep &= ~unknown
     score = rel["score"].to_numpy()
     with np.errstate(invalid="ignore"):
         bad = (~np.isfinite(score) | (score < 0)) & keep
-    what = "relevance score must be a non-negative number"
-    rep.flag(
-        bad,
-        what,
-        where,
-        "relevance",
-        date=rel["as_of"],
-        code=rel["code"],
-        field="score",
-        value=raw_score,
-    )
+    flag(bad, "relevance score must be a non-negative number", field="score", value=raw_score)
     keep &= ~bad
     dup = np.zeros(len(rel), dtype=bool)
     dup[keep] = rel[keep].duplicated(["as_of", "code"], keep="first").to_numpy()
-    rep.flag(
-        dup,
-        "duplicated (as_of, code) relevance row",
-        where,
-        "relevance",
-        date=rel["as_of"],
-        code=rel["code"],
-        fix="keep one score per security and date",
-    )
+    flag(dup, "duplicated (as_of, code) relevance row", fix="keep one score per security and date")
     keep &= ~dup
     rel = rel[keep] if not keep.all() else rel
     return rel.sort_values(["as_of", "code"], kind="stable").reset_index(drop=True)
@@ -471,13 +416,3 @@ def _check_fx(
             stacklevel=4,
         )
     return fx_s
-
-
-def is_placeholder_fx(fx: pd.Series) -> bool:
-    """True when ``fx`` is the placeholder fixing: exactly 1.0 on every session (and not empty).
-
-    No real HKD->CNY fixing is 1.0 over a whole history, so the placeholder is recognised from the
-    values themselves; it survives a write/read of the market folder without extra bookkeeping.
-    """
-    values = np.asarray(fx, dtype=float)
-    return bool(len(values)) and bool(np.all(values == 1.0))
