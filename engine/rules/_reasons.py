@@ -17,7 +17,7 @@ import pandas as pd
 from engine import codes as C
 from engine.data.market import MarketData
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
-from engine.rules.selection import rank
+from engine.rules.selection import RANK_TEXTS, rank, rank_text
 
 
 def first_gone_rows(market: MarketData) -> np.ndarray:
@@ -65,7 +65,7 @@ def replacement_texts(codes, ranks, gone, new, kept, last_close) -> dict:
                 f"selected: rank {rk} replaces {codes[g]} (delisted, last close {last_close(g)})"
             )
         else:
-            out[int(j)] = f"selected: rank {rk} fills a vacancy"
+            out[int(j)] = RANK_TEXTS[C.RS_FILLS_VACANCY].format(rank=rk)
     for j in kept:
         rk = ranks[j]
         how = (
@@ -111,22 +111,8 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
     """The review table's text for reason ``code`` of security ``j`` at review ``k``."""
     m = out["versions"][k]
     x = out["x"]
-    rk = review_ranks(k, out)[j]
-    sel = m.selection
-    if code == C.RS_SELECTED:
-        return f"selected: rank {int(rk)}"
-    if code == C.RS_KEPT_BY_BUFFER:
-        return f"selected: rank {int(rk)} kept by buffer (<={sel.buffer_remove_rank})"
-    if code == C.RS_FILLS_VACANCY:
-        return f"selected: rank {int(rk)} fills a vacancy"
-    if code == C.RS_CUT_OVERFLOW:
-        return f"out: rank {int(rk)} cut (more than {sel.max_constituents} qualified)"
-    if code == C.RS_BELOW_BUFFER:
-        return f"out: rank {int(rk)} below the buffer (>{sel.buffer_remove_rank})"
-    if code == C.RS_NEWCOMER_RANK:
-        return f"out: rank {int(rk)}, a newcomer needs rank <={sel.buffer_add_rank}"
-    if code == C.RS_BELOW_CUT:
-        return f"out: rank {int(rk)} below the cut"
+    if code in RANK_TEXTS:
+        return rank_text(code, review_ranks(k, out)[j], m.selection)
     if code == C.RS_TOO_YOUNG:
         listed = out["listing_date"][j]
         when = listed.date() if not pd.isna(listed) else "unknown"
