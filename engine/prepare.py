@@ -206,15 +206,11 @@ def review_shares(reviews, codes) -> np.ndarray:
                     **where,
                 )
             )
-        values = (
-            pd.to_numeric(table["shares"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            * pd.to_numeric(table["free_float"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-            * pd.to_numeric(table["cap_factor"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-        )[sel]
+        shares, free_float, cap_factor = (
+            pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[sel]
+            for c in ("shares", "free_float", "cap_factor")
+        )
+        values = shares * free_float * cap_factor
         bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
         if len(bad):
             i = int(bad[0])

@@ -243,20 +243,7 @@ def _result(market, schedule, inp: _Inputs, run: _Run) -> IndexResult:
         return pd.DataFrame(q, index=idx, columns=pd.Index(codes, name="code"))
 
     def events_df():
-        ev, act = run.ev, inp.act
-        return _events_frame(
-            ev["row"],
-            ev["kind"],
-            ev["col"],
-            ev["ref"],
-            run.ev_div,
-            dates,
-            codes,
-            inp.reviews,
-            (act["ratio"], act["price_hkd"], act["amount_hkd"]),
-            inp.wht,
-            market,
-        )
+        return _events_frame(run, inp, market)
 
     meta = {
         "methodology_hash": schedule.methodology_hash,
@@ -543,17 +530,26 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _events_frame(
-    ev_row, ev_kind, ev_col, ev_ref, ev_div, dates, codes, reviews, act, wht, market
-) -> pd.DataFrame:
+_ACTION_TEXTS = {
+    "split": "split: {ratio} new shares per old share",
+    "bonus": "bonus issue: {ratio} bonus shares per share held",
+    "rights": "rights issue: {ratio} new shares per share held at HKD {price}",
+    "cash_dividend": "cash dividend HKD {amount} per share (withholding {wht}%)",
+}
+
+
+def _events_frame(run: _Run, inp: _Inputs, market: MarketData) -> pd.DataFrame:
+    """The event log (:data:`EVENT_COLUMNS`) of a run, with a text detail per event."""
+    dates, codes, act = market.dates, market.codes, inp.act
+    ev_row, ev_kind, ev_col, ev_ref = (run.ev[f] for f in ("row", "kind", "col", "ref"))
+    kinds = [_nb.EVENT_NAMES[int(k)] for k in ev_kind]
     details = []
     prev: set[str] = set()
-    for e in range(len(ev_row)):
-        kind = _nb.EVENT_NAMES[int(ev_kind[e])]
-        j = int(ev_col[e])
-        ref = int(ev_ref[e])
+    for kind, row, j, ref in zip(
+        kinds, ev_row.tolist(), ev_col.tolist(), ev_ref.tolist(), strict=True
+    ):
         if kind == "review":
-            review = reviews[ref]
+            review = inp.reviews[ref]
             now = set(review.constituents)
             detail = (
                 f"{review.methodology} {review.kind} review (cap date "
@@ -568,29 +564,21 @@ def _events_frame(
                 )
             prev = now
         elif kind == "deletion":
-            detail = f"no close from {dates[int(ev_row[e])].date()}: deleted at its last close"
+            detail = f"no close from {dates[row].date()}: deleted at its last close"
         else:
-            ratio, price, amount = (float(x[ref]) for x in act)
-            if kind == "split":
-                detail = f"split: {_fmt(ratio)} new shares per old share"
-            elif kind == "bonus":
-                detail = f"bonus issue: {_fmt(ratio)} bonus shares per share held"
-            elif kind == "rights":
-                detail = (
-                    f"rights issue: {_fmt(ratio)} new shares per share held at HKD {_fmt(price)}"
-                )
-            else:
-                detail = (
-                    f"cash dividend HKD {_fmt(amount)} per share "
-                    f"(withholding {_fmt(100 * wht[j])}%)"
-                )
+            detail = _ACTION_TEXTS[kind].format(
+                ratio=_fmt(act["ratio"][ref]),
+                price=_fmt(act["price_hkd"][ref]),
+                amount=_fmt(act["amount_hkd"][ref]),
+                wht=_fmt(100 * inp.wht[j]),
+            )
         details.append(detail)
     data = {
         "date": pd.DatetimeIndex(dates[np.asarray(ev_row, dtype=np.int64)]).as_unit("ns"),
-        "kind": [_nb.EVENT_NAMES[int(k)] for k in ev_kind],
-        "code": [codes[int(j)] if j >= 0 else "" for j in ev_col],
+        "kind": kinds,
+        "code": [codes[j] if j >= 0 else "" for j in ev_col.tolist()],
         "detail": details,
     }
     for i, name in enumerate(EVENT_COLUMNS[4:]):
-        data[name] = np.asarray(ev_div[:, i], dtype=float)
+        data[name] = np.asarray(run.ev_div[:, i], dtype=float)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)

@@ -10,12 +10,14 @@ these texts, so they live here, below both: neither imports the other for them.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
 from engine import codes as C
 from engine.data.market import MarketData
+from engine.errors import DataError, describe
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
 from engine.rules.selection import RANK_TEXTS, rank, rank_text
 
@@ -152,6 +154,28 @@ def review_ranks(k: int, out: dict) -> np.ndarray:
     return out["full_ranks"][k]
 
 
+def no_selection_error(name: str, effective, reasons) -> DataError:
+    """The error of a review of version ``name`` at which no security passes the screens; its
+    value counts the four most common of the others' ``reasons``."""
+    return DataError(
+        describe(
+            "no security passes the screens at this review",
+            source=name,
+            date=effective,
+            value=dict(Counter(reasons).most_common(4)),
+            fix="check memberships, relevance scores and prices around the cut-off date",
+        )
+    )
+
+
+def table_frame(codes, reason, **columns) -> pd.DataFrame:
+    """A review table (:data:`REVIEW_TABLE_COLUMNS`) from its ``columns``, with ``codes`` and the
+    ``reason`` texts as object columns."""
+    data = {"code": pd.Series(codes, dtype=object), **columns}
+    data["reason"] = pd.Series(reason, dtype=object)
+    return pd.DataFrame(data, columns=REVIEW_TABLE_COLUMNS)
+
+
 def review_table(k: int, out: dict) -> pd.DataFrame:
     """Review ``k``'s table (:data:`REVIEW_TABLE_COLUMNS`) from the compact arrays of a run."""
     x = out["x"]
@@ -159,19 +183,16 @@ def review_table(k: int, out: dict) -> pd.DataFrame:
     text = np.full(reason.shape[0], "", dtype=object)
     for j in np.flatnonzero(reason):
         text[j] = reason_text(int(reason[j]), int(j), k, out)
-    return pd.DataFrame(
-        {
-            "code": pd.Series(out["codes"], dtype=object),
-            "eligible": out["eligible"][k],
-            "rank": review_ranks(k, out),
-            "selected": out["selected"][k],
-            "shares": x["shares"][k],
-            "free_float": x["free_float"][k],
-            "cap_factor": out["cap_factor"][k],
-            "weight": out["weight"][k],
-            "reason": pd.Series(text, dtype=object),
-        },
-        columns=REVIEW_TABLE_COLUMNS,
+    return table_frame(
+        out["codes"],
+        text,
+        eligible=out["eligible"][k],
+        rank=review_ranks(k, out),
+        selected=out["selected"][k],
+        shares=x["shares"][k],
+        free_float=x["free_float"][k],
+        cap_factor=out["cap_factor"][k],
+        weight=out["weight"][k],
     )
 
 

@@ -12,8 +12,6 @@ paths on random markets.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 
@@ -23,6 +21,7 @@ from engine.rules import _nb
 from engine.rules._reasons import (
     delisted_notes,
     gone_at,
+    no_selection_error,
     reason_text,
     replacement_notes,
     review_table,
@@ -288,16 +287,7 @@ def _raise_review(status, k, row, out, x) -> None:
     if status == _nb.RV_EMPTY:
         bad = ~out["eligible"][k]
         texts = [reason_text(int(out["reason"][k, j]), int(j), k, out) for j in np.flatnonzero(bad)]
-        counts = Counter(texts).most_common(4)
-        raise DataError(
-            describe(
-                "no security passes the screens at this review",
-                source=m.name,
-                date=effective,
-                value=dict(counts),
-                fix="check memberships, relevance scores and prices around the cut-off date",
-            )
-        )
+        raise no_selection_error(m.name, effective, texts)
     idx = np.flatnonzero(out["selected"][k])
     cap_weights(
         x["ffmc_cap"][k, idx], m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name
