@@ -19,6 +19,7 @@ from engine import codes as C
 from engine.data.market import MarketData
 from engine.errors import DataError, describe
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
+from engine.rules.screens import screen_text
 from engine.rules.selection import RANK_TEXTS, rank, rank_text
 
 
@@ -105,8 +106,13 @@ def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
         notes.update({(k, j): text for j, text in texts.items()})
 
 
-def _fmt_m(value_hkd: float) -> str:
-    return f"{value_hkd / 1e6:.1f}m"
+_FACTS = {
+    C.RS_TOO_YOUNG: "listing_date",
+    C.RS_LONG_SUSPENDED: "suspended_sessions",
+    C.RS_INDUSTRY: "industry",
+    C.RS_RELEVANCE: "score",
+    C.RS_LIQUIDITY: "avg_tv",
+}
 
 
 def reason_text(code: int, j: int, k: int, out: dict) -> str:
@@ -115,21 +121,9 @@ def reason_text(code: int, j: int, k: int, out: dict) -> str:
     x = out["x"]
     if code in RANK_TEXTS:
         return rank_text(code, review_ranks(k, out)[j], m.selection)
-    if code == C.RS_TOO_YOUNG:
-        listed = out["listing_date"][j]
-        when = listed.date() if not pd.isna(listed) else "unknown"
-        return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
-    if code == C.RS_LONG_SUSPENDED:
-        return f"out: suspended {int(x[k, j]['suspended_sessions'])} sessions"
-    if code == C.RS_INDUSTRY:
-        return f"out: industry {out['industry'][j] or '(blank)'} not eligible"
-    if code == C.RS_RELEVANCE:
-        return f"out: relevance score {x[k, j]['score']:g}"
-    if code == C.RS_LIQUIDITY:
-        return (
-            f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
-            f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
-        )
+    if code in _FACTS:  # a screen's text, with the fact it read (from the master or the snapshot)
+        name = _FACTS[code]
+        return screen_text(code, m, out[name][j] if name in out else x[k, j][name])
     if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts of delisted_notes, replace
         return out["delisted"][(k, j)]
     return C.REASON_LABELS[code] if code != C.RS_NONE else ""
