@@ -218,16 +218,15 @@ def _convert(value: Any, spec: dict, where: str, sec: str, key: str) -> Any:
         ok = isinstance(value, str)
     elif kind == "date":
         value = _to_date(value, where, sec, key)
-    elif kind in ("str_list", "int_list", "date_list"):
+    elif kind in ("str_list", "int_list"):
+        item = str if kind == "str_list" else int
+        ok = isinstance(value, (list, tuple)) and all(
+            isinstance(v, item) and not isinstance(v, bool) for v in value
+        )
+        value = tuple(value) if ok else value
+    elif kind == "date_list":
         ok = isinstance(value, (list, tuple))
-        if ok and kind == "str_list":
-            ok = all(isinstance(v, str) for v in value)
-            value = tuple(value) if ok else value
-        elif ok and kind == "int_list":
-            ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            value = tuple(value) if ok else value
-        elif ok:
-            value = tuple(_to_date(v, where, sec, key) for v in value)
+        value = tuple(_to_date(v, where, sec, key) for v in value) if ok else value
     elif kind == "rates":
         if isinstance(value, dict):
             pairs = []
