@@ -130,9 +130,13 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     for k, u in enumerate(uni):
         if u.industries:
             x["industry_ok"][k] = [v in set(u.industries) for v in industry]
-    for months in {u.min_listed_months for u in uni} - {0}:
-        ks = [k for k, u in enumerate(uni) if u.min_listed_months == months]
-        x["young"][ks] = too_young(listed_on, cutoffs[ks], months)
+    months = np.array([u.min_listed_months for u in uni])
+    for n in set(months.tolist()) - {0}:  # written in place when every review has the same n
+        ks = months == n
+        if ks.all():
+            too_young(listed_on, cutoffs, n, out=x["young"])
+        else:
+            x["young"][ks] = too_young(listed_on, cutoffs[ks], n)
     if len(market.relevance):
         x["score"] = _relevance(market, cutoffs)
     if any(m.liquidity.enabled for m in versions):

@@ -91,13 +91,13 @@ def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: i
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def too_young(listing_dates, cutoffs, months: int) -> np.ndarray:
-    """``bool[len(cutoffs), N]``: screen 1a, the listing date is unknown or after the cut-off minus
-    ``months`` calendar months."""
+def too_young(listing_dates, cutoffs, months: int, out=None) -> np.ndarray:
+    """``bool[len(cutoffs), N]`` (written into ``out`` when given): screen 1a, the listing date is
+    unknown or after the cut-off minus ``months`` calendar months."""
     latest = (pd.DatetimeIndex(cutoffs) - pd.DateOffset(months=months)).as_unit("ns").asi8
     listed = pd.DatetimeIndex(listing_dates).as_unit("ns")
     listed = np.where(listed.isna(), np.iinfo(np.int64).max, listed.asi8)  # unknown: young
-    return listed[None, :] > latest[:, None]
+    return np.greater(listed[None, :], latest[:, None], out=out)
 
 
 def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenResult:
