@@ -24,8 +24,6 @@ effect on the session after the base date.  Out-of-cycle reviews (``[[schedule.e
 
 from __future__ import annotations
 
-import calendar
-
 import numpy as np
 import pandas as pd
 
@@ -84,12 +82,6 @@ def _cal(sessions) -> _Cal:
     return sessions if isinstance(sessions, _Cal) else _Cal(sessions)
 
 
-def _month_end(year: int, month: int) -> pd.Timestamp:
-    """Last calendar day of ``year-month`` (``month`` may run outside 1..12)."""
-    y, m = divmod(year * 12 + month - 1, 12)
-    return pd.Timestamp(year=y, month=m + 1, day=calendar.monthrange(y, m + 1)[1])
-
-
 def _month_end_ns(months: np.ndarray) -> np.ndarray:
     """Last calendar day (midnight, ns) of each month ``year * 12 + month - 1``."""
     first_next = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]")
@@ -141,24 +133,25 @@ def regular_effective_date(sessions, year: int, month: int) -> pd.Timestamp:
     return cal.at(last_old + 1)
 
 
-def month_end_session(sessions, year: int, month: int) -> pd.Timestamp:
-    """Last session on or before the last calendar day of ``year-month``."""
+def _last_session(sessions, year: int, month: int, what: str) -> pd.Timestamp:
+    """Last session on or before the last calendar day of ``year-month`` (``month`` may run
+    outside 1..12); :class:`CalendarError` naming the ``what`` month when there is none."""
     cal = _cal(sessions)
-    end = _month_end(year, month)
+    end = pd.Timestamp(int(_month_end_ns(np.array([year * 12 + month - 1]))[0]))
     pos = cal.right(end) - 1
     if pos < 0:
-        raise CalendarError(describe("review month outside the calendar", date=end))
+        raise CalendarError(describe(f"{what} month outside the calendar", date=end))
     return cal.at(pos)
+
+
+def month_end_session(sessions, year: int, month: int) -> pd.Timestamp:
+    """Last session on or before the last calendar day of ``year-month``."""
+    return _last_session(sessions, year, month, "review")
 
 
 def cutoff_for(sessions, effective: pd.Timestamp, months_before: int) -> pd.Timestamp:
     """Last session of the month ``months_before`` months before the effective month."""
-    cal = _cal(sessions)
-    end = _month_end(effective.year, effective.month - months_before)
-    pos = cal.right(end) - 1
-    if pos < 0:
-        raise CalendarError(describe("cut-off month outside the calendar", date=end))
-    return cal.at(pos)
+    return _last_session(sessions, effective.year, effective.month - months_before, "cut-off")
 
 
 def _rows(kind: str, m: Methodology, *dates) -> dict:
