@@ -45,10 +45,20 @@ _CAPITAL = (ACT_SPLIT, ACT_BONUS, ACT_RIGHTS)
 
 
 def _day(value) -> pd.Timestamp:
+    """A tz-naive midnight Timestamp (sessions are dates; an aware time keeps its wall date)."""
     ts = pd.Timestamp(value)
     if ts.tz is not None:
         ts = ts.tz_localize(None)
     return ts.normalize()
+
+
+def _days(values) -> pd.DatetimeIndex:
+    """:func:`_day` of each value, at once."""
+    try:
+        days = pd.DatetimeIndex(values)
+    except (TypeError, ValueError):  # time zones mixed
+        return pd.DatetimeIndex([_day(v) for v in values])
+    return (days if days.tz is None else days.tz_localize(None)).normalize()
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,15 +206,11 @@ def review_shares(reviews, codes) -> np.ndarray:
                     **where,
                 )
             )
-        values = (
-            pd.to_numeric(table["shares"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            * pd.to_numeric(table["free_float"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-            * pd.to_numeric(table["cap_factor"], errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-        )[sel]
+        shares, free_float, cap_factor = (
+            pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[sel]
+            for c in ("shares", "free_float", "cap_factor")
+        )
+        values = shares * free_float * cap_factor
         bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
         if len(bad):
             i = int(bad[0])
@@ -264,10 +270,8 @@ def capital_change_factors(reviews, market: MarketData) -> np.ndarray:
         return out
     growth = np.where(rec["kind"] == ACT_SPLIT, rec["ratio"], 1.0 + rec["ratio"])
     dates = market.dates
-    lo = dates.searchsorted(pd.DatetimeIndex([shares_as_of(r) for r in reviews]), side="right")
-    hi = dates.searchsorted(
-        pd.DatetimeIndex([_day(r.effective_date) for r in reviews]), side="left"
-    )
+    lo = dates.searchsorted(_days([shares_as_of(r) for r in reviews]), side="right")
+    hi = dates.searchsorted(_days([r.effective_date for r in reviews]), side="left")
     for k in range(len(reviews)):
         inside = np.flatnonzero((rec["row"] >= lo[k]) & (rec["row"] < hi[k]))
         for a in inside:
@@ -308,22 +312,24 @@ def withholding_rates(
     error
         A needed security whose class has no rate, or a rate outside [0, 1].
     """
-    codes = market.codes
-    classes = [c if isinstance(c, str) else "" for c in market.master_column("wht_class")]
-    per_class = {c: _rate(rates[c]) for c in set(classes) if c in rates}
-    known = np.array([c in per_class for c in classes], dtype=bool)
-    rate = np.array([per_class.get(c, 0.0) for c in classes], dtype=float)
+    # one lookup per class: each security's class number (-1: no class, read as "")
+    number, names = pd.factorize(market.master_column("wht_class"))
+    names = [c if isinstance(c, str) else "" for c in names] + [""]
+    number = np.where(number < 0, len(names) - 1, number)
+    per_class = {c: _rate(rates[c]) for c in names if c in rates}
+    known = np.array([c in per_class for c in names], dtype=bool)[number]
+    rate = np.array([per_class.get(c, 0.0) for c in names], dtype=float)[number]
     valid = known & (rate >= 0.0) & (rate <= 1.0)  # NaN (not a number) fails both
     bad = np.flatnonzero(np.asarray(needed, dtype=bool) & ~valid)
     if len(bad):
         j = int(bad[0])
-        cls_ = classes[j]
+        cls_, code = names[number[j]], market.codes[j]
         if not known[j]:
             raise error(
                 describe(
                     "no withholding-tax rate for the security's class",
                     source="securities",
-                    code=codes[j],
+                    code=code,
                     field="wht_class",
                     value=cls_,
                     fix=f"pass withholding={{{cls_!r}: rate, ...}} or set it in the methodology "
@@ -334,7 +340,7 @@ def withholding_rates(
             describe(
                 "withholding-tax rate must lie in [0, 1]",
                 source=source,
-                code=codes[j],
+                code=code,
                 field=cls_,
                 value=rates[cls_],
             )

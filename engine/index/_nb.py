@@ -414,7 +414,8 @@ def weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out):
 
 def sparse_reviews(review_q: np.ndarray):
     """``rev_ptr, rev_col, rev_q`` of :func:`index_run` from dense ``[review, security]`` shares."""
-    rows, cols = np.nonzero(review_q)  # row-major: each review's columns ascending
+    # row-major: each review's columns ascending (a flat boolean search is ~10x np.nonzero's 2-D one)
+    rows, cols = np.divmod(np.flatnonzero(review_q != 0), review_q.shape[1])
     ptr = np.zeros(review_q.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=review_q.shape[0]), out=ptr[1:])
     return ptr, cols.astype(np.int64), np.ascontiguousarray(review_q[rows, cols], dtype=np.float64)

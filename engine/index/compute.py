@@ -29,6 +29,8 @@ from engine.errors import CalendarError, DataError, MethodologyError, describe
 from engine.index import _nb
 from engine.index.result import VARIANTS, IndexResult
 from engine.prepare import (
+    _day,
+    _days,
     action_records,
     capital_change_factors,
     restated_review_shares,
@@ -123,7 +125,9 @@ class _Inputs(NamedTuple):
     base_date: pd.Timestamp
     base_row: int
     base_value: float
-    review_q: np.ndarray  # float64[R, N], restated index shares
+    rev_ptr: np.ndarray  # int64[R + 1], review k's index shares are rev_q[rev_ptr[k]:rev_ptr[k+1]]
+    rev_col: np.ndarray  # int64, their columns (ascending within a review)
+    rev_q: np.ndarray  # float64, the restated index shares (non-zero)
     withholding: dict
     wht: np.ndarray  # float64[N], withholding rate per security
     act: np.ndarray  # ACTION_DTYPE, the actions after the base row
@@ -163,19 +167,13 @@ def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
     base_value = _base_value(
         params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
     )
-    arrays = schedule.arrays
-    if (
-        arrays is not None
-        and len(reviews) == len(schedule.reviews)
-        and list(arrays["codes"]) == list(codes)
-    ):  # the compiled rules' index shares: no review table needs building
-        review_q = arrays["q"] * capital_change_factors(reviews, market)
-    else:
-        review_q = restated_review_shares(reviews, market)
-    _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews)
+    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(_review_shares(schedule, reviews, market))
+    _check_review_prices(rev_ptr, rev_col, rev_q, review_rows, base_row, close, market, reviews)
     if withholding is None:
         withholding = params.get("withholding", {}) or {}
-    wht = withholding_rates(market, withholding, review_q.max(axis=0) > 0)
+    needed = np.zeros(len(codes), dtype=bool)
+    needed[rev_col[rev_q > 0]] = True
+    wht = withholding_rates(market, withholding, needed)
     act = action_records(market, after_row=base_row)
     return _Inputs(
         close=close,
@@ -185,16 +183,28 @@ def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
         base_date=base_date,
         base_row=base_row,
         base_value=base_value,
-        review_q=review_q,
+        rev_ptr=rev_ptr,
+        rev_col=rev_col,
+        rev_q=rev_q,
         withholding=withholding,
         wht=wht,
         act=act,
     )
 
 
+def _review_shares(schedule: ReviewSchedule, reviews: list, market: MarketData) -> np.ndarray:
+    """``[review, security]`` restated index shares of the reviews applied (a prefix of the
+    schedule's): from the compiled rules' arrays when the schedule has them for these codes (no
+    review table needs building), else from the review tables."""
+    arrays = schedule.arrays
+    if arrays is None or list(arrays["codes"]) != market.codes:
+        return restated_review_shares(reviews, market)
+    return arrays["q"][: len(reviews)] * capital_change_factors(reviews, market)
+
+
 def _run(inp: _Inputs, market) -> _Run:
     """One call of :func:`engine.index._nb.index_run` (raises on a status other than OK)."""
-    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(inp.review_q)
+    rev_ptr, rev_col = inp.rev_ptr, inp.rev_col
     n_ev = len(inp.reviews) + len(inp.act) + len(rev_col) + 1
     ev = np.zeros(n_ev, dtype=_nb.EVENT_DTYPE)
     ev_div = np.zeros((n_ev, 6))
@@ -205,7 +215,7 @@ def _run(inp: _Inputs, market) -> _Run:
         inp.review_rows,
         rev_ptr,
         rev_col,
-        rev_q,
+        inp.rev_q,
         inp.act,
         inp.wht,
         ev,
@@ -221,33 +231,19 @@ def _result(market, schedule, inp: _Inputs, run: _Run) -> IndexResult:
     base_row, close = inp.base_row, inp.close
     slot_q, seg, rev_ptr, rev_col = run.slot_q, run.seg, run.rev_ptr, run.rev_col
     idx = dates[base_row:]
-    cols = pd.Index(codes, name="code")
     levels_df = pd.DataFrame(run.levels[base_row:], index=idx, columns=list(VARIANTS))
     divisors_df = pd.DataFrame(run.divisors[base_row:], index=idx, columns=list(VARIANTS))
 
     def weights_df():
         w = _nb.dense_weights(slot_q, seg, rev_ptr, rev_col, close, base_row)
-        return pd.DataFrame(w, index=idx, columns=cols)
+        return pd.DataFrame(w, index=idx, columns=pd.Index(codes, name="code"))
 
     def shares_df():
         q = _nb.dense_shares(slot_q, seg, rev_ptr, rev_col, len(codes), base_row)
-        return pd.DataFrame(q, index=idx, columns=cols)
+        return pd.DataFrame(q, index=idx, columns=pd.Index(codes, name="code"))
 
     def events_df():
-        ev, act = run.ev, inp.act
-        return _events_frame(
-            ev["row"],
-            ev["kind"],
-            ev["col"],
-            ev["ref"],
-            run.ev_div,
-            dates,
-            codes,
-            inp.reviews,
-            (act["ratio"], act["price_hkd"], act["amount_hkd"]),
-            inp.wht,
-            market,
-        )
+        return _events_frame(run, inp, market)
 
     meta = {
         "methodology_hash": schedule.methodology_hash,
@@ -275,88 +271,93 @@ def _result(market, schedule, inp: _Inputs, run: _Run) -> IndexResult:
 
 # ---------------------------------------------------------------------- input checks
 def _place_reviews(schedule: ReviewSchedule, dates: pd.DatetimeIndex):
-    """Rows of the effective dates; reviews after the last session are skipped (with a warning)."""
+    """Rows of the effective dates; reviews after the last session are skipped (with a warning).
+
+    Returns the reviews applied, their effective rows (``int64``) and the effective dates of the
+    skipped ones.
+    """
     reviews = list(schedule.reviews)
-    effective = [_day(review.effective_date) for review in reviews]
-    found = dates.get_indexer(pd.DatetimeIndex(effective))
-    eff_rows: list[int | None] = []
-    for k, (eff, pos) in enumerate(zip(effective, found.tolist(), strict=True)):
-        if pos >= 0:
-            eff_rows.append(pos)
-            continue
-        if eff > dates[-1]:
-            eff_rows.append(None)
-            continue
-        if eff < dates[0]:
-            raise CalendarError(
-                describe(
-                    "review takes effect before the first market session",
-                    source="schedule",
-                    row=k,
-                    date=eff,
-                    field="effective_date",
-                    value=f"first session {dates[0].date()}",
-                    fix="load market data from (at least) the session before the first "
-                    "effective date",
-                )
-            )
-        raise CalendarError(
-            describe(
-                "review effective date is not a session of the market",
-                source="schedule",
-                row=k,
-                date=eff,
-                field="effective_date",
-                fix="place effective dates on HKEX sessions (engine.data.hkex_sessions)",
-            )
-        )
-    kept = [k for k, r in enumerate(eff_rows) if r is not None]
-    skipped = [k for k, r in enumerate(eff_rows) if r is None]
-    if not kept:
+    effective = _days([review.effective_date for review in reviews])
+    rows = dates.get_indexer(effective)
+    off = np.flatnonzero((rows < 0) & (effective <= dates[-1]))
+    if len(off):
+        _raise_off_calendar(int(off[0]), effective[off[0]], dates)
+    kept, skipped = np.flatnonzero(rows >= 0), np.flatnonzero(rows < 0)
+    if not len(kept):
         raise DataError(
             describe(
                 "no review takes effect within the market's sessions",
                 source="schedule",
-                date=_day(reviews[0].effective_date),
+                date=effective[0],
                 value=f"last session {dates[-1].date()}",
                 fix="extend the market data or use a schedule that starts inside it",
             )
         )
-    if skipped and skipped[0] < kept[-1]:
+    _check_order(effective, rows, kept, skipped)
+    if len(skipped):
+        warnings.warn(
+            f"{len(skipped)} review(s) take effect after the last market session "
+            f"{dates[-1].date()} and are not applied (first: {effective[skipped[0]].date()})",
+            stacklevel=4,  # _place_reviews <- _inputs <- compute <- the caller
+        )
+    return (
+        [reviews[k] for k in kept],
+        rows[kept].astype(np.int64),
+        [effective[k] for k in skipped],
+    )
+
+
+def _raise_off_calendar(k: int, eff: pd.Timestamp, dates: pd.DatetimeIndex) -> None:
+    """Review ``k`` takes effect on ``eff``, inside the market's range but not a session of it."""
+    if eff < dates[0]:
+        raise CalendarError(
+            describe(
+                "review takes effect before the first market session",
+                source="schedule",
+                row=k,
+                date=eff,
+                field="effective_date",
+                value=f"first session {dates[0].date()}",
+                fix="load market data from (at least) the session before the first effective date",
+            )
+        )
+    raise CalendarError(
+        describe(
+            "review effective date is not a session of the market",
+            source="schedule",
+            row=k,
+            date=eff,
+            field="effective_date",
+            fix="place effective dates on HKEX sessions (engine.data.hkex_sessions)",
+        )
+    )
+
+
+def _check_order(effective: list, rows: np.ndarray, kept: np.ndarray, skipped: np.ndarray) -> None:
+    """The reviews applied come first, in strictly increasing effective-row order."""
+    if len(skipped) and skipped[0] < kept[-1]:
         raise MethodologyError(
             describe(
                 "reviews are not in effective-date order",
                 source="schedule",
-                row=skipped[0],
-                date=_day(reviews[skipped[0]].effective_date),
+                row=int(skipped[0]),
+                date=effective[skipped[0]],
                 fix="sort the reviews by effective date",
             )
         )
-    for a, b in zip(kept, kept[1:], strict=False):
-        if eff_rows[b] <= eff_rows[a]:
-            raise MethodologyError(
-                describe(
-                    "reviews are not in strictly increasing effective-date order",
-                    source="schedule",
-                    row=b,
-                    date=_day(reviews[b].effective_date),
-                    value=f"previous review effective {_day(reviews[a].effective_date).date()}",
-                    fix="sort the reviews and merge those effective on the same session",
-                )
+    back = np.flatnonzero(np.diff(rows[kept]) <= 0)
+    if len(back):
+        a, b = kept[back[0]], kept[back[0] + 1]
+        raise MethodologyError(
+            describe(
+                "reviews are not in strictly increasing effective-date order",
+                source="schedule",
+                row=int(b),
+                date=effective[b],
+                value=f"previous review effective {effective[a].date()}",
+                fix="sort the reviews and merge those effective on the same session",
             )
-    if skipped:
-        warnings.warn(
-            f"{len(skipped)} review(s) take effect after the last market session "
-            f"{dates[-1].date()} and are not applied (first: "
-            f"{_day(reviews[skipped[0]].effective_date).date()})",
-            stacklevel=4,  # _place_reviews <- _inputs <- compute <- the caller
         )
-    review_rows = np.array([eff_rows[k] for k in kept], dtype=np.int64)
-    return (
-        [reviews[k] for k in kept],
-        review_rows,
-        [_day(reviews[k].effective_date) for k in skipped],
-    )
 
 
 def _base_session(base_date, dates, reviews, review_rows) -> tuple[pd.Timestamp, int]:
@@ -445,14 +446,15 @@ def _restatements(review, market: MarketData) -> list[str]:
     return out
 
 
-def _check_review_prices(review_q, review_rows, base_row, close, dates, codes, reviews) -> None:
+def _check_review_prices(rev_ptr, rev_col, rev_q, review_rows, base_row, close, market, reviews):
     """Every constituent of a review needs a close on the session whose prices set the divisor."""
+    dates, codes = market.dates, market.codes
     price_rows = np.concatenate(([base_row], review_rows[1:] - 1))
-    for k, prow in enumerate(price_rows):
-        missing = np.flatnonzero((review_q[k] > 0) & np.isnan(close[prow]))
-        if not len(missing):
-            continue
-        j = int(missing[0])
+    k_of = np.repeat(np.arange(len(review_rows)), np.diff(rev_ptr))
+    missing = np.flatnonzero((rev_q > 0) & np.isnan(close[price_rows[k_of], rev_col]))
+    if len(missing):  # the first review with a constituent missing its close, and its first one
+        k, j = int(k_of[missing[0]]), int(rev_col[missing[0]])
+        prow = price_rows[k]
         cap = _day(reviews[k].cap_date)
         cap_row = int(dates.get_indexer([cap])[0])
         priced = np.flatnonzero(~np.isnan(close[: prow + 1, j]))
@@ -524,29 +526,30 @@ def _raise_status(status, dates, codes) -> None:
     )
 
 
-def _day(value) -> pd.Timestamp:
-    """A tz-naive midnight Timestamp (sessions are dates)."""
-    ts = pd.Timestamp(value)
-    if ts.tz is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
-
-
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _events_frame(
-    ev_row, ev_kind, ev_col, ev_ref, ev_div, dates, codes, reviews, act, wht, market
-) -> pd.DataFrame:
+_ACTION_TEXTS = {
+    "split": "split: {ratio} new shares per old share",
+    "bonus": "bonus issue: {ratio} bonus shares per share held",
+    "rights": "rights issue: {ratio} new shares per share held at HKD {price}",
+    "cash_dividend": "cash dividend HKD {amount} per share (withholding {wht}%)",
+}
+
+
+def _events_frame(run: _Run, inp: _Inputs, market: MarketData) -> pd.DataFrame:
+    """The event log (:data:`EVENT_COLUMNS`) of a run, with a text detail per event."""
+    dates, codes, act = market.dates, market.codes, inp.act
+    ev_row, ev_kind, ev_col, ev_ref = (run.ev[f] for f in ("row", "kind", "col", "ref"))
+    kinds = [_nb.EVENT_NAMES[int(k)] for k in ev_kind]
     details = []
     prev: set[str] = set()
-    for e in range(len(ev_row)):
-        kind = _nb.EVENT_NAMES[int(ev_kind[e])]
-        j = int(ev_col[e])
-        ref = int(ev_ref[e])
+    for kind, row, j, ref in zip(
+        kinds, ev_row.tolist(), ev_col.tolist(), ev_ref.tolist(), strict=True
+    ):
         if kind == "review":
-            review = reviews[ref]
+            review = inp.reviews[ref]
             now = set(review.constituents)
             detail = (
                 f"{review.methodology} {review.kind} review (cap date "
@@ -561,29 +564,21 @@ def _events_frame(
                 )
             prev = now
         elif kind == "deletion":
-            detail = f"no close from {dates[int(ev_row[e])].date()}: deleted at its last close"
+            detail = f"no close from {dates[row].date()}: deleted at its last close"
         else:
-            ratio, price, amount = (float(x[ref]) for x in act)
-            if kind == "split":
-                detail = f"split: {_fmt(ratio)} new shares per old share"
-            elif kind == "bonus":
-                detail = f"bonus issue: {_fmt(ratio)} bonus shares per share held"
-            elif kind == "rights":
-                detail = (
-                    f"rights issue: {_fmt(ratio)} new shares per share held at HKD {_fmt(price)}"
-                )
-            else:
-                detail = (
-                    f"cash dividend HKD {_fmt(amount)} per share "
-                    f"(withholding {_fmt(100 * wht[j])}%)"
-                )
+            detail = _ACTION_TEXTS[kind].format(
+                ratio=_fmt(act["ratio"][ref]),
+                price=_fmt(act["price_hkd"][ref]),
+                amount=_fmt(act["amount_hkd"][ref]),
+                wht=_fmt(100 * inp.wht[j]),
+            )
         details.append(detail)
     data = {
         "date": pd.DatetimeIndex(dates[np.asarray(ev_row, dtype=np.int64)]).as_unit("ns"),
-        "kind": [_nb.EVENT_NAMES[int(k)] for k in ev_kind],
-        "code": [codes[int(j)] if j >= 0 else "" for j in ev_col],
+        "kind": kinds,
+        "code": [codes[j] if j >= 0 else "" for j in ev_col.tolist()],
         "detail": details,
     }
     for i, name in enumerate(EVENT_COLUMNS[4:]):
-        data[name] = np.asarray(ev_div[:, i], dtype=float)
+        data[name] = np.asarray(run.ev_div[:, i], dtype=float)
     return pd.DataFrame(data, columns=EVENT_COLUMNS)

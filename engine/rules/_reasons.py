@@ -10,14 +10,17 @@ these texts, so they live here, below both: neither imports the other for them.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
 from engine import codes as C
 from engine.data.market import MarketData
+from engine.errors import DataError, describe
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
-from engine.rules.selection import rank
+from engine.rules.screens import screen_text
+from engine.rules.selection import RANK_TEXTS, rank, rank_text
 
 
 def first_gone_rows(market: MarketData) -> np.ndarray:
@@ -65,7 +68,7 @@ def replacement_texts(codes, ranks, gone, new, kept, last_close) -> dict:
                 f"selected: rank {rk} replaces {codes[g]} (delisted, last close {last_close(g)})"
             )
         else:
-            out[int(j)] = f"selected: rank {rk} fills a vacancy"
+            out[int(j)] = RANK_TEXTS[C.RS_FILLS_VACANCY].format(rank=rk)
     for j in kept:
         rk = ranks[j]
         how = (
@@ -103,45 +106,24 @@ def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
         notes.update({(k, j): text for j, text in texts.items()})
 
 
-def _fmt_m(value_hkd: float) -> str:
-    return f"{value_hkd / 1e6:.1f}m"
+_FACTS = {
+    C.RS_TOO_YOUNG: "listing_date",
+    C.RS_LONG_SUSPENDED: "suspended_sessions",
+    C.RS_INDUSTRY: "industry",
+    C.RS_RELEVANCE: "score",
+    C.RS_LIQUIDITY: "avg_tv",
+}
 
 
 def reason_text(code: int, j: int, k: int, out: dict) -> str:
     """The review table's text for reason ``code`` of security ``j`` at review ``k``."""
     m = out["versions"][k]
     x = out["x"]
-    rk = review_ranks(k, out)[j]
-    sel = m.selection
-    if code == C.RS_SELECTED:
-        return f"selected: rank {int(rk)}"
-    if code == C.RS_KEPT_BY_BUFFER:
-        return f"selected: rank {int(rk)} kept by buffer (<={sel.buffer_remove_rank})"
-    if code == C.RS_FILLS_VACANCY:
-        return f"selected: rank {int(rk)} fills a vacancy"
-    if code == C.RS_CUT_OVERFLOW:
-        return f"out: rank {int(rk)} cut (more than {sel.max_constituents} qualified)"
-    if code == C.RS_BELOW_BUFFER:
-        return f"out: rank {int(rk)} below the buffer (>{sel.buffer_remove_rank})"
-    if code == C.RS_NEWCOMER_RANK:
-        return f"out: rank {int(rk)}, a newcomer needs rank <={sel.buffer_add_rank}"
-    if code == C.RS_BELOW_CUT:
-        return f"out: rank {int(rk)} below the cut"
-    if code == C.RS_TOO_YOUNG:
-        listed = out["listing_date"][j]
-        when = listed.date() if not pd.isna(listed) else "unknown"
-        return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
-    if code == C.RS_LONG_SUSPENDED:
-        return f"out: suspended {int(x[k, j]['suspended_sessions'])} sessions"
-    if code == C.RS_INDUSTRY:
-        return f"out: industry {out['industry'][j] or '(blank)'} not eligible"
-    if code == C.RS_RELEVANCE:
-        return f"out: relevance score {x[k, j]['score']:g}"
-    if code == C.RS_LIQUIDITY:
-        return (
-            f"out: liquidity HKD {_fmt_m(np.nan_to_num(x[k, j]['avg_tv']))} < "
-            f"{_fmt_m(m.liquidity.min_avg_traded_value_hkd)}"
-        )
+    if code in RANK_TEXTS:
+        return rank_text(code, review_ranks(k, out)[j], m.selection)
+    if code in _FACTS:  # a screen's text, with the fact it read (from the master or the snapshot)
+        name = _FACTS[code]
+        return screen_text(code, m, out[name][j] if name in out else x[k, j][name])
     if code == C.RS_DELISTED or code in C.RS_REPLACE_CODES:  # texts of delisted_notes, replace
         return out["delisted"][(k, j)]
     return C.REASON_LABELS[code] if code != C.RS_NONE else ""
@@ -166,6 +148,28 @@ def review_ranks(k: int, out: dict) -> np.ndarray:
     return out["full_ranks"][k]
 
 
+def no_selection_error(name: str, effective, reasons) -> DataError:
+    """The error of a review of version ``name`` at which no security passes the screens; its
+    value counts the four most common of the others' ``reasons``."""
+    return DataError(
+        describe(
+            "no security passes the screens at this review",
+            source=name,
+            date=effective,
+            value=dict(Counter(reasons).most_common(4)),
+            fix="check memberships, relevance scores and prices around the cut-off date",
+        )
+    )
+
+
+def table_frame(codes, reason, **columns) -> pd.DataFrame:
+    """A review table (:data:`REVIEW_TABLE_COLUMNS`) from its ``columns``, with ``codes`` and the
+    ``reason`` texts as object columns."""
+    data = {"code": pd.Series(codes, dtype=object), **columns}
+    data["reason"] = pd.Series(reason, dtype=object)
+    return pd.DataFrame(data, columns=REVIEW_TABLE_COLUMNS)
+
+
 def review_table(k: int, out: dict) -> pd.DataFrame:
     """Review ``k``'s table (:data:`REVIEW_TABLE_COLUMNS`) from the compact arrays of a run."""
     x = out["x"]
@@ -173,44 +177,56 @@ def review_table(k: int, out: dict) -> pd.DataFrame:
     text = np.full(reason.shape[0], "", dtype=object)
     for j in np.flatnonzero(reason):
         text[j] = reason_text(int(reason[j]), int(j), k, out)
-    return pd.DataFrame(
-        {
-            "code": pd.Series(out["codes"], dtype=object),
-            "eligible": out["eligible"][k],
-            "rank": review_ranks(k, out),
-            "selected": out["selected"][k],
-            "shares": x["shares"][k],
-            "free_float": x["free_float"][k],
-            "cap_factor": out["cap_factor"][k],
-            "weight": out["weight"][k],
-            "reason": pd.Series(text, dtype=object),
-        },
-        columns=REVIEW_TABLE_COLUMNS,
+    return table_frame(
+        out["codes"],
+        text,
+        eligible=out["eligible"][k],
+        rank=review_ranks(k, out),
+        selected=out["selected"][k],
+        shares=x["shares"][k],
+        free_float=x["free_float"][k],
+        cap_factor=out["cap_factor"][k],
+        weight=out["weight"][k],
     )
 
 
-def delisted_notes(market, out, k, plan_row) -> None:
-    """Reason text and the warning for selected securities dropped at review ``k`` (no close on the
-    session before the effective date)."""
-    gone = np.flatnonzero(out["reason"][k] == C.RS_DELISTED)
-    if not len(gone):
-        return
-    cap_date = pd.Timestamp(plan_row["cap_date"])
-    effective = pd.Timestamp(plan_row["effective_date"])
+def delisted_notes(market: MarketData, out: dict, plan: pd.DataFrame, n_reviews: int) -> None:
+    """Reason texts and warnings of the selected securities dropped at the first ``n_reviews``
+    reviews of a compiled run (no close on the session before the effective date), into
+    ``out["delisted"][(k, j)]`` (see :func:`dropped_texts`)."""
+    dropped = out["reason"][:n_reviews] == C.RS_DELISTED
+    for k in np.flatnonzero(dropped.any(axis=1)):
+        k = int(k)
+        texts = dropped_texts(
+            market,
+            out["versions"][k].name,
+            plan["cap_date"].iloc[k],
+            plan["effective_date"].iloc[k],
+            np.flatnonzero(dropped[k]),
+            stacklevel=5,  # dropped_texts <- delisted_notes <- run_compiled <- ... <- run_reviews
+        )
+        out["delisted"].update({(k, j): text for j, text in texts.items()})
+
+
+def dropped_texts(market, name, cap_date, effective, gone, *, stacklevel: int) -> dict:
+    """``{column: reason}`` of the selected securities ``gone`` dropped at a review of version
+    ``name`` because they have no close on the session before ``effective`` (delisted after
+    ``cap_date``), and the :class:`UserWarning` that names them and their last closes."""
     price_row = int(market.dates.searchsorted(effective, side="left")) - 1
-    notes = []
+    texts, notes = {}, []
     for j in gone:
         priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
         last = market.dates[priced[-1]].date()
-        out["delisted"][(k, int(j))] = (
+        texts[int(j)] = (
             f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
             f"review effective {effective.date()})"
         )
         notes.append(f"{market.codes[j]} (last close {last})")
     warnings.warn(
-        f"{out['versions'][k].name} review effective {effective.date()}: {len(gone)} selected "
-        f"security(ies) stopped trading between the cap date {cap_date.date()} and the effective "
-        f"date and are dropped from the review: {', '.join(notes)}",
+        f"{name} review effective {effective.date()}: {len(gone)} selected security(ies) stopped "
+        f"trading between the cap date {cap_date.date()} and the effective date and are dropped "
+        f"from the review: {', '.join(notes)}",
         UserWarning,
-        stacklevel=4,
+        stacklevel=stacklevel,
     )
+    return texts

@@ -24,9 +24,6 @@ effect on the session after the base date.  Out-of-cycle reviews (``[[schedule.e
 
 from __future__ import annotations
 
-import calendar
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 
@@ -85,12 +82,6 @@ def _cal(sessions) -> _Cal:
     return sessions if isinstance(sessions, _Cal) else _Cal(sessions)
 
 
-def _month_end(year: int, month: int) -> pd.Timestamp:
-    """Last calendar day of ``year-month`` (``month`` may run outside 1..12)."""
-    y, m = divmod(year * 12 + month - 1, 12)
-    return pd.Timestamp(year=y, month=m + 1, day=calendar.monthrange(y, m + 1)[1])
-
-
 def _month_end_ns(months: np.ndarray) -> np.ndarray:
     """Last calendar day (midnight, ns) of each month ``year * 12 + month - 1``."""
     first_next = (months - 1970 * 12 + 1).astype("datetime64[M]").astype("datetime64[D]")
@@ -142,43 +133,79 @@ def regular_effective_date(sessions, year: int, month: int) -> pd.Timestamp:
     return cal.at(last_old + 1)
 
 
-def month_end_session(sessions, year: int, month: int) -> pd.Timestamp:
-    """Last session on or before the last calendar day of ``year-month``."""
+def _last_session(sessions, year: int, month: int, what: str) -> pd.Timestamp:
+    """Last session on or before the last calendar day of ``year-month`` (``month`` may run
+    outside 1..12); :class:`CalendarError` naming the ``what`` month when there is none."""
     cal = _cal(sessions)
-    end = _month_end(year, month)
+    end = pd.Timestamp(int(_month_end_ns(np.array([year * 12 + month - 1]))[0]))
     pos = cal.right(end) - 1
     if pos < 0:
-        raise CalendarError(describe("review month outside the calendar", date=end))
+        raise CalendarError(describe(f"{what} month outside the calendar", date=end))
     return cal.at(pos)
+
+
+def month_end_session(sessions, year: int, month: int) -> pd.Timestamp:
+    """Last session on or before the last calendar day of ``year-month``."""
+    return _last_session(sessions, year, month, "review")
 
 
 def cutoff_for(sessions, effective: pd.Timestamp, months_before: int) -> pd.Timestamp:
     """Last session of the month ``months_before`` months before the effective month."""
-    cal = _cal(sessions)
-    end = _month_end(effective.year, effective.month - months_before)
-    pos = cal.right(end) - 1
-    if pos < 0:
-        raise CalendarError(describe("cut-off month outside the calendar", date=end))
-    return cal.at(pos)
+    return _last_session(sessions, effective.year, effective.month - months_before, "cut-off")
 
 
-def _row(kind, m: Methodology, cutoff, announcement, cap_date, effective) -> dict:
-    return {
-        "kind": kind,
-        "methodology": m.name,
-        "cutoff_date": pd.Timestamp(cutoff),
-        "announcement_date": pd.Timestamp(announcement),
-        "cap_date": pd.Timestamp(cap_date),
-        "effective_date": pd.Timestamp(effective),
-    }
+def _rows(kind: str, m: Methodology, *dates) -> dict:
+    """Plan columns of reviews of one ``kind`` under ``m``: ``dates`` are the cut-off,
+    announcement, cap and effective dates, each an int64 array of nanoseconds."""
+    n = len(dates[0])
+    out = {"kind": np.full(n, kind, dtype=object), "methodology": np.full(n, m.name, dtype=object)}
+    for column, d in zip(REVIEW_DATE_COLUMNS[2:], dates, strict=True):
+        out[column] = np.asarray(d, dtype=np.int64)
+    return out
 
 
-def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp | None, end) -> list:
-    """Regular reviews of ``m`` with effective date in ``(start, stop)`` and ``<= end``."""
-    sch = m.schedule
-    if sch.frequency == "explicit":
-        effective = []
-        for d in sch.explicit_effective_dates:
+def _month_index(ns: np.ndarray) -> np.ndarray:
+    """``year * 12 + month - 1`` of each date (nanoseconds)."""
+    return ns.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def _review_months(sch, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """``year * 12 + month - 1`` of every review month from ``start``'s year to ``end``'s month."""
+    years = np.arange(start.year, end.year + 1, dtype=np.int64)
+    months = (years[:, None] * 12 + np.array(sorted(sch.months), dtype=np.int64) - 1).ravel()
+    return months[months <= end.year * 12 + end.month - 1]
+
+
+def _friday_effective(sessions: _Cal, months: np.ndarray) -> np.ndarray:
+    """Positions of :func:`regular_effective_date` of each month."""
+    first = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+    friday = first + (4 - (first.astype(np.int64) + 3)) % 7  # 1970-01-01 was a Thursday
+    last_old = np.searchsorted(sessions.ns, friday.astype("datetime64[ns]").view(np.int64), "right")
+    last_old -= 1
+    bad = np.flatnonzero((last_old < 0) | (last_old + 1 >= len(sessions)))
+    if len(bad):  # name the month
+        k = int(months[bad[0]])
+        regular_effective_date(sessions, k // 12, k % 12 + 1)
+    return last_old + 1
+
+
+def _month_end_effective(sessions: _Cal, months: np.ndarray, after: int):
+    """Positions of the review days (last session of each month) and of their effective dates
+    ``after`` sessions later, for the review days whose effective date the calendar knows."""
+    day = np.searchsorted(sessions.ns, _month_end_ns(months), "right") - 1
+    if (day < 0).any():  # name the month
+        k = int(months[np.flatnonzero(day < 0)[0]])
+        month_end_session(sessions, k // 12, k % 12 + 1)
+    # a review day whose effective date lies past the sessions the calendar knows is also past
+    # the data (market dates are calendar sessions), so it is not a review of this run
+    day = day[day + after <= len(sessions) - 1]
+    return day, day + after
+
+
+def _explicit_effective(m: Methodology, sessions: _Cal) -> np.ndarray:
+    """Positions of the explicit effective dates, each checked to be a session."""
+    return np.array(
+        [
             _session_pos(
                 sessions,
                 d,
@@ -187,69 +214,44 @@ def _regular(m: Methodology, sessions, start: pd.Timestamp, stop: pd.Timestamp |
                 field="schedule.explicit_effective_dates",
                 fix="use the first session of the new composition",
             )
-            effective.append(d)
-    elif sch.frequency == "month_end":
-        months = np.array(
-            [
-                y * 12 + mo - 1
-                for y in range(start.year, end.year + 1)
-                for mo in sorted(sch.months)
-                if pd.Timestamp(year=y, month=mo, day=1) <= end
-            ],
-            dtype=np.int64,
+            for d in m.schedule.explicit_effective_dates
+        ],
+        dtype=np.int64,
+    )
+
+
+def _regular(m: Methodology, sessions: _Cal, start: pd.Timestamp, stop, end) -> dict:
+    """Regular reviews of ``m`` with effective date in ``(start, stop)`` and ``<= end``, placed on
+    integer session positions."""
+    sch = m.schedule
+    if sch.frequency == "explicit":
+        eff = _explicit_effective(m, sessions)
+        ref = eff  # cut-off months count from the effective date ...
+    elif sch.frequency == "month_end":  # ... or from the review day
+        ref, eff = _month_end_effective(
+            sessions, _review_months(sch, start, end), sch.effective_sessions_after
         )
-        day = np.searchsorted(sessions.ns, _month_end_ns(months), "right") - 1
-        if (day < 0).any():  # name the month
-            k = int(np.flatnonzero(day < 0)[0])
-            month_end_session(sessions, int(months[k] // 12), int(months[k] % 12) + 1)
-        # a review day whose effective date lies past the sessions the calendar knows is also past
-        # the data (market dates are calendar sessions), so it is not a review of this run
-        day = day[day + sch.effective_sessions_after <= len(sessions) - 1]
-        review_days = [sessions.at(int(d)) for d in day]
-        effective = [sessions.at(int(d) + sch.effective_sessions_after) for d in day]
     else:
-        effective = [
-            regular_effective_date(sessions, y, mo)
-            for y in range(start.year, end.year + 1)
-            for mo in sorted(sch.months)
-            if pd.Timestamp(year=y, month=mo, day=1) <= end
-        ]
-    # the other dates of every kept review at once, on integer session positions
-    eff_ns = np.array([_ns(e) for e in effective], dtype=np.int64)
-    keep = (eff_ns > _ns(start)) & (eff_ns <= _ns(end))
-    if stop is not None:
-        keep &= eff_ns < _ns(stop)
-    kept = np.flatnonzero(keep)
-    if not len(kept):
-        return []
-    eff_ns = eff_ns[kept]
-    ref = review_days if sch.frequency == "month_end" else effective  # cut-off months count from
-    months = np.array([ref[i].year * 12 + ref[i].month - 1 for i in kept], dtype=np.int64)
-    months -= sch.cutoff_months_before
-    cut = np.searchsorted(sessions.ns, _month_end_ns(months), "right")
-    pos = np.searchsorted(sessions.ns, eff_ns)
-    shifts = (sch.announcement_sessions_before, m.weighting.cap_factor_lag_sessions)
-    if (cut < 1).any() or (pos - max(shifts) < 0).any():  # name the first failure
-        names = ("schedule.announcement_sessions_before", "weighting.cap_factor_lag_sessions")
-        for i in kept:
-            cutoff_for(sessions, ref[i], sch.cutoff_months_before)
-            for n, name in zip(shifts, names, strict=True):
-                _shift(sessions, effective[i], -n, "effective date", name)
+        eff = ref = _friday_effective(sessions, _review_months(sch, start, end))
     ns = sessions.ns
-    return [
-        _row(
-            "regular",
-            m,
-            pd.Timestamp(int(ns[c - 1])),
-            pd.Timestamp(int(ns[p - shifts[0]])),
-            pd.Timestamp(int(ns[p - shifts[1]])),
-            pd.Timestamp(int(e)),
-        )
-        for c, p, e in zip(cut.tolist(), pos.tolist(), eff_ns.tolist(), strict=True)
-    ]
+    keep = (ns[eff] > _ns(start)) & (ns[eff] <= _ns(end))
+    if stop is not None:
+        keep &= ns[eff] < _ns(stop)
+    eff, ref = eff[keep], ref[keep]
+    cut = np.searchsorted(
+        ns, _month_end_ns(_month_index(ns[ref]) - sch.cutoff_months_before), "right"
+    )
+    shifts = (sch.announcement_sessions_before, m.weighting.cap_factor_lag_sessions)
+    if (cut < 1).any() or (eff - max(shifts) < 0).any():  # name the first failure
+        names = ("schedule.announcement_sessions_before", "weighting.cap_factor_lag_sessions")
+        for r, e in zip(ref, eff, strict=True):
+            cutoff_for(sessions, sessions.at(int(r)), sch.cutoff_months_before)
+            for n, name in zip(shifts, names, strict=True):
+                _shift(sessions, sessions.at(int(e)), -n, "effective date", name)
+    return _rows("regular", m, ns[cut - 1], ns[eff - shifts[0]], ns[eff - shifts[1]], ns[eff])
 
 
-def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> list:
+def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) -> dict:
     rows = []
     where = m.source or m.name
     for i, x in enumerate(m.schedule.extra):
@@ -286,8 +288,8 @@ def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) ->
             "effective date",
             "weighting.cap_factor_lag_sessions",
         )
-        rows.append(_row("extraordinary", m, x.cutoff, x.announcement, cap, x.effective))
-    return rows
+        rows.append([_ns(d) for d in (x.cutoff, x.announcement, cap, x.effective)])
+    return _rows("extraordinary", m, *np.array(rows, dtype=np.int64).reshape(-1, 4).T)
 
 
 def review_dates(methodology: Methodology | MethodologyHistory, market_dates) -> pd.DataFrame:
@@ -323,10 +325,59 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
         if isinstance(methodology, MethodologyHistory)
         else MethodologyHistory(methodology.name, (methodology,))
     )
+    lo, hi = dates[0], dates[-1]
+    base = history.first.index.base_date
+    plan = _all_reviews(history, _sessions(min(base, lo), max(base, hi), closures), hi)
+    # an extra review replaces a regular one on the same effective date
+    kind, eff = plan["kind"], plan["effective_date"]
+    replaced = (kind == "regular") & np.isin(eff, eff[kind == "extraordinary"])
+    keep = np.flatnonzero(~replaced & (eff <= _ns(hi)) & (plan["cutoff_date"] >= _ns(lo)))
+    order = keep[np.argsort(eff[keep], kind="stable")]
+    _, inverse, count = np.unique(eff[order], return_inverse=True, return_counts=True)
+    clash = order[count[inverse] > 1]
+    if len(clash):
+        raise CalendarError(
+            describe(
+                "two reviews take effect on the same date",
+                date=pd.Timestamp(int(eff[clash[0]])),
+                value=plan["methodology"][clash].tolist(),
+                fix="remove one of the extra reviews",
+            )
+        )
+    return pd.DataFrame(
+        {
+            c: plan[c][order].tolist()
+            if c in ("kind", "methodology")
+            else plan[c][order].astype("datetime64[ns]")
+            for c in REVIEW_DATE_COLUMNS
+        },
+        columns=REVIEW_DATE_COLUMNS,
+    )
+
+
+def plan_rows(plan: pd.DataFrame, dates: pd.DatetimeIndex):
+    """Rows in ``dates`` of each review's cut-off and cap date (-1 where not a session) and of the
+    session before its effective date (-1 where none)."""
+    ns = dates.as_unit("ns").asi8
+    cutoff, cap, effective = (
+        pd.DatetimeIndex(plan[c]).as_unit("ns").asi8
+        for c in ("cutoff_date", "cap_date", "effective_date")
+    )
+
+    def exact(values):
+        pos = np.searchsorted(ns, values)
+        hit = pos < len(ns)
+        hit[hit] = ns[pos[hit]] == values[hit]
+        return np.where(hit, pos, -1).astype(np.int64)
+
+    return exact(cutoff), exact(cap), np.searchsorted(ns, effective).astype(np.int64) - 1
+
+
+def _all_reviews(history: MethodologyHistory, sessions: _Cal, hi: pd.Timestamp) -> dict:
+    """Plan columns (:func:`_rows`) of the initial review and every version's regular and extra
+    reviews effective up to ``hi``, unsorted."""
     first = history.first
     base = first.index.base_date
-    lo, hi = dates[0], dates[-1]
-    sessions = _sessions(min(base, lo), max(base, hi), closures)
     _session_pos(
         sessions,
         base,
@@ -336,7 +387,7 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
         fix="use a trading day as the base date",
     )
     initial_eff = _shift(sessions, base, 1, "base date")
-    rows = [_row("initial", first, base, base, base, initial_eff)]
+    parts = [_rows("initial", first, *([_ns(d)] for d in (base, base, base, initial_eff)))]
     single = len(history.versions) == 1
     for m in history.versions:
         start = (
@@ -344,41 +395,9 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
             if (single or m is first)
             else max(initial_eff, m.effective_from - pd.Timedelta(days=1))
         )
-        stop = None if single else history.until(m)
-        rows += _regular(m, sessions, start, stop, hi)
-        rows += _extras(m, sessions, initial_eff, hi)
-    # an extra review replaces a regular one on the same effective date
-    extra_days = {r["effective_date"] for r in rows if r["kind"] == "extraordinary"}
-    rows = [
-        r
-        for r in rows
-        if not (r["kind"] == "regular" and r["effective_date"] in extra_days)
-        and r["effective_date"] <= hi
-        and r["cutoff_date"] >= lo
-    ]
-    rows.sort(key=lambda r: r["effective_date"])  # stable
-    days = Counter(r["effective_date"] for r in rows)
-    clash = [r for r in rows if days[r["effective_date"]] > 1]
-    if clash:
-        raise CalendarError(
-            describe(
-                "two reviews take effect on the same date",
-                date=clash[0]["effective_date"],
-                value=[r["methodology"] for r in clash],
-                fix="remove one of the extra reviews",
-            )
-        )
-    return pd.DataFrame(
-        {
-            c: [r[c] for r in rows] if c in ("kind", "methodology") else _dates_of(rows, c)
-            for c in REVIEW_DATE_COLUMNS
-        },
-        columns=REVIEW_DATE_COLUMNS,
-    )
-
-
-def _dates_of(rows: list, column: str) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(np.array([_ns(r[column]) for r in rows], dtype="datetime64[ns]"))
+        parts.append(_regular(m, sessions, start, None if single else history.until(m), hi))
+        parts.append(_extras(m, sessions, initial_eff, hi))
+    return {c: np.concatenate([p[c] for p in parts]) for c in REVIEW_DATE_COLUMNS}
 
 
 __all__ = [
@@ -386,6 +405,7 @@ __all__ = [
     "cutoff_for",
     "first_friday",
     "month_end_session",
+    "plan_rows",
     "regular_effective_date",
     "review_dates",
 ]

@@ -12,8 +12,6 @@ paths on random markets.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 
@@ -23,12 +21,15 @@ from engine.rules import _nb
 from engine.rules._reasons import (
     delisted_notes,
     gone_at,
+    no_selection_error,
     reason_text,
     replacement_notes,
     review_table,
 )
+from engine.rules.calendar import plan_rows
 from engine.rules.capping import cap_weights
-from engine.rules.schedule import Review
+from engine.rules.schedule import plan_reviews
+from engine.rules.screens import too_young
 
 SNAPSHOT_DTYPE = np.dtype(
     [
@@ -100,12 +101,10 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     if R == 0:
         return x
     dates = market.dates
-    tc = dates.get_indexer(pd.DatetimeIndex(plan["cutoff_date"]))
-    tk = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
+    tc, tk, price_row = plan_rows(plan, dates)
     if (tc < 0).any() or (tk < 0).any():
         bad = plan["cutoff_date"].iloc[int(np.flatnonzero((tc < 0) | (tk < 0))[0])]
         raise DataError(describe("date is not a session of this market", date=bad))
-    price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
     _nb.fill_market_fields(
         x,
         market.close_hkd,
@@ -131,13 +130,13 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     for k, u in enumerate(uni):
         if u.industries:
             x["industry_ok"][k] = [v in set(u.industries) for v in industry]
-    for months in {u.min_listed_months for u in uni} - {0}:
-        ks = [k for k, u in enumerate(uni) if u.min_listed_months == months]
-        latest = cutoffs[ks] - pd.DateOffset(months=months)
-        young = listed_on.isna()[None, :] | (
-            listed_on.to_numpy()[None, :] > latest.to_numpy()[:, None]
-        )
-        x["young"][ks] = young
+    months = np.array([u.min_listed_months for u in uni])
+    for n in set(months.tolist()) - {0}:  # written in place when every review has the same n
+        ks = months == n
+        if ks.all():
+            too_young(listed_on, cutoffs, n, out=x["young"])
+        else:
+            x["young"][ks] = too_young(listed_on, cutoffs[ks], n)
     if len(market.relevance):
         x["score"] = _relevance(market, cutoffs)
     if any(m.liquidity.enabled for m in versions):
@@ -274,35 +273,16 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
         "delisted": {},
         "full_ranks": {},
     }
-    rows = plan.to_dict("records")
-    for k in range(min(stop + 1, len(rows))):
-        delisted_notes(market, out, k, rows[k])
+    n_run = min(stop + 1, len(plan))
+    delisted_notes(market, out, plan, n_run)
     if any(m.selection.replace_delisted for m in versions):  # engine.rules.replace
-        replacement_notes(market, out, min(stop + 1, len(rows)))
+        replacement_notes(market, out, n_run)
     if status != _nb.RV_OK:
-        _raise_review(status, stop, rows[stop], out, x)
-    before_effective = market.dates[
-        np.maximum(market.dates.searchsorted(pd.DatetimeIndex(plan["effective_date"])) - 1, 0)
-    ]
-    reviews = []
-    for k, row in enumerate(rows):
-        rebalance = versions[k].weighting.shares_at == "rebalance_close"
-        reviews.append(
-            Review(
-                methodology=versions[k].name,
-                kind=str(row["kind"]),
-                cutoff_date=pd.Timestamp(row["cutoff_date"]),
-                announcement_date=pd.Timestamp(row["announcement_date"]),
-                cap_date=pd.Timestamp(row["cap_date"]),
-                effective_date=pd.Timestamp(row["effective_date"]),
-                table=(lambda k=k: review_table(k, out)),
-                # the session whose share counts the index shares are in
-                shares_date=before_effective[k] if rebalance else pd.Timestamp(row["cap_date"]),
-            )
-        )
+        _raise_review(status, stop, plan.iloc[stop], out, x)
+    reviews = plan_reviews(plan, versions, market.dates, lambda k: review_table(k, out))
     q = _nb.index_shares_nb(x, selected, cf)
     arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
-    return tuple(reviews), arrays
+    return reviews, arrays
 
 
 def _raise_review(status, k, row, out, x) -> None:
@@ -311,16 +291,7 @@ def _raise_review(status, k, row, out, x) -> None:
     if status == _nb.RV_EMPTY:
         bad = ~out["eligible"][k]
         texts = [reason_text(int(out["reason"][k, j]), int(j), k, out) for j in np.flatnonzero(bad)]
-        counts = Counter(texts).most_common(4)
-        raise DataError(
-            describe(
-                "no security passes the screens at this review",
-                source=m.name,
-                date=effective,
-                value=dict(counts),
-                fix="check memberships, relevance scores and prices around the cut-off date",
-            )
-        )
+        raise no_selection_error(m.name, effective, texts)
     idx = np.flatnonzero(out["selected"][k])
     cap_weights(
         x["ffmc_cap"][k, idx], m.weighting.cap, date=effective.strftime("%Y-%m-%d"), source=m.name

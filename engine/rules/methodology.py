@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -158,17 +159,9 @@ def _field_spec(cls: type, name: str) -> dict:
     return _SPECS[cls][name]
 
 
+@cache
 def _resolve_key(key: str, where: str) -> tuple[str, str]:
-    found = _KEY_CACHE.get(key)
-    if found is None:
-        found = _KEY_CACHE[key] = _resolve_key_uncached(key, where)
-    return found
-
-
-_KEY_CACHE: dict[str, tuple[str, str]] = {}
-
-
-def _resolve_key_uncached(key: str, where: str) -> tuple[str, str]:
+    """``(section, key)`` of a setting named ``key``, ``section.key`` or ``section__key``."""
     for sep in (".", "__"):
         if sep in key:
             sec, _, name = key.partition(sep)
@@ -225,16 +218,15 @@ def _convert(value: Any, spec: dict, where: str, sec: str, key: str) -> Any:
         ok = isinstance(value, str)
     elif kind == "date":
         value = _to_date(value, where, sec, key)
-    elif kind in ("str_list", "int_list", "date_list"):
+    elif kind in ("str_list", "int_list"):
+        item = str if kind == "str_list" else int
+        ok = isinstance(value, (list, tuple)) and all(
+            isinstance(v, item) and not isinstance(v, bool) for v in value
+        )
+        value = tuple(value) if ok else value
+    elif kind == "date_list":
         ok = isinstance(value, (list, tuple))
-        if ok and kind == "str_list":
-            ok = all(isinstance(v, str) for v in value)
-            value = tuple(value) if ok else value
-        elif ok and kind == "int_list":
-            ok = all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            value = tuple(value) if ok else value
-        elif ok:
-            value = tuple(_to_date(v, where, sec, key) for v in value)
+        value = tuple(_to_date(v, where, sec, key) for v in value) if ok else value
     elif kind == "rates":
         if isinstance(value, dict):
             pairs = []
@@ -337,31 +329,24 @@ def _check(m: Methodology, where: str) -> None:
             m.weighting.cap,
             fix=f"use a cap >= 1/{sel.max_constituents}",
         )
-    n = _FREQUENCIES[sch.frequency]
-    if n is not None and len(sch.months) != n:
-        raise _bad(
-            f"frequency {sch.frequency!r} needs {n} review month(s)",
-            where,
-            "schedule",
+    n, freq = _FREQUENCIES[sch.frequency], sch.frequency
+    for wrong, what, key, value in (
+        (
+            n is not None and len(sch.months) != n,
+            f"needs {n} review month(s)",
             "months",
             list(sch.months),
-        )
-    if sch.frequency == "month_end" and not sch.months:
-        raise _bad(
-            "frequency 'month_end' needs at least one review month",
-            where,
-            "schedule",
-            "months",
-            [],
-        )
-    if sch.frequency == "explicit" and not sch.explicit_effective_dates:
-        raise _bad(
-            "frequency 'explicit' needs at least one date",
-            where,
-            "schedule",
+        ),
+        (freq == "month_end" and not sch.months, "needs at least one review month", "months", []),
+        (
+            freq == "explicit" and not sch.explicit_effective_dates,
+            "needs at least one date",
             "explicit_effective_dates",
             [],
-        )
+        ),
+    ):
+        if wrong:
+            raise _bad(f"frequency {freq!r} {what}", where, "schedule", key, value)
 
 
 def parse_methodology(

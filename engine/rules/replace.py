@@ -52,6 +52,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from engine import codes as C
 from engine.data.market import MarketData
 from engine.errors import EngineError
 from engine.rules._reasons import (
@@ -64,6 +65,7 @@ from engine.rules._reasons import (
 )
 from engine.rules.calendar import REVIEW_DATE_COLUMNS
 from engine.rules.compiled import run_compiled
+from engine.rules.selection import RANK_TEXTS
 
 KIND = "replacement"
 """The ``kind`` of an ad-hoc replacement review (plan rows and :class:`~engine.rules.Review`)."""
@@ -110,7 +112,7 @@ def select_replacement(market: MarketData, ranks, current, gone, left):
     selected[new] = True
     reason = np.full(n, "", dtype=object)
     for j in rest[vacancies:]:
-        reason[j] = f"out: rank {int(ranks[j])} below the cut"
+        reason[j] = RANK_TEXTS[C.RS_BELOW_CUT].format(rank=int(ranks[j]))
     first_gone = first_gone_rows(market)
     texts = replacement_texts(
         market.codes,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 
 from engine.data.market import MarketData
-from engine.errors import CalendarError, DataError, describe
+from engine.errors import CalendarError, describe
 from engine.rules import replace
+from engine.rules._reasons import dropped_texts, no_selection_error, table_frame
 from engine.rules.calendar import review_dates
 from engine.rules.capping import cap_factors, cap_weights, rebalance_cap_factors
 from engine.rules.methodology import Methodology, MethodologyHistory, resolve
-from engine.rules.schedule import REVIEW_TABLE_COLUMNS, Review, ReviewSchedule
+from engine.rules.schedule import Review, ReviewSchedule
 from engine.rules.screens import screen
 from engine.rules.selection import rank, select
 
@@ -72,31 +70,19 @@ def run_review(
         market, selected, sel_reason, cap_date, effective, m.name
     )
     if not selected.any():
-        counts = Counter(screen_reason[~eligible]).most_common(4)
-        raise DataError(
-            describe(
-                "no security passes the screens at this review",
-                source=m.name,
-                date=effective,
-                value=dict(counts),
-                fix="check memberships, relevance scores and prices around the cut-off date",
-            )
-        )
+        raise no_selection_error(m.name, effective, screen_reason[~eligible])
     reason = np.where(eligible | selected, sel_reason, screen_reason)
     shares, free_float, weight, cf, shares_date = _weights(market, m, selected, cap_date, effective)
-    table = pd.DataFrame(
-        {
-            "code": pd.Series(codes, dtype=object),
-            "eligible": eligible,
-            "rank": ranks,
-            "selected": selected,
-            "shares": shares,
-            "free_float": free_float,
-            "cap_factor": cf,
-            "weight": weight,
-            "reason": pd.Series(reason, dtype=object),
-        },
-        columns=REVIEW_TABLE_COLUMNS,
+    table = table_frame(
+        codes,
+        reason,
+        eligible=eligible,
+        rank=ranks,
+        selected=selected,
+        shares=shares,
+        free_float=free_float,
+        cap_factor=cf,
+        weight=weight,
     )
     return Review(
         methodology=m.name,
@@ -175,25 +161,11 @@ def _drop_delisted_before_effective(market, selected, reason, cap_date, effectiv
     gone = np.flatnonzero(selected & np.isnan(market.close_hkd[price_row]))
     if not len(gone):
         return selected, reason
+    texts = dropped_texts(market, name, cap_date, effective, gone, stacklevel=5)
     selected = selected.copy()
+    selected[gone] = False
     reason = np.asarray(reason, dtype=object).copy()
-    notes = []
-    for j in gone:
-        priced = np.flatnonzero(~np.isnan(market.close_hkd[: price_row + 1, j]))
-        last = market.dates[priced[-1]].date()
-        selected[j] = False
-        reason[j] = (
-            f"out: delisted after the cap date {cap_date.date()} (last close {last}, "
-            f"review effective {effective.date()})"
-        )
-        notes.append(f"{market.codes[j]} (last close {last})")
-    warnings.warn(
-        f"{name} review effective {effective.date()}: {len(gone)} selected security(ies) stopped "
-        f"trading between the cap date {cap_date.date()} and the effective date and are dropped "
-        f"from the review: {', '.join(notes)}",
-        UserWarning,
-        stacklevel=4,
-    )
+    reason[gone] = list(texts.values())
     return selected, reason
 
 

@@ -12,6 +12,7 @@ The new composition applies from the open of ``effective_date``; its weights wer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,33 @@ class Review:
             f"Review({self.effective_date.date()} {self.methodology} {self.kind}, "
             f"{len(self.constituents)} constituents of {len(self.table)} considered)"
         )
+
+
+_PLAN_COLUMNS = ("kind", "cutoff_date", "announcement_date", "cap_date", "effective_date")
+
+
+def plan_reviews(plan: pd.DataFrame, versions: list, dates: pd.DatetimeIndex, table) -> tuple:
+    """One :class:`Review` per row of a review plan (the columns of
+    :data:`~engine.rules.calendar.REVIEW_DATE_COLUMNS`) run under ``versions[k]``, on a market of
+    sessions ``dates``; review ``k``'s table is ``table(k)``, built on first read."""
+    price_rows = np.maximum(dates.searchsorted(pd.DatetimeIndex(plan["effective_date"])) - 1, 0)
+    before = dates[price_rows].tolist()
+    return tuple(
+        Review(
+            methodology=m.name,
+            kind=str(kind),
+            cutoff_date=cutoff,
+            announcement_date=announcement,
+            cap_date=cap,
+            effective_date=effective,
+            table=partial(table, k),
+            # the session whose share counts the index shares are in
+            shares_date=before[k] if m.weighting.shares_at == "rebalance_close" else cap,
+        )
+        for k, (m, kind, cutoff, announcement, cap, effective) in enumerate(
+            zip(versions, *(plan[c].tolist() for c in _PLAN_COLUMNS), strict=True)
+        )
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,76 +257,8 @@ class ReviewSchedule(Result):
         the run, and the reviews in which a name was selected only to fill a vacancy.
         """
         per = self.per_review()
-        title = f"Review schedule {self.history}"
-        if per.empty:
-            return Summary([{"metric": "reviews", "value": 0, "unit": "count"}], title=title)
-        last = per.iloc[-1]
-        kinds = per["kind"].value_counts()
-        vacancy = per.loc[per["vacancies_filled"] > 0, "effective_date"]
-        turnover = per["one_way_turnover"].dropna()
-        rows = [
-            {
-                "metric": "reviews",
-                "value": len(per),
-                "unit": "count",
-                "note": ", ".join(f"{n} {k}" for k, n in kinds.items()),
-            },
-            {
-                "metric": "first_effective_date",
-                "value": per["effective_date"].iloc[0],
-                "unit": "date",
-            },
-            {"metric": "last_effective_date", "value": last["effective_date"], "unit": "date"},
-            {
-                "metric": "methodologies",
-                "value": ", ".join(dict.fromkeys(per["methodology"])),
-                "unit": "text",
-                "note": "versions applied, in order",
-            },
-            {
-                "metric": "constituents_last_review",
-                "value": int(last["constituents"]),
-                "unit": "count",
-                "note": f"effective {last['effective_date'].date()}",
-            },
-            {
-                "metric": "eligible_last_review",
-                "value": int(last["eligible"]),
-                "unit": "count",
-                "note": "passed every screen",
-            },
-            {
-                "metric": "max_weight_last_review",
-                "value": float(last["max_weight"]),
-                "unit": "%",
-                "note": "largest capped weight on the cap date",
-            },
-            metrics.row(
-                "turnover_target",
-                float(turnover.mean()) if len(turnover) else np.nan,
-                note=f"{len(turnover)} reviews after the first; ",
-            ),
-            {
-                "metric": "codes_added",
-                "value": int(per["added"].sum()),
-                "unit": "count",
-                "note": "entries over the run, after the first review",
-            },
-            {
-                "metric": "codes_removed",
-                "value": int(per["removed"].sum()),
-                "unit": "count",
-                "note": "deletions over the run",
-            },
-            {
-                "metric": "reviews_with_vacancies",
-                "value": len(vacancy),
-                "unit": "count",
-                "note": "a name selected only to fill a vacancy"
-                + (f"; first {vacancy.iloc[0].date()}" if len(vacancy) else ""),
-            },
-        ]
-        return Summary(rows, title=title)
+        rows = _summary_rows(per) if len(per) else [_row("reviews", 0, "count")]
+        return Summary(rows, title=f"Review schedule {self.history}")
 
     def __repr__(self) -> str:
         if not self.reviews:
@@ -310,3 +270,57 @@ class ReviewSchedule(Result):
             f"{first.effective_date.date()}..{last.effective_date.date()}, {versions}, "
             f"{int(last.table['selected'].sum())} constituents at the last review)"
         )
+
+
+def _row(metric: str, value, unit: str, note: str = "") -> dict:
+    return {"metric": metric, "value": value, "unit": unit, "note": note}
+
+
+def _summary_rows(per: pd.DataFrame) -> list[dict]:
+    """The rows of :meth:`ReviewSchedule.summary` from its :meth:`~ReviewSchedule.per_review`."""
+    last, date = per.iloc[-1], per["effective_date"]
+    kinds = ", ".join(f"{n} {k}" for k, n in per["kind"].value_counts().items())
+    vacancy = date[per["vacancies_filled"] > 0]
+    first_vacancy = f"; first {vacancy.iloc[0].date()}" if len(vacancy) else ""
+    turnover = per["one_way_turnover"].dropna()
+    mean_turnover = float(turnover.mean()) if len(turnover) else np.nan
+    return [
+        _row("reviews", len(per), "count", kinds),
+        _row("first_effective_date", date.iloc[0], "date"),
+        _row("last_effective_date", last["effective_date"], "date"),
+        _row(
+            "methodologies",
+            ", ".join(dict.fromkeys(per["methodology"])),
+            "text",
+            "versions applied, in order",
+        ),
+        _row(
+            "constituents_last_review",
+            int(last["constituents"]),
+            "count",
+            f"effective {last['effective_date'].date()}",
+        ),
+        _row("eligible_last_review", int(last["eligible"]), "count", "passed every screen"),
+        _row(
+            "max_weight_last_review",
+            float(last["max_weight"]),
+            "%",
+            "largest capped weight on the cap date",
+        ),
+        metrics.row(
+            "turnover_target", mean_turnover, note=f"{len(turnover)} reviews after the first; "
+        ),
+        _row(
+            "codes_added",
+            int(per["added"].sum()),
+            "count",
+            "entries over the run, after the first review",
+        ),
+        _row("codes_removed", int(per["removed"].sum()), "count", "deletions over the run"),
+        _row(
+            "reviews_with_vacancies",
+            len(vacancy),
+            "count",
+            "a name selected only to fill a vacancy" + first_vacancy,
+        ),
+    ]

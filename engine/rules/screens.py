@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine import codes as C
 from engine.data.market import MarketData
 from engine.rules.methodology import Methodology
 
@@ -62,6 +63,23 @@ def _fmt_m(value_hkd: float) -> str:
     return f"{value_hkd / 1e6:.1f}m"
 
 
+def screen_text(code: int, m: Methodology, fact) -> str:
+    """The reason text of a security failing screen ``code`` (1a, 1b, 6, 7 or 8, :mod:`engine.codes`)
+    of version ``m``, with the ``fact`` the screen read: the listing date, the suspended sessions,
+    the industry, the relevance score or the mean traded value (HKD)."""
+    if code == C.RS_TOO_YOUNG:
+        when = fact.date() if not pd.isna(fact) else "unknown"
+        return f"out: listed less than {m.universe.min_listed_months} months (listed {when})"
+    if code == C.RS_LONG_SUSPENDED:
+        return f"out: suspended {int(fact)} sessions"
+    if code == C.RS_INDUSTRY:
+        return f"out: industry {fact or '(blank)'} not eligible"
+    if code == C.RS_RELEVANCE:
+        return f"out: relevance score {fact:g}"
+    minimum = m.liquidity.min_avg_traded_value_hkd
+    return f"out: liquidity HKD {_fmt_m(np.nan_to_num(fact))} < {_fmt_m(minimum)}"
+
+
 def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: int) -> np.ndarray:
     """Mean traded value (HKD) per security over the listed sessions of the window ending at ``cutoff_row``."""
     lo = max(0, cutoff_row - window_sessions + 1)
@@ -71,6 +89,15 @@ def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: i
     total = np.where(listed, np.nan_to_num(tv, nan=0.0), 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def too_young(listing_dates, cutoffs, months: int, out=None) -> np.ndarray:
+    """``bool[len(cutoffs), N]`` (written into ``out`` when given): screen 1a, the listing date is
+    unknown or after the cut-off minus ``months`` calendar months."""
+    latest = (pd.DatetimeIndex(cutoffs) - pd.DateOffset(months=months)).as_unit("ns").asi8
+    listed = pd.DatetimeIndex(listing_dates).as_unit("ns")
+    listed = np.where(listed.isna(), np.iinfo(np.int64).max, listed.asi8)  # unknown: young
+    return np.greater(listed[None, :], latest[:, None], out=out)
 
 
 def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenResult:
@@ -90,61 +117,45 @@ def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenR
     reason = np.full(n, "", dtype=object)
     open_ = np.ones(n, dtype=bool)
 
-    def fail(mask: np.ndarray, text) -> None:
-        hit = open_ & mask
-        idx = np.flatnonzero(hit)
+    def fail(mask: np.ndarray, code: int, facts=None) -> None:
+        """Screen ``code`` fails the open securities in ``mask`` (text with ``facts[j]``)."""
+        idx = np.flatnonzero(open_ & mask)
         for j in idx:
-            reason[j] = text(j) if callable(text) else text
+            reason[j] = C.REASON_LABELS[code] if facts is None else screen_text(code, m, facts[j])
         open_[idx] = False
 
     close_c = market.close_hkd[tc]
-    fail(np.isnan(close_c) | np.isnan(market.close_hkd[tk]), "out: not listed")
+    fail(np.isnan(close_c) | np.isnan(market.close_hkd[tk]), C.RS_NOT_LISTED)
     u = m.universe
     sec = market.securities.set_index("code").reindex(market.codes)
     if u.min_listed_months:
         listed = pd.DatetimeIndex(sec["listing_date"])
-        latest = pd.Timestamp(cutoff_date) - pd.DateOffset(months=u.min_listed_months)
-        young = np.asarray(listed.isna() | (listed > latest), dtype=bool)
-        fail(
-            young,
-            lambda j: (
-                f"out: listed less than {u.min_listed_months} months (listed "
-                f"{listed[j].date() if not pd.isna(listed[j]) else 'unknown'})"
-            ),
-        )
+        young = too_young(listed, [cutoff_date], u.min_listed_months)[0]
+        fail(young, C.RS_TOO_YOUNG, listed)
     if u.max_suspended_sessions:
         run = np.zeros(n, dtype=np.int64)
         for t in range(tc + 1):
             run = np.where(market.suspended[t], run + 1, 0)
-        fail(run > u.max_suspended_sessions, lambda j: f"out: suspended {int(run[j])} sessions")
+        fail(run > u.max_suspended_sessions, C.RS_LONG_SUSPENDED, run)
     if u.exclude_suspended_at_cutoff:
-        fail(market.suspended[tc], "out: suspended at cutoff")
+        fail(market.suspended[tc], C.RS_SUSPENDED)
     if u.require_hsci:
-        fail(~market.membership("hsci")[tc], "out: not an HSCI member")
+        fail(~market.membership("hsci")[tc], C.RS_NOT_HSCI)
     if u.require_southbound:
-        fail(~market.membership("southbound")[tc], "out: not Southbound eligible")
+        fail(~market.membership("southbound")[tc], C.RS_NOT_SOUTHBOUND)
     if u.exclude_cxo:
-        fail(sec["is_cxo"].to_numpy(dtype=bool), "out: CXO excluded")
+        fail(sec["is_cxo"].to_numpy(dtype=bool), C.RS_CXO)
     if u.industries:
         industry = sec["industry"].astype(object).to_numpy()
         allowed = set(u.industries)
-        fail(
-            np.array([x not in allowed for x in industry], dtype=bool),
-            lambda j: f"out: industry {industry[j] or '(blank)'} not eligible",
-        )
+        fail(np.array([x not in allowed for x in industry], dtype=bool), C.RS_INDUSTRY, industry)
     score = market.relevance_at(cutoff_date).to_numpy(dtype=float)
-    fail(score <= u.min_relevance, lambda j: f"out: relevance score {score[j]:g}")
+    fail(score <= u.min_relevance, C.RS_RELEVANCE, score)
     liq = m.liquidity
     avg_tv = average_traded_value(market, tc, liq.window_sessions)
     if liq.enabled:
         low = ~(avg_tv >= liq.min_avg_traded_value_hkd)
-        fail(
-            low,
-            lambda j: (
-                f"out: liquidity HKD {_fmt_m(np.nan_to_num(avg_tv[j]))} < "
-                f"{_fmt_m(liq.min_avg_traded_value_hkd)}"
-            ),
-        )
+        fail(low, C.RS_LIQUIDITY, avg_tv)
     ffmc = close_c * market.shares[tc] * market.free_float[tc]
     return ScreenResult(
         eligible=open_.copy(),
@@ -170,4 +181,11 @@ def screen_frame(market: MarketData, m: Methodology, cutoff_date, cap_date) -> p
     )
 
 
-__all__ = ["ScreenResult", "average_traded_value", "screen", "screen_frame"]
+__all__ = [
+    "ScreenResult",
+    "average_traded_value",
+    "screen",
+    "screen_frame",
+    "screen_text",
+    "too_young",
+]

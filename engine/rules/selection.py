@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import codes as C
 from engine.rules.methodology import SelectionRules
 
 
@@ -53,6 +54,28 @@ def rank(
     order = np.lexsort(keys)  # the last key is the primary one
     out[idx[order]] = np.arange(1, len(idx) + 1, dtype=float)
     return out
+
+
+RANK_TEXTS = {
+    C.RS_SELECTED: "selected: rank {rank}",
+    C.RS_KEPT_BY_BUFFER: "selected: rank {rank} kept by buffer (<={remove})",
+    C.RS_FILLS_VACANCY: "selected: rank {rank} fills a vacancy",
+    C.RS_CUT_OVERFLOW: "out: rank {rank} cut (more than {k} qualified)",
+    C.RS_BELOW_BUFFER: "out: rank {rank} below the buffer (>{remove})",
+    C.RS_NEWCOMER_RANK: "out: rank {rank}, a newcomer needs rank <={add}",
+    C.RS_BELOW_CUT: "out: rank {rank} below the cut",
+}
+"""The review-table text of each selection outcome (:mod:`engine.codes`), by rank and rules."""
+
+
+def rank_text(code: int, rank: float, rules: SelectionRules) -> str:
+    """:data:`RANK_TEXTS` of ``code`` at ``rank`` under ``rules``."""
+    return RANK_TEXTS[code].format(
+        rank=int(rank),
+        k=rules.max_constituents,
+        add=rules.buffer_add_rank,
+        remove=rules.buffer_remove_rank,
+    )
 
 
 def select(
@@ -98,23 +121,18 @@ def select(
         filled[rest] = True
     reason = np.full(n, "", dtype=object)
     for j in np.flatnonzero(ranked):
-        rk = int(r[j])
-        if selected[j]:
-            if filled[j]:
-                reason[j] = f"selected: rank {rk} fills a vacancy"
-            elif rk > k:
-                reason[j] = f"selected: rank {rk} kept by buffer (<={remove})"
-            else:
-                reason[j] = f"selected: rank {rk}"
+        if selected[j] and filled[j]:
+            code = C.RS_FILLS_VACANCY
+        elif selected[j]:
+            code = C.RS_KEPT_BY_BUFFER if r[j] > k else C.RS_SELECTED
         elif int(j) in overflow:
-            reason[j] = f"out: rank {rk} cut (more than {k} qualified)"
+            code = C.RS_CUT_OVERFLOW
         elif current[j]:
-            reason[j] = f"out: rank {rk} below the buffer (>{remove})"
-        elif not first and rk <= k:
-            reason[j] = f"out: rank {rk}, a newcomer needs rank <={add}"
+            code = C.RS_BELOW_BUFFER
         else:
-            reason[j] = f"out: rank {rk} below the cut"
+            code = C.RS_NEWCOMER_RANK if not first and r[j] <= k else C.RS_BELOW_CUT
+        reason[j] = rank_text(code, r[j], rules)
     return selected, reason
 
 
-__all__ = ["rank", "select"]
+__all__ = ["RANK_TEXTS", "rank", "rank_text", "select"]
