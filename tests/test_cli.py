@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from support.terminal import one_line_error
 
 from engine.cli import main
 
@@ -135,23 +136,15 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"hsidi {__version__}"
 
 
-def _one_line_error(capsys, command):
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if not line.startswith(f"hsidi {command}: warning")]
-    assert len(lines) == 1 and lines[0].startswith(f"hsidi {command}: error:"), err
-    assert "Traceback" not in err
-    return lines[0]
-
-
 def test_out_that_is_a_file_is_one_line_exit_2(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("not a folder")
     assert main(["build", "--out", str(target), "--quiet", "--methodology", "hsidi"]) == 2
-    assert str(target) in _one_line_error(capsys, "build")
+    assert str(target) in one_line_error(capsys, "build")
     assert target.read_text() == "not a folder"
     under = target / "sub"  # a folder below a file: the OS refuses to create it
     assert main(["build", "--out", str(under), "--quiet", "--methodology", "hsidi"]) == 2
-    _one_line_error(capsys, "build")
+    one_line_error(capsys, "build")
 
 
 def test_out_without_permission_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
@@ -165,7 +158,7 @@ def test_out_without_permission_is_one_line_exit_2(tmp_path, capsys, monkeypatch
         ["build", "--out", str(tmp_path / "locked" / "o"), "--quiet", "--methodology", "hsidi"]
     )
     assert rc == 2
-    line = _one_line_error(capsys, "build")
+    line = one_line_error(capsys, "build")
     assert "Permission denied" in line and "locked" in line
 
 
@@ -221,7 +214,7 @@ def test_config_file_sets_fund_settings(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"managment_fee": 0.007}')
     assert main(["backtest", "--out", str(tmp_path / "b"), "--quiet", "--config", str(bad)]) == 2
-    line = _one_line_error(capsys, "backtest")
+    line = one_line_error(capsys, "backtest")
     assert "managment_fee" in line and "bad.json" in line
 
 
@@ -252,7 +245,7 @@ def test_no_verify_accepts_an_edited_folder(tmp_path, market_folder, capsys):
     prices.to_csv(data / "prices.csv", index=False)
     args = ["build", "--data", str(data), "--quiet", "--methodology", "hsidi"]
     assert main([*args, "--out", str(tmp_path / "a")]) == 2
-    line = _one_line_error(capsys, "build")
+    line = one_line_error(capsys, "build")
     assert "fingerprint" in line and "--no-verify" in line and "verify=False" not in line
     assert main([*args, "--out", str(tmp_path / "b"), "--no-verify"]) == 0
 
@@ -284,4 +277,4 @@ def test_verify_recomputes_and_detects_edits(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "MISMATCH" in said and "index_levels_hsidi.csv" in said
     assert main(["verify", str(tmp_path)]) == 2  # no manifest: one line, exit 2
-    _one_line_error(capsys, "verify")
+    one_line_error(capsys, "verify")

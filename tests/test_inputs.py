@@ -11,6 +11,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from support.terminal import one_line_error
 
 from engine._args import raise_at_first
 from engine._files import MAX_DEPTH, nesting, parse_text, read_text_file
@@ -107,13 +108,6 @@ def test_missing_folder_or_huge_file_names_what_it_is(tmp_path):
 
 
 # ---------------------------------------------------------------------- --config through the CLI
-def _one_line_error(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if not line.startswith(f"hsidi {command}: warning")]
-    assert len(lines) == 1 and lines[0].startswith(f"hsidi {command}: error:"), err
-    assert "Traceback" not in err
-    return lines[0]
-
 
 CONFIGS = {
     "empty": (b"", "empty TOML"),
@@ -130,7 +124,7 @@ def test_bad_config_file_is_one_line_exit_2(tmp_path, capsys, content, words):
     config = tmp_path / ("c.json" if content.startswith(b"[1") else "c.toml")
     config.write_bytes(content)
     assert main(["backtest", "--config", str(config), "--out", str(tmp_path / "o"), "--quiet"]) == 2
-    line = _one_line_error(capsys, "backtest")
+    line = one_line_error(capsys, "backtest")
     assert words in line and str(config) in line
     assert not (tmp_path / "o").exists()
 
@@ -139,7 +133,7 @@ def test_bad_config_file_is_one_line_exit_2(tmp_path, capsys, content, words):
 def test_input_path_that_does_not_exist_names_the_option(tmp_path, capsys, option):
     missing = tmp_path / "nowhere.toml"
     assert main(["backtest", option, str(missing), "--out", str(tmp_path / "o"), "--quiet"]) == 2
-    line = _one_line_error(capsys, "backtest")
+    line = one_line_error(capsys, "backtest")
     assert f"{option} file does not exist" in line and str(missing) in line
 
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.terminal import one_line_error
 
 import engine._commands as commands
 import engine.cli as cli
@@ -17,14 +18,6 @@ from engine._verify import WritesPath
 from engine.cli import main
 
 BUILD = ["build", "--methodology", "hsidi", "--quiet"]
-
-
-def _one_line_error(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if not line.startswith(f"hsidi {command}: warning")]
-    assert len(lines) == 1 and lines[0].startswith(f"hsidi {command}: error:"), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -109,7 +102,7 @@ def test_verify_refuses_a_command_it_cannot_prove(tmp_path, capsys, argv):
     )
     before = _tree(tmp_path)
     assert main(["verify", str(folder)]) == 2
-    line = _one_line_error(capsys, "verify")
+    line = one_line_error(capsys, "verify")
     assert "refuses to rerun" in line and "runs.build.argv" in line
     assert not evil.exists() and _tree(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
@@ -130,17 +123,17 @@ def test_verify_refuses_any_other_option_that_writes_a_path(tmp_path, capsys, mo
     argv = ["build", "--out", "o", "--log", str(evil)]
     folder = _manifest(tmp_path / "o", {"build": {"files": {}, "argv": argv}})
     assert main(["verify", str(folder)]) == 2
-    line = _one_line_error(capsys, "verify")
+    line = one_line_error(capsys, "verify")
     assert "writes a path other than --out" in line and "value='log'" in line
     assert not evil.exists()
 
 
 def test_verify_of_a_missing_folder_or_a_file_names_it(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "nowhere")]) == 2
-    assert "does not exist" in _one_line_error(capsys, "verify")
+    assert "does not exist" in one_line_error(capsys, "verify")
     (tmp_path / "f").write_text("x")
     assert main(["verify", str(tmp_path / "f")]) == 2
-    assert "not a folder" in _one_line_error(capsys, "verify")
+    assert "not a folder" in one_line_error(capsys, "verify")
 
 
 @pytest.mark.parametrize("run", ["export-data", "verify", "check"])
@@ -148,7 +141,7 @@ def test_verify_reruns_only_commands_that_write_an_output_set(tmp_path, capsys, 
     evil = tmp_path / "elsewhere"
     folder = _manifest(tmp_path / "o", {run: {"files": {}, "argv": [run, "--out", str(evil)]}})
     assert main(["verify", str(folder)]) == 2
-    assert "must be one of build" in _one_line_error(capsys, "verify")
+    assert "must be one of build" in one_line_error(capsys, "verify")
     assert not evil.exists()
 
 
@@ -218,14 +211,14 @@ def test_garbled_manifest_is_one_line_exit_2_for_verify_and_out(
     folder.mkdir()
     (folder / MANIFEST).write_bytes(content)
     assert main(["verify", str(folder)]) == 2
-    assert "manifest.json" in _one_line_error(capsys, "verify")
+    assert "manifest.json" in one_line_error(capsys, "verify")
 
     def no_build(*a, **k):
         raise AssertionError("built before checking --out")
 
     monkeypatch.setattr(commands, "build_variants", no_build)
     assert main([*BUILD, "--out", str(folder)]) == 2  # checked before any work
-    assert "manifest.json" in _one_line_error(capsys, "build")
+    assert "manifest.json" in one_line_error(capsys, "build")
     assert (folder / MANIFEST).read_bytes() == content
 
 
@@ -246,14 +239,14 @@ def test_out_dangling_symlink_or_link_to_a_file_is_refused(tmp_path, capsys):
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "nowhere")
     assert main([*BUILD, "--out", str(link)]) == 2
-    assert "dangling" in _one_line_error(capsys, "build")
+    assert "dangling" in one_line_error(capsys, "build")
     assert link.is_symlink() and not (tmp_path / "nowhere").exists()
     file = tmp_path / "file"
     file.write_text("x")
     link2 = tmp_path / "link2"
     link2.symlink_to(file)
     assert main([*BUILD, "--out", str(link2)]) == 2
-    assert "not a folder" in _one_line_error(capsys, "build")
+    assert "not a folder" in one_line_error(capsys, "build")
     assert link2.is_symlink() and file.read_text() == "x"
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from engine._files import read_text_file
 from engine.errors import MethodologyError, describe
 from engine.rules.sections import (
+    _CONVERTED,
     _FREQUENCIES,
     _KINDS,
     _SECTIONS,
@@ -200,51 +201,48 @@ def _to_date(value: Any, where: str, sec: str, key: str) -> pd.Timestamp:
     raise _bad(f"expected {_KINDS['date']}", where, sec, key, value)
 
 
+def _rates(value: Any, where: str, sec: str, key: str) -> Any:
+    """A TOML table of ``name = rate`` (or a tuple of pairs) as sorted ``(name, float)`` pairs."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _bad(f"expected a number for rate {k!r}", where, sec, f"{key}.{k}", v)
+        value = tuple(value.items())
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        return tuple(sorted((str(k), float(v)) for k, v in value))
+    return value
+
+
+def _number(v: Any) -> Any:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _sequence(v: Any) -> Any:
+    return tuple(v) if isinstance(v, (list, tuple)) else v
+
+
+_AS = {  # TOML value -> the dataclass form of each kind; the rule checks the result
+    "float": lambda v, *_: _number(v),
+    "date": _to_date,
+    "str_list": lambda v, *_: _sequence(v),
+    "int_list": lambda v, *_: _sequence(v),
+    "date_list": lambda v, *at: (
+        tuple(_to_date(x, *at) for x in v) if isinstance(v, (list, tuple)) else v
+    ),
+    "rates": _rates,
+    "extras": lambda v, where, *_: _convert_extras(v, where),
+}
+
+
 def _convert(value: Any, spec: dict, where: str, sec: str, key: str) -> Any:
-    """Convert one TOML value to its dataclass form, checking type then range."""
-    kind = spec["kind"]
-    expect = _KINDS[kind]
-    ok = True
-    if kind == "bool":
-        ok = isinstance(value, bool)
-    elif kind == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok:
-            value = float(value)
-            ok = value == value and abs(value) != float("inf")
-    elif kind == "str":
-        ok = isinstance(value, str)
-    elif kind == "date":
-        value = _to_date(value, where, sec, key)
-    elif kind in ("str_list", "int_list"):
-        item = str if kind == "str_list" else int
-        ok = isinstance(value, (list, tuple)) and all(
-            isinstance(v, item) and not isinstance(v, bool) for v in value
-        )
-        value = tuple(value) if ok else value
-    elif kind == "date_list":
-        ok = isinstance(value, (list, tuple))
-        value = tuple(_to_date(v, where, sec, key) for v in value) if ok else value
-    elif kind == "rates":
-        if isinstance(value, dict):
-            pairs = []
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    raise _bad(f"expected a number for rate {k!r}", where, sec, f"{key}.{k}", v)
-                pairs.append((str(k), float(v)))
-            value = tuple(sorted(pairs))
-        elif isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
-            value = tuple(sorted((str(k), float(v)) for k, v in value))
-        else:
-            ok = False
-    elif kind == "extras":
-        value = _convert_extras(value, where)
-    if not ok:
-        raise _bad(f"expected {expect}", where, sec, key, value)
-    check = spec.get("check")
-    if check is not None and not check(value):
+    """Convert one TOML value to its dataclass form (:data:`_AS`), then check it with the field's
+    rule: its kind, then its range."""
+    kind, rule = spec["kind"], spec["check"]
+    convert = _AS.get(kind)
+    value = value if convert is None else convert(value, where, sec, key)
+    if not _CONVERTED[kind](value):
+        raise _bad(f"expected {_KINDS[kind]}", where, sec, key, value)
+    if not rule(value):
         raise _bad(f"expected {spec['expect']}", where, sec, key, _plain(value))
     return value
 

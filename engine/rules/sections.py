@@ -9,7 +9,6 @@ carried in each field's metadata.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -41,7 +40,7 @@ _KINDS = {
 
 
 def _whole(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 _CONVERTED = {  # what a value of each kind is once converted (the type half of a rule)

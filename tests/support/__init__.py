@@ -17,6 +17,8 @@ reviews
     Hand-made :class:`~engine.rules.schedule.Review` and ``ReviewSchedule`` objects (no rules engine).
 cases
     Random inputs: index-kernel arrays, and a scripted fund market with its index.
+terminal
+    The one error line a refused ``hsidi`` command prints (:func:`~support.terminal.one_line_error`).
 fakes
     Hand-made results for the analytics and report tests: an ``IndexResult`` chain-linked by hand,
     a real ``FundResult`` built from frames, a toy backtest, the default pipeline built once.
