@@ -32,13 +32,7 @@ from engine.index.compute import compute
 from engine.index.result import VARIANTS
 from engine.prepare import action_records, capital_change_factors, withholding_rates
 from engine.rules.calendar import review_dates
-from engine.rules.compiled import (
-    code_order,
-    drop_checks,
-    expand_settings,
-    prepare_snapshots,
-    version_settings,
-)
+from engine.rules.compiled import code_order, prepare_snapshots, review_settings, version_settings
 from engine.rules.methodology import (
     _SECTIONS,
     Methodology,
@@ -638,7 +632,7 @@ class _FastPath:
         return {
             "x": x,
             "vi": vi,
-            "drop": drop_checks(plan, market),
+            "plan": plan,
             "factors": capital_change_factors(reviews, market),
             "known": known,
             "wht": withholding_rates(market, rates, np.zeros(len(market.codes), dtype=bool)),
@@ -653,18 +647,10 @@ class _FastPath:
         variants the kernel could not finish (for the full build)."""
         g = self.groups[gkey]
         _pkey, _snap, base_row, base_value, _rates = gkey
-        V, n_versions, R = len(settings), len(settings[0]), len(g["vi"])
-        # every variant's per-review settings in one expansion: row v * R + k is review k of v
-        per_review = (np.arange(V)[:, None] * n_versions + g["vi"][None, :]).ravel()
-        expanded = expand_settings([s for per in settings for s in per], per_review)
-        stacked = [np.ascontiguousarray(a.reshape((V, R) + a.shape[1:])) for a in expanded]
-        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
-            g["x"],
-            *stacked,
-            g["drop"],
-            self.code_order,
-            g["factors"],
-            g["known"],
+        V = len(settings)
+        per_version = np.stack([s for per in settings for s in per]).reshape(V, -1)
+        rules = review_settings(per_version[:, g["vi"]], g["plan"], self.market)
+        inputs = (
             self.market.close_hkd,
             base_row,
             base_value,
@@ -673,6 +659,9 @@ class _FastPath:
             g["act"],
             g["wht"],
             np.array([VARIANTS.index(k) for k in kinds], dtype=np.int64),
+        )
+        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
+            g["x"], rules, self.code_order, g["factors"], g["known"], inputs
         )
         used = np.zeros(levels.shape[0], dtype=bool)
         used[column[ok]] = True  # distinct variants whose index run finished

@@ -287,8 +287,8 @@ KIND_CODES = {"split": 1, "bonus": 2, "rights": 3, "cash_dividend": 4}
 """The index kernel's action-kind codes, written out (``engine.index._nb.EV_*``)."""
 
 
-def index_kernel_args(case: dict, base_value: float = 1000.0) -> tuple:
-    """The positional arguments of ``engine.index._nb.index_kernel`` for a
+def index_dense_args(case: dict, base_value: float = 1000.0) -> tuple:
+    """The positional arguments of ``engine.index._nb.index_dense`` for a
     :func:`random_index_arrays` case (base on row 0)."""
     acts = case["actions"]
     return (
