@@ -1,5 +1,9 @@
 """Numba kernel of the index calculation: one pass over the sessions, three divisors.
 
+:func:`index_kernel` is the pass, a loop over the steps of a session (``_review_step``,
+``_prior_capitalisation``, ``_actions_step``, ``_deletions_step``, ``_close_step``);
+:func:`index_dense` wraps it for dense inputs.  Names follow the rule of :mod:`engine.rules._nb`.
+
 Only NumPy arrays and scalars cross this boundary; :mod:`engine.index.compute` builds the inputs from
 :class:`~engine.data.market.MarketData` and :class:`~engine.rules.schedule.ReviewSchedule`.
 
@@ -433,29 +437,16 @@ def sparse_reviews(review_q: np.ndarray):
     return ptr, cols.astype(np.int64), np.ascontiguousarray(review_q[rows, cols], dtype=np.float64)
 
 
-def index_dense(
-    close,
-    base_row,
-    base_value,
-    review_rows,
-    review_q,
-    act_row,
-    act_col,
-    act_kind,
-    act_ratio,
-    act_price,
-    act_amount,
-    wht,
-):
+def index_dense(close, base_row, base_value, review_rows, review_q, actions, wht):
     """:func:`index_kernel` on dense inputs with dense outputs (tests, benchmarks, one-off use).
 
-    Takes ``review_q`` as ``float64[R, N]`` and the actions as parallel arrays; returns
-    ``levels, divisors, q_daily [T, N], weights [T, N], ev_row, ev_kind, ev_col, ev_ref, ev_div [E, 6],
-    status``.
+    Takes ``review_q`` as ``float64[R, N]`` and the actions as ``(row, col, kind, ratio, price_hkd,
+    amount_hkd)`` tuples; returns ``levels, divisors, q_daily [T, N], weights [T, N], events
+    (EVENT_DT[E]), ev_div [E, 6], status``.
     """
-    act = np.zeros(len(act_row), dtype=ACTION_DTYPE)
-    act["row"], act["col"], act["kind"] = act_row, act_col, act_kind
-    act["ratio"], act["price_hkd"], act["amount_hkd"] = act_ratio, act_price, act_amount
+    act = np.zeros(len(actions), dtype=ACTION_DTYPE)
+    for i, a in enumerate(actions):
+        act[i] = (*a, 0, 0)  # pay_row, source_row: not read by the index
     ptr, cols, q = sparse_reviews(np.asarray(review_q, dtype=np.float64))
     n_ev = len(review_rows) + len(act) + len(cols) + 1
     ev = np.zeros(n_ev, dtype=EVENT_DT)
@@ -465,16 +456,4 @@ def index_dense(
     )
     shares = dense_shares(slot_q, seg, ptr, cols, close.shape[1], 0)
     weights = dense_weights(slot_q, seg, ptr, cols, close, 0)
-    ev = ev[:n]
-    return (
-        levels,
-        divisors,
-        shares,
-        weights,
-        ev["row"].copy(),
-        ev["kind"].copy(),
-        ev["col"].copy(),
-        ev["ref"].copy(),
-        ev_div[:n],
-        status,
-    )
+    return levels, divisors, shares, weights, ev[:n], ev_div[:n], status

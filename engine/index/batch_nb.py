@@ -4,7 +4,8 @@
 (:func:`engine.rules._nb.reviews_kernel`), packs each variant's selected cells, numbers the distinct
 ones (:func:`distinct_variants`: variants with bitwise the same cells have the same index) and runs
 the index recursion (:func:`engine.index._nb.index_kernel`) once per distinct variant, with its
-turnover (:func:`review_turnover_nb`).  :mod:`engine.index.batch` builds the inputs.
+turnover (:func:`review_turnover_nb`).  :mod:`engine.index.batch` builds the inputs: the rules
+settings as one ``RULES_DT[V, R]`` record array.  Names follow the rule of :mod:`engine.rules._nb`.
 """
 
 from __future__ import annotations

@@ -193,19 +193,6 @@ def fill_market_fields(
             y["avg_tv"] = np.nan
 
 
-@njit
-def index_shares_nb(x, selected, cap_factor):
-    """``[review, security]`` index shares :math:`q = shares \\times FAF \\times CF` of the
-    selected securities (0 elsewhere)."""
-    R, N = selected.shape
-    q = np.zeros((R, N))
-    for k in range(R):
-        for j in range(N):
-            if selected[k, j]:
-                q[k, j] = x[k, j]["shares"] * x[k, j]["free_float"] * cap_factor[k, j]
-    return q
-
-
 # ------------------------------------------------------------------------------------ all reviews
 RULES_DT = np.dtype(
     [
@@ -319,17 +306,22 @@ def _rank(k, x, eligible, code_order, by_relevance, depth, ranks):
 
 
 @njit
-def _select(k, ranks, current, first, K, add, remove, reason, selected):
-    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`).
+def _by_rank(ranks, among):
+    """``by_rank[r]``: the column ranked ``r`` among the columns ``among`` (-1: none); the finite
+    ranks are distinct integers, so the securities are walked in rank order without a sort."""
+    by_rank = np.full(ranks.shape[0] + 1, -1, dtype=np.int64)
+    for j in range(ranks.shape[0]):
+        if among[j] and np.isfinite(ranks[j]):
+            by_rank[int(ranks[j])] = j
+    return by_rank
 
-    The finite ranks are distinct integers, so the securities are walked in rank order through a
-    table ``by_rank[r] = column`` instead of sorting.
-    """
+
+@njit
+def _select(k, ranks, current, first, K, add, remove, reason, selected):
+    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`), walking the
+    securities in rank order (:func:`_by_rank`)."""
     N = ranks.shape[1]
-    by_rank = np.full(N + 1, -1, dtype=np.int64)
-    for j in range(N):
-        if np.isfinite(ranks[k, j]):
-            by_rank[int(ranks[k, j])] = j
+    by_rank = _by_rank(ranks[k], np.ones(N, dtype=np.bool_))
     # 1. qualifiers (the first review: rank <= K; later: incumbents within the remove rank,
     #    newcomers within the add rank), best first, up to K; the rest of them overflow
     overflow = np.zeros(N, dtype=np.bool_)
@@ -459,12 +451,9 @@ def select_replacement_nb(k, x, ranks, current, reason, selected):
                 selected[k, j] = True
                 reason[k, j] = RS_KEPT_AT_REPLACEMENT
                 n_kept += 1
-    by_rank = np.full(N + 1, -1, dtype=np.int64)
-    for j in range(N):
-        if not current[j] and not np.isnan(ranks[k, j]):
+        elif not np.isnan(ranks[k, j]):
             reason[k, j] = RS_BELOW_CUT
-            if np.isfinite(ranks[k, j]):
-                by_rank[int(ranks[k, j])] = j
+    by_rank = _by_rank(ranks[k], ~current)
     vacancies = n_prev - n_kept
     for r in range(1, N + 1):
         if vacancies == 0:

@@ -127,9 +127,10 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     return x
 
 
-def version_settings(m) -> np.ndarray:
-    """One methodology version's rules settings: a 0-d :data:`~engine.rules._nb.RULES_DT` record
-    (the per-review fields ``replacement`` and ``drop_check`` False)."""
+def version_settings(m) -> tuple:
+    """One methodology version's rules settings: a :data:`~engine.rules._nb.RULES_DT` row as a
+    tuple (``np.array(rows, dtype=RULES_DT)`` stacks them; the per-review fields ``replacement``
+    and ``drop_check`` False)."""
     u, sel = m.universe, m.selection
     fields = {
         "min_relevance": u.min_relevance,
@@ -150,13 +151,12 @@ def version_settings(m) -> np.ndarray:
         "long_suspended_screen": u.max_suspended_sessions > 0,
         "replace_delisted": sel.replace_delisted,
     }
-    return np.array(tuple(fields.get(n, False) for n in _nb.RULES_DT.names), dtype=_nb.RULES_DT)
+    return tuple(fields.get(name, False) for name in _nb.RULES_DT.names)
 
 
-def review_settings(per_version: np.ndarray, plan: pd.DataFrame, market: MarketData):
-    """The ``RULES_DT[..., R]`` settings of each review of ``plan`` from ``per_version [..., R]``
-    (each review's version's :func:`version_settings`): the per-review fields filled in."""
-    out = per_version.copy()
+def review_settings(out: np.ndarray, plan: pd.DataFrame, market: MarketData) -> np.ndarray:
+    """``out``, the ``RULES_DT[..., R]`` settings of each review of ``plan`` from its version's
+    :func:`version_settings`, with the per-review fields filled in."""
     out["replacement"] = (plan["kind"] == "replacement").to_numpy()  # engine.rules.replace
     dates = market.dates
     price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
@@ -190,7 +190,8 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     versions = [by_name[name] for name in plan["methodology"]]
     x = prepare_snapshots(market, plan, versions)
     codes = market.codes
-    rules = review_settings(np.stack([version_settings(m) for m in versions]), plan, market)
+    per_review = np.array([version_settings(m) for m in versions], dtype=_nb.RULES_DT)
+    rules = review_settings(per_review, plan, market)
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
         x, rules, code_order(codes)
     )
@@ -235,7 +236,7 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
                 shares_date=before_effective[k] if rebalance else pd.Timestamp(row["cap_date"]),
             )
         )
-    q = _nb.index_shares_nb(x, selected, cf)
+    q = np.where(selected, x["shares"] * x["free_float"] * cf, 0.0)  # q = shares x FAF x CF
     arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
     return tuple(reviews), arrays
 

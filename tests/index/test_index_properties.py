@@ -131,19 +131,14 @@ def test_base_value_scales_levels_only():
 
 def _tiny_args(close, q, actions=()):
     close = np.asarray(close, dtype=float)
-    acts = list(actions)
+    one_review = np.array([1], dtype=np.int64)
     return (
         close,
         0,
         100.0,
-        np.array([1], dtype=np.int64),
+        one_review,
         np.asarray([q], dtype=float),
-        np.array([a[0] for a in acts], dtype=np.int64),
-        np.array([a[1] for a in acts], dtype=np.int64),
-        np.array([a[2] for a in acts], dtype=np.int64),
-        np.array([a[3] for a in acts], dtype=float),
-        np.array([a[4] for a in acts], dtype=float),
-        np.array([a[5] for a in acts], dtype=float),
+        actions,
         np.zeros(close.shape[1]),
     )
 
