@@ -162,8 +162,8 @@ def _rule_variant(x, rules, code_order, factors, known_wht, lo, hi, cell, q_cell
 @njit
 def _index_variant(cell, q_cell, w_cell, R, inputs, out):
     """Step 3 for one distinct variant (its packed cells): :func:`index_kernel` on the cells with
-    :math:`q \\ne 0`, its levels of the requested kinds from ``base_row`` on written into ``out``;
-    returns the turnover (:func:`review_turnover_nb`), NaN where the index run stopped."""
+    :math:`q \\ne 0`, its levels of the requested kinds from ``base_row`` on written into ``out``.
+    Returns ``(ran, turnover)`` (:func:`review_turnover_nb`); ``ran`` False where the run stopped."""
     close, base_row, base_value, review_rows, cap_rows, act, wht, kinds = inputs
     N = close.shape[1]
     weight = np.zeros((R, N))
