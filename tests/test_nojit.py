@@ -39,7 +39,7 @@ def test_kernel_tests_pass_without_jit():
         "settings.register_profile('nojit', deadline=None, max_examples=5,\n"
         "    suppress_health_check=[HealthCheck.too_slow])\n"
         "from engine.index import _nb\n"
-        "assert not hasattr(_nb.index_run, 'py_func'), 'the JIT is still on'\n"
+        "assert not hasattr(_nb.index_kernel, 'py_func'), 'the JIT is still on'\n"
         "sys.exit(pytest.main(sys.argv[1:]))\n"
     )
     proc = subprocess.run(

@@ -1,5 +1,9 @@
 """Numba kernel of the index calculation: one pass over the sessions, three divisors.
 
+:func:`index_kernel` is the pass, a loop over the steps of a session (``_review_step``,
+``_prior_capitalisation``, ``_actions_step``, ``_deletions_step``, ``_close_step``);
+:func:`index_dense` wraps it for dense inputs.  Names follow the rule of :mod:`engine.rules._nb`.
+
 Only NumPy arrays and scalars cross this boundary; :mod:`engine.index.compute` builds the inputs from
 :class:`~engine.data.market.MarketData` and :class:`~engine.rules.schedule.ReviewSchedule`.
 
@@ -151,7 +155,7 @@ def _apply_action(a, act, s, q, padj, div, cap, wht_j):
         _rescale(div, cap, 2, cap[2] - cash * (1.0 - wht_j))
 
 
-EVENT_DTYPE = np.dtype(
+EVENT_DT = np.dtype(
     [
         ("row", np.int64),
         ("kind", np.int64),
@@ -162,7 +166,10 @@ EVENT_DTYPE = np.dtype(
 """One event of the index run; its divisors (before then after, price/gross/net) go in ``ev_div``."""
 
 
-@njit
+# The steps of a session are inlined into index_kernel and entered only when they have work (a review,
+# an action, a missing close): a call per session with a dozen array arguments made the run ~1.9x
+# slower (the 10,000-variant sweep runs it once per distinct variant).
+@njit(inline="always")
 def _review_step(
     t, ri, rev_ptr, rev_col, rev_q, close, cols, q, pos, div, levels, ev, ev_div, n_ev, status
 ):
@@ -180,20 +187,24 @@ def _review_step(
     return n_ev + 1
 
 
-@njit
+@njit(inline="always")
 def _prior_capitalisation(t, n_slots, close, cols, q, padj, cap):
     """The prior capitalisation :math:`C = \\sum_s q_s P_{s,t-1}` of every variant, from the raw
-    prior closes (``padj``: the prior close of each slot, adjusted by the actions of ``t``)."""
+    prior closes (``padj``: the prior close of each slot, adjusted by the actions of ``t``).
+    Returns whether a constituent has no close at ``t`` (step 4 then runs)."""
     c0 = 0.0
+    missing = False
     for s in range(n_slots):
         if q[s] > 0.0:
             padj[s] = close[t - 1, cols[s]]
             c0 += q[s] * padj[s]
+            missing |= np.isnan(close[t, cols[s]])
     for v in range(3):
         cap[v] = c0
+    return missing
 
 
-@njit
+@njit(inline="always")
 def _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status):
     """Session ``t``, steps 2 and 3: the corporate actions with ex-date ``t`` (from ``ai`` on) on
     constituents, capital changes before cash dividends.  Returns the next action and the events
@@ -216,7 +227,7 @@ def _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, sta
     return ai, n_ev
 
 
-@njit
+@njit(inline="always")
 def _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status):
     """Session ``t``, step 4: a constituent without a close at ``t`` leaves at its (adjusted) last
     close, every divisor rescaled; :data:`ST_EMPTY` when none is left.  Returns the events logged."""
@@ -237,7 +248,7 @@ def _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev
     return n_ev
 
 
-@njit
+@njit(inline="always")
 def _close_step(t, n_slots, close, cols, q, div, review, levels, divisors, slot_q, seg):
     """The close of ``t``: :math:`I^v_t = \\sum_s q_s P_{s,t} / D^v`, the shares and the review in
     force recorded."""
@@ -254,7 +265,7 @@ def _close_step(t, n_slots, close, cols, q, div, review, levels, divisors, slot_
 
 
 @njit
-def index_run(
+def index_kernel(
     close, base_row, base_value, review_rows, rev_ptr, rev_col, rev_q, act, wht, ev, ev_div
 ):
     """Run the divisor recursion over the sessions ``base_row .. T-1``.
@@ -278,7 +289,7 @@ def index_run(
         before cash dividends within a row.
     wht : float64[N]
         Withholding-tax rate per security for the net total return.
-    ev : EVENT_DTYPE[E], ev_div : float64[E, 6]
+    ev : EVENT_DT[E], ev_div : float64[E, 6]
         Room (``E >= R + A + M + 1``) for the event log, filled by field name, and each event's
         divisors before (``price, gross, net``) then after it.
 
@@ -358,13 +369,19 @@ def index_run(
                 break
             ri += 1
         n_slots = rev_ptr[ri] - rev_ptr[ri - 1]
-        _prior_capitalisation(t, n_slots, close, cols, q, padj, cap)
-        ai, n_ev = _actions_step(t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status)
-        if status[0] != ST_OK:  # 2./3. corporate actions with ex-date t
-            break
-        n_ev = _deletions_step(t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status)
-        if status[0] != ST_OK:  # 4. constituents without a close leave at their last close
-            break
+        missing = _prior_capitalisation(t, n_slots, close, cols, q, padj, cap)
+        if ai < A and act["row"][ai] == t:  # 2./3. corporate actions with ex-date t
+            ai, n_ev = _actions_step(
+                t, ai, act, pos, q, padj, div, cap, wht, ev, ev_div, n_ev, status
+            )
+            if status[0] != ST_OK:
+                break
+        if missing:  # 4. constituents without a close leave at their last close
+            n_ev = _deletions_step(
+                t, n_slots, close, cols, q, padj, div, cap, ev, ev_div, n_ev, status
+            )
+            if status[0] != ST_OK:
+                break
         _close_step(t, n_slots, close, cols, q, div, ri - 1, levels, divisors, slot_q, seg)
 
     return levels, divisors, slot_q, seg, n_ev, status
@@ -372,7 +389,7 @@ def index_run(
 
 @njit
 def dense_shares(slot_q, seg, rev_ptr, rev_col, n_codes, first_row):
-    """``[T - first_row, N]`` index shares from the per-slot record of :func:`index_kernel`."""
+    """``[T - first_row, N]`` index shares from the per-slot record of :func:`index_dense`."""
     T = slot_q.shape[0]
     out = np.zeros((T - first_row, n_codes))
     for t in range(first_row, T):
@@ -413,7 +430,7 @@ def weights_at(slot_q, seg, rev_ptr, rev_col, close, t, out):
 
 
 def sparse_reviews(review_q: np.ndarray):
-    """``rev_ptr, rev_col, rev_q`` of :func:`index_run` from dense ``[review, security]`` shares."""
+    """``rev_ptr, rev_col, rev_q`` of :func:`index_kernel` from dense ``[review, security]`` shares."""
     # row-major: each review's columns ascending (a flat boolean search is ~10x np.nonzero's 2-D one)
     rows, cols = np.divmod(np.flatnonzero(review_q != 0), review_q.shape[1])
     ptr = np.zeros(review_q.shape[0] + 1, dtype=np.int64)
@@ -421,48 +438,23 @@ def sparse_reviews(review_q: np.ndarray):
     return ptr, cols.astype(np.int64), np.ascontiguousarray(review_q[rows, cols], dtype=np.float64)
 
 
-def index_kernel(
-    close,
-    base_row,
-    base_value,
-    review_rows,
-    review_q,
-    act_row,
-    act_col,
-    act_kind,
-    act_ratio,
-    act_price,
-    act_amount,
-    wht,
-):
-    """:func:`index_run` on dense inputs with dense outputs (tests, benchmarks, one-off use).
+def index_dense(close, base_row, base_value, review_rows, review_q, actions, wht):
+    """:func:`index_kernel` on dense inputs with dense outputs (tests, benchmarks, one-off use).
 
-    Takes ``review_q`` as ``float64[R, N]`` and the actions as parallel arrays; returns
-    ``levels, divisors, q_daily [T, N], weights [T, N], ev_row, ev_kind, ev_col, ev_ref, ev_div [E, 6],
-    status``.
+    Takes ``review_q`` as ``float64[R, N]`` and the actions as ``(row, col, kind, ratio, price_hkd,
+    amount_hkd)`` tuples; returns ``levels, divisors, q_daily [T, N], weights [T, N], events
+    (EVENT_DT[E]), ev_div [E, 6], status``.
     """
-    act = np.zeros(len(act_row), dtype=ACTION_DTYPE)
-    act["row"], act["col"], act["kind"] = act_row, act_col, act_kind
-    act["ratio"], act["price_hkd"], act["amount_hkd"] = act_ratio, act_price, act_amount
+    act = np.zeros(len(actions), dtype=ACTION_DTYPE)
+    for i, a in enumerate(actions):
+        act[i] = (*a, 0, 0)  # pay_row, source_row: not read by the index
     ptr, cols, q = sparse_reviews(np.asarray(review_q, dtype=np.float64))
     n_ev = len(review_rows) + len(act) + len(cols) + 1
-    ev = np.zeros(n_ev, dtype=EVENT_DTYPE)
+    ev = np.zeros(n_ev, dtype=EVENT_DT)
     ev_div = np.zeros((n_ev, 6))
-    levels, divisors, slot_q, seg, n, status = index_run(
+    levels, divisors, slot_q, seg, n, status = index_kernel(
         close, base_row, base_value, review_rows, ptr, cols, q, act, wht, ev, ev_div
     )
     shares = dense_shares(slot_q, seg, ptr, cols, close.shape[1], 0)
     weights = dense_weights(slot_q, seg, ptr, cols, close, 0)
-    ev = ev[:n]
-    return (
-        levels,
-        divisors,
-        shares,
-        weights,
-        ev["row"].copy(),
-        ev["kind"].copy(),
-        ev["col"].copy(),
-        ev["ref"].copy(),
-        ev_div[:n],
-        status,
-    )
+    return levels, divisors, shares, weights, ev[:n], ev_div[:n], status

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -31,14 +33,9 @@ from engine.index import batch_nb
 from engine.index.compute import compute
 from engine.index.result import VARIANTS
 from engine.prepare import action_records, capital_change_factors, withholding_rates
+from engine.rules._nb import RULES_DT
 from engine.rules.calendar import review_dates
-from engine.rules.compiled import (
-    code_order,
-    drop_checks,
-    expand_settings,
-    prepare_snapshots,
-    version_settings,
-)
+from engine.rules.compiled import code_order, prepare_snapshots, review_settings, version_settings
 from engine.rules.methodology import (
     _SECTIONS,
     Methodology,
@@ -492,15 +489,29 @@ def _run_full(market, target, i, kinds, out: _Distinct) -> None:
     )
 
 
-class _Review:
-    """The dates of a review that :func:`engine.prepare.capital_change_factors` reads."""
+_Review = namedtuple("_Review", "cap_date effective_date shares_as_of")
+"""The dates of a review that :func:`engine.prepare.capital_change_factors` reads."""
 
-    def __init__(self, cap_date, effective_date, shares_as_of):
-        self.cap_date, self.effective_date, self.shares_as_of = (
-            cap_date,
-            effective_date,
-            shares_as_of,
-        )
+
+_PLAN_KEY = attrgetter(
+    "name",
+    "schedule",
+    "weighting.cap_factor_lag_sessions",
+    "index.base_date",
+    "meta.effective_from",
+)
+"""What a version's review plan depends on."""
+_SNAPSHOT_KEY = attrgetter(
+    "universe.industries",
+    "universe.min_listed_months",
+    "universe.max_suspended_sessions",
+    "universe.require_hsci",
+    "universe.require_southbound",
+    "liquidity.enabled",
+    "liquidity.window_sessions",
+    "weighting.shares_at",
+)
+"""What a version's market snapshots depend on (besides the plan)."""
 
 
 class _FastPath:
@@ -540,16 +551,7 @@ class _FastPath:
         return self._market()
 
     def _plan(self, history):
-        key = tuple(
-            (
-                m.name,
-                m.schedule,
-                m.weighting.cap_factor_lag_sessions,
-                m.index.base_date,
-                m.meta.effective_from,
-            )
-            for m in history.versions
-        )
+        key = tuple(_PLAN_KEY(m) for m in history.versions)
         if key not in self.plans:
             plan = review_dates(history, self.market)
             eff = self.market.dates.get_indexer(pd.DatetimeIndex(plan["effective_date"]))
@@ -595,19 +597,7 @@ class _FastPath:
         position = {m.name: k for k, m in enumerate(history.versions)}
         order = [position[name] for name in names]
         versions = [history.versions[k] for k in order]
-        snap = tuple(
-            (
-                m.universe.industries,
-                m.universe.min_listed_months,
-                m.universe.max_suspended_sessions,
-                m.liquidity.enabled,
-                m.liquidity.window_sessions,
-                m.universe.require_hsci,
-                m.universe.require_southbound,
-                m.weighting.shares_at,
-            )
-            for m in versions
-        )
+        snap = tuple(_SNAPSHOT_KEY(m) for m in versions)
         gkey = (
             pkey,
             snap,
@@ -638,7 +628,7 @@ class _FastPath:
         return {
             "x": x,
             "vi": vi,
-            "drop": drop_checks(plan, market),
+            "plan": plan,
             "factors": capital_change_factors(reviews, market),
             "known": known,
             "wht": withholding_rates(market, rates, np.zeros(len(market.codes), dtype=bool)),
@@ -653,18 +643,10 @@ class _FastPath:
         variants the kernel could not finish (for the full build)."""
         g = self.groups[gkey]
         _pkey, _snap, base_row, base_value, _rates = gkey
-        V, n_versions, R = len(settings), len(settings[0]), len(g["vi"])
-        # every variant's per-review settings in one expansion: row v * R + k is review k of v
-        per_review = (np.arange(V)[:, None] * n_versions + g["vi"][None, :]).ravel()
-        expanded = expand_settings([s for per in settings for s in per], per_review)
-        stacked = [np.ascontiguousarray(a.reshape((V, R) + a.shape[1:])) for a in expanded]
-        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
-            g["x"],
-            *stacked,
-            g["drop"],
-            self.code_order,
-            g["factors"],
-            g["known"],
+        V = len(settings)
+        per_version = np.array([s for per in settings for s in per], dtype=RULES_DT)
+        rules = review_settings(per_version.reshape(V, -1)[:, g["vi"]], g["plan"], self.market)
+        inputs = (
             self.market.close_hkd,
             base_row,
             base_value,
@@ -673,6 +655,9 @@ class _FastPath:
             g["act"],
             g["wht"],
             np.array([VARIANTS.index(k) for k in kinds], dtype=np.int64),
+        )
+        levels, column, turnover, n_const, ok = batch_nb.variants_kernel(
+            g["x"], rules, self.code_order, g["factors"], g["known"], inputs
         )
         used = np.zeros(levels.shape[0], dtype=bool)
         used[column[ok]] = True  # distinct variants whose index run finished

@@ -3,8 +3,9 @@
 :func:`variants_kernel` runs, in parallel over variants, the rules kernel
 (:func:`engine.rules._nb.reviews_kernel`), packs each variant's selected cells, numbers the distinct
 ones (:func:`distinct_variants`: variants with bitwise the same cells have the same index) and runs
-the index recursion (:func:`engine.index._nb.index_run`) once per distinct variant, with its
-turnover (:func:`review_turnover_nb`).  :mod:`engine.index.batch` builds the inputs.
+the index recursion (:func:`engine.index._nb.index_kernel`) once per distinct variant, with its
+turnover (:func:`review_turnover_nb`).  :mod:`engine.index.batch` builds the inputs: the rules
+settings as one ``RULES_DT[V, R]`` record array.  Names follow the rule of :mod:`engine.rules._nb`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit, prange
-from engine.index._nb import EVENT_DTYPE, ST_OK, index_run, weights_at
+from engine.index._nb import EVENT_DT, ST_OK, index_kernel, weights_at
 from engine.rules._nb import reviews_kernel
 
 
@@ -116,44 +117,94 @@ def distinct_variants(ruled, digest, off, n_cells, cell, q_bits, w_bits):
     return column, first[:U][by_first]
 
 
+@njit
+def _room(rules, N):
+    """``off int64[V + 1]``: variant ``v``'s packed cells go in ``off[v]:off[v + 1]``, room for at
+    most ``min(K, N)`` selected securities per review."""
+    V, R = rules.shape
+    off = np.zeros(V + 1, dtype=np.int64)
+    for v in range(V):
+        room = 0
+        for k in range(R):
+            room += max(0, min(rules[v, k]["max_constituents"], N))
+        off[v + 1] = off[v] + room
+    return off
+
+
+@njit
+def _rule_variant(x, rules, code_order, factors, known_wht, lo, hi, cell, q_cell, w_cell):
+    """Step 1 for one variant: its rules, then its selected cells ``k * N + j`` with their index
+    shares :math:`q_{k,j} = shares \\times FAF \\times CF \\times factor` and target weights
+    :math:`w_{k,j}` packed in row-major order into ``[lo, hi)``.
+
+    Returns ``(ruled, n_cells, digest, n_constituents)``; ``ruled`` is False where the rules stopped
+    or a selected security has no withholding class."""
+    R, N = x.shape
+    _r, _e, _rk, selected, weight, cf, _stop, status = reviews_kernel(x, rules, code_order)
+    if status != 0:
+        return False, 0, 0, np.nan
+    w_bits = w_cell.view(np.int64)
+    m = lo
+    h = _FNV_BASIS
+    for k in range(R):
+        for j in range(N):
+            if selected[k, j]:
+                if not known_wht[j] or m == hi:
+                    return False, 0, 0, np.nan
+                cell[m] = k * N + j
+                q_cell[m] = x[k, j]["shares"] * x[k, j]["free_float"] * cf[k, j] * factors[k, j]
+                w_cell[m] = weight[k, j]
+                h = _mix(_mix32(h, cell[m]), w_bits[m])
+                m += 1
+    return True, m - lo, h, float(selected[R - 1].sum())
+
+
+@njit
+def _index_variant(cell, q_cell, w_cell, R, inputs, out):
+    """Step 3 for one distinct variant (its packed cells): :func:`index_kernel` on the cells with
+    :math:`q \\ne 0`, its levels of the requested kinds from ``base_row`` on written into ``out``.
+    Returns ``(ran, turnover)`` (:func:`review_turnover_nb`); ``ran`` False where the run stopped."""
+    close, base_row, base_value, review_rows, cap_rows, act, wht, kinds = inputs
+    N = close.shape[1]
+    weight = np.zeros((R, N))
+    ptr = np.zeros(R + 1, dtype=np.int64)
+    for m in range(cell.shape[0]):
+        k = cell[m] // N
+        weight[k, cell[m] - k * N] = w_cell[m]
+        if q_cell[m] != 0.0:
+            ptr[k + 1] += 1
+    ptr[1:] = np.cumsum(ptr[1:])
+    keep = q_cell != 0.0
+    cols = cell[keep] % N
+    vals = q_cell[keep]
+    n_ev = R + act.shape[0] + cols.shape[0] + 1
+    ev = np.empty(n_ev, dtype=EVENT_DT)  # each event is written before it is read
+    ev_div = np.zeros((n_ev, 6))
+    levels, _d, slot_q, seg, _n, st = index_kernel(
+        close, base_row, base_value, review_rows, ptr, cols, vals, act, wht, ev, ev_div
+    )
+    if st[0] != ST_OK:
+        return False, np.nan
+    for t in range(out.shape[0]):
+        for c in range(kinds.shape[0]):
+            out[t, c] = levels[base_row + t, kinds[c]]
+    return True, review_turnover_nb(slot_q, seg, ptr, cols, close, cap_rows, weight, base_row)
+
+
 @njit(parallel=True)
-def variants_kernel(
-    x,
-    flags,
-    min_relevance,
-    min_tv,
-    by_relevance,
-    K,
-    add,
-    remove,
-    cap,
-    rebalance,
-    drop_check,
-    code_order,
-    factors,
-    known_wht,
-    close,
-    base_row,
-    base_value,
-    review_rows,
-    cap_rows,
-    act,
-    wht,
-    kinds,
-):
+def variants_kernel(x, rules, code_order, factors, known_wht, inputs):
     """Rules and index of ``V`` variants on one review calendar, in parallel over variants.
 
-    The per-review settings carry a leading variant axis (``flags [V, R, F]``, the others
-    ``[V, R]``); ``x``, the restatement ``factors [R, N]`` and everything after are shared.
+    ``rules`` is ``RULES_DT[V, R]`` (:data:`engine.rules._nb.RULES_DT`, one row per variant);
+    ``x`` (the snapshots), the restatement ``factors [R, N]``, ``known_wht bool[N]`` (a withholding
+    class known) and ``inputs`` (``close, base_row, base_value, review_rows, cap_rows, act, wht,
+    kinds``: the arguments of :func:`index_kernel`, the cap-date rows and the kinds' columns) are
+    shared.
 
-    1. For every variant ``v`` (in parallel): :func:`engine.rules._nb.reviews_kernel`, then the
-       selected cells ``(k, j)`` with their index shares
-       :math:`q_{k,j} = shares \\times FAF \\times CF \\times factor` and target weights
-       :math:`w_{k,j}`, packed in row-major order.
+    1. For every variant (in parallel): :func:`_rule_variant`, its rules and packed cells.
     2. Variants with bitwise the same cells get the same index (the recursion sees nothing else):
        :func:`distinct_variants` numbers the ``U`` distinct ones.
-    3. For each distinct variant (in parallel): :func:`index_run` on its cells with :math:`q \\ne 0`
-       and :func:`review_turnover_nb`.
+    3. For each distinct variant (in parallel): :func:`_index_variant`.
 
     Returns
     -------
@@ -167,118 +218,38 @@ def variants_kernel(
         False where a variant stopped (no selection, impossible cap, a constituent without a
         withholding class or without a price): the caller asks the full build for the error.
     """
-    V = flags.shape[0]
-    R, N = x.shape
-    T = close.shape[0]
-    n_out = T - base_row
-    # ---- 1. rules; room for at most min(K, N) selected cells per review
-    off = np.zeros(V + 1, dtype=np.int64)
-    for v in range(V):
-        room = 0
-        for k in range(R):
-            room += max(0, min(K[v, k], N))
-        off[v + 1] = off[v] + room
+    V, R = rules.shape
+    N = x.shape[1]
+    close, base_row, kinds = inputs[0], inputs[1], inputs[7]
+    off = _room(rules, N)
     cell = np.empty(off[V], dtype=np.int64)
     q_cell = np.empty(off[V])
     w_cell = np.empty(off[V])
-    q_bits = q_cell.view(np.int64)
-    w_bits = w_cell.view(np.int64)
     n_cells = np.zeros(V, dtype=np.int64)
     digest = np.zeros(V, dtype=np.int64)  # of the cells and weights (the shares are compared)
     n_const = np.full(V, np.nan)
     ruled = np.zeros(V, dtype=np.bool_)
-    for v in prange(V):
-        _r, _e, _rk, selected, weight, cf, _stop, status = reviews_kernel(
-            x,
-            flags[v],
-            min_relevance[v],
-            min_tv[v],
-            by_relevance[v],
-            K[v],
-            add[v],
-            remove[v],
-            cap[v],
-            rebalance[v],
-            drop_check,
-            code_order,
+    for v in prange(V):  # ---- 1. rules
+        lo, hi = off[v], off[v + 1]
+        ruled[v], n_cells[v], digest[v], n_const[v] = _rule_variant(
+            x, rules[v], code_order, factors, known_wht, lo, hi, cell, q_cell, w_cell
         )
-        if status != 0:
-            continue
-        m = off[v]
-        h = _FNV_BASIS
-        bad = False
-        for k in range(R):
-            for j in range(N):
-                if selected[k, j]:
-                    if not known_wht[j] or m == off[v + 1]:
-                        bad = True
-                        break
-                    cell[m] = k * N + j
-                    q_cell[m] = x[k, j]["shares"] * x[k, j]["free_float"] * cf[k, j] * factors[k, j]
-                    w_cell[m] = weight[k, j]
-                    h = _mix(_mix32(h, cell[m]), w_bits[m])
-                    m += 1
-            if bad:
-                break
-        if bad:
-            continue
-        n_cells[v] = m - off[v]
-        digest[v] = h
-        last = 0
-        for j in range(N):
-            if selected[R - 1, j]:
-                last += 1
-        n_const[v] = last
-        ruled[v] = True
-
-    # ---- 2. distinct variants
+    q_bits, w_bits = q_cell.view(np.int64), w_cell.view(np.int64)
     column, first = distinct_variants(ruled, digest, off, n_cells, cell, q_bits, w_bits)
-    U = first.shape[0]
-
-    # ---- 3. one index run per distinct variant
-    levels_out = np.full((U, n_out, kinds.shape[0]), np.nan)
-    turnover_u = np.full(U, np.nan)
+    U = first.shape[0]  # ---- 2. distinct variants
+    levels = np.full((U, close.shape[0] - base_row, kinds.shape[0]), np.nan)
     ran = np.zeros(U, dtype=np.bool_)
-    for u in prange(U):
-        v = first[u]
-        lo, hi = off[v], off[v] + n_cells[v]
-        weight = np.zeros((R, N))
-        ptr = np.zeros(R + 1, dtype=np.int64)
-        for m in range(lo, hi):
-            k = cell[m] // N
-            weight[k, cell[m] - k * N] = w_cell[m]
-            if q_cell[m] != 0.0:
-                ptr[k + 1] += 1
-        for k in range(R):
-            ptr[k + 1] += ptr[k]
-        cols = np.empty(ptr[R], dtype=np.int64)
-        vals = np.empty(ptr[R])
-        n = 0
-        for m in range(lo, hi):
-            if q_cell[m] != 0.0:
-                cols[n] = cell[m] % N
-                vals[n] = q_cell[m]
-                n += 1
-        n_ev = R + act.shape[0] + cols.shape[0] + 1
-        ev = np.empty(n_ev, dtype=EVENT_DTYPE)  # each event is written before it is read
-        ev_div = np.zeros((n_ev, 6))
-        levels, _d, slot_q, seg, _n, st = index_run(
-            close, base_row, base_value, review_rows, ptr, cols, vals, act, wht, ev, ev_div
+    turnover_u = np.full(U, np.nan)
+    for u in prange(U):  # ---- 3. one index run per distinct variant
+        lo = off[first[u]]
+        hi = lo + n_cells[first[u]]
+        ran[u], turnover_u[u] = _index_variant(
+            cell[lo:hi], q_cell[lo:hi], w_cell[lo:hi], R, inputs, levels[u]
         )
-        if st[0] != ST_OK:
-            continue
-        for t in range(n_out):
-            for c in range(kinds.shape[0]):
-                levels_out[u, t, c] = levels[base_row + t, kinds[c]]
-        turnover_u[u] = review_turnover_nb(
-            slot_q, seg, ptr, cols, close, cap_rows, weight, base_row
-        )
-        ran[u] = True
-    turnover = np.full(V, np.nan)
     ok = np.zeros(V, dtype=np.bool_)
+    turnover = np.full(V, np.nan)
     for v in range(V):
-        u = column[v]
-        if u >= 0 and ran[u]:
-            turnover[v] = turnover_u[u]
+        if column[v] >= 0 and ran[column[v]]:
             ok[v] = True
-    return levels_out, column, turnover, n_const, ok
+            turnover[v] = turnover_u[column[v]]
+    return levels, column, turnover, n_const, ok

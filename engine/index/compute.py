@@ -203,12 +203,12 @@ def _review_shares(schedule: ReviewSchedule, reviews: list, market: MarketData) 
 
 
 def _run(inp: _Inputs, market) -> _Run:
-    """One call of :func:`engine.index._nb.index_run` (raises on a status other than OK)."""
+    """One call of :func:`engine.index._nb.index_kernel` (raises on a status other than OK)."""
     rev_ptr, rev_col = inp.rev_ptr, inp.rev_col
     n_ev = len(inp.reviews) + len(inp.act) + len(rev_col) + 1
-    ev = np.zeros(n_ev, dtype=_nb.EVENT_DTYPE)
+    ev = np.zeros(n_ev, dtype=_nb.EVENT_DT)
     ev_div = np.zeros((n_ev, 6))
-    levels, divisors, slot_q, seg, n_ev, status = _nb.index_run(
+    levels, divisors, slot_q, seg, n_ev, status = _nb.index_kernel(
         inp.close,
         inp.base_row,
         inp.base_value,

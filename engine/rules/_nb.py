@@ -1,4 +1,16 @@
-"""Numba kernels of the rules stage (NumPy arrays and scalars only)."""
+"""Numba kernels of the rules stage (NumPy arrays, records and scalars only).
+
+Records: :data:`SNAPSHOT_DT` (one security at one review: what the rules read from the market) and
+:data:`RULES_DT` (one review's settings).  :func:`reviews_kernel` runs screens, ranking, buffer
+selection and capping of every review in order; :mod:`engine.rules.compiled` builds its inputs.
+
+Naming, in every kernel module of the engine: a compiled pass that Python calls ends in ``_kernel``
+(:func:`reviews_kernel`, :func:`engine.index._nb.index_kernel`,
+:func:`engine.index.batch_nb.variants_kernel`); the compiled twin of a Python function carries its
+name and ``_nb`` (:func:`cap_weights_nb` of :func:`engine.rules.capping.cap_weights`); a step that
+only kernels call starts with ``_``; other compiled helpers are named for what they compute; a
+record dtype ends in ``_DT``.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +40,32 @@ from engine.codes import (
     RS_SUSPENDED,
     RS_TOO_YOUNG,
 )
+
+SNAPSHOT_DT = np.dtype(
+    [
+        ("listed", np.bool_),  # a close at the cut-off and at the cap date
+        ("young", np.bool_),  # listed less than min_listed_months before the cut-off
+        ("suspended", np.bool_),  # at the cut-off
+        ("long_suspended", np.bool_),  # suspended > max_suspended_sessions sessions to the cut-off
+        ("suspended_sessions", np.int64),  # consecutive suspended sessions ending at the cut-off
+        ("hsci", np.bool_),  # member at the cut-off
+        ("southbound", np.bool_),
+        ("cxo", np.bool_),
+        ("industry_ok", np.bool_),
+        ("priced_before_effective", np.bool_),  # a close on the session before the effective date
+        ("score", np.float64),  # relevance score in force at the cut-off (0 where none)
+        ("avg_tv", np.float64),  # mean traded value over the liquidity window, HKD
+        ("ffmc_cutoff", np.float64),  # close x shares x FAF at the cut-off, HKD
+        ("ffmc_cap", np.float64),  # close x shares x FAF at the cap date, HKD
+        ("shares", np.float64),  # issued shares at the cap date
+        ("free_float", np.float64),  # FAF at the cap date
+        ("float_shares", np.float64),  # shares x FAF at the cap date
+        ("price_close", np.float64),  # close on the session before the effective date, HKD
+        ("gone", np.bool_),  # no close on or after the effective date (replace_delisted only)
+    ]
+)
+"""One security at one review: what the screens, ranking and capping read from the market
+(:func:`engine.rules.compiled.prepare_snapshots`)."""
 
 
 @njit
@@ -155,57 +193,66 @@ def fill_market_fields(
             y["avg_tv"] = np.nan
 
 
-@njit
-def index_shares_nb(x, selected, cap_factor):
-    """``[review, security]`` index shares :math:`q = shares \\times FAF \\times CF` of the
-    selected securities (0 elsewhere)."""
-    R, N = selected.shape
-    q = np.zeros((R, N))
-    for k in range(R):
-        for j in range(N):
-            if selected[k, j]:
-                q[k, j] = x[k, j]["shares"] * x[k, j]["free_float"] * cap_factor[k, j]
-    return q
-
-
 # ------------------------------------------------------------------------------------ all reviews
-# screen flags (columns of ``flags``): which optional screens a review's methodology switches on
-F_SUSPENDED, F_HSCI, F_SOUTHBOUND, F_CXO, F_INDUSTRY, F_LIQUIDITY, F_YOUNG, F_LONG_SUSPENDED = (
-    range(8)
+RULES_DT = np.dtype(
+    [
+        ("min_relevance", np.float64),  # universe.min_relevance: eligible above this score
+        ("min_tv_hkd", np.float64),  # liquidity.min_avg_traded_value_hkd
+        ("cap", np.float64),  # weighting.cap, in (0, 1]
+        ("max_constituents", np.int64),  # selection.max_constituents (K)
+        ("add_rank", np.int64),  # selection.buffer_add_rank: a newcomer needs rank <= this
+        ("remove_rank", np.int64),  # selection.buffer_remove_rank: an incumbent stays to this rank
+        ("by_relevance", np.bool_),  # selection.ranking == "relevance"
+        ("rebalance", np.bool_),  # weighting.shares_at == "rebalance_close"
+        # the optional screens the review's methodology switches on
+        ("exclude_suspended", np.bool_),  # universe.exclude_suspended_at_cutoff
+        ("require_hsci", np.bool_),
+        ("require_southbound", np.bool_),
+        ("exclude_cxo", np.bool_),
+        ("industry_screen", np.bool_),  # universe.industries is not empty
+        ("liquidity_screen", np.bool_),  # liquidity.enabled
+        ("young_screen", np.bool_),  # universe.min_listed_months > 0
+        ("long_suspended_screen", np.bool_),  # universe.max_suspended_sessions > 0
+        # selection.replace_delisted (engine.rules.replace): exclude the securities gone at the
+        # effective date; this review is an ad-hoc replacement (keep the incumbents, fill by rank)
+        ("replace_delisted", np.bool_),
+        ("replacement", np.bool_),
+        ("drop_check", np.bool_),  # the session before the effective date is after the cap date
+    ]
 )
-# selection.replace_delisted (engine.rules.replace): exclude securities gone at the effective
-# date; this review is an ad-hoc replacement (keep the incumbents, fill the vacancies by rank)
-F_REPLACE_DELISTED, F_REPLACEMENT = 8, 9
-N_FLAGS = 10
+"""The rules settings of one review (:func:`reviews_kernel` takes ``RULES_DT[R]``, the batch
+``RULES_DT[V, R]``); :func:`engine.rules.compiled.version_settings` fills one version's."""
 # review status codes
 RV_OK, RV_EMPTY, RV_CAP, RV_RAW = 0, 1, 2, 3
 
 
 @njit
-def _screen(k, x, flags, min_relevance, min_tv, reason, eligible):
+def _screen(k, x, rules, reason, eligible):
     """Screens of review ``k`` in their fixed order; the first failure is the reason code."""
     N = eligible.shape[1]
+    r = rules[k]
     for j in range(N):
+        y = x[k, j]
         code = 0
-        if not x[k, j]["listed"]:
+        if not y["listed"]:
             code = RS_NOT_LISTED
-        elif flags[k, F_YOUNG] and x[k, j]["young"]:
+        elif r["young_screen"] and y["young"]:
             code = RS_TOO_YOUNG
-        elif flags[k, F_LONG_SUSPENDED] and x[k, j]["long_suspended"]:
+        elif r["long_suspended_screen"] and y["long_suspended"]:
             code = RS_LONG_SUSPENDED
-        elif flags[k, F_SUSPENDED] and x[k, j]["suspended"]:
+        elif r["exclude_suspended"] and y["suspended"]:
             code = RS_SUSPENDED
-        elif flags[k, F_HSCI] and not x[k, j]["hsci"]:
+        elif r["require_hsci"] and not y["hsci"]:
             code = RS_NOT_HSCI
-        elif flags[k, F_SOUTHBOUND] and not x[k, j]["southbound"]:
+        elif r["require_southbound"] and not y["southbound"]:
             code = RS_NOT_SOUTHBOUND
-        elif flags[k, F_CXO] and x[k, j]["cxo"]:
+        elif r["exclude_cxo"] and y["cxo"]:
             code = RS_CXO
-        elif flags[k, F_INDUSTRY] and not x[k, j]["industry_ok"]:
+        elif r["industry_screen"] and not y["industry_ok"]:
             code = RS_INDUSTRY
-        elif x[k, j]["score"] <= min_relevance[k]:
+        elif y["score"] <= r["min_relevance"]:
             code = RS_RELEVANCE
-        elif flags[k, F_LIQUIDITY] and not (x[k, j]["avg_tv"] >= min_tv[k]):
+        elif r["liquidity_screen"] and not (y["avg_tv"] >= r["min_tv_hkd"]):
             code = RS_LIQUIDITY
         reason[k, j] = code
         eligible[k, j] = code == 0
@@ -259,17 +306,22 @@ def _rank(k, x, eligible, code_order, by_relevance, depth, ranks):
 
 
 @njit
-def _select(k, ranks, current, first, K, add, remove, reason, selected):
-    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`).
+def _by_rank(ranks, among):
+    """``by_rank[r]``: the column ranked ``r`` among the columns ``among`` (-1: none); the finite
+    ranks are distinct integers, so the securities are walked in rank order without a sort."""
+    by_rank = np.full(ranks.shape[0] + 1, -1, dtype=np.int64)
+    for j in range(ranks.shape[0]):
+        if among[j] and np.isfinite(ranks[j]):
+            by_rank[int(ranks[j])] = j
+    return by_rank
 
-    The finite ranks are distinct integers, so the securities are walked in rank order through a
-    table ``by_rank[r] = column`` instead of sorting.
-    """
+
+@njit
+def _select(k, ranks, current, first, K, add, remove, reason, selected):
+    """Buffer-zone selection of review ``k`` (see :mod:`engine.rules.selection`), walking the
+    securities in rank order (:func:`_by_rank`)."""
     N = ranks.shape[1]
-    by_rank = np.full(N + 1, -1, dtype=np.int64)
-    for j in range(N):
-        if np.isfinite(ranks[k, j]):
-            by_rank[int(ranks[k, j])] = j
+    by_rank = _by_rank(ranks[k], np.ones(N, dtype=np.bool_))
     # 1. qualifiers (the first review: rank <= K; later: incumbents within the remove rank,
     #    newcomers within the add rank), best first, up to K; the rest of them overflow
     overflow = np.zeros(N, dtype=np.bool_)
@@ -356,14 +408,14 @@ def _weigh(k, x, selected, cap, rebalance, weight, cap_factor):
 
 
 @njit
-def exclude_gone(k, x, reason, eligible):
+def exclude_gone_nb(k, x, reason, eligible):
     """``selection.replace_delisted``: a security listed at the cut-off but gone at the effective
     date (no close on or after it, snapshot field ``gone``; a suspended day carries a close) is
     out, reason ``RS_GONE``.
 
     It cannot take part in a composition that starts on a session where it no longer trades, so it
     is neither ranked nor selected; its vacancy is filled by the review's own selection (a regular
-    review's buffer rules, a replacement review's :func:`select_replacement`).  The plan of ad-hoc
+    review's buffer rules, a replacement review's :func:`select_replacement_nb`).  The plan of ad-hoc
     replacement reviews is made by :mod:`engine.rules.replace`.
     """
     N = eligible.shape[1]
@@ -374,7 +426,7 @@ def exclude_gone(k, x, reason, eligible):
 
 
 @njit
-def select_replacement(k, x, ranks, current, reason, selected):
+def select_replacement_nb(k, x, ranks, current, reason, selected):
     """An ad-hoc replacement review: keep the incumbents, fill the vacancies by rank.
 
     With :math:`S` the previous review's constituents (``current``) and :math:`G` the securities gone
@@ -399,12 +451,9 @@ def select_replacement(k, x, ranks, current, reason, selected):
                 selected[k, j] = True
                 reason[k, j] = RS_KEPT_AT_REPLACEMENT
                 n_kept += 1
-    by_rank = np.full(N + 1, -1, dtype=np.int64)
-    for j in range(N):
-        if not current[j] and not np.isnan(ranks[k, j]):
+        elif not np.isnan(ranks[k, j]):
             reason[k, j] = RS_BELOW_CUT
-            if np.isfinite(ranks[k, j]):
-                by_rank[int(ranks[k, j])] = j
+    by_rank = _by_rank(ranks[k], ~current)
     vacancies = n_prev - n_kept
     for r in range(1, N + 1):
         if vacancies == 0:
@@ -417,27 +466,15 @@ def select_replacement(k, x, ranks, current, reason, selected):
 
 
 @njit
-def reviews_kernel(
-    x,
-    flags,
-    min_relevance,
-    min_tv,
-    by_relevance,
-    K,
-    add,
-    remove,
-    cap,
-    rebalance,
-    drop_check,
-    code_order,
-):
+def reviews_kernel(x, rules, code_order):
     """Screens, ranking, buffer selection and capping of every review in order.
 
-    ``x`` holds the ``[review, security]`` snapshots prepared by :mod:`engine.rules.compiled`; each
-    review's buffer compares against the previous review's selection.  Stops at the first review
-    that fails (no selection, impossible cap, bad raw weights) and returns its number and status.
-    ``ranks`` holds ranks 1..``max(K, add, remove)`` (all the selection reads), ``inf`` for the
-    eligible securities below and NaN for the others (:func:`_rank`).
+    ``x`` holds the ``[review, security]`` snapshots prepared by :mod:`engine.rules.compiled` and
+    ``rules`` the :data:`RULES_DT` settings of each review; each review's buffer compares against
+    the previous review's selection.  Stops at the first review that fails (no selection,
+    impossible cap, bad raw weights) and returns its number and status.  ``ranks`` holds ranks
+    1..``max(K, add, remove)`` (all the selection reads), ``inf`` for the eligible securities below
+    and NaN for the others (:func:`_rank`).
     """
     R, N = x.shape
     reason = np.zeros((R, N), dtype=np.int8)
@@ -448,23 +485,23 @@ def reviews_kernel(
     cap_factor = np.full((R, N), np.nan)
     current = np.zeros(N, dtype=np.bool_)
     for k in range(R):
-        _screen(k, x, flags, min_relevance, min_tv, reason, eligible)
-        if flags[k, F_REPLACE_DELISTED]:
-            exclude_gone(k, x, reason, eligible)
-        _rank(k, x, eligible, code_order, by_relevance[k], max(K[k], add[k], remove[k], 1), ranks)
-        first = not current.any()
-        if flags[k, F_REPLACEMENT]:
-            select_replacement(k, x, ranks, current, reason, selected)
+        r = rules[k]
+        K, add, remove = r["max_constituents"], r["add_rank"], r["remove_rank"]
+        _screen(k, x, rules, reason, eligible)
+        if r["replace_delisted"]:
+            exclude_gone_nb(k, x, reason, eligible)
+        _rank(k, x, eligible, code_order, r["by_relevance"], max(K, add, remove, 1), ranks)
+        if r["replacement"]:
+            select_replacement_nb(k, x, ranks, current, reason, selected)
         else:
-            _select(k, ranks, current, first, K[k], add[k], remove[k], reason, selected)
-        if drop_check[k]:
+            _select(k, ranks, current, not current.any(), K, add, remove, reason, selected)
+        if r["drop_check"]:
             for j in range(N):
                 if selected[k, j] and not x[k, j]["priced_before_effective"]:
                     selected[k, j] = False
                     reason[k, j] = RS_DELISTED
-        status = _weigh(k, x, selected, cap[k], rebalance[k], weight, cap_factor)
+        status = _weigh(k, x, selected, r["cap"], r["rebalance"], weight, cap_factor)
         if status != RV_OK:
             return reason, eligible, ranks, selected, weight, cap_factor, k, status
-        for j in range(N):
-            current[j] = selected[k, j]
+        current[:] = selected[k]
     return reason, eligible, ranks, selected, weight, cap_factor, R, RV_OK

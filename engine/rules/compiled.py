@@ -1,8 +1,8 @@
 """Every review of a run in one compiled pass over ``[review, security]`` arrays.
 
 :func:`prepare_snapshots` reads, once, what the screens, ranking and capping need from the market at
-each review's cut-off, cap and pricing sessions (:data:`SNAPSHOT_DTYPE`); per-review settings become
-small arrays; :func:`engine.rules._nb.reviews_kernel` runs screens, ranking, buffer selection and
+each review's cut-off, cap and pricing sessions (:data:`~engine.rules._nb.SNAPSHOT_DT`); per-review settings become
+one record array (:data:`~engine.rules._nb.RULES_DT`); :func:`engine.rules._nb.reviews_kernel` runs screens, ranking, buffer selection and
 capping for all reviews in order.  The result keeps compact integer reason codes
 (:mod:`engine.codes`, ``RS_*``); a review's table, with the reasons as text, is built only when it is
 read (:func:`engine.rules._reasons.review_table`).  The rules are those of :mod:`engine.rules.screens`,
@@ -31,29 +31,7 @@ from engine.rules.capping import cap_weights
 from engine.rules.schedule import plan_reviews
 from engine.rules.screens import too_young
 
-SNAPSHOT_DTYPE = np.dtype(
-    [
-        ("listed", np.bool_),  # a close at the cut-off and at the cap date
-        ("young", np.bool_),  # listed less than min_listed_months before the cut-off
-        ("suspended", np.bool_),  # at the cut-off
-        ("long_suspended", np.bool_),  # suspended > max_suspended_sessions sessions to the cut-off
-        ("suspended_sessions", np.int64),  # consecutive suspended sessions ending at the cut-off
-        ("hsci", np.bool_),  # member at the cut-off
-        ("southbound", np.bool_),
-        ("cxo", np.bool_),
-        ("industry_ok", np.bool_),
-        ("priced_before_effective", np.bool_),  # a close on the session before the effective date
-        ("score", np.float64),  # relevance score in force at the cut-off (0 where none)
-        ("avg_tv", np.float64),  # mean traded value over the liquidity window, HKD
-        ("ffmc_cutoff", np.float64),  # close x shares x FAF at the cut-off, HKD
-        ("ffmc_cap", np.float64),  # close x shares x FAF at the cap date, HKD
-        ("shares", np.float64),  # issued shares at the cap date
-        ("free_float", np.float64),  # FAF at the cap date
-        ("float_shares", np.float64),  # shares x FAF at the cap date
-        ("price_close", np.float64),  # close on the session before the effective date, HKD
-        ("gone", np.bool_),  # no close on or after the effective date (replace_delisted only)
-    ]
-)
+SNAPSHOT_DTYPE = _nb.SNAPSHOT_DT  # deprecated alias of engine.rules._nb.SNAPSHOT_DT
 
 
 def _relevance(market: MarketData, cutoffs: pd.DatetimeIndex) -> np.ndarray:
@@ -91,13 +69,13 @@ def _window_mean(market: MarketData, rows: np.ndarray, window: np.ndarray) -> np
 
 
 def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) -> np.ndarray:
-    """The ``[review, security]`` :data:`SNAPSHOT_DTYPE` array of a review plan.
+    """The ``[review, security]`` :data:`~engine.rules._nb.SNAPSHOT_DT` array of a review plan.
 
     ``plan`` has the :data:`~engine.rules.calendar.REVIEW_DATE_COLUMNS`; ``versions[k]`` is the
     methodology of review ``k``.
     """
     R, N = len(plan), len(market.codes)
-    x = np.zeros((R, N), dtype=SNAPSHOT_DTYPE)
+    x = np.zeros((R, N), dtype=_nb.SNAPSHOT_DT)
     if R == 0:
         return x
     dates = market.dates
@@ -148,84 +126,40 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     return x
 
 
-SETTING_FIELDS = (
-    "min_relevance",
-    "min_tv",
-    "by_relevance",
-    "K",
-    "add",
-    "remove",
-    "cap",
-    "rebalance",
-)
-
-
 def version_settings(m) -> tuple:
-    """One methodology version's kernel settings: screen flags (``bool[N_FLAGS]``) then
-    :data:`SETTING_FIELDS`."""
-    u = m.universe
-    flags = np.zeros(_nb.N_FLAGS, dtype=np.bool_)
-    flags[_nb.F_SUSPENDED] = u.exclude_suspended_at_cutoff
-    flags[_nb.F_HSCI] = u.require_hsci
-    flags[_nb.F_SOUTHBOUND] = u.require_southbound
-    flags[_nb.F_CXO] = u.exclude_cxo
-    flags[_nb.F_INDUSTRY] = bool(u.industries)
-    flags[_nb.F_LIQUIDITY] = m.liquidity.enabled
-    flags[_nb.F_YOUNG] = u.min_listed_months > 0
-    flags[_nb.F_LONG_SUSPENDED] = u.max_suspended_sessions > 0
-    flags[_nb.F_REPLACE_DELISTED] = m.selection.replace_delisted
-    sel = m.selection
-    return (
-        flags,
-        float(u.min_relevance),
-        float(m.liquidity.min_avg_traded_value_hkd),
-        sel.ranking == "relevance",
-        int(sel.max_constituents),
-        int(sel.buffer_add_rank),
-        int(sel.buffer_remove_rank),
-        float(m.weighting.cap),
-        m.weighting.shares_at == "rebalance_close",
-    )
+    """One methodology version's rules settings: a :data:`~engine.rules._nb.RULES_DT` row as a
+    tuple (``np.array(rows, dtype=RULES_DT)`` stacks them; the per-review fields ``replacement``
+    and ``drop_check`` False)."""
+    u, sel = m.universe, m.selection
+    fields = {
+        "min_relevance": u.min_relevance,
+        "min_tv_hkd": m.liquidity.min_avg_traded_value_hkd,
+        "cap": m.weighting.cap,
+        "max_constituents": sel.max_constituents,
+        "add_rank": sel.buffer_add_rank,
+        "remove_rank": sel.buffer_remove_rank,
+        "by_relevance": sel.ranking == "relevance",
+        "rebalance": m.weighting.shares_at == "rebalance_close",
+        "exclude_suspended": u.exclude_suspended_at_cutoff,
+        "require_hsci": u.require_hsci,
+        "require_southbound": u.require_southbound,
+        "exclude_cxo": u.exclude_cxo,
+        "industry_screen": bool(u.industries),
+        "liquidity_screen": m.liquidity.enabled,
+        "young_screen": u.min_listed_months > 0,
+        "long_suspended_screen": u.max_suspended_sessions > 0,
+        "replace_delisted": sel.replace_delisted,
+    }
+    return tuple(fields.get(name, False) for name in _nb.RULES_DT.names)
 
 
-_SETTING_DTYPES = (
-    np.float64,
-    np.float64,
-    np.bool_,
-    np.int64,
-    np.int64,
-    np.int64,
-    np.float64,
-    np.bool_,
-)
-
-
-def drop_checks(plan: pd.DataFrame, market: MarketData) -> np.ndarray:
-    """Per review: does the session before the effective date come after the cap date (so that a
-    selected security can stop trading in between)?"""
+def review_settings(out: np.ndarray, plan: pd.DataFrame, market: MarketData) -> np.ndarray:
+    """``out``, the ``RULES_DT[..., R]`` settings of each review of ``plan`` from its version's
+    :func:`version_settings`, with the per-review fields filled in."""
+    out["replacement"] = (plan["kind"] == "replacement").to_numpy()  # engine.rules.replace
     dates = market.dates
     price_row = dates.searchsorted(pd.DatetimeIndex(plan["effective_date"]), side="left") - 1
-    cap_row = dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
-    return np.asarray(price_row > cap_row, dtype=np.bool_)
-
-
-def expand_settings(per_version: list, version_of_review: np.ndarray) -> tuple:
-    """Per-review settings arrays (``flags [R, N_FLAGS]`` then :data:`SETTING_FIELDS`) from the
-    settings of each version and the version index of each review."""
-    flags = np.stack([p[0] for p in per_version])[version_of_review]
-    cols = [
-        np.array([p[i + 1] for p in per_version], dtype=dt)[version_of_review]
-        for i, dt in enumerate(_SETTING_DTYPES)
-    ]
-    return (flags, *cols)
-
-
-def _settings(versions: list, plan: pd.DataFrame, market: MarketData):
-    unique = list(dict.fromkeys(versions))
-    where = {id(m): i for i, m in enumerate(unique)}
-    vi = np.array([where[id(m)] for m in versions], dtype=np.int64)
-    out = (*expand_settings([version_settings(m) for m in unique], vi), drop_checks(plan, market))
-    out[0][:, _nb.F_REPLACEMENT] = (plan["kind"] == "replacement").to_numpy()  # rules.replace
+    out["drop_check"] = price_row > dates.get_indexer(pd.DatetimeIndex(plan["cap_date"]))
     return out
 
 
@@ -255,8 +189,10 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     versions = [by_name[name] for name in plan["methodology"]]
     x = prepare_snapshots(market, plan, versions)
     codes = market.codes
+    per_review = np.array([version_settings(m) for m in versions], dtype=_nb.RULES_DT)
+    rules = review_settings(per_review, plan, market)
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
-        x, *_settings(versions, plan, market), code_order(codes)
+        x, rules, code_order(codes)
     )
     out = {
         "x": x,
@@ -280,7 +216,7 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     if status != _nb.RV_OK:
         _raise_review(status, stop, plan.iloc[stop], out, x)
     reviews = plan_reviews(plan, versions, market.dates, lambda k: review_table(k, out))
-    q = _nb.index_shares_nb(x, selected, cf)
+    q = np.where(selected, x["shares"] * x["free_float"] * cf, 0.0)  # q = shares x FAF x CF
     arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
     return reviews, arrays
 

@@ -19,7 +19,7 @@ is delisted, a review of kind ``"replacement"``
 * selecting :math:`S' = (S \\setminus G) \\cup N`: :math:`S` the previous review's constituents,
   :math:`G` those delisted at :math:`t`, and :math:`N` the :math:`|S| - |S \\setminus G|`
   best-ranked securities that pass the version's screens at the cut-off, are not in :math:`S` and
-  still trade on :math:`t` (:func:`engine.rules._nb.select_replacement`;
+  still trade on :math:`t` (:func:`engine.rules._nb.select_replacement_nb`;
   :func:`select_replacement` is the plain Python version).  Incumbents stay whatever the screens say
   (they act at the next regular review);
 * with capped free-float weights recomputed over :math:`S'` on the close of :math:`t-1`, as at a
@@ -78,7 +78,7 @@ def enabled(versions) -> bool:
 
 # ---------------------------------------------------------------- the plain Python path (run_review)
 def exclude_gone(market: MarketData, eligible, reason, cutoff, cap_date, effective):
-    """Python twin of :func:`engine.rules._nb.exclude_gone`.
+    """Python twin of :func:`engine.rules._nb.exclude_gone_nb`.
 
     Returns ``(eligible, reason, gone, left)``: the screens' outcome with the securities listed at
     the cut-off and cap date but delisted at ``effective`` out (``left``), and every security
@@ -97,7 +97,7 @@ def exclude_gone(market: MarketData, eligible, reason, cutoff, cap_date, effecti
 
 
 def select_replacement(market: MarketData, ranks, current, gone, left):
-    """Python twin of :func:`engine.rules._nb.select_replacement`: ``(selected, reason)``,
+    """Python twin of :func:`engine.rules._nb.select_replacement_nb`: ``(selected, reason)``,
     the reasons of the ranked securities and the kept incumbents as text (``gone``, ``left``: from
     :func:`exclude_gone`)."""
     n = len(ranks)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.cases import index_case_inputs, index_kernel_args, random_index_arrays
+from support.cases import index_case_inputs, index_dense_args, random_index_arrays
 from support.oracles import oracle_levels
 
 from engine.index import _nb, compute
@@ -61,7 +61,7 @@ def test_compute_matches_chain_linked_oracle(p):
 def test_kernel_matches_oracle_on_larger_markets(seed):
     rng = np.random.default_rng(1000 + seed)
     case = random_index_arrays(rng, 300, 25, n_reviews=6, n_actions=120)
-    levels = _nb.index_kernel(*index_kernel_args(case))[0]
+    levels = _nb.index_dense(*index_dense_args(case))[0]
     np.testing.assert_allclose(levels, oracle(case), rtol=1e-10, atol=0)
 
 
@@ -69,7 +69,7 @@ def test_kernel_matches_oracle_on_larger_markets(seed):
 @given(cases)
 def test_divisor_identity_weights_and_ordering(p):
     case = make_case(p)
-    levels, divisors, q, weights, *_, status = _nb.index_kernel(*index_kernel_args(case))
+    levels, divisors, q, weights, *_, status = _nb.index_dense(*index_dense_args(case))
     assert status[0] == _nb.ST_OK
     close = np.nan_to_num(case["close"])
     cap = (q * close).sum(axis=1)
@@ -89,7 +89,7 @@ def test_divisor_identity_weights_and_ordering(p):
 def test_without_dividends_the_three_variants_coincide(p):
     case = make_case(p)
     case["actions"] = [a for a in case["actions"] if a[2] != "cash_dividend"]
-    levels = _nb.index_kernel(*index_kernel_args(case))[0]
+    levels = _nb.index_dense(*index_dense_args(case))[0]
     np.testing.assert_allclose(levels[:, 1], levels[:, 0], rtol=1e-15)
     np.testing.assert_allclose(levels[:, 2], levels[:, 0], rtol=1e-15)
 
@@ -102,7 +102,7 @@ def test_level_continuous_across_mechanical_events(p):
     event days without a constituent dividend."""
     p = dict(p, flat=True)
     case = make_case(p)
-    levels, _, q, *_ = _nb.index_kernel(*index_kernel_args(case))
+    levels, _, q, *_ = _nb.index_dense(*index_dense_args(case))
     close = case["close"]
     T = close.shape[0]
     event_rows = set(case["review_rows"]) | {a[0] for a in case["actions"]}
@@ -122,8 +122,8 @@ def test_level_continuous_across_mechanical_events(p):
 def test_base_value_scales_levels_only():
     rng = np.random.default_rng(7)
     case = random_index_arrays(rng, 50, 6, n_reviews=3, n_actions=12)
-    a = _nb.index_kernel(*index_kernel_args(case, 1000.0))
-    b = _nb.index_kernel(*index_kernel_args(case, 3000.0))
+    a = _nb.index_dense(*index_dense_args(case, 1000.0))
+    b = _nb.index_dense(*index_dense_args(case, 3000.0))
     np.testing.assert_allclose(b[0], 3 * a[0], rtol=1e-13)
     np.testing.assert_allclose(b[1], a[1] / 3, rtol=1e-13)
     np.testing.assert_array_equal(b[2], a[2])
@@ -131,29 +131,24 @@ def test_base_value_scales_levels_only():
 
 def _tiny_args(close, q, actions=()):
     close = np.asarray(close, dtype=float)
-    acts = list(actions)
+    one_review = np.array([1], dtype=np.int64)
     return (
         close,
         0,
         100.0,
-        np.array([1], dtype=np.int64),
+        one_review,
         np.asarray([q], dtype=float),
-        np.array([a[0] for a in acts], dtype=np.int64),
-        np.array([a[1] for a in acts], dtype=np.int64),
-        np.array([a[2] for a in acts], dtype=np.int64),
-        np.array([a[3] for a in acts], dtype=float),
-        np.array([a[4] for a in acts], dtype=float),
-        np.array([a[5] for a in acts], dtype=float),
+        actions,
         np.zeros(close.shape[1]),
     )
 
 
 def test_kernel_status_codes():
     # a constituent without a base-date close
-    out = _nb.index_kernel(*_tiny_args([[np.nan, 1.0], [1.0, 1.0], [1.0, 1.0]], [1.0, 1.0]))
+    out = _nb.index_dense(*_tiny_args([[np.nan, 1.0], [1.0, 1.0], [1.0, 1.0]], [1.0, 1.0]))
     assert list(out[-1]) == [_nb.ST_NAN_PRICE, 0, 0]
     # the only constituent delists on row 2: the kernel stops there, rows before are complete
-    levels, *_, status = _nb.index_kernel(
+    levels, *_, status = _nb.index_dense(
         *_tiny_args([[2.0, 1.0], [3.0, 1.0], [np.nan, 1.0]], [1.0, 0.0])
     )
     assert list(status[:2]) == [_nb.ST_EMPTY, 2]
@@ -163,7 +158,7 @@ def test_kernel_status_codes():
         (1, 0, _nb.EV_SPLIT, 10.0, np.nan, np.nan),
         (1, 0, _nb.EV_CASH_DIVIDEND, np.nan, np.nan, 2.0),
     ]
-    status = _nb.index_kernel(*_tiny_args([[20.0], [1.0], [1.0]], [1.0], acts))[-1]
+    status = _nb.index_dense(*_tiny_args([[20.0], [1.0], [1.0]], [1.0], acts))[-1]
     assert list(status) == [_nb.ST_BAD_DIVIDEND, 1, 0]
     # all good
-    assert _nb.index_kernel(*_tiny_args([[20.0], [21.0], [22.0]], [1.0]))[-1][0] == _nb.ST_OK
+    assert _nb.index_dense(*_tiny_args([[20.0], [21.0], [22.0]], [1.0]))[-1][0] == _nb.ST_OK

@@ -26,12 +26,12 @@ def test_kernel_rank_is_the_full_ranking_cut_at_depth(rows, depth, by_relevance)
     """The insertion-buffer ranking gives :func:`engine.rules.selection.rank`'s ranks 1..depth
     (ties on score and market cap broken by code, NaN market cap last) and ``inf`` below."""
     from engine.rules import _nb
-    from engine.rules.compiled import SNAPSHOT_DTYPE, code_order
+    from engine.rules.compiled import code_order
     from engine.rules.selection import rank
 
     n = len(rows)
     codes = [f"{(7 * i) % 97:04d}" for i in range(n)]  # columns not in code order
-    x = np.zeros((1, n), dtype=SNAPSHOT_DTYPE)
+    x = np.zeros((1, n), dtype=_nb.SNAPSHOT_DT)
     eligible = np.array([[r[0] for r in rows]])
     x["score"][0] = [r[1] for r in rows]
     x["ffmc_cutoff"][0] = [r[2] for r in rows]
@@ -56,14 +56,13 @@ def test_suspended_sessions_count_back_from_each_row(mask, data):
     """The snapshot's ``suspended_sessions`` (:func:`engine.rules._nb.fill_market_fields`) against
     the running count ``run[t] = (run[t-1] + 1) if suspended[t] else 0``."""
     from engine.rules import _nb
-    from engine.rules.compiled import SNAPSHOT_DTYPE
 
     s = np.array(mask, dtype=bool)
     rows = np.array(data.draw(st.lists(st.integers(0, len(s) - 1), max_size=5)), dtype=np.int64)
     run = np.zeros(s.shape, dtype=np.int64)
     for t in range(len(s)):
         run[t] = np.where(s[t], (run[t - 1] if t else 0) + 1, 0)
-    x = np.zeros((len(rows), s.shape[1]), dtype=SNAPSHOT_DTYPE)
+    x = np.zeros((len(rows), s.shape[1]), dtype=_nb.SNAPSHOT_DT)
     ones = np.ones(s.shape)
     cxo = np.zeros(s.shape[1], dtype=bool)
     _nb.fill_market_fields(x, ones, ones, ones, s, cxo, rows, rows, rows)

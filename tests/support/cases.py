@@ -287,21 +287,15 @@ KIND_CODES = {"split": 1, "bonus": 2, "rights": 3, "cash_dividend": 4}
 """The index kernel's action-kind codes, written out (``engine.index._nb.EV_*``)."""
 
 
-def index_kernel_args(case: dict, base_value: float = 1000.0) -> tuple:
-    """The positional arguments of ``engine.index._nb.index_kernel`` for a
+def index_dense_args(case: dict, base_value: float = 1000.0) -> tuple:
+    """The positional arguments of ``engine.index._nb.index_dense`` for a
     :func:`random_index_arrays` case (base on row 0)."""
-    acts = case["actions"]
     return (
         np.ascontiguousarray(case["close"]),
         0,
         base_value,
         np.asarray(case["review_rows"], dtype=np.int64),
         case["review_q"],
-        np.array([a[0] for a in acts], dtype=np.int64),
-        np.array([a[1] for a in acts], dtype=np.int64),
-        np.array([KIND_CODES[a[2]] for a in acts], dtype=np.int64),
-        np.array([a[3] for a in acts], dtype=float),
-        np.array([a[4] for a in acts], dtype=float),
-        np.array([a[5] for a in acts], dtype=float),
+        [(r, j, KIND_CODES[kind], *values) for r, j, kind, *values in case["actions"]],
         np.asarray(case["wht"], dtype=float),
     )

@@ -26,7 +26,7 @@ from engine.conventions import Conventions
 from engine.fund import _nb as fund_nb
 from engine.index import _nb as index_nb
 
-from .cases import fund_loop_case, index_kernel_args, random_index_arrays
+from .cases import fund_loop_case, index_dense_args, random_index_arrays
 from .oracles import oracle_levels, oracle_loop
 
 IMPLEMENTATIONS = ("engine", "oracle", "pandas")
@@ -99,8 +99,8 @@ def index_inputs(seed: int) -> tuple:
 
 
 def index_levels_engine(case: dict) -> np.ndarray:
-    """``[T, 3]`` price, gross and net levels from ``engine.index._nb.index_kernel``."""
-    return index_nb.index_kernel(*index_kernel_args(case))[0]
+    """``[T, 3]`` price, gross and net levels from ``engine.index._nb.index_dense``."""
+    return index_nb.index_dense(*index_dense_args(case))[0]
 
 
 def index_levels_oracle(case: dict) -> np.ndarray:
