@@ -153,21 +153,11 @@ def fund_batch(
     variants = _check_variants(config, variants)
     check_same_market(index, market, allow_other_market)
     V = len(variants)
-    errors: list[tuple[int, str]] = []
-    groups: dict[tuple, list[tuple[int, EtfConfig]]] = {}
-    for i, v in enumerate(variants):
-        try:
-            cfg = config.replace(**v)
-        except EngineError as exc:
-            errors.append((i, str(exc)))
-            continue
-        groups.setdefault(_shared_key(cfg), []).append((i, cfg))
+    groups, errors = _groups(config, variants)
     dates = fund_sessions(market, config)
     nav = None
-    total = np.full(V, np.nan)
-    turnover = np.full(V, np.nan)
-    costs = np.full((V, len(COST_KINDS)), np.nan)
-    pcosts = np.full((V, len(PARTICIPANT_COST_KINDS)), np.nan)
+    total, turnover = np.full(V, np.nan), np.full(V, np.nan)
+    costs = np.full((V, len(COST_KINDS) + len(PARTICIPANT_COST_KINDS)), np.nan)
     pcols = [COST_KINDS.index(k) for k in PARTICIPANT_COST_KINDS]
     for members in groups.values():
         try:
@@ -175,20 +165,19 @@ def fund_batch(
         except EngineError as exc:
             errors.extend((i, str(exc)) for i, _ in members)
             continue
-        if nav is None:
+        if nav is None:  # the sessions of the first group that runs
             dates = inputs.dates
             nav = np.full((len(dates), V), np.nan) if keep_nav else None
         cols = [i for i, _ in members]
         nav_g, costs_g, pcosts_g, turnover[cols] = run_batch(inputs, [cfg for _, cfg in members])
         total[cols] = nav_g[-1] / nav_g[0] - 1.0
-        costs[cols] = costs_g
-        pcosts[cols] = pcosts_g[:, pcols]
+        costs[cols] = np.hstack([costs_g, pcosts_g[:, pcols]])
         if keep_nav:
             nav[:, cols] = nav_g
     if keep_nav and nav is None:
         nav = np.full((len(dates), V), np.nan)
     frame = pd.DataFrame(
-        np.hstack([costs, pcosts]),
+        costs,
         columns=[f"{k}_cny" for k in COST_KINDS]
         + [f"participant_{k}_cny" for k in PARTICIPANT_COST_KINDS],
     )
@@ -202,6 +191,21 @@ def fund_batch(
         errors=sorted(errors),
         turnover=turnover,
     )
+
+
+def _groups(config: EtfConfig, variants: list[dict]) -> tuple[dict, list]:
+    """The variants' configs by :func:`_shared_key` (``(variant index, config)`` pairs), and the
+    ``(variant index, message)`` of those whose settings are invalid."""
+    errors: list[tuple[int, str]] = []
+    groups: dict[tuple, list[tuple[int, EtfConfig]]] = {}
+    for i, v in enumerate(variants):
+        try:
+            cfg = config.replace(**v)
+        except EngineError as exc:
+            errors.append((i, str(exc)))
+            continue
+        groups.setdefault(_shared_key(cfg), []).append((i, cfg))
+    return groups, errors
 
 
 def _shared_key(cfg: EtfConfig) -> tuple:
@@ -234,23 +238,21 @@ def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     Returns the NAV per unit ``[n_days, V]`` (CNY), the fund's and participants' costs over the
     run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column) and the one-way turnover
     ``[V]`` (:attr:`FundBatch.turnover`)."""
-    V = len(configs)
-    T = len(inputs.dates)
+    V, T = len(configs), len(inputs.dates)
     params = _nb.records(V, _nb.PARAMS_DT)
     rates = np.zeros((V, len(TRADING_COST_KINDS)))
     for v, cfg in enumerate(configs):
-        params[v] = params_record(cfg, inputs.fx[0])
+        params[v : v + 1] = params_record(cfg, inputs.fx[0])
         rates[v] = cost_rates(cfg)
-    states = _nb.records(V, _nb.STATE_DT)
     days = _nb.records((V, T), _nb.DAY_DT)
     cost_totals = np.zeros((V, _nb.N_COSTS))
     pcost_totals = np.zeros((V, _nb.N_COSTS))
     _nb.simulate_batch(
-        *inputs.arrays(),
+        inputs.arrays,
         inputs.fx,
         params,
         rates,
-        states,
+        _nb.records(V, _nb.STATE_DT),
         days,
         _nb.records(0, _nb.TRADE_DT),
         _nb.records(0, _nb.EVENT_DT),
