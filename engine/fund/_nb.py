@@ -268,7 +268,7 @@ def open_fund(a, params, rates, b):
 
 
 # ------------------------------------------------------------------------------------ day steps
-@njit
+@njit(inline="always")
 def _conversion_cost(f, t, fxc, participant):
     """Book the CNY<->HKD conversion cost ``fxc`` of a flow as the participant's or the fund's;
     returns the fund's part."""
@@ -280,9 +280,9 @@ def _conversion_cost(f, t, fxc, participant):
     return fxc
 
 
-@njit
-def launch(f):
-    """Row 0: issue the initial units and invest their cash (less the buffer) at the index weights.
+@njit(inline="always")
+def launch(f, t):
+    """Row ``t`` = 0: issue the initial units and invest their cash (less the buffer) at the index weights.
 
     The seed participant pays ``initial_value_hkd``; the conversion cost :math:`x \\cdot spread` and
     the purchase costs are borne by the fund (``creation_payer`` fund: the inception NAV per unit is
@@ -292,13 +292,13 @@ def launch(f):
     participant = params.creation_payer == PAYER_PARTICIPANT
     st.units = params.initial_units
     x = params.initial_value_hkd
-    st.cash_hkd = x - _conversion_cost(f, 0, x * params.fx_spread, participant)
-    f.days[0].subscriptions_hkd += x
+    st.cash_hkd = x - _conversion_cost(f, t, x * params.fx_spread, participant)
+    f.days[t].subscriptions_hkd += x
     amount = st.cash_hkd * (1.0 - params.cash_buffer)
-    invest(f, 0, amount, TRADE_INCEPTION, 1.0 if participant else 0.0)
+    invest(f, t, amount, TRADE_INCEPTION, 1.0 if participant else 0.0)
 
 
-@njit
+@njit(inline="always")
 def accrue_fees(f, t):
     """Step 5: :math:`accrued \\mathrel{+}= NAV_t f_k \\, days_t / 365` for management and custody."""
     st, params = f.state[0], f.params[0]
@@ -315,7 +315,7 @@ def accrue_fees(f, t):
             f.costs[t, COST_CUSTODY_FEE] += fee
 
 
-@njit
+@njit(inline="always")
 def issue_units(f, t):
     """Step 7: create (``u > 0``) or cancel units at :math:`NAV_t / U`; the cash is traded ``lag``
     sessions later.  The conversion cost is the fund's or the participant's (``creation_payer``)."""
@@ -341,16 +341,16 @@ def issue_units(f, t):
     st.units += u
 
 
-@njit
+@njit(inline="always")
 def true_up_creation(f, t):
     """Step 7b (``EtfConfig.creation_true_up``, with a lag): the creation cash due at ``t`` is
     corrected by :math:`x = D (V_t / V_{t-lag} - 1)`, :math:`V` the holdings :math:`h` valued at each
     close, paid in (or refunded) by the participant, so that the price move over the lag is not the
     fund's."""
-    lag = f.params[0].lag
-    if not (f.params[0].true_up and lag > 0 and t >= lag and f.pend_in[t] > 0.0):
+    pend_in = f.pend_in
+    if not pend_in[t] > 0.0:
         return
-    h, price_then, price = f.h, f.close[t - lag], f.close[t]
+    h, price_then, price = f.h, f.close[t - f.params[0].lag], f.close[t]
     v_then = 0.0
     v_now = 0.0
     for i in range(h.shape[0]):
@@ -360,14 +360,14 @@ def true_up_creation(f, t):
     if v_then <= 0.0:
         return
     st = f.state[0]
-    x = f.pend_in[t] * (v_now / v_then - 1.0)
+    x = pend_in[t] * (v_now / v_then - 1.0)
     st.cash_hkd += x
     st.not_due_hkd += x
-    f.pend_in[t] += x
+    pend_in[t] += x
     f.days[t].subscriptions_hkd += x
 
 
-@njit
+@njit(inline="always")
 def settle_flows(f, t):
     """Step 8: pay the redemptions due (raising cash pro rata when short) and invest the creation cash
     due, or idle cash above the sweep level, at the index weights."""
@@ -404,12 +404,12 @@ def settle_flows(f, t):
         invest(f, t, amount, reason, share)
 
 
-@njit
+@njit(inline="always")
 def pay_fees(f, t):
-    """Step 9: on a fee-payment day (and the last session) pay the accrued fees from cash, selling
+    """Step 9 (a fee-payment day, and the last session): pay the accrued fees from cash, selling
     pro rata when cash is short."""
     st = f.state[0]
-    if not (f.pay_fee_days[t] or t == f.close.shape[0] - 1) or not st.accrued_hkd > 0.0:
+    if not st.accrued_hkd > 0.0:
         return
     if st.cash_hkd < st.accrued_hkd:
         raise_cash(f, t, st.accrued_hkd - st.cash_hkd, f.close[t], TRADE_FEE, 0.0)
@@ -418,7 +418,7 @@ def pay_fees(f, t):
     st.accrued_hkd = 0.0
 
 
-@njit
+@njit(inline="always")
 def record_day(f, t):
     """The state at the close into the day record (and the holdings, when they are kept)."""
     st, day = f.state[0], f.days[t]
@@ -445,17 +445,24 @@ def simulate(a, params, rates, b):
     order of events on the one :data:`Fund` record.
     """
     f = open_fund(a, params, rates, b)
-    for t in range(a.close.shape[0]):
+    st, p = b.state[0], params[0]
+    T, n_rev = a.close.shape[0], a.rev_rows.shape[0]
+    rev_rows, flow_units, pay_fee_days = a.rev_rows, a.flow_units, a.pay_fee_days
+    for t in range(T):  # the guards keep the steps' calls to the sessions they act on
         if t == 0:
-            launch(f)
+            launch(f, t)
         else:
             corporate_actions(f, t)
         accrue_fees(f, t)
-        rebalance_reviews(f, t)
-        issue_units(f, t)
-        true_up_creation(f, t)
+        if st.next_review < n_rev and rev_rows[st.next_review] <= t:
+            rebalance_reviews(f, t)
+        if flow_units[t] != 0.0:
+            issue_units(f, t)
+        if p.true_up and p.lag > 0 and t >= p.lag:
+            true_up_creation(f, t)
         settle_flows(f, t)
-        pay_fees(f, t)
+        if pay_fee_days[t] or t == T - 1:
+            pay_fees(f, t)
         record_day(f, t)
 
 

@@ -29,7 +29,7 @@ from engine.codes import (
 from engine.fund.trading_nb import _valid, execute, raise_cash
 
 
-@njit
+@njit(inline="always")
 def push_event(f, t, col, kind, before, after, cash):
     """Append one event record (written when the buffer has room, always counted)."""
     st = f.state[0]
@@ -45,17 +45,19 @@ def push_event(f, t, col, kind, before, after, cash):
     st.n_events = k + 1
 
 
-@njit
+@njit(inline="always")
 def corporate_actions(f, t):
     """Steps 1-4 of session ``t > 0``: the adjusted prior close starts at the previous close."""
-    f.padj[:] = f.close[t - 1]
+    padj, prev = f.padj, f.close[t - 1]
+    for i in range(padj.shape[0]):
+        padj[i] = prev[i]
     x_now = apply_actions(f, t)
     x_now += sell_deletions(f, t)
     settle_action_cash(f, t, x_now)
     receive_dividends(f, t)
 
 
-@njit
+@njit(inline="always")
 def apply_actions(f, t):
     """Corporate actions with ex-date ``t`` on the holdings at the open (step 1); updates the
     adjusted prior close ``f.padj`` in place and returns the net cash they bring in (:math:`X`)."""
@@ -128,7 +130,7 @@ def apply_actions(f, t):
     return x_now
 
 
-@njit
+@njit(inline="always")
 def sell_deletions(f, t):
     """Sell every holding whose close is NaN at its last (adjusted) close (step 2); returns the cash."""
     st, h, padj, price = f.state[0], f.h, f.padj, f.close[t]
@@ -150,7 +152,7 @@ def sell_deletions(f, t):
     return x_now
 
 
-@njit
+@njit(inline="always")
 def settle_action_cash(f, t, x_now):
     """Step 3: reinvest (or finance) the actions' cash at once (``immediate``), then cover any
     negative balance by selling pro rata at the close."""
@@ -174,7 +176,7 @@ def settle_action_cash(f, t, x_now):
         raise_cash(f, t, -st.cash_hkd, price, TRADE_RIGHTS, 0.0)
 
 
-@njit
+@njit(inline="always")
 def receive_dividends(f, t):
     """Step 4: receivables whose pay date is ``t`` become cash."""
     st, actions, recv_amt = f.state[0], f.actions, f.recv_amt

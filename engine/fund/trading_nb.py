@@ -16,12 +16,12 @@ from engine._jit import njit
 from engine.codes import COST_TRADING0, TRADE_REVIEW
 
 
-@njit
+@njit(no_cpython_wrapper=True)
 def _valid(p):
     return np.isfinite(p) and p > 0.0
 
 
-@njit
+@njit(no_cpython_wrapper=True)
 def _value(h, price):
     v = 0.0
     for i in range(h.shape[0]):
@@ -30,7 +30,7 @@ def _value(h, price):
     return v
 
 
-@njit
+@njit(inline="always")
 def nav_hkd(f, t):
     """:math:`\\sum_i h_i P_{i,t} + cash + recv - accrued - payable` at the close of row ``t``."""
     st = f.state[0]
@@ -39,7 +39,7 @@ def nav_hkd(f, t):
     )
 
 
-@njit
+@njit(inline="always")
 def _cost_rate(rates, share):
     """The per-side cost rate the fund bears: :math:`(1 - share) \\sum_k c_k`."""
     crate = 0.0
@@ -48,7 +48,7 @@ def _cost_rate(rates, share):
     return crate * (1.0 - share)
 
 
-@njit
+@njit(inline="always")
 def book_trading_costs(f, t, value, share):
     """Book :math:`value \\cdot c_k` per trading-cost kind, the share ``share`` in ``f.pcosts`` (the
     participant's) and the rest in ``f.costs`` (the fund's); return :math:`\\sum_k value \\cdot c_k`."""
@@ -62,12 +62,14 @@ def book_trading_costs(f, t, value, share):
     return c
 
 
-@njit
-def fill(f, t, i, side, shares, price, reason, share):
-    """Trade ``shares`` (> 0) of security ``i`` at ``price[i]``, buying (``side`` +1) or selling (-1):
-    the fund's cash moves by :math:`\\mp v - (1 - s) c`, the trade is logged.  Returns the
-    participant's costs :math:`s c`."""
+@njit(inline="always")
+def fill(f, t, i, signed, price, reason, share):
+    """Buy (``signed`` > 0) or sell ``|signed|`` shares of security ``i`` at ``price[i]``: the fund's
+    cash moves by :math:`\\mp v - (1 - s) c`, the trade is logged.  Returns the participant's costs
+    :math:`s c`."""
     st, day = f.state[0], f.days[t]
+    side = 1 if signed > 0.0 else -1
+    shares = abs(signed)
     v = shares * price[i]
     c = book_trading_costs(f, t, v, share)
     fc = c * (1.0 - share)
@@ -127,7 +129,7 @@ def execute(f, t, delta, price, reason, share):
             sh = h[i]
         if sh <= 0.0:
             continue
-        paid += fill(f, t, i, -1, sh, price, reason, share)
+        paid += fill(f, t, i, -sh, price, reason, share)
     total = 0.0
     for i in range(n):
         if val[i] > 0.0:
@@ -155,7 +157,7 @@ def execute(f, t, delta, price, reason, share):
                 sh = st.cash_hkd / (price[i] * (1.0 + crate))
             if sh <= 0.0:
                 continue
-        paid += fill(f, t, i, 1, sh, price, reason, share)
+        paid += fill(f, t, i, sh, price, reason, share)
     return paid
 
 
@@ -265,7 +267,7 @@ def rebalance(f, t, q_new):
     execute(f, t, delta, price, TRADE_REVIEW, 0.0)
 
 
-@njit
+@njit(inline="always")
 def rebalance_reviews(f, t):
     """Step 6: rebalance for every review whose repricing close is row ``t``."""
     st = f.state[0]
