@@ -94,7 +94,12 @@ from engine.codes import (
     TRADE_REDEMPTION,
     TRADE_REINVEST,
 )
-from engine.fund.actions_nb import corporate_actions
+from engine.fund.actions_nb import (
+    apply_actions,
+    receive_dividends,
+    sell_deletions,
+    settle_action_cash,
+)
 from engine.fund.trading_nb import _value, invest, nav_hkd, raise_cash, rebalance_reviews
 from engine.prepare import ACTION_DTYPE
 
@@ -302,7 +307,7 @@ def launch(f, t):
 def accrue_fees(f, t):
     """Step 5: :math:`accrued \\mathrel{+}= NAV_t f_k \\, days_t / 365` for management and custody."""
     st, params = f.state[0], f.params[0]
-    nav = nav_hkd(f, t)
+    nav = nav_hkd(st, f.h, f.close[t])
     days_elapsed = f.days_elapsed[t]
     if days_elapsed > 0.0:
         fee = nav * params.management_fee * days_elapsed / 365.0
@@ -324,7 +329,7 @@ def issue_units(f, t):
     if u == 0.0 or st.units <= 0.0:
         return
     participant = params.creation_payer == PAYER_PARTICIPANT
-    nav_per_unit = nav_hkd(f, t) / st.units
+    nav_per_unit = nav_hkd(st, f.h, f.close[t]) / st.units
     due = t + params.lag
     if u > 0.0:
         cash_in = u * nav_per_unit
@@ -392,7 +397,7 @@ def settle_flows(f, t):
     st.not_due_hkd -= due_in
     if st.not_due_hkd < 0.0:
         st.not_due_hkd = 0.0
-    nav = nav_hkd(f, t)
+    nav = nav_hkd(st, f.h, price)
     amount = (
         st.cash_hkd - st.accrued_hkd - st.payable_hkd - params.cash_buffer * nav - st.not_due_hkd
     )
@@ -447,12 +452,23 @@ def simulate(a, params, rates, b):
     f = open_fund(a, params, rates, b)
     st, p = b.state[0], params[0]
     T, n_rev = a.close.shape[0], a.rev_rows.shape[0]
-    rev_rows, flow_units, pay_fee_days = a.rev_rows, a.flow_units, a.pay_fee_days
+    close, padj, rev_rows, flow_units, pay_fee_days = (
+        a.close,
+        f.padj,
+        a.rev_rows,
+        a.flow_units,
+        a.pay_fee_days,
+    )
     for t in range(T):  # the guards keep the steps' calls to the sessions they act on
         if t == 0:
             launch(f, t)
-        else:
-            corporate_actions(f, t)
+        else:  # steps 1-4; the adjusted prior close starts at the previous close
+            for i in range(padj.shape[0]):
+                padj[i] = close[t - 1, i]
+            x_now = apply_actions(f, t)
+            x_now += sell_deletions(f, t)
+            settle_action_cash(f, t, x_now)
+            receive_dividends(f, t)
         accrue_fees(f, t)
         if st.next_review < n_rev and rev_rows[st.next_review] <= t:
             rebalance_reviews(f, t)

@@ -46,18 +46,6 @@ def push_event(f, t, col, kind, before, after, cash):
 
 
 @njit(inline="always")
-def corporate_actions(f, t):
-    """Steps 1-4 of session ``t > 0``: the adjusted prior close starts at the previous close."""
-    padj, prev = f.padj, f.close[t - 1]
-    for i in range(padj.shape[0]):
-        padj[i] = prev[i]
-    x_now = apply_actions(f, t)
-    x_now += sell_deletions(f, t)
-    settle_action_cash(f, t, x_now)
-    receive_dividends(f, t)
-
-
-@njit(inline="always")
 def apply_actions(f, t):
     """Corporate actions with ex-date ``t`` on the holdings at the open (step 1); updates the
     adjusted prior close ``f.padj`` in place and returns the net cash they bring in (:math:`X`)."""

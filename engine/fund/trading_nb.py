@@ -30,13 +30,10 @@ def _value(h, price):
     return v
 
 
-@njit(inline="always")
-def nav_hkd(f, t):
-    """:math:`\\sum_i h_i P_{i,t} + cash + recv - accrued - payable` at the close of row ``t``."""
-    st = f.state[0]
-    return (
-        _value(f.h, f.close[t]) + st.cash_hkd + st.receivable_hkd - st.accrued_hkd - st.payable_hkd
-    )
+@njit
+def nav_hkd(st, h, price):
+    """:math:`\\sum_i h_i P_i + cash + recv - accrued - payable` (``st`` the state record)."""
+    return _value(h, price) + st.cash_hkd + st.receivable_hkd - st.accrued_hkd - st.payable_hkd
 
 
 @njit(inline="always")
@@ -247,7 +244,7 @@ def rebalance(f, t, q_new):
     for i in range(n):
         if q_new[i] > 0.0 and _valid(price[i]):
             cap += q_new[i] * price[i]
-    target_value = nav_hkd(f, t) * (1.0 - f.params[0].cash_buffer)
+    target_value = nav_hkd(f.state[0], h, price) * (1.0 - f.params[0].cash_buffer)
     delta = np.zeros(n)
     for i in range(n):
         if not _valid(price[i]):
