@@ -103,90 +103,38 @@ from engine.fund.actions_nb import (
 from engine.fund.trading_nb import _value, invest, nav_hkd, raise_cash, rebalance_reviews
 from engine.prepare import ACTION_DTYPE
 
-_F = np.float64
-_I = np.int64
 
-STATE_DT = np.dtype(
-    [
-        ("cash_hkd", _F),
-        ("receivable_hkd", _F),
-        ("accrued_hkd", _F),
-        ("payable_hkd", _F),
-        ("units", _F),
-        ("not_due_hkd", _F),
-        ("next_action", _I),
-        ("next_payment", _I),
-        ("next_review", _I),
-        ("n_trades", _I),
-        ("n_events", _I),
-    ]
+def _dtype(spec: str) -> np.dtype:
+    """A record dtype from ``"name name:i name:b ..."``: float64 fields, ``:i`` int64, ``:b`` bool."""
+    kinds = {"": np.float64, "i": np.int64, "b": np.bool_}
+    return np.dtype([(n, kinds[k]) for n, _, k in (f.partition(":") for f in spec.split())])
+
+
+STATE_DT = _dtype(
+    "cash_hkd receivable_hkd accrued_hkd payable_hkd units not_due_hkd "
+    "next_action:i next_payment:i next_review:i n_trades:i n_events:i"
 )
-PARAMS_DT = np.dtype(
-    [
-        ("management_fee", _F),
-        ("custody_fee", _F),
-        ("cash_buffer", _F),
-        ("sweep", _F),
-        ("fx_spread", _F),
-        ("initial_value_hkd", _F),
-        ("initial_units", _F),
-        ("use_lots", np.bool_),
-        ("immediate", np.bool_),
-        ("lag", _I),
-        ("creation_payer", _I),
-        ("true_up", np.bool_),
-    ]
+PARAMS_DT = _dtype(
+    "management_fee custody_fee cash_buffer sweep fx_spread initial_value_hkd initial_units "
+    "use_lots:b immediate:b lag:i creation_payer:i true_up:b"
 )
-TRADE_DT = np.dtype(
-    [
-        ("row", _I),
-        ("col", _I),
-        ("side", _I),
-        ("shares", _F),
-        ("price_hkd", _F),
-        ("value_hkd", _F),
-        ("cost_hkd", _F),
-        ("participant_cost_hkd", _F),
-        ("cash_after_hkd", _F),
-        ("reason", _I),
-    ]
+TRADE_DT = _dtype(
+    "row:i col:i side:i shares price_hkd value_hkd cost_hkd participant_cost_hkd cash_after_hkd "
+    "reason:i"
 )
-EVENT_DT = np.dtype(
-    [
-        ("row", _I),
-        ("col", _I),
-        ("kind", _I),
-        ("shares_before", _F),
-        ("shares_after", _F),
-        ("cash_hkd", _F),
-    ]
-)
+EVENT_DT = _dtype("row:i col:i kind:i shares_before shares_after cash_hkd")
 ACTION_DT = ACTION_DTYPE  # engine.prepare: one record per corporate action
-DAY_STATE_FIELDS = (
-    "cash_hkd",
-    "receivable_hkd",
-    "accrued_fees_hkd",
-    "payable_hkd",
-    "units",
-    "nav_hkd",
-    "value_hkd",
+DAY_STATE_FIELDS = tuple(
+    "cash_hkd receivable_hkd accrued_fees_hkd payable_hkd units nav_hkd value_hkd".split()
 )
-LEDGER_FIELDS = (
-    "subscriptions_hkd",
-    "redemptions_paid_hkd",
-    "dividends_received_hkd",
-    "fees_paid_hkd",
-    "buys_hkd",
-    "sells_hkd",
-    "trading_costs_hkd",
-    "rights_paid_hkd",
-    "cash_in_lieu_hkd",
-    "participant_costs_hkd",
+LEDGER_FIELDS = tuple(
+    "subscriptions_hkd redemptions_paid_hkd dividends_received_hkd fees_paid_hkd buys_hkd "
+    "sells_hkd trading_costs_hkd rights_paid_hkd cash_in_lieu_hkd participant_costs_hkd".split()
 )
 """The day's cash movements (HKD, all >= 0).  ``trading_costs_hkd`` are the fund's;
 ``participant_costs_hkd`` the trading and conversion costs borne by creating/redeeming participants
 (paid by them, outside the NAV)."""
-DAY_DT = np.dtype([(name, _F) for name in DAY_STATE_FIELDS + LEDGER_FIELDS])
+DAY_DT = _dtype(" ".join(DAY_STATE_FIELDS + LEDGER_FIELDS))
 
 FundArrays = namedtuple(
     "FundArrays",
