@@ -36,9 +36,9 @@ from engine.codes import (
 )
 from engine.data.fx import on_sessions
 from engine.data.market import MarketData
-from engine.errors import DataError, FundConfigError, describe
+from engine.errors import DataError, FundConfigError
 from engine.fund import _nb
-from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig, fund_error
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.replication import ReplicationPlan, plan, policy_shares
 from engine.fund.result import FundResult
@@ -136,9 +136,7 @@ def _check_args(index_result, market, config) -> EtfConfig:
         ),
     ):
         if not isinstance(value, cls):
-            raise FundConfigError(
-                describe(what, source="backtest", value=type(value).__name__, fix=fix)
-            )
+            raise fund_error(what, source="backtest", value=type(value).__name__, fix=fix)
     return config
 
 
@@ -151,15 +149,14 @@ def check_same_market(index_result, market, allow_other_market: bool = False) ->
         return
     here = market.fingerprint()
     if recorded != here:
-        raise DataError(
-            describe(
-                "the fund is backtested on a different market from the one its index was built on",
-                source="backtest",
-                field="data_fingerprint",
-                value=f"index {recorded} != market {here}",
-                fix="build the index on this market (engine.build_index(market, ...)), or pass "
-                "allow_other_market=True to backtest it on other data on purpose",
-            )
+        raise fund_error(
+            "the fund is backtested on a different market from the one its index was built on",
+            source="backtest",
+            field="data_fingerprint",
+            value=f"index {recorded} != market {here}",
+            fix="build the index on this market (engine.build_index(market, ...)), or pass "
+            "allow_other_market=True to backtest it on other data on purpose",
+            cls=DataError,
         )
 
 
@@ -252,26 +249,22 @@ def _fund_dates(index_result, market, config: EtfConfig) -> pd.DatetimeIndex:
     date, every one of them computed by the index run."""
     base_date = pd.Timestamp(index_result.base_date)
     if config.inception_date < base_date:
-        raise FundConfigError(
-            describe(
-                "fund inception is before the index base date",
-                source="EtfConfig",
-                date=config.inception_date,
-                field="inception_date",
-                value=str(config.inception_date.date()),
-                fix=f"start the fund on or after the index base date {base_date.date()}",
-            )
+        raise fund_error(
+            "fund inception is before the index base date",
+            source="EtfConfig",
+            date=config.inception_date,
+            field="inception_date",
+            value=str(config.inception_date.date()),
+            fix=f"start the fund on or after the index base date {base_date.date()}",
         )
     dates = fund_sessions(market, config)
     missing = dates.difference(pd.DatetimeIndex(index_result.levels.index))
     if len(missing):
-        raise FundConfigError(
-            describe(
-                "the index run does not cover the fund's sessions",
-                source="index_result",
-                date=missing[0],
-                fix="compute the index on the same market the fund is simulated on",
-            )
+        raise fund_error(
+            "the index run does not cover the fund's sessions",
+            source="index_result",
+            date=missing[0],
+            fix="compute the index on the same market the fund is simulated on",
         )
     return dates
 
@@ -285,15 +278,13 @@ def _board_lots(market, config: EtfConfig, codes: list, ever: np.ndarray) -> np.
     bad = np.flatnonzero(ever & ~positive)
     if config.use_board_lots and "lot_rounding" in config.effects and len(bad):
         j = int(bad[0])
-        raise FundConfigError(
-            describe(
-                "board lot must be a positive number to trade in lots",
-                source="securities",
-                code=codes[j],
-                field="board_lot",
-                value=lots[j],
-                fix="fix the security master or switch lot rounding off (use_board_lots=False)",
-            )
+        raise fund_error(
+            "board lot must be a positive number to trade in lots",
+            source="securities",
+            code=codes[j],
+            field="board_lot",
+            value=lots[j],
+            fix="fix the security master or switch lot rounding off (use_board_lots=False)",
         )
     return np.ascontiguousarray(np.where(positive, lots, 0.0))
 
@@ -326,14 +317,12 @@ def replication_plan(
     in ``FundResult.meta["replication"]``.  ``config.replication`` must not be ``"full"``."""
     config = _check_args(index_result, market, config)
     if config.replication == "full":
-        raise FundConfigError(
-            describe(
-                "full replication has no plan: it holds every constituent at its index weight",
-                source="replication_plan",
-                field="replication",
-                value=config.replication,
-                fix="use config.replace(replication='optimised') or 'sampled'",
-            )
+        raise fund_error(
+            "full replication has no plan: it holds every constituent at its index weight",
+            source="replication_plan",
+            field="replication",
+            value=config.replication,
+            fix="use config.replace(replication='optimised') or 'sampled'",
         )
     check_same_market(index_result, market)
     return prepare(index_result, market, config, flows=flows, fx=fx).replication

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from engine.codes import COST_KINDS, TRADING_COST_KINDS
-from engine.errors import EngineError, FundConfigError, describe
+from engine.errors import EngineError
 from engine.fund import _nb
 from engine.fund.backtest import check_same_market, cost_rates, params_record, prepare
-from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig, fund_error
 from engine.fund.flows import fund_sessions
 
 
@@ -78,36 +78,30 @@ class FundBatch:
 
 def _check_variants(config: EtfConfig, variants) -> list[dict]:
     if isinstance(variants, Mapping) or not isinstance(variants, Sequence):
-        raise FundConfigError(
-            describe(
-                "variants must be a sequence of mappings of EtfConfig fields",
-                source="fund_batch",
-                value=type(variants).__name__,
-                fix="pass e.g. [{'management_fee': 0.005}, {'cash_buffer': 0.0}]",
-            )
+        raise fund_error(
+            "variants must be a sequence of mappings of EtfConfig fields",
+            source="fund_batch",
+            value=type(variants).__name__,
+            fix="pass e.g. [{'management_fee': 0.005}, {'cash_buffer': 0.0}]",
         )
     names = set(EtfConfig.__dataclass_fields__)
     out = []
     for i, v in enumerate(variants):
         if not isinstance(v, Mapping):
-            raise FundConfigError(
-                describe(
-                    "a variant must be a mapping of EtfConfig fields",
-                    source="fund_batch",
-                    row=i,
-                    value=type(v).__name__,
-                )
+            raise fund_error(
+                "a variant must be a mapping of EtfConfig fields",
+                source="fund_batch",
+                row=i,
+                value=type(v).__name__,
             )
         unknown = sorted(set(v) - names)
         if unknown:
-            raise FundConfigError(
-                describe(
-                    "unknown fund setting in a variant",
-                    source="fund_batch",
-                    row=i,
-                    field=unknown[0],
-                    fix=f"use EtfConfig fields: {sorted(names)}",
-                )
+            raise fund_error(
+                "unknown fund setting in a variant",
+                source="fund_batch",
+                row=i,
+                field=unknown[0],
+                fix=f"use EtfConfig fields: {sorted(names)}",
             )
         out.append(dict(v))
     return out

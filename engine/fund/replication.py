@@ -71,7 +71,7 @@ from engine.conventions import DEFAULT as CONVENTIONS
 from engine.covariance import covariance
 from engine.errors import DataError, FundConfigError, describe
 from engine.fund import replication_nb as nb
-from engine.fund.config import REPLICATIONS
+from engine.fund.config import REPLICATIONS, fund_error
 from engine.prepare import action_records
 
 TOLERANCE = 1e-12
@@ -341,14 +341,12 @@ def _index_weights(q, price) -> np.ndarray:
 
 def _cov(hist, config, date) -> np.ndarray:
     if hist.shape[0] < 2:
-        raise FundConfigError(
-            describe(
-                "fewer than two sessions of returns before the review to estimate the covariance",
-                source="EtfConfig",
-                date=date,
-                field="covariance_window",
-                fix="start the fund later (inception_date) or give the market more history",
-            )
+        raise fund_error(
+            "fewer than two sessions of returns before the review to estimate the covariance",
+            source="EtfConfig",
+            date=date,
+            field="covariance_window",
+            fix="start the fund later (inception_date) or give the market more history",
         )
     return covariance(
         hist,
@@ -360,13 +358,12 @@ def _cov(hist, config, date) -> np.ndarray:
 
 def _bucket_labels(market, config) -> np.ndarray:
     if config.sampling_bucket not in market.securities.columns:
-        raise DataError(
-            describe(
-                "the security master has no column for the sampling buckets",
-                source="securities",
-                field=config.sampling_bucket,
-                fix="add the column or set EtfConfig.sampling_bucket to 'industry'",
-            )
+        raise fund_error(
+            "the security master has no column for the sampling buckets",
+            source="securities",
+            field=config.sampling_bucket,
+            fix="add the column or set EtfConfig.sampling_bucket to 'industry'",
+            cls=DataError,
         )
     labels = market.master_column(config.sampling_bucket).astype(object)
     return np.array(["(blank)" if pd.isna(v) or v == "" else str(v) for v in labels], dtype=object)
@@ -376,15 +373,13 @@ def _names_at(names, k: int, date) -> int:
     if names is None:
         return k
     if names > k:
-        raise FundConfigError(
-            describe(
-                f"replication_names is above the review's {k} constituents",
-                source="EtfConfig",
-                date=date,
-                field="replication_names",
-                value=names,
-                fix=f"use at most {k} names (or None for all)",
-            )
+        raise fund_error(
+            f"replication_names is above the review's {k} constituents",
+            source="EtfConfig",
+            date=date,
+            field="replication_names",
+            value=names,
+            fix=f"use at most {k} names (or None for all)",
         )
     return int(names)
 
