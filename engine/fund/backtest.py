@@ -251,7 +251,6 @@ def _fund_dates(index_result, market, config: EtfConfig) -> pd.DatetimeIndex:
     if config.inception_date < base_date:
         raise fund_error(
             "fund inception is before the index base date",
-            source="EtfConfig",
             date=config.inception_date,
             field="inception_date",
             value=str(config.inception_date.date()),

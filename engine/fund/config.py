@@ -35,11 +35,13 @@ from engine.codes import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import EngineError, FundConfigError, describe
 
 
-def fund_error(what: str, cls: type[EngineError] = FundConfigError, **where) -> EngineError:
+def fund_error(
+    what: str, cls: type[EngineError] = FundConfigError, source="EtfConfig", **where
+) -> EngineError:
     """An error of ``cls`` (:class:`~engine.errors.FundConfigError` unless told) with the message
-    :func:`engine.errors.describe` writes from ``what`` and ``where`` (``source``, ``date``,
-    ``code``, ``field``, ``value``, ``fix``)."""
-    return cls(describe(what, **where))
+    :func:`engine.errors.describe` writes from ``what``, ``source`` (the fund's settings unless
+    told; ``None``: none) and ``where`` (``date``, ``code``, ``field``, ``value``, ``fix``)."""
+    return cls(describe(what, source=source, **where))
 
 
 EFFECTS = (
@@ -119,11 +121,9 @@ def _ts(value) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise fund_error(
-            f"unparseable date ({exc})", source="EtfConfig", field="inception_date", value=value
-        ) from None
+        raise fund_error(f"unparseable date ({exc})", field="inception_date", value=value) from None
     if ts is pd.NaT or pd.isna(ts):
-        raise fund_error("inception date is missing", source="EtfConfig", field="inception_date")
+        raise fund_error("inception date is missing", field="inception_date")
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     return ts.normalize()
@@ -285,7 +285,6 @@ class EtfConfig(Settings):
             except (TypeError, ValueError):
                 raise fund_error(
                     "withholding must map wht_class -> rate",
-                    source="EtfConfig",
                     field="withholding",
                     value=self.withholding,
                     fix="pass a dict such as {'H': 0.10, 'red_chip': 0.10, ...}",
@@ -295,7 +294,6 @@ class EtfConfig(Settings):
             if not (0.0 <= rate <= 1.0):
                 raise fund_error(
                     "withholding rate must lie in [0, 1]",
-                    source="EtfConfig",
                     field=f"withholding[{cls_!r}]",
                     value=rate,
                 )
@@ -304,7 +302,6 @@ class EtfConfig(Settings):
         if self.replication == "full" and self.replication_names is not None:
             raise fund_error(
                 "replication_names applies to the optimised and sampled policies only",
-                source="EtfConfig",
                 field="replication_names",
                 value=self.replication_names,
                 fix="set replication='optimised' or 'sampled', or leave replication_names None",
@@ -358,7 +355,6 @@ def _check_effects(effects) -> tuple[str, ...]:
     except TypeError:
         raise fund_error(
             "effects must be an iterable of names",
-            source="EtfConfig",
             field="effects",
             value=effects,
         ) from None
@@ -366,7 +362,6 @@ def _check_effects(effects) -> tuple[str, ...]:
         if name not in EFFECTS:
             raise fund_error(
                 "unknown effect",
-                source="EtfConfig",
                 field="effects",
                 value=name,
                 fix=f"use names from {EFFECTS}",

@@ -38,7 +38,6 @@ def fund_sessions(market: MarketData, config: EtfConfig) -> pd.DatetimeIndex:
         raise fund_error(
             f"inception date is not an HKEX session (a {config.inception_date.day_name()} "
             "or a holiday)",
-            source="EtfConfig",
             date=config.inception_date,
             field="inception_date",
             fix=f"start the fund on a session, e.g. {market.dates[start].date()}",
@@ -46,7 +45,6 @@ def fund_sessions(market: MarketData, config: EtfConfig) -> pd.DatetimeIndex:
     if start >= len(market.dates):
         raise fund_error(
             "inception date is after the last market session",
-            source="EtfConfig",
             date=config.inception_date,
             field="inception_date",
             value=f"market ends {market.dates[-1].date()}",

@@ -343,7 +343,6 @@ def _cov(hist, config, date) -> np.ndarray:
     if hist.shape[0] < 2:
         raise fund_error(
             "fewer than two sessions of returns before the review to estimate the covariance",
-            source="EtfConfig",
             date=date,
             field="covariance_window",
             fix="start the fund later (inception_date) or give the market more history",
@@ -375,7 +374,6 @@ def _names_at(names, k: int, date) -> int:
     if names > k:
         raise fund_error(
             f"replication_names is above the review's {k} constituents",
-            source="EtfConfig",
             date=date,
             field="replication_names",
             value=names,

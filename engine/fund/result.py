@@ -41,6 +41,7 @@ def _check_variant(variant) -> None:
     if variant not in VARIANTS:
         raise fund_error(
             "unknown benchmark variant",
+            source=None,
             field="variant",
             value=variant,
             fix=f"use one of {VARIANTS}",
