@@ -202,27 +202,23 @@ def _groups(config: EtfConfig, variants: list[dict]) -> tuple[dict, list]:
     return groups, errors
 
 
+_SHARED_SETTINGS = tuple(
+    "inception_date initial_units creation_unit max_redemption_fraction max_creation_multiple "
+    "replication replication_names turnover_budget covariance_model covariance_halflife "
+    "covariance_window sampling_bucket size_buckets".split()
+)
+"""The settings the kernel's shared inputs read as they are (the flows, the policy's weights)."""
+
+
 def _shared_key(cfg: EtfConfig) -> tuple:
     """What the kernel's shared inputs depend on (:func:`engine.fund.backtest.prepare`): variants with
     the same key run in one compiled call."""
     on = set(cfg.effects)
     return (
-        cfg.inception_date,
         "fx" in on and cfg.fx_source == "market",
         cfg.withholding if "withholding_tax" in on else None,
         bool(cfg.use_board_lots and "lot_rounding" in on),
-        cfg.initial_units,
-        cfg.creation_unit,
-        cfg.max_redemption_fraction,
-        cfg.max_creation_multiple,
-        cfg.replication,
-        cfg.replication_names,
-        cfg.turnover_budget,
-        cfg.covariance_model,
-        cfg.covariance_halflife,
-        cfg.covariance_window,
-        cfg.sampling_bucket,
-        cfg.size_buckets,
+        *(getattr(cfg, name) for name in _SHARED_SETTINGS),
     )
 
 

@@ -294,19 +294,9 @@ def plan(market, config, dates, s0, close, q_daily, target_q, rev_rows) -> Repli
         weights[p], index_w[p] = w, b
         if w0 is not None:
             book[p] = w0
-        mult = np.where(b > 0, w / np.where(b > 0, b, 1.0), 0.0)
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "names",
-            "te_ex_ante",
-            "turnover",
-            "budget_binding",
-            "window_sessions",
-            "missing_returns",
-        ],
-    ).set_index("date")
+        mult = _over(w, b)
+    columns = "date names te_ex_ante turnover budget_binding window_sessions missing_returns"
+    table = pd.DataFrame(rows, columns=columns.split()).set_index("date")
     return ReplicationPlan(
         policy=config.replication,
         rows=np.asarray(points, dtype=np.int64),
@@ -325,14 +315,18 @@ def policy_shares(the_plan: ReplicationPlan, target_q, rev_rows, rev_q):
     rq = np.array(rev_q, dtype=float, copy=True)
     ends = [*the_plan.rows[1:], tq.shape[0]]
     for p, (start, end) in enumerate(zip(the_plan.rows, ends, strict=True)):
-        b = the_plan.index_weights[p]
-        m = np.where(b > 0, the_plan.weights[p] / np.where(b > 0, b, 1.0), 0.0)
+        m = _over(the_plan.weights[p], the_plan.index_weights[p])
         tq[start:end] *= m
         rq[np.asarray(rev_rows) == start] *= m
     return np.ascontiguousarray(tq), np.ascontiguousarray(rq)
 
 
 # ------------------------------------------------------------------------------------------ helpers
+def _over(w, b) -> np.ndarray:
+    """:math:`w_i / b_i` where :math:`b_i > 0`, else 0: the policy's weight over the index weight."""
+    return np.where(b > 0, w / np.where(b > 0, b, 1.0), 0.0)
+
+
 def _index_weights(q, price) -> np.ndarray:
     value = np.where((q > 0) & np.isfinite(price) & (price > 0), q * price, 0.0)
     total = value.sum()
