@@ -400,13 +400,8 @@ def simulate(a, params, rates, b):
     f = open_fund(a, params, rates, b)
     st, p = b.state[0], params[0]
     T, n_rev = a.close.shape[0], a.rev_rows.shape[0]
-    close, padj, rev_rows, flow_units, pay_fee_days = (
-        a.close,
-        f.padj,
-        a.rev_rows,
-        a.flow_units,
-        a.pay_fee_days,
-    )
+    close, padj, rev_rows = a.close, f.padj, a.rev_rows
+    flow_units, pay_fee_days = a.flow_units, a.pay_fee_days
     for t in range(T):  # the guards keep the steps' calls to the sessions they act on
         if t == 0:
             launch(f, t)
