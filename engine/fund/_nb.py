@@ -402,16 +402,21 @@ def simulate(a, params, rates, b):
     T, n_rev = a.close.shape[0], a.rev_rows.shape[0]
     close, padj, rev_rows = a.close, f.padj, a.rev_rows
     flow_units, pay_fee_days = a.flow_units, a.pay_fee_days
+    actions, pay_order, n_act = a.actions, f.pay_order, a.actions.shape[0]
     for t in range(T):  # the guards keep the steps' calls to the sessions they act on
         if t == 0:
             launch(f, t)
         else:  # steps 1-4; the adjusted prior close starts at the previous close
             for i in range(padj.shape[0]):
                 padj[i] = close[t - 1, i]
-            x_now = apply_actions(f, t)
+            x_now = 0.0
+            if st.next_action < n_act and actions[st.next_action].row <= t:
+                x_now = apply_actions(f, t)
             x_now += sell_deletions(f, t)
-            settle_action_cash(f, t, x_now)
-            receive_dividends(f, t)
+            if x_now != 0.0 or st.cash_hkd < 0.0:
+                settle_action_cash(f, t, x_now)
+            if st.next_payment < n_act and actions[pay_order[st.next_payment]].pay_row <= t:
+                receive_dividends(f, t)
         accrue_fees(f, t)
         if st.next_review < n_rev and rev_rows[st.next_review] <= t:
             rebalance_reviews(f, t)
