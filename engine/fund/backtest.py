@@ -36,9 +36,9 @@ from engine.codes import (
 )
 from engine.data.fx import on_sessions
 from engine.data.market import MarketData
-from engine.errors import DataError, FundConfigError, describe
+from engine.errors import DataError, FundConfigError
 from engine.fund import _nb
-from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig, fund_error
 from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.replication import ReplicationPlan, plan, policy_shares
 from engine.fund.result import FundResult
@@ -48,40 +48,17 @@ from engine.prepare import action_records, restated_review_shares, withholding_r
 
 @dataclass(frozen=True, eq=False)
 class FundInputs:
-    """The kernel's inputs shared by every variant with the same sessions, fixing, withholding and
-    flows (see :func:`engine.fund._nb.simulate`)."""
+    """What :func:`prepare` builds for ``config``: the fund's sessions, codes and valuation fixing
+    (CNY per HKD), and the kernel's inputs shared by every variant with the same sessions, fixing,
+    withholding and flows (:data:`engine.fund._nb.FundArrays`)."""
 
     dates: pd.DatetimeIndex
     codes: list
-    close: np.ndarray
     fx: np.ndarray
-    lot_raw: np.ndarray
-    wht: np.ndarray
-    days_elapsed: np.ndarray
-    pay_fee_days: np.ndarray
-    target_q: np.ndarray
-    rev_rows: np.ndarray
-    rev_q: np.ndarray
-    actions: np.ndarray
-    flow_units: np.ndarray
+    arrays: _nb.FundArrays
     replication: ReplicationPlan | None = None
     """The policy's weights when ``config.replication`` is not ``"full"`` (``target_q`` and
     ``rev_q`` are then the policy shares, :func:`engine.fund.replication.policy_shares`)."""
-
-    def arrays(self) -> tuple:
-        """The leading arguments of :func:`engine.fund._nb.simulate` and ``simulate_batch``."""
-        return (
-            self.close,
-            self.lot_raw,
-            self.wht,
-            self.days_elapsed,
-            self.pay_fee_days,
-            self.target_q,
-            self.rev_rows,
-            self.rev_q,
-            self.actions,
-            self.flow_units,
-        )
 
 
 def backtest(
@@ -133,41 +110,33 @@ def backtest(
     inputs = prepare(index_result, market, config, flows=flows, fx=fx)
     next(steps)
     params = params_record(config, inputs.fx[0])
-    rates = cost_rates(config)
     next(steps)
-    hold, days, costs_hkd, pcosts_hkd, trades, events = run_kernel(inputs, params, rates)
+    books = run_kernel(inputs, params, cost_rates(config))
     next(steps)
-    result = _assemble(
-        index_result, market, config, inputs, hold, days, costs_hkd, pcosts_hkd, trades, events
-    )
+    result = _assemble(index_result, market, config, inputs, books)
     next(steps, None)
     return result
 
 
 def _check_args(index_result, market, config) -> EtfConfig:
     config = EtfConfig.default() if config is None else config
-    if not isinstance(config, EtfConfig):
-        raise FundConfigError(
-            describe("config must be an EtfConfig", source="backtest", value=type(config).__name__)
-        )
-    if not isinstance(index_result, IndexResult):
-        raise FundConfigError(
-            describe(
-                "index_result must be an IndexResult",
-                source="backtest",
-                value=type(index_result).__name__,
-                fix="pass the output of engine.index.compute or engine.build_index",
-            )
-        )
-    if not isinstance(market, MarketData):
-        raise FundConfigError(
-            describe(
-                "market must be a MarketData",
-                source="backtest",
-                value=type(market).__name__,
-                fix="pass engine.data.default_market() or a MarketData.from_frames(...) result",
-            )
-        )
+    for value, cls, what, fix in (
+        (config, EtfConfig, "config must be an EtfConfig", None),
+        (
+            index_result,
+            IndexResult,
+            "index_result must be an IndexResult",
+            "pass the output of engine.index.compute or engine.build_index",
+        ),
+        (
+            market,
+            MarketData,
+            "market must be a MarketData",
+            "pass engine.data.default_market() or a MarketData.from_frames(...) result",
+        ),
+    ):
+        if not isinstance(value, cls):
+            raise fund_error(what, source="backtest", value=type(value).__name__, fix=fix)
     return config
 
 
@@ -180,25 +149,24 @@ def check_same_market(index_result, market, allow_other_market: bool = False) ->
         return
     here = market.fingerprint()
     if recorded != here:
-        raise DataError(
-            describe(
-                "the fund is backtested on a different market from the one its index was built on",
-                source="backtest",
-                field="data_fingerprint",
-                value=f"index {recorded} != market {here}",
-                fix="build the index on this market (engine.build_index(market, ...)), or pass "
-                "allow_other_market=True to backtest it on other data on purpose",
-            )
+        raise fund_error(
+            "the fund is backtested on a different market from the one its index was built on",
+            source="backtest",
+            field="data_fingerprint",
+            value=f"index {recorded} != market {here}",
+            fix="build the index on this market (engine.build_index(market, ...)), or pass "
+            "allow_other_market=True to backtest it on other data on purpose",
+            cls=DataError,
         )
 
 
 def params_record(config: EtfConfig, fx0: float) -> np.ndarray:
-    """The plain-number settings of ``config`` with its effect switches applied, as one
-    :data:`engine.fund._nb.PARAMS_DT` record; ``fx0`` is the inception
-    fixing (CNY per HKD)."""
+    """The plain-number settings of ``config`` with its effect switches applied, as a
+    :data:`engine.fund._nb.PARAMS_DT` record array of length 1; ``fx0`` is the inception fixing (CNY
+    per HKD)."""
     on = set(config.effects)
     cash_drag = "cash_drag" in on
-    rec = _nb.records(1, _nb.PARAMS_DT)[0]
+    rec = _nb.records(1, _nb.PARAMS_DT)
     if "fees" in on:
         rec["management_fee"] = float(config.management_fee)
         rec["custody_fee"] = float(config.custody_fee)
@@ -226,110 +194,43 @@ def cost_rates(config: EtfConfig) -> np.ndarray:
 
 def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> FundInputs:
     """Check the inputs and build the kernel arrays for ``config`` (see :class:`FundInputs`)."""
-    base_date = pd.Timestamp(index_result.base_date)
-    if config.inception_date < base_date:
-        raise FundConfigError(
-            describe(
-                "fund inception is before the index base date",
-                source="EtfConfig",
-                date=config.inception_date,
-                field="inception_date",
-                value=str(config.inception_date.date()),
-                fix=f"start the fund on or after the index base date {base_date.date()}",
-            )
-        )
-    dates = fund_sessions(market, config)
+    dates = _fund_dates(index_result, market, config)
     s0 = int(market.dates.get_indexer([dates[0]])[0])
-    T, codes = len(dates), market.codes
-    N = len(codes)
-    missing = dates.difference(pd.DatetimeIndex(index_result.levels.index))
-    if len(missing):
-        raise FundConfigError(
-            describe(
-                "the index run does not cover the fund's sessions",
-                source="index_result",
-                date=missing[0],
-                fix="compute the index on the same market the fund is simulated on",
-            )
-        )
+    codes = list(market.codes)
     on = set(config.effects)
-
-    # ------------------------------------------------------------------ prices, fx, lots, taxes
     close = np.array(market.close_hkd[s0:], dtype=np.float64, order="C", copy=True)
-    fx_market = _valuation_fixing(market.fx if fx is None else fx, dates)
-    if "fx" in on and config.fx_source == "market":
-        fx_arr = fx_market
-    else:
-        fx_arr = np.full(T, fx_market[0])
-    sec = market.securities.set_index("code").reindex(codes)
+    fx_market = on_sessions(market.fx if fx is None else fx, dates, source="fx")
+    if not ("fx" in on and config.fx_source == "market"):
+        fx_market = np.full(len(dates), fx_market[0])
     q_daily = _wide(index_result.index_shares, dates, codes)
     ever = q_daily.max(axis=0) > 0
-    lots = pd.to_numeric(sec["board_lot"], errors="coerce").to_numpy(dtype=float)
-    if config.use_board_lots and "lot_rounding" in on:
-        bad = np.flatnonzero(ever & ~(np.isfinite(lots) & (lots > 0)))
-        if len(bad):
-            j = int(bad[0])
-            raise FundConfigError(
-                describe(
-                    "board lot must be a positive number to trade in lots",
-                    source="securities",
-                    code=codes[j],
-                    field="board_lot",
-                    value=lots[j],
-                    fix="fix the security master or switch lot rounding off (use_board_lots=False)",
-                )
-            )
-    lot_raw = np.where(np.isfinite(lots) & (lots > 0), lots, 0.0)
-    wht = np.zeros(N)
+    lot_raw = _board_lots(market, config, codes, ever)
+    wht = np.zeros(len(codes))
     if "withholding_tax" in on:
         wht = withholding_rates(
             market, config.withholding_rates, ever, error=FundConfigError, source="EtfConfig"
         )
-    days_elapsed = np.zeros(T)
+    days_elapsed = np.zeros(len(dates))
     days_elapsed[1:] = np.diff(dates.asi8) / 86_400e9
     month = dates.year * 12 + dates.month
-    pay_fee_days = np.zeros(T, dtype=np.bool_)
+    pay_fee_days = np.zeros(len(dates), dtype=np.bool_)
     pay_fee_days[:-1] = month[1:] != month[:-1]
-
-    # ------------------------------------------------------------------ reviews
-    reviews, rev_rows = [], []
-    for review in index_result.schedule.reviews:
-        eff = market.dates.get_indexer([pd.Timestamp(review.effective_date)])[0]
-        if eff < 1:
-            continue
-        row = eff - 1 - s0  # the index reprices a review on the close before its effective date
-        if 0 <= row < T:
-            reviews.append(review)
-            rev_rows.append(row)
-    # the index's own review shares: cap-date q restated for capital changes between the cap date
-    # and the effective date (engine.prepare, as the index applies them), so the fund trades to
-    # exactly the weights the index reprices at
-    rev_q = restated_review_shares(reviews, market)
-    target_q = q_daily.copy()
-    for r, row in enumerate(rev_rows):
-        target_q[row] = rev_q[r]
-    rev_rows = np.array(rev_rows, dtype=np.int64)
+    rev_rows, rev_q, target_q = _review_targets(index_result, market, dates, s0, q_daily)
     the_plan = None
     if config.replication != "full":  # trade to the policy's weights instead of the index's
         the_plan = plan(market, config, dates, s0, close, q_daily, target_q, rev_rows)
         target_q, rev_q = policy_shares(the_plan, target_q, rev_rows, rev_q)
-
-    # ------------------------------------------------------------------ corporate actions
-    # rows relative to the inception session; actions on it are in its opening holdings' price
+    # corporate actions: rows relative to the inception session (actions on it are in its opening
+    # holdings' price)
     actions = action_records(market, after_row=s0).copy().view(np.recarray)
     actions["row"] -= s0
     actions["pay_row"] -= s0
-
-    # ------------------------------------------------------------------ flows
-    if flows is None:
-        flows = default_flows(market, config)
-    flow_units = check_flows(flows, market, config)
-    return FundInputs(
-        dates=dates,
-        codes=list(codes),
+    flow_units = check_flows(
+        default_flows(market, config) if flows is None else flows, market, config
+    )
+    arrays = _nb.FundArrays(
         close=close,
-        fx=np.ascontiguousarray(fx_arr, dtype=float),
-        lot_raw=np.ascontiguousarray(lot_raw),
+        lot_raw=lot_raw,
         wht=wht,
         days_elapsed=days_elapsed,
         pay_fee_days=pay_fee_days,
@@ -338,8 +239,73 @@ def prepare(index_result, market, config: EtfConfig, *, flows=None, fx=None) -> 
         rev_q=np.ascontiguousarray(rev_q),
         actions=actions,
         flow_units=np.ascontiguousarray(flow_units, dtype=float),
-        replication=the_plan,
     )
+    fx_arr = np.ascontiguousarray(fx_market, dtype=float)
+    return FundInputs(dates, codes, fx_arr, arrays, the_plan)
+
+
+def _fund_dates(index_result, market, config: EtfConfig) -> pd.DatetimeIndex:
+    """The fund's sessions (:func:`fund_sessions`): from an inception on or after the index base
+    date, every one of them computed by the index run."""
+    base_date = pd.Timestamp(index_result.base_date)
+    if config.inception_date < base_date:
+        raise fund_error(
+            "fund inception is before the index base date",
+            date=config.inception_date,
+            field="inception_date",
+            value=str(config.inception_date.date()),
+            fix=f"start the fund on or after the index base date {base_date.date()}",
+        )
+    dates = fund_sessions(market, config)
+    missing = dates.difference(pd.DatetimeIndex(index_result.levels.index))
+    if len(missing):
+        raise fund_error(
+            "the index run does not cover the fund's sessions",
+            source="index_result",
+            date=missing[0],
+            fix="compute the index on the same market the fund is simulated on",
+        )
+    return dates
+
+
+def _board_lots(market, config: EtfConfig, codes: list, ever: np.ndarray) -> np.ndarray:
+    """Board lot per code (0 where the master has none); with lot rounding on, every code the
+    index ever holds (``ever``) must have a positive lot."""
+    sec = market.securities.set_index("code").reindex(codes)
+    lots = pd.to_numeric(sec["board_lot"], errors="coerce").to_numpy(dtype=float)
+    positive = np.isfinite(lots) & (lots > 0)
+    bad = np.flatnonzero(ever & ~positive)
+    if config.use_board_lots and "lot_rounding" in config.effects and len(bad):
+        j = int(bad[0])
+        raise fund_error(
+            "board lot must be a positive number to trade in lots",
+            source="securities",
+            code=codes[j],
+            field="board_lot",
+            value=lots[j],
+            fix="fix the security master or switch lot rounding off (use_board_lots=False)",
+        )
+    return np.ascontiguousarray(np.where(positive, lots, 0.0))
+
+
+def _review_targets(index_result, market, dates, s0: int, q_daily: np.ndarray):
+    """``rev_rows`` (the rows of the reviews' repricing closes: the close before each effective
+    date), ``rev_q`` (the index's own review shares: the cap-date shares restated for capital
+    changes between the cap date and the effective date, :mod:`engine.prepare`, so the fund trades
+    to exactly the weights the index reprices at) and ``target_q`` (``q_daily`` with the review
+    shares on the review closes)."""
+    reviews, rows = [], []
+    for review in index_result.schedule.reviews:
+        eff = market.dates.get_indexer([pd.Timestamp(review.effective_date)])[0]
+        row = eff - 1 - s0
+        if eff >= 1 and 0 <= row < len(dates):
+            reviews.append(review)
+            rows.append(row)
+    rev_q = restated_review_shares(reviews, market)
+    target_q = q_daily.copy()
+    for r, row in enumerate(rows):
+        target_q[row] = rev_q[r]
+    return np.array(rows, dtype=np.int64), rev_q, target_q
 
 
 def replication_plan(
@@ -350,63 +316,32 @@ def replication_plan(
     in ``FundResult.meta["replication"]``.  ``config.replication`` must not be ``"full"``."""
     config = _check_args(index_result, market, config)
     if config.replication == "full":
-        raise FundConfigError(
-            describe(
-                "full replication has no plan: it holds every constituent at its index weight",
-                source="replication_plan",
-                field="replication",
-                value=config.replication,
-                fix="use config.replace(replication='optimised') or 'sampled'",
-            )
+        raise fund_error(
+            "full replication has no plan: it holds every constituent at its index weight",
+            source="replication_plan",
+            field="replication",
+            value=config.replication,
+            fix="use config.replace(replication='optimised') or 'sampled'",
         )
     check_same_market(index_result, market)
     return prepare(index_result, market, config, flows=flows, fx=fx).replication
 
 
 def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_holdings=True):
-    """Run :func:`engine.fund._nb.simulate` once; returns ``hold, days, costs, pcosts, trades,
-    events`` (trade and event buffers sized by a first run's counts when they overflow)."""
-    T, N = inputs.close.shape
-    n_trade = 256 + 4 * T + 2 * N * (len(inputs.rev_rows) + 1)
-    n_event = 16 + 2 * len(inputs.actions) + N
+    """Run :func:`engine.fund._nb.simulate` once; returns its :data:`~engine.fund._nb.Books`, trades
+    and events cut to their counts (the buffers sized by a first run's counts when they overflow)."""
+    a = inputs.arrays
+    T, N = a.close.shape
+    n_trade = 256 + 4 * T + 2 * N * (len(a.rev_rows) + 1)
+    n_event = 16 + 2 * len(a.actions) + N
     rates = np.ascontiguousarray(rates, dtype=float)
     while True:
-        state = _nb.records(1, _nb.STATE_DT)
-        hold = np.zeros((T if keep_holdings else 0, N))
-        days = _nb.records(T, _nb.DAY_DT)
-        costs = np.zeros((T, _nb.N_COSTS))
-        pcosts = np.zeros((T, _nb.N_COSTS))
-        trades = _nb.records(n_trade, _nb.TRADE_DT)
-        events = _nb.records(n_event, _nb.EVENT_DT)
-        _nb.simulate(
-            *inputs.arrays(),
-            params,
-            rates,
-            state[0],
-            hold,
-            days,
-            costs,
-            pcosts,
-            trades,
-            events,
-        )
-        got_t, got_e = int(state[0]["n_trades"]), int(state[0]["n_events"])
+        books = _nb.books(T, N, n_trade, n_event, keep_holdings)
+        _nb.simulate(a, params, rates, books)
+        got_t, got_e = int(books.state[0].n_trades), int(books.state[0].n_events)
         if got_t <= n_trade and got_e <= n_event:
-            return hold, days, costs, pcosts, trades[:got_t], events[:got_e]
+            return books._replace(trades=books.trades[:got_t], events=books.events[:got_e])
         n_trade, n_event = max(n_trade, got_t), max(n_event, got_e)
-
-
-def _valuation_fixing(fx, dates: pd.DatetimeIndex) -> np.ndarray:
-    """The fixing on every fund session (:func:`engine.data.fx.on_sessions`)."""
-    if not isinstance(fx, pd.Series):
-        raise DataError(
-            describe(
-                "the valuation fixing must be a pandas Series indexed by date",
-                source="fx",
-                value=type(fx).__name__,
-            )
-        )
-    return on_sessions(fx, dates, source="fx")
 
 
 def _wide(frame, dates: pd.DatetimeIndex, codes: list[str]) -> np.ndarray:
@@ -432,76 +367,37 @@ def _progress(enabled: bool):
         yield None
 
 
-def _assemble(
-    index_result, market, config, inputs, hold, days, costs_hkd, pcosts_hkd, trades, events
-) -> FundResult:
-    dates, codes, fx, close = inputs.dates, inputs.codes, inputs.fx, inputs.close
-    units = days["units"]
-    nav_hkd = days["nav_hkd"]
+def _assemble(index_result, market, config, inputs: FundInputs, books) -> FundResult:
+    """The :class:`FundResult` of a run: the kernel's books as frames by date and code (HKD amounts
+    as the kernel keeps them, NAV and costs also in CNY at each session's fixing)."""
+    dates, codes, fx, a = inputs.dates.rename("date"), inputs.codes, inputs.fx, inputs.arrays
+    days = books.days
     nav = pd.DataFrame(
         {
-            "nav_cny": nav_hkd * fx,
-            "nav_per_unit_cny": nav_hkd * fx / units,
-            "units": units,
+            "nav_cny": days["nav_hkd"] * fx,
+            "nav_per_unit_cny": days["nav_hkd"] * fx / days["units"],
+            "units": days["units"],
             "value_hkd": days["value_hkd"],
             "cash_hkd": days["cash_hkd"],
             "cash_cny": days["cash_hkd"] * fx,
             "fx": fx,
-            "nav_hkd": nav_hkd,
+            "nav_hkd": days["nav_hkd"],
             "receivable_hkd": days["receivable_hkd"],
             "accrued_fees_hkd": days["accrued_fees_hkd"],
             "payable_hkd": days["payable_hkd"],
-            "flow_units": inputs.flow_units,
+            "flow_units": a.flow_units,
         },
         index=dates,
     )
-    nav.index.name = "date"
-    held = np.flatnonzero((hold != 0).any(axis=0))
-    code_idx = pd.Index([codes[j] for j in held], name="code")
-    holdings = pd.DataFrame(hold[:, held], index=dates, columns=code_idx)
-    code_arr = np.asarray(codes, dtype=object)
-    trades_df = pd.DataFrame(
-        {
-            "date": dates[trades["row"]],
-            "code": code_arr[trades["col"]],
-            "side": np.where(trades["side"] > 0, "buy", "sell").astype(object),
-            "shares": trades["shares"],
-            "price_hkd": trades["price_hkd"],
-            "value_hkd": trades["value_hkd"],
-            "cost_hkd": trades["cost_hkd"],
-            "participant_cost_hkd": trades["participant_cost_hkd"],
-            "cash_after_hkd": trades["cash_after_hkd"],
-            "reason": np.asarray(TRADE_REASONS, dtype=object)[trades["reason"]],
-        }
-    )
-    kinds = pd.Index(COST_KINDS, name="kind")
-    costs = pd.DataFrame(costs_hkd * fx[:, None], index=dates, columns=kinds)
-    costs.index.name = "date"
-    pkinds = list(PARTICIPANT_COST_KINDS)
-    pcols = [COST_KINDS.index(k) for k in pkinds]
-    participant_costs = pd.DataFrame(
-        pcosts_hkd[:, pcols] * fx[:, None], index=dates, columns=pd.Index(pkinds, name="kind")
-    )
-    participant_costs.index.name = "date"
+    held = np.flatnonzero((books.hold != 0).any(axis=0))
     cash = pd.DataFrame({name: days[name] for name in _nb.LEDGER_FIELDS}, index=dates)
     cash.insert(0, "cash_hkd", days["cash_hkd"])
-    cash["receivable_hkd"] = days["receivable_hkd"]
-    cash["accrued_fees_hkd"] = days["accrued_fees_hkd"]
-    cash["payable_hkd"] = days["payable_hkd"]
-    cash.index.name = "date"
-    events_df = pd.DataFrame(
-        {
-            "date": dates[events["row"]],
-            "code": code_arr[events["col"]],
-            "kind": np.asarray(FUND_EVENTS, dtype=object)[events["kind"]],
-            "shares_before": events["shares_before"],
-            "shares_after": events["shares_after"],
-            "cash_hkd": events["cash_hkd"],
-        }
-    )
-    levels = index_result.levels.reindex(dates)
-    weights = index_result.weights.reindex(index=dates, columns=codes).fillna(0.0)
-    prices = pd.DataFrame(close, index=dates, columns=pd.Index(codes, name="code"))
+    for name in ("receivable_hkd", "accrued_fees_hkd", "payable_hkd"):
+        cash[name] = days[name]
+    trades = _log_frame(books.trades, dates, codes, reason=TRADE_REASONS)
+    trades["side"] = np.where(books.trades["side"] > 0, "buy", "sell").astype(object)
+    pkinds = pd.Index(PARTICIPANT_COST_KINDS, name="kind")
+    pcosts = books.pcosts[:, [COST_KINDS.index(k) for k in pkinds]]
     # the fund's own market (allow_other_market=True may run it on another than the index's)
     provenance = replace(Provenance.of(index_result, config), data_fingerprint=market.fingerprint())
     meta = {
@@ -516,21 +412,38 @@ def _assemble(
         meta["replication"] = inputs.replication
     return FundResult(
         nav=nav,
-        holdings=holdings,
-        trades=trades_df,
-        costs=costs,
+        holdings=pd.DataFrame(
+            books.hold[:, held],
+            index=dates,
+            columns=pd.Index([codes[j] for j in held], name="code"),
+        ),
+        trades=trades,
+        costs=pd.DataFrame(
+            books.costs * fx[:, None], index=dates, columns=pd.Index(COST_KINDS, name="kind")
+        ),
         cash=cash,
-        events=events_df,
+        events=_log_frame(books.events, dates, codes, kind=FUND_EVENTS),
         config=config,
         index_name=index_result.name,
         synthetic=bool(market.synthetic or index_result.synthetic),
-        index_levels=levels,
-        index_weights=weights,
-        prices=prices,
+        index_levels=index_result.levels.reindex(dates),
+        index_weights=index_result.weights.reindex(index=dates, columns=codes).fillna(0.0),
+        prices=pd.DataFrame(a.close, index=dates, columns=pd.Index(codes, name="code")),
         meta=meta,
-        participant_costs=participant_costs,
+        participant_costs=pd.DataFrame(pcosts * fx[:, None], index=dates, columns=pkinds),
         warnings=tuple(dict.fromkeys((*index_result.warnings, *market.warnings))),
     )
+
+
+def _log_frame(rec, dates, codes, **labels) -> pd.DataFrame:
+    """A trade or event log (``TRADE_DT`` / ``EVENT_DT`` records) as a frame: ``date`` and ``code``
+    for its ``row`` and ``col``, each integer code field named in ``labels`` as its text
+    (``labels[field][value]``), the other fields as they are."""
+    out = {"date": dates[rec["row"]], "code": np.asarray(codes, dtype=object)[rec["col"]]}
+    for name in rec.dtype.names[2:]:
+        text = labels.get(name)
+        out[name] = rec[name] if text is None else np.asarray(text, dtype=object)[rec[name]]
+    return pd.DataFrame(out)
 
 
 __all__ = ["backtest", "replication_plan"]

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from engine.codes import COST_KINDS, TRADING_COST_KINDS
-from engine.errors import EngineError, FundConfigError, describe
+from engine.errors import EngineError
 from engine.fund import _nb
 from engine.fund.backtest import check_same_market, cost_rates, params_record, prepare
-from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig
+from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig, fund_error
 from engine.fund.flows import fund_sessions
 
 
@@ -78,36 +78,30 @@ class FundBatch:
 
 def _check_variants(config: EtfConfig, variants) -> list[dict]:
     if isinstance(variants, Mapping) or not isinstance(variants, Sequence):
-        raise FundConfigError(
-            describe(
-                "variants must be a sequence of mappings of EtfConfig fields",
-                source="fund_batch",
-                value=type(variants).__name__,
-                fix="pass e.g. [{'management_fee': 0.005}, {'cash_buffer': 0.0}]",
-            )
+        raise fund_error(
+            "variants must be a sequence of mappings of EtfConfig fields",
+            source="fund_batch",
+            value=type(variants).__name__,
+            fix="pass e.g. [{'management_fee': 0.005}, {'cash_buffer': 0.0}]",
         )
     names = set(EtfConfig.__dataclass_fields__)
     out = []
     for i, v in enumerate(variants):
         if not isinstance(v, Mapping):
-            raise FundConfigError(
-                describe(
-                    "a variant must be a mapping of EtfConfig fields",
-                    source="fund_batch",
-                    row=i,
-                    value=type(v).__name__,
-                )
+            raise fund_error(
+                "a variant must be a mapping of EtfConfig fields",
+                source="fund_batch",
+                row=i,
+                value=type(v).__name__,
             )
         unknown = sorted(set(v) - names)
         if unknown:
-            raise FundConfigError(
-                describe(
-                    "unknown fund setting in a variant",
-                    source="fund_batch",
-                    row=i,
-                    field=unknown[0],
-                    fix=f"use EtfConfig fields: {sorted(names)}",
-                )
+            raise fund_error(
+                "unknown fund setting in a variant",
+                source="fund_batch",
+                row=i,
+                field=unknown[0],
+                fix=f"use EtfConfig fields: {sorted(names)}",
             )
         out.append(dict(v))
     return out
@@ -153,21 +147,11 @@ def fund_batch(
     variants = _check_variants(config, variants)
     check_same_market(index, market, allow_other_market)
     V = len(variants)
-    errors: list[tuple[int, str]] = []
-    groups: dict[tuple, list[tuple[int, EtfConfig]]] = {}
-    for i, v in enumerate(variants):
-        try:
-            cfg = config.replace(**v)
-        except EngineError as exc:
-            errors.append((i, str(exc)))
-            continue
-        groups.setdefault(_shared_key(cfg), []).append((i, cfg))
+    groups, errors = _groups(config, variants)
     dates = fund_sessions(market, config)
     nav = None
-    total = np.full(V, np.nan)
-    turnover = np.full(V, np.nan)
-    costs = np.full((V, len(COST_KINDS)), np.nan)
-    pcosts = np.full((V, len(PARTICIPANT_COST_KINDS)), np.nan)
+    total, turnover = np.full(V, np.nan), np.full(V, np.nan)
+    costs = np.full((V, len(COST_KINDS) + len(PARTICIPANT_COST_KINDS)), np.nan)
     pcols = [COST_KINDS.index(k) for k in PARTICIPANT_COST_KINDS]
     for members in groups.values():
         try:
@@ -175,20 +159,19 @@ def fund_batch(
         except EngineError as exc:
             errors.extend((i, str(exc)) for i, _ in members)
             continue
-        if nav is None:
+        if nav is None:  # the sessions of the first group that runs
             dates = inputs.dates
             nav = np.full((len(dates), V), np.nan) if keep_nav else None
         cols = [i for i, _ in members]
         nav_g, costs_g, pcosts_g, turnover[cols] = run_batch(inputs, [cfg for _, cfg in members])
         total[cols] = nav_g[-1] / nav_g[0] - 1.0
-        costs[cols] = costs_g
-        pcosts[cols] = pcosts_g[:, pcols]
+        costs[cols] = np.hstack([costs_g, pcosts_g[:, pcols]])
         if keep_nav:
             nav[:, cols] = nav_g
     if keep_nav and nav is None:
         nav = np.full((len(dates), V), np.nan)
     frame = pd.DataFrame(
-        np.hstack([costs, pcosts]),
+        costs,
         columns=[f"{k}_cny" for k in COST_KINDS]
         + [f"participant_{k}_cny" for k in PARTICIPANT_COST_KINDS],
     )
@@ -204,27 +187,38 @@ def fund_batch(
     )
 
 
+def _groups(config: EtfConfig, variants: list[dict]) -> tuple[dict, list]:
+    """The variants' configs by :func:`_shared_key` (``(variant index, config)`` pairs), and the
+    ``(variant index, message)`` of those whose settings are invalid."""
+    errors: list[tuple[int, str]] = []
+    groups: dict[tuple, list[tuple[int, EtfConfig]]] = {}
+    for i, v in enumerate(variants):
+        try:
+            cfg = config.replace(**v)
+        except EngineError as exc:
+            errors.append((i, str(exc)))
+            continue
+        groups.setdefault(_shared_key(cfg), []).append((i, cfg))
+    return groups, errors
+
+
+_SHARED_SETTINGS = tuple(
+    "inception_date initial_units creation_unit max_redemption_fraction max_creation_multiple "
+    "replication replication_names turnover_budget covariance_model covariance_halflife "
+    "covariance_window sampling_bucket size_buckets".split()
+)
+"""The settings the kernel's shared inputs read as they are (the flows, the policy's weights)."""
+
+
 def _shared_key(cfg: EtfConfig) -> tuple:
     """What the kernel's shared inputs depend on (:func:`engine.fund.backtest.prepare`): variants with
     the same key run in one compiled call."""
     on = set(cfg.effects)
     return (
-        cfg.inception_date,
         "fx" in on and cfg.fx_source == "market",
         cfg.withholding if "withholding_tax" in on else None,
         bool(cfg.use_board_lots and "lot_rounding" in on),
-        cfg.initial_units,
-        cfg.creation_unit,
-        cfg.max_redemption_fraction,
-        cfg.max_creation_multiple,
-        cfg.replication,
-        cfg.replication_names,
-        cfg.turnover_budget,
-        cfg.covariance_model,
-        cfg.covariance_halflife,
-        cfg.covariance_window,
-        cfg.sampling_bucket,
-        cfg.size_buckets,
+        *(getattr(cfg, name) for name in _SHARED_SETTINGS),
     )
 
 
@@ -234,23 +228,21 @@ def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     Returns the NAV per unit ``[n_days, V]`` (CNY), the fund's and participants' costs over the
     run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column) and the one-way turnover
     ``[V]`` (:attr:`FundBatch.turnover`)."""
-    V = len(configs)
-    T = len(inputs.dates)
+    V, T = len(configs), len(inputs.dates)
     params = _nb.records(V, _nb.PARAMS_DT)
     rates = np.zeros((V, len(TRADING_COST_KINDS)))
     for v, cfg in enumerate(configs):
-        params[v] = params_record(cfg, inputs.fx[0])
+        params[v : v + 1] = params_record(cfg, inputs.fx[0])
         rates[v] = cost_rates(cfg)
-    states = _nb.records(V, _nb.STATE_DT)
     days = _nb.records((V, T), _nb.DAY_DT)
     cost_totals = np.zeros((V, _nb.N_COSTS))
     pcost_totals = np.zeros((V, _nb.N_COSTS))
     _nb.simulate_batch(
-        *inputs.arrays(),
+        inputs.arrays,
         inputs.fx,
         params,
         rates,
-        states,
+        _nb.records(V, _nb.STATE_DT),
         days,
         _nb.records(0, _nb.TRADE_DT),
         _nb.records(0, _nb.EVENT_DT),

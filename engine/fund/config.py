@@ -32,7 +32,17 @@ import pandas as pd
 
 from engine._settings import FLAG, POSITIVE, Choice, Interval, Settings, Whole, setting
 from engine.codes import COST_KINDS, TRADING_COST_KINDS
-from engine.errors import FundConfigError, describe
+from engine.errors import EngineError, FundConfigError, describe
+
+
+def fund_error(
+    what: str, cls: type[EngineError] = FundConfigError, source="EtfConfig", **where
+) -> EngineError:
+    """An error of ``cls`` (:class:`~engine.errors.FundConfigError` unless told) with the message
+    :func:`engine.errors.describe` writes from ``what``, ``source`` (the fund's settings unless
+    told; ``None``: none) and ``where`` (``date``, ``code``, ``field``, ``value``, ``fix``)."""
+    return cls(describe(what, source=source, **where))
+
 
 EFFECTS = (
     "fx",
@@ -111,15 +121,9 @@ def _ts(value) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise FundConfigError(
-            describe(
-                f"unparseable date ({exc})", source="EtfConfig", field="inception_date", value=value
-            )
-        ) from None
+        raise fund_error(f"unparseable date ({exc})", field="inception_date", value=value) from None
     if ts is pd.NaT or pd.isna(ts):
-        raise FundConfigError(
-            describe("inception date is missing", source="EtfConfig", field="inception_date")
-        )
+        raise fund_error("inception date is missing", field="inception_date")
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     return ts.normalize()
@@ -279,37 +283,28 @@ class EtfConfig(Settings):
             try:
                 wht = tuple(sorted((str(k), float(v)) for k, v in wht))
             except (TypeError, ValueError):
-                raise FundConfigError(
-                    describe(
-                        "withholding must map wht_class -> rate",
-                        source="EtfConfig",
-                        field="withholding",
-                        value=self.withholding,
-                        fix="pass a dict such as {'H': 0.10, 'red_chip': 0.10, ...}",
-                    )
+                raise fund_error(
+                    "withholding must map wht_class -> rate",
+                    field="withholding",
+                    value=self.withholding,
+                    fix="pass a dict such as {'H': 0.10, 'red_chip': 0.10, ...}",
                 ) from None
         object.__setattr__(self, "withholding", wht)
         for cls_, rate in wht:
             if not (0.0 <= rate <= 1.0):
-                raise FundConfigError(
-                    describe(
-                        "withholding rate must lie in [0, 1]",
-                        source="EtfConfig",
-                        field=f"withholding[{cls_!r}]",
-                        value=rate,
-                    )
+                raise fund_error(
+                    "withholding rate must lie in [0, 1]",
+                    field=f"withholding[{cls_!r}]",
+                    value=rate,
                 )
         super().__post_init__()
         object.__setattr__(self, "effects", _check_effects(self.effects))
         if self.replication == "full" and self.replication_names is not None:
-            raise FundConfigError(
-                describe(
-                    "replication_names applies to the optimised and sampled policies only",
-                    source="EtfConfig",
-                    field="replication_names",
-                    value=self.replication_names,
-                    fix="set replication='optimised' or 'sampled', or leave replication_names None",
-                )
+            raise fund_error(
+                "replication_names applies to the optimised and sampled policies only",
+                field="replication_names",
+                value=self.replication_names,
+                fix="set replication='optimised' or 'sampled', or leave replication_names None",
             )
 
     # ------------------------------------------------------------------ constructors
@@ -358,24 +353,18 @@ def _check_effects(effects) -> tuple[str, ...]:
     try:
         names = tuple(effects)
     except TypeError:
-        raise FundConfigError(
-            describe(
-                "effects must be an iterable of names",
-                source="EtfConfig",
-                field="effects",
-                value=effects,
-            )
+        raise fund_error(
+            "effects must be an iterable of names",
+            field="effects",
+            value=effects,
         ) from None
     for name in names:
         if name not in EFFECTS:
-            raise FundConfigError(
-                describe(
-                    "unknown effect",
-                    source="EtfConfig",
-                    field="effects",
-                    value=name,
-                    fix=f"use names from {EFFECTS}",
-                )
+            raise fund_error(
+                "unknown effect",
+                field="effects",
+                value=name,
+                fix=f"use names from {EFFECTS}",
             )
     return tuple(e for e in EFFECTS if e in names)
 

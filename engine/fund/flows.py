@@ -12,8 +12,8 @@ import pandas as pd
 
 from engine.data.calendar import hkex_sessions
 from engine.data.market import MarketData
-from engine.errors import FlowError, FundConfigError, describe
-from engine.fund.config import EtfConfig
+from engine.errors import FlowError, describe
+from engine.fund.config import EtfConfig, fund_error
 
 UNIT_ANCHORS = (
     (pd.Timestamp("2025-08-06"), 555_000_000.0, "S3"),
@@ -35,26 +35,20 @@ def fund_sessions(market: MarketData, config: EtfConfig) -> pd.DatetimeIndex:
     start = market.dates.searchsorted(config.inception_date, side="left")
     inside = market.dates[0] < config.inception_date < market.dates[-1]
     if inside and market.dates[start] != config.inception_date:
-        raise FundConfigError(
-            describe(
-                f"inception date is not an HKEX session (a {config.inception_date.day_name()} "
-                "or a holiday)",
-                source="EtfConfig",
-                date=config.inception_date,
-                field="inception_date",
-                fix=f"start the fund on a session, e.g. {market.dates[start].date()}",
-            )
+        raise fund_error(
+            f"inception date is not an HKEX session (a {config.inception_date.day_name()} "
+            "or a holiday)",
+            date=config.inception_date,
+            field="inception_date",
+            fix=f"start the fund on a session, e.g. {market.dates[start].date()}",
         )
     if start >= len(market.dates):
-        raise FundConfigError(
-            describe(
-                "inception date is after the last market session",
-                source="EtfConfig",
-                date=config.inception_date,
-                field="inception_date",
-                value=f"market ends {market.dates[-1].date()}",
-                fix="choose an inception date inside the market's sessions",
-            )
+        raise fund_error(
+            "inception date is after the last market session",
+            date=config.inception_date,
+            field="inception_date",
+            value=f"market ends {market.dates[-1].date()}",
+            fix="choose an inception date inside the market's sessions",
         )
     return market.dates[start:]
 
@@ -138,34 +132,33 @@ def _flow_series(flows) -> tuple[pd.DatetimeIndex, np.ndarray]:
     finite numbers."""
     if isinstance(flows, pd.DataFrame):
         if "units" not in flows.columns:
-            raise FlowError(
-                describe(
-                    "flow table needs a 'units' column",
-                    source="flows",
-                    fix="pass a Series of units by date",
-                )
+            raise fund_error(
+                "flow table needs a 'units' column",
+                source="flows",
+                fix="pass a Series of units by date",
+                cls=FlowError,
             )
         flows = flows["units"]
     if not isinstance(flows, pd.Series):
-        raise FlowError(
-            describe(
-                "flows must be a pandas Series of units indexed by date",
-                source="flows",
-                value=type(flows).__name__,
-            )
+        raise fund_error(
+            "flows must be a pandas Series of units indexed by date",
+            source="flows",
+            value=type(flows).__name__,
+            cls=FlowError,
         )
     try:
         idx = pd.DatetimeIndex(pd.to_datetime(flows.index))
     except (TypeError, ValueError) as exc:
-        raise FlowError(describe(f"flow dates cannot be parsed ({exc})", source="flows")) from None
+        raise fund_error(
+            f"flow dates cannot be parsed ({exc})", source="flows", cls=FlowError
+        ) from None
     if idx.tz is not None or (idx != idx.normalize()).any():
-        raise FlowError(
-            describe(
-                "flow dates carry a time zone or a time of day",
-                source="flows",
-                value=str(idx[0]),
-                fix="give plain HKEX session dates",
-            )
+        raise fund_error(
+            "flow dates carry a time zone or a time of day",
+            source="flows",
+            value=str(idx[0]),
+            fix="give plain HKEX session dates",
+            cls=FlowError,
         )
     values = pd.to_numeric(pd.Series(flows.to_numpy(), index=idx), errors="coerce").to_numpy(
         dtype=float

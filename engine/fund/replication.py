@@ -71,7 +71,7 @@ from engine.conventions import DEFAULT as CONVENTIONS
 from engine.covariance import covariance
 from engine.errors import DataError, FundConfigError, describe
 from engine.fund import replication_nb as nb
-from engine.fund.config import REPLICATIONS
+from engine.fund.config import REPLICATIONS, fund_error
 from engine.prepare import action_records
 
 TOLERANCE = 1e-12
@@ -294,19 +294,9 @@ def plan(market, config, dates, s0, close, q_daily, target_q, rev_rows) -> Repli
         weights[p], index_w[p] = w, b
         if w0 is not None:
             book[p] = w0
-        mult = np.where(b > 0, w / np.where(b > 0, b, 1.0), 0.0)
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "date",
-            "names",
-            "te_ex_ante",
-            "turnover",
-            "budget_binding",
-            "window_sessions",
-            "missing_returns",
-        ],
-    ).set_index("date")
+        mult = _over(w, b)
+    columns = "date names te_ex_ante turnover budget_binding window_sessions missing_returns"
+    table = pd.DataFrame(rows, columns=columns.split()).set_index("date")
     return ReplicationPlan(
         policy=config.replication,
         rows=np.asarray(points, dtype=np.int64),
@@ -325,14 +315,18 @@ def policy_shares(the_plan: ReplicationPlan, target_q, rev_rows, rev_q):
     rq = np.array(rev_q, dtype=float, copy=True)
     ends = [*the_plan.rows[1:], tq.shape[0]]
     for p, (start, end) in enumerate(zip(the_plan.rows, ends, strict=True)):
-        b = the_plan.index_weights[p]
-        m = np.where(b > 0, the_plan.weights[p] / np.where(b > 0, b, 1.0), 0.0)
+        m = _over(the_plan.weights[p], the_plan.index_weights[p])
         tq[start:end] *= m
         rq[np.asarray(rev_rows) == start] *= m
     return np.ascontiguousarray(tq), np.ascontiguousarray(rq)
 
 
 # ------------------------------------------------------------------------------------------ helpers
+def _over(w, b) -> np.ndarray:
+    """:math:`w_i / b_i` where :math:`b_i > 0`, else 0: the policy's weight over the index weight."""
+    return np.where(b > 0, w / np.where(b > 0, b, 1.0), 0.0)
+
+
 def _index_weights(q, price) -> np.ndarray:
     value = np.where((q > 0) & np.isfinite(price) & (price > 0), q * price, 0.0)
     total = value.sum()
@@ -341,14 +335,11 @@ def _index_weights(q, price) -> np.ndarray:
 
 def _cov(hist, config, date) -> np.ndarray:
     if hist.shape[0] < 2:
-        raise FundConfigError(
-            describe(
-                "fewer than two sessions of returns before the review to estimate the covariance",
-                source="EtfConfig",
-                date=date,
-                field="covariance_window",
-                fix="start the fund later (inception_date) or give the market more history",
-            )
+        raise fund_error(
+            "fewer than two sessions of returns before the review to estimate the covariance",
+            date=date,
+            field="covariance_window",
+            fix="start the fund later (inception_date) or give the market more history",
         )
     return covariance(
         hist,
@@ -360,13 +351,12 @@ def _cov(hist, config, date) -> np.ndarray:
 
 def _bucket_labels(market, config) -> np.ndarray:
     if config.sampling_bucket not in market.securities.columns:
-        raise DataError(
-            describe(
-                "the security master has no column for the sampling buckets",
-                source="securities",
-                field=config.sampling_bucket,
-                fix="add the column or set EtfConfig.sampling_bucket to 'industry'",
-            )
+        raise fund_error(
+            "the security master has no column for the sampling buckets",
+            source="securities",
+            field=config.sampling_bucket,
+            fix="add the column or set EtfConfig.sampling_bucket to 'industry'",
+            cls=DataError,
         )
     labels = market.master_column(config.sampling_bucket).astype(object)
     return np.array(["(blank)" if pd.isna(v) or v == "" else str(v) for v in labels], dtype=object)
@@ -376,15 +366,12 @@ def _names_at(names, k: int, date) -> int:
     if names is None:
         return k
     if names > k:
-        raise FundConfigError(
-            describe(
-                f"replication_names is above the review's {k} constituents",
-                source="EtfConfig",
-                date=date,
-                field="replication_names",
-                value=names,
-                fix=f"use at most {k} names (or None for all)",
-            )
+        raise fund_error(
+            f"replication_names is above the review's {k} constituents",
+            date=date,
+            field="replication_names",
+            value=names,
+            fix=f"use at most {k} names (or None for all)",
         )
     return int(names)
 

@@ -35,17 +35,25 @@ BUDGET_TOL = 1e-9
 
 
 @njit
+def _w(z, w0, lam, mu):
+    """One weight of :func:`prox` at the multiplier :math:`\\mu`: :math:`z - \\mu` moved by
+    :math:`\\lambda` towards :math:`w^0` (held at :math:`w^0` within :math:`\\lambda` of it), floored at 0."""
+    v = z - mu
+    if v > w0 + lam:
+        v -= lam
+    elif v < w0 - lam:
+        v += lam
+    else:
+        v = w0
+    return v if v > 0.0 else 0.0
+
+
+@njit
 def _g(z, w0, lam, mu):
     """:math:`\\sum_i w_i(\\mu)` of :func:`prox`."""
     s = 0.0
     for i in range(z.shape[0]):
-        v = z[i] - mu
-        if v > w0[i] + lam:
-            v -= lam
-        elif v < w0[i] - lam:
-            v += lam
-        else:
-            v = w0[i]
+        v = _w(z[i], w0[i], lam, mu)
         if v > 0.0:
             s += v
     return s
@@ -101,14 +109,7 @@ def prox(z, w0, lam, out):
         if glo > ghi:
             mu = bp[lo] + (glo - 1.0) * (bp[hi] - bp[lo]) / (glo - ghi)
     for i in range(k):
-        v = z[i] - mu
-        if v > w0[i] + lam:
-            v -= lam
-        elif v < w0[i] - lam:
-            v += lam
-        else:
-            v = w0[i]
-        out[i] = v if v > 0.0 else 0.0
+        out[i] = _w(z[i], w0[i], lam, mu)
 
 
 @njit

@@ -10,7 +10,8 @@ from engine import metrics
 from engine._display import Result, Summary
 from engine.conventions import annualise_return
 from engine.data.fx import to_cny
-from engine.errors import DataError, describe
+from engine.errors import DataError
+from engine.fund.config import fund_error
 from engine.index.result import VARIANTS
 
 _VARIANT_NAMES = {
@@ -38,13 +39,13 @@ def fund_benchmark(fund_result, variant: str | None = None) -> str:
 
 def _check_variant(variant) -> None:
     if variant not in VARIANTS:
-        raise DataError(
-            describe(
-                "unknown benchmark variant",
-                field="variant",
-                value=variant,
-                fix=f"use one of {VARIANTS}",
-            )
+        raise fund_error(
+            "unknown benchmark variant",
+            source=None,
+            field="variant",
+            value=variant,
+            fix=f"use one of {VARIANTS}",
+            cls=DataError,
         )
 
 
@@ -165,13 +166,13 @@ class FundResult(Result):
         nav_pu = nav["nav_per_unit_cny"].astype(float)
         start, end = float(nav_pu.iloc[0]), float(nav_pu.iloc[-1])
         rows: list[dict] = [
-            {"metric": "index", "value": self.index_name, "unit": "text"},
-            {"metric": "synthetic", "value": "yes" if self.synthetic else "no", "unit": "text"},
-            {"metric": "start", "value": nav.index[0], "unit": "date"},
-            {"metric": "end", "value": nav.index[-1], "unit": "date"},
-            {"metric": "sessions", "value": len(nav), "unit": "count"},
-            {"metric": "start_nav_per_unit_cny", "value": start, "unit": "level", "note": "CNY"},
-            {"metric": "end_nav_per_unit_cny", "value": end, "unit": "level", "note": "CNY"},
+            _row("index", self.index_name, "text"),
+            _row("synthetic", "yes" if self.synthetic else "no", "text"),
+            _row("start", nav.index[0], "date"),
+            _row("end", nav.index[-1], "date"),
+            _row("sessions", len(nav), "count"),
+            _row("start_nav_per_unit_cny", start, "level", "CNY"),
+            _row("end_nav_per_unit_cny", end, "level", "CNY"),
             metrics.row(
                 "total_return",
                 end / start - 1.0,
@@ -181,16 +182,12 @@ class FundResult(Result):
         ]
         launch = getattr(self.config, "initial_nav_cny", None)
         if launch is not None and float(launch) > 0:
-            rows.append(
-                {
-                    "metric": "since_launch_return",
-                    "value": end / float(launch) - 1.0,
-                    "unit": "%",
-                    "note": f"from the subscription price {float(launch):g} CNY per unit (before "
-                    "the inception purchase): holds the inception purchase costs under either "
-                    "creation_costs setting",
-                }
+            note = (
+                f"from the subscription price {float(launch):g} CNY per unit (before the "
+                "inception purchase): holds the inception purchase costs under either "
+                "creation_costs setting"
             )
+            rows.append(_row("since_launch_return", end / float(launch) - 1.0, "%", note))
         return rows
 
     def _tracking_rows(self) -> list[dict]:
@@ -219,13 +216,9 @@ class FundResult(Result):
             ]
         if "gross" in self.index_levels:
             g = self.index_levels["gross"]
+            note = "gross total-return index in HKD over the fund's sessions, for information"
             rows.append(
-                {
-                    "metric": "index_gross_return_hkd",
-                    "value": float(g.iloc[-1] / g.iloc[0] - 1.0),
-                    "unit": "%",
-                    "note": "gross total-return index in HKD over the fund's sessions, for information",
-                }
+                _row("index_gross_return_hkd", float(g.iloc[-1] / g.iloc[0] - 1.0), "%", note)
             )
         return rows
 
@@ -233,36 +226,21 @@ class FundResult(Result):
         """Costs by kind (CNY), final units and NAV, the final cash weight, trades and warnings."""
         nav = self.nav
         rows = [
-            {"metric": f"cost_{kind}_cny", "value": float(value), "unit": "CNY"}
+            _row(f"cost_{kind}_cny", float(value), "CNY")
             for kind, value in self.total_costs().items()
         ]
+        cash_weight = float(nav["cash_hkd"].iloc[-1] / nav["nav_hkd"].iloc[-1])
         rows += [
-            {
-                "metric": "cost_total_cny",
-                "value": float(self.costs.to_numpy().sum()),
-                "unit": "CNY",
-            },
-            {"metric": "final_units", "value": float(nav["units"].iloc[-1]), "unit": "count"},
-            {"metric": "final_nav_cny", "value": float(nav["nav_cny"].iloc[-1]), "unit": "CNY"},
-            {
-                "metric": "leftover_cash_weight",
-                "value": float(nav["cash_hkd"].iloc[-1] / nav["nav_hkd"].iloc[-1]),
-                "unit": "%",
-                "note": "cash / NAV at the last close",
-            },
-            {"metric": "trades", "value": len(self.trades), "unit": "count"},
+            _row("cost_total_cny", float(self.costs.to_numpy().sum()), "CNY"),
+            _row("final_units", float(nav["units"].iloc[-1]), "count"),
+            _row("final_nav_cny", float(nav["nav_cny"].iloc[-1]), "CNY"),
+            _row("leftover_cash_weight", cash_weight, "%", "cash / NAV at the last close"),
+            _row("trades", len(self.trades), "count"),
         ]
         warnings = tuple(self.warnings or ())
         if warnings:
-            rows.append(
-                {
-                    "metric": "warnings",
-                    "value": len(warnings),
-                    "unit": "count",
-                    "note": "; ".join(str(w) for w in warnings[:3])
-                    + (" ..." if len(warnings) > 3 else ""),
-                }
-            )
+            note = "; ".join(str(w) for w in warnings[:3]) + (" ..." if len(warnings) > 3 else "")
+            rows.append(_row("warnings", len(warnings), "count", note))
         return rows
 
     def weights(self, date=None) -> pd.DataFrame:
@@ -274,13 +252,12 @@ class FundResult(Result):
         """
         ts = self.nav.index[-1] if date is None else pd.Timestamp(date)
         if ts not in self.nav.index:
-            raise DataError(
-                describe(
-                    "date is not a valuation day of the fund",
-                    source="FundResult.weights",
-                    date=ts,
-                    fix=f"use a session between {self.nav.index[0].date()} and {self.nav.index[-1].date()}",
-                )
+            raise fund_error(
+                "date is not a valuation day of the fund",
+                source="FundResult.weights",
+                date=ts,
+                fix=f"use a session between {self.nav.index[0].date()} and {self.nav.index[-1].date()}",
+                cls=DataError,
             )
         price = self.prices.loc[ts]
         h = self.holdings.loc[ts].reindex(price.index, fill_value=0.0)
@@ -309,6 +286,11 @@ class FundResult(Result):
             f"NAV/unit {nav['nav_per_unit_cny'].iloc[0]:.4f} -> {nav['nav_per_unit_cny'].iloc[-1]:.4f}, "
             f"{len(self.trades)} trades, effects={list(getattr(self.config, 'effects', ()))})"
         )
+
+
+def _row(metric: str, value, unit: str, note: str = "") -> dict:
+    """A :class:`~engine._display.Summary` row of a figure outside the metrics registry."""
+    return {"metric": metric, "value": value, "unit": unit, "note": note}
 
 
 __all__ = ["FundResult"]

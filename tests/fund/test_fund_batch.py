@@ -43,7 +43,7 @@ def test_each_variant_equals_a_single_backtest(case, monkeypatch):
     calls = []
     real = _nb.simulate_batch
     monkeypatch.setattr(
-        _nb, "simulate_batch", lambda *a: (calls.append(a[11].shape[0]), real(*a))[1]
+        _nb, "simulate_batch", lambda *a: (calls.append(a[2].shape[0]), real(*a))[1]
     )
     fb = fund_batch(idx, market, config, VARIANTS, flows=flows)
     assert isinstance(fb, FundBatch)

@@ -10,45 +10,46 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.oracles import oracle_execute
 
-from engine.codes import COST_TRADING0, N_COSTS, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
-from engine.fund import _nb
+from engine.codes import COST_TRADING0, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
+from engine.fund import _nb, trading_nb
 
 # trade_rates order: stamp, sfc, afrc, trading_fee, brokerage, impact
 RATES = np.array([0.001, 0.0, 0.0, 0.0, 0.0005, 0.0])  # 15 bp per side: 10 stamp + 5 brokerage
 
 
-def _books(cash=0.0):
-    """A fresh state record holding ``cash``, cost arrays, a day record and a trade buffer."""
-    state = _nb.records(1, _nb.STATE_DT)
-    state[0]["cash_hkd"] = cash
-    costs = np.zeros((1, N_COSTS))
-    pcosts = np.zeros((1, N_COSTS))
-    days = _nb.records(1, _nb.DAY_DT)
-    trades = _nb.records(16, _nb.TRADE_DT)
-    return state[0], costs, pcosts, days[0], trades
+def _fund(h, price, lot, rates=RATES, cash=0.0, q=None, buffer=0.0):
+    """A one-session fund record (:func:`engine.fund._nb.open_fund`) holding ``h`` shares and
+    ``cash`` at ``price``, lots ``lot`` in use, index shares ``q`` and a 16-trade buffer."""
+    n = len(h)
+    arrays = _nb.FundArrays(
+        close=np.array([price], float),
+        lot_raw=np.array(lot, float),
+        wht=np.zeros(n),
+        days_elapsed=np.zeros(1),
+        pay_fee_days=np.zeros(1, dtype=bool),
+        target_q=np.array([np.zeros(n) if q is None else q], float),
+        rev_rows=np.zeros(0, dtype=np.int64),
+        rev_q=np.zeros((0, n)),
+        actions=_nb.records(0, _nb.ACTION_DT),
+        flow_units=np.zeros(1),
+    )
+    params = _nb.records(1, _nb.PARAMS_DT)
+    params["use_lots"], params["cash_buffer"] = True, buffer
+    books = _nb.books(1, n, 16, 0)
+    books.state["cash_hkd"] = cash
+    f = _nb.open_fund(arrays, params, np.asarray(rates, float), books)
+    f.h[:] = h
+    return f
+
+
+def _trades(f):
+    return f.trades[: f.state[0]["n_trades"]]
 
 
 def _review(h, cash, buffer, q_new, price, lot, rates=RATES):
-    st, costs, pcosts, day, trades = _books(cash)
-    h = np.array(h, dtype=float)
-    price = np.array(price, dtype=float)
-    nav = float(h @ price) + cash
-    _nb.rebalance(
-        st,
-        0,
-        h,
-        nav,
-        buffer,
-        np.array(q_new, float),
-        price,
-        np.array(lot, float),
-        rates,
-        costs,
-        pcosts,
-        day,
-        trades,
-    )
-    return h, st["cash_hkd"], costs[0], trades[: st["n_trades"]]
+    f = _fund(h, price, lot, rates, cash, buffer=buffer)
+    trading_nb.rebalance(f, 0, np.array(q_new, float))
+    return f.h, f.state[0]["cash_hkd"], f.costs[0], _trades(f)
 
 
 def test_hand_worked_review_with_lots_and_costs():
@@ -127,24 +128,9 @@ def trade_case(draw):
 @given(trade_case())
 def test_execute_matches_oracle(case):
     h, cash, delta, price, lots, rates = case
-    st, costs, pcosts, day, trades = _books(cash)
-    hk = np.array(h, float)
-    _nb.execute(
-        st,
-        0,
-        hk,
-        np.array(delta, float),
-        np.array(price, float),
-        np.array(lots, float),
-        np.array(rates),
-        costs,
-        pcosts,
-        day,
-        trades,
-        TRADE_REVIEW,
-        0.0,
-    )
-    cash_k, trades = st["cash_hkd"], trades[: st["n_trades"]]
+    f = _fund(h, price, lots, rates, cash)
+    trading_nb.execute(f, 0, np.array(delta, float), f.close[0], TRADE_REVIEW, 0.0)
+    hk, cash_k, trades, costs, pcosts = f.h, f.state[0]["cash_hkd"], _trades(f), f.costs, f.pcosts
     ho, cash_o, costs_o, log = oracle_execute(h, cash, delta, price, lots, rates)
     np.testing.assert_allclose(hk, ho, rtol=1e-12, atol=1e-9)
     assert cash_k == pytest.approx(cash_o, rel=1e-12, abs=1e-7)
@@ -171,12 +157,10 @@ def test_raise_cash_covers_need(h, need, lots):
     n = len(h)
     hk = np.array(h, float) * (lots or 1.0)
     price = np.linspace(3.0, 30.0, n)
-    st, costs, pcosts, day, trades = _books()
+    f = _fund(hk, price, np.full(n, lots))
     value = float(hk @ price)
-    _nb.raise_cash(
-        st, 0, hk, need, price, np.full(n, lots), RATES, costs, pcosts, day, trades, TRADE_FEE, 0.0
-    )
-    cash, trades = st["cash_hkd"], trades[: st["n_trades"]]
+    trading_nb.raise_cash(f, 0, need, price, TRADE_FEE, 0.0)
+    hk, cash, trades = f.h, f.state[0]["cash_hkd"], _trades(f)
     if value * (1 - RATES.sum()) >= need:
         assert cash >= need - 1e-6  # proceeds after costs cover the need
         if lots == 0.0:
@@ -193,47 +177,15 @@ def test_raise_cash_covers_need(h, need, lots):
 def test_invest_pro_rata_when_proportional_and_fills_gaps_otherwise():
     price = np.array([10.0, 20.0, 5.0])
     q = np.array([100.0, 50.0, 400.0])  # caps 1000, 1000, 2000 -> weights 1/4, 1/4, 1/2
-    st, costs, pcosts, day, trades = _books(4000.0)
-    h = q * 3.0  # proportional: value 12,000
-    _nb.invest(
-        st,
-        0,
-        h,
-        4000.0,
-        q,
-        price,
-        np.zeros(3),
-        np.zeros(6),
-        costs,
-        pcosts,
-        day,
-        trades,
-        TRADE_CREATION,
-        0.0,
-    )
-    cash = st["cash_hkd"]
-    np.testing.assert_allclose(h, q * 4.0)  # +1/3 of every holding
-    assert cash == pytest.approx(0.0, abs=1e-9)
+    f = _fund(q * 3.0, price, np.zeros(3), np.zeros(6), 4000.0, q)  # proportional: value 12,000
+    trading_nb.invest(f, 0, 4000.0, TRADE_CREATION, 0.0)
+    np.testing.assert_allclose(f.h, q * 4.0)  # +1/3 of every holding
+    assert f.state[0]["cash_hkd"] == pytest.approx(0.0, abs=1e-9)
     # A is overweight (value 3000 of 4000 with weight 1/4): 1000 HKD goes only to B and C,
     # in proportion to their gaps (5000*1/4 - 500 = 750, 5000*1/2 - 500 = 2000) -> 272.7 and 727.3
-    h = np.array([300.0, 25.0, 100.0])
-    st, costs, pcosts, day, trades = _books(1000.0)
-    _nb.invest(
-        st,
-        0,
-        h,
-        1000.0,
-        q,
-        price,
-        np.zeros(3),
-        np.zeros(6),
-        costs,
-        pcosts,
-        day,
-        trades,
-        TRADE_CREATION,
-        0.0,
-    )
+    f = _fund([300.0, 25.0, 100.0], price, np.zeros(3), np.zeros(6), 1000.0, q)
+    trading_nb.invest(f, 0, 1000.0, TRADE_CREATION, 0.0)
+    h = f.h
     assert h[0] == 300.0
     assert h[1] * 20 - 500 == pytest.approx(1000 * 750 / 2750)
     assert h[2] * 5 - 500 == pytest.approx(1000 * 2000 / 2750)

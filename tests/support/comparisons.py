@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine.codes import N_COSTS, PAYER_FUND
+from engine.codes import PAYER_FUND
 from engine.conventions import Conventions
 from engine.fund import _nb as fund_nb
 from engine.index import _nb as index_nb
@@ -125,30 +125,22 @@ def run_fund_loop(case: dict) -> dict:
     T = close.shape[0]
     rev_rows = np.array(sorted(case["reviews"]), dtype=np.int64)
     rev_q = np.array([case["reviews"][r] for r in rev_rows], dtype=float)
-    p = fund_nb.records(1, fund_nb.PARAMS_DT)[0]
+    p = fund_nb.records(1, fund_nb.PARAMS_DT)
     p["management_fee"], p["custody_fee"] = case["fee_rates"]
     p["cash_buffer"], p["sweep"], p["lag"] = case["buffer"], case["sweep"], case["lag"]
     p["initial_value_hkd"], p["initial_units"] = case["init_hkd"], case["init_units"]
     p["use_lots"], p["immediate"], p["creation_payer"] = True, False, PAYER_FUND
-    out = {
-        "state": fund_nb.records(1, fund_nb.STATE_DT),
-        "hold": np.zeros((T, n)),
-        "days": fund_nb.records(T, fund_nb.DAY_DT),
-        "costs": np.zeros((T, N_COSTS)),
-        "pcosts": np.zeros((T, N_COSTS)),
-        "trades": fund_nb.records(2000, fund_nb.TRADE_DT),
-        "events": fund_nb.records(10, fund_nb.EVENT_DT),
-    }
-    fund_nb.simulate(
+    arrays = fund_nb.FundArrays(
         close, case["lot"], np.zeros(n), case["days"], case["pay_fees"], case["target_q"],
-        rev_rows, rev_q, fund_nb.records(0, fund_nb.ACTION_DT), case["flows"], p, case["rates"],
-        out["state"][0], out["hold"], out["days"], out["costs"], out["pcosts"], out["trades"],
-        out["events"],
+        rev_rows, rev_q, fund_nb.records(0, fund_nb.ACTION_DT), case["flows"],
     )  # fmt: skip
-    state = out["state"][0]
-    assert state["n_trades"] <= len(out["trades"]), "trade buffer too small"
-    out["trades"] = out["trades"][: state["n_trades"]]
-    out["events"] = out["events"][: state["n_events"]]
+    books = fund_nb.books(T, n, 2000, 10)
+    fund_nb.simulate(arrays, p, case["rates"], books)
+    state = books.state[0]
+    assert state["n_trades"] <= len(books.trades), "trade buffer too small"
+    out = books._asdict()
+    out["trades"] = books.trades[: state["n_trades"]]
+    out["events"] = books.events[: state["n_events"]]
     return out
 
 
