@@ -189,7 +189,8 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     versions = [by_name[name] for name in plan["methodology"]]
     x = prepare_snapshots(market, plan, versions)
     codes = market.codes
-    per_review = np.array([version_settings(m) for m in versions], dtype=_nb.RULES_DT)
+    settings = {n: version_settings(by_name[n]) for n in set(plan["methodology"])}  # once a version
+    per_review = np.array([settings[name] for name in plan["methodology"]], dtype=_nb.RULES_DT)
     rules = review_settings(per_review, plan, market)
     reason, eligible, ranks, selected, weight, cf, stop, status = _nb.reviews_kernel(
         x, rules, code_order(codes)
