@@ -5,7 +5,7 @@ switch) runs every kernel as plain Python, which is how coverage tools and debug
 
 Numba's on-disk cache checks only the source file of the function it compiled, so a kernel that
 calls a kernel of another module (the batch index kernel calls the rules kernel) or compiles in a
-constant of another module (the codes of :mod:`engine.codes`, the dtype of :mod:`engine.prepare`)
+constant of another module (the codes of :mod:`engine.enums`, the dtype of :mod:`engine.prepare`)
 would be loaded stale after that other file changed.  The engine's kernels are therefore cached in
 a folder named by :func:`kernel_stamp`, a hash of every kernel module (``_nb.py`` or ``*_nb.py``) and of those two: any edit
 to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when

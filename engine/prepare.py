@@ -2,8 +2,8 @@
 
 * :class:`MarketArrays`: what depends on the market alone, built once per market and kept by
   :meth:`MarketData.arrays() <engine.data.market.MarketData.arrays>`;
-* :func:`action_records`: the corporate actions as one structured array (:data:`ACTION_DTYPE`), kind
-  codes from :mod:`engine.codes`, ordered as both kernels apply them (by ex-date row, capital changes
+* :func:`action_records`: the corporate actions as one structured array (:data:`ACTION_DT`), kind
+  codes from :mod:`engine.enums`, ordered as both kernels apply them (by ex-date row, capital changes
   before cash dividends, then input order);
 * :func:`review_shares`: ``[review, security]`` index shares ``q = shares x free_float x cap_factor``
   of each review, checked;
@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT, ACTION_CODES
+from engine.enums import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT, ACTION_CODES
 from engine.errors import DataError, MethodologyError, describe
 
 if TYPE_CHECKING:  # the market keeps its MarketArrays (engine.data.market imports this module)
     from engine.data.market import MarketData
 
-ACTION_DTYPE = np.dtype(
+ACTION_DT = np.dtype(
     [
         ("row", np.int64),  # ex-date row in market.dates
         ("col", np.int64),  # column in market.codes
-        ("kind", np.int64),  # engine.codes.ACT_*
+        ("kind", np.int64),  # engine.enums.ACT_*
         ("ratio", np.float64),  # split: new per old; bonus / rights: new per held
         ("price_hkd", np.float64),  # rights subscription price
         ("amount_hkd", np.float64),  # cash dividend per share
@@ -40,6 +40,7 @@ ACTION_DTYPE = np.dtype(
     ]
 )
 """One corporate action, as the index and fund kernels read it (filled by field name)."""
+ACTION_DTYPE = ACTION_DT  # deprecated alias (every record dtype ends in _DT)
 
 _CAPITAL = (ACT_SPLIT, ACT_BONUS, ACT_RIGHTS)
 
@@ -72,7 +73,7 @@ class MarketArrays:
     Attributes
     ----------
     actions : ndarray
-        :data:`ACTION_DTYPE` ``[A]``: every corporate action whose ex-date is a session of the
+        :data:`ACTION_DT` ``[A]``: every corporate action whose ex-date is a session of the
         market, in the order both kernels apply them (by ex-date row, capital changes before cash
         dividends within a row, then input order).
     """
@@ -86,13 +87,13 @@ class MarketArrays:
         Raises
         ------
         DataError
-            An action kind without a code in :data:`engine.codes.ACTION_CODES` (naming the row).
+            An action kind without a code in :data:`engine.enums.ACTION_CODES` (naming the row).
         """
         return cls(actions=_action_records(market))
 
 
 def _action_records(market: MarketData) -> np.ndarray:
-    """Every action with an ex-date row >= 0, as :data:`ACTION_DTYPE`, in application order."""
+    """Every action with an ex-date row >= 0, as :data:`ACTION_DT`, in application order."""
     act = market.actions
     kinds = act["kind"].to_numpy(dtype=object)
     for i, kind in enumerate(kinds):
@@ -114,7 +115,7 @@ def _action_records(market: MarketData) -> np.ndarray:
     code = np.array([ACTION_CODES[k] for k in kinds], dtype=np.int64)
     order = np.lexsort((np.arange(len(act)), (code == ACT_CASH_DIVIDEND).astype(np.int64), rows))
     order = order[rows[order] >= 0]
-    out = np.zeros(len(order), dtype=ACTION_DTYPE)
+    out = np.zeros(len(order), dtype=ACTION_DT)
     if len(order):
         col = {c: j for j, c in enumerate(market.codes)}
         pay = (
@@ -138,7 +139,7 @@ def _action_records(market: MarketData) -> np.ndarray:
 
 def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
     """The market's corporate actions with an ex-date row ``> after_row`` (``>= -1``), as
-    :data:`ACTION_DTYPE`, read-only.
+    :data:`ACTION_DT`, read-only.
 
     Ordered by ex-date row, capital changes (split, bonus, rights) before cash dividends within a
     row, then by input order: the order in which both kernels apply them.  A slice of
@@ -147,7 +148,7 @@ def action_records(market: MarketData, *, after_row: int = -1) -> np.ndarray:
     Raises
     ------
     DataError
-        An action kind without a code in :data:`engine.codes.ACTION_CODES` (naming the row).
+        An action kind without a code in :data:`engine.enums.ACTION_CODES` (naming the row).
     """
     rec = market.arrays().actions
     if after_row < 0 or not len(rec) or rec["row"][0] > after_row:
@@ -356,6 +357,7 @@ def _rate(value) -> float:
 
 
 __all__ = [
+    "ACTION_DT",
     "ACTION_DTYPE",
     "MarketArrays",
     "action_records",

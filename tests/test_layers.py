@@ -53,6 +53,7 @@ ENGINE = ROOT / "engine"
 BASE = (
     "engine",
     "engine.errors",
+    "engine.enums",
     "engine.codes",
     "engine.conventions",
     "engine._jit",
@@ -374,6 +375,7 @@ def test_tarjan_on_a_longer_cycle_and_a_dag():
     ("module", "stage"),
     [
         ("engine", "base"),
+        ("engine.enums", "base"),
         ("engine.codes", "base"),
         ("engine.prepare", "data"),
         ("engine.data.validate.prices", "data"),

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from support.markets import market_from_closes, sessions
 
-from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_SPLIT
+from engine.enums import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_SPLIT
 from engine.errors import DataError, FundConfigError
 from engine.prepare import (
     action_records,
@@ -81,7 +81,7 @@ def test_market_arrays_built_once_read_only_and_sliced_by_action_records():
 
 def test_one_numbering_of_action_kinds_for_data_index_and_fund():
     """The data's kinds, the index's event names and the fund's events share the codes."""
-    from engine import codes
+    from engine import enums as codes
     from engine.data.schema import ACTION_KINDS
     from engine.index import _nb as index_nb
 

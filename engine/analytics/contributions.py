@@ -56,7 +56,7 @@ import pandas as pd
 from engine.analytics import contributions_nb as _nb
 from engine.analytics.contributions_result import Contributions
 from engine.analytics.tracking import benchmark_label, fund_benchmark
-from engine.codes import ACT_BONUS, ACT_RIGHTS, ACT_SPLIT, TRADING_COST_KINDS
+from engine.enums import ACT_BONUS, ACT_RIGHTS, ACT_SPLIT, TRADING_COST_KINDS
 from engine.errors import DataError, describe
 from engine.prepare import action_records, withholding_rates
 

@@ -29,8 +29,8 @@ import pandas as pd
 from engine import metrics
 from engine._display import Result, Summary
 from engine.analytics.tracking import fund_tracking
-from engine.codes import TRADING_COST_KINDS
 from engine.conventions import DEFAULT, Conventions
+from engine.enums import TRADING_COST_KINDS
 from engine.errors import FundConfigError, describe
 from engine.fund.backtest import backtest
 from engine.fund.config import REPLICATIONS, EtfConfig

@@ -2,7 +2,7 @@
 
 :class:`~engine.data.market.MarketData`, the validation (:mod:`engine.data.validate`), the folder
 reader and writer (:mod:`engine.data.io`) and the loaders read their column lists and kind names
-from here.  The corporate-action kinds are the labels of the integer codes of :mod:`engine.codes`
+from here.  The corporate-action kinds are the labels of the integer codes of :mod:`engine.enums`
 (one numbering for the data, the index and the fund).
 
 Tables
@@ -30,7 +30,7 @@ fx
 
 from __future__ import annotations
 
-from engine.codes import ACTION_LABELS
+from engine.enums import ACTION_LABELS
 
 PANELS = {
     "close": "close_hkd",
@@ -63,7 +63,7 @@ SECURITY_COLUMNS = [
     "wht_class",  # str, withholding-tax class: "H", "red_chip", "p_chip", "foreign", "hk"
 ]
 ACTION_KINDS = ACTION_LABELS
-"""Corporate-action kinds, indexed by their code in :mod:`engine.codes` (``ACT_*``)."""
+"""Corporate-action kinds, indexed by their code in :mod:`engine.enums` (``ACT_*``)."""
 ACTION_COLUMNS = ["ex_date", "code", "kind", "amount_hkd", "ratio", "price_hkd", "pay_date"]
 """Corporate action fields (see the module docstring for what each kind reads)."""
 ACTION_NEEDS: dict[str, tuple[str, ...]] = {

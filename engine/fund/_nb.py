@@ -2,7 +2,7 @@
 
 Only NumPy arrays, structured arrays, named tuples of them and scalars cross this boundary;
 :mod:`engine.fund.backtest` builds the inputs.  Codes (trade reasons, events, cost kinds, payers)
-come from :mod:`engine.codes`.  The trading routines are in :mod:`engine.fund.trading_nb`, the
+come from :mod:`engine.enums`.  The trading routines are in :mod:`engine.fund.trading_nb`, the
 corporate-action steps in :mod:`engine.fund.actions_nb`.
 
 Records
@@ -82,7 +82,7 @@ from collections import namedtuple
 import numpy as np
 
 from engine._jit import njit, prange
-from engine.codes import (
+from engine.enums import (
     COST_CUSTODY_FEE,
     COST_FX,
     COST_MANAGEMENT_FEE,
@@ -101,7 +101,6 @@ from engine.fund.actions_nb import (
     settle_action_cash,
 )
 from engine.fund.trading_nb import _value, invest, nav_hkd, raise_cash, rebalance_reviews
-from engine.prepare import ACTION_DTYPE
 
 
 def _dtype(spec: str) -> np.dtype:
@@ -123,7 +122,7 @@ TRADE_DT = _dtype(
     "reason:i"
 )
 EVENT_DT = _dtype("row:i col:i kind:i shares_before shares_after cash_hkd")
-ACTION_DT = ACTION_DTYPE  # engine.prepare: one record per corporate action
+
 DAY_STATE_FIELDS = tuple(
     "cash_hkd receivable_hkd accrued_fees_hkd payable_hkd units nav_hkd value_hkd".split()
 )
@@ -162,7 +161,7 @@ Books = namedtuple("Books", "state hold days costs pcosts trades events")
 * ``hold`` float64[T, N] or float64[0, N]: shares held at each close (not recorded without rows);
 * ``days`` DAY_DT[T]: the state at each close and the day's cash movements;
 * ``costs``, ``pcosts`` float64[T, N_COSTS]: costs borne by the fund and by participants, HKD, by
-  kind (:data:`engine.codes.COST_KINDS`);
+  kind (:data:`engine.enums.COST_KINDS`);
 * ``trades``, ``events`` TRADE_DT[M], EVENT_DT[E]: filled up to their capacity;
   ``state[0].n_trades`` and ``n_events`` count them all.
 """
@@ -176,7 +175,7 @@ Fund = namedtuple(
 )
 """The one record every step takes: the :data:`FundArrays` (but ``lot_raw``), ``params``
 (PARAMS_DT[1], the variant's settings), ``rates`` (float64[K], the per-side trading-cost rates in
-:data:`engine.codes.TRADING_COST_KINDS` order), the :data:`Books`, and the working arrays: holdings
+:data:`engine.enums.TRADING_COST_KINDS` order), the :data:`Books`, and the working arrays: holdings
 ``h`` (shares), ``lot`` (the board lots in use, 0 = fractional), the adjusted prior close ``padj``,
 creation cash ``pend_in`` and redemptions ``pend_out`` by due row, dividends receivable per action
 ``recv_amt`` and the actions in pay-date order ``pay_order``."""

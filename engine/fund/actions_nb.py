@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit
-from engine.codes import (
+from engine.enums import (
     ACT_BONUS,
     ACT_CASH_DIVIDEND,
     ACT_RIGHTS,

@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Provenance
-from engine.codes import (
+from engine.data.fx import on_sessions
+from engine.data.market import MarketData
+from engine.enums import (
     COST_KINDS,
     FUND_EVENTS,
     PAYER_FUND,
@@ -34,8 +36,6 @@ from engine.codes import (
     TRADE_REASONS,
     TRADING_COST_KINDS,
 )
-from engine.data.fx import on_sessions
-from engine.data.market import MarketData
 from engine.errors import DataError, FundConfigError
 from engine.fund import _nb
 from engine.fund.config import PARTICIPANT_COST_KINDS, EtfConfig, fund_error

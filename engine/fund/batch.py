@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.codes import COST_KINDS, TRADING_COST_KINDS
+from engine.enums import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import EngineError
 from engine.fund import _nb
 from engine.fund.backtest import check_same_market, cost_rates, params_record, prepare
@@ -40,7 +40,7 @@ class FundBatch:
         :math:`NAV/unit_{T} / NAV/unit_0 - 1` per variant.
     costs_cny : DataFrame
         One row per variant: the fund's costs over the run by kind, ``<kind>_cny`` for each of
-        :data:`engine.codes.COST_KINDS`, then the costs borne by creating/redeeming participants,
+        :data:`engine.enums.COST_KINDS`, then the costs borne by creating/redeeming participants,
         ``participant_<kind>_cny`` for each of :data:`engine.fund.config.PARTICIPANT_COST_KINDS`
         (CNY, each day's cost at that day's fixing).
     variants : list of dict
@@ -226,7 +226,7 @@ def run_batch(inputs, configs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     """:func:`engine.fund._nb.simulate_batch` for ``configs`` on shared ``inputs``.
 
     Returns the NAV per unit ``[n_days, V]`` (CNY), the fund's and participants' costs over the
-    run ``[V, N_COSTS]`` (CNY, by :data:`engine.codes.COST_KINDS` column) and the one-way turnover
+    run ``[V, N_COSTS]`` (CNY, by :data:`engine.enums.COST_KINDS` column) and the one-way turnover
     ``[V]`` (:attr:`FundBatch.turnover`)."""
     V, T = len(configs), len(inputs.dates)
     params = _nb.records(V, _nb.PARAMS_DT)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from engine._settings import FLAG, POSITIVE, Choice, Interval, Settings, Whole, setting
-from engine.codes import COST_KINDS, TRADING_COST_KINDS
+from engine.enums import COST_KINDS, TRADING_COST_KINDS
 from engine.errors import EngineError, FundConfigError, describe
 
 
@@ -112,7 +112,7 @@ COST_RATE = Interval(
 )
 """What a fee, cost or cash rate accepts: a fraction in [0, 1)."""
 
-# cost kinds, indexed as in the kernel's cost arrays (defined once in engine.codes)
+# cost kinds, indexed as in the kernel's cost arrays (defined once in engine.enums)
 PARTICIPANT_COST_KINDS = (*TRADING_COST_KINDS, "fx")
 """Cost kinds a creating or redeeming participant can bear (``FundResult.participant_costs``)."""
 

@@ -66,9 +66,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.codes import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
 from engine.conventions import DEFAULT as CONVENTIONS
 from engine.covariance import covariance
+from engine.enums import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
 from engine.errors import DataError, FundConfigError, describe
 from engine.fund import replication_nb as nb
 from engine.fund.config import REPLICATIONS, fund_error

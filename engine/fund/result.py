@@ -70,7 +70,7 @@ class FundResult(Result):
         ``rights``, ``fee``, ``deletion``, ``reinvest``).
     costs : DataFrame
         ``[date, kind]`` costs borne by the fund (they lower the NAV), in CNY (kinds:
-        :data:`engine.codes.COST_KINDS`).
+        :data:`engine.enums.COST_KINDS`).
     cash : DataFrame
         ``[date]`` cash balance and the day's cash movements in HKD (subscriptions, redemptions paid
         to participants, dividends received, fees paid, buys, sells, the fund's trading costs, rights

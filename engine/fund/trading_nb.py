@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit
-from engine.codes import COST_TRADING0, TRADE_REVIEW
+from engine.enums import COST_TRADING0, TRADE_REVIEW
 
 
 @njit(no_cpython_wrapper=True)

@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit
-from engine.codes import (
+from engine.enums import (
     ACT_BONUS,
     ACT_CASH_DIVIDEND,
     ACT_RIGHTS,
@@ -60,9 +60,9 @@ from engine.codes import (
     EV_REVIEW,
     EVENT_LABELS,
 )
-from engine.prepare import ACTION_DTYPE
+from engine.prepare import ACTION_DT
 
-# event kinds: the event codes of engine.codes (a corporate action is logged under its kind's code)
+# event kinds: the event codes of engine.enums (a corporate action is logged under its kind's code)
 EV_SPLIT = ACT_SPLIT
 EV_BONUS = ACT_BONUS
 EV_RIGHTS = ACT_RIGHTS
@@ -284,7 +284,7 @@ def index_kernel(
         Review ``k``'s constituents are ``rev_col[rev_ptr[k]:rev_ptr[k+1]]`` (ascending columns).
     rev_col, rev_q : int64[M], float64[M]
         Constituent columns and their index shares (positive).
-    act : ACTION_DTYPE[A]
+    act : ACTION_DT[A]
         Corporate actions (:func:`engine.prepare.action_records`), sorted by row, capital changes
         before cash dividends within a row.
     wht : float64[N]
@@ -445,7 +445,7 @@ def index_dense(close, base_row, base_value, review_rows, review_q, actions, wht
     amount_hkd)`` tuples; returns ``levels, divisors, q_daily [T, N], weights [T, N], events
     (EVENT_DT[E]), ev_div [E, 6], status``.
     """
-    act = np.zeros(len(actions), dtype=ACTION_DTYPE)
+    act = np.zeros(len(actions), dtype=ACTION_DT)
     for i, a in enumerate(actions):
         act[i] = (*a, 0, 0)  # pay_row, source_row: not read by the index
     ptr, cols, q = sparse_reviews(np.asarray(review_q, dtype=np.float64))

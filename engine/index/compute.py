@@ -130,7 +130,7 @@ class _Inputs(NamedTuple):
     rev_q: np.ndarray  # float64, the restated index shares (non-zero)
     withholding: dict
     wht: np.ndarray  # float64[N], withholding rate per security
-    act: np.ndarray  # ACTION_DTYPE, the actions after the base row
+    act: np.ndarray  # ACTION_DT, the actions after the base row
 
 
 class _Run(NamedTuple):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine._jit import njit
-from engine.codes import (
+from engine.enums import (
     RS_BELOW_BUFFER,
     RS_BELOW_CUT,
     RS_CUT_OVERFLOW,

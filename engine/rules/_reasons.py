@@ -1,6 +1,6 @@
 """Review reasons as text, and the delisting facts they cite.
 
-The rules kernel decides a reason code per security and review (:mod:`engine.codes`, ``RS_*``); the
+The rules kernel decides a reason code per security and review (:mod:`engine.enums`, ``RS_*``); the
 review table turns the codes into text only when a table is read (:func:`review_table`), with the
 rank, score, traded value or last close the text needs.  The compiled run
 (:mod:`engine.rules.compiled`) and the ad-hoc replacements (:mod:`engine.rules.replace`) both read
@@ -15,7 +15,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from engine import codes as C
+from engine import enums as C
 from engine.data.market import MarketData
 from engine.errors import DataError, describe
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
@@ -81,7 +81,7 @@ def replacement_texts(codes, ranks, gone, new, kept, last_close) -> dict:
 
 
 def replacement_notes(market: MarketData, out: dict, n_reviews: int) -> None:
-    """The review-table texts of :data:`engine.codes.RS_REPLACE_CODES` for the first ``n_reviews``
+    """The review-table texts of :data:`engine.enums.RS_REPLACE_CODES` for the first ``n_reviews``
     reviews of a compiled run, into ``out["delisted"][(k, j)]`` (see :func:`replacement_texts`)."""
     reason = out["reason"][:n_reviews]
     if not np.isin(reason, C.RS_REPLACE_CODES).any():

@@ -4,7 +4,7 @@
 each review's cut-off, cap and pricing sessions (:data:`~engine.rules._nb.SNAPSHOT_DT`); per-review settings become
 one record array (:data:`~engine.rules._nb.RULES_DT`); :func:`engine.rules._nb.reviews_kernel` runs screens, ranking, buffer selection and
 capping for all reviews in order.  The result keeps compact integer reason codes
-(:mod:`engine.codes`, ``RS_*``); a review's table, with the reasons as text, is built only when it is
+(:mod:`engine.enums`, ``RS_*``); a review's table, with the reasons as text, is built only when it is
 read (:func:`engine.rules._reasons.review_table`).  The rules are those of :mod:`engine.rules.screens`,
 :mod:`engine.rules.selection` and :mod:`engine.rules.capping`; ``tests/rules`` compares the two
 paths on random markets.

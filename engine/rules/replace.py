@@ -52,7 +52,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from engine import codes as C
+from engine import enums as C
 from engine.data.market import MarketData
 from engine.errors import EngineError
 from engine.rules._reasons import (

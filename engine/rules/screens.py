@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine import codes as C
+from engine import enums as C
 from engine.data.market import MarketData
 from engine.rules.methodology import Methodology
 
@@ -64,7 +64,7 @@ def _fmt_m(value_hkd: float) -> str:
 
 
 def screen_text(code: int, m: Methodology, fact) -> str:
-    """The reason text of a security failing screen ``code`` (1a, 1b, 6, 7 or 8, :mod:`engine.codes`)
+    """The reason text of a security failing screen ``code`` (1a, 1b, 6, 7 or 8, :mod:`engine.enums`)
     of version ``m``, with the ``fact`` the screen read: the listing date, the suspended sessions,
     the industry, the relevance score or the mean traded value (HKD)."""
     if code == C.RS_TOO_YOUNG:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import codes as C
+from engine import enums as C
 from engine.rules.methodology import SelectionRules
 
 
@@ -65,7 +65,7 @@ RANK_TEXTS = {
     C.RS_NEWCOMER_RANK: "out: rank {rank}, a newcomer needs rank <={add}",
     C.RS_BELOW_CUT: "out: rank {rank} below the cut",
 }
-"""The review-table text of each selection outcome (:mod:`engine.codes`), by rank and rules."""
+"""The review-table text of each selection outcome (:mod:`engine.enums`), by rank and rules."""
 
 
 def rank_text(code: int, rank: float, rules: SelectionRules) -> str:

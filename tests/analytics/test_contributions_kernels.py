@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import arrays
 from engine.analytics import contributions
 from engine.analytics import contributions_nb as nb
 from engine.analytics.contributions import FLOW_ROW, FX_ROW, _index_pair, linking_coefficients
-from engine.codes import COST_KINDS
+from engine.enums import COST_KINDS
 from engine.fund.config import EtfConfig
 from engine.fund.result import FundResult
 from engine.index.result import IndexResult

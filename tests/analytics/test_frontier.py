@@ -10,7 +10,7 @@ from support.cases import random_fund_case as random_case
 
 from engine import metrics
 from engine.analytics import fund_tracking, replication_frontier
-from engine.codes import TRADING_COST_KINDS
+from engine.enums import TRADING_COST_KINDS
 from engine.errors import FundConfigError
 from engine.fund import EtfConfig, backtest
 

@@ -89,11 +89,11 @@ def _fake(q, levels):
 
 def _split_market():
     """Three codes on three sessions; Z splits 2-for-1 on the last (its close halves)."""
-    from engine.codes import ACT_SPLIT
-    from engine.prepare import ACTION_DTYPE
+    from engine.enums import ACT_SPLIT
+    from engine.prepare import ACTION_DT
 
     close = np.array([[10.0, 10.0, 10.0], [11.0, 10.0, 9.0], [11.0, 12.0, 4.5]])
-    actions = np.zeros(1, dtype=ACTION_DTYPE)
+    actions = np.zeros(1, dtype=ACTION_DT)
     actions[0] = (2, 2, ACT_SPLIT, 2.0, 0.0, 0.0, 2, 0)
     return SimpleNamespace(
         dates=DATES3,

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.oracles import oracle_execute
 
-from engine.codes import COST_TRADING0, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
+from engine.enums import COST_TRADING0, TRADE_CREATION, TRADE_FEE, TRADE_REVIEW
 from engine.fund import _nb, trading_nb
+from engine.prepare import ACTION_DT
 
 # trade_rates order: stamp, sfc, afrc, trading_fee, brokerage, impact
 RATES = np.array([0.001, 0.0, 0.0, 0.0, 0.0005, 0.0])  # 15 bp per side: 10 stamp + 5 brokerage
@@ -30,7 +31,7 @@ def _fund(h, price, lot, rates=RATES, cash=0.0, q=None, buffer=0.0):
         target_q=np.array([np.zeros(n) if q is None else q], float),
         rev_rows=np.zeros(0, dtype=np.int64),
         rev_q=np.zeros((0, n)),
-        actions=_nb.records(0, _nb.ACTION_DT),
+        actions=_nb.records(0, ACTION_DT),
         flow_units=np.zeros(1),
     )
     params = _nb.records(1, _nb.PARAMS_DT)

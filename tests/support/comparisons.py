@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine.codes import PAYER_FUND
 from engine.conventions import Conventions
+from engine.enums import PAYER_FUND
 from engine.fund import _nb as fund_nb
 from engine.index import _nb as index_nb
+from engine.prepare import ACTION_DT
 
 from .cases import fund_loop_case, index_dense_args, random_index_arrays
 from .oracles import oracle_levels, oracle_loop
@@ -132,7 +133,7 @@ def run_fund_loop(case: dict) -> dict:
     p["use_lots"], p["immediate"], p["creation_payer"] = True, False, PAYER_FUND
     arrays = fund_nb.FundArrays(
         close, case["lot"], np.zeros(n), case["days"], case["pay_fees"], case["target_q"],
-        rev_rows, rev_q, fund_nb.records(0, fund_nb.ACTION_DT), case["flows"],
+        rev_rows, rev_q, fund_nb.records(0, ACTION_DT), case["flows"],
     )  # fmt: skip
     books = fund_nb.books(T, n, 2000, 10)
     fund_nb.simulate(arrays, p, case["rates"], books)
