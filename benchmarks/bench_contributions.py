@@ -30,6 +30,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from workload import best_of  # noqa: E402
+
 TOLERANCE = 1e-12
 
 
@@ -142,15 +144,6 @@ def _dilution(fund) -> pd.Series:
     x_post = nav["nav_hkd"] - price * nav["units"]
     delta = (x_post * (nav["units"].shift(1) / nav["units"] - 1)).where(u != 0, 0.0)
     return (delta / nav["nav_hkd"].shift(1)).iloc[1:]
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def run_case(name: str, repeat: int) -> dict:

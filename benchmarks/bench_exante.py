@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from engine.analytics import ex_ante
 from engine.data.calendar import hkex_sessions
 from engine.data.market import PRICE_COLUMNS, MarketData
 from engine.fund.result import FundResult
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload import best_of  # noqa: E402
 
 NAMES, HISTORY, DAYS, WINDOW, HALFLIFE, TARGET_S = 40, 250, 1230, 250, 60, 0.5
 
@@ -143,15 +147,6 @@ def numpy_series(market, fund, p: int = 246) -> pd.Series:
     return pd.Series(out, index=fund.nav.index)
 
 
-def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="warm engine calls (best of)")
@@ -182,7 +177,7 @@ def main(argv=None) -> int:
     if not rel <= 1e-9:
         print("FAILED: the engine and pandas disagree; nothing timed")
         return 1
-    warm = _best(lambda: engine_series(market, fund), args.repeat)
+    warm = best_of(lambda: engine_series(market, fund), args.repeat)
     scaled = "" if days >= DAYS else f" (timed on {days} days, scaled to {DAYS})"
     print("| implementation | first call (s) | warm, best of N (s) | ratio to engine |")
     print("|---|---:|---:|---:|")

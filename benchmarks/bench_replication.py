@@ -43,6 +43,7 @@ from scipy.optimize import minimize
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import workload  # noqa: E402
+from workload import best_of  # noqa: E402
 
 from engine.conventions import DEFAULT  # noqa: E402
 from engine.covariance import covariance  # noqa: E402
@@ -169,15 +170,6 @@ def _ex_ante(windows, weights, config) -> float:
     return float(np.mean(tes))
 
 
-def _best(fn, repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
@@ -205,7 +197,7 @@ def main(argv=None) -> int:
         "check: covariance = numpy.cov and pandas ewm (1e-10), "
         "weights = SLSQP on the same names (1e-4, objective no higher): ok"
     )
-    t_engine = _best(lambda: engine_plan(market, index, config), args.repeat)
+    t_engine = best_of(lambda: engine_plan(market, index, config), args.repeat)
     t0 = time.perf_counter()
     user = scipy_policy(windows, config)
     t_scipy = time.perf_counter() - t0

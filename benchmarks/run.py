@@ -105,12 +105,7 @@ def one(tool: str, size: str, repeat: int) -> dict:
     out["max_rel_diff"] = diff
     if not diff <= TOLERANCE:
         raise SystemExit(f"EQUALITY FAILED: {tool} differs from the reference by {diff:.2e} > 1e-9")
-    best = np.inf
-    for _ in range(max(repeat, 1)):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    out["warm_s"] = best
+    out["warm_s"] = workload.best_of(fn, repeat)
     out["peak_rss_mib"] = _maxrss_mib()  # data, one market and its builds
     if tool == "engine":  # from_frames again, best of repeat, each market dropped before the next
         del fn, market, levels

@@ -18,6 +18,7 @@ weight-based backtester holds cash).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,3 +156,14 @@ def rebased(levels: pd.Series, w: Workload) -> np.ndarray:
     """Levels (a Series by date) from the first rebalance close R0+1 on, rebased to 1 there."""
     x = levels.loc[w.dates[int(w.review_rows[0]) + 1] :].to_numpy(dtype=float)
     return x / x[0]
+
+
+def best_of(fn, repeat: int) -> float:
+    """The shortest wall time (s) of ``repeat`` calls of ``fn`` (at least one): the benchmarks'
+    "warm, best of N"."""
+    best = float("inf")
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
