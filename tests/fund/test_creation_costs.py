@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from support.markets import fund_market, sessions
-from support.reviews import make_review, make_schedule
+from support.cases import two_stock_fund_case
+from support.markets import sessions
 
 from engine.errors import FundConfigError
 from engine.fund import EtfConfig, backtest
 from engine.fund.config import PARTICIPANT_COST_KINDS
-from engine.index import compute
 
 C = 0.0015  # cost rate per side
 # the fixing 1.0 is chosen so that the CNY figures equal the hand-worked HKD ones
@@ -27,16 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:market 'fund-test'.*placeholder 
 def _case(payer: str, fx_spread: float = 0.0):
     dates = sessions(6)
     close = pd.DataFrame({"0001": 10.0, "0002": 20.0}, index=dates)
-    fx = pd.Series(1.0, index=dates)
-    market = fund_market(close, lots=[100, 100], wht=["hk", "hk"], fx=fx)
-    idx = compute(
-        market,
-        make_schedule(
-            [make_review(dates[1], dates[0], {"0001": 1e6, "0002": 1e6})], base_value=1000.0
-        ),
-        base_date=dates[0],
-        withholding={"hk": 0.0},
-    )
+    market, idx = two_stock_fund_case(close)
     rates = dict(sfc_levy=0.0, afrc_levy=0.0, trading_fee=0.0, market_impact=0.0)
     cfg = EtfConfig(
         inception_date=dates[1],

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from support.markets import fund_market, sessions
-from support.reviews import make_review, make_schedule
+from support.cases import two_stock_fund_case
+from support.markets import sessions
 
 from engine.fund import EtfConfig, backtest
-from engine.index import compute
 
 pytestmark = pytest.mark.filterwarnings("ignore:market 'fund-test'.*placeholder fixing")
 
@@ -26,15 +25,7 @@ def _case(true_up: bool, lag: int = 1):
     dates = sessions(6)
     close = pd.DataFrame({"0001": 10.0, "0002": 20.0}, index=dates)
     close.iloc[3:] *= 1.1
-    market = fund_market(close, lots=[100, 100], wht=["hk", "hk"], fx=pd.Series(1.0, index=dates))
-    idx = compute(
-        market,
-        make_schedule(
-            [make_review(dates[1], dates[0], {"0001": 1e6, "0002": 1e6})], base_value=1000.0
-        ),
-        base_date=dates[0],
-        withholding={"hk": 0.0},
-    )
+    market, idx = two_stock_fund_case(close)
     cfg = EtfConfig(
         inception_date=dates[1],
         initial_units=1e5,

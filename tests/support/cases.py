@@ -299,3 +299,19 @@ def index_dense_args(case: dict, base_value: float = 1000.0) -> tuple:
         [(r, j, KIND_CODES[kind], *values) for r, j, kind, *values in case["actions"]],
         np.asarray(case["wht"], dtype=float),
     )
+
+
+def two_stock_fund_case(close: pd.DataFrame):
+    """``(market, index)`` for the hand-worked creation tests: the two codes of ``close`` (lots of
+    100, withholding class ``hk`` at 0 %, fixing 1.0 CNY per HKD) with equal index shares from one
+    review effective on the second session (base 1000 on the first)."""
+    dates = close.index
+    market = fund_market(close, lots=[100, 100], wht=["hk", "hk"], fx=pd.Series(1.0, index=dates))
+    review = make_review(dates[1], dates[0], dict.fromkeys(close.columns, 1e6))
+    index = compute(
+        market,
+        make_schedule([review], base_value=1000.0),
+        base_date=dates[0],
+        withholding={"hk": 0.0},
+    )
+    return market, index
