@@ -71,6 +71,13 @@ def fmt(value, unit: str) -> str:
     raise ValueError(f"unknown unit {unit!r}; use one of {UNITS}")
 
 
+def row(metric: str, value, unit: str, against: str = "", note: str = "") -> dict:
+    """A :class:`Summary` row of a figure outside :data:`engine.metrics.REGISTRY` (counts, dates,
+    texts): ``metric``, its ``value`` in ``unit`` (:data:`UNITS`), the series it is measured
+    ``against`` and a ``note``.  A registered metric's row is :func:`engine.metrics.row`."""
+    return {"metric": metric, "value": value, "unit": unit, "against": against, "note": note}
+
+
 class Summary:
     """A labelled table of metrics: ``metric, value, unit, against, note``.
 

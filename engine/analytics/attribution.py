@@ -34,7 +34,7 @@ import pandas as pd
 
 from engine import __version__
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.data.fx import to_cny

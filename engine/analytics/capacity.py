@@ -38,8 +38,8 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Provenance, Result, Summary
+from engine._display import row as _row
 from engine._settings import Interval, Settings, Whole, setting
-from engine.analytics._summary import row as _row
 from engine.errors import DataError, describe
 
 CAPITAL_CHANGES = ("split", "bonus", "rights")

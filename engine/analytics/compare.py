@@ -28,7 +28,7 @@ import pandas as pd
 from engine import __version__
 from engine import metrics as core
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.analytics.tracking import align, provenance
 from engine.conventions import DEFAULT, Conventions, simple_returns
 from engine.errors import DataError, describe

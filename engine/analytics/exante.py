@@ -44,8 +44,8 @@ import pandas as pd
 
 from engine import __version__
 from engine._display import Result, Summary
+from engine._display import row as _row
 from engine.analytics import exante_nb as nb
-from engine.analytics._summary import row as _row
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe

@@ -25,7 +25,7 @@ from scipy.optimize import minimize, nnls
 
 from engine import metrics
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions
 from engine.errors import DataError, describe
 

@@ -39,7 +39,7 @@ import pandas as pd
 from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
 from engine.errors import CalendarError, DataError, describe

@@ -31,8 +31,8 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Result, Summary
+from engine._display import row as _row
 from engine._settings import FLAG, POSITIVE, Choice, Settings, Whole, setting
-from engine.analytics._summary import row as _row
 from engine.analytics.mainland import (
     PERIOD_COLUMNS,
     PERIODS,

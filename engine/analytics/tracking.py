@@ -26,7 +26,7 @@ import pandas as pd
 
 from engine import __version__, metrics
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
 from engine.data.fx import to_cny
 from engine.errors import DataError, describe

@@ -44,7 +44,7 @@ import pandas as pd
 from engine import metrics
 from engine._args import date_argument
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.analytics.compare import IndexComparison, compare_indexes, wide_panel
 from engine.analytics.contributions import (
     check_linking,

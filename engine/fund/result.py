@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from engine import metrics
-from engine._display import Result, Summary
+from engine._display import Result, Summary, row
 from engine.conventions import annualise_return
 from engine.data.fx import to_cny
 from engine.errors import DataError
@@ -166,13 +166,13 @@ class FundResult(Result):
         nav_pu = nav["nav_per_unit_cny"].astype(float)
         start, end = float(nav_pu.iloc[0]), float(nav_pu.iloc[-1])
         rows: list[dict] = [
-            _row("index", self.index_name, "text"),
-            _row("synthetic", "yes" if self.synthetic else "no", "text"),
-            _row("start", nav.index[0], "date"),
-            _row("end", nav.index[-1], "date"),
-            _row("sessions", len(nav), "count"),
-            _row("start_nav_per_unit_cny", start, "level", "CNY"),
-            _row("end_nav_per_unit_cny", end, "level", "CNY"),
+            row("index", self.index_name, "text"),
+            row("synthetic", "yes" if self.synthetic else "no", "text"),
+            row("start", nav.index[0], "date"),
+            row("end", nav.index[-1], "date"),
+            row("sessions", len(nav), "count"),
+            row("start_nav_per_unit_cny", start, "level", note="CNY"),
+            row("end_nav_per_unit_cny", end, "level", note="CNY"),
             metrics.row(
                 "total_return",
                 end / start - 1.0,
@@ -187,7 +187,7 @@ class FundResult(Result):
                 "inception purchase): holds the inception purchase costs under either "
                 "creation_costs setting"
             )
-            rows.append(_row("since_launch_return", end / float(launch) - 1.0, "%", note))
+            rows.append(row("since_launch_return", end / float(launch) - 1.0, "%", note=note))
         return rows
 
     def _tracking_rows(self) -> list[dict]:
@@ -218,7 +218,7 @@ class FundResult(Result):
             g = self.index_levels["gross"]
             note = "gross total-return index in HKD over the fund's sessions, for information"
             rows.append(
-                _row("index_gross_return_hkd", float(g.iloc[-1] / g.iloc[0] - 1.0), "%", note)
+                row("index_gross_return_hkd", float(g.iloc[-1] / g.iloc[0] - 1.0), "%", note=note)
             )
         return rows
 
@@ -226,21 +226,21 @@ class FundResult(Result):
         """Costs by kind (CNY), final units and NAV, the final cash weight, trades and warnings."""
         nav = self.nav
         rows = [
-            _row(f"cost_{kind}_cny", float(value), "CNY")
+            row(f"cost_{kind}_cny", float(value), "CNY")
             for kind, value in self.total_costs().items()
         ]
         cash_weight = float(nav["cash_hkd"].iloc[-1] / nav["nav_hkd"].iloc[-1])
         rows += [
-            _row("cost_total_cny", float(self.costs.to_numpy().sum()), "CNY"),
-            _row("final_units", float(nav["units"].iloc[-1]), "count"),
-            _row("final_nav_cny", float(nav["nav_cny"].iloc[-1]), "CNY"),
-            _row("leftover_cash_weight", cash_weight, "%", "cash / NAV at the last close"),
-            _row("trades", len(self.trades), "count"),
+            row("cost_total_cny", float(self.costs.to_numpy().sum()), "CNY"),
+            row("final_units", float(nav["units"].iloc[-1]), "count"),
+            row("final_nav_cny", float(nav["nav_cny"].iloc[-1]), "CNY"),
+            row("leftover_cash_weight", cash_weight, "%", note="cash / NAV at the last close"),
+            row("trades", len(self.trades), "count"),
         ]
         warnings = tuple(self.warnings or ())
         if warnings:
             note = "; ".join(str(w) for w in warnings[:3]) + (" ..." if len(warnings) > 3 else "")
-            rows.append(_row("warnings", len(warnings), "count", note))
+            rows.append(row("warnings", len(warnings), "count", note=note))
         return rows
 
     def weights(self, date=None) -> pd.DataFrame:
@@ -286,11 +286,6 @@ class FundResult(Result):
             f"NAV/unit {nav['nav_per_unit_cny'].iloc[0]:.4f} -> {nav['nav_per_unit_cny'].iloc[-1]:.4f}, "
             f"{len(self.trades)} trades, effects={list(getattr(self.config, 'effects', ()))})"
         )
-
-
-def _row(metric: str, value, unit: str, note: str = "") -> dict:
-    """A :class:`~engine._display.Summary` row of a figure outside the metrics registry."""
-    return {"metric": metric, "value": value, "unit": unit, "note": note}
 
 
 __all__ = ["FundResult"]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from engine import metrics
-from engine._display import Result, Summary
+from engine._display import Result, Summary, row
 
 REVIEW_TABLE_COLUMNS = [
     "code",  # str
@@ -257,7 +257,7 @@ class ReviewSchedule(Result):
         the run, and the reviews in which a name was selected only to fill a vacancy.
         """
         per = self.per_review()
-        rows = _summary_rows(per) if len(per) else [_row("reviews", 0, "count")]
+        rows = _summary_rows(per) if len(per) else [row("reviews", 0, "count")]
         return Summary(rows, title=f"Review schedule {self.history}")
 
     def __repr__(self) -> str:
@@ -272,10 +272,6 @@ class ReviewSchedule(Result):
         )
 
 
-def _row(metric: str, value, unit: str, note: str = "") -> dict:
-    return {"metric": metric, "value": value, "unit": unit, "note": note}
-
-
 def _summary_rows(per: pd.DataFrame) -> list[dict]:
     """The rows of :meth:`ReviewSchedule.summary` from its :meth:`~ReviewSchedule.per_review`."""
     last, date = per.iloc[-1], per["effective_date"]
@@ -285,42 +281,42 @@ def _summary_rows(per: pd.DataFrame) -> list[dict]:
     turnover = per["one_way_turnover"].dropna()
     mean_turnover = float(turnover.mean()) if len(turnover) else np.nan
     return [
-        _row("reviews", len(per), "count", kinds),
-        _row("first_effective_date", date.iloc[0], "date"),
-        _row("last_effective_date", last["effective_date"], "date"),
-        _row(
+        row("reviews", len(per), "count", note=kinds),
+        row("first_effective_date", date.iloc[0], "date"),
+        row("last_effective_date", last["effective_date"], "date"),
+        row(
             "methodologies",
             ", ".join(dict.fromkeys(per["methodology"])),
             "text",
-            "versions applied, in order",
+            note="versions applied, in order",
         ),
-        _row(
+        row(
             "constituents_last_review",
             int(last["constituents"]),
             "count",
-            f"effective {last['effective_date'].date()}",
+            note=f"effective {last['effective_date'].date()}",
         ),
-        _row("eligible_last_review", int(last["eligible"]), "count", "passed every screen"),
-        _row(
+        row("eligible_last_review", int(last["eligible"]), "count", note="passed every screen"),
+        row(
             "max_weight_last_review",
             float(last["max_weight"]),
             "%",
-            "largest capped weight on the cap date",
+            note="largest capped weight on the cap date",
         ),
         metrics.row(
             "turnover_target", mean_turnover, note=f"{len(turnover)} reviews after the first; "
         ),
-        _row(
+        row(
             "codes_added",
             int(per["added"].sum()),
             "count",
-            "entries over the run, after the first review",
+            note="entries over the run, after the first review",
         ),
-        _row("codes_removed", int(per["removed"].sum()), "count", "deletions over the run"),
-        _row(
+        row("codes_removed", int(per["removed"].sum()), "count", note="deletions over the run"),
+        row(
             "reviews_with_vacancies",
             len(vacancy),
             "count",
-            "a name selected only to fill a vacancy" + first_vacancy,
+            note="a name selected only to fill a vacancy" + first_vacancy,
         ),
     ]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from engine._args import date_argument
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.analytics.observed import (
     SPLIT_DATE,
     check_calendar,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Result, Summary
-from engine.analytics._summary import row as _row
+from engine._display import row as _row
 from engine.sweep.metrics import AGAINST_METRICS, METRICS
 
 _TURNOVER_OF = {
