@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine._args import plain
 from engine._settings import Settings
 from engine.errors import MethodologyError, SweepError, describe
 
@@ -39,12 +40,9 @@ JOINT = "+"
 
 
 def _plain(value: Any) -> Any:
-    """NumPy scalars become Python scalars (the methodology checks ``isinstance(v, int)``)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, list):
-        return tuple(_plain(v) for v in value)
-    return value
+    """NumPy scalars become Python scalars (the methodology checks ``isinstance(v, int)``), lists
+    tuples of them."""
+    return tuple(_plain(v) for v in value) if isinstance(value, list) else plain(value)
 
 
 def _fund_fields() -> set[str]:
