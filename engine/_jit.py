@@ -7,8 +7,9 @@ Numba's on-disk cache checks only the source file of the function it compiled, s
 calls a kernel of another module (the batch index kernel calls the rules kernel) or compiles in a
 constant of another module (the codes of :mod:`engine.enums`, the dtype of :mod:`engine.prepare`)
 would be loaded stale after that other file changed.  The engine's kernels are therefore cached in
-a folder named by :func:`kernel_stamp`, a hash of every kernel module (``_nb.py`` or ``*_nb.py``) and of those two: any edit
-to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when
+a folder named by :func:`kernel_stamp`, a hash of every kernel module (``_nb.py`` or
+``*_nb.py``) and of every other engine module they import from (found in their source, so the
+list cannot go stale): any edit to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when
 ``NUMBA_CACHE_DIR`` is set, else ``engine/__pycache__/numba/hsidi-<stamp>`` (the user's cache folder,
 ``$XDG_CACHE_HOME`` or ``~/.cache``, ``hsidi-engine/numba/hsidi-<stamp>``, when the package folder
 is not writable).  Only the engine's own kernels use it; other Numba code in the process keeps
@@ -20,25 +21,39 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from numba import config, prange
 from numba import njit as _njit
 
-__all__ = ["cache_is_cold", "kernel_stamp", "njit", "prange"]
+__all__ = ["cache_is_cold", "kernel_files", "kernel_stamp", "njit", "prange"]
 
 _ROOT = Path(__file__).resolve().parent
-KERNEL_DEPENDENCIES = ("codes.py", "prepare.py")
-"""Modules besides the ``_nb.py`` files whose values the kernels compile in."""
+_IMPORT = re.compile(rb"^\s*from engine\.([\w.]+) import", re.MULTILINE)
+
+
+def kernel_files(root: Path | None = None) -> list[Path]:
+    """Every kernel module under ``root`` (a name ending ``_nb.py``) and every other module of the
+    engine one of them imports from (``from engine.x import ...``): the codes of
+    :mod:`engine.enums`, the dtypes of :mod:`engine.prepare`, this shim."""
+    root = _ROOT if root is None else root
+    kernels = sorted(root.rglob("*_nb.py"))
+    deps = set()
+    for path in kernels:
+        for name in _IMPORT.findall(path.read_bytes()):
+            dep = root.joinpath(*name.decode().split(".")).with_suffix(".py")
+            if dep.is_file() and not dep.name.endswith("_nb.py"):
+                deps.add(dep)
+    return kernels + sorted(deps)
 
 
 @functools.lru_cache(maxsize=1)
 def kernel_stamp() -> str:
-    """A hash of the source of every kernel module (a name ending ``_nb.py``) and of :data:`KERNEL_DEPENDENCIES`."""
+    """A hash of the source of every file of :func:`kernel_files`."""
     h = hashlib.sha256()
-    files = sorted(_ROOT.rglob("*_nb.py")) + [_ROOT / f for f in KERNEL_DEPENDENCIES]
-    for path in files:
+    for path in kernel_files():
         h.update(path.relative_to(_ROOT).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

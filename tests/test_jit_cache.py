@@ -29,7 +29,10 @@ def test_the_stamp_follows_every_kernel_module_and_its_constants(tmp_path, monke
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     base = _stamp_of(copy, monkeypatch)
     assert base == _stamp_of(copy, monkeypatch)  # deterministic
-    for rel in ("rules/_nb.py", "codes.py", "prepare.py"):
+    assert {"enums.py", "prepare.py", "_jit.py"} <= {
+        f.relative_to(copy).as_posix() for f in jit.kernel_files(copy)
+    }  # what the kernels import from, found in their source
+    for rel in ("rules/_nb.py", "enums.py", "prepare.py"):
         f = copy / rel
         text = f.read_text()
         f.write_text(text + "\n# edited\n")

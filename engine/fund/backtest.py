@@ -43,7 +43,7 @@ from engine.fund.flows import check_flows, default_flows, fund_sessions
 from engine.fund.replication import ReplicationPlan, plan, policy_shares
 from engine.fund.result import FundResult
 from engine.index.result import IndexResult
-from engine.prepare import action_records, restated_review_shares, withholding_rates
+from engine.prepare import _days, action_records, applied_review_shares, withholding_rates
 
 
 @dataclass(frozen=True, eq=False)
@@ -294,18 +294,15 @@ def _review_targets(index_result, market, dates, s0: int, q_daily: np.ndarray):
     changes between the cap date and the effective date, :mod:`engine.prepare`, so the fund trades
     to exactly the weights the index reprices at) and ``target_q`` (``q_daily`` with the review
     shares on the review closes)."""
-    reviews, rows = [], []
-    for review in index_result.schedule.reviews:
-        eff = market.dates.get_indexer([pd.Timestamp(review.effective_date)])[0]
-        row = eff - 1 - s0
-        if eff >= 1 and 0 <= row < len(dates):
-            reviews.append(review)
-            rows.append(row)
-    rev_q = restated_review_shares(reviews, market)
+    reviews = index_result.schedule.reviews
+    eff = market.dates.get_indexer(_days([review.effective_date for review in reviews]))
+    rows = eff - 1 - s0
+    positions = np.flatnonzero((eff >= 1) & (rows >= 0) & (rows < len(dates)))
+    rows = rows[positions].astype(np.int64)
+    rev_q = applied_review_shares(index_result.schedule, positions, market)
     target_q = q_daily.copy()
-    for r, row in enumerate(rows):
-        target_q[row] = rev_q[r]
-    return np.array(rows, dtype=np.int64), rev_q, target_q
+    target_q[rows] = rev_q
+    return rows, rev_q, target_q
 
 
 def replication_plan(
@@ -332,7 +329,8 @@ def run_kernel(inputs: FundInputs, params: np.ndarray, rates: np.ndarray, keep_h
     and events cut to their counts (the buffers sized by a first run's counts when they overflow)."""
     a = inputs.arrays
     T, N = a.close.shape
-    n_trade = 256 + 4 * T + 2 * N * (len(a.rev_rows) + 1)
+    # a review trades each name at most twice, a flow's investment or sale each name once
+    n_trade = 256 + 4 * T + N * (2 * len(a.rev_rows) + 2 + np.count_nonzero(a.flow_units))
     n_event = 16 + 2 * len(a.actions) + N
     rates = np.ascontiguousarray(rates, dtype=float)
     while True:

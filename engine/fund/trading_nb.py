@@ -2,8 +2,10 @@
 review's rebalance.
 
 Every routine takes the fund record ``f`` (:data:`engine.fund._nb.Fund`: holdings ``f.h``, lots,
-cost rates, the state, the cost and day books, the trade buffer) and the session row ``t``; see
-:mod:`engine.fund._nb` for the records and the order of events.  Costs per side are
+cost rates, the state, the cost and day books, the trade buffer) and the session row ``t``, except
+:func:`fill`, which runs once per trade and takes the arrays :func:`execute` binds once (handing
+it the record would count a reference per array per trade); see :mod:`engine.fund._nb` for the
+records and the order of events.  Costs per side are
 ``value * rates[k]`` for each trading-cost kind ``k``; a trade carries a participant share
 :math:`s \\in [0, 1]` of them (booked in ``f.pcosts``, outside the NAV), the fund bears the rest.
 """
@@ -46,43 +48,44 @@ def _cost_rate(rates, share):
 
 
 @njit(inline="always")
-def book_trading_costs(f, t, value, share):
-    """Book :math:`value \\cdot c_k` per trading-cost kind, the share ``share`` in ``f.pcosts`` (the
-    participant's) and the rest in ``f.costs`` (the fund's); return :math:`\\sum_k value \\cdot c_k`."""
+def book_trading_costs(rates, costs, pcosts, value, share):
+    """Book :math:`value \\cdot c_k` per trading-cost kind into one session's cost rows, the share
+    ``share`` in ``pcosts`` (the participant's) and the rest in ``costs`` (the fund's); return
+    :math:`\\sum_k value \\cdot c_k`."""
     c = 0.0
-    for k in range(f.rates.shape[0]):
-        x = value * f.rates[k]
-        f.costs[t, COST_TRADING0 + k] += x * (1.0 - share)
+    for k in range(rates.shape[0]):
+        x = value * rates[k]
+        costs[COST_TRADING0 + k] += x * (1.0 - share)
         if share > 0.0:
-            f.pcosts[t, COST_TRADING0 + k] += x * share
+            pcosts[COST_TRADING0 + k] += x * share
         c += x
     return c
 
 
 @njit(inline="always")
-def fill(f, t, i, signed, price, reason, share):
+def fill(st, day, h, trades, rates, costs, pcosts, t, i, signed, price, reason, share):
     """Buy (``signed`` > 0) or sell ``|signed|`` shares of security ``i`` at ``price[i]``: the fund's
     cash moves by :math:`\\mp v - (1 - s) c`, the trade is logged.  Returns the participant's costs
-    :math:`s c`."""
-    st, day = f.state[0], f.days[t]
+    :math:`s c`.  ``st`` and ``day`` are the state and the session's day record, ``costs`` and
+    ``pcosts`` the session's rows of the cost books."""
     side = 1 if signed > 0.0 else -1
     shares = abs(signed)
     v = shares * price[i]
-    c = book_trading_costs(f, t, v, share)
+    c = book_trading_costs(rates, costs, pcosts, v, share)
     fc = c * (1.0 - share)
     if side > 0:
         st.cash_hkd -= v + fc
-        f.h[i] += shares
+        h[i] += shares
         day.buys_hkd += v
     else:
         st.cash_hkd += v - fc
-        f.h[i] -= shares
+        h[i] -= shares
         day.sells_hkd += v
     day.trading_costs_hkd += fc
     day.participant_costs_hkd += c - fc
     k = st.n_trades  # the trade record: written when the buffer has room, always counted
-    if k < f.trades.shape[0]:
-        rec = f.trades[k]
+    if k < trades.shape[0]:
+        rec = trades[k]
         rec.row = t
         rec.col = i
         rec.side = side
@@ -108,9 +111,10 @@ def execute(f, t, delta, price, reason, share):
     ascending order of their signed value (``argsort``), so the largest sells come first.
     Returns the trading costs borne by the participant (:math:`share \\cdot` the costs).
     """
-    h, lot, st = f.h, f.lot, f.state[0]
+    h, lot, st, day, trades = f.h, f.lot, f.state[0], f.days[t], f.trades
+    rates, costs, pcosts = f.rates, f.costs[t], f.pcosts[t]
     n = h.shape[0]
-    crate = _cost_rate(f.rates, share)
+    crate = _cost_rate(rates, share)
     paid = 0.0
     val = np.zeros(n)
     for i in range(n):
@@ -126,7 +130,7 @@ def execute(f, t, delta, price, reason, share):
             sh = h[i]
         if sh <= 0.0:
             continue
-        paid += fill(f, t, i, -sh, price, reason, share)
+        paid += fill(st, day, h, trades, rates, costs, pcosts, t, i, -sh, price, reason, share)
     total = 0.0
     for i in range(n):
         if val[i] > 0.0:
@@ -154,7 +158,7 @@ def execute(f, t, delta, price, reason, share):
                 sh = st.cash_hkd / (price[i] * (1.0 + crate))
             if sh <= 0.0:
                 continue
-        paid += fill(f, t, i, sh, price, reason, share)
+        paid += fill(st, day, h, trades, rates, costs, pcosts, t, i, sh, price, reason, share)
     return paid
 
 

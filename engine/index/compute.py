@@ -32,8 +32,7 @@ from engine.prepare import (
     _day,
     _days,
     action_records,
-    capital_change_factors,
-    restated_review_shares,
+    applied_review_shares,
     shares_as_of,
     withholding_rates,
 )
@@ -167,7 +166,8 @@ def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
     base_value = _base_value(
         params.get("base_value", DEFAULT_BASE_VALUE) if base_value is None else base_value
     )
-    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(_review_shares(schedule, reviews, market))
+    q = applied_review_shares(schedule, np.arange(len(reviews)), market)  # a prefix of the schedule
+    rev_ptr, rev_col, rev_q = _nb.sparse_reviews(q)
     _check_review_prices(rev_ptr, rev_col, rev_q, review_rows, base_row, close, market, reviews)
     if withholding is None:
         withholding = params.get("withholding", {}) or {}
@@ -190,16 +190,6 @@ def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
         wht=wht,
         act=act,
     )
-
-
-def _review_shares(schedule: ReviewSchedule, reviews: list, market: MarketData) -> np.ndarray:
-    """``[review, security]`` restated index shares of the reviews applied (a prefix of the
-    schedule's): from the compiled rules' arrays when the schedule has them for these codes (no
-    review table needs building), else from the review tables."""
-    arrays = schedule.arrays
-    if arrays is None or list(arrays["codes"]) != market.codes:
-        return restated_review_shares(reviews, market)
-    return arrays["q"][: len(reviews)] * capital_change_factors(reviews, market)
 
 
 def _run(inp: _Inputs, market) -> _Run:

@@ -15,7 +15,7 @@ from support.reviews import make_review, make_schedule
 
 from engine.errors import DataError
 from engine.index import compute
-from engine.index.compute import capital_change_factors
+from engine.prepare import capital_change_factors
 
 D = sessions(8)  # D[0] base/cap of the initial review, D[1] its effective date
 
