@@ -162,35 +162,46 @@ def _suspended_sessions(suspended, t, j):
 
 @njit
 def fill_market_fields(
-    x, close, shares, free_float, suspended, cxo, cut_rows, cap_rows, price_rows
+    x, close, shares, free_float, suspended, cxo, listed_ns, cut_rows, cap_rows, price_rows, latest_ns
 ):
-    """Fill the market fields of the ``[review, security]`` snapshots ``x`` in one pass.
+    """Fill every field of the ``[review, security]`` snapshots ``x`` in one pass (``x`` may come
+    from ``np.empty``).
 
     For review ``k`` with cut-off row :math:`c`, cap row :math:`p` and pricing row :math:`e` (the
     session before the effective date, clipped at 0): ``listed`` = closes at :math:`c` and
-    :math:`p`; ``suspended`` and ``suspended_sessions`` at :math:`c`;
+    :math:`p`; ``young`` = listed (``listed_ns``, int64 nanoseconds, the largest int64 when
+    unknown) after ``latest_ns[k]`` (the largest int64: no such screen); ``suspended`` and
+    ``suspended_sessions`` at :math:`c`;
     ``ffmc_cutoff`` :math:`= P_c S_c F_c`; ``ffmc_cap`` :math:`= P_p S_p F_p`; ``shares``,
     ``free_float``, ``float_shares`` :math:`= S_p F_p` at :math:`p`; ``price_close`` :math:`= P_e`
-    and ``priced_before_effective`` = a close at :math:`e`; ``cxo`` from the master; ``avg_tv``
-    NaN (filled by the caller when a liquidity screen needs it).
+    and ``priced_before_effective`` = a close at :math:`e`; ``cxo`` from the master.  The fields
+    the caller fills when a review's methodology needs them start as: ``long_suspended``,
+    ``hsci``, ``southbound``, ``industry_ok``, ``gone`` False, ``score`` 0, ``avg_tv`` NaN.
     """
     R, N = x.shape
     for k in range(R):
-        c, p, e = cut_rows[k], cap_rows[k], price_rows[k]
+        c, p, e, latest = cut_rows[k], cap_rows[k], price_rows[k], latest_ns[k]
         for j in range(N):
             y = x[k, j]
             y["listed"] = not (np.isnan(close[c, j]) or np.isnan(close[p, j]))
+            y["young"] = listed_ns[j] > latest
             y["suspended"] = suspended[c, j]
+            y["long_suspended"] = False
             y["suspended_sessions"] = _suspended_sessions(suspended, c, j)
+            y["hsci"] = False
+            y["southbound"] = False
+            y["cxo"] = cxo[j]
+            y["industry_ok"] = False
+            y["priced_before_effective"] = not np.isnan(close[e, j])
+            y["score"] = 0.0
+            y["avg_tv"] = np.nan
             y["ffmc_cutoff"] = close[c, j] * shares[c, j] * free_float[c, j]
             y["ffmc_cap"] = close[p, j] * shares[p, j] * free_float[p, j]
             y["shares"] = shares[p, j]
             y["free_float"] = free_float[p, j]
             y["float_shares"] = shares[p, j] * free_float[p, j]
             y["price_close"] = close[e, j]
-            y["priced_before_effective"] = not np.isnan(close[e, j])
-            y["cxo"] = cxo[j]
-            y["avg_tv"] = np.nan
+            y["gone"] = False
 
 
 # ------------------------------------------------------------------------------------ all reviews

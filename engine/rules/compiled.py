@@ -29,7 +29,7 @@ from engine.rules._reasons import (
 from engine.rules.calendar import plan_rows
 from engine.rules.capping import cap_weights
 from engine.rules.schedule import plan_reviews
-from engine.rules.screens import too_young
+from engine.rules.screens import latest_listing_ns, listing_ns
 
 SNAPSHOT_DTYPE = _nb.SNAPSHOT_DT  # deprecated alias of engine.rules._nb.SNAPSHOT_DT
 
@@ -75,7 +75,7 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     methodology of review ``k``.
     """
     R, N = len(plan), len(market.codes)
-    x = np.zeros((R, N), dtype=_nb.SNAPSHOT_DT)
+    x = np.empty((R, N), dtype=_nb.SNAPSHOT_DT)  # every field written below
     if R == 0:
         return x
     dates = market.dates
@@ -83,6 +83,12 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     if (tc < 0).any() or (tk < 0).any():
         bad = plan["cutoff_date"].iloc[int(np.flatnonzero((tc < 0) | (tk < 0))[0])]
         raise DataError(describe("date is not a session of this market", date=bad))
+    uni = [m.universe for m in versions]
+    cutoffs = pd.DatetimeIndex(plan["cutoff_date"])
+    months = np.array([u.min_listed_months for u in uni])
+    latest = np.full(R, np.iinfo(np.int64).max)  # screen 1a off: nobody is too young
+    for n in set(months.tolist()) - {0}:
+        latest[months == n] = latest_listing_ns(cutoffs[months == n], n)
     _nb.fill_market_fields(
         x,
         market.close_hkd,
@@ -90,11 +96,12 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
         market.free_float,
         market.suspended,
         np.asarray(market.master_column("is_cxo"), dtype=np.bool_),
+        listing_ns(market.master_column("listing_date")),
         tc.astype(np.int64),
         tk.astype(np.int64),
         np.maximum(price_row, 0).astype(np.int64),
+        latest,
     )
-    uni = [m.universe for m in versions]
     for k, u in enumerate(uni):
         if u.max_suspended_sessions:
             x["long_suspended"][k] = x["suspended_sessions"][k] > u.max_suspended_sessions
@@ -103,18 +110,9 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     if any(u.require_southbound for u in uni):
         x["southbound"] = market.membership("southbound")[tc]
     industry = market.master_column("industry")
-    listed_on = pd.DatetimeIndex(market.master_column("listing_date"))
-    cutoffs = pd.DatetimeIndex(plan["cutoff_date"])
     for k, u in enumerate(uni):
         if u.industries:
             x["industry_ok"][k] = [v in set(u.industries) for v in industry]
-    months = np.array([u.min_listed_months for u in uni])
-    for n in set(months.tolist()) - {0}:  # written in place when every review has the same n
-        ks = months == n
-        if ks.all():
-            too_young(listed_on, cutoffs, n, out=x["young"])
-        else:
-            x["young"][ks] = too_young(listed_on, cutoffs[ks], n)
     if len(market.relevance):
         x["score"] = _relevance(market, cutoffs)
     if any(m.liquidity.enabled for m in versions):
@@ -217,7 +215,10 @@ def run_compiled(market: MarketData, plan: pd.DataFrame, by_name: dict):
     if status != _nb.RV_OK:
         _raise_review(status, stop, plan.iloc[stop], out, x)
     reviews = plan_reviews(plan, versions, market.dates, lambda k: review_table(k, out))
-    q = np.where(selected, x["shares"] * x["free_float"] * cf, 0.0)  # q = shares x FAF x CF
+    q = np.zeros(selected.shape)  # q = shares x FAF x CF where selected
+    at = np.nonzero(selected)
+    y = x[at]
+    q[at] = y["shares"] * y["free_float"] * cf[at]
     arrays = {"codes": codes, "selected": selected, "q": q, "weight": weight}
     return reviews, arrays
 

@@ -91,13 +91,24 @@ def average_traded_value(market: MarketData, cutoff_row: int, window_sessions: i
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def too_young(listing_dates, cutoffs, months: int, out=None) -> np.ndarray:
-    """``bool[len(cutoffs), N]`` (written into ``out`` when given): screen 1a, the listing date is
-    unknown or after the cut-off minus ``months`` calendar months."""
-    latest = (pd.DatetimeIndex(cutoffs) - pd.DateOffset(months=months)).as_unit("ns").asi8
+def listing_ns(listing_dates) -> np.ndarray:
+    """Listing dates as int64 nanoseconds, the largest int64 where unknown (young at every
+    cut-off)."""
     listed = pd.DatetimeIndex(listing_dates).as_unit("ns")
-    listed = np.where(listed.isna(), np.iinfo(np.int64).max, listed.asi8)  # unknown: young
-    return np.greater(listed[None, :], latest[:, None], out=out)
+    return np.where(listed.isna(), np.iinfo(np.int64).max, listed.asi8)
+
+
+def latest_listing_ns(cutoffs, months: int) -> np.ndarray:
+    """The latest listing date (int64 nanoseconds) that passes screen 1a at each cut-off: the
+    cut-off minus ``months`` calendar months."""
+    return (pd.DatetimeIndex(cutoffs) - pd.DateOffset(months=months)).as_unit("ns").asi8
+
+
+def too_young(listing_dates, cutoffs, months: int) -> np.ndarray:
+    """``bool[len(cutoffs), N]``: screen 1a, the listing date is unknown or after the cut-off minus
+    ``months`` calendar months."""
+    latest = latest_listing_ns(cutoffs, months)
+    return listing_ns(listing_dates)[None, :] > latest[:, None]
 
 
 def screen(market: MarketData, m: Methodology, cutoff_date, cap_date) -> ScreenResult:
@@ -187,5 +198,7 @@ __all__ = [
     "screen",
     "screen_frame",
     "screen_text",
+    "latest_listing_ns",
+    "listing_ns",
     "too_young",
 ]

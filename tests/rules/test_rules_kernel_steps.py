@@ -5,6 +5,7 @@ suspended-session count of the snapshot against a running count."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,5 +66,44 @@ def test_suspended_sessions_count_back_from_each_row(mask, data):
     x = np.zeros((len(rows), s.shape[1]), dtype=_nb.SNAPSHOT_DT)
     ones = np.ones(s.shape)
     cxo = np.zeros(s.shape[1], dtype=bool)
-    _nb.fill_market_fields(x, ones, ones, ones, s, cxo, rows, rows, rows)
+    never = np.full(len(rows), np.iinfo(np.int64).max)
+    listed = np.zeros(s.shape[1], dtype=np.int64)
+    _nb.fill_market_fields(x, ones, ones, ones, s, cxo, listed, rows, rows, rows, never)
     np.testing.assert_array_equal(x["suspended_sessions"], run[rows])
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.integers(0, 4000)), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 4000), st.sampled_from([0, 1, 6, 12])), min_size=1, max_size=6),
+)
+def test_snapshot_fill_writes_every_field_and_the_young_screen(listing_days, reviews):
+    """:func:`engine.rules.compiled.prepare_snapshots` allocates with ``np.empty``: the fill kernel
+    must write every field (a buffer of 0xFF bytes comes out the same as a zeroed one), and its
+    ``young`` is screen 1a of :func:`engine.rules.screens.too_young` (False where the review's
+    version has no such screen)."""
+    from engine.rules import _nb
+    from engine.rules.screens import latest_listing_ns, listing_ns, too_young
+
+    base = pd.Timestamp("2010-01-01")
+    listing = pd.DatetimeIndex([pd.NaT if d is None else base + pd.Timedelta(days=d) for d in listing_days])
+    cutoffs = pd.DatetimeIndex([base + pd.Timedelta(days=d) for d, _ in reviews])
+    months = np.array([m for _, m in reviews])
+    latest = np.full(len(reviews), np.iinfo(np.int64).max)
+    for k, n in enumerate(months):
+        if n:
+            latest[k] = latest_listing_ns(cutoffs[k : k + 1], int(n))[0]
+    R, N = len(reviews), len(listing)
+    rng = np.random.default_rng(len(listing_days))
+    close = np.where(rng.random((3, N)) < 0.2, np.nan, rng.uniform(1, 9, (3, N)))
+    susp = rng.random((3, N)) < 0.3
+    rows = rng.integers(0, 3, R).astype(np.int64)
+    args = (close, close * 7.0, np.full((3, N), 0.5), susp, rng.random(N) < 0.5,
+            listing_ns(listing), rows, rows, rows, latest)  # fmt: skip
+    clean = np.zeros((R, N), dtype=_nb.SNAPSHOT_DT)
+    dirty = np.frombuffer(b"\xff" * clean.nbytes, dtype=_nb.SNAPSHOT_DT).reshape(R, N).copy()
+    _nb.fill_market_fields(clean, *args)
+    _nb.fill_market_fields(dirty, *args)
+    assert clean.tobytes() == dirty.tobytes()
+    for k in range(R):
+        want = too_young(listing, cutoffs[k : k + 1], int(months[k]))[0] if months[k] else False
+        np.testing.assert_array_equal(clean["young"][k], want)
