@@ -209,7 +209,7 @@ def open_fund(a, params, rates, b):
     """The :data:`Fund` record of one run of ``params`` (PARAMS_DT[1]) on ``a`` into ``b``."""
     T, n = a.close.shape
     n_act = a.actions.shape[0]
-    pay_rows = np.zeros(n_act, dtype=np.int64)
+    pay_rows = np.zeros(n_act)  # float64: sorted by the argsort execute compiles anyway
     for k in range(n_act):
         pay_rows[k] = a.actions[k].pay_row
     lag = params[0].lag
@@ -385,7 +385,8 @@ def record_day(st, day, h, price, hold, t):
     day.nav_hkd = value + st.cash_hkd + st.receivable_hkd - st.accrued_hkd - st.payable_hkd
     day.value_hkd = value
     if hold.shape[0] > t:
-        hold[t] = h
+        for i in range(h.shape[0]):  # a loop: hold[t] = h compiles NumPy's shape-error formatting
+            hold[t, i] = h[i]
 
 
 # ------------------------------------------------------------------------------------ the loop

@@ -495,6 +495,7 @@ def reviews_kernel(x, rules, code_order):
     weight = np.zeros((R, N))
     cap_factor = np.full((R, N), np.nan)
     current = np.zeros(N, dtype=np.bool_)
+    n_current = 0
     for k in range(R):
         r = rules[k]
         K, add, remove = r["max_constituents"], r["add_rank"], r["remove_rank"]
@@ -505,7 +506,7 @@ def reviews_kernel(x, rules, code_order):
         if r["replacement"]:
             select_replacement_nb(k, x, ranks, current, reason, selected)
         else:
-            _select(k, ranks, current, not current.any(), K, add, remove, reason, selected)
+            _select(k, ranks, current, n_current == 0, K, add, remove, reason, selected)
         if r["drop_check"]:
             for j in range(N):
                 if selected[k, j] and not x[k, j]["priced_before_effective"]:
@@ -514,5 +515,8 @@ def reviews_kernel(x, rules, code_order):
         status = _weigh(k, x, selected, r["cap"], r["rebalance"], weight, cap_factor)
         if status != RV_OK:
             return reason, eligible, ranks, selected, weight, cap_factor, k, status
-        current[:] = selected[k]
+        n_current = 0  # a loop, not current[:] = ... and current.any(): compiles seconds faster
+        for j in range(N):
+            current[j] = selected[k, j]
+            n_current += 1 if current[j] else 0
     return reason, eligible, ranks, selected, weight, cap_factor, R, RV_OK
