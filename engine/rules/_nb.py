@@ -162,7 +162,17 @@ def _suspended_sessions(suspended, t, j):
 
 @njit
 def fill_market_fields(
-    x, close, shares, free_float, suspended, cxo, listed_ns, cut_rows, cap_rows, price_rows, latest_ns
+    x,
+    close,
+    shares,
+    free_float,
+    suspended,
+    cxo,
+    listed_ns,
+    cut_rows,
+    cap_rows,
+    price_rows,
+    latest_ns,
 ):
     """Fill every field of the ``[review, security]`` snapshots ``x`` in one pass (``x`` may come
     from ``np.empty``).

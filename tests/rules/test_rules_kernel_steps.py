@@ -74,7 +74,9 @@ def test_suspended_sessions_count_back_from_each_row(mask, data):
 
 @given(
     st.lists(st.one_of(st.none(), st.integers(0, 4000)), min_size=1, max_size=12),
-    st.lists(st.tuples(st.integers(0, 4000), st.sampled_from([0, 1, 6, 12])), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 4000), st.sampled_from([0, 1, 6, 12])), min_size=1, max_size=6
+    ),
 )
 def test_snapshot_fill_writes_every_field_and_the_young_screen(listing_days, reviews):
     """:func:`engine.rules.compiled.prepare_snapshots` allocates with ``np.empty``: the fill kernel
@@ -85,7 +87,9 @@ def test_snapshot_fill_writes_every_field_and_the_young_screen(listing_days, rev
     from engine.rules.screens import latest_listing_ns, listing_ns, too_young
 
     base = pd.Timestamp("2010-01-01")
-    listing = pd.DatetimeIndex([pd.NaT if d is None else base + pd.Timedelta(days=d) for d in listing_days])
+    listing = pd.DatetimeIndex(
+        [pd.NaT if d is None else base + pd.Timedelta(days=d) for d in listing_days]
+    )
     cutoffs = pd.DatetimeIndex([base + pd.Timedelta(days=d) for d, _ in reviews])
     months = np.array([m for _, m in reviews])
     latest = np.full(len(reviews), np.iinfo(np.int64).max)
