@@ -117,3 +117,23 @@ def test_withholding_rates_and_errors():
     with pytest.raises(DataError, match=r"\[0, 1\]"):
         withholding_rates(market, {"H": 1.5}, needed)
     np.testing.assert_allclose(withholding_rates(market, {}, np.array([False, False])), [0, 0])
+
+
+def test_applied_review_shares_read_the_compiled_arrays_as_the_tables_give_them():
+    """The index and the fund read a schedule's restated shares through one function: from the
+    compiled rules' arrays they equal, bit for bit, the shares rebuilt from every review table, for
+    any subset of reviews; a schedule without arrays (or for other codes) is read from its tables."""
+    import dataclasses
+
+    import engine
+    from engine.prepare import applied_review_shares
+
+    market = engine.data.default_market()
+    schedule = engine.build_index(market, "hsidi").schedule
+    assert schedule.arrays is not None
+    positions = np.array([0, 3, len(schedule.reviews) - 1])
+    from_tables = restated_review_shares([schedule.reviews[k] for k in positions], market)
+    got = applied_review_shares(schedule, positions, market)
+    assert got.tobytes() == from_tables.tobytes() and (got > 0).any()
+    no_arrays = dataclasses.replace(schedule, arrays=None)
+    assert applied_review_shares(no_arrays, positions, market).tobytes() == from_tables.tobytes()
