@@ -9,10 +9,10 @@ constant of another module (the codes of :mod:`engine.enums`, the dtype of :mod:
 would be loaded stale after that other file changed.  The engine's kernels are therefore cached in
 a folder named by :func:`kernel_stamp`, a hash of every kernel module (``_nb.py`` or
 ``*_nb.py``) and of every other engine module they import from (found in their source, so the
-list cannot go stale): any edit to one of them starts a fresh cache.  The folder is ``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when
-``NUMBA_CACHE_DIR`` is set, else ``engine/__pycache__/numba/hsidi-<stamp>`` (the user's cache folder,
-``$XDG_CACHE_HOME`` or ``~/.cache``, ``hsidi-engine/numba/hsidi-<stamp>``, when the package folder
-is not writable).  Only the engine's own kernels use it; other Numba code in the process keeps
+list cannot go stale): any edit to one of them starts a fresh cache.  The folder is
+``<NUMBA_CACHE_DIR>/hsidi-<stamp>`` when ``NUMBA_CACHE_DIR`` is set, else
+``engine/__pycache__/numba/hsidi-<stamp>`` (the user's cache folder, ``$XDG_CACHE_HOME`` or
+``~/.cache``, ``hsidi-engine/numba/hsidi-<stamp>``, when the package folder is not writable).  Only the engine's own kernels use it; other Numba code in the process keeps
 Numba's settings.
 """
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support.markets import market_from_closes, sessions
 
 from engine.enums import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_SPLIT
@@ -137,3 +141,26 @@ def test_applied_review_shares_read_the_compiled_arrays_as_the_tables_give_them(
     assert got.tobytes() == from_tables.tobytes() and (got > 0).any()
     no_arrays = dataclasses.replace(schedule, arrays=None)
     assert applied_review_shares(no_arrays, positions, market).tobytes() == from_tables.tobytes()
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2080, 1, 1)),
+        max_size=6,
+    ),
+    st.sampled_from([None, "Asia/Hong_Kong", "America/New_York"]),
+)
+def test_days_is_each_value_at_midnight(values, tz):
+    """``_days`` (NumPy day truncation, no frequency inference) against ``_day`` of each value:
+    wall-clock dates of aware times, dates before 1970 included."""
+    from engine.prepare import _day, _days
+
+    stamps = [
+        pd.Timestamp(v)
+        if tz is None
+        else pd.Timestamp(v).tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
+        for v in values
+    ]
+    got = _days(stamps)
+    assert got.tz is None
+    assert list(got) == [_day(v) for v in stamps]
