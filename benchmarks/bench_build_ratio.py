@@ -1,7 +1,8 @@
 """The public-API build against the bare reference, alternately in one process (issue 12).
 
-``python benchmarks/bench_build_ratio.py [--size L] [--repeat 40]`` builds the standard workload as
-``benchmarks/run.py`` does, checks that the engine's levels equal the reference's (relative 1e-9),
+``python benchmarks/bench_build_ratio.py [--size L] [--repeat 40] [--seed N]`` builds the standard
+workload (``--seed``: an independently generated one of the same shape) as ``benchmarks/run.py``
+does, checks that the engine's levels equal the reference's (relative 1e-9),
 then times ``engine.build_index`` through :func:`impls.engine_build` and the reference kernel
 :func:`impls.reference` alternately ``--repeat`` times and prints the best wall and CPU times of
 each and their ratio.  Alternating the two in one process lets both see the same machine state, so
@@ -27,8 +28,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="L", choices=("S", "M", "L"))
     ap.add_argument("--repeat", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=20240601, help="another seed: another workload")
     args = ap.parse_args(argv)
-    w = workload.make(args.size)
+    w = workload.make(args.size, seed=args.seed)
     market, m = impls.engine_market(w), workload.methodology(w)
     got = workload.rebased(impls.engine_build(w, market, m), w)
     ref = workload.rebased(impls.reference(w), w)
