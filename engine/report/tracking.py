@@ -2,6 +2,21 @@
 
 The content (:class:`ReportContent`) is built once; :mod:`engine.report.html` and
 :mod:`engine.report.pdf` render the same content, so both files always say the same thing.
+
+Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation fixing,
+the same numbers as ``FundResult.summary()`` and the waterfall.  Page one holds the key figures
+(period, returns, TD, TE STD and RMS, information ratio, the largest active drawdown, costs per
+year) and the NAV and rolling-TE chart; a stamp says when (``SOURCE_DATE_EPOCH`` when set), by
+which engine version and from which data it was generated.  The PDF draws every figure as vector
+graphics on A4 pages, two figures a page where they fit; cited sources are listed in full at the
+end.
+
+The report holds: TD by year and by month, the active return's drawdown and distribution, NAV vs
+benchmark, active returns, rolling TE, units and flows, the waterfall (arithmetic, and log per
+year) with its table, costs by kind in bp of NAV with a table, holding vs index weights at the
+latest date, the metrics table with definitions (one column per benchmark, each named), settings
+(assumptions marked), assumptions, warnings, provenance, and a SYNTHETIC banner when any input is
+synthetic; with the tracking-desk inputs (``regulatory``, ``capacity``, ``desk``) their sections.
 """
 
 from __future__ import annotations
@@ -501,13 +516,23 @@ def write_report(content: ReportContent, path, formats=FORMATS) -> dict[str, Pat
 
 
 def tracking_report(
-    fund_result, index_result, path, *, formats=("html", "pdf"), **options
+    fund_result,
+    index_result,
+    path,
+    *,
+    formats=("html", "pdf"),
+    market=None,
+    attribution=None,
+    window: int = DEFAULT_WINDOW,
+    title: str | None = None,
+    mark=None,
+    regulatory=None,
+    capacity=None,
+    desk=None,
 ) -> dict[str, Path]:
-    """Write the tracking-error report of ``fund_result`` against ``index_result``.
-
-    The content is computed once by :func:`build_content`, which takes ``options``: ``market``,
-    ``attribution``, ``window``, ``title``, ``mark``, ``regulatory``, ``capacity``, ``desk``
-    (described below), and rendered in each of ``formats``.
+    """Write the tracking-error report of ``fund_result`` against ``index_result``: the content is
+    computed once by :func:`build_content` and rendered in each of ``formats`` (what it holds: the
+    module docstring).
 
     Parameters
     ----------
@@ -518,13 +543,17 @@ def tracking_report(
     path : path-like
         Base path; ``.html`` / ``.pdf`` suffixes are set per format (``out/report`` ->
         ``out/report.html``, ``out/report.pdf``).
+    formats : subset of ("html", "pdf")
     market : MarketData, optional
         Needed for the valuation fixing (else the fund's own ``nav["fx"]``), holding weights and
         the attribution waterfall.
     attribution : Waterfall, optional
         A precomputed waterfall; when None and ``market`` is given it is computed with
         :func:`engine.analytics.attribute` (several fund runs).
-    formats : subset of ("html", "pdf")
+    window : int
+        Sessions of the rolling tracking error.
+    title : str, optional
+        The report's title (default ``Tracking report: ETF 520500 vs <INDEX NAME>``).
     mark : (date, label) or sequence of them, optional
         Dates marked on every time axis; default the reviews where the methodology changes (the
         2025-08-11 revision of the HSIDI).
@@ -541,28 +570,15 @@ def tracking_report(
         sse-2025-11 rule checks, per-code contributions when the analytics offer them);
         ``{"compute": False}`` shows only those given.
 
-    Every tracking figure is taken against the fund's ``config.benchmark`` at its own valuation
-    fixing, the same numbers as ``FundResult.summary()`` and the waterfall.
-
     Returns
     -------
     dict
         Format -> written path. Each file is written atomically (temp file + ``os.replace``): an error
         while building leaves no file, and no partial one.
-
-    Page one holds the key figures (period, returns, TD, TE STD and RMS, information ratio, the
-    largest active drawdown, costs per year) and the NAV and rolling-TE chart; a stamp says when
-    (``SOURCE_DATE_EPOCH`` when set), by which engine version and from which data it was generated.
-    The PDF draws every figure as vector graphics on A4 pages, two figures a page where they fit;
-    cited sources are listed in full at the end.
-
-    The report holds: TD by year and by month, the active return's drawdown and distribution, NAV vs benchmark, active returns, rolling TE, units and flows, the
-    waterfall (arithmetic, and log per year) with its table, costs by kind in bp of NAV with a table,
-    holding vs index weights at the latest date, the metrics table with definitions (one column per
-    benchmark, each named), settings (assumptions marked), assumptions, warnings, provenance, and a
-    SYNTHETIC banner when any input is synthetic.
     """
     _targets(path, formats)  # a bad path or format fails before any work
+    options = dict(market=market, attribution=attribution, window=window, title=title, mark=mark)
+    options.update(regulatory=regulatory, capacity=capacity, desk=desk)
     return write_report(build_content(fund_result, index_result, **options), path, formats)
 
 
