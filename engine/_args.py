@@ -27,13 +27,11 @@ def date_argument(value, name: str, source: str | None = None) -> pd.Timestamp |
             ts = None
     if ts is None or pd.isna(ts) or ts.tzinfo is not None or ts != ts.normalize():
         raise DataError(
-            describe(
-                f"{name} is not a date",
-                source=source,
-                field=name,
-                value=value,
-                fix=f"give {name} as a day, e.g. '2025-08-11' (no time, no time zone)",
-            )
+            f"{name} is not a date",
+            source=source,
+            field=name,
+            value=value,
+            fix=f"give {name} as a day, e.g. '2025-08-11' (no time, no time zone)",
         )
     return ts
 

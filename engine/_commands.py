@@ -20,7 +20,7 @@ import pandas as pd
 
 from engine._files import OutputSet, read_text_file, write_table, write_text
 from engine._terminal import heard_by, listed, warning_lines
-from engine.errors import DataError, FundConfigError, OutputError, describe
+from engine.errors import DataError, FundConfigError, OutputError
 
 VARIANTS = {"launch": "hsidi-2023-05", "chained": "hsidi", "revision": "hsidi-2025-08"}
 REVISION_DATE = pd.Timestamp("2025-08-11")
@@ -51,11 +51,9 @@ def _read_market(args):
         )
     if closures:
         raise DataError(
-            describe(
-                "--closure declares closures of a data folder's market",
-                value=list(closures),
-                fix="pass --data FOLDER (the default market already follows the HKEX calendar)",
-            )
+            "--closure declares closures of a data folder's market",
+            value=list(closures),
+            fix="pass --data FOLDER (the default market already follows the HKEX calendar)",
         )
     return default_market()
 
@@ -78,7 +76,7 @@ def _read_settings(path: str) -> dict:
     )
     if not isinstance(data, dict):
         raise FundConfigError(
-            describe("fund settings must be a table", source=path, value=type(data).__name__)
+            "fund settings must be a table", source=path, value=type(data).__name__
         )
     return data
 
@@ -95,12 +93,10 @@ def _fund_config(args):
     unknown = sorted(set(changes) - known)
     if unknown:
         raise FundConfigError(
-            describe(
-                "unknown fund setting(s)",
-                source=file or "--benchmark",
-                field=", ".join(unknown),
-                fix=f"use EtfConfig fields: {', '.join(sorted(known))}",
-            )
+            "unknown fund setting(s)",
+            source=file or "--benchmark",
+            field=", ".join(unknown),
+            fix=f"use EtfConfig fields: {', '.join(sorted(known))}",
         )
     changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
     try:
@@ -116,35 +112,29 @@ def _read_fx(path: str | None):
     file = Path(path)
     if not file.is_file():
         raise DataError(
-            describe(
-                "--fx file does not exist" if not file.exists() else "--fx is not a file",
-                source=path,
-                fix="give a CSV or Parquet file with columns date, hkd_cny",
-            )
+            "--fx file does not exist" if not file.exists() else "--fx is not a file",
+            source=path,
+            fix="give a CSV or Parquet file with columns date, hkd_cny",
         )
     frame = pd.read_parquet(file) if file.suffix == ".parquet" else pd.read_csv(file)
     missing = [c for c in ("date", "hkd_cny") if c not in frame.columns]
     if missing:
         raise DataError(
-            describe(
-                "fixing file lacks column(s)",
-                source=str(file),
-                field=", ".join(missing),
-                fix="give columns date (YYYY-MM-DD) and hkd_cny (CNY per HKD)",
-            )
+            "fixing file lacks column(s)",
+            source=str(file),
+            field=", ".join(missing),
+            fix="give columns date (YYYY-MM-DD) and hkd_cny (CNY per HKD)",
         )
     dates = pd.to_datetime(frame["date"], format="ISO8601", errors="coerce")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise DataError(
-            describe(
-                "unreadable date",
-                source=str(file),
-                row=row,
-                field="date",
-                value=frame["date"].iloc[row],
-                fix="write dates as YYYY-MM-DD",
-            )
+            "unreadable date",
+            source=str(file),
+            row=row,
+            field="date",
+            value=frame["date"].iloc[row],
+            fix="write dates as YYYY-MM-DD",
         )
     return pd.Series(
         pd.to_numeric(frame["hkd_cny"], errors="coerce").to_numpy(float),
@@ -472,11 +462,9 @@ def cmd_export_data(args) -> int:
     existed = target.exists() and (not target.is_dir() or any(target.iterdir()))
     if existed and not args.replace:
         raise OutputError(
-            describe(
-                "export-data does not replace an existing folder unasked",
-                source=args.out,
-                fix="choose a new folder, or pass --replace to overwrite its market files",
-            )
+            "export-data does not replace an existing folder unasked",
+            source=args.out,
+            fix="choose a new folder, or pass --replace to overwrite its market files",
         )
     path = write_folder(default_market(), args.out, fmt=args.format)
     _say(f"{'Replaced the market files in' if existed else 'Wrote the default market to'} {path}")

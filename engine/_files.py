@@ -303,9 +303,7 @@ def check_manifest(data, source: str) -> None:
 
     def bad(what: str, field: str, value=None) -> OutputError:
         shown = value if value is None or len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        return OutputError(
-            describe(f"garbled manifest: {what}", source=source, field=field, value=shown)
-        )
+        return OutputError(f"garbled manifest: {what}", source=source, field=field, value=shown)
 
     if not isinstance(data, dict):
         raise bad("not a JSON object", "(top level)", type(data).__name__)
@@ -438,12 +436,10 @@ def check_out(path: str | os.PathLike) -> Path:
     if target.is_symlink():
         if not target.exists():
             raise OutputError(
-                describe(
-                    "--out is a symlink to nothing (dangling)",
-                    source=str(path),
-                    value=os.readlink(target),
-                    fix="point the link at a folder, or remove it",
-                )
+                "--out is a symlink to nothing (dangling)",
+                source=str(path),
+                value=os.readlink(target),
+                fix="point the link at a folder, or remove it",
             )
         target = Path(os.path.realpath(target))
     if target.exists() and not target.is_dir():

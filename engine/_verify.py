@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 from engine._files import MANIFEST, read_manifest, sha256_file
-from engine.errors import EngineError, OutputError, describe
+from engine.errors import EngineError, OutputError
 
 RERUNNABLE = ("build", "backtest", "report", "demo", "compare")
 """Commands ``hsidi verify`` reruns: those that write an output set (and read nothing but inputs)."""
@@ -33,13 +33,11 @@ def recorded_args(rec: dict, run: str, source: str, parser) -> argparse.Namespac
 
     def refuse(what: str, value=None) -> OutputError:
         return OutputError(
-            describe(
-                f"verify refuses to rerun: {what}",
-                source=source,
-                field=f"runs.{run}.argv",
-                value=value,
-                fix="verify only folders hsidi wrote; rerun the command by hand to rebuild one",
-            )
+            f"verify refuses to rerun: {what}",
+            source=source,
+            field=f"runs.{run}.argv",
+            value=value,
+            fix="verify only folders hsidi wrote; rerun the command by hand to rebuild one",
         )
 
     argv = rec["argv"]
@@ -110,20 +108,16 @@ def verify_folder(folder_arg: str, make_parser, *, say, explain) -> int:
     folder = Path(folder_arg).absolute()
     if not folder.is_dir():
         raise OutputError(
-            describe(
-                "the folder to verify does not exist" if not folder.exists() else "not a folder",
-                source=folder_arg,
-                fix="give the folder a command's --out wrote",
-            )
+            "the folder to verify does not exist" if not folder.exists() else "not a folder",
+            source=folder_arg,
+            fix="give the folder a command's --out wrote",
         )
     manifest, source = read_manifest(folder), str(Path(folder_arg) / MANIFEST)
     if not manifest.get("runs"):
         raise OutputError(
-            describe(
-                "no manifest: not an hsidi output folder",
-                source=source,
-                fix="give the folder a command's --out wrote",
-            )
+            "no manifest: not an hsidi output folder",
+            source=source,
+            fix="give the folder a command's --out wrote",
         )
     parsed = {
         run: recorded_args(rec, run, source, make_parser()) for run, rec in manifest["runs"].items()

@@ -30,7 +30,7 @@ import pandas as pd
 
 from engine._args import raise_at_first
 from engine._settings import Choice, Settings, Whole, setting
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 PERIODS_PER_YEAR: int = 246
 """HKEX sessions per year used for annualisation (median of 2010-2025 session counts; assumption)."""
@@ -90,20 +90,16 @@ def check_levels(levels: pd.Series, *, source: str = "levels") -> None:
     """Raise :class:`DataError` naming the first date whose level is NaN/inf/non-positive, or an unsorted index."""
     if not isinstance(levels, pd.Series):
         raise DataError(
-            describe(
-                "levels must be a pandas Series indexed by date",
-                source=source,
-                value=type(levels).__name__,
-                fix="pass e.g. result.levels['price'] or nav['nav_per_unit_cny']",
-            )
+            "levels must be a pandas Series indexed by date",
+            source=source,
+            value=type(levels).__name__,
+            fix="pass e.g. result.levels['price'] or nav['nav_per_unit_cny']",
         )
     if not levels.index.is_monotonic_increasing or levels.index.has_duplicates:
         raise DataError(
-            describe(
-                "level dates must be unique and ascending",
-                source=source,
-                fix="sort the series by date and drop duplicated dates upstream",
-            )
+            "level dates must be unique and ascending",
+            source=source,
+            fix="sort the series by date and drop duplicated dates upstream",
         )
     values = levels.to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values <= 0)
@@ -139,12 +135,10 @@ def level_series(x, *, source: str, field: str = "level", drop_nan: bool = False
         out = out.dropna()
     if out.index.has_duplicates:
         raise DataError(
-            describe(
-                "duplicated date",
-                source=source,
-                field=field,
-                date=out.index[out.index.duplicated()][0],
-            )
+            "duplicated date",
+            source=source,
+            field=field,
+            date=out.index[out.index.duplicated()][0],
         )
     check_levels(out, source=source)
     return out
@@ -154,7 +148,7 @@ def _level_dates(x, source: str, field: str) -> pd.DatetimeIndex:
     """The index of the Series ``x`` as tz-naive midnight dates (see :func:`level_series`)."""
 
     def bad(what, value, fix=None):
-        return DataError(describe(what, source=source, field=field, value=value, fix=fix))
+        return DataError(what, source=source, field=field, value=value, fix=fix)
 
     if not isinstance(x, pd.Series):
         raise bad("expected a pandas Series indexed by date", type(x).__name__)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import covariance_nb as nb
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 MODELS = ("ewma", "sample")
 """Covariance models: exponentially weighted (half-life in rows) and equally weighted sample."""
@@ -77,14 +77,12 @@ def covariance(
     if len(bad):
         s, j = bad[0]
         raise DataError(
-            describe(
-                "a return in the window is not finite",
-                source="covariance",
-                row=int(s) + (np.asarray(returns).shape[0] - int(n)),
-                field=f"returns[:, {int(j)}]",
-                value=float(x[s, j]),
-                fix="fill or drop missing returns before estimating the covariance",
-            )
+            "a return in the window is not finite",
+            source="covariance",
+            row=int(s) + (np.asarray(returns).shape[0] - int(n)),
+            field=f"returns[:, {int(j)}]",
+            value=float(x[s, j]),
+            fix="fill or drop missing returns before estimating the covariance",
         )
     if model == "sample":
         return nb.sample_cov(x)
@@ -92,7 +90,7 @@ def covariance(
 
 
 def _fail(what: str, field: str, value, fix: str) -> DataError:
-    return DataError(describe(what, source="covariance", field=field, value=value, fix=fix))
+    return DataError(what, source="covariance", field=field, value=value, fix=fix)
 
 
 __all__ = ["MODELS", "covariance"]

@@ -1,11 +1,12 @@
 """One exception hierarchy for the whole engine.
 
 Every error names *where* (file, row or date, security code, field) and, when there is one, the fix.
-Build messages with :func:`describe` so they read the same everywhere::
+An engine error takes the same arguments as :func:`describe`, which builds the message, so messages
+read the same everywhere::
 
-    raise DataError(describe("close price must be positive", source="prices.csv",
-                             row=17, date="2024-03-01", code="1801", field="close_hkd",
-                             value=-1.0, fix="correct the price or drop the row upstream"))
+    raise DataError("close price must be positive", source="prices.csv", row=17,
+                    date="2024-03-01", code="1801", field="close_hkd", value=-1.0,
+                    fix="correct the price or drop the row upstream")
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """Base class of every error raised on purpose by the engine."""
+    """Base class of every error raised on purpose by the engine.
+
+    ``EngineError(what, **where)`` carries the message ``describe(what, **where)``; the error's
+    ``args`` hold that one message (so it pickles, e.g. back from a Dask worker)."""
+
+    def __init__(self, *args: Any, **where: Any) -> None:
+        if where:
+            args = (describe(args[0] if args else "", **where), *args[1:])
+        super().__init__(*args)
 
 
 class DataError(EngineError, ValueError):

@@ -40,7 +40,7 @@ import numpy as np
 
 from engine import metrics_nb as nb
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 
 # ------------------------------------------------------------------------------------------ registry
@@ -320,7 +320,7 @@ def row(
 def _as_float(x, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=float)
     if a.ndim not in (1, 2):
-        raise DataError(describe("expected a 1-D or 2-D array", field=name, value=a.shape))
+        raise DataError("expected a 1-D or 2-D array", field=name, value=a.shape)
     return a
 
 
@@ -408,12 +408,10 @@ def rolling(x, window: int, stat: str = "std", conventions: Conventions = DEFAUL
     code = {"mean": nb.STAT_MEAN, "std": nb.STAT_STD, "rms": nb.STAT_RMS}.get(stat)
     if code is None:
         raise DataError(
-            describe(
-                "unknown rolling statistic",
-                field="stat",
-                value=stat,
-                fix="use 'mean', 'std' or 'rms'",
-            )
+            "unknown rolling statistic",
+            field="stat",
+            value=stat,
+            fix="use 'mean', 'std' or 'rms'",
         )
     out = nb.rolling_2d(_columns(a), int(window), code, conventions.ddof)
     return out[:, 0] if a.ndim == 1 else out
@@ -474,10 +472,8 @@ def tracking_metrics(fund_levels, bench_levels, conventions: Conventions = DEFAU
     Lb = np.ascontiguousarray(bench_levels, dtype=float)
     if Lf.shape != Lb.shape or Lf.ndim != 1 or Lf.size < 1:
         raise DataError(
-            describe(
-                "level arrays must be 1-D, non-empty and of equal length",
-                value=(Lf.shape, Lb.shape),
-            )
+            "level arrays must be 1-D, non-empty and of equal length",
+            value=(Lf.shape, Lb.shape),
         )
     p = conventions.periods_per_year
     rf, rb = returns(Lf), returns(Lb)
@@ -509,9 +505,7 @@ def _stat_code(method: str) -> int:
     if method == "rms":
         return nb.STAT_RMS
     raise DataError(
-        describe(
-            "unknown tracking-error method", field="method", value=method, fix="use 'std' or 'rms'"
-        )
+        "unknown tracking-error method", field="method", value=method, fix="use 'std' or 'rms'"
     )
 
 

@@ -103,16 +103,14 @@ def _action_records(market: MarketData) -> np.ndarray:
     for i, kind in enumerate(kinds):
         if kind not in ACTION_CODES:
             raise DataError(
-                describe(
-                    "corporate-action kind not handled by the index calculation",
-                    source="actions",
-                    row=i,
-                    date=act["ex_date"].iloc[i],
-                    code=act["code"].iloc[i],
-                    field="kind",
-                    value=kind,
-                    fix=f"express it as one of {sorted(ACTION_CODES)}",
-                )
+                "corporate-action kind not handled by the index calculation",
+                source="actions",
+                row=i,
+                date=act["ex_date"].iloc[i],
+                code=act["code"].iloc[i],
+                field="kind",
+                value=kind,
+                fix=f"express it as one of {sorted(ACTION_CODES)}",
             )
     dates = market.dates
     rows = dates.get_indexer(pd.DatetimeIndex(act["ex_date"])).astype(np.int64)
@@ -182,34 +180,28 @@ def review_shares(reviews, codes) -> np.ndarray:
         sel = table["selected"].to_numpy(dtype=bool)
         if not sel.any():
             raise MethodologyError(
-                describe(
-                    "review selects no constituent",
-                    field="selected",
-                    fix="check the rules stage output for this review",
-                    **where,
-                )
+                "review selects no constituent",
+                field="selected",
+                fix="check the rules stage output for this review",
+                **where,
             )
         sel_codes = table["code"].to_numpy(dtype=object)[sel]
         cols = np.array([col.get(c, -1) for c in sel_codes], dtype=np.int64)
         if (cols < 0).any():
             raise DataError(
-                describe(
-                    "review constituent is not in the market data",
-                    code=sel_codes[int(np.flatnonzero(cols < 0)[0])],
-                    field="code",
-                    fix="add the security to the market or drop it from the review",
-                    **where,
-                )
+                "review constituent is not in the market data",
+                code=sel_codes[int(np.flatnonzero(cols < 0)[0])],
+                field="code",
+                fix="add the security to the market or drop it from the review",
+                **where,
             )
         if len(np.unique(cols)) != len(cols):
             dup = pd.Index(sel_codes)
             raise DataError(
-                describe(
-                    "security selected twice in one review",
-                    code=dup[dup.duplicated()][0],
-                    field="code",
-                    **where,
-                )
+                "security selected twice in one review",
+                code=dup[dup.duplicated()][0],
+                field="code",
+                **where,
             )
         shares, free_float, cap_factor = (
             pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[sel]
@@ -220,13 +212,11 @@ def review_shares(reviews, codes) -> np.ndarray:
         if len(bad):
             i = int(bad[0])
             raise DataError(
-                describe(
-                    "index shares (shares x free_float x cap_factor) must be positive",
-                    code=sel_codes[i],
-                    field="shares/free_float/cap_factor",
-                    value=float(values[i]),
-                    **where,
-                )
+                "index shares (shares x free_float x cap_factor) must be positive",
+                code=sel_codes[i],
+                field="shares/free_float/cap_factor",
+                value=float(values[i]),
+                **where,
             )
         out[k, cols] = values
     return out

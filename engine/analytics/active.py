@@ -21,7 +21,7 @@ import pandas as pd
 
 from engine import metrics
 from engine._display import Summary
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 """Column names of :func:`td_by_month` (calendar months)."""
@@ -32,11 +32,11 @@ def _levels(tr) -> pd.DataFrame:
     if not isinstance(lv, pd.DataFrame) or list(lv.columns[:2]) != ["fund", "benchmark"]:
         what = "expected a TrackingResult (levels with columns fund, benchmark)"
         fix = "pass engine.analytics.fund_tracking(fund_result, index_result)"
-        raise DataError(describe(what, field="tr", value=type(tr).__name__, fix=fix))
+        raise DataError(what, field="tr", value=type(tr).__name__, fix=fix)
     if len(lv) < 2:
         what = "at least two aligned levels are needed"
         fix = "track over a longer period"
-        raise DataError(describe(what, field="tr.levels", value=len(lv), fix=fix))
+        raise DataError(what, field="tr.levels", value=len(lv), fix=fix)
     return lv.astype(float)
 
 
@@ -111,14 +111,14 @@ def active_distribution(tr, bin_bp: float | None = None) -> pd.DataFrame:
     a = tr.active.dropna().to_numpy(dtype=float) * 1e4
     if len(a) == 0:
         what = "no active returns to count"
-        raise DataError(describe(what, field="tr.active", fix="track a longer period"))
+        raise DataError(what, field="tr.active", fix="track a longer period")
     if bin_bp is None:
         q75, q25 = np.percentile(a, [75, 25])
         width = 2.0 * (q75 - q25) * len(a) ** (-1.0 / 3.0)
         bin_bp = max(0.5, float(np.ceil(width * 2.0) / 2.0))
     elif not (np.isfinite(bin_bp) and bin_bp > 0):
         what = "bin width must be positive"
-        raise DataError(describe(what, field="bin_bp", value=bin_bp, fix="e.g. 1.0"))
+        raise DataError(what, field="bin_bp", value=bin_bp, fix="e.g. 1.0")
     lo = np.floor(a.min() / bin_bp) * bin_bp
     hi = (np.floor(a.max() / bin_bp) + 1.0) * bin_bp
     edges = np.arange(round((hi - lo) / bin_bp) + 1) * bin_bp + lo

@@ -38,7 +38,7 @@ from engine._display import row as _row
 from engine.analytics.tracking import provenance
 from engine.conventions import DEFAULT, Conventions, act365, annualise_return, check_levels
 from engine.data.fx import to_cny
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.fund import EFFECTS, EtfConfig
 from engine.fund import backtest as fund_backtest
 from engine.fund.result import benchmark_label, fund_benchmark
@@ -126,7 +126,7 @@ class Waterfall(Result):
         """The contributions of one of :data:`BASES`."""
         if basis not in BASES:
             what = "unknown contribution basis"
-            raise DataError(describe(what, field="basis", value=basis, fix=f"use one of {BASES}"))
+            raise DataError(what, field="basis", value=basis, fix=f"use one of {BASES}")
         return {
             "arithmetic": self.contributions,
             "log": self.contributions_log,
@@ -257,11 +257,11 @@ def waterfall(
     raises :class:`DataError` naming the first differing date and the step.
     """
     if len(levels) < 2:
-        raise DataError(describe("a waterfall needs at least two steps", value=len(levels)))
+        raise DataError("a waterfall needs at least two steps", value=len(levels))
     labels = [str(lab) for lab, _ in levels]
     if len(set(labels)) != len(labels):
         dup = next(lab for lab in labels if labels.count(lab) > 1)
-        raise DataError(describe("waterfall step labels must be unique", value=dup))
+        raise DataError("waterfall step labels must be unique", value=dup)
     first_label, first = levels[0]
     check_levels(first, source=first_label)
     index = first.index
@@ -271,17 +271,15 @@ def waterfall(
         if not s.index.equals(index):
             diff = s.index.symmetric_difference(index)
             raise DataError(
-                describe(
-                    f"step '{lab}' is not on the same dates as step '{first_label}' ({len(diff)} differ)",
-                    source=lab,
-                    date=diff[0] if len(diff) else None,
-                    value=f"{len(s)} vs {len(index)} dates",
-                    fix="cut every series to the same valuation dates before building the waterfall",
-                )
+                f"step '{lab}' is not on the same dates as step '{first_label}' ({len(diff)} differ)",
+                source=lab,
+                date=diff[0] if len(diff) else None,
+                value=f"{len(s)} vs {len(index)} dates",
+                fix="cut every series to the same valuation dates before building the waterfall",
             )
         cols[lab] = s.to_numpy(dtype=float)
     if len(index) < 2:
-        raise DataError(describe("a waterfall needs at least two dates", value=len(index)))
+        raise DataError("a waterfall needs at least two dates", value=len(index))
     frame = pd.DataFrame(cols, index=pd.DatetimeIndex(index, name="date"))
     n = len(index) - 1
     p = conventions.periods_per_year
@@ -393,7 +391,7 @@ def _valuation_fixing(nav: pd.DataFrame, index_result, market) -> pd.Series:
     missing = nav.index.difference(index_result.levels.index)
     if len(missing):
         what = "fund valuation dates missing from the index levels"
-        raise DataError(describe(what, date=missing[0], source="attribute"))
+        raise DataError(what, date=missing[0], source="attribute")
     return nav["fx"].astype(float) if "fx" in nav else market.fx
 
 
@@ -432,7 +430,7 @@ def cost_drag(fund_result) -> pd.DataFrame:
     if not (nav > 0).all():
         bad = nav.index[~(nav > 0)][0]
         what = "NAV is not positive"
-        raise DataError(describe(what, source="fund_result.nav", date=bad, field="nav_cny"))
+        raise DataError(what, source="fund_result.nav", date=bad, field="nav_cny")
     return costs.fillna(0.0).div(nav, axis=0)
 
 

@@ -40,7 +40,7 @@ from engine import metrics
 from engine._display import Provenance, Result, Summary
 from engine._display import row as _row
 from engine._settings import Interval, Settings, Whole, setting
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 CAPITAL_CHANGES = ("split", "bonus", "rights")
 """Corporate-action kinds whose ex-date return is left out of the volatility (raw closes jump)."""
@@ -98,7 +98,7 @@ def _check_aum(aum_cny) -> float | None:
     if not ok or not np.isfinite(aum_cny) or aum_cny <= 0:
         what = "tracked assets must be a positive amount in CNY"
         fix = "pass the assets of all funds tracking the index, e.g. aum_cny=1.6e9"
-        raise DataError(describe(what, field="aum_cny", value=aum_cny, fix=fix))
+        raise DataError(what, field="aum_cny", value=aum_cny, fix=fix)
     return float(aum_cny)
 
 
@@ -108,14 +108,12 @@ def _assets_hkd(trade_date, aum_cny, fund, fx: pd.Series) -> float:
         rate = float(fx.get(trade_date, np.nan))
         if not np.isfinite(rate) or rate <= 0:
             raise DataError(
-                describe(
-                    "no HKD->CNY fixing on the trade date",
-                    source="market.fx",
-                    date=trade_date,
-                    field="fx",
-                    value=rate,
-                    fix="supply a fixing for every session",
-                )
+                "no HKD->CNY fixing on the trade date",
+                source="market.fx",
+                date=trade_date,
+                field="fx",
+                value=rate,
+                fix="supply a fixing for every session",
             )
         return aum_cny / rate
     nav = fund.nav
@@ -159,7 +157,7 @@ def _review_rows(review, k, dates, shares, closes, assets_hkd, liq, settings) ->
         bad = codes[~(np.isfinite(price) & (price > 0))][0]
         what = "a constituent has no close on the trade date"
         fix = "fill the close (a suspended day carries the previous close)"
-        raise DataError(describe(what, source="market close", date=t, code=bad, fix=fix))
+        raise DataError(what, source="market close", date=t, code=bad, fix=fix)
     mv_old = q_old[held] * price
     mv_new = q_new[held] * price
     w_old = mv_old / mv_old.sum()
@@ -304,7 +302,7 @@ def capacity(
     if aum is None and fund is None:
         what = "capacity needs the tracked assets"
         fix = "pass fund=<FundResult> (its NAV at each review) or aum_cny=<CNY amount>"
-        raise DataError(describe(what, field="aum_cny / fund", fix=fix))
+        raise DataError(what, field="aum_cny / fund", fix=fix)
     table, skipped = _evaluate(index, market, aum, fund, settings)
     return RebalanceCapacity(
         table=table,
@@ -360,7 +358,7 @@ class RebalanceCapacity(Result):
         if rows.empty:
             known = sorted({d.date().isoformat() for d in self.table["review"]})
             what = "no evaluated review is effective on this date"
-            raise DataError(describe(what, field="date", date=ts, fix=f"use one of {known}"))
+            raise DataError(what, field="date", date=ts, fix=f"use one of {known}")
         return rows.sort_values("days_to_trade", ascending=False, kind="stable").reset_index(
             drop=True
         )

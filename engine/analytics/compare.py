@@ -31,7 +31,7 @@ from engine._display import Result, Summary
 from engine._display import row as _row
 from engine.analytics.tracking import align, provenance
 from engine.conventions import DEFAULT, Conventions, simple_returns
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 
 def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame:
@@ -42,20 +42,20 @@ def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame
     more numeric column (values of repeated (date, key) pairs are summed).
     """
     if obj is None:
-        raise DataError(describe("panel is missing", source=source))
+        raise DataError("panel is missing", source=source)
     if isinstance(obj, pd.Series):
         if obj.index.nlevels != 2:
             what = "a long panel Series needs a (date, code) index"
-            raise DataError(describe(what, source=source))
+            raise DataError(what, source=source)
         return obj.astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
     if not isinstance(obj, pd.DataFrame):
         what = "panel must be a DataFrame or Series"
-        raise DataError(describe(what, source=source, value=type(obj).__name__))
+        raise DataError(what, source=source, value=type(obj).__name__)
     if obj.index.nlevels == 2:
         num = obj.select_dtypes("number")
         if num.shape[1] != 1:
             what = "a long panel frame needs exactly one numeric column"
-            raise DataError(describe(what, source=source, value=list(obj.columns)))
+            raise DataError(what, source=source, value=list(obj.columns))
         return (
             num.iloc[:, 0].astype(float).groupby(level=[0, 1]).sum().unstack(level=1).sort_index()
         )
@@ -63,7 +63,7 @@ def wide_panel(obj, *, key: str = "code", source: str = "panel") -> pd.DataFrame
         rest = [c for c in obj.select_dtypes("number").columns if c not in ("date", key)]
         if len(rest) != 1:
             what = f"a tidy panel needs date, {key} and one numeric value column"
-            raise DataError(describe(what, source=source, value=list(obj.columns)))
+            raise DataError(what, source=source, value=list(obj.columns))
         return (
             obj.pivot_table(index="date", columns=key, values=rest[0], aggfunc="sum")
             .astype(float)
@@ -176,11 +176,11 @@ class IndexComparison(Result):
         dates = self.weights_a.index.intersection(self.weights_b.index)
         if len(dates) == 0:
             what = "the two runs have no weight date in common"
-            raise DataError(describe(what, fix="compare runs on the same market"))
+            raise DataError(what, fix="compare runs on the same market")
         ts = dates[-1] if date is None else pd.Timestamp(date)
         if ts not in dates:
             what = "no weights of both runs on this date"
-            raise DataError(describe(what, date=ts, fix="pick a session both runs cover"))
+            raise DataError(what, date=ts, fix="pick a session both runs cover")
         la, lb = self.labels
         wa = self.weights_a.loc[ts].fillna(0.0)
         wb = self.weights_b.loc[ts].fillna(0.0)
@@ -278,14 +278,12 @@ def _check_same_market(a, b, labels: tuple[str, str]) -> None:
     fa, fb = (getattr(getattr(r, "schedule", None), "data_fingerprint", "") for r in (a, b))
     if fa and fb and fa != fb:
         raise DataError(
-            describe(
-                "the two runs were built on different market data",
-                source=f"{labels[0]} vs {labels[1]}",
-                field="data_fingerprint",
-                value=f"{fa} vs {fb}",
-                fix="build both runs on the same MarketData (a comparison of markets is not a "
-                "comparison of rules)",
-            )
+            "the two runs were built on different market data",
+            source=f"{labels[0]} vs {labels[1]}",
+            field="data_fingerprint",
+            value=f"{fa} vs {fb}",
+            fix="build both runs on the same MarketData (a comparison of markets is not a "
+            "comparison of rules)",
         )
 
 
@@ -313,11 +311,11 @@ def compare_indexes(
     """
     la, lb = (str(labels[0]), str(labels[1]))
     if la == lb:
-        raise DataError(describe("the two labels must differ", value=labels))
+        raise DataError("the two labels must differ", value=labels)
     for lab, res in ((la, a), (lb, b)):
         if variant not in res.levels.columns:
             what = "level variant missing from the run"
-            raise DataError(describe(what, source=lab, field="variant", value=variant))
+            raise DataError(what, source=lab, field="variant", value=variant)
     _check_same_market(a, b, (la, lb))
     lv, _dropped = align(
         a.levels[variant].astype(float),

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from engine._display import Provenance, Result, Summary
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.metrics import row
 
 COLUMNS = ("top1", "top5", "top10", "hhi", "effective_n")
@@ -173,7 +173,7 @@ def concentration(result) -> Concentration:
     else:
         what = "concentration needs an IndexResult or a FundResult"
         fix = "pass engine.build_index(...) or engine.fund.backtest(...)"
-        raise DataError(describe(what, field="result", value=type(result).__name__, fix=fix))
+        raise DataError(what, field="result", value=type(result).__name__, fix=fix)
     daily.index.name = "date"
     return Concentration(
         daily=daily,

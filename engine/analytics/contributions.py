@@ -57,7 +57,7 @@ from engine.analytics import contributions_nb as _nb
 from engine.analytics.contributions_result import Contributions
 from engine.analytics.tracking import benchmark_label, fund_benchmark
 from engine.enums import ACT_BONUS, ACT_RIGHTS, ACT_SPLIT, TRADING_COST_KINDS
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.prepare import action_records, withholding_rates
 
 LINKINGS = ("carino", "menchero")
@@ -178,7 +178,7 @@ def check_linking(linking) -> None:
     """DataError naming ``linking`` unless it is one of :data:`LINKINGS`."""
     if linking not in LINKINGS:
         fix = f"use one of {LINKINGS}"
-        raise DataError(describe("unknown linking method", field="linking", value=linking, fix=fix))
+        raise DataError("unknown linking method", field="linking", value=linking, fix=fix)
 
 
 def _check_inputs(fund, index, market) -> None:
@@ -191,13 +191,13 @@ def _check_inputs(fund, index, market) -> None:
         if missing:
             what = f"{name} lacks {', '.join(missing)}"
             fix = "pass a FundResult from engine.fund.backtest and the IndexResult it ran on"
-            raise DataError(describe(what, field=name, value=type(obj).__name__, fix=fix))
+            raise DataError(what, field=name, value=type(obj).__name__, fix=fix)
     absent = [c for c in NAV_COLUMNS if c not in fund.nav.columns]
     if absent:
         what = "the fund's NAV frame lacks columns the contributions read"
         fix = "pass a FundResult from engine.fund.backtest"
         value = ", ".join(absent)
-        raise DataError(describe(what, source="fund.nav", field="fund", value=value, fix=fix))
+        raise DataError(what, source="fund.nav", field="fund", value=value, fix=fix)
     fund_fp = (getattr(fund, "meta", None) or {}).get("data_fingerprint")
     index_fp = (getattr(index, "meta", None) or {}).get("data_fingerprint")
     here = market.fingerprint() if market is not None else None
@@ -206,15 +206,15 @@ def _check_inputs(fund, index, market) -> None:
             what = f"the fund was run on another market than the {name}"
             fix = "pass the fund backtested on this index and market"
             value = f"fund {fund_fp} != {name} {other}"
-            raise DataError(describe(what, field="fund", value=value, fix=fix))
+            raise DataError(what, field="fund", value=value, fix=fix)
     dates = pd.DatetimeIndex(fund.nav.index)
     if len(dates) < 2:
-        raise DataError(describe("the fund has fewer than two valuation dates", field="fund"))
+        raise DataError("the fund has fewer than two valuation dates", field="fund")
     gap = dates.difference(pd.DatetimeIndex(index.levels.index))
     if len(gap):
         what = f"the index does not cover {len(gap)} fund valuation date(s)"
         fix = "pass the index the fund was backtested on (it covers the fund's sessions)"
-        raise DataError(describe(what, field="index", date=gap[0], fix=fix))
+        raise DataError(what, field="index", date=gap[0], fix=fix)
 
 
 def _panels(fund, index, dates):
@@ -502,7 +502,7 @@ def cxo_removal(
     if not len(before):
         what = "no common session before the revision date"
         fix = "pass a revision date inside both indexes' span"
-        raise DataError(describe(what, field="date", value=str(first.date()), fix=fix))
+        raise DataError(what, field="date", value=str(first.date()), fix=fix)
     dates = _index_dates(chained, before[-1], end, "date", within=common)
     codes, close, q_ch = _index_panels(chained, market, dates, other=launch)
     _, _, q_l = _index_panels(launch, market, dates, codes=codes)
@@ -535,7 +535,7 @@ def _index_dates(index, start, end, field_name, within=None) -> pd.DatetimeIndex
         what = "the period holds fewer than two index sessions"
         fix = f"use dates inside {dates[0].date()}..{dates[-1].date()}"
         value = f"{lo.date()}..{hi.date()}"
-        raise DataError(describe(what, field=field_name, value=value, fix=fix))
+        raise DataError(what, field=field_name, value=value, fix=fix)
     return out
 
 

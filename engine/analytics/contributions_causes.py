@@ -25,7 +25,7 @@ import pandas as pd
 from engine.analytics import contributions_nb as _nb
 from engine.analytics.contributions import _panels, index_side
 from engine.analytics.tracking import fund_benchmark
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.fund.backtest import backtest as run_fund
 
 CAUSES = (
@@ -61,7 +61,7 @@ def deviation_causes(fund, index, market, *, backtest=None) -> pd.DataFrame:
     if market is None:
         what = "the causes need the market the fund ran on (counterfactual runs)"
         fix = "pass engine.data.default_market() or the MarketData the fund used"
-        raise DataError(describe(what, field="market", fix=fix))
+        raise DataError(what, field="market", fix=fix)
     backtest = run_fund if backtest is None else backtest
     nav = fund.nav
     dates = pd.DatetimeIndex(nav.index)
@@ -99,7 +99,7 @@ def fund_weights(fund, codes) -> np.ndarray:
     if extra:
         what = "a counterfactual run holds a code outside the actual fund's universe"
         fix = "run the counterfactuals on the same index and market"
-        raise DataError(describe(what, field="fund", code=extra[0], fix=fix))
+        raise DataError(what, field="fund", code=extra[0], fix=fix)
     cols = pd.Index(fund.prices.columns).get_indexer(codes)
     close = np.ascontiguousarray(fund.prices.to_numpy(dtype=float)[:, cols])
     hold = np.ascontiguousarray(fund.holdings.reindex(columns=codes, fill_value=0.0), dtype=float)

@@ -48,7 +48,7 @@ from engine._display import row as _row
 from engine.analytics import exante_nb as nb
 from engine.analytics.tracking import DEFAULT_WINDOW, tracking
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.metrics import row
 
 MODELS = ("ewma", "sample", "ledoit-wolf", "ledoit-wolf-identity")
@@ -178,7 +178,7 @@ def _codes(fund, market, dates) -> list[str]:
 
 # ------------------------------------------------------------------------------------- validation
 def _fail(what: str, field: str, value, fix: str, **where) -> DataError:
-    return DataError(describe(what, source="ex_ante", field=field, value=value, fix=fix, **where))
+    return DataError(what, source="ex_ante", field=field, value=value, fix=fix, **where)
 
 
 def _check_settings(model, halflife, window, missing, index_timing) -> None:
@@ -280,15 +280,13 @@ def _fill_missing(x: np.ndarray, codes, dates, missing: str) -> np.ndarray:
     if nan.any() and missing == "raise":
         t, j = np.argwhere(nan)[0]
         raise DataError(
-            describe(
-                "a constituent has no return inside the covariance window",
-                source="ex_ante",
-                date=dates[t],
-                code=codes[j],
-                field="missing",
-                value=missing,
-                fix="pass missing='zero' to count it as 0 (reported per code), or a shorter window",
-            )
+            "a constituent has no return inside the covariance window",
+            source="ex_ante",
+            date=dates[t],
+            code=codes[j],
+            field="missing",
+            value=missing,
+            fix="pass missing='zero' to count it as 0 (reported per code), or a shorter window",
         )
     return np.where(nan, 0.0, x)
 

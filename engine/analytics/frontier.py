@@ -31,7 +31,7 @@ from engine._display import Result, Summary
 from engine.analytics.tracking import fund_tracking
 from engine.conventions import DEFAULT, Conventions
 from engine.enums import TRADING_COST_KINDS
-from engine.errors import FundConfigError, describe
+from engine.errors import FundConfigError
 from engine.fund.backtest import backtest
 from engine.fund.config import REPLICATIONS, EtfConfig
 from engine.fund.result import benchmark_label, fund_benchmark
@@ -195,13 +195,11 @@ def replication_frontier(
             if policy is None or "replication_names" not in str(exc):
                 raise
             raise FundConfigError(
-                describe(
-                    "a number of names is above a review's constituent count",
-                    source="replication_frontier",
-                    field="names",
-                    value=n,
-                    fix=f"drop it from names ({exc})",
-                )
+                "a number of names is above a review's constituent count",
+                source="replication_frontier",
+                field="names",
+                value=n,
+                fix=f"drop it from names ({exc})",
             ) from None
         rows.append(_row(fund, index, policy, n, conventions))
         benchmark = benchmark_label(fund.index_name, fund_benchmark(fund))
@@ -255,9 +253,7 @@ def _check(policies, names) -> tuple[tuple, tuple]:
 
 
 def _bad(what, field_, value, fix) -> FundConfigError:
-    return FundConfigError(
-        describe(what, source="replication_frontier", field=field_, value=value, fix=fix)
-    )
+    return FundConfigError(what, source="replication_frontier", field=field_, value=value, fix=fix)
 
 
 class _NoBar:

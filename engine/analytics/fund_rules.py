@@ -35,7 +35,7 @@ import pandas as pd
 
 from engine._display import Provenance, Result, Summary
 from engine.analytics.concentration import measures
-from engine.errors import DataError, MethodologyError, describe
+from engine.errors import DataError, MethodologyError
 from engine.rules.methodology import methodology_dir
 
 KEYS = {
@@ -88,16 +88,16 @@ def load_fund_rules(rules: str | Path) -> FundRuleSet:
         known = sorted(p.stem for p in fund_rules_dir().glob("*.toml"))
         what = "fund rule set not found"
         fix = f"use one of {known} or a path to a .toml file"
-        raise MethodologyError(describe(what, field="rules", value=str(rules), fix=fix))
+        raise MethodologyError(what, field="rules", value=str(rules), fix=fix)
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for section, numbers in KEYS.items():
         for key in numbers:
             value = data.get(section, {}).get(key)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise MethodologyError(
-                    describe("a fund rule number is missing or negative", source=str(path),
+                    "a fund rule number is missing or negative", source=str(path),
                              field=f"{section}.{key}", value=value,
-                             fix="give a non-negative number (fractions for weights)")
+                             fix="give a non-negative number (fractions for weights)"
                 )  # fmt: skip
     liq = data["liquidity"]
     return FundRuleSet(
@@ -126,8 +126,8 @@ def average_traded_value(market, date, sessions: int) -> pd.Series:
     row = int(market.dates.searchsorted(pd.Timestamp(date), side="right")) - 1
     if row < 0:
         raise DataError(
-            describe("the date is before the market's first session", source="fund_rules",
-                     date=pd.Timestamp(date), field="cutoff_date")
+            "the date is before the market's first session", source="fund_rules",
+                     date=pd.Timestamp(date), field="cutoff_date"
         )  # fmt: skip
     lo = max(0, row - int(sessions) + 1)
     close = market.close_hkd[lo : row + 1]
@@ -323,7 +323,7 @@ def fund_rules(index, market, rules: str | Path = "sse-2025-11") -> FundRules:
     if not hasattr(index, "schedule"):
         what = "fund_rules needs an IndexResult"
         fix = "pass engine.build_index(...)"
-        raise DataError(describe(what, field="index", value=type(index).__name__, fix=fix))
+        raise DataError(what, field="index", value=type(index).__name__, fix=fix)
     rows = [_review_row(r, market, index.base_date, rs) for r in index.schedule.reviews]
     table = pd.DataFrame(rows)
     table.insert(5, "max_weight_between", _largest_between(index, table["date"]))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.analytics.compare import wide_panel
-from engine.errors import DataError, EngineError, describe
+from engine.errors import DataError, EngineError
 
 
 def holding_weights(
@@ -43,21 +43,21 @@ def holding_weights(
     if market is None:
         what = "holding weights need the market's closes"
         fix = "pass market= to tracking_report"
-        raise DataError(describe(what, source="tracking_report", field="market", fix=fix))
+        raise DataError(what, source="tracking_report", field="market", fix=fix)
     hold = wide_panel(fund_result.holdings, source="fund_result.holdings").fillna(0.0)
     if hold.empty:
-        raise DataError(describe("the fund has no holdings", source="fund_result.holdings"))
+        raise DataError("the fund has no holdings", source="fund_result.holdings")
     ts = hold.index[-1] if date is None else pd.Timestamp(date)
     if ts not in hold.index:
         what = "no holdings on this date"
-        raise DataError(describe(what, source="fund_result.holdings", date=ts))
+        raise DataError(what, source="fund_result.holdings", date=ts)
     closes = market.panel("close").loc[ts]
     h = hold.loc[ts]
     h = h[h != 0]
     value = h * closes.reindex(h.index).to_numpy(dtype=float)
     if value.isna().any():
         bad = value.index[value.isna()][0]
-        raise DataError(describe("held security has no close", source="market", date=ts, code=bad))
+        raise DataError("held security has no close", source="market", date=ts, code=bad)
     w_fund = value / value.sum() if value.sum() > 0 else value * 0.0
     iw = wide_panel(index_result.weights, source="index_result.weights")
     w_index = iw.loc[ts].fillna(0.0) if ts in iw.index else pd.Series(dtype=float)

@@ -27,7 +27,7 @@ from engine import metrics
 from engine._display import Result, Summary
 from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 PENALTY = 1e4
 """``lambda`` of the augmented NNLS start (scaled by the returns' size)."""
@@ -72,11 +72,11 @@ def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
     try:
         idx = pd.DatetimeIndex(obj.index)
     except (TypeError, ValueError):
-        raise DataError(describe("the index is not made of dates", field=name)) from None
+        raise DataError("the index is not made of dates", field=name) from None
     if idx.tz is not None or (idx != idx.normalize()).any():
         what = "dates carry a time zone or a time of day"
         fix = "give plain calendar dates"
-        raise DataError(describe(what, field=name, value=str(idx[0]), fix=fix))
+        raise DataError(what, field=name, value=str(idx[0]), fix=fix)
     num = (
         obj.apply(pd.to_numeric, errors="coerce") if frame else pd.to_numeric(obj, errors="coerce")
     )
@@ -86,7 +86,7 @@ def _returns(x, name: str, *, frame: bool) -> pd.Series | pd.DataFrame:
         if bad.any():
             pos = np.argwhere(bad.reshape(len(obj), -1))[0]
             code = obj.columns[pos[1]] if frame else None
-            raise DataError(describe(what, field=name, date=idx[pos[0]], code=code))
+            raise DataError(what, field=name, date=idx[pos[0]], code=code)
     num.index = idx
     return num.astype(float)
 
@@ -180,9 +180,9 @@ def _check_window_step(window, step, n_dates: int) -> None:
         or not 2 <= window <= n_dates
     ):
         what = "window out of range"
-        raise DataError(describe(what, field="window", value=window, fix=f"use 2..{n_dates}"))
+        raise DataError(what, field="window", value=window, fix=f"use 2..{n_dates}")
     if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 1:
-        raise DataError(describe("step must be a whole number >= 1", field="step", value=step))
+        raise DataError("step must be a whole number >= 1", field="step", value=step)
 
 
 def implied_weights(
@@ -213,7 +213,7 @@ def implied_weights(
     if len(dates) < 3:
         what = "fewer than three common dates"
         fix = "align the observed and constituent returns first"
-        raise DataError(describe(what, source="implied_weights", fix=fix))
+        raise DataError(what, source="implied_weights", fix=fix)
     y_all, X_all = y_all.loc[dates], X_all.loc[dates]
     _check_window_step(window, step, len(dates))
     ends = [len(dates)] if window is None else list(range(window, len(dates) + 1, step))
@@ -224,12 +224,10 @@ def implied_weights(
         ok = X.notna().all()
         if not ok.any():
             raise DataError(
-                describe(
-                    "every constituent has a gap in this window: nothing to fit",
-                    source="implied_weights",
-                    date=dates[e - 1],
-                    field="constituent_returns",
-                )
+                "every constituent has a gap in this window: nothing to fit",
+                source="implied_weights",
+                date=dates[e - 1],
+                field="constituent_returns",
             )
         X = X.loc[:, ok]
         y = y_all.iloc[s:e].to_numpy()

@@ -42,7 +42,7 @@ from engine._display import Result, Summary
 from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions, level_series
 from engine.data.fx import on_sessions
-from engine.errors import CalendarError, DataError, describe
+from engine.errors import CalendarError, DataError
 
 SPLIT_DATE = pd.Timestamp("2025-08-11")
 """Default split date: the 2025-08-11 methodology revision (source: methodology-research.md §6)."""
@@ -82,7 +82,7 @@ def check_calendar(calendar, source: str | None = "compare_observed") -> str:
         what = "unknown exchange calendar"
         fix = "use an exchange_calendars name such as 'XSHG' (Shanghai) or 'XSHE' (Shenzhen)"
         where = {"source": source, "field": "calendar", "value": calendar, "fix": fix}
-        raise CalendarError(describe(what, **where))
+        raise CalendarError(what, **where)
     return calendar
 
 
@@ -304,7 +304,7 @@ def compare_observed(
     """
     if kind not in KINDS:
         what = "unknown observed kind"
-        raise DataError(describe(what, field="kind", value=kind, fix=f"use one of {KINDS}"))
+        raise DataError(what, field="kind", value=kind, fix=f"use one of {KINDS}")
     check_calendar(calendar)
     source = label or str(getattr(observed, "name", None) or "observed")
     notes = [f"approximation: {w}" for w in warnings]
@@ -339,7 +339,7 @@ def _index_levels(result, variant: str, fx, notes: list) -> tuple[pd.Series, str
         levels = getattr(result, "levels", None)
         if levels is None or variant not in levels:
             what = "need an IndexResult or a level Series"
-            raise DataError(describe(what, field="variant", value=variant))
+            raise DataError(what, field="variant", value=variant)
         lv, against = levels[variant].astype(float), f"reconstructed index ({variant})"
     if fx is None:
         notes.append("index in HKD, observed in CNY: HKD/CNY moves are part of the differences")
@@ -369,7 +369,7 @@ def _split_date(split, obs: pd.Series, source: str, notes: list) -> pd.Timestamp
             "(both periods need observations)"
         )
         value = str(split.date())
-        raise DataError(describe(what, source=source, field="split", value=value, fix=fix))
+        raise DataError(what, source=source, field="split", value=value, fix=fix)
     notes.append(
         f"the default split date {split.date()} (the revision) is outside the observed dates: "
         "one of the before/after periods is empty"
@@ -400,10 +400,10 @@ def _observed_series(observed, source: str, lv: pd.Series, start, end, notes: li
         what = "fewer than three observed dates overlap the index"
         fix = "give observations inside the index's dates (check start/end)"
         value = f"index {lv.index[0].date()}..{lv.index[-1].date()}"
-        raise DataError(describe(what, source=source, value=value, fix=fix))
+        raise DataError(what, source=source, value=value, fix=fix)
     if float(obs.min()) == float(obs.max()):
         what = "the observed series never moves (zero variance): no fit figure is defined"
-        raise DataError(describe(what, source=source, value=float(obs.iloc[0])))
+        raise DataError(what, source=source, value=float(obs.iloc[0]))
     return obs
 
 
@@ -414,7 +414,7 @@ def _calendar_gaps(obs: pd.Series, calendar: str, source: str) -> list[str]:
     if len(off):
         what = f"{len(off)} observed date(s) are not {calendar} sessions"
         fix = "check the calendar name or the dates"
-        raise CalendarError(describe(what, source=source, date=off[0], fix=fix))
+        raise CalendarError(what, source=source, date=off[0], fix=fix)
     gaps = sessions.difference(obs.index)
     if not len(gaps):
         return []
@@ -487,7 +487,7 @@ def cumulative_return(series: pd.Series, start, end) -> float:
     a = s[s.index <= pd.Timestamp(start)]
     b = s[s.index <= pd.Timestamp(end)]
     if a.empty or b.empty:
-        raise DataError(describe("series does not reach back to start", date=pd.Timestamp(start)))
+        raise DataError("series does not reach back to start", date=pd.Timestamp(start))
     return float(b.iloc[-1] / a.iloc[-1] - 1.0)
 
 

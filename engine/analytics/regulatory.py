@@ -41,7 +41,7 @@ from engine.analytics.mainland import (
 )
 from engine.analytics.tracking import fund_tracking, tracking
 from engine.conventions import PERIODS_PER_YEAR, Conventions
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 TE_METHODS = ("std", "rms")
 DIFFERENCES = ("daily", "monthly")
@@ -473,7 +473,7 @@ def resolve_preset(preset, overrides: dict) -> RegulatoryPreset:
     else:
         what = "unknown regulatory preset"
         fix = f"use one of {sorted(PRESETS)} or a RegulatoryPreset"
-        raise DataError(describe(what, field="preset", value=preset, fix=fix))
+        raise DataError(what, field="preset", value=preset, fix=fix)
     return base.replace(**overrides)
 
 
@@ -489,7 +489,7 @@ def _tracked(fund, index, variant):
     what = "regulatory() takes a FundResult and an IndexResult, or two level Series"
     fix = "pass (fund_result, index_result) or (nav_series, benchmark_series)"
     value = (type(fund).__name__, type(index).__name__)
-    raise DataError(describe(what, field="fund, index", value=value, fix=fix))
+    raise DataError(what, field="fund, index", value=value, fix=fix)
 
 
 def _periods_per_year(p: RegulatoryPreset, dates: pd.DatetimeIndex) -> tuple[float, str]:
@@ -538,7 +538,7 @@ def regulatory(
     if as_of is not None and pd.Timestamp(as_of) not in levels.index:
         what = "as_of is not a date of the fund"
         fix = f"use a date from {levels.index[0].date()} to {levels.index[-1].date()}"
-        raise DataError(describe(what, field="as_of", date=pd.Timestamp(as_of), fix=fix))
+        raise DataError(what, field="as_of", date=pd.Timestamp(as_of), fix=fix)
     notes = []
     if p.difference == "monthly":
         levels = _monthly(levels)
@@ -554,7 +554,7 @@ def regulatory(
             f"use a window of at most {n}, or leave it out (one year; a younger "
             "fund then gets no rolling figure and a note)"
         )
-        raise DataError(describe(what, field="window", value=p.window, fix=fix))
+        raise DataError(what, field="window", value=p.window, fix=fix)
     if n < p.window:
         notes.append(
             f"{n} {p.difference} differences, fewer than one window of {p.window}: "

@@ -29,7 +29,7 @@ from engine._display import Result, Summary
 from engine._display import row as _row
 from engine.conventions import DEFAULT, Conventions, check_levels, simple_returns
 from engine.data.fx import to_cny
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.fund.result import benchmark_label, fund_benchmark
 from engine.index.result import VARIANTS
 
@@ -59,7 +59,7 @@ def metrics_from_returns(
     rb = np.asarray(r_bench, dtype=float)
     if rf.shape != rb.shape or rf.ndim != 1:
         what = "return arrays must be 1-D and of equal length"
-        raise DataError(describe(what, value=(rf.shape, rb.shape)))
+        raise DataError(what, value=(rf.shape, rb.shape))
     lf = np.concatenate(([1.0], np.cumprod(1.0 + rf)))
     lb = np.concatenate(([1.0], np.cumprod(1.0 + rb)))
     return metrics.tracking_metrics(lf, lb, conventions)
@@ -92,7 +92,7 @@ def _check_window(window) -> None:
     if not isinstance(window, int | np.integer) or isinstance(window, bool) or window < 2:
         what = "rolling window must be an integer of at least 2 sessions"
         fix = f"use e.g. {DEFAULT_WINDOW} (about a quarter) or 246 (a year)"
-        raise DataError(describe(what, field="window", value=window, fix=fix))
+        raise DataError(what, field="window", value=window, fix=fix)
 
 
 # ---------------------------------------------------------------------------------------- alignment
@@ -124,7 +124,7 @@ def align(
     check_levels(benchmark, source=labels[1])
     if len(fund) == 0 or len(benchmark) == 0:
         what = "cannot align an empty series"
-        raise DataError(describe(what, source=labels[0] if len(fund) == 0 else labels[1]))
+        raise DataError(what, source=labels[0] if len(fund) == 0 else labels[1])
     lo = max(fund.index[0], benchmark.index[0])
     hi = min(fund.index[-1], benchmark.index[-1])
     span_f = fund.index[(fund.index >= lo) & (fund.index <= hi)]
@@ -132,12 +132,10 @@ def align(
     common = span_f.intersection(span_b)
     if len(common) < 2:
         raise DataError(
-            describe(
-                "the series share fewer than two dates",
-                source=f"{labels[0]} {_span(fund)} vs {labels[1]} {_span(benchmark)}",
-                value=len(common),
-                fix="use a benchmark covering the fund's life (e.g. cut the index at the fund's inception)",
-            )
+            "the series share fewer than two dates",
+            source=f"{labels[0]} {_span(fund)} vs {labels[1]} {_span(benchmark)}",
+            value=len(common),
+            fix="use a benchmark covering the fund's life (e.g. cut the index at the fund's inception)",
         )
     only_f = span_f.difference(span_b)
     only_b = span_b.difference(span_f)
@@ -153,7 +151,7 @@ def align(
             "(the dropped dates are kept in the result's `excluded`)"
         )
         value = ", ".join(first) + (" ..." if len(dropped) > 5 else "")
-        raise DataError(describe(what, date=dropped[0], value=value, fix=fix))
+        raise DataError(what, date=dropped[0], value=value, fix=fix)
     frame = pd.DataFrame(
         {
             labels[0]: fund.reindex(common).to_numpy(dtype=float),
@@ -389,7 +387,7 @@ def _check_choice(value, allowed: tuple[str, ...], field: str) -> None:
     """Raise :class:`DataError` when ``value`` is not one of ``allowed`` (``field``: variant, currency)."""
     if value not in allowed:
         what = f"unknown benchmark {field}"
-        raise DataError(describe(what, field=field, value=value, fix=f"use one of {allowed}"))
+        raise DataError(what, field=field, value=value, fix=f"use one of {allowed}")
 
 
 def convert_to_cny(levels_hkd: pd.Series, fx, *, source: str = "benchmark") -> pd.Series:
@@ -422,7 +420,7 @@ def benchmark_series(
         return levels.rename(name)
     if fx is None:
         what = "a CNY benchmark needs the HKD->CNY fixing"
-        raise DataError(describe(what, field="fx", fix="pass fx=market.fx"))
+        raise DataError(what, field="fx", fix="pass fx=market.fx")
     return to_cny(levels, fx, source=name).rename(name)
 
 
@@ -447,7 +445,7 @@ def fund_tracking(
     nav = fund_result.nav
     if "nav_per_unit_cny" not in nav.columns:
         what = "fund NAV frame has no nav_per_unit_cny column"
-        raise DataError(describe(what, source="fund_result.nav", field="nav_per_unit_cny"))
+        raise DataError(what, source="fund_result.nav", field="nav_per_unit_cny")
     nav_pu = nav["nav_per_unit_cny"].astype(float)
     variant = fund_benchmark(fund_result, variant)
     levels = index_result.levels[variant]
@@ -455,7 +453,7 @@ def fund_tracking(
     if len(missing):
         what = f"{len(missing)} fund valuation date(s) have no index level"
         fix = "run the fund on the same market and index result"
-        raise DataError(describe(what, source="fund_result.nav", date=missing[0], fix=fix))
+        raise DataError(what, source="fund_result.nav", date=missing[0], fix=fix)
     bench = to_cny(
         levels.reindex(nav_pu.index).astype(float),
         fx if fx is not None else nav,

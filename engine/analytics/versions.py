@@ -54,7 +54,7 @@ from engine.analytics.contributions import (
 from engine.analytics.fund_rules import fund_rules as check_fund_rules
 from engine.analytics.observed import SPLIT_DATE
 from engine.conventions import DEFAULT, Conventions, simple_returns
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.metrics import max_drawdown  # kept here for one release (0.1 name)
 
 
@@ -132,7 +132,7 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
     if len(dates) < 2:
         what = "the two runs share fewer than two sessions"
         fix = "compare runs built on the same market and period"
-        raise DataError(describe(what, value=len(dates), fix=fix))
+        raise DataError(what, value=len(dates), fix=fix)
     qa, qb = (
         wide_panel(r.index_shares, source="index_shares").reindex(dates).fillna(0.0) for r in (a, b)
     )
@@ -159,7 +159,7 @@ def effects(a, b, market, *, variant: str = "price", linking: str = "carino") ->
         what = "the effects are not finite on some days (a held code without a close?)"
         fix = "fill the closes of the codes the runs hold on those days"
         value = [str(d.date()) for d in dates[1:][bad][:5]]
-        raise DataError(describe(what, field="close_hkd", value=value, fix=fix))
+        raise DataError(what, field="close_hkd", value=value, fix=fix)
     big = (float(np.prod(1.0 + rb) - 1.0), float(np.prod(1.0 + ra) - 1.0))
     out = pd.DataFrame(
         {"selection": selection, "weighting": weighting, "active": rb - ra},
@@ -440,7 +440,7 @@ def _build(spec, market, label):
     if market is None:
         what = "a methodology needs a market to be built on"
         fix = "pass market= (engine.data.default_market() for the default)"
-        raise DataError(describe(what, source=label, fix=fix))
+        raise DataError(what, source=label, fix=fix)
     from engine import build_index
 
     return build_index(market, spec)
@@ -479,7 +479,7 @@ def compare(
     """
     if market is None:
         what = "compare needs the market the runs were built on"
-        raise DataError(describe(what, fix="pass market="))
+        raise DataError(what, fix="pass market=")
     if labels is None:
         labels = tuple(s if isinstance(s, str) else d for s, d in ((a, "a"), (b, "b")))
     split = date_argument(split, "split", "compare")  # before the builds: a bad date fails now

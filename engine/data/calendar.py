@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from engine.errors import CalendarError, describe
+from engine.errors import CalendarError
 
 CALENDAR_NAME = "XHKG"
 
@@ -81,25 +81,21 @@ def closure_dates(closures: Iterable | None = ()) -> tuple[pd.Timestamp, ...]:
             ts = pd.Timestamp(raw)
         except (TypeError, ValueError) as exc:
             raise CalendarError(
-                describe(
-                    f"unparseable closure date ({exc})",
-                    field="closures",
-                    value=raw,
-                    fix="write closure dates as YYYY-MM-DD",
-                )
+                f"unparseable closure date ({exc})",
+                field="closures",
+                value=raw,
+                fix="write closure dates as YYYY-MM-DD",
             ) from None
         if pd.isna(ts):
-            raise CalendarError(describe("closure date is missing", field="closures", value=raw))
+            raise CalendarError("closure date is missing", field="closures", value=raw)
         if ts.tzinfo is not None:
             ts = ts.tz_localize(None)
         if ts != ts.normalize():
             raise CalendarError(
-                describe(
-                    "a closure is a whole day, not a time",
-                    field="closures",
-                    value=str(raw),
-                    fix="write closure dates as YYYY-MM-DD",
-                )
+                "a closure is a whole day, not a time",
+                field="closures",
+                value=str(raw),
+                fix="write closure dates as YYYY-MM-DD",
             )
         out.add(ts)
     return tuple(sorted(out))
@@ -125,9 +121,7 @@ def xhkg_sessions(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     on these sessions (see :mod:`engine.data.synthetic`)."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
-        raise CalendarError(
-            describe("calendar end before start", date=end, value=str(start.date()))
-        )
+        raise CalendarError("calendar end before start", date=end, value=str(start.date()))
     cal = _calendar()
     lo, hi = max(start, cal.first_session), min(end, cal.last_session)
     if hi < lo:
@@ -188,15 +182,13 @@ def check_sessions(dates: pd.DatetimeIndex, *, source: str, closures: Iterable |
     if len(bad):
         why = closure_reason(bad[0], closures)
         raise CalendarError(
-            describe(
-                f"{len(bad)} date(s) are not HKEX trading sessions"
-                + (f" ({bad[0].date()} is {why})" if why else ""),
-                source=source,
-                date=bad[0],
-                fix="drop the rows of a closed day"
-                if why
-                else "remove weekend/holiday rows or check the date column's format",
-            )
+            f"{len(bad)} date(s) are not HKEX trading sessions"
+            + (f" ({bad[0].date()} is {why})" if why else ""),
+            source=source,
+            date=bad[0],
+            fix="drop the rows of a closed day"
+            if why
+            else "remove weekend/holiday rows or check the date column's format",
         )
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from engine._args import raise_at_first
 from engine.data.text import read_text_lines
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 HEADER_NAMES = {
     "date": "date",
@@ -76,7 +76,7 @@ def read_etf_csv(path: str | os.PathLike, field: str = "close") -> pd.Series:
     src = str(path)
     lines = read_text_lines(path, "ETF price file")
     if not lines:
-        raise DataError(describe("empty ETF price file", source=src))
+        raise DataError("empty ETF price file", source=src)
     first = lines[0].split(",")[0].strip()
     header = pd.isna(pd.to_datetime(first, errors="coerce", format="mixed"))
     if header:
@@ -87,14 +87,12 @@ def read_etf_csv(path: str | os.PathLike, field: str = "close") -> pd.Series:
     for need in ("date", field):
         if need not in names:
             raise DataError(
-                describe(
-                    f"no {need} column",
-                    source=src,
-                    line=1,
-                    field=need,
-                    value=names,
-                    fix=f"a header naming {need} (English or Chinese, e.g. 日期 / 收盘)",
-                )
+                f"no {need} column",
+                source=src,
+                line=1,
+                field=need,
+                value=names,
+                fix=f"a header naming {need} (English or Chinese, e.g. 日期 / 收盘)",
             )
     table = _table(body, names, src, first_line)
     return _series(table, field, src, first_line)
@@ -110,7 +108,7 @@ def _table(body: list[str], names: list[str], src: str, first_line: int) -> pd.D
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(describe(f"malformed CSV ({exc})", source=src)) from None
+        raise DataError(f"malformed CSV ({exc})", source=src) from None
 
 
 def _series(table: pd.DataFrame, field: str, src: str, first_line: int) -> pd.Series:
@@ -163,12 +161,10 @@ def splice(first: pd.Series, second: pd.Series, *, tolerance: float = SPLICE_TOL
     if len(common) and (rel > tolerance).any():
         d = rel.idxmax()
         raise DataError(
-            describe(
-                f"the two sources disagree on a common date by {rel.max():.2%}",
-                date=d,
-                value=(float(a[d]), float(b[d])),
-                fix="splice sources with the same adjustment (both raw or both adjusted)",
-            )
+            f"the two sources disagree on a common date by {rel.max():.2%}",
+            date=d,
+            value=(float(a[d]), float(b[d])),
+            fix="splice sources with the same adjustment (both raw or both adjusted)",
         )
     out = pd.concat([a, b[b.index.difference(a.index)]]).sort_index()
     out.name = a.name or b.name

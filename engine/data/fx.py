@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine._args import raise_at_first
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 
 def fx_series(fx) -> pd.Series:
@@ -25,12 +25,10 @@ def fx_series(fx) -> pd.Series:
     if isinstance(fx, pd.Series):
         return fx
     raise DataError(
-        describe(
-            "fx must be a Series of CNY per HKD indexed by date (or a MarketData)",
-            field="fx",
-            value=type(fx).__name__,
-            fix="pass market.fx",
-        )
+        "fx must be a Series of CNY per HKD indexed by date (or a MarketData)",
+        field="fx",
+        value=type(fx).__name__,
+        fix="pass market.fx",
     )
 
 
@@ -50,13 +48,11 @@ def on_sessions(fx, dates: pd.DatetimeIndex, *, source: str = "fx") -> np.ndarra
     )
     if series.index.has_duplicates:
         raise DataError(
-            describe(
-                "duplicated fixing date",
-                source=source,
-                date=series.index[series.index.duplicated()][0],
-                field="hkd_cny",
-                fix="keep one fixing per date",
-            )
+            "duplicated fixing date",
+            source=source,
+            date=series.index[series.index.duplicated()][0],
+            field="hkd_cny",
+            fix="keep one fixing per date",
         )
     values = series.reindex(dates).to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values <= 0)

@@ -45,7 +45,7 @@ from engine.data.schema import (
     PRICE_COLUMNS,
     SECURITY_COLUMNS,
 )
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.prepare import MarketArrays
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class MarketData:
         try:
             return lookup[code]
         except KeyError:
-            raise DataError(describe("unknown security code", code=code)) from None
+            raise DataError("unknown security code", code=code) from None
 
     def arrays(self) -> MarketArrays:
         """The kernel inputs that depend on this market alone (:class:`engine.prepare.MarketArrays`:
@@ -153,17 +153,15 @@ class MarketData:
         if pos < 0:
             if ts in self.closures:
                 raise DataError(
-                    describe(
-                        "date is a closure declared for this market (MarketData.closures), not a "
-                        "session",
-                        date=ts,
-                        fix="the review calendar (engine.rules) counts XHKG sessions less "
-                        "engine.data.calendar.EXTRA_CLOSURES only: a review date that falls on a "
-                        "declared closure cannot be read; add the closure to EXTRA_CLOSURES with "
-                        "its source if the exchange was shut that day",
-                    )
+                    "date is a closure declared for this market (MarketData.closures), not a "
+                    "session",
+                    date=ts,
+                    fix="the review calendar (engine.rules) counts XHKG sessions less "
+                    "engine.data.calendar.EXTRA_CLOSURES only: a review date that falls on a "
+                    "declared closure cannot be read; add the closure to EXTRA_CLOSURES with "
+                    "its source if the exchange was shut that day",
                 )
-            raise DataError(describe("date is not a session of this market", date=ts))
+            raise DataError("date is not a session of this market", date=ts)
         return int(pos)
 
     def panel(self, name: str) -> pd.DataFrame:
@@ -171,9 +169,7 @@ class MarketData:
         ``suspended`` (the unit-suffixed names ``close_hkd``/``traded_value_hkd`` work too)."""
         attr = PANELS.get(name, name if name in PANELS.values() else None)
         if attr is None:
-            raise DataError(
-                describe("unknown panel", field=name, fix=f"use one of {sorted(PANELS)}")
-            )
+            raise DataError("unknown panel", field=name, fix=f"use one of {sorted(PANELS)}")
         return pd.DataFrame(
             getattr(self, attr), index=self.dates, columns=pd.Index(self.codes, name="code")
         )
@@ -182,7 +178,7 @@ class MarketData:
         """Boolean ``[day, security]`` array: member of ``kind`` (``hsci`` or ``southbound``) that day."""
         if kind not in INTERVAL_KINDS:
             raise DataError(
-                describe("unknown membership kind", field=kind, fix=f"use one of {INTERVAL_KINDS}")
+                "unknown membership kind", field=kind, fix=f"use one of {INTERVAL_KINDS}"
             )
         cached = self._cache.get(("membership", kind))
         if cached is not None:

@@ -71,7 +71,7 @@ from engine.data.market import MarketData, price_rows
 from engine.data.onboard_read import Panel, apply_listing_dates, read_prices
 from engine.data.plausibility import Plausibility
 from engine.data.vendors import ADJUSTED_NOTE, normalise_code
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 APPROXIMATIONS = ("none", "equal", "traded_value", "market_cap")
 """Names accepted by ``onboard(approximation=...)`` (see the module docstring)."""
@@ -162,11 +162,9 @@ class OnboardSettings(Settings):
         object.__setattr__(self, "end", _when(self.end, "end"))
         if self.start is not None and self.end is not None and self.start > self.end:
             raise DataError(
-                describe(
-                    "start after end",
-                    field="start",
-                    value=(str(self.start.date()), str(self.end.date())),
-                )
+                "start after end",
+                field="start",
+                value=(str(self.start.date()), str(self.end.date())),
             )
         object.__setattr__(self, "closures", tuple(self.closures or ()))
         object.__setattr__(self, "drug_industries", tuple(self.drug_industries))
@@ -394,11 +392,9 @@ def _master(tidy, label: str, t: _Tables, requires, s: OnboardSettings, warns: l
     missing += _withholding(sec, s.wht_default, requires, warns)
     if missing:
         raise DataError(
-            describe(
-                f"{len(missing)} input(s) missing to build these rules on these prices:\n  - "
-                + "\n  - ".join(missing),
-                source=label,
-            )
+            f"{len(missing)} input(s) missing to build these rules on these prices:\n  - "
+            + "\n  - ".join(missing),
+            source=label,
         )
     panel.fill(s.fill_gaps, label, warns)
     return panel, sec, taken, unclassified
@@ -411,11 +407,9 @@ def _settings(settings: OnboardSettings | None, options: dict) -> OnboardSetting
         raise TypeError(f"onboard() got unexpected keyword argument(s) {unknown}")
     if settings is not None and not isinstance(settings, OnboardSettings):
         raise DataError(
-            describe(
-                "settings must be an OnboardSettings",
-                field="settings",
-                value=type(settings).__name__,
-            )
+            "settings must be an OnboardSettings",
+            field="settings",
+            value=type(settings).__name__,
         )
     base = settings or OnboardSettings()
     return base.replace(**options) if options else base
@@ -428,11 +422,9 @@ def _reference(reference) -> pd.DataFrame | None:
         return None
     if not isinstance(reference, pd.DataFrame) or "code" not in reference.columns:
         raise DataError(
-            describe(
-                "reference must be True, False or a table with a code column",
-                field="reference",
-                value=type(reference).__name__,
-            )
+            "reference must be True, False or a table with a code column",
+            field="reference",
+            value=type(reference).__name__,
         )
     ref = reference.copy()
     ref["code"] = ref["code"].astype(str).map(normalise_code)
@@ -542,13 +534,11 @@ def _shares_and_float(s: OnboardSettings, adjusted, t: _Tables, panel, warns):
     if bad.any():
         t, j = np.argwhere(bad)[0]
         raise DataError(
-            describe(
-                "no positive shares for a priced session",
-                date=panel.sessions[t],
-                code=panel.codes[j],
-                field="shares",
-                fix="check the shares / market_cap table",
-            )
+            "no positive shares for a priced session",
+            date=panel.sessions[t],
+            code=panel.codes[j],
+            field="shares",
+            fix="check the shares / market_cap table",
         )
     return sh, np.where(panel.life, ff, np.nan)
 

@@ -19,7 +19,7 @@ from engine._args import raise_at_first
 from engine.data.io import check_field_counts
 from engine.data.text import read_text_lines
 from engine.data.vendors import _wide, normalise_code, read_yfinance_csv, sessions_spanning
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 # =========================================================================== read
 _YF_FIRST_LINES = ("price,", "date,open", "datetime,open")
@@ -48,7 +48,7 @@ def read_prices(
     if end is not None:
         frame = frame[frame["date"] <= pd.Timestamp(end)]
     if frame.empty:
-        raise DataError(describe("no prices in the chosen dates", source=label, value=(start, end)))
+        raise DataError("no prices in the chosen dates", source=label, value=(start, end))
     frame = frame.reset_index(drop=True)
     frame.attrs["report"] = report
     return frame, label, adjusted
@@ -59,10 +59,8 @@ def _read_any(prices, closures) -> tuple[pd.DataFrame, str, bool | None, list]:
         return prices.copy(), str(prices.attrs.get("source") or "prices frame"), None, []
     if not isinstance(prices, (str, os.PathLike)):
         raise DataError(
-            describe(
-                f"prices must be a path or a DataFrame, got {type(prices).__name__}",
-                field="prices",
-            )
+            f"prices must be a path or a DataFrame, got {type(prices).__name__}",
+            field="prices",
         )
     p = Path(os.fspath(prices))
     label = str(p)
@@ -70,25 +68,23 @@ def _read_any(prices, closures) -> tuple[pd.DataFrame, str, bool | None, list]:
         files = sorted(glob.glob(str(p / "*.csv")))
         if not files:
             raise DataError(
-                describe("no CSV files in the folder", source=label, fix="pass the files' folder")
+                "no CSV files in the folder", source=label, fix="pass the files' folder"
             )
         parts = [read_yfinance_csv(f, closures=closures) for f in files]
         report = [r for part in parts for r in part.attrs.get("report", [])]
         return pd.concat(parts, ignore_index=True), label, True, report
     if not p.exists():
-        raise DataError(describe("no such file or folder", source=label, field="prices"))
+        raise DataError("no such file or folder", source=label, field="prices")
     if p.suffix.lower() == ".parquet":
         try:
             return pd.read_parquet(p), label, None, []
         except (OSError, ValueError) as exc:
-            raise DataError(describe(f"unreadable Parquet file ({exc})", source=label)) from None
+            raise DataError(f"unreadable Parquet file ({exc})", source=label) from None
     if p.suffix.lower() != ".csv":
         raise DataError(
-            describe(
-                "cannot read prices from this path",
-                source=label,
-                fix="pass a folder of yfinance CSVs, a .csv or .parquet file, or a DataFrame",
-            )
+            "cannot read prices from this path",
+            source=label,
+            fix="pass a folder of yfinance CSVs, a .csv or .parquet file, or a DataFrame",
         )
     lines = read_text_lines(p)
     first = lines[0].lower() if lines else ""
@@ -96,7 +92,7 @@ def _read_any(prices, closures) -> tuple[pd.DataFrame, str, bool | None, list]:
         frame = read_yfinance_csv(p, closures=closures)
         return frame, label, True, list(frame.attrs.get("report", []))
     if not first.strip():
-        raise DataError(describe("empty price file (no header line)", source=label))
+        raise DataError("empty price file (no header line)", source=label)
     check_field_counts(p)
     return pd.read_csv(p, dtype={"code": str}), label, None, []
 
@@ -116,13 +112,11 @@ def _tidy(
     missing = [c for c in ("date", "code", "close") if c not in frame.columns]
     if missing:
         raise DataError(
-            describe(
-                f"price table lacks column(s) {missing}",
-                source=label,
-                field=missing[0],
-                value=list(frame.columns),
-                fix="give long rows of date, code, close (HKD; or close_adj / close_hkd) and volume",
-            )
+            f"price table lacks column(s) {missing}",
+            source=label,
+            field=missing[0],
+            value=list(frame.columns),
+            fix="give long rows of date, code, close (HKD; or close_adj / close_hkd) and volume",
         )
     keep = ["date", "code", "close"] + (["volume"] if "volume" in frame.columns else [])
     frame = frame[keep].copy()
@@ -141,13 +135,11 @@ def _check_currency(frame: pd.DataFrame, label: str) -> None:
     ]
     if other and not {"close", "close_adj", "close_hkd"} & set(frame.columns):
         raise DataError(
-            describe(
-                f"prices in {other[0][6:].upper()}, not HKD",
-                source=label,
-                field=other[0],
-                fix="convert the closes to HKD (the engine prices HK stocks in HKD) and name the "
-                "column close_hkd",
-            )
+            f"prices in {other[0][6:].upper()}, not HKD",
+            source=label,
+            field=other[0],
+            fix="convert the closes to HKD (the engine prices HK stocks in HKD) and name the "
+            "column close_hkd",
         )
     if "currency" in frame.columns:
         cur = frame["currency"].astype(str).str.strip().str.upper()
@@ -269,13 +261,11 @@ def _report_gaps(gaps, sessions, codes, fill_gaps, label, warns) -> None:
     t, j = np.argwhere(gaps)[0]
     if not fill_gaps:
         raise DataError(
-            describe(
-                f"{int(gaps.sum())} session(s) without a close inside priced lives",
-                source=label,
-                date=sessions[t],
-                code=codes[j],
-                fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
-            )
+            f"{int(gaps.sum())} session(s) without a close inside priced lives",
+            source=label,
+            date=sessions[t],
+            code=codes[j],
+            fix="pass fill_gaps=True to carry the previous close and flag the day suspended",
         )
     shown = ", ".join(f"{codes[jj]} {sessions[tt]:%Y-%m-%d}" for tt, jj in np.argwhere(gaps)[:10])
     warns.append(
@@ -296,13 +286,11 @@ def apply_listing_dates(panel: Panel, sec: pd.DataFrame, warns: list[str]) -> No
         if before.any():
             if before.sum() == (~np.isnan(col)).sum():
                 raise DataError(
-                    describe(
-                        "every price of the code comes before its listing date",
-                        code=code,
-                        field="listing_date",
-                        value=f"{listing[j]:%Y-%m-%d}",
-                        fix="correct listing_date in classification=, or drop the code's prices",
-                    )
+                    "every price of the code comes before its listing date",
+                    code=code,
+                    field="listing_date",
+                    value=f"{listing[j]:%Y-%m-%d}",
+                    fix="correct listing_date in classification=, or drop the code's prices",
                 )
             lo, hi = np.nanmin(col[before]), np.nanmax(col[before])
             dropped.append(

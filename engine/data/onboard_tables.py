@@ -14,7 +14,7 @@ from engine._args import raise_at_first
 from engine.data.market import INTERVAL_KINDS, SECURITY_COLUMNS
 from engine.data.onboard_read import numbers, session_dates
 from engine.data.vendors import normalise_code
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 CLASSIFICATION_FIELDS = [c for c in SECURITY_COLUMNS if c not in ("code", "delisting_date")]
 
@@ -26,9 +26,7 @@ HKD->CNY has stayed between about 0.79 and 0.95 since 2009; its inverse between 
 
 def _codes_of(table: pd.DataFrame, name: str) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame) or "code" not in table.columns:
-        raise DataError(
-            describe(f"{name} must be a table with a code column", source=name, field="code")
-        )
+        raise DataError(f"{name} must be a table with a code column", source=name, field="code")
     t = table.copy()
     t["code"] = t["code"].astype(str).map(normalise_code)
     return t
@@ -37,13 +35,13 @@ def _codes_of(table: pd.DataFrame, name: str) -> pd.DataFrame:
 def _need_column(t: pd.DataFrame, col: str, name: str, fix: str | None = None) -> None:
     if col not in t.columns:
         what = f"{name} has no {col} column"
-        raise DataError(describe(what, source=name, field=col, value=list(t.columns), fix=fix))
+        raise DataError(what, source=name, field=col, value=list(t.columns), fix=fix)
 
 
 def _refuse(codes: list, name: str, what: str, fix: str) -> None:
     """A DataError listing ``codes`` (the first one named) when there are any."""
     if codes:
-        raise DataError(describe(what, source=name, code=codes[0], value=codes, fix=fix))
+        raise DataError(what, source=name, code=codes[0], value=codes, fix=fix)
 
 
 def drop_unpriced(t: pd.DataFrame, codes, name: str, warns: list[str]) -> pd.DataFrame:
@@ -179,12 +177,10 @@ def _user_classification(classification, codes, warns) -> pd.DataFrame | None:
     extra = sorted(set(user.columns) - set(CLASSIFICATION_FIELDS) - {"code", "source"})
     if extra:
         raise DataError(
-            describe(
-                "unknown classification column(s)",
-                source="classification",
-                value=extra,
-                fix=f"use {CLASSIFICATION_FIELDS}",
-            )
+            "unknown classification column(s)",
+            source="classification",
+            value=extra,
+            fix=f"use {CLASSIFICATION_FIELDS}",
         )
     user = drop_unpriced(user, codes, "classification", warns)
     return user.drop_duplicates("code", keep="last").set_index("code")
@@ -261,12 +257,10 @@ def memberships_table(memberships, codes, first_sessions, warns) -> pd.DataFrame
     if isinstance(memberships, str):
         if memberships != "all":
             raise DataError(
-                describe(
-                    "unknown memberships shortcut",
-                    source="memberships",
-                    value=memberships,
-                    fix="use 'all' or pass a table",
-                )
+                "unknown memberships shortcut",
+                source="memberships",
+                value=memberships,
+                fix="use 'all' or pass a table",
             )
         warns.append(
             "memberships approximated (memberships='all'): every code counted as an HSCI member "
@@ -293,12 +287,10 @@ def relevance_table(relevance, sec: pd.DataFrame, sessions, drug_industries, war
         return _relevance_by_industry(sec, sessions, drug_industries, warns)
     if isinstance(relevance, (str, bool, np.bool_)):
         raise DataError(
-            describe(
-                "unknown relevance shortcut",
-                source="relevance",
-                value=relevance,
-                fix="use 'industry', a number in [0, 1] or a table",
-            )
+            "unknown relevance shortcut",
+            source="relevance",
+            value=relevance,
+            fix="use 'industry', a number in [0, 1] or a table",
         )
     if np.isscalar(relevance):
         score = _score_in_range(np.array([relevance], dtype=object), None)[0]
@@ -357,11 +349,9 @@ def check_fx_direction(fx) -> None:
     lo, hi = HKD_PER_CNY_RANGE
     if lo < med < hi:
         raise DataError(
-            describe(
-                f"fx looks inverted: median fixing {med:.4f} reads as HKD per CNY",
-                source="fx",
-                field="hkd_cny",
-                value=med,
-                fix=f"pass CNY per HKD (about {1 / med:.4f}), i.e. 1 / the values given",
-            )
+            f"fx looks inverted: median fixing {med:.4f} reads as HKD per CNY",
+            source="fx",
+            field="hkd_cny",
+            value=med,
+            fix=f"pass CNY per HKD (about {1 / med:.4f}), i.e. 1 / the values given",
         )

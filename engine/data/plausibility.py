@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from engine._settings import FLAG, Choice, Interval, Settings, setting
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 ON_FINDING = ("error", "warn")
 ABOVE_ONE = Interval(1.0, lo_open=True, fix="use float('inf') to switch the check off")
@@ -84,12 +84,10 @@ class Plausibility(Settings):
         super().__post_init__()
         if not self.rights_warn_ratio <= self.rights_error_ratio:
             raise DataError(
-                describe(
-                    "rights_warn_ratio must not exceed rights_error_ratio",
-                    source="Plausibility",
-                    field="rights_warn_ratio",
-                    value=(self.rights_warn_ratio, self.rights_error_ratio),
-                )
+                "rights_warn_ratio must not exceed rights_error_ratio",
+                source="Plausibility",
+                field="rights_warn_ratio",
+                value=(self.rights_warn_ratio, self.rights_error_ratio),
             )
 
     @classmethod

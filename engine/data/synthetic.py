@@ -109,7 +109,7 @@ import pandas as pd
 from engine.data.calendar import hkex_sessions, xhkg_sessions
 from engine.data.market import ACTION_COLUMNS, PRICE_COLUMNS, MarketData
 from engine.data.universe import UNIVERSE, SecuritySpec, security_master
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 DEFAULT_SEED = 20250811
 START, END = "2019-01-02", "2025-12-31"
@@ -607,7 +607,7 @@ def _drop_closed_days(frames: dict, dates, log_move, open_days):
     shut = dates.difference(open_days)
     rows = dates.get_indexer(shut)
     if rows.max() >= len(dates) - 1:
-        raise DataError(describe("a closure on the default market's last session", date=shut[-1]))
+        raise DataError("a closure on the default market's last session", date=shut[-1])
     move = log_move.copy()
     for t in rows[::-1]:  # later days first, so two closed days in a row add up
         was_first = np.isnan(move[t - 1]) & ~np.isnan(move[t]) if t > 0 else ~np.isnan(move[t])
@@ -624,11 +624,9 @@ def _drop_closed_days(frames: dict, dates, log_move, open_days):
     after = dates[rows + 1]
     if prices.loc[prices["date"].isin(after), "suspended"].any():
         raise DataError(
-            describe(
-                "a suspension of the default market starts right after a closed day",
-                date=after[0],
-                fix="move it in engine.data.synthetic.SUSPENSIONS",
-            )
+            "a suspension of the default market starts right after a closed day",
+            date=after[0],
+            fix="move it in engine.data.synthetic.SUSPENSIONS",
         )
     out["prices"] = prices
     actions = frames["actions"].copy()
@@ -661,13 +659,11 @@ def default_market(seed: int = DEFAULT_SEED) -> MarketData:
 def _check_seed(seed) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DataError(
-            describe(
-                "seed must be a non-negative integer",
-                source="default_market",
-                field="seed",
-                value=seed,
-                fix=f"pass an int such as {DEFAULT_SEED} (the default)",
-            )
+            "seed must be a non-negative integer",
+            source="default_market",
+            field="seed",
+            value=seed,
+            fix=f"pass an int such as {DEFAULT_SEED} (the default)",
         )
     return int(seed)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.errors import DataError, describe
+from engine.errors import DataError
 
 
 def read_text_lines(path: str | os.PathLike, what: str = "file") -> list[str]:
@@ -22,9 +22,9 @@ def read_text_lines(path: str | os.PathLike, what: str = "file") -> list[str]:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise DataError(describe(f"{what} not found", source=src)) from None
+        raise DataError(f"{what} not found", source=src) from None
     except OSError as exc:
-        raise DataError(describe(f"unreadable {what} ({exc.strerror})", source=src)) from None
+        raise DataError(f"unreadable {what} ({exc.strerror})", source=src) from None
     text = utf8_text(data, src)
     return text.splitlines()
 
@@ -36,13 +36,11 @@ def utf8_text(data: bytes, label: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(
-            describe(
-                "not UTF-8 text",
-                source=label,
-                line=data[: exc.start].count(b"\n") + 1,
-                value=data[exc.start : exc.start + 1].hex(),
-                fix="save the file as UTF-8",
-            )
+            "not UTF-8 text",
+            source=label,
+            line=data[: exc.start].count(b"\n") + 1,
+            value=data[exc.start : exc.start + 1].hex(),
+            fix="save the file as UTF-8",
         ) from None
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from engine.data.calendar import hkex_sessions
 from engine.data.market import MarketData
-from engine.errors import FlowError, describe
+from engine.errors import FlowError
 from engine.fund.config import EtfConfig, fund_error
 
 UNIT_ANCHORS = (
@@ -122,9 +122,7 @@ def check_flows(flows, market: MarketData, config: EtfConfig) -> np.ndarray:
 
 
 def _fail(what: str, date, value, fix: str, **extra) -> FlowError:
-    return FlowError(
-        describe(what, source="flows", date=date, field="units", value=value, fix=fix, **extra)
-    )
+    return FlowError(what, source="flows", date=date, field="units", value=value, fix=fix, **extra)
 
 
 def _flow_series(flows) -> tuple[pd.DatetimeIndex, np.ndarray]:

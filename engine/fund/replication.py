@@ -69,7 +69,7 @@ import pandas as pd
 from engine.conventions import DEFAULT as CONVENTIONS
 from engine.covariance import covariance
 from engine.enums import ACT_BONUS, ACT_CASH_DIVIDEND, ACT_RIGHTS, ACT_SPLIT
-from engine.errors import DataError, FundConfigError, describe
+from engine.errors import DataError, FundConfigError
 from engine.fund import replication_nb as nb
 from engine.fund.config import REPLICATIONS, fund_error
 from engine.prepare import action_records
@@ -401,7 +401,7 @@ def _vector(x, field: str) -> np.ndarray:
 
 
 def _bad(what: str, field: str, value, fix: str) -> FundConfigError:
-    return FundConfigError(describe(what, source="replication", field=field, value=value, fix=fix))
+    return FundConfigError(what, source="replication", field=field, value=value, fix=fix)
 
 
 __all__ = [

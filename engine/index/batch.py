@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import MarketData
-from engine.errors import DataError, EngineError, MethodologyError, describe
+from engine.errors import DataError, EngineError, MethodologyError
 from engine.index import batch_nb
 from engine.index.compute import compute
 from engine.index.result import VARIANTS
@@ -125,13 +125,11 @@ def _check_kinds(kinds) -> tuple[str, ...]:
     bad = [k for k in kinds if k not in VARIANTS]
     if bad or not kinds:
         raise DataError(
-            describe(
-                "unknown index kind",
-                source="index_batch",
-                field="kinds",
-                value=bad or kinds,
-                fix=f"use some of {VARIANTS}",
-            )
+            "unknown index kind",
+            source="index_batch",
+            field="kinds",
+            value=bad or kinds,
+            fix=f"use some of {VARIANTS}",
         )
     return kinds
 

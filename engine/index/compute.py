@@ -25,7 +25,7 @@ import pandas as pd
 
 from engine import __version__
 from engine.data.market import MarketData
-from engine.errors import CalendarError, DataError, MethodologyError, describe
+from engine.errors import CalendarError, DataError, MethodologyError
 from engine.index import _nb
 from engine.index.result import VARIANTS, IndexResult
 from engine.prepare import (
@@ -149,11 +149,9 @@ def _inputs(market, schedule, base_date, base_value, withholding) -> _Inputs:
     """Check the schedule against the market and build the run's inputs (see :func:`compute`)."""
     if not isinstance(schedule, ReviewSchedule) or len(schedule.reviews) == 0:
         raise MethodologyError(
-            describe(
-                "the review schedule has no reviews",
-                source="schedule",
-                fix="run the rules stage (or build at least one Review) before computing the index",
-            )
+            "the review schedule has no reviews",
+            source="schedule",
+            fix="run the rules stage (or build at least one Review) before computing the index",
         )
     params = dict(schedule.index_params or {})
     dates, codes = market.dates, market.codes
@@ -275,13 +273,11 @@ def _place_reviews(schedule: ReviewSchedule, dates: pd.DatetimeIndex):
     kept, skipped = np.flatnonzero(rows >= 0), np.flatnonzero(rows < 0)
     if not len(kept):
         raise DataError(
-            describe(
-                "no review takes effect within the market's sessions",
-                source="schedule",
-                date=effective[0],
-                value=f"last session {dates[-1].date()}",
-                fix="extend the market data or use a schedule that starts inside it",
-            )
+            "no review takes effect within the market's sessions",
+            source="schedule",
+            date=effective[0],
+            value=f"last session {dates[-1].date()}",
+            fix="extend the market data or use a schedule that starts inside it",
         )
     _check_order(effective, rows, kept, skipped)
     if len(skipped):
@@ -301,25 +297,21 @@ def _raise_off_calendar(k: int, eff: pd.Timestamp, dates: pd.DatetimeIndex) -> N
     """Review ``k`` takes effect on ``eff``, inside the market's range but not a session of it."""
     if eff < dates[0]:
         raise CalendarError(
-            describe(
-                "review takes effect before the first market session",
-                source="schedule",
-                row=k,
-                date=eff,
-                field="effective_date",
-                value=f"first session {dates[0].date()}",
-                fix="load market data from (at least) the session before the first effective date",
-            )
-        )
-    raise CalendarError(
-        describe(
-            "review effective date is not a session of the market",
+            "review takes effect before the first market session",
             source="schedule",
             row=k,
             date=eff,
             field="effective_date",
-            fix="place effective dates on HKEX sessions (engine.data.hkex_sessions)",
+            value=f"first session {dates[0].date()}",
+            fix="load market data from (at least) the session before the first effective date",
         )
+    raise CalendarError(
+        "review effective date is not a session of the market",
+        source="schedule",
+        row=k,
+        date=eff,
+        field="effective_date",
+        fix="place effective dates on HKEX sessions (engine.data.hkex_sessions)",
     )
 
 
@@ -327,26 +319,22 @@ def _check_order(effective: list, rows: np.ndarray, kept: np.ndarray, skipped: n
     """The reviews applied come first, in strictly increasing effective-row order."""
     if len(skipped) and skipped[0] < kept[-1]:
         raise MethodologyError(
-            describe(
-                "reviews are not in effective-date order",
-                source="schedule",
-                row=int(skipped[0]),
-                date=effective[skipped[0]],
-                fix="sort the reviews by effective date",
-            )
+            "reviews are not in effective-date order",
+            source="schedule",
+            row=int(skipped[0]),
+            date=effective[skipped[0]],
+            fix="sort the reviews by effective date",
         )
     back = np.flatnonzero(np.diff(rows[kept]) <= 0)
     if len(back):
         a, b = kept[back[0]], kept[back[0] + 1]
         raise MethodologyError(
-            describe(
-                "reviews are not in strictly increasing effective-date order",
-                source="schedule",
-                row=int(b),
-                date=effective[b],
-                value=f"previous review effective {effective[a].date()}",
-                fix="sort the reviews and merge those effective on the same session",
-            )
+            "reviews are not in strictly increasing effective-date order",
+            source="schedule",
+            row=int(b),
+            date=effective[b],
+            value=f"previous review effective {effective[a].date()}",
+            fix="sort the reviews and merge those effective on the same session",
         )
 
 
@@ -357,27 +345,23 @@ def _base_session(base_date, dates, reviews, review_rows) -> tuple[pd.Timestamp,
     if base_date is None:
         if review_rows[0] == 0:
             raise DataError(
-                describe(
-                    "the first review takes effect on the first market session, so there is no "
-                    "base session before it",
-                    source="market",
-                    date=first_eff,
-                    fix="start the market data at least one session before the first effective date",
-                )
+                "the first review takes effect on the first market session, so there is no "
+                "base session before it",
+                source="market",
+                date=first_eff,
+                fix="start the market data at least one session before the first effective date",
             )
         base_date = dates[review_rows[0] - 1]
     base_date = _day(base_date)
     base_row = int(dates.get_indexer([base_date])[0])
     if base_row < 0:
         raise CalendarError(
-            describe(
-                "base date is not a session of the market",
-                source="index",
-                date=base_date,
-                field="base_date",
-                value=f"market sessions {dates[0].date()}..{dates[-1].date()}",
-                fix="choose an HKEX session covered by the price data",
-            )
+            "base date is not a session of the market",
+            source="index",
+            date=base_date,
+            field="base_date",
+            value=f"market sessions {dates[0].date()}..{dates[-1].date()}",
+            fix="choose an HKEX session covered by the price data",
         )
     if review_rows[0] != base_row + 1:
         expected = (
@@ -386,15 +370,13 @@ def _base_session(base_date, dates, reviews, review_rows) -> tuple[pd.Timestamp,
             else "none (base date is the last session)"
         )
         raise MethodologyError(
-            describe(
-                "the first review must take effect on the session right after the base date",
-                source="schedule",
-                date=first_eff,
-                field="effective_date",
-                value=f"base date {base_date.date()}, first effective date {first_eff.date()}, "
-                f"expected {expected}",
-                fix="set base_date to the first review's cap date or add an initial review",
-            )
+            "the first review must take effect on the session right after the base date",
+            source="schedule",
+            date=first_eff,
+            field="effective_date",
+            value=f"base date {base_date.date()}, first effective date {first_eff.date()}, "
+            f"expected {expected}",
+            fix="set base_date to the first review's cap date or add an initial review",
         )
     return base_date, base_row
 
@@ -406,12 +388,10 @@ def _base_value(value) -> float:
         out = np.nan
     if not (np.isfinite(out) and out > 0):
         raise MethodologyError(
-            describe(
-                "base value must be a positive number",
-                source="index",
-                field="base_value",
-                value=value,
-            )
+            "base value must be a positive number",
+            source="index",
+            field="base_value",
+            value=value,
         )
     return out
 
@@ -450,30 +430,26 @@ def _check_review_prices(rev_ptr, rev_col, rev_q, review_rows, base_row, close, 
         priced = np.flatnonzero(~np.isnan(close[: prow + 1, j]))
         if 0 <= cap_row < prow and not np.isnan(close[cap_row, j]) and len(priced):
             raise DataError(
-                describe(
-                    "review constituent stopped trading (delisted) between the review's cap date "
-                    f"{cap.date()} and its effective date {dates[review_rows[k]].date()}: its last "
-                    f"close is on {dates[priced[-1]].date()}, so it has no close on "
-                    f"{dates[prow].date()}, the session that sets the divisor",
-                    source="schedule",
-                    date=dates[prow],
-                    code=codes[j],
-                    field="close_hkd",
-                    fix="drop it from the review (engine.rules.run_reviews drops such a "
-                    "constituent at the review and says so in the review table's reason)",
-                )
-            )
-        raise DataError(
-            describe(
-                "review constituent has no close on the session that sets the divisor",
+                "review constituent stopped trading (delisted) between the review's cap date "
+                f"{cap.date()} and its effective date {dates[review_rows[k]].date()}: its last "
+                f"close is on {dates[priced[-1]].date()}, so it has no close on "
+                f"{dates[prow].date()}, the session that sets the divisor",
                 source="schedule",
                 date=dates[prow],
                 code=codes[j],
                 field="close_hkd",
-                value=f"review effective {dates[review_rows[k]].date()}",
-                fix="select only securities priced on the cap date (the session before the "
-                "effective date)",
+                fix="drop it from the review (engine.rules.run_reviews drops such a "
+                "constituent at the review and says so in the review table's reason)",
             )
+        raise DataError(
+            "review constituent has no close on the session that sets the divisor",
+            source="schedule",
+            date=dates[prow],
+            code=codes[j],
+            field="close_hkd",
+            value=f"review effective {dates[review_rows[k]].date()}",
+            fix="select only securities priced on the cap date (the session before the "
+            "effective date)",
         )
 
 
@@ -486,33 +462,27 @@ def _raise_status(status, dates, codes) -> None:
         return
     if code == _nb.ST_BAD_DIVIDEND:
         raise DataError(
-            describe(
-                "cash dividend not below the prior close restated for the same day's capital "
-                "changes (dividends are per share held on the ex-date)",
-                source="actions",
-                date=dates[row],
-                code=codes[j],
-                field="amount_hkd",
-                fix="check the dividend amount and whether it is quoted per pre- or post-split share",
-            )
+            "cash dividend not below the prior close restated for the same day's capital "
+            "changes (dividends are per share held on the ex-date)",
+            source="actions",
+            date=dates[row],
+            code=codes[j],
+            field="amount_hkd",
+            fix="check the dividend amount and whether it is quoted per pre- or post-split share",
         )
     if code == _nb.ST_NAN_PRICE:  # compute checks this before the kernel runs; kept as a safety net
         raise DataError(
-            describe(
-                "a constituent has no close on the session whose prices set the divisor",
-                source="market",
-                date=dates[row],
-                field="close_hkd",
-            )
-        )
-    raise DataError(
-        describe(
-            "every constituent has left the index (delisted); nothing is left to price",
+            "a constituent has no close on the session whose prices set the divisor",
             source="market",
             date=dates[row],
             field="close_hkd",
-            fix="add a review that brings in new constituents before this date",
         )
+    raise DataError(
+        "every constituent has left the index (delisted); nothing is left to price",
+        source="market",
+        date=dates[row],
+        field="close_hkd",
+        fix="add a review that brings in new constituents before this date",
     )
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from engine._display import Result, Summary
 from engine.conventions import annualise_return
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.rules.schedule import ReviewSchedule, _Lazy
 
 VARIANTS = ("price", "gross", "net")
@@ -76,12 +76,10 @@ class IndexResult(Result):
     def _check_variant(self, variant: str) -> str:
         if variant not in VARIANTS:
             raise DataError(
-                describe(
-                    "unknown index variant",
-                    field="variant",
-                    value=variant,
-                    fix=f"use one of {VARIANTS}",
-                )
+                "unknown index variant",
+                field="variant",
+                value=variant,
+                fix=f"use one of {VARIANTS}",
             )
         return variant
 
@@ -106,12 +104,10 @@ class IndexResult(Result):
         pos = int(idx.searchsorted(ts, side="right")) - 1
         if pos < 0:
             raise DataError(
-                describe(
-                    "date before the index base date",
-                    date=ts,
-                    value=f"base date {self.base_date.date()}",
-                    fix="ask for a date on or after the base date",
-                )
+                "date before the index base date",
+                date=ts,
+                value=f"base date {self.base_date.date()}",
+                fix="ask for a date on or after the base date",
             )
         row = self.levels.iloc[pos]
         if variant is None:

@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.plotting._base import _COLORS, _axes, _head, _new, mark_dates
 
 
@@ -99,12 +99,10 @@ def tracking_axes(tr, kind: str = "all", ax=None, marks=(), fig=None):
         return fig
     if kind not in _TRACKING_KINDS:
         raise DataError(
-            describe(
-                "unknown plot kind",
-                field="kind",
-                value=kind,
-                fix=f"use one of {['all', *_TRACKING_KINDS]}",
-            )
+            "unknown plot kind",
+            field="kind",
+            value=kind,
+            fix=f"use one of {['all', *_TRACKING_KINDS]}",
         )
     if ax is None:
         fig, (ax,) = _new(1, fig=fig)

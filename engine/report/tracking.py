@@ -39,7 +39,7 @@ from engine.analytics.compare import methodology_changes
 from engine.analytics.holdings import holding_weights
 from engine.analytics.tracking import DEFAULT_WINDOW, METRICS, fund_benchmark, fund_tracking
 from engine.conventions import PERIODS_PER_YEAR
-from engine.errors import DataError, EngineError, describe
+from engine.errors import DataError, EngineError
 from engine.report.content import ReportContent, Section, drawing
 from engine.report.desk import (
     active_sections,
@@ -174,12 +174,10 @@ def _check_fund(fund_result) -> None:
     for attr in ("nav", "costs", "holdings"):
         if not hasattr(fund_result, attr):
             raise DataError(
-                describe(
-                    "fund result lacks an attribute the report needs",
-                    source="fund_result",
-                    field=attr,
-                    fix="pass the FundResult returned by engine.fund.backtest",
-                )
+                "fund result lacks an attribute the report needs",
+                source="fund_result",
+                field=attr,
+                fix="pass the FundResult returned by engine.fund.backtest",
             )
 
 
@@ -488,12 +486,10 @@ def _targets(path, formats) -> dict[str, Path]:
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise DataError(
-            describe(
-                "unknown report format",
-                field="formats",
-                value=formats,
-                fix=f"use a subset of {FORMATS}",
-            )
+            "unknown report format",
+            field="formats",
+            value=formats,
+            fix=f"use a subset of {FORMATS}",
         )
     path = Path(path)
     base = path.with_suffix("") if path.suffix.lower() in (".html", ".pdf", ".htm") else path
@@ -591,20 +587,16 @@ def index_figure(
     """
     if not results:
         raise DataError(
-            describe(
-                "no index results to plot", field="results", fix="pass {'label': IndexResult, ...}"
-            )
+            "no index results to plot", field="results", fix="pass {'label': IndexResult, ...}"
         )
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".") or "png"
     if fmt not in ("png", "pdf", "svg"):
         raise DataError(
-            describe(
-                "unsupported image format",
-                source=str(path),
-                value=fmt,
-                fix="use .png, .pdf or .svg",
-            )
+            "unsupported image format",
+            source=str(path),
+            value=fmt,
+            fix="use .png, .pdf or .svg",
         )
     if not path.suffix:
         path = path.with_suffix(".png")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine import enums as C
 from engine.data.market import MarketData
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.rules.schedule import REVIEW_TABLE_COLUMNS
 from engine.rules.screens import screen_text
 from engine.rules.selection import RANK_TEXTS, rank, rank_text
@@ -152,13 +152,11 @@ def no_selection_error(name: str, effective, reasons) -> DataError:
     """The error of a review of version ``name`` at which no security passes the screens; its
     value counts the four most common of the others' ``reasons``."""
     return DataError(
-        describe(
-            "no security passes the screens at this review",
-            source=name,
-            date=effective,
-            value=dict(Counter(reasons).most_common(4)),
-            fix="check memberships, relevance scores and prices around the cut-off date",
-        )
+        "no security passes the screens at this review",
+        source=name,
+        date=effective,
+        value=dict(Counter(reasons).most_common(4)),
+        fix="check memberships, relevance scores and prices around the cut-off date",
     )
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.calendar import hkex_sessions
-from engine.errors import CalendarError, MethodologyError, describe
+from engine.errors import CalendarError, MethodologyError
 from engine.rules.methodology import Methodology, MethodologyHistory
 
 REVIEW_DATE_COLUMNS = [
@@ -94,7 +94,7 @@ def _session_pos(sessions, date, what: str, *, fix: str = "use a trading day", *
     cal = _cal(sessions)
     pos = cal.right(date) - 1
     if pos < 0 or cal.ns[pos] != _ns(date):
-        raise CalendarError(describe(f"{what} is not an HKEX session", date=date, fix=fix, **where))
+        raise CalendarError(f"{what} is not an HKEX session", date=date, fix=fix, **where)
     return pos
 
 
@@ -107,12 +107,10 @@ def _shift(
     pos = _session_pos(cal, date, what)
     if not 0 <= pos + n < len(cal):
         raise CalendarError(
-            describe(
-                f"{what} shifted by {n} sessions leaves the calendar",
-                date=date,
-                field=setting,
-                fix=f"start the market data earlier or lower {setting}" if setting else None,
-            )
+            f"{what} shifted by {n} sessions leaves the calendar",
+            date=date,
+            field=setting,
+            fix=f"start the market data earlier or lower {setting}" if setting else None,
         )
     return cal.at(pos + n)
 
@@ -129,7 +127,7 @@ def regular_effective_date(sessions, year: int, month: int) -> pd.Timestamp:
     friday = first_friday(year, month)
     last_old = cal.right(friday) - 1
     if last_old < 0 or last_old + 1 >= len(cal):
-        raise CalendarError(describe("review month outside the calendar", date=friday))
+        raise CalendarError("review month outside the calendar", date=friday)
     return cal.at(last_old + 1)
 
 
@@ -140,7 +138,7 @@ def _last_session(sessions, year: int, month: int, what: str) -> pd.Timestamp:
     end = pd.Timestamp(int(_month_end_ns(np.array([year * 12 + month - 1]))[0]))
     pos = cal.right(end) - 1
     if pos < 0:
-        raise CalendarError(describe(f"{what} month outside the calendar", date=end))
+        raise CalendarError(f"{what} month outside the calendar", date=end)
     return cal.at(pos)
 
 
@@ -257,15 +255,13 @@ def _extras(m: Methodology, sessions, start: pd.Timestamp, end: pd.Timestamp) ->
     for i, x in enumerate(m.schedule.extra):
         if x.effective <= start:
             raise MethodologyError(
-                describe(
-                    "extra review takes effect on or before the initial review (the session after "
-                    "the index base date), so it could never apply",
-                    source=where,
-                    date=x.effective,
-                    field=f"schedule.extra[{i}].effective",
-                    value=f"initial review effective {start.date()}",
-                    fix="remove the extra review or move the base date before it",
-                )
+                "extra review takes effect on or before the initial review (the session after "
+                "the index base date), so it could never apply",
+                source=where,
+                date=x.effective,
+                field=f"schedule.extra[{i}].effective",
+                value=f"initial review effective {start.date()}",
+                fix="remove the extra review or move the base date before it",
             )
         if x.effective > end:
             continue
@@ -337,12 +333,10 @@ def review_dates(methodology: Methodology | MethodologyHistory, market_dates) ->
     clash = order[count[inverse] > 1]
     if len(clash):
         raise CalendarError(
-            describe(
-                "two reviews take effect on the same date",
-                date=pd.Timestamp(int(eff[clash[0]])),
-                value=plan["methodology"][clash].tolist(),
-                fix="remove one of the extra reviews",
-            )
+            "two reviews take effect on the same date",
+            date=pd.Timestamp(int(eff[clash[0]])),
+            value=plan["methodology"][clash].tolist(),
+            fix="remove one of the extra reviews",
         )
     return pd.DataFrame(
         {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.errors import CappingError, describe
+from engine.errors import CappingError
 from engine.rules._nb import cap_factors_nb, cap_weights_nb
 
 
@@ -36,32 +36,28 @@ def cap_weights(raw, cap: float, *, date=None, source: str | None = None) -> np.
     n = arr.shape[0]
     if not 0 < cap <= 1:
         raise CappingError(
-            describe("cap must lie in (0, 1]", source=source, date=date, field="cap", value=cap)
+            "cap must lie in (0, 1]", source=source, date=date, field="cap", value=cap
         )
     if n == 0:
         return np.empty(0)
     bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
     if len(bad):
         raise CappingError(
-            describe(
-                "raw weights must be positive finite numbers",
-                source=source,
-                date=date,
-                row=int(bad[0]),
-                value=float(arr[bad[0]]),
-                fix="check close, shares and free float on the cap date",
-            )
+            "raw weights must be positive finite numbers",
+            source=source,
+            date=date,
+            row=int(bad[0]),
+            value=float(arr[bad[0]]),
+            fix="check close, shares and free float on the cap date",
         )
     if cap * n < 1 - 1e-12:
         raise CappingError(
-            describe(
-                f"cap {cap:g} cannot be met by N={n} constituents (cap x N = {cap * n:g} < 1)",
-                source=source,
-                date=date,
-                field="weighting.cap",
-                value=cap,
-                fix=f"raise the cap to at least 1/{n} or select more constituents",
-            )
+            f"cap {cap:g} cannot be met by N={n} constituents (cap x N = {cap * n:g} < 1)",
+            source=source,
+            date=date,
+            field="weighting.cap",
+            value=cap,
+            fix=f"raise the cap to at least 1/{n} or select more constituents",
         )
     return cap_weights_nb(arr, float(cap))
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import MarketData
-from engine.errors import DataError, describe
+from engine.errors import DataError
 from engine.rules import _nb
 from engine.rules._reasons import (
     delisted_notes,
@@ -82,7 +82,7 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     tc, tk, price_row = plan_rows(plan, dates)
     if (tc < 0).any() or (tk < 0).any():
         bad = plan["cutoff_date"].iloc[int(np.flatnonzero((tc < 0) | (tk < 0))[0])]
-        raise DataError(describe("date is not a session of this market", date=bad))
+        raise DataError("date is not a session of this market", date=bad)
     uni = [m.universe for m in versions]
     cutoffs = pd.DatetimeIndex(plan["cutoff_date"])
     months = np.array([u.min_listed_months for u in uni])

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from engine._files import read_text_file
-from engine.errors import MethodologyError, describe
+from engine.errors import MethodologyError
 from engine.rules.sections import (
     _CONVERTED,
     _FREQUENCIES,
@@ -119,12 +119,10 @@ class Methodology:
             if key in _SECTIONS:
                 if not isinstance(value, _SECTIONS[key]):
                     raise MethodologyError(
-                        describe(
-                            f"section {key!r} must be a {_SECTIONS[key].__name__}",
-                            source=where,
-                            field=key,
-                            value=type(value).__name__,
-                        )
+                        f"section {key!r} must be a {_SECTIONS[key].__name__}",
+                        source=where,
+                        field=key,
+                        value=type(value).__name__,
                     )
                 sections[key] = value
                 continue
@@ -174,15 +172,13 @@ def _resolve_key(key: str, where: str) -> tuple[str, str]:
         return owners[0], key
     known = sorted(f"{s}.{f.name}" for s, cls in _SECTIONS.items() for f in fields(cls))
     what = "ambiguous setting (several sections have it)" if owners else "unknown setting"
-    raise MethodologyError(
-        describe(what, source=where, field=key, fix=f"use 'section.key', one of {known}")
-    )
+    raise MethodologyError(what, source=where, field=key, fix=f"use 'section.key', one of {known}")
 
 
 # ----------------------------------------------------------------------------------------- parsing
 def _bad(what: str, where: str, sec: str, key: str, value: Any, fix: str | None = None):
     return MethodologyError(
-        describe(what, source=where, field=f"{sec}.{key}", value=value, section=sec, fix=fix)
+        what, source=where, field=f"{sec}.{key}", value=value, section=sec, fix=fix
     )
 
 
@@ -282,7 +278,7 @@ def _convert_extras(value: Any, where: str) -> tuple[ExtraReview, ...]:
 def _build_section(cls: type, table: Any, where: str, sec: str):
     if not isinstance(table, dict):
         raise MethodologyError(
-            describe("expected a table", source=where, field=sec, section=sec, fix=f"write [{sec}]")
+            "expected a table", source=where, field=sec, section=sec, fix=f"write [{sec}]"
         )
     names = [f.name for f in fields(cls)]
     unknown = [k for k in table if k not in names]
@@ -360,24 +356,20 @@ def parse_methodology(
     unknown = [k for k in data if k not in _SECTIONS]
     if unknown:
         raise MethodologyError(
-            describe(
-                "unknown section",
-                source=source,
-                field=unknown[0],
-                section=unknown[0],
-                fix=f"sections are {list(_SECTIONS)}",
-            )
+            "unknown section",
+            source=source,
+            field=unknown[0],
+            section=unknown[0],
+            fix=f"sections are {list(_SECTIONS)}",
         )
     missing = [k for k in _SECTIONS if k not in data]
     if missing:
         raise MethodologyError(
-            describe(
-                "missing section",
-                source=source,
-                field=missing[0],
-                section=missing[0],
-                fix=f"add [{missing[0]}]",
-            )
+            "missing section",
+            source=source,
+            field=missing[0],
+            section=missing[0],
+            fix=f"add [{missing[0]}]",
         )
     built = {sec: _build_section(cls, data[sec], source, sec) for sec, cls in _SECTIONS.items()}
     m = Methodology(**built, source=source)
@@ -413,12 +405,10 @@ def _find(name_or_path: str | Path) -> Path:
             return c
     known = sorted(x.stem for x in methodology_dir().glob("*.toml"))
     raise MethodologyError(
-        describe(
-            "methodology not found",
-            source=str(name_or_path),
-            value=[str(c) for c in candidates],
-            fix=f"give a path to a .toml file or one of the names {known}",
-        )
+        "methodology not found",
+        source=str(name_or_path),
+        value=[str(c) for c in candidates],
+        fix=f"give a path to a .toml file or one of the names {known}",
     )
 
 
@@ -460,45 +450,39 @@ class MethodologyHistory:
     def __post_init__(self):
         if not self.versions:
             raise MethodologyError(
-                describe("a methodology history needs at least one version", source=self.name)
+                "a methodology history needs at least one version", source=self.name
             )
         ordered = tuple(sorted(self.versions, key=lambda m: m.effective_from))
         object.__setattr__(self, "versions", ordered)
         names = [m.name for m in ordered]
         if len(set(names)) != len(names):
             raise MethodologyError(
-                describe(
-                    "two versions share a name",
-                    source=self.name,
-                    value=names,
-                    fix="give each version its own meta.name",
-                )
+                "two versions share a name",
+                source=self.name,
+                value=names,
+                fix="give each version its own meta.name",
             )
         base = ordered[0].index.base_date
         for later in ordered[1:]:
             if later.effective_from <= base:
                 raise MethodologyError(
-                    describe(
-                        "a later methodology version takes effect on or before the index base date, "
-                        "so the first version would never apply",
-                        source=later.source or later.name,
-                        date=later.effective_from,
-                        field="meta.effective_from",
-                        value=f"base date {base.date()} ({ordered[0].name})",
-                        fix="drop the earlier version, or move the base date before "
-                        f"{later.effective_from.date()}",
-                    )
+                    "a later methodology version takes effect on or before the index base date, "
+                    "so the first version would never apply",
+                    source=later.source or later.name,
+                    date=later.effective_from,
+                    field="meta.effective_from",
+                    value=f"base date {base.date()} ({ordered[0].name})",
+                    fix="drop the earlier version, or move the base date before "
+                    f"{later.effective_from.date()}",
                 )
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.effective_from == b.effective_from:
                 raise MethodologyError(
-                    describe(
-                        "two versions take effect on the same date",
-                        source=self.name,
-                        date=a.effective_from,
-                        value=[a.name, b.name],
-                        fix="give each version its own meta.effective_from",
-                    )
+                    "two versions take effect on the same date",
+                    source=self.name,
+                    date=a.effective_from,
+                    value=[a.name, b.name],
+                    fix="give each version its own meta.effective_from",
                 )
 
     @property
@@ -526,12 +510,10 @@ class MethodologyHistory:
                 current = m
         if current is None:
             raise MethodologyError(
-                describe(
-                    "date before the first methodology version",
-                    source=self.name,
-                    date=ts,
-                    fix=f"the history starts on {self.first.effective_from.date()} ({self.first.name})",
-                )
+                "date before the first methodology version",
+                source=self.name,
+                date=ts,
+                fix=f"the history starts on {self.first.effective_from.date()} ({self.first.name})",
             )
         return current
 
@@ -574,25 +556,21 @@ def load_history(index: str = "hsidi", versions: Iterable[str | Path | Methodolo
         paths = sorted(methodology_dir().glob(f"{index}-*.toml"))
         if not paths:
             raise MethodologyError(
-                describe(
-                    "no methodology files for this index",
-                    source=str(methodology_dir()),
-                    value=f"{index}-*.toml",
-                    fix="check the index name or add files to methodology/",
-                )
+                "no methodology files for this index",
+                source=str(methodology_dir()),
+                value=f"{index}-*.toml",
+                fix="check the index name or add files to methodology/",
             )
         versions = paths
     loaded = tuple(load_methodology(v) for v in versions)
     for m in loaded:
         if m.meta.index != index:
             raise MethodologyError(
-                describe(
-                    "version belongs to another index",
-                    source=m.source or m.name,
-                    field="meta.index",
-                    value=m.meta.index,
-                    fix=f"expected {index!r}",
-                )
+                "version belongs to another index",
+                source=m.source or m.name,
+                field="meta.index",
+                value=m.meta.index,
+                fix=f"expected {index!r}",
             )
     return MethodologyHistory(index, loaded)
 
@@ -606,12 +584,10 @@ def resolve(spec) -> Methodology | MethodologyHistory:
         return spec
     if not isinstance(spec, (str, Path)):
         raise MethodologyError(
-            describe(
-                "cannot use this as a methodology",
-                value=type(spec).__name__,
-                fix="pass a name ('hsidi', 'hsidi-2025-08'), a .toml path, a Methodology or a "
-                "MethodologyHistory",
-            )
+            "cannot use this as a methodology",
+            value=type(spec).__name__,
+            fix="pass a name ('hsidi', 'hsidi-2025-08'), a .toml path, a Methodology or a "
+            "MethodologyHistory",
         )
     p = Path(spec)
     if p.suffix != ".toml" and p.parent == Path("."):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.errors import CalendarError, describe
+from engine.errors import CalendarError
 from engine.rules.methodology import MethodologyHistory, resolve
 
 
@@ -94,23 +94,19 @@ def earliest_base_date(market_dates, methodology="hsidi") -> pd.Timestamp:
     )
     if len(dates) <= window:
         raise CalendarError(
-            describe(
-                f"the data hold {len(dates)} session(s), fewer than the {window}-session "
-                "liquidity window",
-                field="liquidity.window_sessions",
-                value=f"{dates[0].date()}..{dates[-1].date()}" if len(dates) else "empty",
-                fix="load more history",
-            )
+            f"the data hold {len(dates)} session(s), fewer than the {window}-session "
+            "liquidity window",
+            field="liquidity.window_sessions",
+            value=f"{dates[0].date()}..{dates[-1].date()}" if len(dates) else "empty",
+            fix="load more history",
         )
     first = dates[window]
     month = dates[(dates.year == first.year) & (dates.month == first.month)]
     if month[-1] == dates[-1] and dates[-1].is_month_end is False:
         raise CalendarError(
-            describe(
-                "the data end inside the month the base date would close",
-                date=dates[-1],
-                fix="load data past that month end, or pass base_date yourself",
-            )
+            "the data end inside the month the base date would close",
+            date=dates[-1],
+            fix="load data past that month end, or pass base_date yourself",
         )
     return month[-1]
 

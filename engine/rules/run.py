@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.market import MarketData
-from engine.errors import CalendarError, describe
+from engine.errors import CalendarError
 from engine.rules import replace
 from engine.rules._reasons import dropped_texts, no_selection_error, table_frame
 from engine.rules.calendar import review_dates
@@ -205,25 +205,21 @@ def run_reviews(market: MarketData, methodology="hsidi", progress: bool = False)
     base = first.index.base_date
     if len(market.dates) == 0 or not market.dates[0] <= base <= market.dates[-1]:
         raise CalendarError(
-            describe(
-                "market data do not cover the index base date",
-                source=market.source,
-                date=base,
-                value=f"{market.dates[0].date()}..{market.dates[-1].date()}"
-                if len(market.dates)
-                else "empty",
-                fix="load data from the base date on, or use methodology.replace(base_date=...)",
-            )
+            "market data do not cover the index base date",
+            source=market.source,
+            date=base,
+            value=f"{market.dates[0].date()}..{market.dates[-1].date()}"
+            if len(market.dates)
+            else "empty",
+            fix="load data from the base date on, or use methodology.replace(base_date=...)",
         )
     plan = review_dates(history, market)
     if plan.empty or plan["kind"].iloc[0] != "initial":
         raise CalendarError(
-            describe(
-                "the initial review does not fit inside the market data",
-                source=market.source,
-                date=base,
-                fix="the data must run past the session after the base date",
-            )
+            "the initial review does not fit inside the market data",
+            source=market.source,
+            date=base,
+            fix="the data must run past the session after the base date",
         )
     by_name = {m.name: m for m in history.versions}
     reviews, arrays = replace.run_with_replacements(market, plan, by_name)  # + ad-hoc replacements

@@ -29,7 +29,7 @@ from engine.analytics.observed import (
     pair_returns,
 )
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import DataError, SweepError, describe
+from engine.errors import DataError, SweepError
 from engine.sweep.run import run
 
 OBJECTIVES = {
@@ -194,7 +194,7 @@ def _check_bootstrap(n_boot, block) -> None:
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             what = f"{name} must be a whole number >= 1"
             fix = "n_boot: bootstrap samples (e.g. 200); block: sessions per block (e.g. 10)"
-            raise SweepError(describe(what, source="calibrate", field=name, value=value, fix=fix))
+            raise SweepError(what, source="calibrate", field=name, value=value, fix=fix)
 
 
 def block_bootstrap_gap(
@@ -327,7 +327,7 @@ def _check_arguments(objective, n_boot, block, calendar, split, start, end) -> N
     """The checks :func:`calibrate` makes before anything is swept."""
     if objective not in OBJECTIVES:
         what = "unknown calibration objective"
-        raise DataError(describe(what, value=objective, fix=f"use one of {sorted(OBJECTIVES)}"))
+        raise DataError(what, value=objective, fix=f"use one of {sorted(OBJECTIVES)}")
     _check_bootstrap(n_boot, block)
     check_calendar(calendar, "calibrate")
     for name, value in (("split", split), ("start", start), ("end", end)):
@@ -341,7 +341,7 @@ def _ranking(frame: pd.DataFrame, axes, cmps: dict, objective: str, base) -> pd.
     if ok.empty:
         what = "no variant of the grid could be built"
         value = frame["error"].iloc[0] if len(frame) else None
-        raise DataError(describe(what, source=str(base), value=value))
+        raise DataError(what, source=str(base), value=value)
     rows = [
         {"variant": v, **{a: ok[a].at[i] for a in axes}, **_fit(cmps[v], objective)}
         for i, v in ok["variant"].items()

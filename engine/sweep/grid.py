@@ -31,7 +31,7 @@ import pandas as pd
 
 from engine._args import plain
 from engine._settings import Settings
-from engine.errors import MethodologyError, SweepError, describe
+from engine.errors import MethodologyError, SweepError
 
 FUND_PREFIX = "fund."
 """Prefix of the axes that vary :class:`engine.fund.EtfConfig` fields."""
@@ -58,9 +58,9 @@ def _check_keys(axis: str) -> tuple[str, ...]:
     if len(kinds) > 1:
         what = "a joint axis mixes fund and methodology settings"
         fix = "join only methodology keys, or only 'fund.' keys"
-        raise SweepError(describe(what, source="sweep.grid", field=axis, fix=fix))
+        raise SweepError(what, source="sweep.grid", field=axis, fix=fix)
     if len(set(keys)) < len(keys):
-        raise SweepError(describe("a joint axis repeats a key", source="sweep.grid", field=axis))
+        raise SweepError("a joint axis repeats a key", source="sweep.grid", field=axis)
     return keys
 
 
@@ -72,7 +72,7 @@ def _check_key(axis: str) -> str:
         if name not in known:
             what = "unknown fund parameter"
             fix = f"fund axes are 'fund.<EtfConfig field>', one of {sorted(known)}"
-            raise SweepError(describe(what, source="sweep.grid", field=axis, fix=fix))
+            raise SweepError(what, source="sweep.grid", field=axis, fix=fix)
         return axis
     from engine.rules.methodology import _resolve_key
 
@@ -80,7 +80,7 @@ def _check_key(axis: str) -> str:
         sec, name = _resolve_key(axis, "sweep.grid")
     except MethodologyError as exc:
         what = f"unknown parameter: {exc}"
-        raise SweepError(describe(what, source="sweep.grid", field=axis)) from None
+        raise SweepError(what, source="sweep.grid", field=axis) from None
     return f"{sec}.{name}"
 
 
@@ -176,21 +176,21 @@ def _values(axis: str, values: Any, width: int = 1) -> tuple:
     ):
         what = "an axis takes a list of values"
         fix = f"write {axis}=[{values!r}] for a single value"
-        raise SweepError(describe(what, source="sweep.grid", field=axis, value=values, fix=fix))
+        raise SweepError(what, source="sweep.grid", field=axis, value=values, fix=fix)
     out = tuple(_plain(v) for v in values)
     if width > 1:
         for v in out:
             if not isinstance(v, tuple) or len(v) != width:
                 what = f"each value of a joint axis is a tuple of {width} values, one per key"
-                raise SweepError(describe(what, source="sweep.grid", field=axis, value=v))
+                raise SweepError(what, source="sweep.grid", field=axis, value=v)
     if not out:
         what = "empty axis"
         fix = "give at least one value"
-        raise SweepError(describe(what, source="sweep.grid", field=axis, value=[], fix=fix))
+        raise SweepError(what, source="sweep.grid", field=axis, value=[], fix=fix)
     twice = _repeated(out)
     if twice is not _UNIQUE:
         what = "value repeated on an axis (the variants would repeat)"
-        raise SweepError(describe(what, source="sweep.grid", field=axis, value=twice))
+        raise SweepError(what, source="sweep.grid", field=axis, value=twice)
     return out
 
 
@@ -232,13 +232,11 @@ def _check_caps(grid: Grid, canonical: dict[str, str]) -> None:
         if isinstance(cap, (int, float)) and not isinstance(cap, bool):
             if cap * count < 1 - 1e-12:
                 raise SweepError(
-                    describe(
-                        f"impossible cap: {cap:g} x {count} constituents = {cap * count:g} < 1",
-                        source="sweep.grid",
-                        field=cap_axis,
-                        value=cap,
-                        fix=f"use caps >= 1/{count} or more constituents (axis {count_axis!r})",
-                    )
+                    f"impossible cap: {cap:g} x {count} constituents = {cap * count:g} < 1",
+                    source="sweep.grid",
+                    field=cap_axis,
+                    value=cap,
+                    fix=f"use caps >= 1/{count} or more constituents (axis {count_axis!r})",
                 )
 
 
@@ -271,7 +269,7 @@ def grid(**axes: Sequence) -> Grid:
         for other, taken in canonical.items():
             if set(keys) & set(taken):
                 what = "two axes set the same parameter"
-                raise SweepError(describe(what, source="sweep.grid", field=name, value=other))
+                raise SweepError(what, source="sweep.grid", field=name, value=other)
         canonical[name] = keys
     g = Grid(
         tuple((name, _values(name, values, len(canonical[name]))) for name, values in axes.items())

@@ -30,7 +30,7 @@ import pandas as pd
 
 from engine import metrics as core
 from engine.conventions import DEFAULT, Conventions, level_series
-from engine.errors import DataError, SweepError, describe
+from engine.errors import DataError, SweepError
 
 METRICS: dict[str, str] = {
     "total_return": "%",
@@ -72,15 +72,15 @@ def check_metrics(metrics, against, fund_sweep: bool = False) -> tuple[str, ...]
         if m not in METRICS:
             what = "unknown metric"
             fix = f"use some of {list(METRICS)}"
-            raise SweepError(describe(what, source="sweep.run", field="metrics", value=m, fix=fix))
+            raise SweepError(what, source="sweep.run", field="metrics", value=m, fix=fix)
         if m == "turnover_fund" and not fund_sweep:
             what = "turnover_fund is the fund's turnover: it needs a fund sweep"
             fix = "pass fund=EtfConfig.default() (or a fund. axis), or use turnover_drifted"
-            raise SweepError(describe(what, source="sweep.run", field="metrics", value=m, fix=fix))
+            raise SweepError(what, source="sweep.run", field="metrics", value=m, fix=fix)
         if m in AGAINST_METRICS and against is None:
             what = f"metric {m!r} needs a series to compare with"
             fix = "pass against=<observed or reference levels>"
-            raise SweepError(describe(what, source="sweep.run", field="against", fix=fix))
+            raise SweepError(what, source="sweep.run", field="against", fix=fix)
     if against is not None:
         metrics += tuple(m for m in AGAINST_METRICS if m not in metrics)
     return metrics
@@ -94,7 +94,7 @@ def check_against(against) -> pd.Series | None:
     out = level_series(against, source=name, field="against")
     if len(out) and float(out.min()) == float(out.max()):
         what = "the `against` series never moves (zero variance): correlation is undefined"
-        raise DataError(describe(what, source=name, field="against", value=float(out.iloc[0])))
+        raise DataError(what, source=name, field="against", value=float(out.iloc[0]))
     return out
 
 
@@ -142,12 +142,10 @@ def reduce(
             common = dates.intersection(against.index)
             if len(common) < 2:
                 raise DataError(
-                    describe(
-                        "the variants and `against` share fewer than two dates",
-                        source=str(against.name or "against"),
-                        value=len(common),
-                        fix=f"give levels on some of the sessions {dates[0].date()}..{dates[-1].date()}",
-                    )
+                    "the variants and `against` share fewer than two dates",
+                    source=str(against.name or "against"),
+                    value=len(common),
+                    fix=f"give levels on some of the sessions {dates[0].date()}..{dates[-1].date()}",
                 )
             Lc = L[dates.get_indexer(common)]
             b = against.reindex(common).to_numpy(dtype=float)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.conventions import DEFAULT, Conventions
-from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError, describe
+from engine.errors import EngineError, FundConfigError, MethodologyError, SweepError
 from engine.rules.methodology import resolve
 from engine.sweep.grid import FUND_PREFIX, Grid, split
 from engine.sweep.grid import grid as make_grid
@@ -56,7 +56,7 @@ class _Spec:
 
 def _error(what: str, **where) -> SweepError:
     """A :class:`SweepError` from ``sweep.run`` (``where`` as for :func:`engine.errors.describe`)."""
-    return SweepError(describe(what, source="sweep.run", **where))
+    return SweepError(what, source="sweep.run", **where)
 
 
 def _evaluate(market, base, ids: np.ndarray, changes: list[tuple[dict, dict]], spec: _Spec) -> dict:
