@@ -433,26 +433,40 @@ def information_ratio(active, conventions: Conventions = DEFAULT) -> float:
     return float(mean / te) if te > 0 else float("nan")
 
 
+CONSTANT_RTOL = 1e-12
+"""A return series whose centred sum of squares is at most :math:`n (10^{-12} \\max_i |r_i|)^2`
+moves by less than rounding: its variance counts as 0 (beta and correlation are then NaN, not the
+correlation of rounding noise)."""
+
+
+def _moves(s: float, r: np.ndarray) -> bool:
+    """Whether a centred sum of squares ``s`` of the returns ``r`` is more than rounding."""
+    return s > r.shape[0] * (CONSTANT_RTOL * np.max(np.abs(r), initial=0.0)) ** 2
+
+
 def beta_correlation(r_fund, r_bench, conventions: Conventions = DEFAULT) -> tuple[float, float]:
     """``(beta, correlation)`` of two aligned return arrays: :math:`S_{fb}/S_{bb}` and
-    :math:`S_{fb}/\\sqrt{S_{ff} S_{bb}}`; NaN where a variance is zero or :math:`n \\le ddof`."""
+    :math:`S_{fb}/\\sqrt{S_{ff} S_{bb}}`; NaN where a variance is zero (:data:`CONSTANT_RTOL`) or
+    :math:`n \\le ddof`."""
     rf = np.ascontiguousarray(r_fund, dtype=float)
     rb = np.ascontiguousarray(r_bench, dtype=float)
     if rf.size <= conventions.ddof:
         return float("nan"), float("nan")
     sff, sbb, sfb = nb.comoments_1d(rf, rb)
-    beta = sfb / sbb if sbb > 0 else float("nan")
-    corr = sfb / np.sqrt(sff * sbb) if sbb > 0 and sff > 0 else float("nan")
+    beta = sfb / sbb if _moves(sbb, rb) else float("nan")
+    corr = sfb / np.sqrt(sff * sbb) if _moves(sbb, rb) and _moves(sff, rf) else float("nan")
     return float(beta), float(corr)
 
 
 def correlation_2d(r, r_bench) -> np.ndarray:
-    """Correlation of each column of ``r`` ``[t, k]`` with ``r_bench`` ``[t]`` (NaN on zero variance)."""
+    """Correlation of each column of ``r`` ``[t, k]`` with ``r_bench`` ``[t]`` (NaN on zero
+    variance, :data:`CONSTANT_RTOL`)."""
     out = np.empty(r.shape[1])
     rb = np.ascontiguousarray(r_bench, dtype=float)
     for k in range(r.shape[1]):
-        sff, sbb, sfb = nb.comoments_1d(np.ascontiguousarray(r[:, k]), rb)
-        out[k] = sfb / np.sqrt(sff * sbb) if sbb > 0 and sff > 0 else np.nan
+        rk = np.ascontiguousarray(r[:, k])
+        sff, sbb, sfb = nb.comoments_1d(rk, rb)
+        out[k] = sfb / np.sqrt(sff * sbb) if _moves(sbb, rb) and _moves(sff, rk) else np.nan
     return out
 
 
@@ -516,6 +530,7 @@ __all__ = [
     "Metric",
     "MetricValues",
     "annualised_return",
+    "CONSTANT_RTOL",
     "beta_correlation",
     "canonical",
     "correlation_2d",

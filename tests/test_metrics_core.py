@@ -154,3 +154,23 @@ def test_registry_and_deprecated_names():
     row = metrics.row("tracking_error_std", 0.02, against="B")
     assert row["unit"] == "%" and row["against"] == "B" and "STD" in row["note"]
     assert metrics.row("fund_return", 0.1, against="B")["against"] == ""
+
+
+def test_a_constant_return_series_has_no_beta_or_correlation():
+    """Returns that differ only by rounding (levels compounding one constant return) count as
+    constant: beta and correlation are NaN, not the correlation of rounding noise; one real move
+    above the tolerance is enough to get them back."""
+    from engine.metrics import beta_correlation, correlation_2d
+
+    levels = 100.0 * np.cumprod(np.full(12, 1.0 - 0.16935922))
+    flat = levels[1:] / levels[:-1] - 1.0
+    assert np.ptp(flat) > 0  # rounding: not exactly constant
+    bench = np.random.default_rng(3).normal(0.0, 0.01, flat.size)
+    beta, corr = beta_correlation(flat, bench)  # a constant fund against a moving benchmark
+    assert np.isnan(corr) and abs(beta) < 1e-12
+    assert np.isnan(beta_correlation(bench, flat)).all()  # against a constant benchmark
+    assert np.isnan(correlation_2d(flat[:, None], bench)).all()
+    moved = flat.copy()
+    moved[3] += 1e-6
+    beta, corr = beta_correlation(moved, bench)
+    assert np.isfinite(beta) and np.isfinite(corr)

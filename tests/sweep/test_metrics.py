@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -54,6 +54,10 @@ def _oracle(col: np.ndarray, dates, against: pd.Series) -> dict:
     ),
     st.integers(0, 2**31 - 1),
 )
+# a fund with one constant return: its returns differ only by rounding, which the sweep and the
+# oracle compute on different paths; the variance counts as 0 in both (engine.metrics.CONSTANT_RTOL)
+@example(moves=np.full((9, 1), -0.16935922), seed=245328810)
+@example(moves=np.full((3, 1), -0.16383861), seed=0)
 def test_reduce_matches_per_column_oracle(moves, seed):
     rng = np.random.default_rng(seed)
     levels = 100.0 * np.cumprod(1.0 + moves, axis=0)
