@@ -436,12 +436,9 @@ def information_ratio(active, conventions: Conventions = DEFAULT) -> float:
 CONSTANT_RTOL = 1e-12
 """A return series whose centred sum of squares is at most :math:`n (10^{-12} \\max_i |r_i|)^2`
 moves by less than rounding: its variance counts as 0 (beta and correlation are then NaN, not the
-correlation of rounding noise)."""
-
-
-def _moves(s: float, r: np.ndarray) -> bool:
-    """Whether a centred sum of squares ``s`` of the returns ``r`` is more than rounding."""
-    return s > r.shape[0] * (CONSTANT_RTOL * np.max(np.abs(r), initial=0.0)) ** 2
+correlation of rounding noise).  Assumption (a numerical choice, no source): 1e-12 is thousands of
+times the rounding of the few operations that turn levels into returns, and far below the spread
+of any real return series."""
 
 
 def beta_correlation(r_fund, r_bench, conventions: Conventions = DEFAULT) -> tuple[float, float]:
@@ -452,9 +449,7 @@ def beta_correlation(r_fund, r_bench, conventions: Conventions = DEFAULT) -> tup
     rb = np.ascontiguousarray(r_bench, dtype=float)
     if rf.size <= conventions.ddof:
         return float("nan"), float("nan")
-    sff, sbb, sfb = nb.comoments_1d(rf, rb)
-    beta = sfb / sbb if _moves(sbb, rb) else float("nan")
-    corr = sfb / np.sqrt(sff * sbb) if _moves(sbb, rb) and _moves(sff, rf) else float("nan")
+    beta, corr = nb.beta_correlation_1d(rf, rb, CONSTANT_RTOL)
     return float(beta), float(corr)
 
 
@@ -464,9 +459,7 @@ def correlation_2d(r, r_bench) -> np.ndarray:
     out = np.empty(r.shape[1])
     rb = np.ascontiguousarray(r_bench, dtype=float)
     for k in range(r.shape[1]):
-        rk = np.ascontiguousarray(r[:, k])
-        sff, sbb, sfb = nb.comoments_1d(rk, rb)
-        out[k] = sfb / np.sqrt(sff * sbb) if _moves(sbb, rb) and _moves(sff, rk) else np.nan
+        out[k] = nb.beta_correlation_1d(np.ascontiguousarray(r[:, k]), rb, CONSTANT_RTOL)[1]
     return out
 
 

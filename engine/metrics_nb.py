@@ -63,20 +63,33 @@ def rms_1d(x):
 
 
 @njit
-def comoments_1d(x, y):
-    """Centred sums :math:`(S_{xx}, S_{yy}, S_{xy})` with :math:`S_{xy} = \\sum_i (x_i - \\bar x)(y_i - \\bar y)`."""
+def beta_correlation_1d(x, y, rtol):
+    """``(beta, correlation)`` of ``x`` on ``y``: :math:`S_{xy}/S_{yy}` and
+    :math:`S_{xy}/\\sqrt{S_{xx} S_{yy}}` from the centred sums
+    :math:`S_{xy} = \\sum_i (x_i - \\bar x)(y_i - \\bar y)`.  A series whose centred sum of squares
+    is at most :math:`n (rtol \\max_i |x_i|)^2` moves by less than rounding and counts as constant:
+    beta is NaN when ``y`` is, the correlation when either is."""
+    n = x.shape[0]
     mx = mean_1d(x)
     my = mean_1d(y)
     sxx = 0.0
     syy = 0.0
     sxy = 0.0
-    for i in range(x.shape[0]):
+    ax = 0.0
+    ay = 0.0
+    for i in range(n):
         dx = x[i] - mx
         dy = y[i] - my
         sxx += dx * dx
         syy += dy * dy
         sxy += dx * dy
-    return sxx, syy, sxy
+        ax = max(ax, abs(x[i]))
+        ay = max(ay, abs(y[i]))
+    x_moves = sxx > n * (rtol * ax) ** 2
+    y_moves = syy > n * (rtol * ay) ** 2
+    beta = sxy / syy if y_moves else np.nan
+    corr = sxy / np.sqrt(sxx * syy) if x_moves and y_moves else np.nan
+    return beta, corr
 
 
 @njit

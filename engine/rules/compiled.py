@@ -88,7 +88,8 @@ def prepare_snapshots(market: MarketData, plan: pd.DataFrame, versions: list) ->
     months = np.array([u.min_listed_months for u in uni])
     latest = np.full(R, np.iinfo(np.int64).max)  # screen 1a off: nobody is too young
     for n in set(months.tolist()) - {0}:
-        latest[months == n] = latest_listing_ns(cutoffs[months == n], n)
+        ks = months == n
+        latest[ks] = latest_listing_ns(cutoffs[ks], n)
     _nb.fill_market_fields(
         x,
         market.close_hkd,

@@ -435,3 +435,20 @@ def test_valuation_fixing_with_a_gap_names_the_session():
         DataError, match=rf"fixing is missing.*source=fx, date={market.dates[3].date()}"
     ):
         backtest(index, market, config, flows=pd.Series(dtype=float), fx=fixing)
+
+
+def test_the_trade_buffer_fits_the_default_fund_in_one_kernel_run(monkeypatch):
+    """``run_kernel`` sizes its trade buffer for the reviews and the creation/redemption days, so the
+    default fund (about 8,600 trades, most from its daily flows) simulates once, not twice."""
+    import importlib
+
+    import engine
+
+    module = importlib.import_module("engine.fund.backtest")
+    market = engine.data.default_market()
+    index = engine.build_index(market, "hsidi")
+    calls = []
+    simulate = module._nb.simulate
+    monkeypatch.setattr(module._nb, "simulate", lambda *a: calls.append(1) or simulate(*a))
+    fund = backtest(index, market)
+    assert len(calls) == 1 and len(fund.trades) > 8000
